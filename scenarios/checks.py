@@ -1,0 +1,97 @@
+"""Rules across the whole scenario, each returning every problem it finds.
+
+These run after the per-field validation has passed, because they read several fields at once.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator
+
+from scenarios.calendar import campaign_months
+from scenarios.errors import Issue
+from scenarios.hints import did_you_mean
+from scenarios.schema import Scenario
+from simulator.metrics import REVENUE_KPIS
+
+SHARE_TOLERANCE = 1e-6
+
+
+def unique_platform_names(s: Scenario) -> Iterator[Issue]:
+    counts = Counter(p.name for p in s.platforms)
+    for i, platform in enumerate(s.platforms):
+        if counts[platform.name] > 1:
+            yield Issue(
+                f"platforms[{i}].name", "platform names must be unique", platform.name, True
+            )
+
+
+def unique_tool_names(s: Scenario) -> Iterator[Issue]:
+    for i, platform in enumerate(s.platforms):
+        counts = Counter(t.name for t in platform.tools)
+        for j, tool in enumerate(platform.tools):
+            if counts[tool.name] > 1:
+                yield Issue(
+                    f"platforms[{i}].tools[{j}].name",
+                    "tool names must be unique within a platform",
+                    tool.name,
+                    True,
+                )
+
+
+def shares_sum_to_one(s: Scenario) -> Iterator[Issue]:
+    shares = [t.budget_share for p in s.platforms for t in p.tools if t.budget_share is not None]
+    if shares and abs(sum(shares) - 1) > SHARE_TOLERANCE:
+        yield Issue("platforms", "budget_share values must sum to 1", round(sum(shares), 6), True)
+
+
+def caps_inside_calendar(s: Scenario) -> Iterator[Issue]:
+    n_months = len(campaign_months(s.campaign.start, s.campaign.days))
+    for month in s.campaign.monthly_caps:
+        if month > n_months:
+            yield Issue(
+                f"campaign.monthly_caps.{month}",
+                f"the campaign spans {n_months} calendar month(s)",
+                month,
+                True,
+            )
+
+
+def targets_inside_scenario(s: Scenario) -> Iterator[Issue]:
+    n_months = len(campaign_months(s.campaign.start, s.campaign.days))
+    names = [p.name for p in s.platforms]
+    for i, kpi in enumerate(s.kpis):
+        if kpi.month is not None and kpi.month > n_months:
+            yield Issue(
+                f"kpis[{i}].month",
+                f"the campaign spans {n_months} calendar month(s)",
+                kpi.month,
+                True,
+            )
+        if kpi.platform is not None and kpi.platform not in names:
+            yield Issue(
+                f"kpis[{i}].platform",
+                "no such platform" + did_you_mean(kpi.platform, names),
+                kpi.platform,
+                True,
+            )
+        if kpi.metric in REVENUE_KPIS and s.campaign.average_order_value is None:
+            yield Issue(
+                f"kpis[{i}].target",
+                f"{kpi.metric} needs campaign.average_order_value",
+                kpi.target,
+                True,
+            )
+
+
+RULES: tuple[Callable[[Scenario], Iterator[Issue]], ...] = (
+    unique_platform_names,
+    unique_tool_names,
+    shares_sum_to_one,
+    caps_inside_calendar,
+    targets_inside_scenario,
+)
+
+
+def scenario_issues(s: Scenario) -> list[Issue]:
+    return [issue for rule in RULES for issue in rule(s)]

@@ -1,0 +1,103 @@
+"""Read a scenario file into a validated, frozen `Scenario`, or say everything that is wrong."""
+
+from __future__ import annotations
+
+import types
+import typing
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from scenarios.checks import scenario_issues
+from scenarios.errors import Issue, ScenarioError
+from scenarios.hints import did_you_mean
+from scenarios.schema import Scenario
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Parse and validate a YAML scenario; raise `ScenarioError` listing every problem."""
+    path = Path(path)
+    return scenario_from_data(read_yaml(path), str(path))
+
+
+def read_yaml(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ScenarioError(str(path), [Issue("", "no such file")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(str(path), [Issue("", f"cannot read the file: {exc}")]) from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ScenarioError(str(path), [yaml_issue(exc)]) from None
+
+
+def yaml_issue(exc: yaml.YAMLError) -> Issue:
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc)
+    if mark is None:
+        return Issue("", f"YAML syntax error: {problem}")
+    return Issue(f"line {mark.line + 1}, column {mark.column + 1}", f"YAML syntax error: {problem}")
+
+
+def scenario_from_data(data: Any, source: str) -> Scenario:
+    if not isinstance(data, dict):
+        raise ScenarioError(
+            source, [Issue("", "a scenario is a mapping with campaign and platforms", data, True)]
+        )
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(source, [pydantic_issue(e) for e in exc.errors()]) from None
+    issues = scenario_issues(scenario)
+    if issues:
+        raise ScenarioError(source, issues)
+    return scenario
+
+
+def key_path(loc: tuple[int | str, ...]) -> str:
+    """('platforms', 2, 'ctr', 'mean') -> 'platforms[2].ctr.mean'."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def pydantic_issue(error: dict[str, Any]) -> Issue:
+    loc = tuple(error["loc"])
+    path = key_path(loc)
+    if error["type"] == "extra_forbidden":
+        allowed = model_fields_at(loc[:-1])
+        return Issue(path, "unknown key" + did_you_mean(str(loc[-1]), allowed))
+    if error["type"] == "missing":
+        return Issue(path, "required key is missing")
+    message = error["msg"].removeprefix("Value error, ")
+    return Issue(path, message, error.get("input"), "input" in error)
+
+
+def model_fields_at(loc: tuple[int | str, ...]) -> list[str]:
+    """The keys allowed at a key path, found by walking the schema's type annotations."""
+    model: type[BaseModel] | None = Scenario
+    for part in loc:
+        if model is None:
+            return []
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(str(part))
+        model = _model_in(field.annotation) if field else None
+    return list(model.model_fields) if model else []
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The pydantic model inside `list[M]`, `M | None` and the like, if any."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is not None:
+        for arg in typing.get_args(annotation):
+            found = _model_in(arg)
+            if found:
+                return found
+    return None

@@ -1,0 +1,94 @@
+"""Beliefs with uncertainty: the prior distributions a planner writes for costs and rates.
+
+A planner states a belief as a bare number (known exactly), a mean with a spread (`sd`), or a 90%
+interval (`p5`, `p95`). Prices (CPM) are positive and right-skewed, so they are lognormal; rates
+(CTR, join rate, conversion rate) live in (0, 1), so they are Beta. Both families are fitted so that
+the stated numbers hold exactly: the mean and sd by the method of moments, an interval by matching
+its 5th and 95th percentiles.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+Z95 = 1.6448536269514722  # standard normal 95th percentile: a 90% interval spans +-Z95 sd
+
+
+@dataclass(frozen=True)
+class LogNormal:
+    """log X ~ Normal(mu, sigma). sigma == 0 is a point mass at exp(mu)."""
+
+    mu: float
+    sigma: float
+
+    @property
+    def mean(self) -> float:
+        return math.exp(self.mu + self.sigma**2 / 2)
+
+    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        if self.sigma == 0:
+            return np.full(size, self.mean)
+        return rng.lognormal(self.mu, self.sigma, size)
+
+
+@dataclass(frozen=True)
+class Beta:
+    """X ~ Beta(a, b); `point` set means a point mass (a rate known exactly)."""
+
+    a: float
+    b: float
+    point: float | None = None
+
+    @property
+    def mean(self) -> float:
+        return self.point if self.point is not None else self.a / (self.a + self.b)
+
+    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        if self.point is not None:
+            return np.full(size, self.point)
+        return rng.beta(self.a, self.b, size)
+
+
+def lognormal_from_mean_sd(mean: float, sd: float) -> LogNormal:
+    """Moments: sigma^2 = ln(1 + sd^2/mean^2), mu = ln(mean) - sigma^2/2."""
+    sigma2 = math.log1p((sd / mean) ** 2)
+    return LogNormal(math.log(mean) - sigma2 / 2, math.sqrt(sigma2))
+
+
+def lognormal_from_interval(p5: float, p95: float) -> LogNormal:
+    """Percentiles: mu is the log-midpoint, sigma = (ln p95 - ln p5) / (2 z95)."""
+    lo, hi = math.log(p5), math.log(p95)
+    return LogNormal((lo + hi) / 2, (hi - lo) / (2 * Z95))
+
+
+def beta_from_mean_sd(mean: float, sd: float) -> Beta:
+    """Moments: a + b = mean(1-mean)/sd^2 - 1. Needs sd^2 < mean(1-mean) (checked by the schema)."""
+    if sd == 0:
+        return Beta(math.nan, math.nan, point=mean)
+    concentration = mean * (1 - mean) / sd**2 - 1
+    return Beta(mean * concentration, (1 - mean) * concentration)
+
+
+@lru_cache(maxsize=256)
+def beta_from_interval(p5: float, p95: float) -> Beta:
+    """The Beta whose 5th and 95th percentiles are p5 and p95, found by a 2-d root search.
+
+    Starts from the moment fit of a normal reading of the interval, then solves in log(a), log(b)
+    so both shape parameters stay positive.
+    """
+    from scipy import optimize, stats
+
+    mid, sd = (p5 + p95) / 2, (p95 - p5) / (2 * Z95)
+    start = beta_from_mean_sd(mid, min(sd, 0.99 * math.sqrt(mid * (1 - mid))))
+
+    def mismatch(log_ab: np.ndarray) -> np.ndarray:
+        a, b = np.exp(log_ab)
+        return np.log(stats.beta.ppf([0.05, 0.95], a, b)) - np.log([p5, p95])
+
+    sol = optimize.least_squares(mismatch, np.log([start.a, start.b]), xtol=1e-12, ftol=1e-12)
+    a, b = np.exp(sol.x)
+    return Beta(float(a), float(b))

@@ -1,0 +1,1 @@
+"""The campaign engine: daily delivery, community, pacing, results and KPIs."""

@@ -1,0 +1,109 @@
+"""Daily delivery of paid ads: learning phase, auction price, frequency cap, fatigue and funnel.
+
+`AdsDelivery` holds the state of every arm in every replication of a chunk as (reps, arms) arrays
+and advances all of them one day at a time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from simulator.arms import ArmTable
+from simulator.curves import auction_cpm, fatigued_ctr, frequency, unique_reach
+from simulator.randomness import Draws
+
+
+@dataclass(frozen=True)
+class TrueRates:
+    """What the planner does not know: each replication's true rates, drawn from the priors."""
+
+    cpm: np.ndarray
+    ctr: np.ndarray
+    join_rate: np.ndarray
+    cvr: np.ndarray
+
+    @classmethod
+    def draw(cls, arms: ArmTable, draws: Draws) -> TrueRates:
+        return cls(**{rate: draws.rates(arms.priors[rate]) for rate in arms.priors})
+
+
+@dataclass(frozen=True)
+class DayOutcome:
+    """One day of every arm in every replication, (reps, arms) each."""
+
+    spend: np.ndarray
+    impressions: np.ndarray
+    clicks: np.ndarray
+    joins: np.ndarray
+    direct_conversions: np.ndarray
+    learning: np.ndarray  # arm spent the day in the learning phase
+    entered_learning: np.ndarray
+
+
+class LearningPhase:
+    """The platform's learning phase: delivery is less efficient until an arm has gathered
+    `conversions` conversions, and a daily-budget change larger than `reset_change` starts it over.
+    """
+
+    def __init__(self, arms: ArmTable, n_reps: int):
+        shape = (n_reps, arms.n)
+        self.arms = arms
+        self.started = np.zeros(shape, dtype=bool)
+        self.active = np.zeros(shape, dtype=bool)
+        self.conversions = np.zeros(shape)
+        self.previous_budget = np.zeros(shape)
+
+    def update(self, budget: np.ndarray) -> np.ndarray:
+        """Apply today's budget; return where an arm (re-)entered learning today."""
+        a = self.arms
+        first = (budget > 0) & ~self.started
+        changed = np.abs(budget - self.previous_budget) > a.learn_reset * self.previous_budget
+        reset = self.started & (self.previous_budget > 0) & (budget > 0) & changed
+        entered = (first | (reset & ~self.active)) & (a.learn_conversions > 0)
+        self.conversions[first | reset] = 0.0
+        self.active |= first | reset
+        self.active &= self.conversions < a.learn_conversions
+        self.started |= budget > 0
+        self.previous_budget = budget
+        return entered
+
+    def efficiency(self) -> np.ndarray:
+        return np.where(self.active, self.arms.learn_efficiency, 1.0)
+
+    def record(self, conversions: np.ndarray) -> None:
+        self.conversions += conversions
+        self.active &= self.conversions < self.arms.learn_conversions
+
+
+class AdsDelivery:
+    def __init__(self, arms: ArmTable, rates: TrueRates, draws: Draws):
+        self.arms = arms
+        self.rates = rates
+        self.draws = draws
+        self.cumulative_impressions = np.zeros((draws.n_reps, arms.n))
+        self.learning = LearningPhase(arms, draws.n_reps)
+
+    def step(self, budget: np.ndarray, weekday: int) -> DayOutcome:
+        a, r, draws = self.arms, self.rates, self.draws
+        entered = self.learning.update(budget)
+        learning = self.learning.active & (budget > 0)
+        # Learning makes delivery less efficient: the same result costs 1/efficiency as much.
+        cpm = (
+            auction_cpm(r.cpm, budget, a.s_half, a.k)
+            * a.day_of_week[:, weekday]
+            * draws.noise(a.noise)
+            / self.learning.efficiency()
+        )
+        wanted = 1000 * budget / cpm
+        impressions = draws.whole(np.minimum(wanted, a.frequency_cap * a.audience))
+        spend = impressions * cpm / 1000  # only delivered impressions are paid for
+        self.cumulative_impressions += impressions
+        reach = unique_reach(self.cumulative_impressions, a.audience)
+        ctr = fatigued_ctr(r.ctr, frequency(self.cumulative_impressions, reach), a.f0, a.phi)
+        clicks = draws.binomial(impressions, ctr * draws.noise(a.noise))
+        joins = draws.binomial(clicks, r.join_rate)
+        direct = draws.binomial(clicks, r.cvr)
+        self.learning.record(direct)
+        return DayOutcome(spend, impressions, clicks, joins, direct, learning, entered)

@@ -1,0 +1,185 @@
+"""The campaign engine: one SimPy calendar, every replication of a chunk advanced at once.
+
+The SimPy environment's clock is the campaign calendar in days. The delivery process runs each day
+at integer times; month-end snapshots run half a day later, after that day's delivery. All state is
+numpy arrays of shape (replications, arms), so each process step moves every replication at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import simpy
+
+from scenarios.calendar import campaign_dates, campaign_months, month_index, weekday_index
+from scenarios.schema import Scenario
+from simulator.arms import ArmTable, build_arm_table
+from simulator.community import CommunityStock
+from simulator.curves import unique_reach
+from simulator.delivery import AdsDelivery, TrueRates
+from simulator.pacing import Pacer, pacing_weights
+from simulator.randomness import RNG_BLOCK, BlockDraws, Draws, ExpectedDraws, block_seeds
+from simulator.recorder import Recorder
+from simulator.result import Result, merge_chunks
+
+DEFAULT_CHUNK = 10_000
+DEFAULT_DAILY_SAMPLE = 1000
+
+
+@dataclass(frozen=True)
+class CampaignPlan:
+    """Everything about the campaign that is the same in every replication."""
+
+    scenario: Scenario
+    arms: ArmTable
+    pacer: Pacer
+    weekday: np.ndarray
+    month_of_day: np.ndarray
+    n_months: int
+
+    @classmethod
+    def from_scenario(cls, scenario: Scenario) -> CampaignPlan:
+        c = scenario.campaign
+        arms = build_arm_table(scenario)
+        months = month_index(c.start, c.days)
+        n_months = int(months.max()) + 1
+        caps = np.array([c.monthly_caps.get(m + 1, np.inf) for m in range(n_months)])
+        pacer = Pacer(
+            budget=c.budget,
+            monthly_caps=caps,
+            weights=pacing_weights(c.pacing, c.days),
+            month_of_day=months,
+            shares=arms.budget_share,
+            daily_budgets=arms.daily_budget,
+        )
+        return cls(scenario, arms, pacer, weekday_index(c.start, c.days), months, n_months)
+
+    @property
+    def days(self) -> int:
+        return self.scenario.campaign.days
+
+    def month_last_days(self) -> list[int]:
+        return [int(np.flatnonzero(self.month_of_day == m)[-1]) for m in range(self.n_months)]
+
+
+def simulate(
+    scenario: Scenario,
+    *,
+    replications: int | None = None,
+    seed: int | None = None,
+    deterministic: bool = False,
+    chunk_size: int = DEFAULT_CHUNK,
+    daily_sample: int = DEFAULT_DAILY_SAMPLE,
+    progress: Callable[[int], None] | None = None,
+) -> Result:
+    """Simulate the campaign `replications` times (scenario default if None).
+
+    `deterministic` puts priors at their means and removes all noise: one replication whose numbers
+    are the model's closed-form arithmetic. `chunk_size` bounds memory; it never changes results.
+    `progress` is called with the number of replications finished after each chunk.
+    """
+    plan = CampaignPlan.from_scenario(scenario)
+    seed = scenario.campaign.seed if seed is None else seed
+    reps = 1 if deterministic else (replications or scenario.campaign.replications)
+    if reps < 1:
+        raise ValueError(f"replications must be at least 1 (got {reps})")
+    chunks = []
+    for start, draws in _chunk_draws(reps, seed, chunk_size, deterministic):
+        sampled = int(np.clip(daily_sample - start, 0, draws.n_reps))
+        chunks.append(run_chunk(plan, draws, sampled))
+        if progress:
+            progress(draws.n_reps)
+    c = scenario.campaign
+    return merge_chunks(
+        chunks,
+        scenario=scenario,
+        arms=plan.arms,
+        seed=seed,
+        deterministic=deterministic,
+        dates=tuple(campaign_dates(c.start, c.days)),
+        months=tuple(campaign_months(c.start, c.days)),
+    )
+
+
+def _chunk_draws(
+    reps: int, seed: int, chunk_size: int, deterministic: bool
+) -> Iterator[tuple[int, Draws]]:
+    """(first replication, draws) per chunk; chunks are whole RNG blocks."""
+    if deterministic:
+        yield 0, ExpectedDraws(reps)
+        return
+    seeds = block_seeds(seed, reps)
+    sizes = [min(RNG_BLOCK, reps - b * RNG_BLOCK) for b in range(len(seeds))]
+    per_chunk = max(1, -(-chunk_size // RNG_BLOCK))
+    for b in range(0, len(seeds), per_chunk):
+        yield b * RNG_BLOCK, BlockDraws(seeds[b : b + per_chunk], sizes[b : b + per_chunk])
+
+
+def run_chunk(plan: CampaignPlan, draws: Draws, n_sampled: int) -> Recorder:
+    """Run every replication of one chunk through the whole calendar."""
+    env = simpy.Environment()
+    campaign = ChunkCampaign(plan, draws, n_sampled)
+    env.process(daily_delivery(env, campaign.day, plan.days))
+    env.process(month_end_snapshots(env, campaign.month_end, plan.month_last_days()))
+    env.run()
+    return campaign.recorder
+
+
+def daily_delivery(env: simpy.Environment, deliver: Callable[[int], None], days: int):
+    for day in range(days):
+        deliver(day)
+        yield env.timeout(1)
+
+
+def month_end_snapshots(
+    env: simpy.Environment, snapshot: Callable[[int], None], last_days: list[int]
+):
+    for month, last_day in enumerate(last_days):
+        yield env.timeout(last_day + 0.5 - env.now)
+        snapshot(month)
+
+
+class ChunkCampaign:
+    """The state of one chunk's replications and the day and month-end steps that move it."""
+
+    def __init__(self, plan: CampaignPlan, draws: Draws, n_sampled: int):
+        n = draws.n_reps
+        self.plan = plan
+        self.ads = AdsDelivery(plan.arms, TrueRates.draw(plan.arms, draws), draws)
+        self.community = CommunityStock(plan.scenario.community, n, plan.arms.n, draws)
+        self.recorder = Recorder(n, plan.days, plan.n_months, plan.arms.n, n_sampled)
+        self.spent_total = np.zeros(n)
+        self.spent_month = np.zeros((n, plan.n_months))
+
+    def day(self, day: int) -> None:
+        plan = self.plan
+        month = plan.month_of_day[day]
+        budget = plan.pacer.plan(day, self.spent_total, self.spent_month)
+        ads = self.ads.step(budget, plan.weekday[day])
+        members = self.community.step(day, ads.joins)
+        daily_spend = ads.spend.sum(axis=1)
+        self.spent_total += daily_spend
+        self.spent_month[:, month] += daily_spend
+        flows = {
+            "spend": ads.spend,
+            "impressions": ads.impressions,
+            "clicks": ads.clicks,
+            "joins": ads.joins,
+            "direct_conversions": ads.direct_conversions,
+            "member_conversions": members.member_conversions,
+            "referral_conversions": members.referral_conversions,
+            "recommendations": members.recommendations,
+            "learning_days": ads.learning.astype(float),
+            "learning_entries": ads.entered_learning.astype(float),
+        }
+        self.recorder.add_flows(month, flows)
+        conversions = (
+            ads.direct_conversions + members.member_conversions + members.referral_conversions
+        )
+        reach = unique_reach(ads.impressions, plan.arms.audience)
+        self.recorder.add_day(day, {**flows, "reach": reach, "conversions": conversions})
+
+    def month_end(self, month: int) -> None:
+        self.recorder.set_stock("members", month, self.community.members)

@@ -1,0 +1,94 @@
+"""Writing a run's outputs: CSV tables, the JSON document and the HTML report, each atomically."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from simulator.columns import CANONICAL_COLUMNS
+from simulator.result import Result
+from simulator.summary import STATS, monthly_rows, result_json, summary_rows
+
+
+def write_atomic(path: Path, data: str | bytes) -> None:
+    """Write to a temporary file beside `path`, then rename: a crash never leaves half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    mode = "wb" if isinstance(data, bytes) else "w"
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, mode, **({} if mode == "wb" else {"encoding": "utf-8"})) as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def json_text(document: dict) -> str:
+    """JSON with undefined numbers (NaN) as null, as JSON has no NaN."""
+    return json.dumps(_nan_to_none(document), indent=2, ensure_ascii=False) + "\n"
+
+
+def _nan_to_none(value):
+    if isinstance(value, dict):
+        return {k: _nan_to_none(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_nan_to_none(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def daily_frame(result: Result) -> pd.DataFrame:
+    """Per day and arm, in the canonical columns, one row per statistic (`stat`): the mean over
+    all replications and 5/50/95% quantiles over the daily sample of replications."""
+    arms = result.arms
+    aov = result.scenario.campaign.average_order_value
+    frames = []
+    for stat in STATS:
+        values = {m: _daily_stat(result, m, stat) for m in result.daily_mean}
+        n_days, n_arms = values["spend"].shape
+        frame = pd.DataFrame(
+            {
+                "date": np.repeat([d.isoformat() for d in result.dates], n_arms),
+                "platform": np.tile([arms.platforms[p] for p in arms.platform_of], n_days),
+                "tool": np.tile(arms.tools, n_days),
+                "campaign": result.scenario.campaign.name,
+                **{m: v.ravel() for m, v in values.items()},
+            }
+        )
+        frame["revenue"] = frame["conversions"] * aov if aov is not None else np.nan
+        frame.insert(4, "stat", stat)
+        frames.append(frame)
+    out = pd.concat(frames, ignore_index=True)
+    return out[[*CANONICAL_COLUMNS[:4], "stat", *CANONICAL_COLUMNS[4:]]]
+
+
+def _daily_stat(result: Result, measure: str, stat: str) -> np.ndarray:
+    if stat == "mean":
+        return result.daily_mean[measure]
+    return np.percentile(result.daily_sample[measure], float(stat[1:]), axis=1)
+
+
+def write_outputs(result: Result, out_dir: Path, source: str | None = None) -> dict:
+    """summary.csv, monthly.csv, daily.csv, result.json and report.html in `out_dir`."""
+    from simulator.report import report_html
+
+    document = result_json(result, source)
+    csv = {
+        "summary.csv": pd.DataFrame(summary_rows(result)),
+        "monthly.csv": pd.DataFrame(monthly_rows(result)),
+        "daily.csv": daily_frame(result),
+    }
+    for name, frame in csv.items():
+        frame["seed"] = result.seed  # every output records its seed
+        write_atomic(out_dir / name, frame.to_csv(index=False))
+    write_atomic(out_dir / "result.json", json_text(document))
+    write_atomic(out_dir / "report.html", report_html(result, document))
+    return document

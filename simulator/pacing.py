@@ -1,0 +1,75 @@
+"""Budget pacing: how much each arm may spend today, never more than the budget allows.
+
+Each day's budget is the remaining budget times today's pacing weight over the weights of the days
+left, computed both for the campaign and for the current calendar month (when it has a cap); the
+smaller wins. Budget an arm could not spend (its audience was saturated) is thus re-paced over the
+days left. Because a day never gets more than what remains, spend can never exceed the total or a
+monthly cap, in any replication.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+FRONT_LOADED_RANGE = (1.5, 0.5)  # first day's and last day's weight, relative to an average day
+
+
+def pacing_weights(pacing: str, days: int) -> np.ndarray:
+    """Relative daily weights: flat for `even`, a straight line from 1.5 down to 0.5 otherwise."""
+    if pacing == "even" or days == 1:
+        return np.ones(days)
+    return np.linspace(*FRONT_LOADED_RANGE, days)
+
+
+def weight_left(weights: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """For each day, the sum of weights from that day to the end of its group (month or all)."""
+    out = np.empty_like(weights)
+    for g in np.unique(group):
+        idx = np.flatnonzero(group == g)
+        out[idx] = np.cumsum(weights[idx][::-1])[::-1]
+    return out
+
+
+class Pacer:
+    """Plans each day's spend per arm from what is left of the total and of the month's cap."""
+
+    def __init__(
+        self,
+        *,
+        budget: float,
+        monthly_caps: np.ndarray,
+        weights: np.ndarray,
+        month_of_day: np.ndarray,
+        shares: np.ndarray,
+        daily_budgets: np.ndarray,
+    ):
+        self.budget = budget
+        self.monthly_caps = monthly_caps  # (months,), inf where uncapped
+        self.weights = weights
+        self.month_of_day = month_of_day
+        self.share_total_left = weights / weight_left(weights, np.zeros_like(month_of_day))
+        self.share_month_left = weights / weight_left(weights, month_of_day)
+        self.shares = shares
+        self.daily_budgets = daily_budgets
+
+    def plan(self, day: int, spent_total: np.ndarray, spent_month: np.ndarray) -> np.ndarray:
+        """(reps, arms) budgets for `day`, given the spend so far (reps,) and by month (reps, M)."""
+        month = self.month_of_day[day]
+        left_total = np.maximum(self.budget - spent_total, 0.0)
+        left_month = np.maximum(self.monthly_caps[month] - spent_month[:, month], 0.0)
+        hard_limit = np.minimum(left_total, left_month)
+        # An uncapped month has inf left, and inf times a positive weight share stays inf.
+        paced = np.minimum(
+            left_total * self.share_total_left[day], left_month * self.share_month_left[day]
+        )
+        fixed = self._fixed_part(hard_limit)
+        flexible = np.clip(paced - fixed.sum(axis=1), 0.0, hard_limit - fixed.sum(axis=1))
+        return fixed + self.shares * flexible[:, None]
+
+    def _fixed_part(self, hard_limit: np.ndarray) -> np.ndarray:
+        """Fixed daily budgets, scaled down on the days the budget left cannot cover them."""
+        wanted = self.daily_budgets.sum()
+        if wanted == 0:
+            return np.zeros((len(hard_limit), len(self.daily_budgets)))
+        scale = np.minimum(1.0, hard_limit / wanted)
+        return self.daily_budgets * scale[:, None]

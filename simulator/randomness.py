@@ -1,0 +1,148 @@
+"""Where the randomness comes from, and its deterministic twin.
+
+Replications are grouped in fixed blocks of `RNG_BLOCK`; block b draws from its own generator seeded
+by `SeedSequence(seed).spawn(...)[b]`. A chunk of work is a run of whole blocks and every raw draw
+(normals, uniforms, prior samples) is made block by block, so a replication's numbers depend only on
+the seed and its block, never on how the work is chunked or spread over processes.
+
+`ExpectedDraws` returns expectations instead of draws: priors at their means and no noise, so a
+deterministic run equals the closed-form arithmetic of the model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+import numpy as np
+
+RNG_BLOCK = 1000
+# Counts whose variance is at least this are drawn from the normal approximation with the
+# Cornish-Fisher skewness correction, rounded and clipped to the support: its total-variation
+# distance to the exact binomial is under 1% from variance 1 up and falls with size (0.3% at 9,
+# 0.15% at 30; tests/test_randomness.py measures it). Smaller counts are drawn exactly by inversion.
+APPROXIMATE_FROM_VARIANCE = 1.0
+
+
+class Draws(Protocol):
+    n_reps: int
+
+    def rates(self, distributions: Sequence) -> np.ndarray: ...
+    def noise(self, sigma: np.ndarray) -> np.ndarray: ...
+    def binomial(self, n: np.ndarray, p: np.ndarray) -> np.ndarray: ...
+    def poisson(self, lam: np.ndarray) -> np.ndarray: ...
+    def whole(self, x: np.ndarray) -> np.ndarray: ...
+
+
+def block_seeds(seed: int, n_reps: int) -> list[np.random.SeedSequence]:
+    n_blocks = -(-n_reps // RNG_BLOCK)
+    return np.random.SeedSequence(seed).spawn(n_blocks)
+
+
+class BlockDraws:
+    """Random draws for the replications of a run of whole blocks, block by block."""
+
+    def __init__(self, seeds: Sequence[np.random.SeedSequence], block_sizes: Sequence[int]):
+        self.generators = [np.random.default_rng(s) for s in seeds]
+        self.sizes = [int(b) for b in block_sizes]
+        self.n_reps = sum(self.sizes)
+
+    def _per_block(self, draw: Callable[[np.random.Generator, int], np.ndarray]) -> np.ndarray:
+        return np.concatenate(
+            [draw(g, size) for g, size in zip(self.generators, self.sizes, strict=True)]
+        )
+
+    def rates(self, distributions: Sequence) -> np.ndarray:
+        """(reps, arms): each replication's true value of one rate for every arm."""
+        return self._per_block(
+            lambda g, size: np.column_stack([d.sample(g, size) for d in distributions])
+        )
+
+    def _normals(self, n_cols: int) -> np.ndarray:
+        # float32 normals are drawn twice as fast and are ample before rounding to counts.
+        return self._per_block(lambda g, size: g.standard_normal((size, n_cols), np.float32))
+
+    def _uniforms(self, n_cols: int) -> np.ndarray:
+        return self._per_block(lambda g, size: g.random((size, n_cols)))
+
+    def noise(self, sigma: np.ndarray) -> np.ndarray:
+        """(reps, arms) mean-one lognormal multipliers exp(sigma z - sigma^2 / 2)."""
+        return np.exp(sigma * self._normals(len(sigma)) - sigma**2 / 2)
+
+    def binomial(self, n: np.ndarray, p: np.ndarray) -> np.ndarray:
+        n, p = np.broadcast_arrays(n, np.clip(p, 0.0, 1.0))
+        mean = n * p
+        var = mean * (1 - p)
+        out = approximate_count(mean, var, 1 - 2 * p, self._normals(n.shape[1]), n)
+        small = (var > 0) & (var < APPROXIMATE_FROM_VARIANCE)  # var == 0: the count is certain
+        u = self._uniforms(n.shape[1])
+        out[small] = binomial_by_inversion(u[small], n[small], p[small])
+        return out
+
+    def poisson(self, lam: np.ndarray) -> np.ndarray:
+        out = approximate_count(lam, lam, 1.0, self._normals(lam.shape[1]), np.inf)
+        small = (lam > 0) & (lam < APPROXIMATE_FROM_VARIANCE)
+        u = self._uniforms(lam.shape[1])
+        out[small] = poisson_by_inversion(u[small], lam[small])
+        return out
+
+    def whole(self, x: np.ndarray) -> np.ndarray:
+        return np.floor(x)
+
+
+def approximate_count(mean, var, skew_term, z, upper) -> np.ndarray:
+    """Cornish-Fisher: x = mean + sd z + sd g (z^2 - 1) / 6 with skewness g = skew_term / sd
+    ((1 - 2p) for a binomial, 1 for a Poisson), rounded and clipped to [0, upper]."""
+    return np.clip(np.rint(mean + np.sqrt(var) * z + skew_term * (z * z - 1) / 6), 0, upper)
+
+
+def binomial_by_inversion(u: np.ndarray, n: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """Exact Binomial(n, p) draws from uniforms u: the smallest k with F(k) >= u."""
+    odds = p / (1 - p)
+    return _invert(
+        u, np.exp(n * np.log1p(-p)), lambda k, keep: (n[keep] - k) / (k + 1) * odds[keep]
+    )
+
+
+def poisson_by_inversion(u: np.ndarray, lam: np.ndarray) -> np.ndarray:
+    """Exact Poisson(lam) draws from uniforms u: the smallest k with F(k) >= u."""
+    return _invert(u, np.exp(-lam), lambda k, keep: lam[keep] / (k + 1))
+
+
+def _invert(u: np.ndarray, pmf0: np.ndarray, ratio: Callable) -> np.ndarray:
+    """Walk the pmf up from k = 0 (pmf(k+1) = pmf(k) * ratio(k)), moving on only the elements
+    whose uniform is still above the cdf; with small means most stop at k = 0 or 1."""
+    counts = np.zeros(len(u))
+    keep = np.arange(len(u))
+    pmf, cdf, k = pmf0, pmf0.copy(), 0
+    while keep.size:
+        # pmf == 0 ends the walk where rounding left the cdf a hair below 1.
+        more = (u[keep] > cdf) & (pmf > 0)
+        keep, pmf, cdf = keep[more], pmf[more], cdf[more]
+        counts[keep] += 1
+        pmf = pmf * ratio(k, keep)
+        cdf += pmf
+        k += 1
+    return counts
+
+
+class ExpectedDraws:
+    """The deterministic twin: every draw replaced by its expectation."""
+
+    def __init__(self, n_reps: int):
+        self.n_reps = n_reps
+
+    def rates(self, distributions: Sequence) -> np.ndarray:
+        return np.tile([d.mean for d in distributions], (self.n_reps, 1))
+
+    def noise(self, sigma: np.ndarray) -> np.ndarray:
+        return np.ones((self.n_reps, len(sigma)))
+
+    def binomial(self, n: np.ndarray, p: np.ndarray) -> np.ndarray:
+        return n * np.clip(p, 0.0, 1.0)
+
+    def poisson(self, lam: np.ndarray) -> np.ndarray:
+        return np.asarray(lam, dtype=float).copy()
+
+    def whole(self, x: np.ndarray) -> np.ndarray:
+        return x

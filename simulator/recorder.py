@@ -1,0 +1,40 @@
+"""Aggregation while running: what a chunk keeps of its replications.
+
+Per replication it keeps campaign totals and calendar-month totals of every base measure (small:
+months x reps x arms). Day by day it keeps the sum over replications (for exact daily means) and,
+for the first `daily_sample` replications of the run, every value (for daily quantiles and fan
+charts); keeping every day of every replication would cost reps x days x arms per measure.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simulator.metrics import FLOW_MEASURES, STOCK_MEASURES
+
+# Daily reach is the day's own unique reach, as ad platforms export it.
+DAILY_MEASURES = ("spend", "impressions", "reach", "clicks", "joins", "conversions")
+
+
+class Recorder:
+    def __init__(self, n_reps: int, n_days: int, n_months: int, n_arms: int, n_sampled: int):
+        measures = FLOW_MEASURES + STOCK_MEASURES
+        self.totals = {m: np.zeros((n_reps, n_arms)) for m in measures}
+        self.monthly = {m: np.zeros((n_months, n_reps, n_arms)) for m in measures}
+        self.daily_sum = {m: np.zeros((n_days, n_arms)) for m in DAILY_MEASURES}
+        self.daily_sample = {m: np.zeros((n_days, n_sampled, n_arms)) for m in DAILY_MEASURES}
+        self.n_sampled = n_sampled
+
+    def add_flows(self, month: int, values: dict[str, np.ndarray]) -> None:
+        for name, value in values.items():
+            self.totals[name] += value
+            self.monthly[name][month] += value
+
+    def set_stock(self, name: str, month: int, value: np.ndarray) -> None:
+        self.monthly[name][month] = value
+        self.totals[name] = value.copy()  # the last month's snapshot is the campaign's end
+
+    def add_day(self, day: int, values: dict[str, np.ndarray]) -> None:
+        for name in DAILY_MEASURES:
+            self.daily_sum[name][day] = values[name].sum(axis=0)
+            self.daily_sample[name][day] = values[name][: self.n_sampled]

@@ -1,0 +1,92 @@
+"""The record of a simulation run: per-replication totals and months, daily means and samples."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+
+from scenarios.schema import Scenario
+from simulator.arms import ArmTable
+from simulator.metrics import STOCK_MEASURES, derive_kpis
+from simulator.recorder import DAILY_MEASURES, Recorder
+
+
+@dataclass(frozen=True)
+class Result:
+    scenario: Scenario
+    arms: ArmTable
+    seed: int
+    deterministic: bool
+    dates: tuple[date, ...]
+    months: tuple[str, ...]  # 'YYYY-MM' calendar months of the campaign
+    totals: dict[str, np.ndarray]  # base measure -> (reps, arms)
+    monthly: dict[str, np.ndarray]  # base measure -> (months, reps, arms)
+    daily_mean: dict[str, np.ndarray]  # daily measure -> (days, arms), over all replications
+    daily_sample: dict[str, np.ndarray]  # daily measure -> (days, sampled reps, arms)
+
+    @property
+    def replications(self) -> int:
+        return next(iter(self.totals.values())).shape[0]
+
+    def kpis(
+        self,
+        arm_mask: np.ndarray | None = None,
+        month: int | None = None,
+        through_month: int | None = None,
+    ) -> dict[str, np.ndarray]:
+        """Every KPI per replication, (reps,), for the arms in `arm_mask` (all if None): over the
+        whole campaign, within calendar month `month`, or from the start to the end of
+        `through_month` (months 0-based)."""
+        mask = np.ones(self.arms.n, dtype=bool) if arm_mask is None else arm_mask
+        base = {
+            name: values[:, mask].sum(axis=1)
+            for name, values in self._period(month, through_month).items()
+        }
+        covered = np.unique(self.arms.platform_of[mask])
+        impressions = self._period(month, through_month)["impressions"]
+        by_platform = np.stack(
+            [impressions[:, mask & (self.arms.platform_of == p)].sum(axis=1) for p in covered],
+            axis=-1,
+        )
+        return derive_kpis(
+            base,
+            by_platform,
+            self.arms.platform_audience[covered],
+            self.scenario.campaign.average_order_value,
+        )
+
+    def _period(self, month: int | None, through_month: int | None) -> dict[str, np.ndarray]:
+        """Base measures (reps, arms) over a period; stocks are read at the period's end."""
+        if month is None and through_month is None:
+            return self.totals
+        first, last = (month, month) if month is not None else (0, through_month)
+        return {
+            name: values[last] if name in STOCK_MEASURES else values[first : last + 1].sum(axis=0)
+            for name, values in self.monthly.items()
+        }
+
+    def platform_mask(self, platform: str) -> np.ndarray:
+        return self.arms.platform_of == self.arms.platforms.index(platform)
+
+    def arm_mask(self, arm: int) -> np.ndarray:
+        mask = np.zeros(self.arms.n, dtype=bool)
+        mask[arm] = True
+        return mask
+
+
+def merge_chunks(chunks: list[Recorder], **fields) -> Result:
+    """Join chunks in replication order; daily sums become means over all replications."""
+    n_reps = sum(c.totals["spend"].shape[0] for c in chunks)
+    return Result(
+        totals={k: np.concatenate([c.totals[k] for c in chunks]) for k in chunks[0].totals},
+        monthly={
+            k: np.concatenate([c.monthly[k] for c in chunks], axis=1) for k in chunks[0].monthly
+        },
+        daily_mean={k: sum(c.daily_sum[k] for c in chunks) / n_reps for k in DAILY_MEASURES},
+        daily_sample={
+            k: np.concatenate([c.daily_sample[k] for c in chunks], axis=1) for k in DAILY_MEASURES
+        },
+        **fields,
+    )

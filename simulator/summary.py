@@ -1,0 +1,151 @@
+"""Turn a `Result` into what people read: quantile summaries, KPI-target odds, tidy rows.
+
+Every metric is summarised over replications as its mean and 5/50/95% quantiles. Ratios that are
+undefined in a replication (a CPA with no conversion) are left out of that metric's summary, and
+count as a miss for a KPI target.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Iterator
+
+import numpy as np
+
+from scenarios.schema import KpiTarget
+from simulator.metrics import KPIS
+from simulator.result import Result
+
+STATS = ("mean", "p5", "p50", "p95")
+OPERATORS = {"<=": operator.le, ">=": operator.ge, "<": operator.lt, ">": operator.gt}
+
+
+def describe(values: np.ndarray) -> dict[str, float | None]:
+    """{mean, p5, p50, p95} over replications, ignoring undefined (NaN) values."""
+    finite = values[~np.isnan(values)]
+    if finite.size == 0:
+        return dict.fromkeys(STATS)
+    p5, p50, p95 = np.percentile(finite, [5, 50, 95])
+    return {"mean": float(finite.mean()), "p5": float(p5), "p50": float(p50), "p95": float(p95)}
+
+
+def describe_all(kpis: dict[str, np.ndarray]) -> dict[str, dict[str, float | None]]:
+    return {name: describe(values) for name, values in kpis.items()}
+
+
+def scopes(result: Result) -> Iterator[tuple[str, str, np.ndarray]]:
+    """(level, name, arm mask) for the whole campaign, each platform and each arm."""
+    yield "total", "all", np.ones(result.arms.n, dtype=bool)
+    for platform in result.arms.platforms:
+        yield "platform", platform, result.platform_mask(platform)
+    for i, arm in enumerate(result.arms.names):
+        yield "arm", arm, result.arm_mask(i)
+
+
+def summary_rows(result: Result, month: int | None = None) -> list[dict]:
+    """Tidy rows (level, name, metric, unit, mean, p5, p50, p95) for every scope."""
+    rows = []
+    for level, name, mask in scopes(result):
+        for metric, stats in describe_all(result.kpis(mask, month=month)).items():
+            rows.append(
+                {
+                    "level": level,
+                    "name": name,
+                    "metric": metric,
+                    "unit": unit_of(metric, result),
+                    **stats,
+                }
+            )
+    return rows
+
+
+def monthly_rows(result: Result) -> list[dict]:
+    return [
+        {"month": label, **row}
+        for m, label in enumerate(result.months)
+        for row in summary_rows(result, month=m)
+    ]
+
+
+def unit_of(metric: str, result: Result) -> str:
+    unit = KPIS[metric][0]
+    return result.scenario.campaign.currency if unit == "currency" else unit
+
+
+def target_odds(result: Result, target: KpiTarget) -> dict:
+    """The probability of meeting a KPI target; for a whole-campaign target also the probability
+    that it is already met by the end of each calendar month (the month-over-month dynamics)."""
+    mask = result.platform_mask(target.platform) if target.platform else None
+    month = None if target.month is None else target.month - 1
+    values = result.kpis(mask, month=month)[target.metric]
+    row = {
+        "target": target.label,
+        "metric": target.metric,
+        "op": target.op,
+        "value": target.value,
+        "platform": target.platform,
+        "month": result.months[month] if month is not None else None,
+        "probability": probability_met(values, target),
+        "expected": describe(values),
+    }
+    if month is None:
+        row["by_month"] = {
+            label: probability_met(result.kpis(mask, through_month=m)[target.metric], target)
+            for m, label in enumerate(result.months)
+        }
+    return row
+
+
+def probability_met(values: np.ndarray, target: KpiTarget) -> float:
+    with np.errstate(invalid="ignore"):
+        met = OPERATORS[target.op](values, target.value) & ~np.isnan(values)
+    return float(met.mean())
+
+
+def result_json(result: Result, source: str | None = None) -> dict:
+    """The JSON document of a run (schema in the README)."""
+    c = result.scenario.campaign
+    by_scope: dict[str, dict] = {"platforms": {}, "arms": {}}
+    for level, name, mask in scopes(result):
+        stats = describe_all(result.kpis(mask))
+        if level == "total":
+            totals = stats
+        elif level == "platform":
+            by_scope["platforms"][name] = stats
+        else:
+            i = result.arms.names.index(name)
+            by_scope["arms"][name] = {
+                "platform": result.arms.platforms[result.arms.platform_of[i]],
+                "tool": result.arms.tools[i],
+                "metrics": stats,
+            }
+    return {
+        "scenario": c.name,
+        "source": source,
+        "currency": c.currency,
+        "seed": result.seed,
+        "replications": result.replications,
+        "deterministic": result.deterministic,
+        "start": c.start.isoformat(),
+        "days": c.days,
+        "budget": c.budget,
+        "months": list(result.months),
+        "totals": totals,
+        **by_scope,
+        "monthly": monthly_json(result),
+        "kpi_targets": [target_odds(result, t) for t in result.scenario.kpis],
+    }
+
+
+def monthly_json(result: Result) -> dict:
+    out = {}
+    for m, label in enumerate(result.months):
+        month: dict = {"total": None, "platforms": {}, "arms": {}}
+        for level, name, mask in scopes(result):
+            stats = describe_all(result.kpis(mask, month=m))
+            if level == "total":
+                month["total"] = stats
+            else:
+                month[f"{level}s"][name] = stats
+        out[label] = month
+    return out
