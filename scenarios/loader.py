@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import types
 import typing
 from pathlib import Path
@@ -22,6 +23,18 @@ def load_scenario(path: str | Path) -> Scenario:
     return scenario_from_data(read_yaml(path), str(path))
 
 
+class ScenarioYamlLoader(yaml.SafeLoader):
+    """Safe YAML that reads `1e-2` as a number, as YAML 1.2 does (YAML 1.1 wants `1.0e-2`)."""
+
+
+ScenarioYamlLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*\.[0-9_]*(?:[eE][-+]?[0-9]+)?|\.[0-9_]+(?:[eE][-+]?[0-9]+)?"
+               r"|[0-9][0-9_]*[eE][-+]?[0-9]+|\.inf|\.Inf|\.INF|\.nan|\.NaN|\.NAN)$"),
+    list("-+0123456789."),
+)
+
+
 def read_yaml(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -30,7 +43,7 @@ def read_yaml(path: Path) -> Any:
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(str(path), [Issue("", f"cannot read the file: {exc}")]) from None
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=ScenarioYamlLoader)  # noqa: S506 (a safe loader)
     except yaml.YAMLError as exc:
         raise ScenarioError(str(path), [yaml_issue(exc)]) from None
 
@@ -59,11 +72,31 @@ def scenario_from_data(data: Any, source: str) -> Scenario:
 
 
 def key_path(loc: tuple[int | str, ...]) -> str:
-    """('platforms', 2, 'ctr', 'mean') -> 'platforms[2].ctr.mean'."""
+    """('platforms', 2, 'ctr', 'mean') -> 'platforms[2].ctr.mean'; mapping keys read as keys,
+    ('campaign', 'monthly_caps', 3) -> 'campaign.monthly_caps.3'."""
     out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    for part, is_index in zip(loc, _list_positions(loc), strict=True):
+        if part == "[key]":  # pydantic's marker for "the key itself is bad"
+            continue
+        out += f"[{part}]" if is_index else (f".{part}" if out else str(part))
     return out
+
+
+def _list_positions(loc: tuple[int | str, ...]) -> list[bool]:
+    """For each part of a key path, whether it indexes a list (True) or names a key (False)."""
+    flags, annotation = [], Scenario
+    for part in loc:
+        origin = typing.get_origin(annotation)
+        is_index = isinstance(part, int) and origin in (list, tuple)
+        flags.append(is_index)
+        if is_index or origin is dict:
+            args = typing.get_args(annotation)
+            annotation = args[-1] if args else None
+        else:
+            model = _model_in(annotation)
+            field = model.model_fields.get(str(part)) if model else None
+            annotation = field.annotation if field else None
+    return flags
 
 
 def pydantic_issue(error: dict[str, Any]) -> Issue:

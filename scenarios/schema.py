@@ -38,7 +38,8 @@ def rule_error(kind: str, message: str) -> PydanticCustomError:
 
 
 class StrictModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # No NaN or infinity anywhere: a plan with an infinite budget is a typo, not a plan.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Belief(StrictModel):
