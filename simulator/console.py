@@ -44,41 +44,56 @@ def fmt(value: float | None, metric: str) -> str:
     return f"{value:,.2f}"
 
 
-def cell(stats: dict, metric: str) -> str:
-    return f"{fmt(stats['mean'], metric)} ({fmt(stats['p5'], metric)}–{fmt(stats['p95'], metric)})"
+CURRENCY_KPIS = ("spend", "revenue", "cpm", "cpc", "cost_per_join", "cpa")
+MONTHLY_KPIS = ("spend", "reach", "clicks", "joins", "members", "conversions", "cpa")
 
 
-def kpi_table(document: dict) -> Table:
-    """Rows are KPIs; columns the whole campaign and each platform: mean (90% interval)."""
+def label(metric: str, document: dict) -> str:
+    return f"{metric} ({document['currency']})" if metric in CURRENCY_KPIS else metric
+
+
+def totals_table(document: dict) -> Table:
+    """The whole campaign: each KPI's mean and 5/50/95% quantiles over replications."""
     table = Table(
         title=f"{document['scenario']}: {document['replications']} replications, "
-        f"seed {document['seed']}  [mean (5%–95%)]",
+        f"seed {document['seed']}"
     )
-    table.add_column("KPI")
-    table.add_column("total", justify="right")
-    for platform in document["platforms"]:
-        table.add_column(platform, justify="right")
+    for name in ("KPI", "mean", "5%", "50%", "95%"):
+        table.add_column(name, justify="left" if name == "KPI" else "right")
     for metric in TABLE_KPIS:
-        if metric not in document["totals"]:
-            continue
-        unit = (
-            document["currency"]
-            if metric in ("spend", "revenue", "cpm", "cpc", "cost_per_join", "cpa")
-            else ""
-        )
-        cells = [cell(document["totals"][metric], metric)]
-        cells += [cell(p[metric], metric) for p in document["platforms"].values()]
-        table.add_row(f"{metric} {unit}".strip(), *cells)
+        if metric in document["totals"]:
+            stats = document["totals"][metric]
+            table.add_row(
+                label(metric, document),
+                *[fmt(stats[k], metric) for k in ("mean", "p5", "p50", "p95")],
+            )
+    return table
+
+
+def breakdown_table(title: str, columns: dict[str, dict], metrics, document: dict) -> Table:
+    """KPI rows against named columns (platforms or months), means only."""
+    table = Table(title=title)
+    table.add_column("KPI")
+    for name in columns:
+        table.add_column(name, justify="right")
+    for metric in metrics:
+        if metric in document["totals"]:
+            table.add_row(
+                label(metric, document),
+                *[fmt(stats[metric]["mean"], metric) for stats in columns.values()],
+            )
     return table
 
 
 def targets_table(document: dict) -> Table:
-    table = Table(title="KPI targets: probability of meeting each")
-    table.add_column("target")
-    table.add_column("probability", justify="right")
+    """Each KPI target's probability; for whole-campaign targets also the probability that it is
+    already met at each month's end (is the campaign on track?)."""
+    table = Table(title="KPI targets: probability of meeting each (by month end, cumulative)")
+    table.add_column("target", ratio=1)
+    table.add_column("odds", justify="right")
     months = document["months"]
     for month in months:
-        table.add_column(f"by {month}", justify="right")
+        table.add_column(month, justify="right", min_width=7)
     for row in document["kpi_targets"]:
         by_month = row.get("by_month") or {}
         table.add_row(
@@ -91,7 +106,12 @@ def targets_table(document: dict) -> Table:
 
 def print_tables(document: dict) -> None:
     console = Console()
-    console.print(kpi_table(document))
+    console.print(totals_table(document))
+    console.print(
+        breakdown_table("By platform (means)", document["platforms"], TABLE_KPIS, document)
+    )
+    months = {m: v["total"] for m, v in document["monthly"].items()}
+    console.print(breakdown_table("By calendar month (means)", months, MONTHLY_KPIS, document))
     if document["kpi_targets"]:
         console.print(targets_table(document))
 

@@ -19,9 +19,10 @@ import numpy as np
 RNG_BLOCK = 1000
 # Counts whose variance is at least this are drawn from the normal approximation with the
 # Cornish-Fisher skewness correction, rounded and clipped to the support: its total-variation
-# distance to the exact binomial is under 1% from variance 1 up and falls with size (0.3% at 9,
-# 0.15% at 30; tests/test_randomness.py measures it). Smaller counts are drawn exactly by inversion.
-APPROXIMATE_FROM_VARIANCE = 1.0
+# distance to the exact binomial is under 1% from variance 3 up and falls with size (0.3% at 9,
+# 0.15% at 30) and its mean within 0.2% (tests/test_randomness.py measures both). Smaller counts
+# are drawn exactly by inversion.
+APPROXIMATE_FROM_VARIANCE = 3.0
 
 
 class Draws(Protocol):

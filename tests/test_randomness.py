@@ -1,0 +1,87 @@
+"""The samplers behind every count: exact where small, Cornish-Fisher where large, block-seeded."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from simulator.randomness import (
+    APPROXIMATE_FROM_VARIANCE,
+    RNG_BLOCK,
+    BlockDraws,
+    ExpectedDraws,
+    approximate_count,
+    binomial_by_inversion,
+    block_seeds,
+    poisson_by_inversion,
+)
+
+SAMPLES = 400_000
+# Total-variation distance a sample of SAMPLES draws shows even from the exact law (sampling
+# noise), plus the approximation's own error documented in randomness.py (< 1% from variance 1).
+TV_BUDGET = 0.012
+
+
+def total_variation(draws: np.ndarray, pmf: np.ndarray) -> float:
+    counts = np.bincount(draws.astype(int), minlength=len(pmf))
+    tail = counts[len(pmf) :].sum()
+    return 0.5 * (np.abs(counts[: len(pmf)] / len(draws) - pmf).sum() + tail / len(draws))
+
+
+@pytest.mark.parametrize("n, p", [(5, 0.2), (200, 0.004), (3, 0.5), (1000, 0.0005)])
+def test_binomial_inversion_is_exact(n, p):
+    u = np.random.default_rng(1).random(SAMPLES)
+    draws = binomial_by_inversion(u, np.full(SAMPLES, float(n)), np.full(SAMPLES, p))
+    pmf = stats.binom.pmf(np.arange(n + 1), n, p)
+    # Exact sampling: only Monte Carlo noise, about sqrt(k / SAMPLES) for k support points.
+    assert total_variation(draws, pmf) < 0.005
+    assert draws.max() <= n
+
+
+@pytest.mark.parametrize("lam", [0.05, 0.5, 0.99])
+def test_poisson_inversion_is_exact(lam):
+    u = np.random.default_rng(2).random(SAMPLES)
+    draws = poisson_by_inversion(u, np.full(SAMPLES, lam))
+    pmf = stats.poisson.pmf(np.arange(30), lam)
+    assert total_variation(draws, pmf) < 0.005
+
+
+@pytest.mark.parametrize("mean", [APPROXIMATE_FROM_VARIANCE, 3.0, 9.0, 30.0, 400.0])
+def test_cornish_fisher_counts_are_close_to_the_binomial(mean):
+    n, p = 100_000, mean / 100_000
+    z = np.random.default_rng(3).standard_normal(SAMPLES)
+    var = n * p * (1 - p)
+    draws = approximate_count(n * p, var, 1 - 2 * p, z, n)
+    k = np.arange(int(mean + 12 * np.sqrt(mean) + 12))
+    assert total_variation(draws, stats.binom.pmf(k, n, p)) < TV_BUDGET
+    assert draws.mean() == pytest.approx(n * p, rel=0.01)
+    assert draws.var() == pytest.approx(var, rel=0.05)
+
+
+def test_binomial_never_exceeds_n_nor_goes_negative():
+    draws = BlockDraws(block_seeds(5, 2000), [1000, 1000])
+    n = np.tile([0.0, 1.0, 7.0, 50.0, 5000.0], (2000, 1))
+    p = np.tile([0.5, 0.999, 0.001, 0.9, 0.3], (2000, 1))
+    out = draws.binomial(n, p)
+    assert (out >= 0).all() and (out <= n).all()
+    assert (out == np.floor(out)).all()
+
+
+def test_each_block_draws_from_its_own_stream():
+    """A block's numbers do not depend on which other blocks share its chunk."""
+    seeds = block_seeds(11, 3 * RNG_BLOCK)
+    together = BlockDraws(seeds, [RNG_BLOCK] * 3).binomial(
+        np.full((3 * RNG_BLOCK, 2), 40.0), np.full((3 * RNG_BLOCK, 2), 0.01)
+    )
+    alone = BlockDraws(seeds[1:2], [RNG_BLOCK]).binomial(
+        np.full((RNG_BLOCK, 2), 40.0), np.full((RNG_BLOCK, 2), 0.01)
+    )
+    assert np.array_equal(together[RNG_BLOCK : 2 * RNG_BLOCK], alone)
+
+
+def test_expected_draws_return_expectations():
+    draws = ExpectedDraws(3)
+    n, p = np.array([[10.0, 20.0]] * 3), np.array([0.1, 0.5])
+    assert np.array_equal(draws.binomial(n, p), n * p)
+    assert np.array_equal(draws.noise(np.array([0.3, 0.5])), np.ones((3, 2)))
