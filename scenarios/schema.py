@@ -251,7 +251,9 @@ class KpiTarget(StrictModel):
     def label(self) -> str:
         scope = f" on {self.platform}" if self.platform else ""
         when = f" in month {self.month}" if self.month else ""
-        return f"{self.metric} {self.op} {self.value:g}{scope}{when}"
+        match = TARGET_PATTERN.match(self.target)
+        written = f"{match.group(1)} {match.group(2)} {match.group(3)}{match.group(4)}"
+        return f"{written}{scope}{when}"
 
 
 class Scenario(StrictModel):
