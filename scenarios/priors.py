@@ -67,7 +67,7 @@ def lognormal_from_interval(p5: float, p95: float) -> LogNormal:
 
 def beta_from_mean_sd(mean: float, sd: float) -> Beta:
     """Moments: a + b = mean(1-mean)/sd^2 - 1. Needs sd^2 < mean(1-mean) (checked by the schema)."""
-    if sd == 0:
+    if sd**2 == 0:  # also an sd so small that its square underflows: known exactly
         return Beta(math.nan, math.nan, point=mean)
     concentration = mean * (1 - mean) / sd**2 - 1
     return Beta(mean * concentration, (1 - mean) * concentration)

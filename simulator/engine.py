@@ -124,6 +124,7 @@ def run_chunk(plan: CampaignPlan, draws: Draws, n_sampled: int) -> Recorder:
     env.process(daily_delivery(env, campaign.day, plan.days))
     env.process(month_end_snapshots(env, campaign.month_end, plan.month_last_days()))
     env.run()
+    campaign.recorder.close()
     return campaign.recorder
 
 

@@ -63,7 +63,9 @@ class Pacer:
             left_total * self.share_total_left[day], left_month * self.share_month_left[day]
         )
         fixed = self._fixed_part(hard_limit)
-        flexible = np.clip(paced - fixed.sum(axis=1), 0.0, hard_limit - fixed.sum(axis=1))
+        # Scaled fixed budgets can overshoot what is left by an ulp: floor the room at zero.
+        room = np.maximum(hard_limit - fixed.sum(axis=1), 0.0)
+        flexible = np.clip(paced - fixed.sum(axis=1), 0.0, room)
         return fixed + self.shares * flexible[:, None]
 
     def _fixed_part(self, hard_limit: np.ndarray) -> np.ndarray:

@@ -1,0 +1,494 @@
+"""The HTML report: one self-contained page a media planner can open offline (the only module that
+imports plotly).
+
+The page holds plotly.js once, embedded with the first figure, and no reference to any outside
+script, stylesheet or font. Its sections, in order: the run's header, a KPI table for the campaign
+and each platform, the odds of meeting each KPI target (month by month for whole-campaign targets),
+the funnel per platform, daily fan charts (mean, median and the p5-p95 band of the daily total) and
+the monthly course of every targeted KPI against its target.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from simulator.metrics import KPIS
+from simulator.result import Result
+from simulator.summary import describe
+
+TABLE_KPIS = (
+    "spend",
+    "reach",
+    "reach_share",
+    "impressions",
+    "frequency",
+    "clicks",
+    "ctr",
+    "joins",
+    "members",
+    "conversions",
+    "direct_conversions",
+    "member_conversions",
+    "referral_conversions",
+    "cpm",
+    "cpc",
+    "cost_per_join",
+    "cpa",
+    "revenue",
+    "roas",
+    "learning_days",
+    "learning_entries",
+)
+SUB_ROWS = ("direct_conversions", "member_conversions", "referral_conversions")
+FUNNEL = ("impressions", "clicks", "joins", "conversions")
+FAN_MEASURES = ("spend", "impressions", "clicks", "conversions")
+FAN_RGB = "31, 119, 180"
+TARGET_COLOR = "#c0392b"
+PLOT_CONFIG = {"displaylogo": False, "responsive": True}
+LAYOUT = {"template": "plotly_white", "margin": {"l": 60, "r": 30, "t": 60, "b": 40}}
+CSS = """
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif;
+       color: #222; margin: 0 auto; max-width: 1300px; padding: 1.5rem 2rem; line-height: 1.4; }
+h1 { margin-bottom: 0.2rem; }
+h2 { margin-top: 2.2rem; border-bottom: 2px solid #ddd; padding-bottom: 0.2rem; }
+p.note { color: #555; max-width: 60rem; }
+dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 0.2rem 1rem; }
+dl.facts dt { font-weight: 600; }
+dl.facts dd { margin: 0; }
+table { border-collapse: collapse; font-size: 0.9rem; margin: 0.5rem 0; }
+th, td { border-bottom: 1px solid #e3e3e3; padding: 0.3rem 0.7rem; text-align: right;
+         white-space: nowrap; }
+th { background: #f4f6f8; }
+th[scope=row], th[scope=col], th.text, td.text { text-align: left; }
+td .ci { display: block; color: #777; font-size: 0.8rem; }
+.scroll { overflow-x: auto; }
+th[scope=row] small { display: block; font-weight: normal; color: #777; }
+tr.sub th[scope=row] { padding-left: 1.8rem; font-weight: normal; }
+td.unit { color: #666; text-align: left; }
+td.na { color: #999; text-align: center; font-style: italic; }
+td.odds { font-weight: 600; text-align: center; }
+.charts { display: grid; gap: 1rem; }
+.charts.grid { grid-template-columns: repeat(auto-fill, minmax(520px, 1fr)); }
+.chart { border: 1px solid #eee; border-radius: 4px; padding: 0.3rem; min-width: 0; }
+"""
+
+
+def report_html(result: Result, document: dict) -> str:
+    """The whole report page for a run and its `result_json` document."""
+    charts = figure_divs(report_figures(result, document))
+    body = "\n".join(
+        [
+            header_html(result, document),
+            section("Key KPIs", kpi_note(document), kpi_table_html(document)),
+            section("KPI targets", target_note(document), target_table_html(document)),
+            section("Funnel per platform", FUNNEL_NOTE, charts["funnel"]),
+            section("Daily delivery", fan_note(result), charts["daily"]),
+            section("Monthly KPIs against targets", MONTHLY_NOTE, charts["targets"] or NO_TARGETS),
+        ]
+    )
+    title = html.escape(f"{document['scenario']} - smmsim report")
+    return (
+        f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>{title}</title>\n<style>{CSS}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n"
+    )
+
+
+def report_figures(result: Result, document: dict) -> dict[str, list[go.Figure]]:
+    """Every figure of the report, by section, in page order."""
+    return {
+        "funnel": [funnel_figure(document)],
+        "daily": [daily_fan_figure(result), platform_fan_figure(result, "conversions")],
+        "targets": target_figures(result, document),
+    }
+
+
+def figure_divs(figures: dict[str, list[go.Figure]]) -> dict[str, str]:
+    """Each section's figures as HTML; plotly.js is embedded once, with the very first figure."""
+    out, first = {}, True
+    for key, section_figures in figures.items():
+        parts = []
+        for fig in section_figures:
+            div = fig.to_html(full_html=False, include_plotlyjs=first, config=PLOT_CONFIG)
+            parts.append(f'<div class="chart">{div}</div>')
+            first = False
+        css = "charts grid" if key == "targets" else "charts"
+        out[key] = f'<div class="{css}">{"".join(parts)}</div>' if parts else ""
+    return out
+
+
+def section(title: str, note: str, content: str) -> str:
+    return f"<section>\n<h2>{html.escape(title)}</h2>\n{note}\n{content}\n</section>"
+
+
+# --- text: header, notes, number formats ---
+
+FUNNEL_NOTE = (
+    '<p class="note">Mean impressions, clicks, community joins and conversions of each platform '
+    "over the whole campaign; the whiskers span p5 to p95. The scale is logarithmic when the "
+    "stages differ by orders of magnitude.</p>"
+)
+MONTHLY_NOTE = (
+    '<p class="note">For each targeted KPI: bars are the value within each calendar month (for '
+    "targets set on one month); lines are the value from the campaign start to each month's end "
+    "(for whole-campaign targets), so they show whether the campaign is on track. Whiskers span "
+    "p5 to p95; the red line is the target.</p>"
+)
+NO_TARGETS = '<p class="note">This scenario sets no KPI targets.</p>'
+
+
+def header_html(result: Result, document: dict) -> str:
+    reps = document["replications"]
+    if document["deterministic"]:
+        mode = "yes: priors at their means, no noise, one replication (no intervals)"
+    else:
+        mode = "no"
+    facts = [
+        (
+            "Dates",
+            f"{result.dates[0]} to {result.dates[-1]} ({document['days']} days; "
+            f"months {', '.join(document['months'])})",
+        ),
+        ("Budget", f"{document['budget']:,.2f} {document['currency']}"),
+        ("Replications", f"{reps:,}"),
+        ("Seed", str(document["seed"])),
+        ("Deterministic", mode),
+    ]
+    items = "".join(f"<dt>{html.escape(k)}</dt><dd>{html.escape(v)}</dd>" for k, v in facts)
+    return (
+        f"<header>\n<h1>{html.escape(document['scenario'])}</h1>\n"
+        f'<dl class="facts">{items}</dl>\n{reading_note(document["deterministic"])}\n</header>'
+    )
+
+
+def reading_note(deterministic: bool) -> str:
+    if deterministic:
+        return (
+            '<p class="note">How to read it: a deterministic run puts every uncertain rate at its '
+            "mean and removes all noise, so each value is a single number with no interval. Use it "
+            "to check the plan's arithmetic; run with replications to see the risk.</p>"
+        )
+    return (
+        '<p class="note">How to read it: every figure is simulated many times over with the '
+        "uncertain rates drawn afresh each time. A value reads <b>mean (p5–p95)</b>: the average "
+        "over replications and the 90% interval, within which 9 of 10 simulated campaigns fell. "
+        "Plan on the interval, not on the mean alone.</p>"
+    )
+
+
+def kpi_note(document: dict) -> str:
+    return (
+        '<p class="note">Whole campaign, all platforms and each platform. Reach counts people on '
+        "different platforms as different people. Money is in "
+        f"{html.escape(document['currency'])}; n/a where a ratio is undefined (no conversions).</p>"
+    )
+
+
+def target_note(document: dict) -> str:
+    if not document["kpi_targets"]:
+        return NO_TARGETS
+    return (
+        '<p class="note">P(met) is the share of simulated campaigns that meet the target. For '
+        "whole-campaign targets the month columns give the share already meeting it at each "
+        "month's end (counted from the campaign start): green is likely, red unlikely.</p>"
+    )
+
+
+def fan_note(result: Result) -> str:
+    sampled = result.daily_sample["spend"].shape[1]
+    return (
+        '<p class="note">Daily totals over all arms: the line is the mean over all '
+        f"{result.replications:,} replications, the dotted line the median and the band p5–p95, "
+        f"both over the first {sampled:,} replications (each replication's daily total, then its "
+        "quantiles). Below: daily conversions per platform.</p>"
+    )
+
+
+def unit_label(unit: str, currency: str) -> str:
+    return {"currency": currency, "share": "%", "count": ""}.get(unit, unit)
+
+
+def fmt(value: float | None, unit: str) -> str:
+    """A number as a planner reads it: money with 2 decimals, shares in %, counts with commas."""
+    if value is None or not math.isfinite(value):
+        return "n/a"
+    if unit == "currency":
+        return f"{value:,.2f}"
+    if unit == "share":
+        return f"{value:.2%}" if abs(value) < 0.1 else f"{value:.1%}"
+    if unit in ("ratio", "per person"):
+        return f"{value:,.2f}"
+    whole = abs(value) >= 100 or value == round(value)
+    return f"{value:,.0f}" if whole else f"{value:,.1f}"
+
+
+def stat_html(stats: dict | None, unit: str) -> str:
+    """'mean (p5–p95)', the interval on a line of its own; the mean alone where the interval is a
+    single point (a deterministic run)."""
+    if not stats or stats["mean"] is None:
+        return "n/a"
+    mean, low, high = (html.escape(fmt(stats[k], unit)) for k in ("mean", "p5", "p95"))
+    return mean if low == high else f'{mean} <span class="ci">({low}–{high})</span>'
+
+
+def odds_cell(probability: float) -> str:
+    """A probability as a table cell shaded from red (0) through yellow to green (1)."""
+    hue = round(120 * probability)
+    return f'<td class="odds" style="background: hsl({hue}, 70%, 82%)">{probability:.0%}</td>'
+
+
+# --- tables ---
+
+
+def kpi_table_html(document: dict) -> str:
+    scopes = [("All platforms", document["totals"]), *document["platforms"].items()]
+    head = "".join(f"<th>{html.escape(name)}</th>" for name, _ in scopes)
+    rows = [
+        kpi_row(metric, scopes, document["currency"])
+        for metric in TABLE_KPIS
+        if metric in document["totals"]
+    ]
+    return (
+        '<div class="scroll"><table class="kpis">\n'
+        f'<thead><tr><th scope="col">KPI</th><th class="text">Unit</th>{head}</tr></thead>'
+        f"\n<tbody>\n{''.join(rows)}</tbody>\n</table></div>"
+    )
+
+
+def kpi_row(metric: str, scopes: list[tuple[str, dict]], currency: str) -> str:
+    unit, meaning = KPIS[metric]
+    cells = "".join(f"<td>{stat_html(stats.get(metric), unit)}</td>" for _, stats in scopes)
+    css = ' class="sub"' if metric in SUB_ROWS else ""
+    return (
+        f'<tr{css}><th scope="row">{html.escape(metric)}<small>{html.escape(meaning)}</small></th>'
+        f'<td class="unit">{html.escape(unit_label(unit, currency))}</td>{cells}</tr>\n'
+    )
+
+
+def target_table_html(document: dict) -> str:
+    targets = document["kpi_targets"]
+    if not targets:
+        return ""
+    months = document["months"]
+    head = "".join(f"<th>by {html.escape(m)}</th>" for m in months)
+    rows = "".join(target_row(t, months) for t in targets)
+    return (
+        '<div class="scroll"><table class="targets">\n'
+        '<thead><tr><th scope="col">Target</th><th class="text">Platform</th>'
+        '<th class="text">Period</th><th>Expected mean (p5–p95)</th><th>P(met)</th>'
+        f"{head}</tr></thead>\n"
+        f"<tbody>\n{rows}</tbody>\n</table></div>"
+    )
+
+
+def target_row(target: dict, months: list[str]) -> str:
+    unit = KPIS[target["metric"]][0]
+    if "by_month" in target:
+        by_month = "".join(odds_cell(target["by_month"][m]) for m in months)
+    else:
+        by_month = f'<td class="na" colspan="{len(months)}">set on one month</td>'
+    texts = (
+        target["target"],
+        target["platform"] or "all",
+        target["month"] or "whole campaign",
+    )
+    cells = "".join(f'<td class="text">{html.escape(t)}</td>' for t in texts[1:])
+    return (
+        f'<tr><th scope="row">{html.escape(texts[0])}</th>{cells}'
+        f"<td>{stat_html(target['expected'], unit)}</td>"
+        f"{odds_cell(target['probability'])}{by_month}</tr>\n"
+    )
+
+
+# --- figures ---
+
+
+def funnel_figure(document: dict) -> go.Figure:
+    """Grouped bars: each platform's funnel stages side by side, with p5-p95 whiskers."""
+    platforms = list(document["platforms"])
+    fig = go.Figure()
+    for stage in FUNNEL:
+        stats = [document["platforms"][p][stage] for p in platforms]
+        mean, minus, plus = error_bars(stats)
+        fig.add_bar(
+            name=stage,
+            x=platforms,
+            y=mean,
+            error_y={"type": "data", "array": plus, "arrayminus": minus},
+        )
+    means = [s["mean"] for p in platforms for s in (document["platforms"][p][f] for f in FUNNEL)]
+    fig.update_layout(barmode="group", title="Funnel per platform (whole campaign)", **LAYOUT)
+    if needs_log(means):
+        fig.update_yaxes(type="log", dtick=1, title="count (log scale)")
+    return fig
+
+
+def error_bars(stats: list[dict]) -> tuple[list, list, list]:
+    """Means and the distances down to p5 and up to p95 (0 where undefined or crossed)."""
+    mean = [s["mean"] for s in stats]
+    minus = [max(0.0, s["mean"] - s["p5"]) if s["mean"] is not None else 0.0 for s in stats]
+    plus = [max(0.0, s["p95"] - s["mean"]) if s["mean"] is not None else 0.0 for s in stats]
+    return mean, minus, plus
+
+
+def needs_log(values: list[float | None]) -> bool:
+    positive = [v for v in values if v is not None and v > 0]
+    return bool(positive) and max(positive) / min(positive) > 50
+
+
+def fan_traces(
+    dates: list, mean: np.ndarray, sample: np.ndarray, show_legend: bool
+) -> list[go.Scatter]:
+    """Mean line, median line and p5-p95 band of one daily series; `sample` is (days, reps)."""
+    line = {"color": f"rgb({FAN_RGB})", "width": 2}
+    traces = [go.Scatter(x=dates, y=mean, name="mean", legendgroup="mean", line=line)]
+    if sample.shape[1] > 0:
+        p5, p50, p95 = np.percentile(sample, [5, 50, 95], axis=1)
+        band = {"x": dates, "legendgroup": "band", "line": {"width": 0}}
+        traces = [
+            go.Scatter(y=p95, name="p95", showlegend=False, **band),
+            go.Scatter(
+                y=p5, name="p5–p95", fill="tonexty", fillcolor=f"rgba({FAN_RGB}, 0.25)", **band
+            ),
+            go.Scatter(
+                x=dates,
+                y=p50,
+                name="median",
+                legendgroup="median",
+                line={**line, "width": 1, "dash": "dot"},
+            ),
+            *traces,
+        ]
+    for trace in traces:
+        trace.update(mode="lines", showlegend=show_legend and trace.name != "p95")
+    return traces
+
+
+def daily_fan_figure(result: Result) -> go.Figure:
+    """Fan charts of the daily totals over all arms of spend, impressions, clicks, conversions."""
+    currency = result.scenario.campaign.currency
+    titles = [f"{m} ({currency})" if m == "spend" else m for m in FAN_MEASURES]
+    fig = make_subplots(
+        rows=2, cols=2, subplot_titles=titles, shared_xaxes=True, vertical_spacing=0.1
+    )
+    dates = list(result.dates)
+    for i, measure in enumerate(FAN_MEASURES):
+        mean = result.daily_mean[measure].sum(axis=1)
+        sample = result.daily_sample[measure].sum(axis=2)
+        for trace in fan_traces(dates, mean, sample, show_legend=i == 0):
+            fig.add_trace(trace, row=i // 2 + 1, col=i % 2 + 1)
+    fig.update_layout(
+        title="Daily totals, all platforms", height=620, hovermode="x unified", **LAYOUT
+    )
+    return fig
+
+
+def platform_fan_figure(result: Result, measure: str) -> go.Figure:
+    """Small multiples: the fan chart of one daily measure for each platform."""
+    platforms = result.arms.platforms
+    cols = min(3, len(platforms))
+    rows = math.ceil(len(platforms) / cols)
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=platforms, shared_xaxes=True)
+    dates = list(result.dates)
+    for i, platform in enumerate(platforms):
+        mask = result.platform_mask(platform)
+        mean = result.daily_mean[measure][:, mask].sum(axis=1)
+        sample = result.daily_sample[measure][:, :, mask].sum(axis=2)
+        for trace in fan_traces(dates, mean, sample, show_legend=i == 0):
+            fig.add_trace(trace, row=i // cols + 1, col=i % cols + 1)
+    fig.update_layout(
+        title=f"Daily {measure} per platform", height=320 * rows, hovermode="x unified", **LAYOUT
+    )
+    return fig
+
+
+def target_groups(document: dict) -> dict[tuple[str, str | None, bool], list[dict]]:
+    """KPI targets grouped by (metric, platform, whole-campaign?): one chart per group."""
+    groups: dict[tuple[str, str | None, bool], list[dict]] = {}
+    for target in document["kpi_targets"]:
+        key = (target["metric"], target["platform"], target["month"] is None)
+        groups.setdefault(key, []).append(target)
+    return groups
+
+
+def target_figures(result: Result, document: dict) -> list[go.Figure]:
+    return [
+        target_figure(result, metric, platform, cumulative, targets)
+        for (metric, platform, cumulative), targets in target_groups(document).items()
+    ]
+
+
+def monthly_stats(
+    result: Result, metric: str, platform: str | None, cumulative: bool
+) -> list[dict]:
+    """{mean, p5, p50, p95} of a KPI per calendar month, or from the start to each month's end."""
+    mask = result.platform_mask(platform) if platform else None
+    period = "through_month" if cumulative else "month"
+    return [describe(result.kpis(mask, **{period: m})[metric]) for m in range(len(result.months))]
+
+
+def target_figure(
+    result: Result, metric: str, platform: str | None, cumulative: bool, targets: list[dict]
+) -> go.Figure:
+    """A KPI month by month (p5-p95 whiskers) with its target(s) as horizontal red lines."""
+    months = list(result.months)
+    mean, minus, plus = error_bars(monthly_stats(result, metric, platform, cumulative))
+    error = {"type": "data", "array": plus, "arrayminus": minus}
+    fig = go.Figure()
+    if cumulative:
+        fig.add_scatter(
+            x=months,
+            y=mean,
+            mode="lines+markers",
+            name=metric,
+            error_y=error,
+            line_color=f"rgb({FAN_RGB})",
+        )
+    else:
+        fig.add_bar(
+            x=months, y=mean, name=metric, error_y=error, marker_color=f"rgba({FAN_RGB}, 0.6)"
+        )
+    for target in targets:
+        add_target_line(fig, target, months)
+    scope = f"on {platform}" if platform else "all platforms"
+    period = "from the start to each month's end" if cumulative else "per calendar month"
+    fig.update_layout(title=f"{metric}, {scope}: {period}", showlegend=False, height=380, **LAYOUT)
+    fig.update_xaxes(type="category")
+    unit = KPIS[metric][0]
+    if unit == "share":
+        fig.update_yaxes(tickformat=".1%")
+    fig.update_yaxes(title=unit_label(unit, result.scenario.campaign.currency) or "count")
+    return fig
+
+
+def add_target_line(fig: go.Figure, target: dict, months: list[str]) -> None:
+    """The whole campaign's target across every month, or a month's target over that month."""
+    if target["month"] is None:
+        first, last = 0, len(months) - 1
+    else:
+        first = last = months.index(target["month"])
+    text = f"target {target['op']} {fmt(target['value'], KPIS[target['metric']][0])}"
+    text += f" · P(met) {target['probability']:.0%}"
+    fig.add_shape(
+        type="line",
+        xref="x",
+        yref="y",
+        x0=first - 0.45,
+        x1=last + 0.45,
+        y0=target["value"],
+        y1=target["value"],
+        line={"color": TARGET_COLOR, "width": 2, "dash": "dash"},
+    )
+    fig.add_annotation(
+        x=last,
+        y=target["value"],
+        text=text,
+        showarrow=False,
+        yshift=10,
+        font={"color": TARGET_COLOR},
+        bgcolor="rgba(255, 255, 255, 0.8)",
+    )
