@@ -7,6 +7,7 @@ stays fast.
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from pathlib import Path
 
@@ -70,12 +71,17 @@ def main() -> None:
 @click.option(
     "--chunk-size",
     type=click.IntRange(min=1),
-    default=10_000,
-    show_default=True,
-    help="Replications held in memory at once (never changes results).",
+    help="Replications held in memory at once [reps / workers, at most 10,000].",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=os.cpu_count() or 1,
+    show_default="all cores",
+    help="Processes running chunks in parallel.",
 )
 @handle_errors
-def run(file: Path, reps, seed, out, fmt, deterministic, chunk_size) -> None:
+def run(file: Path, reps, seed, out, fmt, deterministic, chunk_size, workers) -> None:
     """Simulate FILE and report KPIs with uncertainty, by platform and month.
 
     Example: smmsim run scenarios/examples/kids-shop.yaml --reps 5000 --out out/kids
@@ -95,6 +101,7 @@ def run(file: Path, reps, seed, out, fmt, deterministic, chunk_size) -> None:
             seed=seed,
             deterministic=deterministic,
             chunk_size=chunk_size,
+            workers=workers,
             progress=advance,
         )
     if out:

@@ -29,8 +29,10 @@ class ScenarioYamlLoader(yaml.SafeLoader):
 
 ScenarioYamlLoader.add_implicit_resolver(
     "tag:yaml.org,2002:float",
-    re.compile(r"^[-+]?(?:[0-9][0-9_]*\.[0-9_]*(?:[eE][-+]?[0-9]+)?|\.[0-9_]+(?:[eE][-+]?[0-9]+)?"
-               r"|[0-9][0-9_]*[eE][-+]?[0-9]+|\.inf|\.Inf|\.INF|\.nan|\.NaN|\.NAN)$"),
+    re.compile(
+        r"^[-+]?(?:[0-9][0-9_]*\.[0-9_]*(?:[eE][-+]?[0-9]+)?|\.[0-9_]+(?:[eE][-+]?[0-9]+)?"
+        r"|[0-9][0-9_]*[eE][-+]?[0-9]+|\.inf|\.Inf|\.INF|\.nan|\.NaN|\.NAN)$"
+    ),
     list("-+0123456789."),
 )
 
@@ -43,7 +45,7 @@ def read_yaml(path: Path) -> Any:
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(str(path), [Issue("", f"cannot read the file: {exc}")]) from None
     try:
-        return yaml.load(text, Loader=ScenarioYamlLoader)  # noqa: S506 (a safe loader)
+        return yaml.load(text, Loader=ScenarioYamlLoader)  # a SafeLoader subclass
     except yaml.YAMLError as exc:
         raise ScenarioError(str(path), [yaml_issue(exc)]) from None
 

@@ -7,7 +7,9 @@ numpy arrays of shape (replications, arms), so each process step moves every rep
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import multiprocessing
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 
 import numpy as np
@@ -70,27 +72,34 @@ def simulate(
     replications: int | None = None,
     seed: int | None = None,
     deterministic: bool = False,
-    chunk_size: int = DEFAULT_CHUNK,
+    chunk_size: int | None = None,
+    workers: int = 1,
     daily_sample: int = DEFAULT_DAILY_SAMPLE,
     progress: Callable[[int], None] | None = None,
 ) -> Result:
     """Simulate the campaign `replications` times (scenario default if None).
 
     `deterministic` puts priors at their means and removes all noise: one replication whose numbers
-    are the model's closed-form arithmetic. `chunk_size` bounds memory; it never changes results.
-    `progress` is called with the number of replications finished after each chunk.
+    are the model's closed-form arithmetic. `chunk_size` bounds memory (default: the replications
+    split evenly over the workers, at most 10,000 a chunk) and `workers` runs chunks in parallel
+    processes; neither ever changes the results. `progress` is called with the number of
+    replications finished after each chunk.
     """
     plan = CampaignPlan.from_scenario(scenario)
     seed = scenario.campaign.seed if seed is None else seed
     reps = 1 if deterministic else (replications or scenario.campaign.replications)
     if reps < 1:
         raise ValueError(f"replications must be at least 1 (got {reps})")
-    chunks = []
-    for start, draws in _chunk_draws(reps, seed, chunk_size, deterministic):
-        sampled = int(np.clip(daily_sample - start, 0, draws.n_reps))
-        chunks.append(run_chunk(plan, draws, sampled))
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1 (got {workers})")
+    if deterministic:
+        chunks = [run_chunk(plan, ExpectedDraws(1), min(1, daily_sample))]
         if progress:
-            progress(draws.n_reps)
+            progress(1)
+    else:
+        size = chunk_size or min(DEFAULT_CHUNK, -(-reps // workers))
+        jobs = chunk_jobs(reps, seed, size, daily_sample)
+        chunks = _run_jobs(plan, jobs, workers, progress)
     c = scenario.campaign
     return merge_chunks(
         chunks,
@@ -103,18 +112,62 @@ def simulate(
     )
 
 
-def _chunk_draws(
-    reps: int, seed: int, chunk_size: int, deterministic: bool
-) -> Iterator[tuple[int, Draws]]:
-    """(first replication, draws) per chunk; chunks are whole RNG blocks."""
-    if deterministic:
-        yield 0, ExpectedDraws(reps)
-        return
+@dataclass(frozen=True)
+class ChunkJob:
+    """A run of whole RNG blocks: their seeds, sizes, and how many go into the daily sample."""
+
+    seeds: tuple[np.random.SeedSequence, ...]
+    sizes: tuple[int, ...]
+    n_sampled: int
+
+    @property
+    def n_reps(self) -> int:
+        return sum(self.sizes)
+
+
+def chunk_jobs(reps: int, seed: int, chunk_size: int, daily_sample: int) -> list[ChunkJob]:
+    """Split the run into chunks of whole RNG blocks, about `chunk_size` replications each."""
     seeds = block_seeds(seed, reps)
     sizes = [min(RNG_BLOCK, reps - b * RNG_BLOCK) for b in range(len(seeds))]
     per_chunk = max(1, -(-chunk_size // RNG_BLOCK))
+    jobs = []
     for b in range(0, len(seeds), per_chunk):
-        yield b * RNG_BLOCK, BlockDraws(seeds[b : b + per_chunk], sizes[b : b + per_chunk])
+        first = b * RNG_BLOCK
+        chunk_sizes = tuple(sizes[b : b + per_chunk])
+        sampled = int(np.clip(daily_sample - first, 0, sum(chunk_sizes)))
+        jobs.append(ChunkJob(tuple(seeds[b : b + per_chunk]), chunk_sizes, sampled))
+    return jobs
+
+
+def run_job(plan: CampaignPlan, job: ChunkJob) -> Recorder:
+    return run_chunk(plan, BlockDraws(job.seeds, job.sizes), job.n_sampled)
+
+
+def _run_jobs(
+    plan: CampaignPlan,
+    jobs: list[ChunkJob],
+    workers: int,
+    progress: Callable[[int], None] | None,
+) -> list[Recorder]:
+    """Run chunks in order here, or in `workers` processes; results come back in job order."""
+    if workers == 1 or len(jobs) == 1:
+        done = []
+        for job in jobs:
+            done.append(run_job(plan, job))
+            if progress:
+                progress(job.n_reps)
+        return done
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    done: list[Recorder | None] = [None] * len(jobs)
+    with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=context) as pool:
+        futures = {pool.submit(run_job, plan, job): i for i, job in enumerate(jobs)}
+        for future in as_completed(futures):
+            i = futures[future]
+            done[i] = future.result()
+            if progress:
+                progress(jobs[i].n_reps)
+    return done
 
 
 def run_chunk(plan: CampaignPlan, draws: Draws, n_sampled: int) -> Recorder:
@@ -150,7 +203,7 @@ class ChunkCampaign:
         self.plan = plan
         self.ads = AdsDelivery(plan.arms, TrueRates.draw(plan.arms, draws), draws)
         self.community = CommunityStock(plan.scenario.community, n, plan.arms.n, draws)
-        self.recorder = Recorder(n, plan.days, plan.n_months, plan.arms.n, n_sampled)
+        self.recorder = Recorder(plan.days, plan.n_months, plan.arms.n, draws.sizes, n_sampled)
         self.spent_total = np.zeros(n)
         self.spent_month = np.zeros((n, plan.n_months))
 

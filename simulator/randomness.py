@@ -27,6 +27,7 @@ APPROXIMATE_FROM_VARIANCE = 3.0
 
 class Draws(Protocol):
     n_reps: int
+    sizes: list[int]  # replications in each RNG block, in order
 
     def rates(self, distributions: Sequence) -> np.ndarray: ...
     def noise(self, sigma: np.ndarray) -> np.ndarray: ...
@@ -132,6 +133,7 @@ class ExpectedDraws:
 
     def __init__(self, n_reps: int):
         self.n_reps = n_reps
+        self.sizes = [n_reps]
 
     def rates(self, distributions: Sequence) -> np.ndarray:
         return np.tile([d.mean for d in distributions], (self.n_reps, 1))

@@ -17,11 +17,17 @@ DAILY_MEASURES = ("spend", "impressions", "reach", "clicks", "joins", "conversio
 
 
 class Recorder:
-    def __init__(self, n_reps: int, n_days: int, n_months: int, n_arms: int, n_sampled: int):
+    def __init__(
+        self, n_days: int, n_months: int, n_arms: int, block_sizes: list[int], n_sampled: int
+    ):
+        n_reps = sum(block_sizes)
         measures = FLOW_MEASURES + STOCK_MEASURES
         self.totals = {m: np.zeros((n_reps, n_arms)) for m in measures}
         self.monthly = {m: np.zeros((n_months, n_reps, n_arms)) for m in measures}
-        self.daily_sum = {m: np.zeros((n_days, n_arms)) for m in DAILY_MEASURES}
+        # Daily sums are kept per RNG block, so the run's daily means add the same numbers in the
+        # same order however the blocks were chunked: bit-identical, not just close.
+        self.block_starts = np.cumsum([0, *block_sizes[:-1]])
+        self.daily_sum = {m: np.zeros((n_days, len(block_sizes), n_arms)) for m in DAILY_MEASURES}
         self.daily_sample = {m: np.zeros((n_days, n_sampled, n_arms)) for m in DAILY_MEASURES}
         self.n_sampled = n_sampled
 
@@ -40,5 +46,5 @@ class Recorder:
 
     def add_day(self, day: int, values: dict[str, np.ndarray]) -> None:
         for name in DAILY_MEASURES:
-            self.daily_sum[name][day] = values[name].sum(axis=0)
+            self.daily_sum[name][day] = np.add.reduceat(values[name], self.block_starts, axis=0)
             self.daily_sample[name][day] = values[name][: self.n_sampled]

@@ -84,7 +84,10 @@ def merge_chunks(chunks: list[Recorder], **fields) -> Result:
         monthly={
             k: np.concatenate([c.monthly[k] for c in chunks], axis=1) for k in chunks[0].monthly
         },
-        daily_mean={k: sum(c.daily_sum[k] for c in chunks) / n_reps for k in DAILY_MEASURES},
+        daily_mean={
+            k: np.concatenate([c.daily_sum[k] for c in chunks], axis=1).sum(axis=1) / n_reps
+            for k in DAILY_MEASURES
+        },
         daily_sample={
             k: np.concatenate([c.daily_sample[k] for c in chunks], axis=1) for k in DAILY_MEASURES
         },
