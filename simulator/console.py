@@ -10,28 +10,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 from rich.table import Table
 
-TABLE_KPIS = (
-    "spend",
-    "reach",
-    "reach_share",
-    "impressions",
-    "frequency",
-    "clicks",
-    "ctr",
-    "joins",
-    "members",
-    "conversions",
-    "direct_conversions",
-    "member_conversions",
-    "referral_conversions",
-    "revenue",
-    "roas",
-    "cpm",
-    "cpc",
-    "cost_per_join",
-    "cpa",
-)
-SHARES = ("reach_share", "ctr")
+from simulator.metrics import KPIS
+
+TABLE_KPIS = tuple(KPIS)  # every KPI, in the vocabulary's order
+SHARES = tuple(name for name, (unit, _) in KPIS.items() if unit == "share")
 
 
 def fmt(value: float | None, metric: str) -> str:
@@ -44,7 +26,7 @@ def fmt(value: float | None, metric: str) -> str:
     return f"{value:,.2f}"
 
 
-CURRENCY_KPIS = ("spend", "revenue", "cpm", "cpc", "cost_per_join", "cpa")
+CURRENCY_KPIS = tuple(name for name, (unit, _) in KPIS.items() if unit == "currency")
 MONTHLY_KPIS = ("spend", "reach", "clicks", "joins", "members", "conversions", "cpa")
 
 

@@ -21,29 +21,7 @@ from simulator.metrics import KPIS
 from simulator.result import Result
 from simulator.summary import describe
 
-TABLE_KPIS = (
-    "spend",
-    "reach",
-    "reach_share",
-    "impressions",
-    "frequency",
-    "clicks",
-    "ctr",
-    "joins",
-    "members",
-    "conversions",
-    "direct_conversions",
-    "member_conversions",
-    "referral_conversions",
-    "cpm",
-    "cpc",
-    "cost_per_join",
-    "cpa",
-    "revenue",
-    "roas",
-    "learning_days",
-    "learning_entries",
-)
+TABLE_KPIS = tuple(KPIS)  # every KPI, in the vocabulary's order
 SUB_ROWS = ("direct_conversions", "member_conversions", "referral_conversions")
 FUNNEL = ("impressions", "clicks", "joins", "conversions")
 FAN_MEASURES = ("spend", "impressions", "clicks", "conversions")
