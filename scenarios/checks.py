@@ -57,9 +57,8 @@ def caps_inside_calendar(s: Scenario) -> Iterator[Issue]:
             )
 
 
-def targets_inside_scenario(s: Scenario) -> Iterator[Issue]:
+def target_months_inside_calendar(s: Scenario) -> Iterator[Issue]:
     n_months = len(campaign_months(s.campaign.start, s.campaign.days))
-    names = [p.name for p in s.platforms]
     for i, kpi in enumerate(s.kpis):
         if kpi.month is not None and kpi.month > n_months:
             yield Issue(
@@ -68,6 +67,11 @@ def targets_inside_scenario(s: Scenario) -> Iterator[Issue]:
                 kpi.month,
                 True,
             )
+
+
+def target_platforms_exist(s: Scenario) -> Iterator[Issue]:
+    names = [p.name for p in s.platforms]
+    for i, kpi in enumerate(s.kpis):
         if kpi.platform is not None and kpi.platform not in names:
             yield Issue(
                 f"kpis[{i}].platform",
@@ -75,6 +79,10 @@ def targets_inside_scenario(s: Scenario) -> Iterator[Issue]:
                 kpi.platform,
                 True,
             )
+
+
+def revenue_targets_have_order_value(s: Scenario) -> Iterator[Issue]:
+    for i, kpi in enumerate(s.kpis):
         if kpi.metric in REVENUE_KPIS and s.campaign.average_order_value is None:
             yield Issue(
                 f"kpis[{i}].target",
@@ -84,14 +92,19 @@ def targets_inside_scenario(s: Scenario) -> Iterator[Issue]:
             )
 
 
-RULES: tuple[Callable[[Scenario], Iterator[Issue]], ...] = (
-    unique_platform_names,
-    unique_tool_names,
-    shares_sum_to_one,
-    caps_inside_calendar,
-    targets_inside_scenario,
+# Each rule with the top-level sections it reads: it runs when those sections are valid.
+RULES: tuple[tuple[Callable[[Scenario], Iterator[Issue]], tuple[str, ...]], ...] = (
+    (unique_platform_names, ("platforms",)),
+    (unique_tool_names, ("platforms",)),
+    (shares_sum_to_one, ("platforms",)),
+    (caps_inside_calendar, ("campaign",)),
+    (target_months_inside_calendar, ("campaign", "kpis")),
+    (target_platforms_exist, ("platforms", "kpis")),
+    (revenue_targets_have_order_value, ("campaign", "kpis")),
 )
 
 
 def scenario_issues(s: Scenario) -> list[Issue]:
-    return [issue for rule in RULES for issue in rule(s)]
+    """Every problem across sections, from the rules whose sections all validated."""
+    present = set(s.__dict__)  # a section that failed validation is absent
+    return [issue for rule, sections in RULES if set(sections) <= present for issue in rule(s)]

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from scenarios.checks import scenario_issues
 from scenarios.errors import Issue, ScenarioError
@@ -65,12 +65,29 @@ def scenario_from_data(data: Any, source: str) -> Scenario:
         )
     try:
         scenario = Scenario.model_validate(data)
+        issues = []
     except ValidationError as exc:
-        raise ScenarioError(source, [pydantic_issue(e) for e in exc.errors()]) from None
-    issues = scenario_issues(scenario)
+        issues = [pydantic_issue(e) for e in exc.errors()]
+        scenario = valid_sections(data)
+    issues += scenario_issues(scenario)
     if issues:
         raise ScenarioError(source, issues)
     return scenario
+
+
+def valid_sections(data: dict) -> Scenario:
+    """A scenario holding only the top-level sections that validate on their own, so the rules
+    across sections can still run where their sections are sound: every problem, at once."""
+    sections = {}
+    for name, field in Scenario.model_fields.items():
+        if name not in data and not field.is_required():
+            sections[name] = field.get_default(call_default_factory=True)
+            continue
+        try:
+            sections[name] = TypeAdapter(field.annotation).validate_python(data.get(name))
+        except ValidationError:
+            continue
+    return Scenario.model_construct(**sections)
 
 
 def key_path(loc: tuple[int | str, ...]) -> str:

@@ -737,3 +737,26 @@ def test_bare_belief_in_exponent_notation_from_yaml(tmp_path):
     path = tmp_path / "exp.yaml"
     path.write_text(text, encoding="utf-8")
     assert load_scenario(path).platforms[0].tools[0].ctr.mean == 0.01
+
+
+def test_rules_across_sections_still_run_beside_a_field_error():
+    """A broken platform does not hide a KPI month outside the calendar: every problem at once."""
+    data = minimal_scenario_data()
+    data["platforms"][0]["audience"] = -5
+    data["kpis"] = [{"target": "cpa <= 30", "month": 9}]
+    assert issue_lines(data) == [
+        "s.yaml: platforms[0].audience: Input should be greater than 0 (got -5)",
+        "s.yaml: kpis[0].month: the campaign spans 2 calendar month(s) (got 9)",
+    ]
+
+
+def test_rules_skip_sections_that_failed_validation():
+    """Shares are not summed over a platform list that did not validate."""
+    data = minimal_scenario_data()
+    tool(data)["budget_share"] = 0.5
+    tool(data)["cpm"] = {"mean": -1}
+    lines = issue_lines(data)
+    assert lines == [
+        "s.yaml: platforms[0].tools[0].cpm: mean of a price must be greater than 0 "
+        "(got {'mean': -1})"
+    ]
