@@ -36,7 +36,7 @@ def handle_errors(command):
 # Shared options, defined once and stacked on every command that needs them.
 seed_option = click.option("--seed", type=click.IntRange(min=0), help="Random seed [scenario's].")
 reps_option = click.option(
-    "--reps", type=click.IntRange(min=1), help="Replications [the scenario's]."
+    "--reps", type=click.IntRange(1, 200_000), help="Replications [the scenario's]."
 )
 out_option = click.option(
     "--out", type=click.Path(file_okay=False, path_type=Path), help="Write outputs to DIR."
@@ -105,7 +105,10 @@ def run(file: Path, reps, seed, out, fmt, deterministic, chunk_size, workers) ->
             progress=advance,
         )
     if out:
-        document = write_outputs(result, out, source=str(file))
+        try:
+            document = write_outputs(result, out, source=str(file))
+        except OSError as exc:
+            raise SmmsimError(f"{out}: cannot write the outputs: {exc.strerror or exc}") from None
     else:
         document = result_json(result, source=str(file))
     if fmt == "json":

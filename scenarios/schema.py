@@ -203,7 +203,9 @@ class Campaign(StrictModel):
     budget: Positive
     monthly_caps: dict[Annotated[int, Field(ge=1)], Positive] = Field(default_factory=dict)
     pacing: Literal["even", "front-loaded"] = "even"
-    replications: int = Field(1000, ge=1, le=1_000_000)
+    # Per-replication totals and months are kept for exact quantiles: about 100 bytes per arm and
+    # month per replication, so the ceiling keeps a large plan within a laptop's memory.
+    replications: int = Field(1000, ge=1, le=200_000)
     seed: int = Field(0, ge=0)
     average_order_value: Positive | None = None
 
