@@ -22,7 +22,7 @@ class Recorder:
     ):
         n_reps = sum(block_sizes)
         measures = FLOW_MEASURES + STOCK_MEASURES
-        self.totals = {m: np.zeros((n_reps, n_arms)) for m in measures}
+        self.totals: dict[str, np.ndarray] = {}  # filled by set_stock and close
         self.monthly = {m: np.zeros((n_months, n_reps, n_arms)) for m in measures}
         # Daily sums are kept per RNG block, so the run's daily means add the same numbers in the
         # same order however the blocks were chunked: bit-identical, not just close.

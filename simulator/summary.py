@@ -105,20 +105,6 @@ def probability_met(values: np.ndarray, target: KpiTarget) -> float:
 def result_json(result: Result, source: str | None = None) -> dict:
     """The JSON document of a run (schema in the README)."""
     c = result.scenario.campaign
-    by_scope: dict[str, dict] = {"platforms": {}, "arms": {}}
-    for level, name, mask in scopes(result):
-        stats = describe_all(result.kpis(mask))
-        if level == "total":
-            totals = stats
-        elif level == "platform":
-            by_scope["platforms"][name] = stats
-        else:
-            i = result.arms.names.index(name)
-            by_scope["arms"][name] = {
-                "platform": result.arms.platforms[result.arms.platform_of[i]],
-                "tool": result.arms.tools[i],
-                "metrics": stats,
-            }
     return {
         "scenario": c.name,
         "source": source,
@@ -130,22 +116,36 @@ def result_json(result: Result, source: str | None = None) -> dict:
         "days": c.days,
         "budget": c.budget,
         "months": list(result.months),
-        "totals": totals,
-        **by_scope,
-        "monthly": monthly_json(result),
+        **breakdown(result),
+        "arms": {
+            name: {
+                "platform": result.arms.platforms[result.arms.platform_of[i]],
+                "tool": result.arms.tools[i],
+                "metrics": describe_all(result.kpis(result.arm_mask(i))),
+            }
+            for i, name in enumerate(result.arms.names)
+        },
+        "monthly": {
+            label: {**breakdown(result, m, key="total"), "arms": by_arm(result, m)}
+            for m, label in enumerate(result.months)
+        },
         "kpi_targets": [target_odds(result, t) for t in result.scenario.kpis],
     }
 
 
-def monthly_json(result: Result) -> dict:
-    out = {}
-    for m, label in enumerate(result.months):
-        month: dict = {"total": None, "platforms": {}, "arms": {}}
-        for level, name, mask in scopes(result):
-            stats = describe_all(result.kpis(mask, month=m))
-            if level == "total":
-                month["total"] = stats
-            else:
-                month[f"{level}s"][name] = stats
-        out[label] = month
-    return out
+def breakdown(result: Result, month: int | None = None, key: str = "totals") -> dict:
+    """KPI summaries of the whole campaign (under `key`) and of each platform."""
+    return {
+        key: describe_all(result.kpis(month=month)),
+        "platforms": {
+            p: describe_all(result.kpis(result.platform_mask(p), month=month))
+            for p in result.arms.platforms
+        },
+    }
+
+
+def by_arm(result: Result, month: int) -> dict:
+    return {
+        name: describe_all(result.kpis(result.arm_mask(i), month=month))
+        for i, name in enumerate(result.arms.names)
+    }
