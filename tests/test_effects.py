@@ -6,7 +6,6 @@ are built to be many times the Monte Carlo error of the runs compared (the margi
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 import numpy as np
@@ -15,6 +14,7 @@ import pytest
 from scenarios.loader import scenario_from_data
 from simulator.engine import simulate
 from simulator.result import Result
+from tests.helpers import minimal_scenario_data
 
 REPS = 400
 SEED = 20270301
@@ -22,34 +22,19 @@ SEED = 20270301
 
 def scenario_data(*, tool: dict[str, Any] | None = None, **campaign: Any) -> dict[str, Any]:
     """One platform, one arm, with priors and daily noise, from 1 March 2027."""
-    return {
-        "campaign": {
-            "name": "effects",
-            "start": date(2027, 3, 1),
-            "days": 30,
-            "budget": 6000.0,
-            "seed": 1,
-            **campaign,
-        },
-        "platforms": [
-            {
-                "name": "facebook",
-                "audience": 1_000_000,
-                "tools": [
-                    {
-                        "type": "paid_ads",
-                        "budget_share": 1.0,
-                        "cpm": {"mean": 6, "sd": 1},
-                        "ctr": {"mean": 0.01, "sd": 0.002},
-                        "join_rate": {"mean": 0.04, "sd": 0.01},
-                        "cvr": {"mean": 0.02, "sd": 0.004},
-                        "auction": {"s_half": 300.0, "k": 0.8},
-                        **(tool or {}),
-                    }
-                ],
-            }
-        ],
-    }
+    data = minimal_scenario_data()
+    data["campaign"].update({"name": "effects", "days": 30, "budget": 6000.0, **campaign})
+    data["platforms"][0]["audience"] = 1_000_000
+    arm = data["platforms"][0]["tools"][0]
+    arm.update(
+        {
+            "ctr": {"mean": 0.01, "sd": 0.002},
+            "cvr": {"mean": 0.02, "sd": 0.004},
+            "auction": {"s_half": 300.0, "k": 0.8},
+            **(tool or {}),
+        }
+    )
+    return data
 
 
 def run(data: dict[str, Any], *, deterministic: bool = False) -> Result:
