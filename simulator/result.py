@@ -40,14 +40,14 @@ class Result:
         whole campaign, within calendar month `month`, or from the start to the end of
         `through_month` (months 0-based)."""
         mask = np.ones(self.arms.n, dtype=bool) if arm_mask is None else arm_mask
-        base = {
-            name: values[:, mask].sum(axis=1)
-            for name, values in self._period(month, through_month).items()
-        }
+        period = self._period(month, through_month)
+        base = {name: values[:, mask].sum(axis=1) for name, values in period.items()}
         covered = np.unique(self.arms.platform_of[mask])
-        impressions = self._period(month, through_month)["impressions"]
         by_platform = np.stack(
-            [impressions[:, mask & (self.arms.platform_of == p)].sum(axis=1) for p in covered],
+            [
+                period["impressions"][:, mask & (self.arms.platform_of == p)].sum(axis=1)
+                for p in covered
+            ],
             axis=-1,
         )
         return derive_kpis(
