@@ -61,8 +61,7 @@ class BlockDraws:
         )
 
     def _normals(self, n_cols: int) -> np.ndarray:
-        # float32 normals are drawn twice as fast and are ample before rounding to counts.
-        return self._per_block(lambda g, size: g.standard_normal((size, n_cols), np.float32))
+        return self._per_block(lambda g, size: g.standard_normal((size, n_cols)))
 
     def _uniforms(self, n_cols: int) -> np.ndarray:
         return self._per_block(lambda g, size: g.random((size, n_cols)))
@@ -100,29 +99,34 @@ def approximate_count(mean, var, skew_term, z, upper) -> np.ndarray:
 
 def binomial_by_inversion(u: np.ndarray, n: np.ndarray, p: np.ndarray) -> np.ndarray:
     """Exact Binomial(n, p) draws from uniforms u: the smallest k with F(k) >= u."""
-    odds = p / (1 - p)
     return _invert(
-        u, np.exp(n * np.log1p(-p)), lambda k, keep: (n[keep] - k) / (k + 1) * odds[keep]
+        u,
+        np.exp(n * np.log1p(-p)),
+        lambda k, at: (n[at] - k) / (k + 1) * p[at] / (1 - p[at]),
     )
 
 
 def poisson_by_inversion(u: np.ndarray, lam: np.ndarray) -> np.ndarray:
     """Exact Poisson(lam) draws from uniforms u: the smallest k with F(k) >= u."""
-    return _invert(u, np.exp(-lam), lambda k, keep: lam[keep] / (k + 1))
+    return _invert(u, np.exp(-lam), lambda k, at: lam[at] / (k + 1))
 
 
 def _invert(u: np.ndarray, pmf0: np.ndarray, ratio: Callable) -> np.ndarray:
-    """Walk the pmf up from k = 0 (pmf(k+1) = pmf(k) * ratio(k)), moving on only the elements
-    whose uniform is still above the cdf; with small means most stop at k = 0 or 1."""
-    counts = np.zeros(len(u))
-    keep = np.arange(len(u))
-    pmf, cdf, k = pmf0, pmf0.copy(), 0
-    while keep.size:
+    """Walk the pmf up from k = 0 (pmf(k+1) = pmf(k) * ratio(k, at)), moving on only the cells
+    whose uniform is still above the cdf. With small means most stop at k = 0, so that first step
+    runs on whole arrays and only the few cells left walk on, by index."""
+    above = u > pmf0
+    counts = above.astype(float)
+    at = np.flatnonzero(above)
+    pmf = pmf0[at] * ratio(0, at)
+    cdf = pmf0[at] + pmf
+    k = 1
+    while at.size:
         # pmf == 0 ends the walk where rounding left the cdf a hair below 1.
-        more = (u[keep] > cdf) & (pmf > 0)
-        keep, pmf, cdf = keep[more], pmf[more], cdf[more]
-        counts[keep] += 1
-        pmf = pmf * ratio(k, keep)
+        more = (u[at] > cdf) & (pmf > 0)
+        at, pmf, cdf = at[more], pmf[more], cdf[more]
+        counts[at] += 1
+        pmf = pmf * ratio(k, at)
         cdf += pmf
         k += 1
     return counts
