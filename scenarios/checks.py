@@ -12,6 +12,14 @@ from scenarios.calendar import campaign_months
 from scenarios.errors import Issue
 from scenarios.hints import did_you_mean
 from scenarios.schema import Scenario
+from scenarios.strategy_settings import (
+    arm_names,
+    arms_named,
+    needs_planned_budgets,
+    needs_target_cpa,
+    target_cpa,
+    tested_arms,
+)
 from simulator.metrics import REVENUE_KPIS
 
 SHARE_TOLERANCE = 1e-6
@@ -92,6 +100,84 @@ def revenue_targets_have_order_value(s: Scenario) -> Iterator[Issue]:
             )
 
 
+def tools_have_budgets(s: Scenario) -> Iterator[Issue]:
+    if not needs_planned_budgets(s):
+        return
+    reader = "strategy 'fixed'" if s.strategy.type == "fixed" else "the test's 'planned' split"
+    for i, platform in enumerate(s.platforms):
+        for j, tool in enumerate(platform.tools):
+            if tool.budget_share is None and tool.daily_budget is None:
+                yield Issue(
+                    f"platforms[{i}].tools[{j}]",
+                    f"{reader} needs budget_share or daily_budget on every tool",
+                )
+
+
+def test_arms_exist(s: Scenario) -> Iterator[Issue]:
+    if s.strategy.type != "test-then-scale" or s.strategy.test.arms is None:
+        return
+    names = arm_names(s) + [p.name for p in s.platforms]
+    for i, name in enumerate(s.strategy.test.arms):
+        if not arms_named(name, s):
+            yield Issue(
+                f"strategy.test.arms[{i}]",
+                "no such arm ('platform/tool' or 'platform')" + did_you_mean(name, names),
+                name,
+                True,
+            )
+
+
+def test_fits_campaign(s: Scenario) -> Iterator[Issue]:
+    test, c = s.strategy.test, s.campaign
+    if s.strategy.type != "test-then-scale":
+        return
+    if test.budget_of(c.budget) >= c.budget:
+        yield Issue(
+            "strategy.test.budget",
+            f"the test budget must be below the campaign budget ({c.budget:g})",
+            test.budget,
+            True,
+        )
+    extension = test.extend_days if test.if_insufficient == "extend" else 0
+    if test.days + extension >= c.days:
+        yield Issue(
+            "strategy.test.days",
+            f"the test ({test.days} days + {extension} days of extension) must end before "
+            f"the campaign does ({c.days} days)",
+            test.days,
+            True,
+        )
+
+
+def decision_has_target(s: Scenario) -> Iterator[Issue]:
+    if needs_target_cpa(s) and target_cpa(s) is None:
+        yield Issue(
+            "strategy.decision.target_cpa",
+            "the probability rule and the stop-loss need a target CPA: set it here or add a "
+            "campaign-wide KPI target such as 'cpa <= 25'",
+        )
+
+
+def kept_arms_fit(s: Scenario) -> Iterator[Issue]:
+    strategy = s.strategy
+    if strategy.type == "test-then-scale" and strategy.decision.rule == "top_k":
+        tested = len(tested_arms(s))
+        if strategy.decision.k > tested:
+            yield Issue(
+                "strategy.decision.k",
+                f"keeps more arms than the test covers ({tested})",
+                strategy.decision.k,
+                True,
+            )
+    if strategy.type == "best-guess" and strategy.best_guess.arms > len(arm_names(s)):
+        yield Issue(
+            "strategy.best_guess.arms",
+            f"more arms than the scenario has ({len(arm_names(s))})",
+            strategy.best_guess.arms,
+            True,
+        )
+
+
 # Each rule with the top-level sections it reads: it runs when those sections are valid.
 RULES: tuple[tuple[Callable[[Scenario], Iterator[Issue]], tuple[str, ...]], ...] = (
     (unique_platform_names, ("platforms",)),
@@ -101,6 +187,11 @@ RULES: tuple[tuple[Callable[[Scenario], Iterator[Issue]], tuple[str, ...]], ...]
     (target_months_inside_calendar, ("campaign", "kpis")),
     (target_platforms_exist, ("platforms", "kpis")),
     (revenue_targets_have_order_value, ("campaign", "kpis")),
+    (tools_have_budgets, ("platforms", "strategy")),
+    (test_arms_exist, ("platforms", "strategy")),
+    (test_fits_campaign, ("campaign", "strategy")),
+    (decision_has_target, ("kpis", "strategy")),
+    (kept_arms_fit, ("platforms", "strategy")),
 )
 
 

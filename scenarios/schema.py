@@ -14,8 +14,7 @@ import re
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
-from pydantic_core import PydanticCustomError
+from pydantic import Field, field_validator, model_validator
 
 from scenarios.hints import did_you_mean
 from scenarios.priors import (
@@ -26,20 +25,9 @@ from scenarios.priors import (
     lognormal_from_interval,
     lognormal_from_mean_sd,
 )
+from scenarios.schema_base import NonNegative, Positive, StrictModel, rule_error
+from scenarios.strategy_schema import Strategy
 from simulator.metrics import KPIS
-
-Positive = Annotated[float, Field(gt=0)]
-NonNegative = Annotated[float, Field(ge=0)]
-
-
-def rule_error(kind: str, message: str) -> PydanticCustomError:
-    """A validation error whose text is shown as written (braces are not templates here)."""
-    return PydanticCustomError(kind, message.replace("{", "{{").replace("}", "}}"))
-
-
-class StrictModel(BaseModel):
-    # No NaN or infinity anywhere: a plan with an infinite budget is a typo, not a plan.
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Belief(StrictModel):
@@ -174,8 +162,8 @@ class PaidAds(StrictModel):
 
     @model_validator(mode="after")
     def _one_budget(self) -> PaidAds:
-        if (self.budget_share is None) == (self.daily_budget is None):
-            raise rule_error("arm_budget", "give exactly one of budget_share and daily_budget")
+        if self.budget_share is not None and self.daily_budget is not None:
+            raise rule_error("arm_budget", "give either budget_share or daily_budget, not both")
         return self
 
 
@@ -263,3 +251,4 @@ class Scenario(StrictModel):
     platforms: list[Platform] = Field(min_length=1)
     community: Community = Community()
     kpis: list[KpiTarget] = Field(default_factory=list)
+    strategy: Strategy = Strategy()

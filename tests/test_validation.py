@@ -368,24 +368,31 @@ def test_budget_share_and_daily_budget_both_given():
     tool(data)["daily_budget"] = 100
     [issue] = issues_of(data)
     assert issue.path == TOOL
-    assert issue.message == "give exactly one of budget_share and daily_budget"
+    assert issue.message == "give either budget_share or daily_budget, not both"
     assert issue.has_value
     assert issue.value["budget_share"] == 1.0
     assert issue.value["daily_budget"] == 100
     assert issue.render(FILE).startswith(
-        f"s.yaml: {TOOL}: give exactly one of budget_share and daily_budget (got {{"
+        f"s.yaml: {TOOL}: give either budget_share or daily_budget, not both (got {{"
     )
 
 
-def test_neither_budget_share_nor_daily_budget_given():
+def test_neither_budget_share_nor_daily_budget_given_under_the_fixed_strategy():
     data = minimal_scenario_data()
     del tool(data)["budget_share"]
     with pytest.raises(
         ScenarioError,
-        match=rf"^s\.yaml: {re.escape(TOOL)}: give exactly one of budget_share and daily_budget "
-        r"\(got \{'type': 'paid_ads'",
+        match=rf"^s\.yaml: {re.escape(TOOL)}: strategy 'fixed' needs budget_share or "
+        r"daily_budget on every tool$",
     ):
         scenario_from_data(data, FILE)
+
+
+def test_tools_need_no_budget_when_the_strategy_allocates():
+    data = minimal_scenario_data()
+    del tool(data)["budget_share"]
+    data["strategy"] = {"type": "spread"}
+    assert scenario_from_data(data, FILE).platforms[0].tools[0].budget_share is None
 
 
 def test_daily_budget_alone_is_accepted():

@@ -1,0 +1,116 @@
+"""The scenario's `strategy:` block: how the budget is split over arms, and when that changes.
+
+One block holds the settings of every strategy; `type` picks the one that runs. Settings of the
+other strategies may stay in the file, so `--strategy` and `smmsim compare` can switch between them
+without editing it. Every default is documented in the README's scenario reference.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from scenarios.schema_base import Positive, StrictModel, rule_error
+
+STRATEGIES = ("fixed", "spread", "best-guess", "test-then-scale", "adaptive", "oracle")
+StrategyName = Literal["fixed", "spread", "best-guess", "test-then-scale", "adaptive", "oracle"]
+
+
+class TestPhase(StrictModel):
+    """The test: a small budget on several arms for a few days, before anything is scaled."""
+
+    days: int = Field(14, ge=1, description="length of the test in days")
+    budget: Positive | None = Field(None, description="test budget in the campaign's currency")
+    budget_share: float | None = Field(
+        None, gt=0, lt=1, description="test budget as a share of the campaign budget"
+    )
+    arms: list[str] | None = Field(
+        None, description="arms to test, as 'platform/tool' or 'platform'; default every arm"
+    )
+    split: Literal["even", "planned"] = Field(
+        "even", description="even, or in proportion to the tools' budget_share / daily_budget"
+    )
+    min_conversions: int = Field(
+        10, ge=0, description="conversions each tested arm needs before it is judged"
+    )
+    if_insufficient: Literal["extend", "drop"] = Field(
+        "extend", description="without enough evidence: extend the test once, or drop the arm"
+    )
+    extend_days: int = Field(7, ge=1, description="length of the one extension")
+
+    @model_validator(mode="after")
+    def _one_budget(self) -> TestPhase:
+        if self.budget is not None and self.budget_share is not None:
+            raise rule_error("test_budget", "give either budget or budget_share, not both")
+        return self
+
+    def budget_of(self, campaign_budget: float) -> float:
+        """The test budget in currency; 10% of the campaign when neither form is given."""
+        if self.budget is not None:
+            return self.budget
+        return campaign_budget * (self.budget_share or DEFAULT_TEST_SHARE)
+
+
+DEFAULT_TEST_SHARE = 0.1
+
+
+class Decision(StrictModel):
+    """How the test is read: keep arms that are probably under the target CPA, or the top k."""
+
+    rule: Literal["probability", "top_k"] = "probability"
+    target_cpa: Positive | None = Field(
+        None, description="default: the campaign-wide 'cpa <=' KPI target"
+    )
+    q: float = Field(
+        0.5, gt=0, lt=1, description="keep an arm if P(its CPA <= target) is at least q"
+    )
+    k: int = Field(1, ge=1, description="arms kept by the top_k rule")
+    if_none_kept: Literal["best", "stop"] = Field(
+        "best", description="when no arm passes: scale the best one anyway, or stop spending"
+    )
+
+
+class StopLoss(StrictModel):
+    """Cut a scaled arm whose running CPA is above the target by more than `margin`."""
+
+    margin: float = Field(0.5, ge=0, description="cut above target x (1 + margin)")
+    min_spend: Positive | None = Field(
+        None, description="spend an arm needs before it can be cut; default 3 x the target CPA"
+    )
+
+
+class ScalePhase(StrictModel):
+    ramp_limit: Positive | None = Field(
+        0.2,
+        description="largest daily budget increase per arm, relative; null scales at once",
+    )
+    stop_loss: StopLoss | None = None
+
+
+class Adaptive(StrictModel):
+    """Thompson sampling: every `every_days`, each arm gets the share of posterior draws in which
+    it is the best arm (probability matching)."""
+
+    every_days: int = Field(7, ge=1)
+    draws: int = Field(64, ge=2, le=1000, description="posterior draws per reallocation")
+    ramp_limit: Positive | None = Field(
+        None, description="largest daily budget increase per arm, relative; null: none"
+    )
+
+
+class BestGuess(StrictModel):
+    arms: int = Field(1, ge=1, description="how many arms with the best prior CPA get the budget")
+
+
+class Strategy(StrictModel):
+    type: StrategyName = "fixed"
+    test: TestPhase = TestPhase()
+    decision: Decision = Decision()
+    scale: ScalePhase = ScalePhase()
+    adaptive: Adaptive = Adaptive()
+    best_guess: BestGuess = BestGuess()
+
+    def as_type(self, name: str) -> Strategy:
+        """The same settings with another strategy type (for `--strategy` and comparisons)."""
+        return self.model_copy(update={"type": name})

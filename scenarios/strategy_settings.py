@@ -1,0 +1,54 @@
+"""What a strategy's settings mean for one scenario: which arms a name covers, the target CPA."""
+
+from __future__ import annotations
+
+from scenarios.schema import Scenario
+
+CPA_TARGET_OPERATORS = ("<=", "<")
+
+
+def arm_names(s: Scenario) -> list[str]:
+    """Every arm as 'platform/tool', in the order of the engine's arm table."""
+    return [f"{p.name}/{t.name}" for p in s.platforms for t in p.tools]
+
+
+def arms_named(name: str, s: Scenario) -> list[int]:
+    """Arm indices a name covers: 'platform/tool' is one arm, 'platform' all of its tools."""
+    names = arm_names(s)
+    if name in names:
+        return [names.index(name)]
+    return [i for i, arm in enumerate(names) if arm.split("/", 1)[0] == name]
+
+
+def tested_arms(s: Scenario) -> list[int]:
+    """The arms the test covers, in arm order (every arm unless the test names some)."""
+    listed = s.strategy.test.arms
+    if listed is None:
+        return list(range(len(arm_names(s))))
+    return sorted({i for name in listed for i in arms_named(name, s)})
+
+
+def target_cpa(s: Scenario) -> float | None:
+    """The decision's target CPA: its own setting, else the campaign-wide `cpa <=` KPI target."""
+    if s.strategy.decision.target_cpa is not None:
+        return s.strategy.decision.target_cpa
+    for kpi in s.kpis:
+        whole_campaign = kpi.platform is None and kpi.month is None
+        if kpi.metric == "cpa" and kpi.op in CPA_TARGET_OPERATORS and whole_campaign:
+            return kpi.value
+    return None
+
+
+def needs_target_cpa(s: Scenario) -> bool:
+    strategy = s.strategy
+    if strategy.type != "test-then-scale":
+        return False
+    return strategy.decision.rule == "probability" or strategy.scale.stop_loss is not None
+
+
+def needs_planned_budgets(s: Scenario) -> bool:
+    """Whether the tools' own budget_share / daily_budget are read by the chosen strategy."""
+    strategy = s.strategy
+    return strategy.type == "fixed" or (
+        strategy.type == "test-then-scale" and strategy.test.split == "planned"
+    )
