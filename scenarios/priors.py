@@ -18,6 +18,11 @@ import numpy as np
 Z95 = 1.6448536269514722  # standard normal 95th percentile: a 90% interval spans +-Z95 sd
 
 
+def open_uniforms(rng: np.random.Generator, size: int) -> np.ndarray:
+    """Uniforms on (0, 1): the generator's [0, 1) without its zero, whose quantile is no value."""
+    return np.maximum(rng.random(size), np.finfo(float).tiny)
+
+
 @dataclass(frozen=True)
 class LogNormal:
     """log X ~ Normal(mu, sigma). sigma == 0 is a point mass at exp(mu)."""
@@ -30,9 +35,18 @@ class LogNormal:
         return math.exp(self.mu + self.sigma**2 / 2)
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
-        if self.sigma == 0:
-            return np.full(size, self.mean)
-        return rng.lognormal(self.mu, self.sigma, size)
+        """Draws by inversion of one uniform each, so that a changed prior moves every
+        replication's value monotonically (common random numbers across scenarios)."""
+        return self.quantile(open_uniforms(rng, size))
+
+    def quantile(self, u: np.ndarray) -> np.ndarray:
+        from scipy.special import ndtri
+
+        return np.exp(self.mu + self.sigma * ndtri(u))
+
+    def power_mean(self, n: int) -> float:
+        """E[X^n] = exp(n mu + n^2 sigma^2 / 2), for any integer n (negative too)."""
+        return math.exp(n * self.mu + n * n * self.sigma**2 / 2)
 
 
 @dataclass(frozen=True)
@@ -48,9 +62,23 @@ class Beta:
         return self.point if self.point is not None else self.a / (self.a + self.b)
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        """Draws by inversion of one uniform each (see `LogNormal.sample`)."""
+        return self.quantile(open_uniforms(rng, size))
+
+    def quantile(self, u: np.ndarray) -> np.ndarray:
         if self.point is not None:
-            return np.full(size, self.point)
-        return rng.beta(self.a, self.b, size)
+            return np.full(np.shape(u), self.point)
+        from scipy.special import betaincinv
+
+        return betaincinv(self.a, self.b, u)
+
+    @property
+    def second_moment(self) -> float:
+        """E[X^2] = a (a + 1) / ((a + b) (a + b + 1))."""
+        if self.point is not None:
+            return self.point**2
+        a, b = self.a, self.b
+        return a * (a + 1) / ((a + b) * (a + b + 1))
 
 
 def lognormal_from_mean_sd(mean: float, sd: float) -> LogNormal:

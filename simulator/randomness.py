@@ -1,9 +1,15 @@
 """Where the randomness comes from, and its deterministic twin.
 
-Replications are grouped in fixed blocks of `RNG_BLOCK`; block b draws from its own generator seeded
-by `SeedSequence(seed).spawn(...)[b]`. A chunk of work is a run of whole blocks and every raw draw
+Replications are grouped in fixed blocks of `RNG_BLOCK`; block b has the seed sequence
+`SeedSequence(seed).spawn(...)[b]`. A chunk of work is a run of whole blocks and every raw draw
 (normals, uniforms, prior samples) is made block by block, so a replication's numbers depend only on
 the seed and its block, never on how the work is chunked or spread over processes.
+
+Common random numbers. Within a block every arm draws from its own stream, keyed by the arm's name,
+and strategies draw from one more stream of their own. So two runs that share a seed share each
+arm's true rates and daily noise, whatever the strategy (a strategy's posterior draws never shift
+the market's numbers) and whatever other arms the scenario has: comparisons are paired replication
+by replication.
 
 `ExpectedDraws` returns expectations instead of draws: priors at their means and no noise, so a
 deterministic run equals the closed-form arithmetic of the model.
@@ -11,6 +17,7 @@ deterministic run equals the closed-form arithmetic of the model.
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
@@ -23,6 +30,8 @@ RNG_BLOCK = 1000
 # 0.15% at 30) and its mean within 0.2% (tests/test_randomness.py measures both). Smaller counts
 # are drawn exactly by inversion.
 APPROXIMATE_FROM_VARIANCE = 3.0
+# Stream keys: arms use the CRC-32 of their name (below 2**32); strategies use this one.
+STRATEGY_STREAM = 2**32
 
 
 class Draws(Protocol):
@@ -34,6 +43,8 @@ class Draws(Protocol):
     def binomial(self, n: np.ndarray, p: np.ndarray) -> np.ndarray: ...
     def poisson(self, lam: np.ndarray) -> np.ndarray: ...
     def whole(self, x: np.ndarray) -> np.ndarray: ...
+    def strategy_beta(self, a: np.ndarray, b: np.ndarray, n_draws: int) -> np.ndarray: ...
+    def strategy_normals(self, n_draws: int, n_arms: int) -> np.ndarray: ...
 
 
 def block_seeds(seed: int, n_reps: int) -> list[np.random.SeedSequence]:
@@ -41,30 +52,50 @@ def block_seeds(seed: int, n_reps: int) -> list[np.random.SeedSequence]:
     return np.random.SeedSequence(seed).spawn(n_blocks)
 
 
-class BlockDraws:
-    """Random draws for the replications of a run of whole blocks, block by block."""
+def arm_stream_key(arm_name: str) -> int:
+    return zlib.crc32(arm_name.encode("utf-8"))
 
-    def __init__(self, seeds: Sequence[np.random.SeedSequence], block_sizes: Sequence[int]):
-        self.generators = [np.random.default_rng(s) for s in seeds]
+
+def substream(seed: np.random.SeedSequence, key: int) -> np.random.Generator:
+    """A generator for one stream of a block, derived without touching the block's own state."""
+    return np.random.default_rng(
+        np.random.SeedSequence(seed.entropy, spawn_key=(*seed.spawn_key, key))
+    )
+
+
+class BlockDraws:
+    """Random draws for the replications of a run of whole blocks, block by block and arm by arm."""
+
+    def __init__(
+        self,
+        seeds: Sequence[np.random.SeedSequence],
+        block_sizes: Sequence[int],
+        arm_names: Sequence[str],
+    ):
+        keys = [arm_stream_key(name) for name in arm_names]
+        self.arm_generators = [[substream(s, key) for key in keys] for s in seeds]
+        self.strategy_generators = [substream(s, STRATEGY_STREAM) for s in seeds]
         self.sizes = [int(b) for b in block_sizes]
         self.n_reps = sum(self.sizes)
 
-    def _per_block(self, draw: Callable[[np.random.Generator, int], np.ndarray]) -> np.ndarray:
+    def _per_arm(self, draw: Callable[[np.random.Generator, int, int], np.ndarray]) -> np.ndarray:
+        """(reps, arms) from `draw(generator, size, arm)`, one column per arm stream per block."""
         return np.concatenate(
-            [draw(g, size) for g, size in zip(self.generators, self.sizes, strict=True)]
+            [
+                np.column_stack([draw(g, size, a) for a, g in enumerate(generators)])
+                for generators, size in zip(self.arm_generators, self.sizes, strict=True)
+            ]
         )
 
     def rates(self, distributions: Sequence) -> np.ndarray:
         """(reps, arms): each replication's true value of one rate for every arm."""
-        return self._per_block(
-            lambda g, size: np.column_stack([d.sample(g, size) for d in distributions])
-        )
+        return self._per_arm(lambda g, size, a: distributions[a].sample(g, size))
 
     def _normals(self, n_cols: int) -> np.ndarray:
-        return self._per_block(lambda g, size: g.standard_normal((size, n_cols)))
+        return self._per_arm(lambda g, size, a: g.standard_normal(size))
 
     def _uniforms(self, n_cols: int) -> np.ndarray:
-        return self._per_block(lambda g, size: g.random((size, n_cols)))
+        return self._per_arm(lambda g, size, a: g.random(size))
 
     def noise(self, sigma: np.ndarray) -> np.ndarray:
         """(reps, arms) mean-one lognormal multipliers exp(sigma z - sigma^2 / 2)."""
@@ -89,6 +120,25 @@ class BlockDraws:
 
     def whole(self, x: np.ndarray) -> np.ndarray:
         return np.floor(x)
+
+    def strategy_beta(self, a: np.ndarray, b: np.ndarray, n_draws: int) -> np.ndarray:
+        """(reps, n_draws, arms) Beta draws with (reps, arms) parameters, from the strategy
+        stream (posterior sampling never shifts the market's random numbers)."""
+        out, start = [], 0
+        for g, size in zip(self.strategy_generators, self.sizes, strict=True):
+            rows = slice(start, start + size)
+            out.append(g.beta(a[rows, None, :], b[rows, None, :], (size, n_draws, a.shape[1])))
+            start += size
+        return np.concatenate(out)
+
+    def strategy_normals(self, n_draws: int, n_arms: int) -> np.ndarray:
+        """(reps, n_draws, arms) standard normals from the strategy stream."""
+        return np.concatenate(
+            [
+                g.standard_normal((size, n_draws, n_arms))
+                for g, size in zip(self.strategy_generators, self.sizes, strict=True)
+            ]
+        )
 
 
 def approximate_count(mean, var, skew_term, z, upper) -> np.ndarray:
@@ -153,3 +203,9 @@ class ExpectedDraws:
 
     def whole(self, x: np.ndarray) -> np.ndarray:
         return x
+
+    def strategy_beta(self, a: np.ndarray, b: np.ndarray, n_draws: int) -> np.ndarray:
+        return np.repeat((a / (a + b))[:, None, :], n_draws, axis=1)
+
+    def strategy_normals(self, n_draws: int, n_arms: int) -> np.ndarray:
+        return np.zeros((self.n_reps, n_draws, n_arms))

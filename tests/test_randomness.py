@@ -23,6 +23,9 @@ SAMPLES = 400_000
 TV_BUDGET = 0.012
 
 
+ARMS = [f"platform{i}/ads" for i in range(8)]
+
+
 def total_variation(draws: np.ndarray, pmf: np.ndarray) -> float:
     counts = np.bincount(draws.astype(int), minlength=len(pmf))
     tail = counts[len(pmf) :].sum()
@@ -60,7 +63,7 @@ def test_cornish_fisher_counts_are_close_to_the_binomial(mean):
 
 
 def test_binomial_never_exceeds_n_nor_goes_negative():
-    draws = BlockDraws(block_seeds(5, 2000), [1000, 1000])
+    draws = BlockDraws(block_seeds(5, 2000), [1000, 1000], ARMS[:5])
     n = np.tile([0.0, 1.0, 7.0, 50.0, 5000.0], (2000, 1))
     p = np.tile([0.5, 0.999, 0.001, 0.9, 0.3], (2000, 1))
     out = draws.binomial(n, p)
@@ -71,13 +74,31 @@ def test_binomial_never_exceeds_n_nor_goes_negative():
 def test_each_block_draws_from_its_own_stream():
     """A block's numbers do not depend on which other blocks share its chunk."""
     seeds = block_seeds(11, 3 * RNG_BLOCK)
-    together = BlockDraws(seeds, [RNG_BLOCK] * 3).binomial(
+    together = BlockDraws(seeds, [RNG_BLOCK] * 3, ARMS[:2]).binomial(
         np.full((3 * RNG_BLOCK, 2), 40.0), np.full((3 * RNG_BLOCK, 2), 0.01)
     )
-    alone = BlockDraws(seeds[1:2], [RNG_BLOCK]).binomial(
+    alone = BlockDraws(seeds[1:2], [RNG_BLOCK], ARMS[:2]).binomial(
         np.full((RNG_BLOCK, 2), 40.0), np.full((RNG_BLOCK, 2), 0.01)
     )
     assert np.array_equal(together[RNG_BLOCK : 2 * RNG_BLOCK], alone)
+
+
+def test_each_arm_draws_from_its_own_stream():
+    """Common random numbers across scenarios: an arm's numbers depend on its name, not on which
+    other arms the scenario has or where it sits in the list."""
+    seeds = block_seeds(11, RNG_BLOCK)
+    three = BlockDraws(seeds, [RNG_BLOCK], ["vk/ads", "ok/ads", "tg/ads"])
+    one = BlockDraws(seeds, [RNG_BLOCK], ["tg/ads"])
+    assert np.array_equal(three.noise(np.full(3, 0.2))[:, 2], one.noise(np.full(1, 0.2))[:, 0])
+
+
+def test_strategy_draws_do_not_shift_the_market_streams():
+    seeds = block_seeds(11, RNG_BLOCK)
+    quiet = BlockDraws(seeds, [RNG_BLOCK], ARMS[:2])
+    busy = BlockDraws(seeds, [RNG_BLOCK], ARMS[:2])
+    busy.strategy_normals(50, 2)
+    busy.strategy_beta(np.ones((RNG_BLOCK, 2)), np.ones((RNG_BLOCK, 2)), 10)
+    assert np.array_equal(quiet.noise(np.full(2, 0.2)), busy.noise(np.full(2, 0.2)))
 
 
 def test_expected_draws_return_expectations():
