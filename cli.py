@@ -50,6 +50,12 @@ format_option = click.option(
     help="What to print.",
 )
 
+strategy_option = click.option(
+    "--strategy",
+    type=click.Choice(["fixed", "spread", "best-guess", "test-then-scale", "adaptive", "oracle"]),
+    help="Budget strategy [the scenario's strategy.type, else fixed].",
+)
+
 
 @click.group()
 @click.version_option(package_name="smmsim")
@@ -80,22 +86,25 @@ def main() -> None:
     show_default="all cores",
     help="Processes running chunks in parallel.",
 )
+@strategy_option
 @handle_errors
-def run(file: Path, reps, seed, out, fmt, deterministic, chunk_size, workers) -> None:
-    """Simulate FILE and report KPIs with uncertainty, by platform and month.
+def run(file: Path, reps, seed, out, fmt, deterministic, chunk_size, workers, strategy) -> None:
+    """Simulate FILE and report KPIs with uncertainty, by platform and month, and what its
+    strategy achieves against the oracle (regret, cost of testing, decisions).
 
-    Example: smmsim run scenarios/examples/kids-shop.yaml --reps 5000 --out out/kids
+    Example: smmsim run scenarios/examples/kids-shop.yaml --strategy test-then-scale --out out/kids
     """
+    from scenarios.evaluation import evaluate, runs_needed, with_strategy
     from scenarios.loader import load_scenario
     from simulator.console import print_tables, progress_bar
-    from simulator.engine import simulate
-    from simulator.outputs import json_text, write_outputs
-    from simulator.summary import result_json
+    from simulator.outputs import json_text, run_document, write_outputs
 
     scenario = load_scenario(file)
-    total = 1 if deterministic else (reps or scenario.campaign.replications)
-    with progress_bar(total, "simulating") as advance:
-        result = simulate(
+    if strategy:
+        scenario = with_strategy(scenario, strategy, str(file))
+    per_run = 1 if deterministic else (reps or scenario.campaign.replications)
+    with progress_bar(per_run * runs_needed(scenario), "simulating") as advance:
+        done = evaluate(
             scenario,
             replications=reps,
             seed=seed,
@@ -105,18 +114,109 @@ def run(file: Path, reps, seed, out, fmt, deterministic, chunk_size, workers) ->
             progress=advance,
         )
     if out:
-        try:
-            document = write_outputs(result, out, source=str(file))
-        except OSError as exc:
-            raise SmmsimError(f"{out}: cannot write the outputs: {exc.strerror or exc}") from None
+        document = write_or_fail(
+            lambda: write_outputs(done.result, done.oracle, out, source=str(file)), out
+        )
     else:
-        document = result_json(result, source=str(file))
+        document = run_document(done.result, done.oracle, source=str(file))
     if fmt == "json":
         click.echo(json_text(document), nl=False)
     else:
         print_tables(document)
         if out:
-            click.echo(f"wrote {out}/: summary.csv monthly.csv daily.csv result.json report.html")
+            click.echo(
+                f"wrote {out}/: summary.csv monthly.csv daily.csv strategy.csv result.json "
+                "report.html"
+            )
+
+
+def write_or_fail(write, out: Path):
+    try:
+        return write()
+    except OSError as exc:
+        raise SmmsimError(f"{out}: cannot write the outputs: {exc.strerror or exc}") from None
+
+
+def strategy_list(ctx, param, value: str | None) -> list[str] | None:
+    """'spread,test-then-scale' -> names, each checked."""
+    from scenarios.hints import did_you_mean
+    from scenarios.strategy_schema import STRATEGIES
+
+    if value is None:
+        return None
+    names = [v.strip() for v in value.split(",") if v.strip()]
+    for name in names:
+        if name not in STRATEGIES:
+            raise click.BadParameter(
+                f"unknown strategy {name!r}{did_you_mean(name, STRATEGIES)}; "
+                f"choose from {', '.join(STRATEGIES)}"
+            )
+    return names
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--strategy",
+    "strategies",
+    callback=strategy_list,
+    help="Comma-separated strategies to run on every scenario [each scenario's own].",
+)
+@click.option("--baseline", help="Combination the others are compared with [the first].")
+@reps_option
+@seed_option
+@out_option
+@format_option
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=os.cpu_count() or 1,
+    show_default="all cores",
+    help="Processes running chunks in parallel.",
+)
+@handle_errors
+def compare(files, strategies, baseline, reps, seed, out, fmt, workers) -> None:
+    """Run every scenario x strategy under common random numbers and compare them, paired
+    replication by replication, against a baseline.
+
+    Example: smmsim compare plan.yaml --strategy spread,test-then-scale,oracle --out out/cmp
+    """
+    from scenarios.comparison import (
+        combinations,
+        comparison_document,
+        run_comparison,
+        total_runs,
+    )
+    from scenarios.loader import load_scenario
+    from simulator.console import print_comparison, progress_bar
+    from simulator.outputs import json_text, write_comparison
+
+    loaded = [(str(f), load_scenario(f)) for f in files]
+    planned = combinations(loaded, strategies)
+    labels = [label for label, _, _ in planned]
+    baseline = baseline or labels[0]
+    if baseline not in labels:
+        raise SmmsimError(
+            f"--baseline: no combination {baseline!r}; the combinations are {', '.join(labels)}"
+        )
+    first = loaded[0][1].campaign
+    reps = reps or first.replications
+    seed = first.seed if seed is None else seed
+    with progress_bar(reps * total_runs(planned), "simulating") as advance:
+        found = run_comparison(
+            planned, replications=reps, seed=seed, workers=workers, progress=advance
+        )
+    document = comparison_document(found, baseline)
+    if out:
+        write_or_fail(lambda: write_comparison(found, document, out), out)
+    if fmt == "json":
+        click.echo(json_text(document), nl=False)
+    else:
+        print_comparison(document)
+        if out:
+            click.echo(
+                f"wrote {out}/: comparison.csv differences.csv comparison.json comparison.html"
+            )
 
 
 @main.command()

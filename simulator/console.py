@@ -96,6 +96,111 @@ def print_tables(document: dict) -> None:
     console.print(breakdown_table("By calendar month (means)", months, MONTHLY_KPIS, document))
     if document["kpi_targets"]:
         console.print(targets_table(document))
+    if "strategy" in document:
+        console.print(strategy_table(document["strategy"], document["currency"]))
+        console.print(decision_table(document["strategy"]))
+
+
+def interval(stats: dict | None, metric: str) -> str:
+    """'mean [p5 - p95]'."""
+    if stats is None or stats.get("mean", stats.get("probability")) is None:
+        return "n/a"
+    if "probability" in stats:
+        return f"{stats['probability']:.0%} [{stats['p5']:.0%} - {stats['p95']:.0%}]"
+    return (
+        f"{fmt(stats['mean'], metric)} [{fmt(stats['p5'], metric)} - {fmt(stats['p95'], metric)}]"
+    )
+
+
+def strategy_rows(outcome: dict, currency: str) -> list[tuple[str, str]]:
+    """(label, 'mean [5% - 95%]') lines of a strategy's outcome."""
+    testing = outcome["cost_of_testing"]
+    rows = [
+        ("conversions", interval(outcome["conversions"], "conversions")),
+        (f"cpa ({currency})", interval(outcome["cpa"], "cpa")),
+        *[
+            (f"spend: {phase} ({currency})", interval(stats, "spend"))
+            for phase, stats in outcome["spend_by_phase"].items()
+        ],
+        ("kept arms include the truly best", interval(outcome["kept_best"], "share")),
+        ("regret: conversions below the oracle", interval(outcome["regret"]["conversions"], "n")),
+        ("oracle conversions", interval(outcome["oracle"]["conversions"], "conversions")),
+    ]
+    if testing:
+        rows.append(
+            (
+                f"cost of testing: conversions given up in {testing['days']} days",
+                interval(testing["conversions"], "n"),
+            )
+        )
+    return rows
+
+
+def strategy_table(outcome: dict, currency: str) -> Table:
+    table = Table(title=f"Strategy {outcome['type']}: mean [90% interval]")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    for name, value in strategy_rows(outcome, currency):
+        table.add_row(name, value)
+    return table
+
+
+def decision_table(outcome: dict) -> Table:
+    """How often each arm was kept, dropped, cut or had its test extended."""
+    table = Table(title="Decision log: share of replications")
+    columns = ("truly_best", "kept", "dropped", "cut_by_stop_loss", "extended")
+    table.add_column("arm")
+    table.add_column("tested")
+    for name in columns:
+        table.add_column(name.replace("_", " "), justify="right")
+    for arm, log in outcome["decision_log"].items():
+        cells = [f"{log[c]['probability']:.0%}" for c in columns]
+        table.add_row(arm, "yes" if log["tested"] else "no", *cells)
+    return table
+
+
+def comparison_tables(document: dict) -> list[Table]:
+    """Each combination's key numbers, then the paired differences against the baseline."""
+    kpis = Table(
+        title=f"Comparison: {document['replications']} replications, seed "
+        f"{document['seed']}, common random numbers; mean [90% interval]"
+    )
+    for name in ("combination", "conversions", "cpa", "spend", "regret", "kept best"):
+        kpis.add_column(name, justify="left" if name == "combination" else "right")
+    for c in document["combinations"]:
+        outcome = c["outcome"]
+        kpis.add_row(
+            c["label"],
+            interval(c["kpis"]["conversions"], "conversions"),
+            interval(c["kpis"]["cpa"], "cpa"),
+            interval(c["kpis"]["spend"], "spend"),
+            interval(outcome["regret"]["conversions"], "n"),
+            f"{outcome['kept_best']['probability']:.0%}",
+        )
+    diffs = Table(
+        title=f"Paired differences against {document['baseline']}: mean [90% CI of the mean], "
+        "5%-95% of replications, P(better)"
+    )
+    for name in ("combination", "metric", "mean [90% CI]", "5% - 95%", "P(better)"):
+        diffs.add_column(name, justify="left" if name in ("combination", "metric") else "right")
+    for d in document["differences"]:
+        if d["mean"] is None:
+            continue
+        m = d["metric"]
+        diffs.add_row(
+            d["label"],
+            m,
+            f"{fmt(d['mean'], m)} [{fmt(d['ci_low'], m)} - {fmt(d['ci_high'], m)}]",
+            f"{fmt(d['p5'], m)} - {fmt(d['p95'], m)}",
+            "" if d["probability_better"] is None else f"{d['probability_better']:.0%}",
+        )
+    return [kpis, diffs]
+
+
+def print_comparison(document: dict) -> None:
+    console = Console()
+    for table in comparison_tables(document):
+        console.print(table)
 
 
 @contextmanager

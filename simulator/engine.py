@@ -17,6 +17,7 @@ import simpy
 
 from scenarios.calendar import campaign_dates, campaign_months, month_index, weekday_index
 from scenarios.schema import Scenario
+from scenarios.strategies import StrategyContext, StrategyRecord, make_policy
 from simulator.arms import ArmTable, build_arm_table
 from simulator.community import CommunityStock
 from simulator.curves import unique_reach
@@ -40,6 +41,7 @@ class CampaignPlan:
     weekday: np.ndarray
     month_of_day: np.ndarray
     n_months: int
+    checkpoint_days: tuple[int, ...]  # per-replication totals are kept after these many days
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> CampaignPlan:
@@ -53,10 +55,13 @@ class CampaignPlan:
             monthly_caps=caps,
             weights=pacing_weights(c.pacing, c.days),
             month_of_day=months,
-            shares=arms.budget_share,
-            daily_budgets=arms.daily_budget,
         )
-        return cls(scenario, arms, pacer, weekday_index(c.start, c.days), months, n_months)
+        # The test's end, whatever the strategy: so that every strategy's conversions during the
+        # test can be set against the oracle's (the cost of testing).
+        test_days = scenario.strategy.test.days
+        checkpoints = (test_days,) if test_days < c.days else ()
+        weekdays = weekday_index(c.start, c.days)
+        return cls(scenario, arms, pacer, weekdays, months, n_months, checkpoints)
 
     @property
     def days(self) -> int:
@@ -102,7 +107,8 @@ def simulate(
         chunks = _run_jobs(plan, jobs, workers, progress)
     c = scenario.campaign
     return merge_chunks(
-        chunks,
+        [recorder for recorder, _ in chunks],
+        [record for _, record in chunks],
         scenario=scenario,
         arms=plan.arms,
         seed=seed,
@@ -139,8 +145,8 @@ def chunk_jobs(reps: int, seed: int, chunk_size: int, daily_sample: int) -> list
     return jobs
 
 
-def run_job(plan: CampaignPlan, job: ChunkJob) -> Recorder:
-    return run_chunk(plan, BlockDraws(job.seeds, job.sizes), job.n_sampled)
+def run_job(plan: CampaignPlan, job: ChunkJob) -> tuple[Recorder, StrategyRecord]:
+    return run_chunk(plan, BlockDraws(job.seeds, job.sizes, plan.arms.names), job.n_sampled)
 
 
 def _run_jobs(
@@ -148,7 +154,7 @@ def _run_jobs(
     jobs: list[ChunkJob],
     workers: int,
     progress: Callable[[int], None] | None,
-) -> list[Recorder]:
+) -> list[tuple[Recorder, StrategyRecord]]:
     """Run chunks in order here, or in `workers` processes; results come back in job order."""
     if workers == 1 or len(jobs) == 1:
         done = []
@@ -159,7 +165,7 @@ def _run_jobs(
         return done
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    done: list[Recorder | None] = [None] * len(jobs)
+    done: list[tuple[Recorder, StrategyRecord] | None] = [None] * len(jobs)
     with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=context) as pool:
         futures = {pool.submit(run_job, plan, job): i for i, job in enumerate(jobs)}
         for future in as_completed(futures):
@@ -170,15 +176,17 @@ def _run_jobs(
     return done
 
 
-def run_chunk(plan: CampaignPlan, draws: Draws, n_sampled: int) -> Recorder:
+def run_chunk(plan: CampaignPlan, draws: Draws, n_sampled: int) -> tuple[Recorder, StrategyRecord]:
     """Run every replication of one chunk through the whole calendar."""
     env = simpy.Environment()
     campaign = ChunkCampaign(plan, draws, n_sampled)
     env.process(daily_delivery(env, campaign.day, plan.days))
     env.process(month_end_snapshots(env, campaign.month_end, plan.month_last_days()))
+    for process in campaign.policy.processes(env):
+        env.process(process)
     env.run()
     campaign.recorder.close()
-    return campaign.recorder
+    return campaign.recorder, campaign.policy.record()
 
 
 def daily_delivery(env: simpy.Environment, deliver: Callable[[int], None], days: int):
@@ -201,17 +209,24 @@ class ChunkCampaign:
     def __init__(self, plan: CampaignPlan, draws: Draws, n_sampled: int):
         n = draws.n_reps
         self.plan = plan
-        self.ads = AdsDelivery(plan.arms, TrueRates.draw(plan.arms, draws), draws)
+        rates = TrueRates.draw(plan.arms, draws)
+        self.ads = AdsDelivery(plan.arms, rates, draws)
+        self.policy = make_policy(StrategyContext(plan.scenario, plan.arms, rates, draws))
         self.community = CommunityStock(plan.scenario.community, n, plan.arms.n, draws)
-        self.recorder = Recorder(plan.days, plan.n_months, plan.arms.n, draws.sizes, n_sampled)
+        self.recorder = Recorder(
+            plan.days, plan.n_months, plan.arms.n, draws.sizes, n_sampled, plan.checkpoint_days
+        )
         self.spent_total = np.zeros(n)
         self.spent_month = np.zeros((n, plan.n_months))
 
     def day(self, day: int) -> None:
         plan = self.plan
         month = plan.month_of_day[day]
-        budget = plan.pacer.plan(day, self.spent_total, self.spent_month)
+        split = self.policy.plan(day)
+        budget = plan.pacer.plan(day, self.spent_total, self.spent_month, split.shares, split.fixed)
+        budget = self.policy.limit(budget)
         ads = self.ads.step(budget, plan.weekday[day])
+        self.policy.observe(day, budget, ads)
         members = self.community.step(day, ads.joins)
         daily_spend = ads.spend.sum(axis=1)
         self.spent_total += daily_spend

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from scenarios.strategies.outcome import strategy_outcome, strategy_rows
 from simulator.columns import CANONICAL_COLUMNS
 from simulator.result import Result
 from simulator.summary import STATS, monthly_rows, result_json, summary_rows
@@ -83,15 +84,21 @@ def _daily_stat(result: Result, measure: str, stat: str) -> np.ndarray:
     return np.percentile(result.daily_sample[measure], float(stat[1:]), axis=1)
 
 
-def write_outputs(result: Result, out_dir: Path, source: str | None = None) -> dict:
-    """summary.csv, monthly.csv, daily.csv, result.json and report.html in `out_dir`."""
+def run_document(result: Result, oracle: Result, source: str | None = None) -> dict:
+    """The JSON document of a run, with its strategy's outcome against the oracle."""
+    return {**result_json(result, source), "strategy": strategy_outcome(result, oracle)}
+
+
+def write_outputs(result: Result, oracle: Result, out_dir: Path, source: str | None = None) -> dict:
+    """summary.csv, monthly.csv, daily.csv, strategy.csv, result.json and report.html."""
     from simulator.report import report_html
 
-    document = result_json(result, source)
+    document = run_document(result, oracle, source)
     csv = {
         "summary.csv": pd.DataFrame(summary_rows(result)),
         "monthly.csv": pd.DataFrame(monthly_rows(result)),
         "daily.csv": daily_frame(result),
+        "strategy.csv": pd.DataFrame(strategy_rows(document["strategy"])),
     }
     for name, frame in csv.items():
         frame["seed"] = result.seed  # every output records its seed
@@ -99,3 +106,33 @@ def write_outputs(result: Result, out_dir: Path, source: str | None = None) -> d
     write_atomic(out_dir / "result.json", json_text(document))
     write_atomic(out_dir / "report.html", report_html(result, document))
     return document
+
+
+def comparison_rows(document: dict) -> list[dict]:
+    """Tidy rows (label, scenario, strategy, metric, mean, p5, p50, p95) of every combination."""
+    return [
+        {
+            "label": c["label"],
+            "scenario": c["scenario"],
+            "strategy": c["strategy"],
+            "metric": metric,
+            **stats,
+        }
+        for c in document["combinations"]
+        for metric, stats in c["kpis"].items()
+    ]
+
+
+def write_comparison(found: list, document: dict, out_dir: Path) -> None:
+    """comparison.csv, differences.csv, comparison.json and comparison.html in `out_dir`."""
+    from scenarios.report import comparison_html
+
+    tables = {
+        "comparison.csv": pd.DataFrame(comparison_rows(document)),
+        "differences.csv": pd.DataFrame(document["differences"]),
+    }
+    for name, frame in tables.items():
+        frame["seed"] = document["seed"]
+        write_atomic(out_dir / name, frame.to_csv(index=False))
+    write_atomic(out_dir / "comparison.json", json_text(document))
+    write_atomic(out_dir / "comparison.html", comparison_html(found, document))

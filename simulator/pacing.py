@@ -40,8 +40,6 @@ class Pacer:
         monthly_caps: np.ndarray,
         weights: np.ndarray,
         month_of_day: np.ndarray,
-        shares: np.ndarray,
-        daily_budgets: np.ndarray,
     ):
         self.budget = budget
         self.monthly_caps = monthly_caps  # (months,), inf where uncapped
@@ -49,11 +47,18 @@ class Pacer:
         self.month_of_day = month_of_day
         self.share_total_left = weights / weight_left(weights, np.zeros_like(month_of_day))
         self.share_month_left = weights / weight_left(weights, month_of_day)
-        self.shares = shares
-        self.daily_budgets = daily_budgets
 
-    def plan(self, day: int, spent_total: np.ndarray, spent_month: np.ndarray) -> np.ndarray:
-        """(reps, arms) budgets for `day`, given the spend so far (reps,) and by month (reps, M)."""
+    def plan(
+        self,
+        day: int,
+        spent_total: np.ndarray,
+        spent_month: np.ndarray,
+        shares: np.ndarray,
+        daily_budgets: np.ndarray,
+    ) -> np.ndarray:
+        """(reps, arms) budgets for `day`, given the spend so far (reps,) and by month (reps, M):
+        the fixed `daily_budgets` first, then the paced rest split by `shares` (both (reps, arms)
+        or (arms,); shares summing to less than one leave money in the pot)."""
         month = self.month_of_day[day]
         left_total = np.maximum(self.budget - spent_total, 0.0)
         left_month = np.maximum(self.monthly_caps[month] - spent_month[:, month], 0.0)
@@ -62,16 +67,16 @@ class Pacer:
         paced = np.minimum(
             left_total * self.share_total_left[day], left_month * self.share_month_left[day]
         )
-        fixed = self._fixed_part(hard_limit)
+        fixed = fixed_part(daily_budgets, hard_limit)
         # Scaled fixed budgets can overshoot what is left by an ulp: floor the room at zero.
         room = np.maximum(hard_limit - fixed.sum(axis=1), 0.0)
         flexible = np.clip(paced - fixed.sum(axis=1), 0.0, room)
-        return fixed + self.shares * flexible[:, None]
+        return fixed + shares * flexible[:, None]
 
-    def _fixed_part(self, hard_limit: np.ndarray) -> np.ndarray:
-        """Fixed daily budgets, scaled down on the days the budget left cannot cover them."""
-        wanted = self.daily_budgets.sum()
-        if wanted == 0:
-            return np.zeros((len(hard_limit), len(self.daily_budgets)))
-        scale = np.minimum(1.0, hard_limit / wanted)
-        return self.daily_budgets * scale[:, None]
+
+def fixed_part(daily_budgets: np.ndarray, hard_limit: np.ndarray) -> np.ndarray:
+    """(reps, arms) fixed daily budgets, scaled down where the budget left cannot cover them."""
+    wanted = np.broadcast_to(daily_budgets, (len(hard_limit), daily_budgets.shape[-1]))
+    total = wanted.sum(axis=1)
+    scale = np.divide(hard_limit, total, out=np.ones_like(hard_limit), where=total > hard_limit)
+    return wanted * scale[:, None]

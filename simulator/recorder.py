@@ -14,11 +14,19 @@ from simulator.metrics import FLOW_MEASURES, STOCK_MEASURES
 
 # Daily reach is the day's own unique reach, as ad platforms export it.
 DAILY_MEASURES = ("spend", "impressions", "reach", "clicks", "joins", "conversions")
+# Per replication, summed over arms, read at checkpoint days (the end of a test, for example).
+CHECKPOINT_MEASURES = ("spend", "conversions")
 
 
 class Recorder:
     def __init__(
-        self, n_days: int, n_months: int, n_arms: int, block_sizes: list[int], n_sampled: int
+        self,
+        n_days: int,
+        n_months: int,
+        n_arms: int,
+        block_sizes: list[int],
+        n_sampled: int,
+        checkpoint_days: tuple[int, ...] = (),
     ):
         n_reps = sum(block_sizes)
         measures = FLOW_MEASURES + STOCK_MEASURES
@@ -30,6 +38,9 @@ class Recorder:
         self.daily_sum = {m: np.zeros((n_days, len(block_sizes), n_arms)) for m in DAILY_MEASURES}
         self.daily_sample = {m: np.zeros((n_days, n_sampled, n_arms)) for m in DAILY_MEASURES}
         self.n_sampled = n_sampled
+        self.checkpoint_days = checkpoint_days
+        self.running = {m: np.zeros(n_reps) for m in CHECKPOINT_MEASURES}
+        self.checkpoints: dict[int, dict[str, np.ndarray]] = {}
 
     def add_flows(self, month: int, values: dict[str, np.ndarray]) -> None:
         for name, value in values.items():
@@ -48,3 +59,7 @@ class Recorder:
         for name in DAILY_MEASURES:
             self.daily_sum[name][day] = np.add.reduceat(values[name], self.block_starts, axis=0)
             self.daily_sample[name][day] = values[name][: self.n_sampled]
+        for name in CHECKPOINT_MEASURES:
+            self.running[name] += values[name].sum(axis=1)
+        if day + 1 in self.checkpoint_days:  # the first `day + 1` days are done
+            self.checkpoints[day + 1] = {m: v.copy() for m, v in self.running.items()}

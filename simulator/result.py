@@ -8,6 +8,7 @@ from datetime import date
 import numpy as np
 
 from scenarios.schema import Scenario
+from scenarios.strategies import StrategyRecord
 from simulator.arms import ArmTable
 from simulator.metrics import STOCK_MEASURES, derive_kpis
 from simulator.recorder import DAILY_MEASURES, Recorder
@@ -25,6 +26,8 @@ class Result:
     monthly: dict[str, np.ndarray]  # base measure -> (months, reps, arms)
     daily_mean: dict[str, np.ndarray]  # daily measure -> (days, arms), over all replications
     daily_sample: dict[str, np.ndarray]  # daily measure -> (days, sampled reps, arms)
+    strategy: StrategyRecord  # what the strategy did in each replication
+    checkpoints: dict[int, dict[str, np.ndarray]]  # day -> spend, conversions (reps,) before it
 
     @property
     def replications(self) -> int:
@@ -76,7 +79,7 @@ class Result:
         return mask
 
 
-def merge_chunks(chunks: list[Recorder], **fields) -> Result:
+def merge_chunks(chunks: list[Recorder], records: list[StrategyRecord], **fields) -> Result:
     """Join chunks in replication order; daily sums become means over all replications."""
     n_reps = sum(c.totals["spend"].shape[0] for c in chunks)
     return Result(
@@ -90,6 +93,11 @@ def merge_chunks(chunks: list[Recorder], **fields) -> Result:
         },
         daily_sample={
             k: np.concatenate([c.daily_sample[k] for c in chunks], axis=1) for k in DAILY_MEASURES
+        },
+        strategy=StrategyRecord.merge(records),
+        checkpoints={
+            day: {m: np.concatenate([c.checkpoints[day][m] for c in chunks]) for m in measures}
+            for day, measures in chunks[0].checkpoints.items()
         },
         **fields,
     )

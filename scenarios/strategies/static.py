@@ -1,0 +1,60 @@
+"""Strategies that split the budget once, at the start: fixed, spread, best-guess and oracle."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from scenarios.strategies.base import Policy, StrategyContext, true_conversions_per_money
+from scenarios.strategies.evidence import prior_conversions_per_money
+from simulator.allocation import equal_marginal_split
+
+
+class Fixed(Policy):
+    """The planner's allocation as written: budget shares and fixed daily budgets."""
+
+    def __init__(self, ctx: StrategyContext):
+        super().__init__(ctx)
+        arms = ctx.arms
+        self.shares[:] = arms.budget_share
+        self.fixed = arms.daily_budget
+        self.kept[:] = (arms.budget_share > 0) | (arms.daily_budget > 0)
+
+
+class Spread(Policy):
+    """The same share on every arm all campaign long: working everywhere at once."""
+
+    def __init__(self, ctx: StrategyContext):
+        super().__init__(ctx)
+        self.shares[:] = 1 / ctx.arms.n
+        self.kept[:] = True
+
+
+class BestGuess(Policy):
+    """No test: everything on the arm(s) with the best prior CPA, split by equal marginal CPA at
+    the priors' expected rates."""
+
+    def __init__(self, ctx: StrategyContext):
+        super().__init__(ctx)
+        arms = ctx.arms
+        lam = prior_conversions_per_money(arms)
+        chosen = np.zeros(arms.n, dtype=bool)
+        chosen[np.argsort(-lam, kind="stable")[: ctx.scenario.strategy.best_guess.arms]] = True
+        split = equal_marginal_split(
+            lam[None, :], chosen[None, :], np.array([ctx.daily_level]), arms.s_half, arms.k
+        )
+        self.shares[:] = split[0]
+        self.kept[:] = chosen
+
+
+class Oracle(Policy):
+    """Knows each replication's true rates and splits the budget by equal true marginal CPA:
+    the best achievable under the model's response curve, and the yardstick for regret."""
+
+    def __init__(self, ctx: StrategyContext):
+        super().__init__(ctx)
+        arms = ctx.arms
+        lam = true_conversions_per_money(ctx.rates)
+        level = np.full(ctx.n_reps, ctx.daily_level)
+        everything = np.ones_like(lam, dtype=bool)
+        self.shares = equal_marginal_split(lam, everything, level, arms.s_half, arms.k)
+        self.kept = self.shares > 0
