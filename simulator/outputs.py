@@ -104,7 +104,7 @@ def write_outputs(result: Result, oracle: Result, out_dir: Path, source: str | N
         frame["seed"] = result.seed  # every output records its seed
         write_atomic(out_dir / name, frame.to_csv(index=False))
     write_atomic(out_dir / "result.json", json_text(document))
-    write_atomic(out_dir / "report.html", report_html(result, document))
+    write_atomic(out_dir / "report.html", report_html(result, document, oracle))
     return document
 
 

@@ -56,7 +56,7 @@ td.odds { font-weight: 600; text-align: center; }
 """
 
 
-def report_html(result: Result, document: dict) -> str:
+def report_html(result: Result, document: dict, oracle: Result | None = None) -> str:
     """The whole report page for a run and its `result_json` document."""
     charts = figure_divs(report_figures(result, document))
     body = "\n".join(
