@@ -106,12 +106,16 @@ def strategy_outcome(result: Result, oracle: Result) -> dict:
 
 
 def cost_of_testing(result: Result, oracle: Result) -> dict | None:
-    """Conversions given up during the test against the oracle over the same days (paired)."""
+    """Conversions given up during the test: what the test's spend would have bought at the
+    oracle's conversions per unit of money over the same days, minus what it bought (paired).
+    Scaling by spend compares equal money: a test spends more slowly than the oracle, and the
+    money it has not spent yet is no loss."""
     if result.scenario.strategy.type != "test-then-scale":
         return None
     day = result.scenario.strategy.test.days
-    given_up = oracle.checkpoints[day]["conversions"] - result.checkpoints[day]["conversions"]
-    return {"days": day, "conversions": describe(given_up)}
+    tested, best = result.checkpoints[day], oracle.checkpoints[day]
+    at_oracle_rate = best["conversions"] * ratio(tested["spend"], best["spend"])
+    return {"days": day, "conversions": describe(at_oracle_rate - tested["conversions"])}
 
 
 def decision_log(result: Result) -> dict:

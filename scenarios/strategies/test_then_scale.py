@@ -7,7 +7,8 @@
    k by posterior mean conversions per unit of money.
 3. Scale: the budget left is paced over the days left and split over the kept arms by equal
    expected marginal CPA. A ramp limit caps each arm's daily increase; a stop-loss cuts an arm
-   whose running CPA is above the target by more than a margin.
+   whose running CPA (spend over reported conversions since the scale-up) is above the target by
+   more than a margin, and moves its money to the other kept arms (the last one is never cut).
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ from scenarios.strategy_settings import target_cpa, tested_arms
 from simulator.allocation import equal_marginal_split
 from simulator.delivery import DayOutcome
 
-STOP_LOSS_MIN_SPEND_IN_TARGETS = 3.0  # default min_spend: three target CPAs
+# Default min_spend: ten target CPAs, the money that buys about ten conversions at target, so
+# that a cut rests on more than the first few days of Poisson noise.
+STOP_LOSS_MIN_SPEND_IN_TARGETS = 10.0
 
 
 class TestThenScale(Policy):
@@ -42,6 +45,10 @@ class TestThenScale(Policy):
         self.evidence = Evidence(ctx.arms, ctx.n_reps)
         self.ramp = RampLimit(self.scale.ramp_limit, (ctx.n_reps, ctx.arms.n))
         self.spent = np.zeros(ctx.n_reps)
+        # What each arm has spent and converted since the scale-up: the stop-loss judges these,
+        # not the test's days at a small budget.
+        self.judged_spend = np.zeros((ctx.n_reps, ctx.arms.n))
+        self.judged_conversions = np.zeros((ctx.n_reps, ctx.arms.n))
 
     def _split_weights(self) -> np.ndarray:
         """(arms,) shares of the test budget: even over the tested arms, or as planned."""
@@ -66,6 +73,9 @@ class TestThenScale(Policy):
         self.spent += spend
         self.phase_spend["test"] += np.where(self.testing, spend, 0.0)
         self.phase_spend["scale"] += np.where(self.testing, 0.0, spend)
+        scaling = ~self.testing[:, None]
+        self.judged_spend += np.where(scaling, outcome.spend, 0.0)
+        self.judged_conversions += np.where(scaling, outcome.direct_conversions, 0.0)
 
     def processes(self, env: simpy.Environment) -> list[Generator]:
         found = [self._decisions(env)]
@@ -128,15 +138,32 @@ class TestThenScale(Policy):
         min_spend = rule.min_spend or STOP_LOSS_MIN_SPEND_IN_TARGETS * self.target
         yield env.timeout(self.test.days - DECISION_OFFSET + 0.1)
         while env.now < self.ctx.days - 1:
-            e = self.evidence
-            scaling = (~self.testing)[:, None]
-            over = (e.spend >= min_spend) & (e.spend > limit * e.conversions)
-            cut_now = self.kept & ~self.cut & scaling & over
+            spend, conversions = self.judged_spend, self.judged_conversions
+            over = (spend >= min_spend) & (spend > limit * conversions)
+            active = self.kept & ~self.cut
+            cut_now = spare_the_last(active & over, active, spend, conversions)
             if cut_now.any():
                 self.cut |= cut_now
                 rows = cut_now.any(axis=1)
-                self._split(rows, e.mean_conversions_per_money(), day=int(np.ceil(env.now)))
+                lam = self.evidence.mean_conversions_per_money()
+                self._split(rows, lam, day=int(np.ceil(env.now)))
             yield env.timeout(1)
+
+
+def spare_the_last(
+    cut_now: np.ndarray, active: np.ndarray, spend: np.ndarray, conversions: np.ndarray
+) -> np.ndarray:
+    """The cuts, less one where they would cut every active arm of a replication: the arm with the
+    lowest running CPA stays, so a stop-loss moves money between arms and never ends the
+    campaign with its budget unspent."""
+    emptied = ~(active & ~cut_now).any(axis=1) & cut_now.any(axis=1)
+    if not emptied.any():
+        return cut_now
+    running = np.where(cut_now, spend / np.maximum(conversions, 1e-9), np.inf)
+    spare = running.argmin(axis=1)
+    out = cut_now.copy()
+    out[np.flatnonzero(emptied), spare[emptied]] = False
+    return out
 
 
 def top_k(lam: np.ndarray, candidates: np.ndarray, k: int) -> np.ndarray:
