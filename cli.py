@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from scenarios.errors import SmmsimError
+from scenarios.errors import ScenarioError, SmmsimError
 
 
 def handle_errors(command):
@@ -145,12 +145,16 @@ def strategy_list(ctx, param, value: str | None) -> list[str] | None:
     if value is None:
         return None
     names = [v.strip() for v in value.split(",") if v.strip()]
-    for name in names:
+    if not names:
+        raise click.BadParameter(f"no strategy given; choose from {', '.join(STRATEGIES)}")
+    for i, name in enumerate(names):
         if name not in STRATEGIES:
             raise click.BadParameter(
                 f"unknown strategy {name!r}{did_you_mean(name, STRATEGIES)}; "
                 f"choose from {', '.join(STRATEGIES)}"
             )
+        if name in names[:i]:
+            raise click.BadParameter(f"strategy {name!r} is listed twice")
     return names
 
 
@@ -187,17 +191,17 @@ def compare(files, strategies, baseline, reps, seed, out, fmt, workers) -> None:
         run_comparison,
         total_runs,
     )
-    from scenarios.loader import load_scenario
     from simulator.console import print_comparison, progress_bar
     from simulator.outputs import json_text, write_comparison
 
-    loaded = [(str(f), load_scenario(f)) for f in files]
+    loaded = load_every_scenario(files)
     planned = combinations(loaded, strategies)
     labels = [label for label, _, _ in planned]
     baseline = baseline or labels[0]
     if baseline not in labels:
         raise SmmsimError(
-            f"--baseline: no combination {baseline!r}; the combinations are {', '.join(labels)}"
+            f"--baseline: no combination {baseline!r}{baseline_hint(baseline, labels)}; "
+            f"the combinations are {', '.join(labels)}"
         )
     first = loaded[0][1].campaign
     reps = reps or first.replications
@@ -217,6 +221,53 @@ def compare(files, strategies, baseline, reps, seed, out, fmt, workers) -> None:
             click.echo(
                 f"wrote {out}/: comparison.csv differences.csv comparison.json comparison.html"
             )
+
+
+def baseline_hint(baseline: str, labels: list[str]) -> str:
+    """' (did you mean 'plan:spread'?)' for 'spread', 'plan' (when either names one combination)
+    or 'plan:sprad'; nothing for 'plan:fixed' when fixed was not run."""
+    import difflib
+
+    from scenarios.hints import did_you_mean
+
+    parts = {label: label.split(":", 1) for label in labels}
+    named = [label for label, part in parts.items() if baseline in part]
+    if len(named) == 1:
+        return f" (did you mean {named[0]!r}?)"
+    stem, _, name = baseline.partition(":")
+    same_stem = {part[1]: label for label, part in parts.items() if part[0] == stem}
+    if name and same_stem:
+        close = difflib.get_close_matches(name, list(same_stem), n=1, cutoff=0.6)
+        return f" (did you mean {same_stem[close[0]]!r}?)" if close else ""
+    return did_you_mean(baseline, labels)
+
+
+def load_every_scenario(files) -> list:
+    """(source, scenario) for each file; every problem of every file at once if some are bad."""
+    from scenarios.loader import load_scenario
+
+    loaded, errors = [], []
+    for f in files:
+        try:
+            loaded.append((str(f), load_scenario(f)))
+        except ScenarioError as exc:
+            errors.append(exc)
+    if errors:
+        raise ScenarioErrors(errors)
+    return loaded
+
+
+class ScenarioErrors(SmmsimError):
+    """Several invalid scenario files, each reported with its own lines (exit 2, as for one)."""
+
+    exit_code = ScenarioError.exit_code
+
+    def __init__(self, errors: list[ScenarioError]):
+        self.errors = errors
+        super().__init__("\n".join(self.lines()))
+
+    def lines(self) -> list[str]:
+        return [line for error in self.errors for line in error.lines()]
 
 
 @main.command()

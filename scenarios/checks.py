@@ -15,8 +15,9 @@ from scenarios.schema import Scenario
 from scenarios.strategy_settings import (
     arm_names,
     arms_named,
-    needs_planned_budgets,
+    cpa_target_kpi,
     needs_target_cpa,
+    planned_budget_arms,
     target_cpa,
     tested_arms,
 )
@@ -101,30 +102,48 @@ def revenue_targets_have_order_value(s: Scenario) -> Iterator[Issue]:
 
 
 def tools_have_budgets(s: Scenario) -> Iterator[Issue]:
-    if not needs_planned_budgets(s):
+    """Under 'fixed' every tool, under a 'planned' test split every tested tool, needs a budget."""
+    reads = set(planned_budget_arms(s))
+    if not reads:
         return
-    reader = "strategy 'fixed'" if s.strategy.type == "fixed" else "the test's 'planned' split"
+    if s.strategy.type == "fixed":
+        reader, which = "strategy 'fixed'", "every tool"
+    else:
+        reader, which = "the test's 'planned' split", "every tested tool"
+    arm = 0
     for i, platform in enumerate(s.platforms):
         for j, tool in enumerate(platform.tools):
-            if tool.budget_share is None and tool.daily_budget is None:
+            if arm in reads and tool.budget_share is None and tool.daily_budget is None:
                 yield Issue(
                     f"platforms[{i}].tools[{j}]",
-                    f"{reader} needs budget_share or daily_budget on every tool",
+                    f"{reader} needs budget_share or daily_budget on {which}",
                 )
+            arm += 1
 
 
 def test_arms_exist(s: Scenario) -> Iterator[Issue]:
+    """Each test arm names a 'platform/tool' or a platform, and no arm is listed twice."""
     if s.strategy.type != "test-then-scale" or s.strategy.test.arms is None:
         return
     names = arm_names(s) + [p.name for p in s.platforms]
+    listed: set[int] = set()
     for i, name in enumerate(s.strategy.test.arms):
-        if not arms_named(name, s):
+        covered = set(arms_named(name, s))
+        if not covered:
             yield Issue(
                 f"strategy.test.arms[{i}]",
                 "no such arm ('platform/tool' or 'platform')" + did_you_mean(name, names),
                 name,
                 True,
             )
+        elif covered <= listed:
+            yield Issue(
+                f"strategy.test.arms[{i}]",
+                "already listed: an earlier entry tests every arm this one names",
+                name,
+                True,
+            )
+        listed |= covered
 
 
 def test_fits_campaign(s: Scenario) -> Iterator[Issue]:
@@ -138,42 +157,78 @@ def test_fits_campaign(s: Scenario) -> Iterator[Issue]:
             test.budget,
             True,
         )
-    extension = test.extend_days if test.if_insufficient == "extend" else 0
-    if test.days + extension >= c.days:
+    if test.if_insufficient == "extend":
+        length = f"the test ({test.days} days, plus {test.extend_days} days if it is extended)"
+        total = test.days + test.extend_days
+    else:
+        length, total = f"the test ({test.days} days)", test.days
+    if total >= c.days:
         yield Issue(
             "strategy.test.days",
-            f"the test ({test.days} days + {extension} days of extension) must end before "
-            f"the campaign does ({c.days} days)",
+            f"{length} must end before the campaign does ({c.days} days)",
             test.days,
             True,
         )
 
 
 def decision_has_target(s: Scenario) -> Iterator[Issue]:
-    if needs_target_cpa(s) and target_cpa(s) is None:
+    if not needs_target_cpa(s):
+        return
+    target = target_cpa(s)
+    if target is None:
+        readers = [
+            name
+            for name, reads in (
+                ("the probability rule", s.strategy.decision.rule == "probability"),
+                ("the stop-loss", s.strategy.scale.stop_loss is not None),
+            )
+            if reads
+        ]
+        verb = "needs" if len(readers) == 1 else "need"
         yield Issue(
             "strategy.decision.target_cpa",
-            "the probability rule and the stop-loss need a target CPA: set it here or add a "
+            f"{' and '.join(readers)} {verb} a target CPA: set it here or add a "
             "campaign-wide KPI target such as 'cpa <= 25'",
+        )
+    elif target <= 0 and s.strategy.decision.target_cpa is None:
+        i = cpa_target_kpi(s)
+        yield Issue(
+            f"kpis[{i}].target",
+            "the test's decision reads this as its target CPA, which must be greater than 0; "
+            "set strategy.decision.target_cpa",
+            s.kpis[i].target,
+            True,
         )
 
 
 def kept_arms_fit(s: Scenario) -> Iterator[Issue]:
     strategy = s.strategy
     if strategy.type == "test-then-scale" and strategy.decision.rule == "top_k":
-        tested = len(tested_arms(s))
-        if strategy.decision.k > tested:
+        tested = len(tested_arms(s))  # 0 when no test arm exists: test_arms_exist says so
+        if 0 < tested < strategy.decision.k:
             yield Issue(
                 "strategy.decision.k",
-                f"keeps more arms than the test covers ({tested})",
+                f"is more than the {tested} arm(s) the test covers",
                 strategy.decision.k,
                 True,
             )
     if strategy.type == "best-guess" and strategy.best_guess.arms > len(arm_names(s)):
         yield Issue(
             "strategy.best_guess.arms",
-            f"more arms than the scenario has ({len(arm_names(s))})",
+            f"is more than the {len(arm_names(s))} arm(s) the scenario has",
             strategy.best_guess.arms,
+            True,
+        )
+
+
+def adaptive_fits_campaign(s: Scenario) -> Iterator[Issue]:
+    """Thompson sampling that never reallocates is a guess from the priors, not a bandit."""
+    every, days = s.strategy.adaptive.every_days, s.campaign.days
+    if s.strategy.type == "adaptive" and every >= days:
+        yield Issue(
+            "strategy.adaptive.every_days",
+            f"must be shorter than the campaign ({days} days), or the budget is never reallocated",
+            every,
             True,
         )
 
@@ -192,6 +247,7 @@ RULES: tuple[tuple[Callable[[Scenario], Iterator[Issue]], tuple[str, ...]], ...]
     (test_fits_campaign, ("campaign", "strategy")),
     (decision_has_target, ("kpis", "strategy")),
     (kept_arms_fit, ("platforms", "strategy")),
+    (adaptive_fits_campaign, ("campaign", "strategy")),
 )
 
 

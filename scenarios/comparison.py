@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -47,7 +48,7 @@ def combinations(
 ) -> list[tuple[str, str, Scenario]]:
     """(label, source, scenario) for every scenario x strategy; a scenario's own strategy when
     `strategies` is None. Labels read 'file-stem:strategy'."""
-    stems = [source.rsplit("/", 1)[-1].rsplit(".", 1)[0] for source, _ in scenarios]
+    stems = [Path(source).stem for source, _ in scenarios]
     out = []
     for i, (source, scenario) in enumerate(scenarios):
         stem = stems[i] if stems.count(stems[i]) == 1 else f"{stems[i]}#{i + 1}"

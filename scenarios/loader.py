@@ -87,7 +87,13 @@ def valid_sections(data: dict) -> Scenario:
             sections[name] = TypeAdapter(field.annotation).validate_python(data.get(name))
         except ValidationError:
             continue
-    return Scenario.model_construct(**sections)
+    partial = Scenario.model_construct(**sections)
+    # model_construct fills a missing field with its default; a section that failed must stay
+    # absent, or the rules that read it would judge the default instead of what was written.
+    for name in Scenario.model_fields:
+        if name not in sections:
+            partial.__dict__.pop(name, None)
+    return partial
 
 
 def key_path(loc: tuple[int | str, ...]) -> str:
@@ -105,6 +111,7 @@ def _list_positions(loc: tuple[int | str, ...]) -> list[bool]:
     """For each part of a key path, whether it indexes a list (True) or names a key (False)."""
     flags, annotation = [], Scenario
     for part in loc:
+        annotation = _without_none(annotation)
         origin = typing.get_origin(annotation)
         is_index = isinstance(part, int) and origin in (list, tuple)
         flags.append(is_index)
@@ -116,6 +123,15 @@ def _list_positions(loc: tuple[int | str, ...]) -> list[bool]:
             field = model.model_fields.get(str(part)) if model else None
             annotation = field.annotation if field else None
     return flags
+
+
+def _without_none(annotation: Any) -> Any:
+    """`X | None` -> X (an optional list is still a list)."""
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if len(args) == 1:
+            return args[0]
+    return annotation
 
 
 def pydantic_issue(error: dict[str, Any]) -> Issue:

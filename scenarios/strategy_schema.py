@@ -7,7 +7,7 @@ without editing it. Every default is documented in the README's scenario referen
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -26,7 +26,9 @@ class TestPhase(StrictModel):
         None, gt=0, lt=1, description="test budget as a share of the campaign budget"
     )
     arms: list[str] | None = Field(
-        None, description="arms to test, as 'platform/tool' or 'platform'; default every arm"
+        None,
+        min_length=1,
+        description="arms to test, as 'platform/tool' or 'platform'; default every arm",
     )
     split: Literal["even", "planned"] = Field(
         "even", description="even, or in proportion to the tools' budget_share / daily_budget"
@@ -110,6 +112,26 @@ class Strategy(StrictModel):
     scale: ScalePhase = ScalePhase()
     adaptive: Adaptive = Adaptive()
     best_guess: BestGuess = BestGuess()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _a_mapping(cls, data: Any) -> Any:
+        """`strategy: test-then-scale` is a likely slip for `strategy: {type: test-then-scale}`."""
+        if isinstance(data, dict | Strategy):
+            return data
+        if data is None:
+            message = (
+                "the strategy block is empty: write settings such as 'type: spread' under it, "
+                "or remove it for the default ('fixed')"
+            )
+        elif isinstance(data, str) and data in STRATEGIES:
+            message = (
+                f"the strategy is a mapping of settings: write 'type: {data}' on its own line "
+                "under 'strategy:'"
+            )
+        else:
+            message = "the strategy is a mapping of settings, such as 'type: test-then-scale'"
+        raise rule_error("strategy_form", message)
 
     def as_type(self, name: str) -> Strategy:
         """The same settings with another strategy type (for `--strategy` and comparisons)."""

@@ -32,10 +32,16 @@ def target_cpa(s: Scenario) -> float | None:
     """The decision's target CPA: its own setting, else the campaign-wide `cpa <=` KPI target."""
     if s.strategy.decision.target_cpa is not None:
         return s.strategy.decision.target_cpa
-    for kpi in s.kpis:
+    index = cpa_target_kpi(s)
+    return None if index is None else s.kpis[index].value
+
+
+def cpa_target_kpi(s: Scenario) -> int | None:
+    """The index in `kpis` of the first campaign-wide `cpa <=` (or `<`) target, if any."""
+    for i, kpi in enumerate(s.kpis):
         whole_campaign = kpi.platform is None and kpi.month is None
         if kpi.metric == "cpa" and kpi.op in CPA_TARGET_OPERATORS and whole_campaign:
-            return kpi.value
+            return i
     return None
 
 
@@ -48,7 +54,15 @@ def needs_target_cpa(s: Scenario) -> bool:
 
 def needs_planned_budgets(s: Scenario) -> bool:
     """Whether the tools' own budget_share / daily_budget are read by the chosen strategy."""
+    return bool(planned_budget_arms(s))
+
+
+def planned_budget_arms(s: Scenario) -> list[int]:
+    """The arms whose own budget_share / daily_budget the chosen strategy reads: every arm under
+    'fixed', the tested arms under a test with the 'planned' split, else none."""
     strategy = s.strategy
-    return strategy.type == "fixed" or (
-        strategy.type == "test-then-scale" and strategy.test.split == "planned"
-    )
+    if strategy.type == "fixed":
+        return list(range(len(arm_names(s))))
+    if strategy.type == "test-then-scale" and strategy.test.split == "planned":
+        return tested_arms(s)
+    return []
