@@ -812,3 +812,14 @@ def test_override_of_a_file_names_the_file(tmp_path):
         f"{path} (with strategy fixed): platforms[0].tools[0]: strategy 'fixed' needs "
         "budget_share or daily_budget on every tool"
     )
+
+
+def test_budget_shares_need_not_sum_to_one_when_the_strategy_splits_the_budget():
+    # Under spread the tools' shares are not read; under fixed they are the split itself.
+    data = two_platforms()
+    for platform in data["platforms"]:
+        platform["tools"][0]["budget_share"] = 0.3
+    data["strategy"] = {"type": "spread"}
+    assert scenario_from_data(data, FILE).strategy.type == "spread"
+    data["strategy"] = {"type": "fixed"}
+    assert issue_lines(data) == ["s.yaml: platforms: budget_share values must sum to 1 (got 0.6)"]
