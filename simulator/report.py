@@ -1,17 +1,23 @@
-"""The HTML report: one self-contained page a media planner can open offline (the only module that
-imports plotly).
+"""The HTML report: one self-contained page a media planner can open offline.
+
+With `scenarios/report.py` (the comparison page, which reuses the helpers here: page, CSS, tables,
+figure embedding, histograms), the only module that imports plotly.
 
 The page holds plotly.js once, embedded with the first figure, and no reference to any outside
 script, stylesheet or font. Its sections, in order: the run's header, a KPI table for the campaign
 and each platform, the odds of meeting each KPI target (month by month for whole-campaign targets),
-the funnel per platform, daily fan charts (mean, median and the p5-p95 band of the daily total) and
-the monthly course of every targeted KPI against its target.
+the funnel per platform, daily fan charts (mean, median and the p5-p95 band of the daily total), the
+monthly course of every targeted KPI against its target and, when the run's document has a
+`strategy` outcome, the strategy: its outcome against the oracle, the timeline of its phases with
+its decision days, how often it kept, dropped or cut each arm, and (given the oracle's run on the
+same random numbers) the distribution of the regret per replication.
 """
 
 from __future__ import annotations
 
 import html
 import math
+from datetime import date, timedelta
 
 import numpy as np
 import plotly.graph_objects as go
@@ -27,6 +33,9 @@ FUNNEL = ("impressions", "clicks", "joins", "conversions")
 FAN_MEASURES = ("spend", "impressions", "clicks", "conversions")
 FAN_RGB = "31, 119, 180"
 TARGET_COLOR = "#c0392b"
+MARK_COLOR = "#555"
+MS_PER_DAY = 86_400_000  # plotly date axes measure bar lengths in milliseconds
+MAX_BINS = 40
 PLOT_CONFIG = {"displaylogo": False, "responsive": True}
 LAYOUT = {"template": "plotly_white", "margin": {"l": 60, "r": 30, "t": 60, "b": 40}}
 CSS = """
@@ -53,40 +62,56 @@ td.odds { font-weight: 600; text-align: center; }
 .charts { display: grid; gap: 1rem; }
 .charts.grid { grid-template-columns: repeat(auto-fill, minmax(520px, 1fr)); }
 .chart { border: 1px solid #eee; border-radius: 4px; padding: 0.3rem; min-width: 0; }
+th.baseline, td.baseline { background: #eef4fb; }
 """
 
 
 def report_html(result: Result, document: dict, oracle: Result | None = None) -> str:
-    """The whole report page for a run and its `result_json` document."""
-    charts = figure_divs(report_figures(result, document))
-    body = "\n".join(
-        [
-            header_html(result, document),
-            section("Key KPIs", kpi_note(document), kpi_table_html(document)),
-            section("KPI targets", target_note(document), target_table_html(document)),
-            section("Funnel per platform", FUNNEL_NOTE, charts["funnel"]),
-            section("Daily delivery", fan_note(result), charts["daily"]),
-            section("Monthly KPIs against targets", MONTHLY_NOTE, charts["targets"] or NO_TARGETS),
-        ]
-    )
-    title = html.escape(f"{document['scenario']} - smmsim report")
+    """The whole report page for a run and its JSON document (`run_document`, or `result_json`
+    without a strategy section); `oracle`, the oracle's run on the same random numbers, adds the
+    distribution of the regret per replication."""
+    charts = figure_divs(report_figures(result, document, oracle))
+    sections = [
+        header_html(result, document),
+        section("Key KPIs", kpi_note(document), kpi_table_html(document)),
+        section("KPI targets", target_note(document), target_table_html(document)),
+        section("Funnel per platform", FUNNEL_NOTE, charts["funnel"]),
+        section("Daily delivery", fan_note(result), charts["daily"]),
+        section("Monthly KPIs against targets", MONTHLY_NOTE, charts["targets"] or NO_TARGETS),
+    ]
+    if "strategy" in document:
+        sections.append(strategy_section(document, charts["strategy"], oracle is not None))
+    return page_html(f"{document['scenario']} - smmsim report", "\n".join(sections))
+
+
+def page_html(title: str, body: str) -> str:
+    """A complete, self-contained page: the stylesheet inline, nothing loaded from outside."""
     return (
         f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        f"<title>{title}</title>\n<style>{CSS}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n"
+        f"<title>{html.escape(title)}</title>\n<style>{CSS}</style>\n</head>\n"
+        f"<body>\n{body}\n</body>\n</html>\n"
     )
 
 
-def report_figures(result: Result, document: dict) -> dict[str, list[go.Figure]]:
-    """Every figure of the report, by section, in page order."""
-    return {
+def report_figures(
+    result: Result, document: dict, oracle: Result | None = None
+) -> dict[str, list[go.Figure]]:
+    """Every figure of the report, by section, in page order (plotly.js rides with the first)."""
+    figures = {
         "funnel": [funnel_figure(document)],
         "daily": [daily_fan_figure(result), platform_fan_figure(result, "conversions")],
         "targets": target_figures(result, document),
     }
+    if "strategy" in document:
+        figures["strategy"] = strategy_figures(document["strategy"], result, oracle)
+    return figures
 
 
-def figure_divs(figures: dict[str, list[go.Figure]]) -> dict[str, str]:
-    """Each section's figures as HTML; plotly.js is embedded once, with the very first figure."""
+def figure_divs(
+    figures: dict[str, list[go.Figure]], grid: tuple[str, ...] = ("targets",)
+) -> dict[str, str]:
+    """Each section's figures as HTML, side by side for the sections in `grid`; plotly.js is
+    embedded once, with the very first figure, so `figures` must be in page order."""
     out, first = {}, True
     for key, section_figures in figures.items():
         parts = []
@@ -94,13 +119,19 @@ def figure_divs(figures: dict[str, list[go.Figure]]) -> dict[str, str]:
             div = fig.to_html(full_html=False, include_plotlyjs=first, config=PLOT_CONFIG)
             parts.append(f'<div class="chart">{div}</div>')
             first = False
-        css = "charts grid" if key == "targets" else "charts"
+        css = "charts grid" if key in grid else "charts"
         out[key] = f'<div class="{css}">{"".join(parts)}</div>' if parts else ""
     return out
 
 
 def section(title: str, note: str, content: str) -> str:
     return f"<section>\n<h2>{html.escape(title)}</h2>\n{note}\n{content}\n</section>"
+
+
+def facts_html(facts: list[tuple[str, str]]) -> str:
+    """A definition list of (name, value) lines, both escaped."""
+    items = "".join(f"<dt>{html.escape(k)}</dt><dd>{html.escape(v)}</dd>" for k, v in facts)
+    return f'<dl class="facts">{items}</dl>'
 
 
 # --- text: header, notes, number formats ---
@@ -136,10 +167,11 @@ def header_html(result: Result, document: dict) -> str:
         ("Seed", str(document["seed"])),
         ("Deterministic", mode),
     ]
-    items = "".join(f"<dt>{html.escape(k)}</dt><dd>{html.escape(v)}</dd>" for k, v in facts)
+    if "strategy" in document:
+        facts.append(("Strategy", document["strategy"]["type"]))
     return (
         f"<header>\n<h1>{html.escape(document['scenario'])}</h1>\n"
-        f'<dl class="facts">{items}</dl>\n{reading_note(document["deterministic"])}\n</header>'
+        f"{facts_html(facts)}\n{reading_note(document['deterministic'])}\n</header>"
     )
 
 
@@ -194,6 +226,12 @@ def fmt(value: float | None, unit: str) -> str:
     """A number as a planner reads it: money with 2 decimals, shares in %, counts with commas."""
     if value is None or not math.isfinite(value):
         return "n/a"
+    text = _fmt_number(value, unit)
+    rounds_to_zero = text.startswith("-") and not any(d in text for d in "123456789")
+    return text[1:] if rounds_to_zero else text  # '0.00', not '-0.00'
+
+
+def _fmt_number(value: float, unit: str) -> str:
     if unit == "currency":
         return f"{value:,.2f}"
     if unit == "share":
@@ -210,7 +248,8 @@ def stat_html(stats: dict | None, unit: str) -> str:
     if not stats or stats["mean"] is None:
         return "n/a"
     mean, low, high = (html.escape(fmt(stats[k], unit)) for k in ("mean", "p5", "p95"))
-    return mean if low == high else f'{mean} <span class="ci">({low}–{high})</span>'
+    dash = " – " if low.startswith("-") or high.startswith("-") else "–"  # not '-15–95'
+    return mean if low == high else f'{mean} <span class="ci">({low}{dash}{high})</span>'
 
 
 def odds_cell(probability: float) -> str:
@@ -469,4 +508,316 @@ def add_target_line(fig: go.Figure, target: dict, months: list[str]) -> None:
         yshift=10,
         font={"color": TARGET_COLOR},
         bgcolor="rgba(255, 255, 255, 0.8)",
+    )
+
+
+# --- strategy: outcome against the oracle, timeline, decisions, regret ---
+
+DECISIONS = {
+    "truly_best": "truly best",
+    "kept": "kept",
+    "dropped": "dropped",
+    "cut_by_stop_loss": "cut by stop-loss",
+    "extended": "test extended",
+}
+SETTING_BLOCKS = ("test", "decision", "scale", "adaptive", "best_guess")
+
+
+def strategy_section(document: dict, charts: str, with_regret: bool) -> str:
+    outcome = document["strategy"]
+    content = "\n".join(
+        [
+            settings_html(outcome),
+            strategy_table_html(outcome, document["currency"]),
+            strategy_charts_note(outcome, with_regret),
+            charts,
+        ]
+    )
+    return section(f"Strategy: {outcome['type']}", STRATEGY_NOTE, content)
+
+
+STRATEGY_NOTE = (
+    '<p class="note">What the budget strategy achieved, against the <b>oracle</b>: the split a '
+    "planner who knew each replication's true rates would choose, simulated on the same random "
+    "numbers (same replications, same markets, same daily noise). Regret and the cost of testing "
+    "are therefore differences taken replication by replication. Amounts read <b>mean "
+    "(p5–p95)</b> over replications; a probability reads <b>estimate (90% confidence "
+    "interval)</b>, the Monte Carlo uncertainty of that share of replications.</p>"
+)
+
+
+def settings_html(outcome: dict) -> str:
+    """The settings the strategy reads, one line per block (unset values left out)."""
+    facts = [
+        (block, ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in values.items() if v is not None))
+        for block in SETTING_BLOCKS
+        if isinstance(values := outcome.get(block), dict)
+    ]
+    return facts_html(facts) if facts else ""
+
+
+def probability_stats(stats: dict) -> dict:
+    """{probability, p5, p95} (an estimate and its confidence interval) as {mean, p5, p95}."""
+    return {"mean": stats["probability"], "p5": stats["p5"], "p95": stats["p95"]}
+
+
+def outcome_rows(outcome: dict) -> list[tuple[str, str, str, dict | None]]:
+    """(measure, meaning, unit, stats) rows of the strategy table, in reading order."""
+    spend = outcome["spend_by_phase"]
+    testing = outcome["cost_of_testing"]
+    rows = [
+        ("conversions", "all kinds, whole campaign", "count", outcome["conversions"]),
+        ("cpa", "cost per conversion", "currency", outcome["cpa"]),
+        *[
+            (f"spend: {phase}", "spent in this phase", "currency", stats)
+            for phase, stats in spend.items()
+            if phase != "unspent"
+        ],
+        ("unspent", "budget left at the end", "currency", spend["unspent"]),
+        (
+            "kept arms include the truly best",
+            "the arm with the lowest true CPA is among those funded after the decision",
+            "share",
+            probability_stats(outcome["kept_best"]),
+        ),
+    ]
+    if outcome["type"] == "test-then-scale":
+        rows.append(
+            (
+                "test extended",
+                "evidence was short at the test's end",
+                "share",
+                probability_stats(outcome["test_extended"]),
+            )
+        )
+    rows += [
+        (
+            "regret",
+            "conversions below the oracle",
+            "count",
+            outcome["regret"]["conversions"],
+        ),
+        (
+            "regret share",
+            "regret / oracle conversions",
+            "share",
+            outcome["regret"]["share_of_oracle"],
+        ),
+    ]
+    if testing:
+        rows.append(
+            (
+                "cost of testing",
+                f"conversions given up against the oracle in the {testing['days']} test days",
+                "count",
+                testing["conversions"],
+            )
+        )
+    rows += [
+        (
+            "oracle conversions",
+            "the oracle's split, same replications",
+            "count",
+            outcome["oracle"]["conversions"],
+        ),
+        ("oracle cpa", "the oracle's cost per conversion", "currency", outcome["oracle"]["cpa"]),
+    ]
+    return rows
+
+
+def strategy_table_html(outcome: dict, currency: str) -> str:
+    rows = "".join(
+        f'<tr><th scope="row">{html.escape(name)}<small>{html.escape(meaning)}</small></th>'
+        f'<td class="unit">{html.escape(unit_label(unit, currency))}</td>'
+        f"<td>{stat_html(stats, unit)}</td></tr>\n"
+        for name, meaning, unit, stats in outcome_rows(outcome)
+    )
+    return (
+        '<div class="scroll"><table class="strategy">\n'
+        '<thead><tr><th scope="col">Measure</th><th class="text">Unit</th>'
+        "<th>Mean (90% interval)</th></tr></thead>\n"
+        f"<tbody>\n{rows}</tbody>\n</table></div>"
+    )
+
+
+def strategy_charts_note(outcome: dict, with_regret: bool) -> str:
+    overlap = (
+        " Phases may overlap: the extension runs only in the replications whose evidence was "
+        "short, while the others already scale."
+        if len(outcome["phases"]) > 1
+        else ""
+    )
+    regret = (
+        " Last, the regret of each replication: the oracle's conversions minus the strategy's. "
+        "It can be negative: the oracle splits by true expected costs, and a replication's daily "
+        "noise can favour another split."
+        if with_regret
+        else ""
+    )
+    return (
+        '<p class="note">The timeline shows the phases over the campaign dates; dashed lines '
+        f"mark the days at whose start the strategy changes the split.{overlap} The decision log "
+        "gives, for each arm, the share of replications in which it was truly best, kept, dropped, "
+        "cut by the stop-loss or had its test extended (whiskers: 90% confidence intervals; "
+        f"decisions that never happened are left out).{regret}</p>"
+    )
+
+
+def strategy_figures(outcome: dict, result: Result, oracle: Result | None) -> list[go.Figure]:
+    figures = [timeline_figure(outcome), decision_log_figure(outcome)]
+    if oracle is not None:
+        figures.append(regret_figure(result, oracle))
+    return figures
+
+
+def timeline_figure(outcome: dict) -> go.Figure:
+    """A Gantt chart of the strategy's phases over the campaign dates, decision days marked."""
+    phases = outcome["phases"]
+    starts = [date.fromisoformat(p["start"]) for p in phases]
+    ends = [date.fromisoformat(p["end"]) + timedelta(days=1) for p in phases]  # exclusive
+    fig = go.Figure(
+        go.Bar(
+            orientation="h",
+            y=[p["phase"] for p in phases],
+            base=[d.isoformat() for d in starts],
+            x=[(end - start).days * MS_PER_DAY for start, end in zip(starts, ends, strict=True)],
+            customdata=[[p["start"], p["end"], p["end_day"] - p["start_day"]] for p in phases],
+            hovertemplate="%{y}: %{customdata[0]} to %{customdata[1]} "
+            "(%{customdata[2]} days)<extra></extra>",
+            marker_color=f"rgba({FAN_RGB}, 0.7)",
+        )
+    )
+    campaign_start = starts[0] - timedelta(days=phases[0]["start_day"])
+    for i, day in enumerate(outcome["decision_days"]):
+        x = (campaign_start + timedelta(days=day)).isoformat()
+        mark_x(fig, x, f"day {day}", xanchor="left", yshift=14 * (i % 2))
+    fig.update_xaxes(type="date")
+    fig.update_yaxes(autorange="reversed")
+    fig.update_layout(
+        title=f"Timeline of {outcome['type']}",
+        height=180 + 45 * len(phases),
+        showlegend=False,
+        **LAYOUT,
+    )
+    return fig
+
+
+def mark_x(
+    fig: go.Figure,
+    x,
+    text: str,
+    color: str = MARK_COLOR,
+    xanchor: str = "center",
+    yshift: int = 0,
+) -> None:
+    """A dashed vertical line across the plot at `x`, labelled above it (`xanchor` and `yshift`
+    keep labels of close lines apart)."""
+    fig.add_shape(
+        type="line",
+        xref="x",
+        yref="paper",
+        x0=x,
+        x1=x,
+        y0=0,
+        y1=1,
+        line={"color": color, "width": 1.5, "dash": "dash"},
+    )
+    fig.add_annotation(
+        x=x,
+        y=1,
+        xref="x",
+        yref="paper",
+        xanchor=xanchor,
+        yanchor="bottom",
+        yshift=yshift,
+        text=text,
+        showarrow=False,
+        font={"color": color, "size": 11},
+    )
+
+
+def decision_log_figure(outcome: dict) -> go.Figure:
+    """Grouped bars: per arm, the share of replications with each decision (90% CI whiskers)."""
+    log = outcome["decision_log"]
+    arms = list(log)
+    fig = go.Figure()
+    for key, label in DECISIONS.items():
+        stats = [probability_stats(log[arm][key]) for arm in arms]
+        if not any(s["mean"] > 0 for s in stats):
+            continue
+        mean, minus, plus = error_bars(stats)
+        fig.add_bar(
+            name=label,
+            x=arms,
+            y=mean,
+            error_y={"type": "data", "array": plus, "arrayminus": minus},
+            hovertemplate=f"{label}: %{{y:.1%}}<extra>%{{x}}</extra>",
+        )
+    untested = outcome["type"] == "test-then-scale"
+    ticks = [f"{a}<br>(not tested)" if untested and not log[a]["tested"] else a for a in arms]
+    fig.update_xaxes(tickvals=arms, ticktext=ticks)
+    fig.update_yaxes(tickformat=".0%", range=[0, 1.05], title="share of replications")
+    fig.update_layout(barmode="group", title="Decision log per arm", height=420, **LAYOUT)
+    return fig
+
+
+def regret_figure(result: Result, oracle: Result) -> go.Figure:
+    """Histogram of the regret per replication (oracle's conversions minus the strategy's)."""
+    regret = regret_per_replication(result, oracle)
+    fig = go.Figure(histogram_bar(regret, histogram_edges([regret]), "regret"))
+    mean = float(regret.mean())
+    mark_x(fig, 0, "no regret ", xanchor="right" if mean >= 0 else "left")
+    mark_x(fig, mean, f" mean {fmt(mean, 'count')}", TARGET_COLOR, "left" if mean >= 0 else "right")
+    fig.update_xaxes(title="conversions below the oracle, per replication")
+    fig.update_yaxes(tickformat=".0%", title="share of replications")
+    fig.update_layout(title="Regret per replication", showlegend=False, height=380, **LAYOUT)
+    return fig
+
+
+def regret_per_replication(result: Result, oracle: Result) -> np.ndarray:
+    """Paired: both runs share seed and replications, so row r is the same market in both."""
+    return oracle.kpis()["conversions"] - result.kpis()["conversions"]
+
+
+def histogram_edges(samples: list[np.ndarray], max_bins: int = MAX_BINS) -> np.ndarray:
+    """Common bin edges for samples laid on one axis. Whole numbers (conversions) get bins of a
+    whole width centred between integers, so no bin holds more integers than another; one bin
+    centred on the value when every finite value is the same."""
+    values = np.concatenate([s[np.isfinite(s)] for s in samples]) if samples else np.array([])
+    if values.size == 0:
+        return np.array([-0.5, 0.5])
+    low, high = float(values.min()), float(values.max())
+    bins = bin_count(values, max_bins)
+    if np.all(values == np.round(values)):
+        width = max(1, math.ceil((high - low + 1) / bins))
+        return low - 0.5 + width * np.arange(math.ceil((high - low + 1) / width) + 1)
+    if low == high:
+        return np.array([low - 0.5, high + 0.5])
+    return np.linspace(low, high, bins + 1)
+
+
+def bin_count(values: np.ndarray, max_bins: int) -> int:
+    """numpy's 'auto' rule (the larger of Sturges and Freedman-Diaconis), at most `max_bins`;
+    computed here because numpy's can ask for millions of bins when the IQR is tiny."""
+    n, low, high = values.size, float(values.min()), float(values.max())
+    sturges = math.ceil(math.log2(n)) + 1
+    iqr = float(np.subtract(*np.percentile(values, [75, 25])))
+    fd = math.ceil((high - low) / (2 * iqr * n ** (-1 / 3))) if iqr > 0 else max_bins
+    return max(1, min(max_bins, max(sturges, fd)))
+
+
+def histogram_bar(values: np.ndarray, edges: np.ndarray, name: str) -> go.Bar:
+    """A histogram binned here (the page carries bins, not every replication): each bar is the
+    share of the finite values falling in its bin."""
+    finite = values[np.isfinite(values)]
+    counts, _ = np.histogram(finite, bins=edges)
+    share = counts / finite.size if finite.size else counts.astype(float)
+    return go.Bar(
+        name=name,
+        x=(edges[:-1] + edges[1:]) / 2,
+        y=share,
+        width=np.diff(edges),
+        customdata=np.column_stack([edges[:-1], edges[1:]]),
+        hovertemplate=f"{html.escape(name)}: %{{y:.1%}} of replications in "
+        "%{customdata[0]:,.4~g} to %{customdata[1]:,.4~g}<extra></extra>",
     )

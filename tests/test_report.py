@@ -1,15 +1,19 @@
-"""The HTML report: one well-formed page that works offline and names every platform and target."""
+"""The HTML report: one well-formed page that works offline and names every platform and target,
+and the strategy section: outcome, timeline of phases, decision log and regret."""
 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from html.parser import HTMLParser
 
 import numpy as np
 import pytest
 
+from scenarios.evaluation import evaluate, with_strategy
 from scenarios.loader import scenario_from_data
 from simulator.engine import simulate
+from simulator.outputs import run_document
 from simulator.report import FAN_MEASURES, fmt, report_figures, report_html
 from simulator.result import Result
 from simulator.summary import result_json
@@ -182,3 +186,123 @@ def test_scenario_without_targets_or_order_value():
 )
 def test_number_formats(value, unit, text):
     assert fmt(value, unit) == text
+
+
+# --- the strategy section ---
+
+
+def three_arm_data() -> dict:
+    """Three platforms, one paid-ads arm each; a test-then-scale strategy that tests two of them,
+    extends the test where evidence is short and has a stop-loss."""
+    data = minimal_scenario_data()
+    first = data["platforms"][0]
+    first["tools"][0]["budget_share"] = 0.4
+    for name, ctr in (("instagram", 0.012), ("tiktok", 0.008)):
+        tool = {**first["tools"][0], "budget_share": 0.3, "ctr": {"mean": ctr, "sd": 0.003}}
+        data["platforms"].append({**first, "name": name, "tools": [tool]})
+    data["strategy"] = {
+        "type": "test-then-scale",
+        "test": {"days": 10, "arms": ["facebook", "instagram"], "if_insufficient": "extend"},
+        "decision": {"target_cpa": 40},
+        "scale": {"stop_loss": {"margin": 0.3}},
+    }
+    return data
+
+
+def strategy_run(data: dict, strategy: str | None = None) -> tuple[Result, Result, dict]:
+    scenario = scenario_from_data(data, "test.yaml")
+    if strategy:
+        scenario = with_strategy(scenario, strategy, "test.yaml")
+    done = evaluate(scenario, replications=REPS)
+    return done.result, done.oracle, run_document(done.result, done.oracle)
+
+
+@pytest.fixture(scope="module")
+def test_then_scale() -> tuple[Result, Result, dict]:
+    return strategy_run(three_arm_data())
+
+
+def strategy_figure(result: Result, document: dict, oracle: Result | None, title: str):
+    """The strategy figure whose title starts with `title`."""
+    figures = report_figures(result, document, oracle)["strategy"]
+    return next(f for f in figures if f.layout.title.text.startswith(title))
+
+
+def test_strategy_section_is_shown_for_a_test_then_scale_run(test_then_scale):
+    result, oracle, document = test_then_scale
+    page = report_html(result, document, oracle)
+    parsed = assert_well_formed_offline(page)
+    assert "Strategy: test-then-scale" in parsed.text
+    assert "<script src=" not in page and "<link" not in page  # nothing loaded from outside
+    # funnel, two daily figures (no targets), then timeline, decision log and regret histogram
+    assert parsed.plotly_divs == 3 + 3
+    for measure in ("regret", "cost of testing", "kept arms include the truly best"):
+        assert measure in parsed.text
+
+
+def test_timeline_has_the_documents_phases_and_decision_days(test_then_scale):
+    result, oracle, document = test_then_scale
+    outcome = document["strategy"]
+    timeline = strategy_figure(result, document, oracle, "Timeline")
+    bars = timeline.data[0]
+    phases = outcome["phases"]
+    assert list(bars.y) == [p["phase"] for p in phases]
+    assert len(phases) == 3  # test, its extension and scale (which overlaps the extension)
+    assert list(bars.base) == [p["start"] for p in phases]
+    # each bar spans its phase's days, the end day exclusive, in plotly's milliseconds
+    day_ms = 86_400_000
+    assert list(bars.x) == [(p["end_day"] - p["start_day"]) * day_ms for p in phases]
+    start = result.dates[0]
+    marked = [shape.x0 for shape in timeline.layout.shapes]
+    assert marked == [(start + timedelta(days=d)).isoformat() for d in outcome["decision_days"]]
+    assert outcome["decision_days"] == [10, 17]  # end of the test, end of the extension
+
+
+def test_decision_log_has_every_arm_and_one_truly_best_arm(test_then_scale):
+    result, oracle, document = test_then_scale
+    figure = strategy_figure(result, document, oracle, "Decision log")
+    for trace in figure.data:
+        assert list(trace.x) == list(result.arms.names)
+    by_name = {trace.name: trace for trace in figure.data}
+    # exactly one arm is truly best in each replication, so the shares add up to 1
+    assert sum(by_name["truly best"].y) == pytest.approx(1.0)
+    # only tested arms can be kept or dropped after the test: the untested arm gets neither
+    untested = list(result.arms.names).index("tiktok/paid_ads")
+    assert by_name["kept"].y[untested] == 0 and by_name["dropped"].y[untested] == 0
+    assert "(not tested)" in figure.layout.xaxis.ticktext[untested]
+
+
+def test_regret_histogram_is_of_the_paired_regret_and_needs_the_oracle(test_then_scale):
+    result, oracle, document = test_then_scale
+    without = report_figures(result, document)["strategy"]
+    assert [f.layout.title.text.split(" ")[0] for f in without] == ["Timeline", "Decision"]
+    page = report_html(result, document)
+    assert "Regret per replication" not in page
+    assert Page(page).plotly_divs == 3 + 2
+    histogram = strategy_figure(result, document, oracle, "Regret per replication").data[0]
+    regret = oracle.kpis()["conversions"] - result.kpis()["conversions"]
+    assert sum(histogram.y) == pytest.approx(1.0)  # every replication falls in one bin
+    # bins weighted by their centres give back the document's mean regret within half a bin
+    centre_mean = float(np.dot(histogram.x, histogram.y))
+    half_bin = max(histogram.width) / 2
+    assert abs(centre_mean - document["strategy"]["regret"]["conversions"]["mean"]) <= half_bin
+    assert document["strategy"]["regret"]["conversions"]["mean"] == pytest.approx(regret.mean())
+
+
+def test_a_static_strategy_has_one_phase_and_no_decision_day():
+    result, oracle, document = strategy_run(three_arm_data(), "spread")
+    timeline = strategy_figure(result, document, oracle, "Timeline")
+    assert list(timeline.data[0].y) == ["campaign"]
+    assert timeline.layout.shapes == ()  # spread never changes its split
+    page = report_html(result, document, oracle)
+    assert "Strategy: spread" in assert_well_formed_offline(page).text
+    assert document["strategy"]["cost_of_testing"] is None
+    assert '<th scope="row">cost of testing' not in page  # no test, so no row costing it
+    assert '<th scope="row">regret' in page  # regret against the oracle applies to any strategy
+
+
+def test_a_document_without_strategy_has_no_strategy_section(full_run):
+    result, document, page = full_run
+    assert "strategy" not in document
+    assert "strategy" not in report_figures(result, document)
+    assert "Strategy" not in Page(page).text

@@ -1,0 +1,168 @@
+"""comparison.html: written by `smmsim compare --out`, offline, naming every combination, with
+paired differences that leave the baseline out and read zero for a scenario against itself."""
+
+from __future__ import annotations
+
+import json
+from html.parser import HTMLParser
+
+import numpy as np
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from cli import main
+from scenarios.comparison import combinations, comparison_document, run_comparison
+from scenarios.loader import load_scenario
+from scenarios.report import comparison_figures
+from tests.test_report import Page, assert_well_formed_offline, three_arm_data
+
+REPS = 200
+STRATEGIES = ("spread", "test-then-scale", "oracle")
+
+
+def invoke(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def write_plan(folder, data: dict):
+    data["campaign"]["start"] = data["campaign"]["start"].isoformat()
+    path = folder / "plan.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+class TableCells(HTMLParser):
+    """The text of every body cell of one table (by class), row by row."""
+
+    def __init__(self, page: str, table_class: str):
+        super().__init__()
+        self.table_class, self.inside, self.rows = table_class, False, []
+        self.in_cell = False
+        self.feed(page)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "table":
+            self.inside = dict(attrs).get("class") == self.table_class
+        elif self.inside and tag == "tr":
+            self.rows.append([])
+        elif self.inside and tag in ("td", "th"):
+            self.in_cell = True
+            self.rows[-1].append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th"):
+            self.in_cell = False
+        elif tag == "table":
+            self.inside = False
+
+    def handle_data(self, data: str) -> None:
+        if self.inside and self.in_cell:
+            self.rows[-1][-1] += data
+
+
+@pytest.fixture(scope="module")
+def plan(tmp_path_factory):
+    return write_plan(tmp_path_factory.mktemp("plan"), three_arm_data())
+
+
+@pytest.fixture(scope="module")
+def written(plan):
+    """comparison.html and comparison.json of three strategies on one plan, via the CLI."""
+    out = plan.parent / "out"
+    result = invoke(
+        "compare", plan, "--strategy", ",".join(STRATEGIES), "--reps", REPS, "--out", out
+    )
+    assert result.exit_code == 0, result.output
+    page = (out / "comparison.html").read_text(encoding="utf-8")
+    return page, json.loads((out / "comparison.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def compared(plan):
+    """The same comparison through the library, for its figures."""
+    planned = combinations([(str(plan), load_scenario(plan))], list(STRATEGIES))
+    found = run_comparison(planned, replications=REPS, seed=1)
+    return found, comparison_document(found, planned[0][0])
+
+
+def test_comparison_page_is_self_contained_and_offline(written):
+    page, document = written
+    assert page.startswith("<!DOCTYPE html>")
+    assert_well_formed_offline(page)  # plotly.js once, no outside script, link or font
+    assert "<script src=" not in page and "<link" not in page
+    text = Page(page).text
+    assert f"{document['seed']}" in text and f"{REPS} per combination" in text
+    assert "common random numbers" in text
+
+
+def test_every_combination_label_appears(written):
+    page, document = written
+    labels = [c["label"] for c in document["combinations"]]
+    assert labels == [f"plan:{s}" for s in STRATEGIES]
+    kpi_rows = TableCells(page, "combinations").rows
+    assert kpi_rows[0][2:] == labels  # one column per combination, after KPI and unit
+    shown = {row[0] for row in TableCells(page, "differences").rows[1:]}
+    assert shown == set(labels[1:])  # every combination but the baseline is differenced
+
+
+def test_difference_charts_leave_out_the_baseline(compared):
+    found, document = compared
+    figures = comparison_figures(found, document)
+    others = [c.label for c in found if c.label != document["baseline"]]
+    assert len(figures["differences"]) == 2  # conversions and CPA
+    for figure in figures["differences"]:
+        assert [trace.name for trace in figure.data] == others
+        for trace in figure.data:  # each histogram holds all of its replications' shares
+            assert sum(trace.y) == pytest.approx(1.0)
+
+
+def test_funnel_and_cpa_charts_have_every_combination(compared):
+    found, document = compared
+    figures = comparison_figures(found, document)
+    labels = [c.label for c in found]
+    assert [trace.name for trace in figures["funnel"][0].data] == labels
+    boxes = figures["cpa"][0].data
+    assert [box.name for box in boxes] == labels
+    for box, combination in zip(boxes, found, strict=True):
+        cpa = combination.run.result.kpis()["cpa"]
+        median = np.percentile(cpa[np.isfinite(cpa)], 50)
+        assert box.median[0] == pytest.approx(median)  # the box is of the per-replication CPA
+        assert box.lowerfence[0] <= box.q1[0] <= box.median[0] <= box.q3[0] <= box.upperfence[0]
+
+
+def test_a_scenario_compared_with_itself_differs_by_zero(plan):
+    """Common random numbers: the same scenario twice draws the same numbers in every
+    replication, so every paired difference is exactly zero and never 'better'."""
+    out = plan.parent / "self"
+    result = invoke("compare", plan, plan, "--reps", REPS, "--out", out)
+    assert result.exit_code == 0, result.output
+    page = (out / "comparison.html").read_text(encoding="utf-8")
+    assert_well_formed_offline(page)
+    rows = TableCells(page, "differences").rows[1:]
+    assert rows and {row[0] for row in rows} == {"plan#2:test-then-scale"}
+    for _, metric, _, mean, p5, p50, p95, better, used in rows:
+        assert {mean, p5, p50, p95} <= {"0", "0.00"}, metric
+        assert better == ("—" if metric == "spend" else "0%")  # spend is not scored
+        assert used == f"{REPS:,}" or metric == "cpa"  # a CPA may be undefined in a replication
+
+
+def test_self_comparison_histogram_is_one_bin_at_zero(plan):
+    scenario = load_scenario(plan)
+    planned = combinations([(f"a/{plan.name}", scenario), (f"b/{plan.name}", scenario)], None)
+    found = run_comparison(planned, replications=REPS, seed=3)
+    document = comparison_document(found, planned[0][0])
+    for figure in comparison_figures(found, document)["differences"]:
+        (trace,) = figure.data
+        assert list(trace.y) == [1.0]  # every replication's difference is in one bin ...
+        low, high = trace.customdata[0]
+        assert low < 0 < high  # ... the bin around zero
+
+
+def test_a_lone_baseline_says_there_is_nothing_to_compare(plan):
+    out = plan.parent / "lone"
+    result = invoke("compare", plan, "--strategy", "spread", "--reps", 50, "--out", out)
+    assert result.exit_code == 0, result.output
+    parsed = assert_well_formed_offline((out / "comparison.html").read_text(encoding="utf-8"))
+    assert "Only the baseline was run" in parsed.text
+    assert parsed.plotly_divs == 2  # the funnel and the CPA boxes; no difference to draw
