@@ -2,7 +2,8 @@
 
 Each day's budget is the remaining budget times today's pacing weight over the weights of the days
 left, computed both for the campaign and for the current calendar month (when it has a cap); the
-smaller wins. Budget an arm could not spend (its audience was saturated) is thus re-paced over the
+smaller wins. Caps of later months are looked ahead to: money that later caps will not let the
+campaign spend is paced over the current month instead of being left unspent at the end. Budget an arm could not spend (its audience was saturated) is thus re-paced over the
 days left. Because a day never gets more than what remains, spend can never exceed the total or a
 monthly cap, in any replication.
 """
@@ -47,6 +48,10 @@ class Pacer:
         self.month_of_day = month_of_day
         self.share_total_left = weights / weight_left(weights, np.zeros_like(month_of_day))
         self.share_month_left = weights / weight_left(weights, month_of_day)
+        # What all later months together may still spend: the sum of their caps (inf if one is
+        # uncapped). Month m must spend at least what is left beyond that.
+        later = np.concatenate([np.cumsum(monthly_caps[::-1])[::-1][1:], [0.0]])
+        self.later_capacity = later
 
     def plan(
         self,
@@ -64,8 +69,13 @@ class Pacer:
         left_month = np.maximum(self.monthly_caps[month] - spent_month[:, month], 0.0)
         hard_limit = np.minimum(left_total, left_month)
         # An uncapped month has inf left, and inf times a positive weight share stays inf.
+        must_this_month = np.maximum(left_total - self.later_capacity[month], 0.0)
         paced = np.minimum(
-            left_total * self.share_total_left[day], left_month * self.share_month_left[day]
+            np.maximum(
+                left_total * self.share_total_left[day],
+                must_this_month * self.share_month_left[day],
+            ),
+            left_month * self.share_month_left[day],
         )
         fixed = fixed_part(daily_budgets, hard_limit)
         # Scaled fixed budgets can overshoot what is left by an ulp: floor the room at zero.
