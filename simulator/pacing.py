@@ -2,10 +2,11 @@
 
 Each day's budget is the remaining budget times today's pacing weight over the weights of the days
 left, computed both for the campaign and for the current calendar month (when it has a cap); the
-smaller wins. Caps of later months are looked ahead to: money that later caps will not let the
-campaign spend is paced over the current month instead of being left unspent at the end. Budget an arm could not spend (its audience was saturated) is thus re-paced over the
-days left. Because a day never gets more than what remains, spend can never exceed the total or a
-monthly cap, in any replication.
+smaller wins. Budget an arm could not spend (its audience was saturated) is thus re-paced over the
+days left. Caps of later months are looked ahead to: money that later caps will not let the
+campaign spend is paced over the current month instead of being left unspent at the end. Because
+a day never gets more than what remains, spend can never exceed the total or a monthly cap, in
+any replication.
 """
 
 from __future__ import annotations
