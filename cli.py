@@ -41,6 +41,13 @@ reps_option = click.option(
 out_option = click.option(
     "--out", type=click.Path(file_okay=False, path_type=Path), help="Write outputs to DIR."
 )
+workers_option = click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=os.cpu_count() or 1,
+    show_default="all cores",
+    help="Processes running chunks in parallel.",
+)
 format_option = click.option(
     "--format",
     "fmt",
@@ -79,13 +86,7 @@ def main() -> None:
     type=click.IntRange(min=1),
     help="Replications held in memory at once [reps / workers, at most 10,000].",
 )
-@click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    default=os.cpu_count() or 1,
-    show_default="all cores",
-    help="Processes running chunks in parallel.",
-)
+@workers_option
 @strategy_option
 @handle_errors
 def run(file: Path, reps, seed, out, fmt, deterministic, chunk_size, workers, strategy) -> None:
@@ -171,13 +172,7 @@ def strategy_list(ctx, param, value: str | None) -> list[str] | None:
 @seed_option
 @out_option
 @format_option
-@click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    default=os.cpu_count() or 1,
-    show_default="all cores",
-    help="Processes running chunks in parallel.",
-)
+@workers_option
 @handle_errors
 def compare(files, strategies, baseline, reps, seed, out, fmt, workers) -> None:
     """Run every scenario x strategy under common random numbers and compare them, paired
