@@ -18,7 +18,7 @@ import numpy as np
 from scenarios.evaluation import StrategyRun, evaluate, runs_needed, with_strategy
 from scenarios.schema import Scenario
 from scenarios.strategies.outcome import Z90, strategy_outcome
-from simulator.summary import describe
+from simulator.summary import describe, target_odds
 
 # Paired differences are reported for these KPIs (revenue only where there is an order value).
 # Which way is better: +1 larger, -1 smaller, 0 neither (spend is a fact, not a score).
@@ -127,6 +127,7 @@ def comparison_document(found: list[Combination], baseline: str) -> dict:
                 "currency": c.scenario.campaign.currency,
                 "kpis": {m: describe(v) for m, v in c.run.result.kpis().items()},
                 "outcome": strategy_outcome(c.run.result, c.run.oracle),
+                "kpi_targets": [target_odds(c.run.result, t) for t in c.scenario.kpis],
             }
             for c in found
         ],

@@ -262,3 +262,19 @@ def test_different_strategies_do_differ(tmp_path):
     conversions = next(r for r in document["differences"] if r["metric"] == "conversions")
     assert conversions["p5"] != conversions["p95"]
     assert conversions["mean"] != 0.0
+
+
+def test_each_combination_carries_the_odds_that_run_gives_it(tmp_path):
+    # Same seed, same replications, same strategy: compare and run simulate the same numbers, so
+    # the odds of the plan's own target agree exactly.
+    plan = write(tmp_path / "plan.yaml")
+    document = compare_json(plan, "--strategy", "spread,oracle", "--seed", 5)
+    for combination in document["combinations"]:
+        options = ["--strategy", combination["strategy"], "--seed", "5", "--reps", str(REPS)]
+        ran = CliRunner().invoke(
+            main, ["run", str(plan), *options, "--workers", "1", "--format", "json"]
+        )
+        [expected] = json.loads(ran.stdout)["kpi_targets"]
+        [odds] = combination["kpi_targets"]
+        assert odds["target"] == "cpa <= 60"
+        assert odds["probability"] == expected["probability"]
