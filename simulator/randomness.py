@@ -91,30 +91,30 @@ class BlockDraws:
         """(reps, arms): each replication's true value of one rate for every arm."""
         return self._per_arm(lambda g, size, a: distributions[a].sample(g, size))
 
-    def _normals(self, n_cols: int) -> np.ndarray:
+    def _normals(self) -> np.ndarray:
         return self._per_arm(lambda g, size, a: g.standard_normal(size))
 
-    def _uniforms(self, n_cols: int) -> np.ndarray:
+    def _uniforms(self) -> np.ndarray:
         return self._per_arm(lambda g, size, a: g.random(size))
 
     def noise(self, sigma: np.ndarray) -> np.ndarray:
         """(reps, arms) mean-one lognormal multipliers exp(sigma z - sigma^2 / 2)."""
-        return np.exp(sigma * self._normals(len(sigma)) - sigma**2 / 2)
+        return np.exp(sigma * self._normals() - sigma**2 / 2)
 
     def binomial(self, n: np.ndarray, p: np.ndarray) -> np.ndarray:
         n, p = np.broadcast_arrays(n, np.clip(p, 0.0, 1.0))
         mean = n * p
         var = mean * (1 - p)
-        out = approximate_count(mean, var, 1 - 2 * p, self._normals(n.shape[1]), n)
+        out = approximate_count(mean, var, 1 - 2 * p, self._normals(), n)
         small = (var > 0) & (var < APPROXIMATE_FROM_VARIANCE)  # var == 0: the count is certain
-        u = self._uniforms(n.shape[1])
+        u = self._uniforms()
         out[small] = binomial_by_inversion(u[small], n[small], p[small])
         return out
 
     def poisson(self, lam: np.ndarray) -> np.ndarray:
-        out = approximate_count(lam, lam, 1.0, self._normals(lam.shape[1]), np.inf)
+        out = approximate_count(lam, lam, 1.0, self._normals(), np.inf)
         small = (lam > 0) & (lam < APPROXIMATE_FROM_VARIANCE)
-        u = self._uniforms(lam.shape[1])
+        u = self._uniforms()
         out[small] = poisson_by_inversion(u[small], lam[small])
         return out
 
