@@ -143,8 +143,10 @@ class BlockDraws:
 
 def approximate_count(mean, var, skew_term, z, upper) -> np.ndarray:
     """Cornish-Fisher: x = mean + sd z + sd g (z^2 - 1) / 6 with skewness g = skew_term / sd
-    ((1 - 2p) for a binomial, 1 for a Poisson), rounded and clipped to [0, upper]."""
-    return np.clip(np.rint(mean + np.sqrt(var) * z + skew_term * (z * z - 1) / 6), 0, upper)
+    ((1 - 2p) for a binomial, 1 for a Poisson), rounded and clipped to [0, upper]. A count with
+    no variance is certain: sd g stays finite as sd -> 0, so it is set to its mean, not drawn."""
+    drawn = np.rint(mean + np.sqrt(var) * z + skew_term * (z * z - 1) / 6)
+    return np.clip(np.where(var > 0, drawn, mean), 0, upper)
 
 
 def binomial_by_inversion(u: np.ndarray, n: np.ndarray, p: np.ndarray) -> np.ndarray:

@@ -71,6 +71,17 @@ def test_binomial_never_exceeds_n_nor_goes_negative():
     assert (out == np.floor(out)).all()
 
 
+def test_counts_without_variance_are_certain():
+    """Binomial(n, 0) and Poisson(0) are 0 every time, and Binomial(n, 1) is n: a rate of zero
+    (no member purchases, no recommendations from an empty community) must create nothing. The
+    Cornish-Fisher skew term does not vanish with the variance, so such counts are not drawn."""
+    draws = BlockDraws(block_seeds(9, 2000), [1000, 1000], ARMS[:3])
+    n = np.tile([40.0, 500.0, 12.0], (2000, 1))
+    assert (draws.binomial(n, np.zeros_like(n)) == 0).all()
+    assert (draws.binomial(n, np.ones_like(n)) == n).all()
+    assert (draws.poisson(np.zeros_like(n)) == 0).all()
+
+
 def test_each_block_draws_from_its_own_stream():
     """A block's numbers do not depend on which other blocks share its chunk."""
     seeds = block_seeds(11, 3 * RNG_BLOCK)
