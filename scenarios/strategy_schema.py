@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from scenarios.schema_base import Positive, StrictModel, rule_error
+from scenarios.schema_base import NonNegative, Positive, StrictModel, rule_error
 
 STRATEGIES = ("fixed", "spread", "best-guess", "test-then-scale", "adaptive", "oracle")
 StrategyName = Literal["fixed", "spread", "best-guess", "test-then-scale", "adaptive", "oracle"]
@@ -21,7 +21,10 @@ class TestPhase(StrictModel):
     """The test: a small budget on several arms for a few days, before anything is scaled."""
 
     days: int = Field(14, ge=1, description="length of the test in days")
-    budget: Positive | None = Field(None, description="test budget in the campaign's currency")
+    budget: NonNegative | None = Field(
+        None,
+        description="test budget in the campaign's currency; 0: no test, decide on the priors",
+    )
     budget_share: float | None = Field(
         None, gt=0, lt=1, description="test budget as a share of the campaign budget"
     )
@@ -52,6 +55,12 @@ class TestPhase(StrictModel):
         if self.budget is not None:
             return self.budget
         return campaign_budget * (self.budget_share or DEFAULT_TEST_SHARE)
+
+    @property
+    def skipped(self) -> bool:
+        """A zero test budget: the decision is taken before day 1, on the priors alone (the
+        no-test end of a test-size sweep)."""
+        return self.budget == 0
 
 
 DEFAULT_TEST_SHARE = 0.1

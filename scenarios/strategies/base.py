@@ -63,19 +63,18 @@ class StrategyRecord:
     extended: np.ndarray  # (reps,) the test was extended once
     phase_spend: dict[str, np.ndarray]  # phase -> (reps,) spend in that phase
     best_arm: np.ndarray  # (reps,) the truly best arm (lowest true direct CPA)
+    true_cpa: np.ndarray  # (reps, arms) true direct CPA at no auction pressure
+    chosen: np.ndarray  # (reps,) the arm a decision ranked first among those kept; -1 if none
 
     @classmethod
     def merge(cls, records: list[StrategyRecord]) -> StrategyRecord:
         first = records[0]
+        rows = ("kept", "dropped", "cut", "extended", "best_arm", "true_cpa", "chosen")
         return cls(
-            kept=np.concatenate([r.kept for r in records]),
-            dropped=np.concatenate([r.dropped for r in records]),
-            cut=np.concatenate([r.cut for r in records]),
-            extended=np.concatenate([r.extended for r in records]),
+            **{name: np.concatenate([getattr(r, name) for r in records]) for name in rows},
             phase_spend={
                 p: np.concatenate([r.phase_spend[p] for r in records]) for p in first.phase_spend
             },
-            best_arm=np.concatenate([r.best_arm for r in records]),
         )
 
 
@@ -99,6 +98,7 @@ class Policy:
         self.dropped = np.zeros((n, m), dtype=bool)
         self.cut = np.zeros((n, m), dtype=bool)
         self.extended = np.zeros(n, dtype=bool)
+        self.chosen = np.full(n, -1)
         self.phase_spend = {p: np.zeros(n) for p in self.phase_names}
 
     def plan(self, day: int) -> DayPlan:
@@ -115,13 +115,16 @@ class Policy:
         return []
 
     def record(self) -> StrategyRecord:
+        per_money = true_conversions_per_money(self.ctx.rates)
         return StrategyRecord(
             kept=self.kept,
             dropped=self.dropped,
             cut=self.cut,
             extended=self.extended,
             phase_spend=self.phase_spend,
-            best_arm=true_conversions_per_money(self.ctx.rates).argmax(axis=1),
+            best_arm=per_money.argmax(axis=1),
+            true_cpa=1 / per_money,
+            chosen=self.chosen,
         )
 
 

@@ -34,7 +34,9 @@ def proportion(hits: np.ndarray) -> dict[str, float]:
 def phases(scenario: Scenario) -> list[dict]:
     """The strategy's timeline: named phases with first day and end day (exclusive), and dates."""
     s, c = scenario.strategy, scenario.campaign
-    if s.type == "test-then-scale":
+    if s.type == "test-then-scale" and s.test.skipped:
+        spans = [("scale, without a test", 0, c.days)]
+    elif s.type == "test-then-scale":
         t = s.test
         spans = [("test", 0, t.days)]
         if t.if_insufficient == "extend":
@@ -59,7 +61,7 @@ def decision_days(scenario: Scenario) -> list[int]:
     s = scenario.strategy
     if s.type == "adaptive":
         return reallocation_days(s.adaptive.every_days, scenario.campaign.days)
-    if s.type == "test-then-scale":
+    if s.type == "test-then-scale" and not s.test.skipped:
         extension = [s.test.days + s.test.extend_days] if s.test.if_insufficient == "extend" else []
         return [s.test.days, *extension]
     return []
@@ -106,16 +108,25 @@ def strategy_outcome(result: Result, oracle: Result) -> dict:
 
 
 def cost_of_testing(result: Result, oracle: Result) -> dict | None:
-    """Conversions given up during the test: what the test's spend would have bought at the
-    oracle's conversions per unit of money over the same days, minus what it bought (paired).
-    Scaling by spend compares equal money: a test spends more slowly than the oracle, and the
-    money it has not spent yet is no loss."""
+    """Conversions given up during the test (see `testing_cost`), summarised."""
     if result.scenario.strategy.type != "test-then-scale":
         return None
-    day = result.scenario.strategy.test.days
-    tested, best = result.checkpoints[day], oracle.checkpoints[day]
+    strategy = result.scenario.strategy
+    days = 0 if strategy.test.skipped else strategy.test.days
+    return {"days": days, "conversions": describe(testing_cost(result, oracle))}
+
+
+def testing_cost(result: Result, oracle: Result) -> np.ndarray:
+    """(reps,) conversions given up during the test: what the test's spend would have bought at
+    the oracle's conversions per unit of money over the same days, minus what it bought (paired).
+    Scaling by spend compares equal money: a test spends more slowly than the oracle, and the
+    money it has not spent yet is no loss. Zero without a test."""
+    test = result.scenario.strategy.test
+    if test.skipped:
+        return np.zeros(result.replications)
+    tested, best = result.checkpoints[test.days], oracle.checkpoints[test.days]
     at_oracle_rate = best["conversions"] * ratio(tested["spend"], best["spend"])
-    return {"days": day, "conversions": describe(at_oracle_rate - tested["conversions"])}
+    return at_oracle_rate - tested["conversions"]
 
 
 def decision_log(result: Result) -> dict:

@@ -49,6 +49,10 @@ class TestThenScale(Policy):
         # not the test's days at a small budget.
         self.judged_spend = np.zeros((ctx.n_reps, ctx.arms.n))
         self.judged_conversions = np.zeros((ctx.n_reps, ctx.arms.n))
+        self.decision_day = 0 if self.test.skipped else self.test.days
+        if self.test.skipped:
+            self.testing[:] = False
+            self._decide(np.ones(ctx.n_reps, dtype=bool), day=0)
 
     def _split_weights(self) -> np.ndarray:
         """(arms,) shares of the test budget: even over the tested arms, or as planned."""
@@ -78,7 +82,7 @@ class TestThenScale(Policy):
         self.judged_conversions += np.where(scaling, outcome.direct_conversions, 0.0)
 
     def processes(self, env: simpy.Environment) -> list[Generator]:
-        found = [self._decisions(env)]
+        found = [] if self.test.skipped else [self._decisions(env)]
         if self.scale.stop_loss is not None:
             found.append(self._stop_loss_checks(env))
         return found
@@ -107,7 +111,9 @@ class TestThenScale(Policy):
         if not rows.any():
             return
         evidence = self.evidence
-        candidates = self.tested & (evidence.conversions >= self.test.min_conversions)
+        # Without a test there is no evidence to wait for: every tested arm is judged on its prior.
+        minimum = 0 if self.test.skipped else self.test.min_conversions
+        candidates = self.tested & (evidence.conversions >= minimum)
         lam = evidence.mean_conversions_per_money()
         if self.decision.rule == "probability":
             keep = candidates & (evidence.probability_cpa_at_most(self.target) >= self.decision.q)
@@ -116,6 +122,8 @@ class TestThenScale(Policy):
         if self.decision.if_none_kept == "best":
             keep |= best_when_none(lam, candidates, self.tested, keep)
         self.kept[rows] = keep[rows]
+        self.chosen[rows] = np.where(keep, lam, -np.inf).argmax(axis=1)[rows]
+        self.chosen[rows & ~keep.any(axis=1)] = -1
         self.dropped[rows] = (self.tested & ~keep)[rows]
         self.testing[rows] = False
         self._split(rows, lam, day)
@@ -136,7 +144,7 @@ class TestThenScale(Policy):
         rule = self.scale.stop_loss
         limit = self.target * (1 + rule.margin)
         min_spend = rule.min_spend or STOP_LOSS_MIN_SPEND_IN_TARGETS * self.target
-        yield env.timeout(self.test.days - DECISION_OFFSET + 0.1)
+        yield env.timeout(max(self.decision_day - DECISION_OFFSET, 0) + 0.1)
         while env.now < self.ctx.days - 1:
             spend, conversions = self.judged_spend, self.judged_conversions
             over = (spend >= min_spend) & (spend > limit * conversions)
