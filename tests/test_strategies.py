@@ -103,6 +103,24 @@ def test_a_clearly_best_arm_is_kept_after_an_ample_test():
     assert result.strategy.kept[:, 0].mean() >= 0.95
 
 
+def test_a_zero_test_budget_scales_the_best_prior_arm_from_day_one():
+    """No test: the decision is taken before day 1 on the priors alone, with no minimum evidence
+    to wait for; top_k keeps the arm with the best prior CPA in every replication, and no money
+    goes to a test phase."""
+    strategy = {
+        "type": "test-then-scale",
+        "test": {"budget": 0, "min_conversions": 40},
+        "decision": {"rule": "top_k", "k": 1},
+    }
+    result = run(ONE_CLEARLY_BEST, strategy)
+    record = result.strategy
+    assert record.kept[:, 0].all() and not record.kept[:, 1:].any()
+    assert (record.chosen == 0).all()
+    assert not record.phase_spend["test"].any() and not record.extended.any()
+    spend = result.kpis(result.arm_mask(0))["spend"]
+    assert spend == pytest.approx(result.kpis()["spend"])  # every unit of money on that arm
+
+
 def test_an_arm_without_enough_evidence_extends_the_test_or_is_dropped():
     # 5 conversions a day between three arms cannot give each 40 in 7 days.
     test = {"days": 7, "budget_share": 0.05, "min_conversions": 40}
