@@ -265,6 +265,114 @@ class ScenarioErrors(SmmsimError):
         return [line for error in self.errors for line in error.lines()]
 
 
+def day_list(ctx, param, value: str | None) -> list[int] | None:
+    """'14,21,28' -> test lengths in days."""
+    from scenarios.sizing.points import parse_durations
+
+    if value is None:
+        return None
+    try:
+        return parse_durations(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+@main.command(name="size-test")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option(
+    "--budgets",
+    help="Test budgets to try, comma-separated; '5%' is a share of the campaign budget "
+    "[no test, then a log grid refined around the answers].",
+)
+@click.option(
+    "--durations",
+    callback=day_list,
+    help="Test lengths in days to try, comma-separated [the scenario's test.days].",
+)
+@click.option(
+    "--points",
+    type=click.IntRange(3, 200),
+    default=20,
+    show_default=True,
+    help="Points per test length when the sweep picks the budgets.",
+)
+@click.option(
+    "--target-pcs",
+    type=click.FloatRange(0.5, 1, min_open=True, max_open=True),
+    default=0.8,
+    show_default=True,
+    help="Target probability of correct selection.",
+)
+@click.option(
+    "--margin",
+    type=click.FloatRange(0, 5),
+    default=0.2,
+    show_default=True,
+    help="A chosen arm whose true CPA is within this of the best counts as correct.",
+)
+@reps_option
+@seed_option
+@out_option
+@format_option
+@workers_option
+@handle_errors
+def size_test(file, budgets, durations, points, target_pcs, margin, reps, seed, out, fmt, workers):
+    """Sweep the test budget (and length) of FILE's test-then-scale strategy: simulate the whole
+    campaign at each, and recommend the test that buys the most conversions and the smallest that
+    picks the right arm with the target probability.
+
+    Example: smmsim size-test scenarios/examples/kids-shop.yaml --durations 14,28 --out out/size
+    """
+    from scenarios.evaluation import with_strategy
+    from scenarios.loader import load_scenario
+    from scenarios.sizing.console import print_sizing
+    from scenarios.sizing.document import sizing_document, write_sizing
+    from scenarios.sizing.points import parse_budgets
+    from scenarios.sizing.sweep import (
+        SweepSettings,
+        planned_runs,
+        run_sweep,
+    )
+    from simulator.console import progress_bar
+    from simulator.outputs import json_text
+
+    scenario = load_scenario(file)
+    if scenario.strategy.type != "test-then-scale":
+        # The file's test, decision and scale settings (or their defaults) are what is sized.
+        click.echo(
+            f"{file}: strategy.type is {scenario.strategy.type!r}; sizing its test-then-scale "
+            "settings (strategy.test, decision, scale)",
+            err=True,
+        )
+        scenario = with_strategy(scenario, "test-then-scale", str(file))
+    c = scenario.campaign
+    if budgets is not None:
+        try:
+            budgets = parse_budgets(budgets, c.budget)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="'--budgets'") from None
+    settings = SweepSettings(
+        replications=reps or c.replications,
+        seed=c.seed if seed is None else seed,
+        points=points,
+        margin=margin,
+        target_pcs=target_pcs,
+        workers=workers,
+    )
+    runs = planned_runs(settings, budgets, durations or [scenario.strategy.test.days])
+    with progress_bar(settings.replications * runs, "sweeping test sizes") as advance:
+        sweep = run_sweep(scenario, str(file), settings, budgets, durations, progress=advance)
+    document = sizing_document(sweep, str(file))
+    if out:
+        write_or_fail(lambda: write_sizing(document, out), out)
+    if fmt == "json":
+        click.echo(json_text(document), nl=False)
+    else:
+        print_sizing(document)
+        if out:
+            click.echo(f"wrote {out}/: sizing.csv sizing.json sizing.html")
+
+
 @main.command()
 @click.argument("file", type=click.Path(path_type=Path))
 @handle_errors
