@@ -17,6 +17,7 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/smmsim run scenarios/examples/$(EXAMPLE).yaml --out out/demo
+	$(BIN)/smmsim size-test scenarios/examples/$(EXAMPLE).yaml --out out/demo/size-test
 
 test: $(STAMP)
 	$(BIN)/ruff check .

@@ -368,10 +368,16 @@ def processor_name() -> str:
     return platform.processor() or platform.machine()
 
 
-def record(rows: list[tuple[str, str]], path: Path = RESULTS) -> None:
-    """Append a dated section with the figures to RESULTS.md, creating it with its header."""
+def record(rows: list[tuple[str, str]], path: Path = RESULTS, title: str = "") -> None:
+    """Append a dated section with the figures to RESULTS.md, creating it with its header;
+    `title` names a benchmark other than the engine's."""
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    lines = [f"\n## {stamp}\n", f"Machine: {machine()}\n", "| figure | value |", "|---|---|"]
+    lines = [
+        f"\n## {stamp}{': ' + title if title else ''}\n",
+        f"Machine: {machine()}\n",
+        "| figure | value |",
+        "|---|---|",
+    ]
     lines += [f"| {name.strip()} | {value} |" for name, value in rows]
     if not path.exists():
         path.write_text(RESULTS_HEADER, encoding="utf-8")
