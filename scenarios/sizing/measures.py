@@ -104,14 +104,3 @@ def point_summary(samples: PointSamples) -> dict:
         "test_spend": estimate(samples.test_spend),
         "test_extended": proportion(samples.extended),
     }
-
-
-def paired_gap(values: np.ndarray, best: np.ndarray) -> dict[str, float]:
-    """best - values per replication: its mean and 90% interval of the mean."""
-    diff = best - values
-    half = Z90 * float(diff.std(ddof=1)) / math.sqrt(diff.size) if diff.size > 1 else 0.0
-    return {
-        "mean": float(diff.mean()),
-        "ci_low": float(diff.mean() - half),
-        "ci_high": float(diff.mean() + half),
-    }

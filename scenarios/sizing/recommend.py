@@ -8,7 +8,8 @@
 
 from __future__ import annotations
 
-from scenarios.sizing.measures import PointSamples, estimate, paired_gap
+from scenarios.comparison import paired_difference
+from scenarios.sizing.measures import PointSamples, estimate
 from scenarios.strategies.outcome import proportion
 
 
@@ -22,11 +23,7 @@ def most_conversions(points: list[PointSamples], best: PointSamples) -> dict:
     return {
         **point_key(best),
         "conversions": estimate(best.conversions),
-        "as_good_within_error": [
-            point_key(p)
-            for p in points
-            if paired_gap(p.conversions, best.conversions)["ci_low"] <= 0
-        ],
+        "as_good_within_error": [point_key(p) for p in points if below(best, p)["ci_low"] <= 0],
         "best_test": best_test(tests, best) if tests else None,
     }
 
@@ -38,7 +35,7 @@ def best_test(tests: list[PointSamples], best: PointSamples) -> dict:
     return {
         **point_key(top),
         "conversions": estimate(top.conversions),
-        "conversions_below_best": paired_gap(top.conversions, best.conversions),
+        "conversions_below_best": below(best, top),
     }
 
 
@@ -60,7 +57,7 @@ def smallest_reaching(points: list[PointSamples], target: float, best: PointSamp
         **point_key(first),
         "correct_selection": proportion(first.correct_selection),
         "conversions": estimate(first.conversions),
-        "conversions_below_best": paired_gap(first.conversions, best.conversions),
+        "conversions_below_best": below(best, first),
     }
 
 
@@ -70,6 +67,12 @@ def recommendations(points: list[PointSamples], target_pcs: float) -> dict:
         "most_conversions": most_conversions(points, best),
         "target_selection": smallest_reaching(points, target_pcs, best),
     }
+
+
+def below(best: PointSamples, p: PointSamples) -> dict:
+    """Conversions `p` gives up against `best`, paired by replication, with the 90% interval of
+    the mean (`paired_difference` of best - p)."""
+    return paired_difference(best.conversions, p.conversions, better=0)
 
 
 def point_key(p: PointSamples) -> dict:
