@@ -15,7 +15,8 @@ from scenarios.schema import Scenario
 from scenarios.sizing.closed_form import ClassicalSize, classical_size, detectable_cpa_ratio
 from scenarios.strategies.evidence import prior_conversions_per_money
 from scenarios.strategy_settings import tested_arms
-from simulator.arms import ArmTable, build_arm_table
+from simulator.arms import build_arm_table
+from simulator.curves import auction_cpm
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,8 @@ class Reference:
     cvr: float
     cost_per_click: float
     tested: int  # how many arms the test covers
+    s_half: float  # its auction curve, for the pressure of the test's daily budget
+    k: float
 
 
 def reference_arm(scenario: Scenario) -> Reference:
@@ -41,21 +44,17 @@ def reference_arm(scenario: Scenario) -> Reference:
         cvr=arms.priors["cvr"][best].mean,
         cost_per_click=cpm / (1000 * ctr),
         tested=len(tested),
+        s_half=float(arms.s_half[best]),
+        k=float(arms.k[best]),
     )
 
 
 def expected_test_conversions(scenario: Scenario, budget: float, days: int) -> float:
-    """The reference arm's expected conversions in an even test of `budget` over `days`."""
-    arms = build_arm_table(scenario)
+    """The reference arm's expected conversions in an even test of `budget` over `days`: its
+    conversions per unit of money divided by the auction's CPM multiplier at the daily spend."""
     ref = reference_arm(scenario)
-    i = arms.names.index(ref.arm)
     spend = budget / ref.tested
-    return spend * ref.conversions_per_money / pressure(arms, i, spend / days)
-
-
-def pressure(arms: ArmTable, i: int, daily: float) -> float:
-    """The auction's CPM multiplier at a daily budget (simulator.curves.auction_cpm's factor)."""
-    return float(1 + (daily / arms.s_half[i]) ** arms.k[i])
+    return spend * ref.conversions_per_money / auction_cpm(1.0, spend / days, ref.s_half, ref.k)
 
 
 def detectable_gap(scenario: Scenario, budget: float, days: int, pcs: float) -> float | None:

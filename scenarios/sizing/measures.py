@@ -43,12 +43,13 @@ def point_samples(
     rows = np.arange(result.replications)
     best_cpa = record.true_cpa[rows, record.best_arm]
     chosen_cpa = np.where(record.chosen >= 0, record.true_cpa[rows, record.chosen], np.inf)
-    conversions = result.kpis()["conversions"]
+    kpis = result.kpis()
+    conversions = kpis["conversions"]
     return PointSamples(
         budget=budget,
         days=days,
         conversions=conversions,
-        spend=result.kpis()["spend"],
+        spend=kpis["spend"],
         regret=oracle.kpis()["conversions"] - conversions,
         testing_cost=testing_cost(result, oracle),
         test_spend=record.phase_spend["test"],
