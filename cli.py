@@ -373,6 +373,174 @@ def size_test(file, budgets, durations, points, target_pcs, margin, reps, seed, 
             click.echo(f"wrote {out}/: sizing.csv sizing.json sizing.html")
 
 
+def holdout_share(ctx, param, value: str | None) -> float | None:
+    """'20%' or '0.2' -> 0.2."""
+    from calibration.holdout import parse_share
+
+    if value is None:
+        return None
+    try:
+        return parse_share(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def column_list(ctx, param, value: str | None) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    names = tuple(v.strip() for v in value.split(",") if v.strip())
+    if not names:
+        raise click.BadParameter("name at least one column, e.g. platform,campaign")
+    return names
+
+
+@main.command()
+@click.argument("data", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["auto", "meta", "google", "tiktok", "linkedin", "vk", "generic"]),
+    default="auto",
+    show_default=True,
+    help="Export layout; auto detects it from the header.",
+)
+@click.option(
+    "--map",
+    "mapping",
+    multiple=True,
+    metavar="COLUMN=FIELD",
+    help="Read COLUMN as FIELD (a canonical column, frequency, currency, year, month, day, or "
+    "ignore); repeat for several.",
+)
+@click.option(
+    "--group-by",
+    callback=column_list,
+    help="Columns that define an arm, always within platform [platform,tool].",
+)
+@click.option(
+    "--holdout",
+    callback=holdout_share,
+    help="Share held out for validation: the last dates, or arms with --holdout-by group [20%].",
+)
+@click.option(
+    "--holdout-after", type=click.DateTime(["%Y-%m-%d"]), help="Hold out dates after DATE."
+)
+@click.option(
+    "--holdout-by",
+    type=click.Choice(["time", "group"]),
+    default="time",
+    show_default=True,
+    help="Hold out the last dates, or whole arms (predicted from their platform's prior).",
+)
+@click.option("--platform", help="Platform name for files without a platform column.")
+@click.option("--year", type=click.IntRange(1990, 2100), help="Year for dates written without one.")
+@click.option(
+    "--date-order",
+    type=click.Choice(["auto", "dmy", "mdy"]),
+    default="auto",
+    show_default=True,
+    help="How to read a/b/yyyy dates.",
+)
+@click.option("--strict", is_flag=True, help="Fail (exit 3) if any row is rejected.")
+@click.option(
+    "--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Random seed."
+)
+@click.option(
+    "--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Output DIR."
+)
+@click.option(
+    "--write-scenario",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write a scenario whose priors are the calibrated posteriors.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print calibration.json instead of tables.")
+@handle_errors
+def calibrate(
+    data,
+    fmt,
+    mapping,
+    group_by,
+    holdout,
+    holdout_after,
+    holdout_by,
+    platform,
+    year,
+    date_order,
+    strict,
+    seed,
+    out,
+    write_scenario,
+    as_json,
+) -> None:
+    """Calibrate the model against ad-platform exports (Meta, Google, TikTok, LinkedIn, VK or a
+    generic long format): report unusable rows, fit every arm's CPM, auction pressure, CTR,
+    fatigue, join and conversion rates with intervals, validate on a hold-out against a naive
+    baseline, and optionally write the posteriors back as a scenario.
+
+    Example: smmsim calibrate export.csv --group-by platform,campaign --out out/cal
+    --write-scenario calibrated.yaml
+    """
+    from calibration.columns import parse_mapping
+    from calibration.console import print_calibration
+    from calibration.document import calibration_document, write_calibration, write_import
+    from calibration.holdout import DEFAULT_SHARE, HoldoutSpec
+    from calibration.importer import ImportOptions, import_exports
+    from calibration.pipeline import DEFAULT_GROUP_BY, CalibrationSettings
+    from calibration.pipeline import calibrate as run_calibration
+    from simulator.outputs import json_text
+
+    if holdout_after is not None and holdout_by == "group":
+        raise click.BadParameter("--holdout-after holds out dates; it needs --holdout-by time")
+    options = ImportOptions(fmt, parse_mapping(mapping), platform, year, date_order)
+    spec = HoldoutSpec(
+        holdout_by,
+        DEFAULT_SHARE if holdout is None else holdout,
+        holdout_after.date() if holdout_after else None,
+    )
+    settings = CalibrationSettings(group_by or DEFAULT_GROUP_BY, spec, seed)
+    sources = [str(d) for d in data]
+    imported = import_exports(list(data), options)
+    rejected = imported.totals["rows_rejected"]
+    if strict and rejected:
+        write_or_fail(lambda: write_import(imported, out), out)
+        raise RejectedRows(
+            f"--strict: {rejected} of {imported.totals['rows_read']} rows rejected; "
+            f"see {out / 'rejected.csv'} and {out / 'import_summary.json'}"
+        )
+    done = run_calibration(imported, settings)
+    document = calibration_document(done, sources)
+    written = write_or_fail(lambda: write_calibration(done, document, out), out)
+    warnings = []
+    if write_scenario:
+        warnings = write_or_fail(
+            lambda: write_calibrated_scenario(done, sources, write_scenario), write_scenario
+        )
+    if as_json:
+        click.echo(json_text(document), nl=False)
+    else:
+        print_calibration(document, done.imported.summary())
+        click.echo(f"wrote {out}/: {' '.join(written)}")
+        if write_scenario:
+            click.echo(f"wrote {write_scenario}; next: smmsim run {write_scenario}")
+    for line in warnings:
+        click.echo(f"warning: {line}", err=True)
+
+
+class RejectedRows(SmmsimError):
+    """--strict and some rows could not be used."""
+
+    exit_code = 3
+
+
+def write_calibrated_scenario(done, sources: list[str], path: Path) -> list[str]:
+    from calibration.to_scenario import to_scenario
+    from simulator.outputs import write_atomic
+
+    text, _, warnings = to_scenario(done.calibration, sources, str(path))
+    write_atomic(path, text)
+    return warnings
+
+
 @main.command()
 @click.argument("file", type=click.Path(path_type=Path))
 @handle_errors

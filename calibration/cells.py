@@ -1,0 +1,203 @@
+"""Numbers and dates as exports write them: decimal marks, thousands separators, currency
+symbols, percent strings and day-first or month-first dates.
+
+The conventions are decided once per file from unambiguous cells ("12,5" can only be a decimal
+comma, "1,234.5" only a decimal point, "25.08.2019" only day-first), because a single cell such as
+"1,234" or "03/04/2024" cannot tell. A cell that contradicts the file's convention is an error
+for its row, not a silent guess.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+PLACEHOLDERS = frozenset({"--", "-", "—", "–", "− −"})  # "no data" as ad platforms print it
+_SPACES = re.compile(r"[\s\u00a0\u202f\u2009'’]")
+_CURRENCY = re.compile(
+    r"^(?:[$€£₽₴¥₸₺₹]|[A-Z]{3}|руб\.?|р\.|лв\.?|грн\.?|zł|kr|Kč)|"
+    r"(?:[$€£₽₴¥₸₺₹]|[A-Z]{3}|руб\.?|р\.|лв\.?|грн\.?|zł|kr|Kč)$",
+    re.IGNORECASE,
+)
+_COMMA_DECIMAL = re.compile(r"^\d{1,3}(\.\d{3})+,\d+$|^\d+,(\d{1,2}|\d{4,})$|^0,\d+$")
+_DOT_DECIMAL = re.compile(r"^\d{1,3}(,\d{3})+\.\d+$|^\d+\.(\d{1,2}|\d{4,})$|^0\.\d+$")
+_GROUPED = {
+    ",": re.compile(r"^\d{1,3}(\.\d{3})*(,\d+)?$"),
+    ".": re.compile(r"^\d{1,3}(,\d{3})*(\.\d+)?$"),
+}
+_PLAIN = re.compile(r"^\d+([.,]\d+)?([eE][-+]?\d+)?$")
+
+
+class CellError(ValueError):
+    """A cell that is not a valid value; the message says why, for the rejected row."""
+
+
+@dataclass(frozen=True)
+class NumberStyle:
+    decimal: str  # "." or ","
+    reason: str  # how it was decided, for the import summary
+
+
+@dataclass(frozen=True)
+class Number:
+    value: float | None  # None: the cell is empty
+    placeholder: bool = False  # "--": read as 0
+    percent: bool = False
+
+
+def strip_number(cell: str) -> tuple[str, bool, bool]:
+    """(bare digits and marks, negative, percent): spaces, currency and signs removed."""
+    text = _SPACES.sub("", cell.strip())
+    negative = False
+    if text.startswith("(") and text.endswith(")"):  # accounting notation for a negative
+        text, negative = text[1:-1], True
+    percent = text.endswith("%")
+    text = text.rstrip("%")
+    for _ in range(2):  # a symbol and a code can both be there: "USD$12"
+        text = _CURRENCY.sub("", text)
+    if text and text[0] in "-−+":
+        negative, text = negative or text[0] != "+", text[1:]
+    text = _CURRENCY.sub("", text)
+    return text, negative, percent
+
+
+def detect_number_style(cells: Iterable[str], separator: str) -> NumberStyle:
+    """The file's decimal mark, by majority of the cells that can only be read one way."""
+    votes: Counter[str] = Counter()
+    for cell in cells:
+        text = strip_number(cell)[0]
+        if _COMMA_DECIMAL.match(text):
+            votes[","] += 1
+        elif _DOT_DECIMAL.match(text):
+            votes["."] += 1
+    if votes:
+        mark = votes.most_common(1)[0][0]
+        name = "comma" if mark == "," else "point"
+        return NumberStyle(mark, f"decimal {name}: {votes[mark]} cells can only be read that way")
+    if separator in ";\t":
+        return NumberStyle(",", "decimal comma assumed: no cell decides, and the file uses ';'")
+    return NumberStyle(".", "decimal point assumed: no cell decides")
+
+
+def parse_number(cell: str, style: NumberStyle) -> Number:
+    """The number in `cell` under the file's convention; raises CellError if it is none."""
+    raw = cell.strip()
+    if not raw:
+        return Number(None)
+    if raw in PLACEHOLDERS:
+        return Number(0.0, placeholder=True)
+    text, negative, percent = strip_number(raw)
+    if not text or not any(ch.isdigit() for ch in text):
+        raise CellError(f"{raw!r} is not a number")
+    value = _digits_value(text, style, raw)
+    value = -value if negative else value
+    return Number(value / 100 if percent else value, percent=percent)
+
+
+def _digits_value(text: str, style: NumberStyle, raw: str) -> float:
+    other = "." if style.decimal == "," else ","
+    if other not in text and text.count(style.decimal) <= 1 and _PLAIN.match(text):
+        return float(text.replace(",", "."))
+    if _GROUPED[style.decimal].match(text):
+        return float(text.replace(other, "").replace(",", "."))
+    name = "comma" if style.decimal == "," else "point"
+    raise CellError(f"{raw!r} is not a number in this file's format (decimal {name})")
+
+
+MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("jan", "january", "янв", "января", "январь", "ян", "яну"),
+            ("feb", "february", "фев", "февраля", "февраль"),
+            ("mar", "march", "мар", "марта", "март"),
+            ("apr", "april", "апр", "апреля", "апрель"),
+            ("may", "мая", "май"),
+            ("jun", "june", "июн", "июня", "июнь", "юни"),
+            ("jul", "july", "июл", "июля", "июль", "юли"),
+            ("aug", "august", "авг", "августа", "август"),
+            ("sep", "sept", "september", "сен", "сент", "сентября", "сентябрь"),
+            ("oct", "october", "окт", "октября", "октябрь"),
+            ("nov", "november", "ноя", "нояб", "ноября", "ноябрь"),
+            ("dec", "december", "дек", "декабря", "декабрь"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+_ISO = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[T ].*)?$")
+_NUMERIC = re.compile(r"^(\d{1,2})([./-])(\d{1,2})\2(\d{2}|\d{4})(?:[T ,].*)?$")
+_NAMED = re.compile(
+    r"^(\d{1,2})[\s.-]*([^\d\s.,-]+)\.?[\s.,-]*(\d{4})$|^([^\d\s.,-]+)\.?\s+(\d{1,2}),?\s+(\d{4})$"
+)
+
+
+@dataclass(frozen=True)
+class DateStyle:
+    order: str  # "dmy" or "mdy": how a numeric a/b/yyyy date is read (ISO dates are always ymd)
+    reason: str
+
+
+def month_number(name: str) -> int | None:
+    return MONTHS.get(name.strip().casefold().rstrip("."))
+
+
+def detect_date_style(cells: Iterable[str]) -> DateStyle:
+    """Day-first or month-first: a first part above 12 decides day-first, a second part above 12
+    month-first; when none decides, the reading whose dates span fewer days wins (a daily export
+    covers consecutive days), and day-first on a tie (most of the world writes it)."""
+    pairs = [(int(m[1]), int(m[3]), int(m[4])) for c in cells if (m := _NUMERIC.match(c.strip()))]
+    first_high = sum(a > 12 for a, _, _ in pairs)
+    second_high = sum(b > 12 for _, b, _ in pairs)
+    if first_high or second_high:
+        order = "dmy" if first_high >= second_high else "mdy"
+        part = "first" if order == "dmy" else "second"
+        return DateStyle(
+            order, f"{order}: {max(first_high, second_high)} dates have a {part} part above 12"
+        )
+    if not pairs:
+        return DateStyle("dmy", "no numeric a/b/year dates")
+    spans = {order: _span(pairs, order) for order in ("dmy", "mdy")}
+    if spans["mdy"] < spans["dmy"]:
+        return DateStyle("mdy", "mdy: ambiguous dates, month-first gives the shorter calendar")
+    return DateStyle("dmy", "dmy: ambiguous dates, day-first gives the shorter (or equal) calendar")
+
+
+def _span(pairs: list[tuple[int, int, int]], order: str) -> int:
+    days = []
+    for a, b, y in pairs:
+        day, month = (a, b) if order == "dmy" else (b, a)
+        try:
+            days.append(date(_year(y), month, day).toordinal())
+        except ValueError:
+            return 10**9
+    return max(days) - min(days)
+
+
+def _year(y: int) -> int:
+    return y + 2000 if y < 100 else y
+
+
+def parse_date(cell: str, style: DateStyle) -> date:
+    """The date in `cell`: ISO, a/b/yyyy under the file's order, or with a month name."""
+    text = cell.strip()
+    if not text:
+        raise CellError("empty date")
+    try:
+        if m := _ISO.match(text):
+            return date(int(m[1]), int(m[2]), int(m[3]))
+        if m := _NUMERIC.match(text):
+            a, b = int(m[1]), int(m[3])
+            day, month = (a, b) if style.order == "dmy" else (b, a)
+            return date(_year(int(m[4])), month, day)
+        if m := _NAMED.match(text):
+            day, name, year = (m[1], m[2], m[3]) if m[1] else (m[5], m[4], m[6])
+            month = month_number(name)
+            if month:
+                return date(int(year), month, int(day))
+    except ValueError:
+        raise CellError(f"{text!r} is not a valid date (read {style.order})") from None
+    raise CellError(f"{text!r} is not a date")

@@ -1,0 +1,117 @@
+"""Which column of a file feeds which canonical field: the layout's guess, then the analyst's
+`--map COLUMN=FIELD`, which always wins."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from calibration.layouts import GENERIC, LAYOUTS, Layout, layout_columns, match_layout
+from calibration.reading import ExportFileError, RawTable
+from scenarios.hints import did_you_mean
+from simulator.columns import CANONICAL_COLUMNS
+
+NUMERIC_FIELDS = ("spend", "impressions", "reach", "frequency", "clicks", "joins", "conversions")
+NUMERIC_FIELDS += ("revenue",)
+TEXT_FIELDS = ("platform", "tool", "campaign", "currency")
+DATE_PARTS = ("year", "month", "day")
+MAPPABLE = (*CANONICAL_COLUMNS, "frequency", "currency", *DATE_PARTS, "ignore")
+FORMATS = ("auto", *LAYOUTS, "generic")
+# Counts an importer cannot do without: the funnel starts at spend -> impressions -> clicks.
+REQUIRED = ("spend", "impressions", "clicks")
+
+
+@dataclass(frozen=True)
+class ColumnPlan:
+    layout: str  # layout name, or "generic"
+    title: str
+    default_platform: str
+    fields: dict[str, str]  # canonical field (or date part) -> header
+    dimensions: dict[str, str]  # dimension name -> header (text columns used for grouping)
+    ignored: tuple[str, ...]  # headers that feed nothing (numeric columns smmsim does not model)
+
+    def field_columns(self, header: tuple[str, ...]) -> dict[str, int]:
+        return {field: header.index(column) for field, column in self.fields.items()}
+
+
+def parse_mapping(pairs: tuple[str, ...]) -> dict[str, str]:
+    """'Spend [USD]=spend' items -> {column: field}; fields checked against what smmsim knows."""
+    mapping = {}
+    for pair in pairs:
+        column, sep, field = pair.rpartition("=")
+        column, field = column.strip(), field.strip().lower()
+        if not sep or not column or not field:
+            raise ExportFileError(f"--map {pair!r}: write COLUMN=FIELD, e.g. 'Amount spent=spend'")
+        if field not in MAPPABLE:
+            raise ExportFileError(
+                f"--map {pair!r}: unknown field {field!r}{did_you_mean(field, MAPPABLE)}; "
+                f"fields are {', '.join(MAPPABLE)}"
+            )
+        mapping[column] = field
+    return mapping
+
+
+def plan_columns(table: RawTable, fmt: str, mapping: dict[str, str]) -> ColumnPlan:
+    """The layout (detected or named), its columns, then the analyst's mapping on top."""
+    layout, found = _layout_for(table, fmt)
+    fields = {k: v for k, v in found.items() if k in MAPPABLE}
+    dimensions = {k: v for k, v in found.items() if k not in MAPPABLE}
+    for column, field in mapping.items():
+        if column not in table.header:
+            raise ExportFileError(
+                f"{table.path}: --map {column}={field}: no column {column!r} in the header"
+                f"{did_you_mean(column, list(table.header))}"
+            )
+        fields = {f: c for f, c in fields.items() if c != column and f != field}
+        dimensions = {d: c for d, c in dimensions.items() if c != column}
+        if field in DATE_PARTS:
+            fields.pop("date", None)  # the date is composed from its parts instead
+        if field != "ignore":
+            fields[field] = column
+    _check_complete(table, layout, fields)
+    used = set(fields.values()) | set(dimensions.values())
+    ignored = [c for c in table.header if c not in used and c in mapping]
+    for i, column in enumerate(table.header):
+        if column in used or column in mapping or not column:
+            continue
+        if _mostly_text(table, i):
+            dimensions[dimension_name(column)] = column
+        else:
+            ignored.append(column)
+    return ColumnPlan(
+        layout.name, layout.title, layout.platform, fields, dimensions, tuple(ignored)
+    )
+
+
+def _layout_for(table: RawTable, fmt: str) -> tuple[Layout, dict[str, str]]:
+    if fmt == "auto":
+        matched = match_layout(list(table.header))
+        return matched if matched else (GENERIC, layout_columns(GENERIC, list(table.header)))
+    layout = GENERIC if fmt == "generic" else LAYOUTS[fmt]
+    return layout, layout_columns(layout, list(table.header))
+
+
+def _check_complete(table: RawTable, layout: Layout, fields: dict[str, str]) -> None:
+    missing = [f for f in REQUIRED if f not in fields]
+    if "date" not in fields and not {"month", "day"} <= set(fields):
+        missing.insert(0, "date")
+    if missing:
+        raise ExportFileError(
+            f"{table.path}: no column for {', '.join(missing)} (read as {layout.title}; "
+            f"columns: {', '.join(table.header)}); name them with --map COLUMN=FIELD"
+        )
+
+
+def _mostly_text(table: RawTable, index: int) -> bool:
+    cells = [r.fields[index] for r in table.rows[:200] if index < len(r.fields)]
+    filled = [c for c in cells if c.strip()]
+    numeric = sum(
+        any(ch.isdigit() for ch in c) and not re.search(r"[A-Za-zА-Яа-я]", c) for c in filled
+    )
+    return bool(filled) and numeric < len(filled) / 2
+
+
+def dimension_name(header: str) -> str:
+    """'Ad set name' -> 'ad_set_name': a grouping key usable in --group-by."""
+    name = re.sub(r"\W+", "_", header.strip().casefold()).strip("_")
+    return name or "column"

@@ -1,0 +1,172 @@
+"""The calibration's outputs: calibration.json, import_summary.json, rejected.csv, holdout.csv and
+fit.html, each written atomically; the JSON document is also what `--format json` prints."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from calibration.fit import ArmFit
+from calibration.importer import Imported
+from calibration.pipeline import CalibrationRun
+from calibration.shrinkage import INTERVAL
+
+SCHEMA_VERSION = 1
+
+
+def _estimate(mean: float, interval: tuple[float, float], **extra) -> dict:
+    return {"mean": mean, "p5": interval[0], "p95": interval[1], **extra}
+
+
+def arm_document(arm: ArmFit) -> dict:
+    d, p, f = arm.days, arm.pressure, arm.fatigue
+    rates = {}
+    for name in ("ctr", "join_rate", "cvr"):
+        e = getattr(arm, name)
+        rates[name] = (
+            None
+            if e is None
+            else _estimate(
+                e.mean,
+                e.interval(),
+                sd=e.sd,
+                observed=_observed(d, name),
+                prior_mean=e.prior_a / (e.prior_a + e.prior_b),
+                shrunk_towards=arm.prior_source[name],
+                dispersion=e.dispersion,
+            )
+        )
+    return {
+        "arm": d.label,
+        "platform": d.platform,
+        "key": list(d.key),
+        "days": len(d.dates),
+        "first_date": str(d.dates.min()),
+        "last_date": str(d.dates.max()),
+        "totals": {name: d.total(name) if d.has(name) else None for name in d.values},
+        "cpm": _estimate(
+            arm.cpm.cpm_mean,
+            arm.cpm.interval(),
+            sd=arm.cpm.cpm_sd,
+            observed=1000 * d.total("spend") / max(d.total("impressions"), 1e-12),
+            shrunk_towards=arm.prior_source["cpm"],
+            dispersion=arm.cpm.dispersion,
+            meaning="base CPM cpm0, before auction pressure; its interval includes the "
+            "uncertainty of the auction curve",
+        ),
+        "cpm_given_curve": _estimate(
+            arm.cpm_given_curve.cpm_mean,
+            arm.cpm_given_curve.interval(),
+            sd=arm.cpm_given_curve.cpm_sd,
+            meaning="cpm0 with s_half and k as fitted (what --write-scenario writes)",
+        ),
+        "auction": {
+            "detected": p.detected,
+            "s_half": p.s_half,
+            "s_half_interval": list(p.s_half_interval) if p.s_half_interval else None,
+            "k": p.k,
+            "k_interval": list(p.k_interval) if p.k_interval else None,
+            "p_value": p.p_value,
+            "daily_spend_range": list(p.spend_range),
+            "note": p.note,
+        },
+        **rates,
+        "fatigue": {
+            "identified": f.identified,
+            "detected": f.detected,
+            "phi": f.phi,
+            "phi_interval": list(f.phi_interval) if f.phi_interval else None,
+            "f0": f.f0,
+            "audience": f.audience,
+            "frequency_range": list(f.frequency_range) if f.frequency_range else None,
+            "note": f.note,
+        },
+        "noise": {"log_cpm_sd": p.log_cpm_sd, "ctr_sd": arm.ctr_noise},
+    }
+
+
+def _observed(days, name: str) -> float | None:
+    base = {"ctr": "impressions", "join_rate": "clicks", "cvr": "clicks"}[name]
+    top = "clicks" if name == "ctr" else ("joins" if name == "join_rate" else "conversions")
+    denominator = days.total(base)
+    return days.total(top) / denominator if denominator > 0 and days.has(top) else None
+
+
+def calibration_document(run: CalibrationRun, sources: list[str]) -> dict:
+    cal, v, s = run.calibration, run.validation, run.settings
+    aov = cal.average_order_value
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "sources": sources,
+        "seed": cal.seed,
+        "interval": INTERVAL,
+        "group_by": list(cal.group_by),
+        "period": {"first_date": cal.first_date, "last_date": cal.last_date},
+        "currency": cal.currency or None,
+        "import": run.imported.totals,
+        "average_order_value": ({"mean": aov[0], "p5": aov[1], "p95": aov[2]} if aov else None),
+        "arms": [arm_document(a) for a in cal.arms],
+        "validation": {
+            "holdout": s.holdout.describe(),
+            "holdout_by": s.holdout.by,
+            "train_rows": v.train_rows,
+            "test_rows": v.test_rows,
+            **v.metrics(),
+        },
+    }
+
+
+def import_document(imported: Imported) -> dict:
+    return {"schema_version": SCHEMA_VERSION, **imported.summary()}
+
+
+def rejected_csv(imported: Imported) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["file", "line", "reasons", "detail", "row"])
+    for r in imported.rejected:
+        writer.writerow([r.file, r.line, ";".join(r.reasons), r.detail, r.raw])
+    return out.getvalue()
+
+
+def holdout_csv(run: CalibrationRun) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["model", "arm", "date", "measure", "observed", "mean", "p5", "p95"])
+    v = run.validation
+    for label, fc in (("model", v.model), ("baseline", v.baseline)):
+        if fc is None:
+            continue
+        for name in ("clicks", "conversions"):
+            for i in range(len(fc.arm)):
+                writer.writerow(
+                    [label, fc.arm[i], fc.date[i], name]
+                    + [f"{x[name][i]:.6g}" for x in (fc.observed, fc.mean, fc.low, fc.high)]
+                )
+    return out.getvalue()
+
+
+def write_calibration(run: CalibrationRun, document: dict, out: Path) -> list[str]:
+    """Every output into `out`; returns the file names written."""
+    from calibration.report import fit_html
+    from simulator.outputs import json_text, write_atomic
+
+    files = {
+        "calibration.json": json_text(document),
+        "import_summary.json": json_text(import_document(run.imported)),
+        "rejected.csv": rejected_csv(run.imported),
+        "holdout.csv": holdout_csv(run),
+        "fit.html": fit_html(run, document),
+    }
+    for name, text in files.items():
+        write_atomic(out / name, text)
+    return list(files)
+
+
+def write_import(imported: Imported, out: Path) -> None:
+    """Only what the import found: for --strict, which stops before fitting."""
+    from simulator.outputs import json_text, write_atomic
+
+    write_atomic(out / "import_summary.json", json_text(import_document(imported)))
+    write_atomic(out / "rejected.csv", rejected_csv(imported))

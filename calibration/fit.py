@@ -1,0 +1,291 @@
+"""Fit every arm's costs and rates to imported daily data, shrunk towards its platform.
+
+An arm is a group of rows (platform x tool by default, or the analyst's `--group-by`); its days
+are the sums of its rows per date. Per arm the fit estimates, in this order because each step
+conditions on the one before it:
+1. auction pressure: how the CPM rises with the day's spend (`pressure.py`);
+2. the base CPM, Gamma-Poisson on pressure-adjusted spend;
+3. fatigue, where reach exists (`fatigue.py`), and the base CTR on fatigue-adjusted impressions;
+4. join rate and conversion rate per click, Beta-Binomial.
+Shrinkage (`shrinkage.py`) pools the arms of one platform; a platform with too few arms to
+estimate their spread borrows the prior fitted to every arm of every platform.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from calibration.fatigue import Fatigue, fit_fatigue
+from calibration.pressure import Pressure, fit_pressure
+from calibration.reading import ExportFileError
+from calibration.shrinkage import (
+    MIN_GROUPS_FOR_PRIOR,
+    WEAK_PRICE_SHAPE,
+    BetaEstimate,
+    PriceEstimate,
+    binomial_dispersion,
+    poisson_dispersion,
+    shrink_prices,
+    shrink_rates,
+)
+from scenarios.hints import did_you_mean
+
+DAILY_SUMS = ("spend", "impressions", "reach", "clicks", "joins", "conversions", "revenue")
+# Below this many days a group's own day-to-day scatter says little; it takes its platform's.
+MIN_DAYS_OWN_DISPERSION = 5
+
+
+@dataclass(frozen=True)
+class ArmDays:
+    """One arm's consecutive observed days, each a sum over the arm's rows."""
+
+    key: tuple[str, ...]
+    platform: str
+    dates: np.ndarray  # datetime64[D]
+    values: dict[str, np.ndarray]  # DAILY_SUMS -> (days,), NaN where not measured
+
+    @property
+    def label(self) -> str:
+        return "/".join(self.key)
+
+    def total(self, name: str) -> float:
+        return float(np.nansum(self.values[name]))
+
+    def has(self, name: str) -> bool:
+        return not np.all(np.isnan(self.values[name]))
+
+
+@dataclass(frozen=True)
+class ArmFit:
+    days: ArmDays
+    pressure: Pressure
+    cpm: PriceEstimate  # base CPM cpm0, before auction pressure, the curve's uncertainty included
+    # cpm0 with the auction curve taken as fitted: the price level at the observed spend, and what
+    # a scenario that fixes s_half and k at their estimates must draw from
+    cpm_given_curve: PriceEstimate
+    fatigue: Fatigue
+    ctr: BetaEstimate  # base CTR ctr0, before fatigue
+    join_rate: BetaEstimate | None
+    cvr: BetaEstimate | None
+    ctr_noise: float  # daily lognormal sd of CTR beyond binomial noise
+    prior_source: dict[str, str]  # rate -> "platform" / "all arms" / "weak": what it borrowed from
+
+
+@dataclass(frozen=True)
+class Calibration:
+    arms: tuple[ArmFit, ...]
+    group_by: tuple[str, ...]
+    seed: int
+    first_date: str
+    last_date: str
+    currency: str
+    average_order_value: tuple[float, float, float] | None  # mean, p5, p95
+
+    def arm(self, label: str) -> ArmFit:
+        return next(a for a in self.arms if a.days.label == label)
+
+
+def group_days(frame, group_by: tuple[str, ...]) -> list[ArmDays]:
+    """Daily sums per group; a column that is all NaN stays NaN (not measured), not 0."""
+    missing = [g for g in group_by if g not in frame.columns]
+    if missing:
+        usable = [c for c in frame.columns if frame[c].dtype == object and c not in ("source",)]
+        raise ExportFileError(
+            f"--group-by: no column {missing[0]!r}{did_you_mean(missing[0], usable)}; "
+            f"the data has {', '.join(usable)}"
+        )
+    keys = list(dict.fromkeys(("platform", *group_by)))
+    measured = {c: frame[c].notna().any() for c in DAILY_SUMS}
+    daily = frame.groupby([*keys, "date"], sort=True)[list(DAILY_SUMS)].sum(min_count=1)
+    arms = []
+    for key, part in daily.groupby(level=list(range(len(keys))), sort=True):
+        key = key if isinstance(key, tuple) else (key,)
+        values = {
+            c: part[c].to_numpy(dtype=float) if measured[c] else np.full(len(part), np.nan)
+            for c in DAILY_SUMS
+        }
+        dates = part.index.get_level_values("date").to_numpy().astype("datetime64[D]")
+        arms.append(ArmDays(tuple(str(k) for k in key), str(key[0]), dates, values))
+    return arms
+
+
+def fit_arms(arms: list[ArmDays], group_by: tuple[str, ...], seed: int, frame) -> Calibration:
+    if not arms:
+        raise ExportFileError("no usable rows to calibrate on (every row was rejected)")
+    platform_of = np.array([a.platform for a in arms])
+    pressures = [fit_pressure(a.values["spend"], a.values["impressions"]) for a in arms]
+    cpms, cpms_given_curve, cpm_source = _fit_prices(arms, pressures, platform_of)
+    ctr_dispersion = _dispersions(arms, "clicks", "impressions", platform_of)
+    fatigues = [
+        fit_fatigue(a.values["impressions"], a.values["reach"], a.values["clicks"], phi)
+        for a, phi in zip(arms, ctr_dispersion, strict=True)
+    ]
+    exposed = [
+        np.nansum(a.values["impressions"] * f.factor_by_day)
+        for a, f in zip(arms, fatigues, strict=True)
+    ]
+    clicks = np.array([a.total("clicks") for a in arms])
+    ctrs, ctr_source = _pooled_within_platforms(
+        shrink_rates, (clicks, np.array(exposed), ctr_dispersion), platform_of
+    )
+    joins, join_source = _rate_per_click(arms, "joins", platform_of)
+    cvrs, cvr_source = _rate_per_click(arms, "conversions", platform_of)
+    fits = []
+    for i, arm in enumerate(arms):
+        sources = {
+            "cpm": cpm_source[i],
+            "ctr": ctr_source[i],
+            "join_rate": join_source[i],
+            "cvr": cvr_source[i],
+        }
+        fits.append(
+            ArmFit(
+                days=arm,
+                pressure=pressures[i],
+                cpm=cpms[i],
+                cpm_given_curve=cpms_given_curve[i],
+                fatigue=fatigues[i],
+                ctr=ctrs[i],
+                join_rate=joins[i],
+                cvr=cvrs[i],
+                ctr_noise=_ctr_noise(arm, ctr_dispersion[i]),
+                prior_source=sources,
+            )
+        )
+    return Calibration(
+        arms=tuple(fits),
+        group_by=tuple(group_by),
+        seed=seed,
+        first_date=str(min(a.dates.min() for a in arms)),
+        last_date=str(max(a.dates.max() for a in arms)),
+        currency=_currency(frame),
+        average_order_value=_order_value(arms, seed),
+    )
+
+
+def _fit_prices(arms, pressures, platform_of) -> tuple[list, list, list[str]]:
+    """Base CPM per arm. Exposure is spend / pressure factor, so theta = 1000 / cpm0; the
+    engine's daily price noise is mean-one on the CPM, which makes total impressions per unit
+    spend exp(sigma^2) times 1 / cpm0, so the posterior is scaled back by that factor."""
+    counts, exposure, parts = [], [], []
+    for arm, pressure in zip(arms, pressures, strict=True):
+        s, i = np.nan_to_num(arm.values["spend"]), np.nan_to_num(arm.values["impressions"])
+        # An undetected curve is written with headroom (at most 1% here) but not fitted through:
+        # cpm0 is then the observed price level itself.
+        x = s / pressure.factor(s) if pressure.detected else s
+        counts.append(i.sum())
+        exposure.append(x.sum())
+        parts.append(poisson_dispersion(i, x))
+    dispersion = _per_arm_dispersion(parts, platform_of)
+    found, sources = _pooled_within_platforms(
+        shrink_prices, (np.array(counts), np.array(exposure), dispersion), platform_of
+    )
+    given_curve, marginal = [], []
+    for e, pressure in zip(found, pressures, strict=True):
+        correction = math.exp(pressure.log_cpm_sd**2)
+        given_curve.append(
+            PriceEstimate(
+                e.alpha, e.beta * correction, e.prior_alpha, e.prior_beta * correction, e.dispersion
+            )
+        )
+        # Not knowing the curve makes cpm0 less certain too (cpm0 and s_half trade off): widen
+        # log theta's variance, about 1 / alpha for a Gamma, by what the curve adds; mean kept.
+        alpha = max(1 / (1 / e.alpha + pressure.curve_log_cpm0_var), WEAK_PRICE_SHAPE)
+        c = given_curve[-1]
+        marginal.append(
+            PriceEstimate(
+                alpha, c.beta * alpha / c.alpha, c.prior_alpha, c.prior_beta, c.dispersion
+            )
+        )
+    return marginal, given_curve, sources
+
+
+def _pooled_within_platforms(shrink, columns: tuple, platform_of) -> tuple[list, list[str]]:
+    """`shrink` per platform with enough arms to fit a prior; the arms of platforms with too few
+    are shrunk towards the prior fitted to every arm (or a weak one if there are too few)."""
+    out, source, few = {}, {}, []
+    for p in dict.fromkeys(platform_of):
+        members = np.flatnonzero(platform_of == p)
+        if len(members) < MIN_GROUPS_FOR_PRIOR:
+            few.extend(members)
+            continue
+        for i, e in zip(members, shrink(*(c[members] for c in columns)), strict=True):
+            out[i], source[i] = e, f"platform {p}"
+    if few:
+        everyone = shrink(*columns)
+        label = "all arms" if len(platform_of) >= MIN_GROUPS_FOR_PRIOR else "weak prior"
+        for i in few:
+            out[i], source[i] = everyone[i], label
+    return [out[i] for i in range(len(platform_of))], [source[i] for i in range(len(platform_of))]
+
+
+def _dispersions(arms, successes: str, trials: str, platform_of) -> np.ndarray:
+    parts = [
+        binomial_dispersion(np.nan_to_num(a.values[successes]), np.nan_to_num(a.values[trials]))
+        for a in arms
+    ]
+    return _per_arm_dispersion(parts, platform_of)
+
+
+def _per_arm_dispersion(parts: list[tuple[float, int]], platform_of: np.ndarray) -> np.ndarray:
+    """An arm's own Pearson phi when it has enough days, else its platform's pooled phi."""
+    from calibration.shrinkage import pooled_dispersion
+
+    out = np.ones(len(parts))
+    for p in dict.fromkeys(platform_of):
+        members = np.flatnonzero(platform_of == p)
+        pooled = pooled_dispersion([parts[i] for i in members])
+        for i in members:
+            _, dof = parts[i]
+            out[i] = pooled_dispersion([parts[i]]) if dof + 1 >= MIN_DAYS_OWN_DISPERSION else pooled
+    return out
+
+
+def _rate_per_click(arms, name: str, platform_of) -> tuple[list, list[str]]:
+    """A per-click rate (joins, conversions) for the arms whose data measure it, else None."""
+    measured = np.flatnonzero([a.has(name) for a in arms])
+    estimates: list = [None] * len(arms)
+    sources = ["not in the data"] * len(arms)
+    if not len(measured):
+        return estimates, sources
+    subset = [arms[i] for i in measured]
+    dispersion = _dispersions(subset, name, "clicks", platform_of[measured])
+    k = np.array([a.total(name) for a in subset])
+    n = np.array([a.total("clicks") for a in subset])
+    found, why = _pooled_within_platforms(shrink_rates, (k, n, dispersion), platform_of[measured])
+    for i, e, w in zip(measured, found, why, strict=True):
+        estimates[i], sources[i] = e, w
+    return estimates, sources
+
+
+def _ctr_noise(arm: ArmDays, dispersion: float) -> float:
+    """sigma of a mean-one lognormal CTR multiplier: clicks' variance n p (1 - p) + (n p sigma)^2
+    per day, so sigma^2 = (phi - 1) (1 - p) / (mean daily n p)."""
+    clicks, impressions = arm.total("clicks"), arm.total("impressions")
+    days = max(len(arm.dates), 1)
+    if clicks <= 0 or impressions <= 0:
+        return 0.0
+    p = clicks / impressions
+    return math.sqrt(max(dispersion - 1, 0.0) * (1 - p) / (clicks / days))
+
+
+def _currency(frame) -> str:
+    codes = frame["currency"].dropna()
+    codes = codes[codes.astype(str).str.fullmatch(r"[A-Za-z]{3}")]
+    return str(codes.str.upper().mode().iloc[0]) if len(codes) else ""
+
+
+def _order_value(arms: list[ArmDays], seed: int) -> tuple[float, float, float] | None:
+    """Revenue per conversion with a 90% interval from a bootstrap over days (seeded)."""
+    revenue = np.concatenate([np.nan_to_num(a.values["revenue"]) for a in arms])
+    conversions = np.concatenate([np.nan_to_num(a.values["conversions"]) for a in arms])
+    if not any(a.has("revenue") for a in arms) or conversions.sum() <= 0 or revenue.sum() <= 0:
+        return None
+    rng = np.random.default_rng(np.random.SeedSequence([seed, 17]))
+    picks = rng.integers(0, len(revenue), size=(500, len(revenue)))
+    ratio = revenue[picks].sum(axis=1) / np.maximum(conversions[picks].sum(axis=1), 1e-12)
+    lo, hi = np.quantile(ratio, [0.05, 0.95])
+    return float(revenue.sum() / conversions.sum()), float(lo), float(hi)

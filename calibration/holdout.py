@@ -1,0 +1,234 @@
+"""Hold-out validation: fit on part of the data, predict the rest, and score the predictions.
+
+The prediction is the planner's question: given a day's spend on an arm, how many clicks and
+conversions? Spend goes through the fitted auction curve to impressions, fatigue and CTR to clicks,
+and the conversion rate to conversions. Intervals are Monte Carlo over the posterior of every rate
+and the fitted day-to-day dispersion (negative-binomial counts with variance phi x mean), so their
+coverage tests the uncertainty as well as the point forecast.
+
+The naive baseline is what a spreadsheet does: pooled average rates over every training row, no
+auction curve, no fatigue, plain Poisson-binomial intervals.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+
+from calibration.fatigue import cumulative_frequency
+from calibration.fit import ArmDays, ArmFit, Calibration
+from calibration.reading import ExportFileError
+from calibration.shrinkage import INTERVAL
+from simulator.curves import fatigued_ctr
+
+DRAWS = 2000
+DEFAULT_SHARE = 0.2
+
+
+@dataclass(frozen=True)
+class HoldoutSpec:
+    by: str = "time"  # "time" or "group"
+    share: float = DEFAULT_SHARE  # of the dates (time) or of the arms (group); 0 = no hold-out
+    after: date | None = None  # time: every date after this one is held out
+
+    def describe(self) -> str:
+        if self.share == 0 and self.after is None:
+            return "none"
+        if self.after is not None:
+            return f"dates after {self.after.isoformat()}"
+        unit = "dates" if self.by == "time" else "arms"
+        return (
+            f"last {self.share:.0%} of the {unit}"
+            if self.by == "time"
+            else f"{self.share:.0%} of the {unit}"
+        )
+
+
+def parse_share(text: str) -> float:
+    """'20%' or '0.2' -> 0.2; a share of the data must be in [0, 0.9]."""
+    match = re.fullmatch(r"\s*([0-9.]+)\s*(%?)\s*", text)
+    if not match:
+        raise ValueError(f"{text!r} is not a share: write 20% or 0.2")
+    share = float(match.group(1)) / (100 if match.group(2) else 1)
+    if not 0 <= share <= 0.9:
+        raise ValueError(f"{text!r}: the hold-out share must be between 0% and 90%")
+    return share
+
+
+def split(frame, spec: HoldoutSpec, arm_of_row, seed: int):
+    """(train, test) frames. Time: the last share of distinct dates (or those after a date).
+    Group: a seeded draw of whole arms, never every arm of the data."""
+    if spec.share == 0 and spec.after is None:
+        return frame, frame.iloc[0:0]
+    if spec.by == "time":
+        dates = np.sort(frame["date"].unique())
+        if spec.after is not None:
+            cut = np.datetime64(spec.after)
+        else:
+            n_test = max(1, round(len(dates) * spec.share))
+            if n_test >= len(dates):
+                raise ExportFileError(f"--holdout: {len(dates)} dates leave none to fit on")
+            cut = dates[len(dates) - n_test - 1]
+        test = frame["date"] > cut
+        if test.all() or not test.any():
+            left = "nothing to fit on" if test.all() else "nothing to test"
+            raise ExportFileError(f"--holdout-after {spec.after}: leaves {left}")
+        return frame[~test], frame[test]
+    arms = sorted(set(arm_of_row))
+    if len(arms) < 2:
+        raise ExportFileError("--holdout-by group needs at least 2 arms (see --group-by)")
+    rng = np.random.default_rng(np.random.SeedSequence([seed, 29]))
+    n_test = min(len(arms) - 1, max(1, round(len(arms) * spec.share)))
+    held = set(rng.choice(arms, size=n_test, replace=False))
+    test = np.array([a in held for a in arm_of_row])
+    return frame[~test], frame[test]
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """Predicted clicks and conversions of every held-out arm-day, with 90% intervals."""
+
+    arm: list[str]
+    date: list[str]
+    observed: dict[str, np.ndarray]  # clicks, conversions
+    mean: dict[str, np.ndarray]
+    low: dict[str, np.ndarray]
+    high: dict[str, np.ndarray]
+
+    def metrics(self) -> dict:
+        out = {"cells": len(self.arm)}
+        for name in ("clicks", "conversions"):
+            obs, pred = self.observed[name], self.mean[name]
+            ok = ~np.isnan(obs)
+            total = obs[ok].sum()
+            out[f"wape_{name}"] = (
+                float(np.abs(obs[ok] - pred[ok]).sum() / total) if total > 0 else None
+            )
+            inside = (obs[ok] >= self.low[name][ok]) & (obs[ok] <= self.high[name][ok])
+            out[f"coverage_{name}"] = float(inside.mean()) if ok.any() else None
+        return out
+
+
+def counts(rng, mean: np.ndarray, dispersion: np.ndarray | float) -> np.ndarray:
+    """Negative-binomial draws with variance dispersion x mean (Poisson where dispersion <= 1)."""
+    mean = np.maximum(mean, 0.0)
+    extra = np.broadcast_to(np.asarray(dispersion, dtype=float) - 1.0, mean.shape)
+    lam = mean.copy()
+    over = extra > 1e-9
+    lam[over] = rng.gamma(mean[over] / extra[over], extra[over])
+    return rng.poisson(lam).astype(float)
+
+
+def forecast(fit: Calibration, test_arms: list[ArmDays], full_arms: dict, seed: int) -> Forecast:
+    """The model's forecast of every test arm-day from its spend."""
+    rng = np.random.default_rng(np.random.SeedSequence([seed, 31]))
+    fitted = {a.days.key: a for a in fit.arms}
+    priors = _platform_priors(fit)
+    rows = _Rows()
+    for arm in test_arms:
+        spend = np.nan_to_num(arm.values["spend"])
+        own = fitted.get(arm.key)
+        source = own or priors.get(arm.platform) or priors["*"]
+        cpm0 = (
+            source.cpm_given_curve.sample(rng, DRAWS)[:, None] if own else _prior_cpm(source, rng)
+        )
+        factor = own.pressure.factor(spend) if own else np.ones_like(spend)
+        # cpm0 is the mean-one-noise price; impressions average E[1 / noise] = exp(sigma^2) more.
+        per_spend = np.exp(source.pressure.log_cpm_sd**2) * 1000 / (cpm0 * factor)
+        impressions = counts(rng, spend * per_spend, source.cpm.dispersion)
+        wear = _fatigue_on(arm, own, full_arms.get(arm.key))
+        ctr = _rate(source.ctr, own, rng)
+        clicks = counts(rng, impressions * ctr * wear, source.ctr.dispersion)
+        conversions = (
+            counts(rng, clicks * _rate(source.cvr, own, rng), source.cvr.dispersion)
+            if source.cvr is not None
+            else np.full_like(clicks, np.nan)
+        )
+        rows.add(arm, {"clicks": clicks, "conversions": conversions})
+    return rows.forecast()
+
+
+def baseline_forecast(train, test_arms: list[ArmDays], seed: int) -> Forecast:
+    """Pooled average rates of the training rows, plain Poisson-binomial intervals."""
+    rng = np.random.default_rng(np.random.SeedSequence([seed, 37]))
+    spend, impressions = train["spend"].sum(), train["impressions"].sum()
+    clicks_total, conversions_total = train["clicks"].sum(), train["conversions"].sum()
+    cpm = 1000 * spend / impressions
+    ctr = clicks_total / impressions
+    cvr = conversions_total / clicks_total if clicks_total > 0 else np.nan
+    rows = _Rows()
+    for arm in test_arms:
+        s = np.nan_to_num(arm.values["spend"])
+        imps = rng.poisson(np.broadcast_to(1000 * s / cpm, (DRAWS, len(s)))).astype(float)
+        clicks = rng.binomial(imps.astype(np.int64), ctr).astype(float)
+        conv = (
+            rng.binomial(clicks.astype(np.int64), cvr).astype(float)
+            if np.isfinite(cvr)
+            else np.full_like(clicks, np.nan)
+        )
+        rows.add(arm, {"clicks": clicks, "conversions": conv})
+    return rows.forecast()
+
+
+class _Rows:
+    def __init__(self) -> None:
+        self.arm, self.date = [], []
+        self.parts: dict[str, list] = {k: [] for k in ("obs", "mean", "low", "high")}
+        self.names = ("clicks", "conversions")
+        self.values = {(k, n): [] for k in self.parts for n in self.names}
+
+    def add(self, arm: ArmDays, draws: dict[str, np.ndarray]) -> None:
+        tail = (1 - INTERVAL) / 2
+        self.arm += [arm.label] * len(arm.dates)
+        self.date += [str(d) for d in arm.dates]
+        for name in self.names:
+            d = draws[name]
+            self.values["obs", name].append(arm.values[name])
+            self.values["mean", name].append(d.mean(axis=0))
+            lo, hi = np.quantile(d, [tail, 1 - tail], axis=0)
+            self.values["low", name].append(lo)
+            self.values["high", name].append(hi)
+
+    def forecast(self) -> Forecast:
+        def joined(kind: str) -> dict[str, np.ndarray]:
+            return {
+                n: np.concatenate(self.values[kind, n]) if self.values[kind, n] else np.array([])
+                for n in self.names
+            }
+
+        return Forecast(
+            self.arm, self.date, joined("obs"), joined("mean"), joined("low"), joined("high")
+        )
+
+
+def _fatigue_on(arm: ArmDays, own: ArmFit | None, full: ArmDays | None) -> np.ndarray:
+    if own is None or not own.fatigue.detected or full is None:
+        return np.ones(len(arm.dates))
+    f = own.fatigue
+    freq = cumulative_frequency(np.nan_to_num(full.values["impressions"]), f.audience)
+    on_test = np.isin(full.dates, arm.dates)
+    return fatigued_ctr(1.0, freq[on_test], f.f0, f.phi)
+
+
+def _rate(estimate, own: ArmFit | None, rng) -> np.ndarray:
+    """Draws of a rate: the arm's posterior, or for an unseen arm its platform's prior."""
+    if own is not None:
+        return estimate.sample(rng, DRAWS)[:, None]
+    return rng.beta(estimate.prior_a, estimate.prior_b, DRAWS)[:, None]
+
+
+def _prior_cpm(source: ArmFit, rng) -> np.ndarray:
+    e = source.cpm
+    return (1000 / rng.gamma(e.prior_alpha, 1 / e.prior_beta, DRAWS))[:, None]
+
+
+def _platform_priors(fit: Calibration) -> dict[str, ArmFit]:
+    """Any fitted arm of each platform carries that platform's prior (they share it)."""
+    out: dict[str, ArmFit] = {}
+    for arm in fit.arms:
+        out.setdefault(arm.days.platform, arm)
+    out["*"] = fit.arms[0]
+    return out

@@ -1,0 +1,138 @@
+"""Auction pressure from daily data: how the CPM rises with the day's spend.
+
+The engine's curve is cpm = cpm0 * (1 + (s / s_half) ** k) (`simulator.curves.auction_cpm`). On
+log scale, log cpm_d = log cpm0 + log(1 + (s_d / s_half) ** k) + e_d, fitted by least squares over
+days and kept only when it beats a constant CPM by an F-test: with spend that barely varies the
+curve is not identified, and inventing one would put a made-up price rise into every plan.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import optimize, special, stats
+
+from calibration.shrinkage import INTERVAL
+
+SIGNIFICANCE = 0.05
+MIN_DAYS = 8
+# Without detected pressure the written s_half sits this far above the largest observed daily
+# spend: the curve then adds at most 1% to the CPM where the data were seen.
+UNDETECTED_HEADROOM = 100.0
+K_MIN = 0.05
+
+
+@dataclass(frozen=True)
+class Pressure:
+    detected: bool
+    s_half: float  # daily spend that doubles the CPM (UNDETECTED_HEADROOM x max spend if not)
+    k: float
+    s_half_interval: tuple[float, float] | None
+    k_interval: tuple[float, float] | None
+    p_value: float | None
+    log_cpm_sd: float  # residual daily sd of log CPM: the engine's daily `noise`
+    # Variance of log cpm0 that comes from not knowing the curve: its marginal variance in the fit
+    # less what it would be with s_half and k known (sigma^2 / days).
+    curve_log_cpm0_var: float
+    spend_range: tuple[float, float]
+    days: int
+    note: str
+
+    def factor(self, spend: np.ndarray) -> np.ndarray:
+        """cpm / cpm0 at daily spend `spend`."""
+        return 1 + (np.asarray(spend, dtype=float) / self.s_half) ** self.k
+
+
+def _curve(params: np.ndarray, spend: np.ndarray) -> np.ndarray:
+    log_cpm0, log_half, z = params
+    return log_cpm0 + np.log1p((spend / math.exp(log_half)) ** special.expit(z))
+
+
+def fit_pressure(spend: np.ndarray, impressions: np.ndarray) -> Pressure:
+    """Fit the curve to days with both spend and impressions."""
+    keep = (spend > 0) & (impressions > 0)
+    s, log_cpm = spend[keep], np.log(1000 * spend[keep] / impressions[keep])
+    days = int(keep.sum())
+    span = (float(s.min()), float(s.max())) if days else (0.0, 0.0)
+    flat_sd = float(np.std(log_cpm, ddof=1)) if days > 1 else 0.0
+    if days < MIN_DAYS or span[1] <= span[0] * 1.05:
+        note = f"not identified: {days} days with spend from {span[0]:.4g} to {span[1]:.4g}"
+        return _undetected(span, days, flat_sd, None, note)
+    found = _least_squares(s, log_cpm)
+    rss1 = float(np.sum(found.fun**2))
+    rss0 = float(np.sum((log_cpm - log_cpm.mean()) ** 2))
+    dof = days - 3
+    f_stat = ((rss0 - rss1) / 2) / (rss1 / dof) if rss1 > 0 else math.inf
+    p_value = float(stats.f.sf(f_stat, 2, dof))
+    residual_sd = math.sqrt(rss1 / dof)
+    if p_value >= SIGNIFICANCE:
+        note = f"not detected: a flat CPM fits as well (F-test p = {p_value:.2g})"
+        return _undetected(span, days, flat_sd, p_value, note)
+    s_half_int, k_int, cpm0_var = _intervals(found, residual_sd)
+    return Pressure(
+        detected=True,
+        s_half=math.exp(found.x[1]),
+        k=float(special.expit(found.x[2])),
+        s_half_interval=s_half_int,
+        k_interval=k_int,
+        p_value=p_value,
+        log_cpm_sd=residual_sd,
+        curve_log_cpm0_var=max(cpm0_var - residual_sd**2 / days, 0.0),
+        spend_range=span,
+        days=days,
+        note=f"detected (F-test p = {p_value:.2g}) over daily spend {span[0]:.4g}-{span[1]:.4g}",
+    )
+
+
+def _least_squares(s: np.ndarray, log_cpm: np.ndarray):
+    """Bounded fit: s_half between the smallest observed daily spend and 1000x the largest, k in
+    [K_MIN, 1]. Below the observed spend the curve is a pure power law whose cpm0 and s_half trade
+    off without limit; the bounds keep both meaningful."""
+    lo = np.array([log_cpm.min() - 10, math.log(s.min()), special.logit(K_MIN)])
+    hi = np.array([log_cpm.max() + 1, math.log(1000 * s.max()), special.logit(1 - 1e-6)])
+    starts = [
+        np.clip(np.array([log_cpm.min(), math.log(np.median(s)), z]), lo + 1e-9, hi - 1e-9)
+        for z in (0.0, 3.0)
+    ]
+    fits = [
+        optimize.least_squares(
+            lambda p: _curve(p, s) - log_cpm, x0, bounds=(lo, hi), method="trf", max_nfev=4000
+        )
+        for x0 in starts
+    ]
+    return min(fits, key=lambda f: float(np.sum(f.fun**2)))
+
+
+def _intervals(found, residual_sd: float) -> tuple[tuple, tuple, float]:
+    """Wald intervals from the Jacobian, on log s_half and logit k, mapped back; and the
+    variance of log cpm0."""
+    jac = found.jac
+    try:
+        cov = np.linalg.inv(jac.T @ jac) * residual_sd**2
+    except np.linalg.LinAlgError:
+        cov = np.full((3, 3), np.inf)
+    z = stats.norm.ppf(0.5 + INTERVAL / 2)
+    se_half, se_k = math.sqrt(max(cov[1, 1], 0)), math.sqrt(max(cov[2, 2], 0))
+    log_half, zk = found.x[1], found.x[2]
+    half = (math.exp(log_half - z * se_half), math.exp(min(log_half + z * se_half, 700)))
+    k = (float(special.expit(zk - z * se_k)), float(special.expit(zk + z * se_k)))
+    return half, k, float(cov[0, 0]) if np.isfinite(cov[0, 0]) else 0.0
+
+
+def _undetected(span, days, sd, p_value, note) -> Pressure:
+    top = span[1] if span[1] > 0 else 1.0
+    return Pressure(
+        detected=False,
+        s_half=UNDETECTED_HEADROOM * top,
+        k=1.0,
+        s_half_interval=None,
+        k_interval=None,
+        p_value=p_value,
+        log_cpm_sd=sd,
+        curve_log_cpm0_var=0.0,
+        spend_range=span,
+        days=days,
+        note=note,
+    )

@@ -1,0 +1,163 @@
+"""Reading an export file into text rows: encoding, separator and header row, found by looking.
+
+Ad platforms write CSV in many dialects: Google Ads' "CSV for Excel" is UTF-16 with tabs, VK and
+1C-era tools write cp1251 with semicolons, Excel in most of Europe writes semicolons because the
+comma is the decimal mark, and LinkedIn and Google put title lines above the table. Nothing here
+interprets a value; it only finds the table and keeps every physical line accounted for.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from scenarios.errors import SmmsimError
+
+SEPARATORS = (",", ";", "\t", "|")
+SEPARATOR_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+SNIFF_LINES = 60  # enough lines to see past a title block and into the table
+
+
+class ExportFileError(SmmsimError):
+    """A file that cannot be read as a table at all (not a row problem: those are rejected)."""
+
+    exit_code = 2
+
+
+@dataclass(frozen=True)
+class RawRow:
+    line: int  # physical line number in the file, 1-based, as an editor or spreadsheet shows it
+    fields: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RawTable:
+    path: str
+    encoding: str
+    separator: str
+    header_line: int
+    header: tuple[str, ...]
+    preamble: tuple[str, ...]  # title lines above the header, kept for the summary
+    rows: tuple[RawRow, ...]  # every non-blank line after the header
+    blank_lines: int
+
+
+def decode(data: bytes, path: str) -> tuple[str, str]:
+    """The text and the name of its encoding: a BOM first, then UTF-16 by its zero bytes,
+    then UTF-8, then cp1251 (the Cyrillic Windows code page that Russian exports use)."""
+    boms = (
+        (b"\xef\xbb\xbf", "utf-8-sig"),
+        (b"\xff\xfe", "utf-16-le"),
+        (b"\xfe\xff", "utf-16-be"),
+    )
+    for bom, name in boms:
+        if data.startswith(bom):
+            return data[len(bom) :].decode(name.replace("-sig", ""), errors="strict"), name
+    sample = data[:4000]
+    if sample and sample.count(0) > len(sample) // 4:
+        # ASCII text in UTF-16 has a zero in every other byte; which half says the byte order.
+        name = "utf-16-le" if sample[1::2].count(0) > sample[0::2].count(0) else "utf-16-be"
+        return _decode_as(data, name, path), name
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        return _decode_as(data, "cp1251", path), "cp1251"
+
+
+def _decode_as(data: bytes, name: str, path: str) -> str:
+    try:
+        return data.decode(name)
+    except UnicodeDecodeError as exc:
+        raise ExportFileError(
+            f"{path}: cannot decode the file as {name} (byte {exc.start}); "
+            "save it as UTF-8 or give a supported encoding"
+        ) from None
+
+
+def split_lines(text: str, separator: str) -> list[tuple[int, list[str]]]:
+    """(physical line, fields) for every record; quoted fields may span lines."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
+    records, line = [], 1
+    for fields in reader:
+        records.append((line, fields))
+        line = reader.line_num + 1
+    return records
+
+
+def sniff_separator(text: str) -> str:
+    """The separator that splits the most lines into the same number (more than one) of fields.
+
+    Counting fields per line, not characters, keeps decimal commas inside a semicolon file and
+    commas in quoted campaign names from voting for the comma.
+    """
+    head = "\n".join(text.splitlines()[:SNIFF_LINES])
+    best, best_score = ",", (-1, -1)
+    for separator in SEPARATORS:
+        counts = Counter(len(f) for _, f in split_lines(head, separator) if any(f))
+        counts.pop(1, None)
+        if not counts:
+            continue
+        width, lines = counts.most_common(1)[0]
+        score = (lines, width)
+        if score > best_score:
+            best, best_score = separator, score
+    return best
+
+
+def looks_numeric(cell: str) -> bool:
+    digits = sum(ch.isdigit() for ch in cell)
+    return digits > 0 and digits >= len(cell.strip()) / 2
+
+
+def find_header(records: list[tuple[int, list[str]]]) -> int:
+    """Index of the header: the first record as wide as the table whose cells are mostly text.
+
+    Title lines ("Campaign report", "1 Aug 2019 - 31 Aug 2019") are narrower than the table, and
+    data rows are mostly numbers, so neither is taken for the header.
+    """
+    widths = Counter(len(f) for _, f in records[:SNIFF_LINES] if any(c.strip() for c in f))
+    if not widths:
+        raise ExportFileError("empty file")
+    width = widths.most_common(1)[0][0]
+    for i, (_, fields) in enumerate(records[:SNIFF_LINES]):
+        cells = [c for c in fields if c.strip()]
+        text_cells = [c for c in cells if not looks_numeric(c)]
+        if len(fields) >= width and len(text_cells) >= max(2, len(cells) // 2 + 1):
+            return i
+    raise ExportFileError("no header row found: no line of text column names above the data")
+
+
+def read_table(path: Path, separator: str | None = None) -> RawTable:
+    """Read `path` into a header and raw rows; every physical line is a row, title or blank."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ExportFileError(f"{path}: cannot read the file: {exc.strerror or exc}") from None
+    text, encoding = decode(data, str(path))
+    separator = separator or sniff_separator(text)
+    records = split_lines(text, separator)
+    try:
+        at = find_header(records)
+    except ExportFileError as exc:
+        raise ExportFileError(f"{path}: {exc}") from None
+    header_line, header = records[at]
+    preamble = tuple(separator.join(f) for _, f in records[:at])
+    rows, blank = [], 0
+    for line, fields in records[at + 1 :]:
+        if not any(c.strip() for c in fields):
+            blank += 1
+            continue
+        rows.append(RawRow(line, tuple(fields)))
+    return RawTable(
+        path=str(path),
+        encoding=encoding,
+        separator=separator,
+        header_line=header_line,
+        header=tuple(h.strip().lstrip("\ufeff") for h in header),
+        preamble=preamble,
+        rows=tuple(rows),
+        blank_lines=blank,
+    )

@@ -1,0 +1,674 @@
+"""fit.html: how well the calibration fits, on one self-contained page that works offline.
+
+With `simulator/report.py` (whose page, CSS, table and figure helpers it reuses) and
+`scenarios/report.py`, one of the modules that import plotly. plotly.js is embedded once, with
+the first figure; nothing is loaded from outside.
+
+Its sections, in order: the header (sources, period, seed, grouping, rows, hold-out), the import
+account per file and the rejected rows by reason, the hold-out validation (the model beside the
+naive baseline: scores, observed against predicted, error per arm), the estimates with their
+intervals and what they were shrunk towards, the auction pressure (daily CPM against daily spend
+with the fitted curve) and the frequency fatigue.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.colors import qualitative
+from plotly.subplots import make_subplots
+
+from simulator.report import LAYOUT, facts_html, figure_divs, needs_log, page_html, section
+
+MEASURES = ("clicks", "conversions")  # what the hold-out forecasts
+RATES = (  # document key, label, unit ("currency" or "share")
+    ("cpm", "CPM0", "currency"),
+    ("ctr", "CTR0", "share"),
+    ("join_rate", "join rate", "share"),
+    ("cvr", "CVR", "share"),
+)
+FORECASTS = (("model", "smmsim fit"), ("baseline", "naive pooled rates"))
+FORECAST_COLORS = {"model": "rgb(31, 119, 180)", "baseline": "rgb(230, 126, 34)"}
+PRIOR_COLOR = "#c0392b"
+ARM_COLORS = qualitative.Plotly
+CURVE_POINTS = 60
+
+
+def fit_html(run, document: dict) -> str:
+    """The whole fit page for a `CalibrationRun` and its `calibration_document`."""
+    charts = figure_divs(fit_figures(run, document), grid=("estimates",))
+    has_holdout = "model" in document["validation"]
+    sections = [
+        header_html(document),
+        section("Import", IMPORT_NOTE, import_html(run.imported.summary())),
+        section(
+            "Hold-out validation",
+            validation_note(document),
+            validation_table_html(document) + charts.get("validation", "") if has_holdout else "",
+        ),
+        section(
+            "Estimates with 90% intervals",
+            estimates_note(document),
+            estimates_table_html(document, run) + charts["estimates"],
+        ),
+        section(
+            "Auction pressure",
+            PRESSURE_NOTE,
+            auction_table_html(document) + charts["pressure"],
+        ),
+        section("Frequency fatigue", FATIGUE_NOTE, fatigue_table_html(document)),
+    ]
+    title = f"{', '.join(label(s) for s in document['sources'])} - smmsim calibration fit"
+    return page_html(title, "\n".join(sections))
+
+
+def fit_figures(run, document: dict) -> dict[str, list[go.Figure]]:
+    """Every figure, by section, in page order (plotly.js rides with the first)."""
+    figures: dict[str, list[go.Figure]] = {}
+    v = run.validation
+    if v.model is not None:
+        figures["validation"] = [
+            observed_predicted_figure(v.model, v.baseline),
+            arm_error_figure(v.model, v.baseline),
+        ]
+    figures["estimates"] = [
+        estimate_figure(document, run, key, name, unit)
+        for key, name, unit in RATES
+        if any(a[key] is not None for a in document["arms"])
+    ]
+    figures["pressure"] = [pressure_figure(run, document)]
+    return figures
+
+
+# --- text: formats, header, notes ---
+
+
+def label(text) -> str:
+    return html.escape(str(text))
+
+
+def share_text(x: float | None) -> str:
+    """A score (WAPE, coverage) as a share with one decimal, the way the console prints it."""
+    return "n/a" if x is None or not math.isfinite(x) else f"{x:.1%}"
+
+
+def rate_text(x: float | None) -> str:
+    """A rate in % with three significant digits: small CTRs keep their precision."""
+    if x is None or not math.isfinite(x):
+        return "n/a"
+    return f"{100 * x:#.3g}".rstrip(".") + "%"
+
+
+def money_text(x: float | None) -> str:
+    return "n/a" if x is None or not math.isfinite(x) else f"{x:,.2f}"
+
+
+def number_text(x: float | None, digits: int = 3) -> str:
+    if x is None or not math.isfinite(x):
+        return "n/a"
+    return f"{x:,.0f}" if abs(x) >= 10**digits else f"{x:#.{digits}g}".rstrip(".")
+
+
+def value_text(x: float | None, unit: str) -> str:
+    return money_text(x) if unit == "currency" else rate_text(x)
+
+
+def interval_html(mean: float, low: float, high: float, text) -> str:
+    """'mean (low–high)', the interval on a line of its own, as the simulator's report shows."""
+    return (
+        f'{html.escape(text(mean))} <span class="ci">'
+        f"({html.escape(text(low))}–{html.escape(text(high))})</span>"
+    )
+
+
+def header_html(document: dict) -> str:
+    rows = document["import"]
+    period = document["period"]
+    v = document["validation"]
+    holdout = v["holdout"]
+    if "model" in v:
+        holdout += f" ({v['train_rows']:,} rows to fit on, {v['test_rows']:,} held out)"
+        if v.get("holdout_by") == "group":
+            holdout += ", by arm"
+    else:
+        holdout = "none: every row was fitted on, nothing was left to validate on"
+    facts = [
+        ("Sources", ", ".join(str(s) for s in document["sources"])),
+        ("Period", f"{period['first_date']} to {period['last_date']}"),
+        ("Seed", str(document["seed"])),
+        ("Grouped by", ", ".join(document["group_by"]) + f" ({len(document['arms'])} arms)"),
+        (
+            "Rows",
+            f"{rows['rows_read']:,} read, {rows['rows_used']:,} used, "
+            f"{rows['rows_rejected']:,} rejected",
+        ),
+        ("Hold-out", holdout),
+        ("Currency", document["currency"] or "not in the data"),
+    ]
+    aov = document.get("average_order_value")
+    if aov:
+        facts.append(
+            (
+                "Average order value",
+                f"{money_text(aov['mean'])} ({money_text(aov['p5'])}–{money_text(aov['p95'])})",
+            )
+        )
+    return f"<header>\n<h1>Calibration fit</h1>\n{facts_html(facts)}\n{READING_NOTE}\n</header>"
+
+
+READING_NOTE = (
+    '<p class="note">How to read it: every estimate reads <b>mean (p5–p95)</b>, the posterior '
+    "mean and its 90% interval. Each arm's rates are shrunk towards its platform (or, with too "
+    "few arms, towards all arms), so a small arm borrows from the others; the hold-out shows "
+    "whether the fitted model forecasts unseen days better than pooled averages would.</p>"
+)
+IMPORT_NOTE = (
+    '<p class="note">How each file was read, and what became of its rows. '
+    "<b>rejected.csv</b> holds every rejected row with its file, line number and reasons; a row "
+    "can have several reasons, so the reasons may add up to more than the rows rejected.</p>"
+)
+PRESSURE_NOTE = (
+    "<p class=\"note\">Markers: each day's CPM (1000 × spend / impressions) against that day's "
+    "spend. Solid line: the fitted curve cpm0 × (1 + (spend / s_half)<sup>k</sup>), drawn over "
+    "the observed spend where auction pressure was detected (an F-test against a flat CPM). "
+    "Dotted: the nearly flat curve written where it was not (s_half far above any observed "
+    "spend).</p>"
+)
+FATIGUE_NOTE = (
+    '<p class="note">CTR wear-out as the same people see the ads again: ctr = ctr0 × '
+    "exp(−phi × max(0, F − f0)) at cumulative frequency F, fitted where the data have daily "
+    "reach and the frequency moves enough to show it (identified). Only a wear-out whose 90% "
+    "interval of phi excludes 0 is detected and written; otherwise phi is 0 in the calibration. "
+    "The audience is the one the daily reach implies.</p>"
+)
+
+
+def validation_note(document: dict) -> str:
+    v = document["validation"]
+    if "model" not in v:
+        return (
+            '<p class="note">There was no hold-out (<code>--holdout 0</code>): every row was '
+            "fitted on, so there is nothing to validate the forecasts against. Run with a "
+            "hold-out to see how well the fit forecasts unseen data.</p>"
+        )
+    unit = "arms" if v.get("holdout_by") == "group" else "days"
+    return (
+        f'<p class="note">The model was fitted on {v["train_rows"]:,} rows and forecast the '
+        f"{v['model']['cells']:,} held-out arm-days ({html.escape(v['holdout'])}) from their "
+        f"spend alone; the held-out {unit} were not seen by the fit. The naive baseline uses the "
+        "pooled average CPM, CTR and CVR of the training rows. <b>WAPE</b> is the total absolute "
+        "error over the total observed (lower is better); <b>coverage</b> is the share of "
+        "arm-days whose observed count fell inside the 90% forecast interval (90% is right: "
+        "far below means overconfident, far above too cautious). Points above the diagonal were "
+        "over-forecast; whiskers span the 90% interval.</p>"
+    )
+
+
+def estimates_note(document: dict) -> str:
+    currency = html.escape(document["currency"] or "the data's currency")
+    return (
+        '<p class="note">Per arm, each rate\'s posterior mean with its 90% interval, beside the '
+        "raw rate observed (totals over all days) and the prior mean it was shrunk towards. The "
+        "closer the prior (red tick) and the fewer the data, the further the estimate moves from "
+        f"the raw rate (hollow marker). CPM0 is in {currency} and is the base CPM before auction "
+        "pressure, so it sits below the observed CPM where pressure was detected; the observed CPM "
+        "with the fitted pressure taken out (hollow diamond) is what it is estimated from. "
+        "Dispersion is "
+        "the day-to-day variation beyond count noise (1 = none), which widens the interval.</p>"
+    )
+
+
+# --- tables ---
+
+
+def table_html(css: str, head: list[str], rows: list[str]) -> str:
+    cols = "".join(
+        f'<th scope="col">{h}</th>' if i == 0 else f"<th>{h}</th>" for i, h in enumerate(head)
+    )
+    return (
+        f'<div class="scroll"><table class="{css}">\n<thead><tr>{cols}</tr></thead>\n'
+        f"<tbody>\n{''.join(rows)}</tbody>\n</table></div>"
+    )
+
+
+def import_html(summary: dict) -> str:
+    files = [
+        "<tr>"
+        + f'<th scope="row">{label(f["file"])}</th>'
+        + "".join(
+            f'<td class="text">{label(f.get(k, ""))}</td>'
+            for k in ("format_title", "encoding", "separator", "decimal_mark", "date_order")
+        )
+        + "".join(f"<td>{f[k]:,}</td>" for k in ("rows_read", "rows_used", "rows_rejected"))
+        + "</tr>\n"
+        for f in summary["per_file"]
+    ]
+    out = table_html(
+        "import",
+        [
+            "File",
+            "Format",
+            "Encoding",
+            "Separator",
+            "Decimal mark",
+            "Date order",
+            "Rows read",
+            "Used",
+            "Rejected",
+        ],
+        files,
+    )
+    out += columns_table_html(summary["per_file"])
+    reasons = summary["rejected_by_reason"]
+    if reasons:
+        rows = [
+            f'<tr><th scope="row">{label(reason)}</th><td>{n:,}</td></tr>\n'
+            for reason, n in reasons.items()
+        ]
+        out += "<h3>Rejected rows by reason</h3>\n" + table_html(
+            "reasons", ["Reason", "Rows"], rows
+        )
+    else:
+        out += '<p class="note">No row was rejected.</p>'
+    return out
+
+
+def columns_table_html(files: list[dict]) -> str:
+    """Which header fed which field, the text columns kept for grouping, and what was ignored."""
+    rows = []
+    for f in files:
+        mapped = ", ".join(f"{field} ← {column}" for field, column in f.get("columns", {}).items())
+        dims = ", ".join(f"{d} ← {c}" for d, c in f.get("dimensions", {}).items())
+        cells = (mapped, dims or "none", ", ".join(f.get("ignored_columns", [])) or "none")
+        rows.append(
+            f'<tr><th scope="row">{label(f["file"])}</th>'
+            + "".join(f'<td class="text">{label(c)}</td>' for c in cells)
+            + "</tr>\n"
+        )
+    return table_html(
+        "columns", ["File", "Fields (field ← column)", "Grouping columns", "Ignored columns"], rows
+    )
+
+
+def validation_table_html(document: dict) -> str:
+    v = document["validation"]
+    keys = ("wape_clicks", "wape_conversions", "coverage_clicks", "coverage_conversions")
+    rows = [
+        f'<tr><th scope="row">{label(name)}</th>'
+        + "".join(f"<td>{share_text(v[kind][k])}</td>" for k in keys)
+        + f"<td>{v[kind]['cells']:,}</td></tr>\n"
+        for kind, name in FORECASTS
+    ]
+    head = [
+        "Forecast",
+        "WAPE clicks",
+        "WAPE conversions",
+        "90% coverage clicks",
+        "90% coverage conversions",
+        "Arm-days",
+    ]
+    return table_html("validation", head, rows)
+
+
+def estimates_table_html(document: dict, run) -> str:
+    currency = document["currency"]
+    rows = []
+    for arm, fit in zip(document["arms"], run.calibration.arms, strict=True):
+        for i, (key, name, unit) in enumerate(RATES):
+            head = (
+                f'<th scope="row" rowspan="{len(RATES)}">{label(arm["arm"])}'
+                f"<small>{arm['days']:,} days</small></th>"
+                if i == 0
+                else ""
+            )
+            shown = f"{name} ({currency})" if unit == "currency" and currency else name
+            adjusted = adjusted_cpm(fit) if key == "cpm" and arm["auction"]["detected"] else None
+            rows.append(
+                f'<tr>{head}<td class="text">{label(shown)}</td>'
+                f"{estimate_cells(arm[key], unit, prior_mean(arm, fit, key), adjusted)}</tr>\n"
+            )
+    head = [
+        "Arm",
+        "Estimate",
+        "Mean (90% interval)",
+        "Observed",
+        "Prior mean",
+        "Shrunk towards",
+        "Dispersion",
+    ]
+    return table_html("estimates", head, rows)
+
+
+def prior_mean(arm: dict, fit, key: str) -> float | None:
+    """The mean of the prior a rate was shrunk towards; for the CPM, E[1000 / theta] under the
+    price prior Gamma(alpha, beta), 1000 beta / (alpha - 1) (the document does not carry it)."""
+    if arm[key] is None:
+        return None
+    if key != "cpm":
+        return arm[key].get("prior_mean")
+    e = fit.cpm
+    return 1000 * e.prior_beta / (e.prior_alpha - 1) if e.prior_alpha > 1 else None
+
+
+def adjusted_cpm(fit) -> float | None:
+    """The observed CPM with auction pressure taken out: 1000 x sum(spend / factor(spend)) /
+    impressions, what the base CPM is estimated from."""
+    spend = np.nan_to_num(np.asarray(fit.days.values["spend"], dtype=float))
+    impressions = np.nansum(fit.days.values["impressions"])
+    if impressions <= 0:
+        return None
+    return float(1000 * np.sum(spend / fit.pressure.factor(spend)) / impressions)
+
+
+def estimate_cells(
+    e: dict | None, unit: str, prior: float | None, adjusted: float | None = None
+) -> str:
+    if e is None:
+        return '<td class="na" colspan="5">not in the data</td>'
+    text = money_text if unit == "currency" else rate_text
+    observed = html.escape(value_text(e.get("observed"), unit))
+    if adjusted is not None:
+        observed += f' <span class="ci">{html.escape(text(adjusted))} without pressure</span>'
+    cells = [
+        interval_html(e["mean"], e["p5"], e["p95"], text),
+        observed,
+        html.escape(value_text(prior, unit)) if prior is not None else "–",
+    ]
+    return (
+        "".join(f"<td>{c}</td>" for c in cells)
+        + f'<td class="text">{label(e["shrunk_towards"])}</td>'
+        + f"<td>{html.escape(number_text(e.get('dispersion')))}</td>"
+    )
+
+
+def auction_table_html(document: dict) -> str:
+    rows = []
+    for arm in document["arms"]:
+        a = arm["auction"]
+        low, high = a["daily_spend_range"]
+        if a["detected"]:
+            s_half = interval_text(a["s_half"], a["s_half_interval"], money_text)
+            k = interval_text(a["k"], a["k_interval"], number_text)
+        else:
+            s_half = k = "–"
+        p = "n/a" if a["p_value"] is None else f"{a['p_value']:.2g}"
+        cells = ["yes" if a["detected"] else "no", s_half, k, p]
+        cells.append(f"{money_text(low)} – {money_text(high)}")
+        rows.append(
+            f'<tr><th scope="row">{label(arm["arm"])}</th>'
+            + "".join(f"<td>{label(c)}</td>" for c in cells)
+            + f'<td class="text">{label(a["note"])}</td></tr>\n'
+        )
+    head = ["Arm", "Detected", "s_half (90%)", "k (90%)", "p-value", "Daily spend", "Note"]
+    return table_html("auction", head, rows)
+
+
+def interval_text(value: float, interval, text) -> str:
+    if not interval:
+        return text(value)
+    return f"{text(value)} ({text(interval[0])}–{text(interval[1])})"
+
+
+def fatigue_table_html(document: dict) -> str:
+    rows = []
+    for arm in document["arms"]:
+        f = arm["fatigue"]
+        detected = f.get("detected", f["identified"])
+        freq = f["frequency_range"]
+        interval = f["phi_interval"]
+        cells = [
+            "yes" if f["identified"] else "no",
+            "yes" if detected else "no",
+            number_text(f["phi"]) if detected else "0 (none written)",
+            f"{number_text(interval[0])}–{number_text(interval[1])}" if interval else "–",
+            number_text(f["f0"]) if detected else "–",
+            "–" if f["audience"] is None else f"{f['audience']:,.0f}",
+            "–" if not freq else f"{number_text(freq[0])} – {number_text(freq[1])}",
+        ]
+        rows.append(
+            f'<tr><th scope="row">{label(arm["arm"])}</th>'
+            + "".join(f"<td>{label(c)}</td>" for c in cells)
+            + f'<td class="text">{label(f["note"])}</td></tr>\n'
+        )
+    head = [
+        "Arm",
+        "Identified",
+        "Wear-out detected",
+        "phi",
+        "phi 90% interval",
+        "f0",
+        "Audience",
+        "Frequency range",
+        "Note",
+    ]
+    return table_html("fatigue", head, rows)
+
+
+# --- figures ---
+
+
+def hover_arm_dates(fc) -> np.ndarray:
+    return np.array([f"{label(a)}, {label(d)}" for a, d in zip(fc.arm, fc.date, strict=True)])
+
+
+def observed_predicted_figure(model, baseline) -> go.Figure:
+    """Per measure, forecast against observed for every held-out arm-day, with the diagonal."""
+    measures = [m for m in MEASURES if np.isfinite(model.observed[m]).any()]
+    fig = make_subplots(rows=1, cols=len(measures), subplot_titles=measures)
+    for col, name in enumerate(measures, start=1):
+        values = []
+        for (kind, title), fc in zip(FORECASTS, (model, baseline), strict=True):
+            if fc is None:
+                continue
+            obs, mean = fc.observed[name], fc.mean[name]
+            ok = np.isfinite(obs) & np.isfinite(mean)
+            values += [*obs[ok], *mean[ok]]
+            fig.add_scatter(
+                x=obs[ok],
+                y=mean[ok],
+                mode="markers",
+                name=title,
+                legendgroup=kind,
+                showlegend=col == 1,
+                marker={"color": FORECAST_COLORS[kind], "size": 6, "opacity": 0.7},
+                error_y={
+                    "type": "data",
+                    "array": np.maximum(fc.high[name][ok] - mean[ok], 0),
+                    "arrayminus": np.maximum(mean[ok] - fc.low[name][ok], 0),
+                    "thickness": 1,
+                    "width": 0,
+                },
+                text=hover_arm_dates(fc)[ok],
+                hovertemplate=f"{title}<br>%{{text}}<br>observed %{{x:,.0f}}, "
+                "forecast %{y:,.1f}<extra></extra>",
+                row=1,
+                col=col,
+            )
+        log = needs_log(values)
+        positive = [x for x in values if x > 0]
+        low = min(positive) if log else 0.0
+        high = max(values) if values else 1.0
+        fig.add_scatter(
+            x=[low, high],
+            y=[low, high],
+            mode="lines",
+            name="forecast = observed",
+            legendgroup="diagonal",
+            showlegend=col == 1,
+            line={"color": "#888", "dash": "dash", "width": 1},
+            hoverinfo="skip",
+            row=1,
+            col=col,
+        )
+        kind = "log" if log else "linear"
+        fig.update_xaxes(type=kind, title=f"observed {name} per day", row=1, col=col)
+        fig.update_yaxes(type=kind, title=f"forecast {name} per day", row=1, col=col)
+    fig.update_layout(
+        title="Held-out arm-days: forecast against observed (90% interval whiskers)",
+        height=460,
+        **LAYOUT,
+    )
+    return fig
+
+
+def arm_wape(fc, name: str) -> dict[str, float | None]:
+    """WAPE of one measure per arm: the residuals grouped by arm."""
+    arms = np.array(fc.arm)
+    obs, mean = fc.observed[name], fc.mean[name]
+    out = {}
+    for arm in dict.fromkeys(fc.arm):
+        ok = (arms == arm) & np.isfinite(obs) & np.isfinite(mean)
+        total = obs[ok].sum()
+        out[arm] = float(np.abs(obs[ok] - mean[ok]).sum() / total) if total > 0 else None
+    return out
+
+
+def arm_error_figure(model, baseline) -> go.Figure:
+    """Bars: per arm, the WAPE of the model and of the baseline, clicks and conversions."""
+    measures = [m for m in MEASURES if np.isfinite(model.observed[m]).any()]
+    fig = make_subplots(rows=1, cols=len(measures), subplot_titles=[f"WAPE {m}" for m in measures])
+    for col, name in enumerate(measures, start=1):
+        for (kind, title), fc in zip(FORECASTS, (model, baseline), strict=True):
+            if fc is None:
+                continue
+            wape = arm_wape(fc, name)
+            fig.add_bar(
+                x=[label(a) for a in wape],
+                y=[np.nan if w is None else w for w in wape.values()],
+                name=title,
+                legendgroup=kind,
+                showlegend=col == 1,
+                marker_color=FORECAST_COLORS[kind],
+                hovertemplate=f"{title}: %{{y:.1%}}<extra>%{{x}}</extra>",
+                row=1,
+                col=col,
+            )
+        fig.update_yaxes(tickformat=".0%", rangemode="tozero", row=1, col=col)
+    fig.update_layout(
+        barmode="group",
+        title="Forecast error per held-out arm (WAPE, lower is better)",
+        height=420,
+        **LAYOUT,
+    )
+    return fig
+
+
+def estimate_figure(document: dict, run, key: str, name: str, unit: str) -> go.Figure:
+    """Dot and whisker, one row per arm: posterior mean (p5-p95), raw rate, prior mean."""
+    rows = [
+        (arm, fit)
+        for arm, fit in zip(document["arms"], run.calibration.arms, strict=True)
+        if arm[key] is not None
+    ]
+    arms = [label(arm["arm"]) for arm, _ in rows]
+    stats = [arm[key] for arm, _ in rows]
+    priors = [prior_mean(arm, fit, key) for arm, fit in rows]
+    sources = [label(s["shrunk_towards"]) for s in stats]
+    fmt = ":,.2f" if unit == "currency" else ":.3%"
+    fig = go.Figure()
+    fig.add_scatter(
+        x=[s["mean"] for s in stats],
+        y=arms,
+        mode="markers",
+        name="posterior mean (p5–p95)",
+        marker={"color": FORECAST_COLORS["model"], "size": 9},
+        error_x={
+            "type": "data",
+            "array": [max(s["p95"] - s["mean"], 0) for s in stats],
+            "arrayminus": [max(s["mean"] - s["p5"], 0) for s in stats],
+            "thickness": 2,
+        },
+        customdata=[[s["p5"], s["p95"]] for s in stats],
+        hovertemplate=f"%{{y}}: %{{x{fmt}}} (%{{customdata[0]{fmt}}}–"
+        f"%{{customdata[1]{fmt}}})<extra>posterior</extra>",
+    )
+    fig.add_scatter(
+        x=[s.get("observed") for s in stats],
+        y=arms,
+        mode="markers",
+        name="observed (raw)",
+        marker={"symbol": "circle-open", "size": 11, "color": "#333", "line": {"width": 2}},
+        hovertemplate=f"%{{y}}: %{{x{fmt}}}<extra>observed</extra>",
+    )
+    if key == "cpm":
+        adjusted = [adjusted_cpm(fit) if arm["auction"]["detected"] else None for arm, fit in rows]
+        fig.add_scatter(
+            x=adjusted,
+            y=arms,
+            mode="markers",
+            name="observed without auction pressure",
+            marker={"symbol": "diamond-open", "size": 10, "color": "#333", "line": {"width": 2}},
+            hovertemplate=f"%{{y}}: %{{x{fmt}}}<extra>observed, pressure taken out</extra>",
+        )
+    fig.add_scatter(
+        x=priors,
+        y=arms,
+        mode="markers",
+        name="prior mean (shrunk towards)",
+        marker={"symbol": "line-ns", "size": 22, "line": {"width": 3, "color": PRIOR_COLOR}},
+        customdata=sources,
+        hovertemplate=f"%{{y}}: %{{x{fmt}}}<extra>prior: %{{customdata}}</extra>",
+    )
+    currency = document["currency"]
+    title = f"{name} ({currency})" if unit == "currency" and currency else name
+    fig.update_yaxes(type="category", autorange="reversed")
+    if unit == "share":
+        fig.update_xaxes(tickformat=".2%")
+    fig.update_layout(
+        title=f"{title} per arm",
+        height=200 + 36 * len(arms),
+        legend={"orientation": "h", "y": -0.2},
+        **LAYOUT,
+    )
+    return fig
+
+
+def pressure_figure(run, document: dict) -> go.Figure:
+    """Daily CPM against daily spend per arm, with the fitted curve cpm0 x factor(spend)."""
+    fig = go.Figure()
+    spends = []
+    for i, (arm, fit) in enumerate(zip(document["arms"], run.calibration.arms, strict=True)):
+        color = ARM_COLORS[i % len(ARM_COLORS)]
+        name = label(arm["arm"])
+        spend = np.asarray(fit.days.values["spend"], dtype=float)
+        impressions = np.asarray(fit.days.values["impressions"], dtype=float)
+        ok = np.isfinite(spend) & np.isfinite(impressions) & (spend > 0) & (impressions > 0)
+        spends += list(spend[ok])
+        fig.add_scatter(
+            x=spend[ok],
+            y=1000 * spend[ok] / impressions[ok],
+            mode="markers",
+            name=name,
+            legendgroup=name,
+            marker={"color": color, "size": 6, "opacity": 0.75},
+            text=[str(d) for d in fit.days.dates[ok]],
+            hovertemplate=f"{name}, %{{text}}<br>spend %{{x:,.2f}}, CPM %{{y:,.2f}}<extra></extra>",
+        )
+        if not ok.any():
+            continue
+        low, high = float(spend[ok].min()), float(spend[ok].max())
+        grid = np.linspace(low, high, CURVE_POINTS) if high > low else np.array([low])
+        detected = arm["auction"]["detected"]
+        fig.add_scatter(
+            x=grid,
+            y=arm["cpm"]["mean"] * fit.pressure.factor(grid),
+            mode="lines",
+            name=f"{name}: fitted curve" if detected else f"{name}: not detected",
+            legendgroup=name,
+            showlegend=False,
+            line={
+                "color": color,
+                "width": 2.5 if detected else 1.5,
+                "dash": None if detected else "dot",
+            },
+            hovertemplate=f"{name} curve: spend %{{x:,.2f}}, CPM %{{y:,.2f}}<extra></extra>",
+        )
+    currency = document["currency"]
+    unit = f" ({currency})" if currency else ""
+    fig.update_xaxes(title=f"daily spend{unit}", type="log" if needs_log(spends) else "linear")
+    fig.update_yaxes(title=f"CPM{unit}", rangemode="tozero")
+    fig.update_layout(title="Daily CPM against daily spend, per arm", height=480, **LAYOUT)
+    return fig

@@ -1,0 +1,195 @@
+"""Write a calibration back as a scenario whose priors are the posteriors: `smmsim run` reads it.
+
+Each arm becomes a paid-ads tool with its posterior mean and sd as the belief (so every replication
+draws a plausible true rate), its fitted auction curve, fatigue and daily noise, and its observed
+share of spend. The campaign repeats the observed period: same length, same budget, starting the
+day after the data end, as a baseline to edit. What the data could not measure is written with a
+comment that says so, never silently.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, timedelta
+
+import numpy as np
+
+from calibration.fit import ArmFit, Calibration
+from calibration.shrinkage import BetaEstimate
+from scenarios.loader import scenario_from_data
+from scenarios.schema import Scenario
+
+# A vague belief for a rate the data do not measure: 0.1% to 20% of clicks covers every funnel
+# step smmsim models; it is flagged in the file and on the console so that it gets replaced.
+VAGUE_RATE = {"p5": 0.001, "p95": 0.2}
+# Without reach, the audience only bounds delivery (impressions <= frequency cap x audience):
+# thirty days of the busiest day's impressions at one per person keep that bound from binding.
+AUDIENCE_DAYS = 30
+FLOW_ITEMS = 3  # maps this small (a belief, the auction curve) read best on one line
+
+
+def scenario_data(cal: Calibration, sources: list[str]) -> tuple[dict, dict, list[str]]:
+    """(scenario as plain data, comments by key path, warnings for the console)."""
+    notes: dict[str, str] = {}
+    warnings: list[str] = []
+    first, last = date.fromisoformat(cal.first_date), date.fromisoformat(cal.last_date)
+    spend = {a.days.label: a.days.total("spend") for a in cal.arms}
+    budget = sum(spend.values())
+    campaign = {
+        "name": "calibrated from " + ", ".join(sources),
+        "start": last + timedelta(days=1),
+        "days": (last - first).days + 1,
+        "budget": _round(budget),
+        "replications": 1000,
+        "seed": cal.seed,
+    }
+    if cal.currency:
+        campaign["currency"] = cal.currency
+    if cal.average_order_value:
+        mean, lo, hi = cal.average_order_value
+        campaign["average_order_value"] = _round(mean)
+        notes["campaign.average_order_value"] = (
+            f"revenue per conversion; 90% interval {lo:.4g}-{hi:.4g}"
+        )
+    notes["campaign.budget"] = "what the observed period spent; the same again over as many days"
+    platforms = []
+    for p_index, name in enumerate(dict.fromkeys(a.days.platform for a in cal.arms)):
+        arms = [a for a in cal.arms if a.days.platform == name]
+        tools = [
+            _tool(
+                a, spend[a.days.label] / budget, f"platforms[{p_index}].tools[{t}]", notes, warnings
+            )
+            for t, a in enumerate(arms)
+        ]
+        audience, why = _audience(arms)
+        notes[f"platforms[{p_index}].audience"] = why
+        platforms.append({"name": name, "audience": audience, "tools": tools})
+    _fix_share_rounding(platforms)
+    return {"campaign": campaign, "platforms": platforms}, notes, warnings
+
+
+def _tool(arm: ArmFit, share: float, path: str, notes: dict, warnings: list[str]) -> dict:
+    p, f = arm.pressure, arm.fatigue
+    price = arm.cpm_given_curve  # the scenario fixes s_half and k at their estimates
+    lo, hi = price.interval()
+    tool = {
+        "type": "paid_ads",
+        "name": "/".join(arm.days.key[1:]) or "paid_ads",
+        "budget_share": round(share, 6),
+        "cpm": {"mean": _round(price.cpm_mean), "sd": _round(price.cpm_sd)},
+        "ctr": _belief(arm.ctr),
+        "join_rate": _belief(arm.join_rate) if arm.join_rate else dict(VAGUE_RATE),
+        "cvr": _belief(arm.cvr) if arm.cvr else dict(VAGUE_RATE),
+        "auction": {"s_half": _round(p.s_half), "k": round(p.k, 4)},
+        "fatigue": {
+            "f0": round(max(f.f0, 1.0), 4),
+            "phi": round(f.phi, 6),
+        },
+        "noise": round(min(max(p.log_cpm_sd, 0.0), 1.0), 4),
+        "learning": {"conversions": 0},
+    }
+    notes[f"{path}.cpm"] = (
+        f"base CPM before auction pressure, given the curve below; 90% interval {lo:.4g}-{hi:.4g}"
+    )
+    notes[f"{path}.auction"] = f"auction pressure {p.note}"
+    notes[f"{path}.fatigue"] = f"fatigue: {f.note}"
+    notes[f"{path}.noise"] = "daily sd of log CPM around the auction curve"
+    notes[f"{path}.learning"] = (
+        "the fitted rates already include the observed learning phases; "
+        "set conversions: 50 to model a fresh start"
+    )
+    for rate in ("ctr", "join_rate", "cvr"):
+        estimate = getattr(arm, rate)
+        if estimate is None:
+            notes[f"{path}.{rate}"] = "NOT CALIBRATED: not in the data; a vague belief, replace it"
+            warnings.append(
+                f"{arm.days.label}: {rate} is not in the data; a vague belief was written"
+            )
+        else:
+            lo, hi = estimate.interval()
+            notes[f"{path}.{rate}"] = f"posterior; 90% interval {lo:.4g}-{hi:.4g}"
+    return tool
+
+
+def _belief(estimate: BetaEstimate) -> dict:
+    return {"mean": _round(estimate.mean), "sd": _round(estimate.sd)}
+
+
+def _audience(arms: list[ArmFit]) -> tuple[int, str]:
+    measured = [a.fatigue.audience for a in arms if a.fatigue.audience]
+    if measured:
+        return math.ceil(max(measured)), "people, from daily reach against impressions"
+    peak = max(float(np.nanmax(a.days.values["impressions"])) for a in arms)
+    audience = math.ceil(AUDIENCE_DAYS * max(peak, 1.0))
+    return audience, (
+        "NOT MEASURED (no reach column): 30 days of the peak day's impressions at one per "
+        "person, so the frequency cap does not bind; replace with the platform's estimate"
+    )
+
+
+def _fix_share_rounding(platforms: list[dict]) -> None:
+    """Rounded shares must still sum to 1: the largest absorbs the rounding."""
+    tools = [t for p in platforms for t in p["tools"]]
+    largest = max(tools, key=lambda t: t["budget_share"])
+    largest["budget_share"] = round(
+        largest["budget_share"] + 1 - sum(t["budget_share"] for t in tools), 6
+    )
+
+
+def _round(x: float) -> float:
+    return float(f"{x:.6g}")
+
+
+def to_scenario(
+    cal: Calibration, sources: list[str], target: str
+) -> tuple[str, Scenario, list[str]]:
+    """(YAML text, the validated scenario, warnings). Validated before it is written, so an
+    invalid file is never produced."""
+    data, notes, warnings = scenario_data(cal, sources)
+    scenario = scenario_from_data(data, target)
+    header = [
+        f"# Calibrated by `smmsim calibrate` from {', '.join(sources)}",
+        f"# on {cal.first_date} - {cal.last_date}, seed {cal.seed}, arms grouped by "
+        f"{', '.join(cal.group_by)}.",
+        "# Every belief is the posterior of that fit (mean and sd of the arm's true value); the",
+        "# campaign repeats the observed period. Edit budget, days and start for the next plan.",
+    ]
+    return "\n".join(header) + "\n" + render_yaml(data, notes) + "\n", scenario, warnings
+
+
+def render_yaml(data, notes: dict[str, str], path: str = "", indent: int = 0) -> str:
+    """Block YAML with beliefs and small maps in flow style and notes as end-of-line comments."""
+    pad = " " * indent
+    lines = []
+    for key, value in data.items():
+        here = f"{path}.{key}" if path else key
+        comment = f"  # {notes[here]}" if here in notes else ""
+        leaf = isinstance(value, dict) and all(
+            not isinstance(v, dict | list) for v in value.values()
+        )
+        if leaf and len(value) <= FLOW_ITEMS:
+            flow = ", ".join(f"{k}: {_scalar(v)}" for k, v in value.items())
+            lines.append(f"{pad}{key}: {{{flow}}}{comment}")
+        elif isinstance(value, dict):
+            lines.append(f"{pad}{key}:{comment}")
+            lines.append(render_yaml(value, notes, here, indent + 2))
+        elif isinstance(value, list):
+            lines.append(f"{pad}{key}:{comment}")
+            for i, item in enumerate(value):
+                body = render_yaml(item, notes, f"{here}[{i}]", indent + 4)
+                lines.append(f"{pad}  - {body.lstrip()}")
+        else:
+            lines.append(f"{pad}{key}: {_scalar(value)}{comment}")
+    return "\n".join(lines)
+
+
+def _scalar(value) -> str:
+    import json
+
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return f"{value:.6g}" if math.isfinite(value) else ".inf"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
