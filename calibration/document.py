@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import csv
 import io
+
+import numpy as np
 from pathlib import Path
 
 from calibration.fit import ArmFit
@@ -50,6 +52,8 @@ def arm_document(arm: ArmFit) -> dict:
             arm.cpm.interval(),
             sd=arm.cpm.cpm_sd,
             observed=1000 * d.total("spend") / max(d.total("impressions"), 1e-12),
+            observed_without_pressure=_observed_base_cpm(arm),
+            prior_mean=1000 * arm.cpm.prior_beta / (arm.cpm.prior_alpha - 1),
             shrunk_towards=arm.prior_source["cpm"],
             dispersion=arm.cpm.dispersion,
             meaning="base CPM cpm0, before auction pressure; its interval includes the "
@@ -84,6 +88,14 @@ def arm_document(arm: ArmFit) -> dict:
         },
         "noise": {"log_cpm_sd": p.log_cpm_sd, "ctr_sd": arm.ctr_noise},
     }
+
+
+def _observed_base_cpm(arm: ArmFit) -> float:
+    """Spend over impressions with each day's pressure taken out: what cpm0 is shrunk from."""
+    d = arm.days
+    spend = np.nan_to_num(d.values["spend"])
+    base_spend = spend / arm.pressure.factor(spend) if arm.pressure.detected else spend
+    return 1000 * float(base_spend.sum()) / max(d.total("impressions"), 1e-12)
 
 
 def _observed(days, name: str) -> float | None:

@@ -158,7 +158,8 @@ def baseline_forecast(train, test_arms: list[ArmDays], seed: int) -> Forecast:
     clicks_total, conversions_total = train["clicks"].sum(), train["conversions"].sum()
     cpm = 1000 * spend / impressions
     ctr = clicks_total / impressions
-    cvr = conversions_total / clicks_total if clicks_total > 0 else np.nan
+    measured = train["conversions"].notna().any()
+    cvr = conversions_total / clicks_total if clicks_total > 0 and measured else np.nan
     rows = _Rows()
     for arm in test_arms:
         s = np.nan_to_num(arm.values["spend"])

@@ -22,6 +22,7 @@ MIN_DAYS = 8
 # spend: the curve then adds at most 1% to the CPM where the data were seen.
 UNDETECTED_HEADROOM = 100.0
 K_MIN = 0.05
+K_AT_BOUND = 0.98
 
 
 @dataclass(frozen=True)
@@ -46,8 +47,9 @@ class Pressure:
 
 
 def _curve(params: np.ndarray, spend: np.ndarray) -> np.ndarray:
-    log_cpm0, log_half, z = params
-    return log_cpm0 + np.log1p((spend / math.exp(log_half)) ** special.expit(z))
+    """log cpm at `spend`; params (log cpm0, log s_half, logit k), or without k for k = 1."""
+    k = special.expit(params[2]) if len(params) == 3 else 1.0
+    return params[0] + np.log1p((spend / math.exp(params[1])) ** k)
 
 
 def fit_pressure(spend: np.ndarray, impressions: np.ndarray) -> Pressure:
@@ -70,11 +72,16 @@ def fit_pressure(spend: np.ndarray, impressions: np.ndarray) -> Pressure:
     if p_value >= SIGNIFICANCE:
         note = f"not detected: a flat CPM fits as well (F-test p = {p_value:.2g})"
         return _undetected(span, days, flat_sd, p_value, note)
+    k = float(special.expit(found.x[2]))
+    if k > K_AT_BOUND:
+        # k sits on its bound 1, where a logit scale has no curvature to measure: refit with k
+        # fixed at 1 so that s_half and cpm0 get honest intervals.
+        found, k = _least_squares(s, log_cpm, fix_k=True), 1.0
     s_half_int, k_int, cpm0_var = _intervals(found, residual_sd)
     return Pressure(
         detected=True,
         s_half=math.exp(found.x[1]),
-        k=float(special.expit(found.x[2])),
+        k=k,
         s_half_interval=s_half_int,
         k_interval=k_int,
         p_value=p_value,
@@ -86,7 +93,7 @@ def fit_pressure(spend: np.ndarray, impressions: np.ndarray) -> Pressure:
     )
 
 
-def _least_squares(s: np.ndarray, log_cpm: np.ndarray):
+def _least_squares(s: np.ndarray, log_cpm: np.ndarray, fix_k: bool = False):
     """Bounded fit: s_half between the smallest observed daily spend and 1000x the largest, k in
     [K_MIN, 1]. Below the observed spend the curve is a pure power law whose cpm0 and s_half trade
     off without limit; the bounds keep both meaningful."""
@@ -96,6 +103,8 @@ def _least_squares(s: np.ndarray, log_cpm: np.ndarray):
         np.clip(np.array([log_cpm.min(), math.log(np.median(s)), z]), lo + 1e-9, hi - 1e-9)
         for z in (0.0, 3.0)
     ]
+    if fix_k:
+        lo, hi, starts = lo[:2], hi[:2], [x[:2] for x in starts[:1]]
     fits = [
         optimize.least_squares(
             lambda p: _curve(p, s) - log_cpm, x0, bounds=(lo, hi), method="trf", max_nfev=4000
@@ -112,12 +121,15 @@ def _intervals(found, residual_sd: float) -> tuple[tuple, tuple, float]:
     try:
         cov = np.linalg.inv(jac.T @ jac) * residual_sd**2
     except np.linalg.LinAlgError:
-        cov = np.full((3, 3), np.inf)
+        cov = np.full((len(found.x),) * 2, np.inf)
     z = stats.norm.ppf(0.5 + INTERVAL / 2)
-    se_half, se_k = math.sqrt(max(cov[1, 1], 0)), math.sqrt(max(cov[2, 2], 0))
-    log_half, zk = found.x[1], found.x[2]
+    se_half = math.sqrt(max(cov[1, 1], 0))
+    log_half = found.x[1]
     half = (math.exp(log_half - z * se_half), math.exp(min(log_half + z * se_half, 700)))
-    k = (float(special.expit(zk - z * se_k)), float(special.expit(zk + z * se_k)))
+    k = None  # k fixed at its bound 1
+    if len(found.x) == 3:
+        se_k, zk = math.sqrt(max(cov[2, 2], 0)), found.x[2]
+        k = (float(special.expit(zk - z * se_k)), float(special.expit(zk + z * se_k)))
     return half, k, float(cov[0, 0]) if np.isfinite(cov[0, 0]) else 0.0
 
 

@@ -61,7 +61,7 @@ def fit_html(run, document: dict) -> str:
         ),
         section("Frequency fatigue", FATIGUE_NOTE, fatigue_table_html(document)),
     ]
-    title = f"{', '.join(label(s) for s in document['sources'])} - smmsim calibration fit"
+    title = f"{', '.join(str(s) for s in document['sources'])} - smmsim calibration fit"
     return page_html(title, "\n".join(sections))
 
 
@@ -103,12 +103,22 @@ def rate_text(x: float | None) -> str:
 
 
 def money_text(x: float | None) -> str:
-    return "n/a" if x is None or not math.isfinite(x) else f"{x:,.2f}"
+    """Money with 2 decimals; an unbounded interval end (a Wald bound on log scale can reach
+    1e300) in short scientific form, not three hundred digits."""
+    if x is None or math.isnan(x):
+        return "n/a"
+    if math.isinf(x):
+        return "∞" if x > 0 else "−∞"
+    return f"{x:,.2f}" if abs(x) < 1e9 else f"{x:.2g}"
 
 
 def number_text(x: float | None, digits: int = 3) -> str:
-    if x is None or not math.isfinite(x):
+    if x is None or math.isnan(x):
         return "n/a"
+    if math.isinf(x):
+        return "∞" if x > 0 else "−∞"
+    if abs(x) >= 1e9:
+        return f"{x:.2g}"
     return f"{x:,.0f}" if abs(x) >= 10**digits else f"{x:#.{digits}g}".rstrip(".")
 
 
@@ -203,7 +213,8 @@ def validation_note(document: dict) -> str:
         "error over the total observed (lower is better); <b>coverage</b> is the share of "
         "arm-days whose observed count fell inside the 90% forecast interval (90% is right: "
         "far below means overconfident, far above too cautious). Points above the diagonal were "
-        "over-forecast; whiskers span the 90% interval.</p>"
+        "over-forecast; whiskers span the 90% interval. Where the counts span orders of magnitude "
+        "the axes are logarithmic, and days with none are not drawn.</p>"
     )
 
 
@@ -214,10 +225,10 @@ def estimates_note(document: dict) -> str:
         "raw rate observed (totals over all days) and the prior mean it was shrunk towards. The "
         "closer the prior (red tick) and the fewer the data, the further the estimate moves from "
         f"the raw rate (hollow marker). CPM0 is in {currency} and is the base CPM before auction "
-        "pressure, so it sits below the observed CPM where pressure was detected; the observed CPM "
-        "with the fitted pressure taken out (hollow diamond) is what it is estimated from. "
-        "Dispersion is "
-        "the day-to-day variation beyond count noise (1 = none), which widens the interval.</p>"
+        "pressure, so it sits below the observed CPM where pressure was detected; the observed "
+        "CPM with the fitted pressure taken out (hollow diamond) is what it is estimated from. "
+        "Dispersion is the day-to-day variation beyond count noise (1 = none), which widens the "
+        "interval.</p>"
     )
 
 

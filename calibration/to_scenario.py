@@ -65,7 +65,17 @@ def scenario_data(cal: Calibration, sources: list[str]) -> tuple[dict, dict, lis
         notes[f"platforms[{p_index}].audience"] = why
         platforms.append({"name": name, "audience": audience, "tools": tools})
     _fix_share_rounding(platforms)
-    return {"campaign": campaign, "platforms": platforms}, notes, warnings
+    return {"campaign": campaign, "platforms": platforms}, notes, _missing_lines(warnings)
+
+
+def _missing_lines(missing: list[str]) -> list[str]:
+    """One line per rate the data lack, however many arms lack it."""
+    counts = {rate: missing.count(rate) for rate in dict.fromkeys(missing)}
+    return [
+        f"{rate} is not in the data for {n} arm{'s' if n > 1 else ''}: a vague belief "
+        f"{VAGUE_RATE['p5']}-{VAGUE_RATE['p95']} was written, marked NOT CALIBRATED; replace it"
+        for rate, n in counts.items()
+    ]
 
 
 def _tool(arm: ArmFit, share: float, path: str, notes: dict, warnings: list[str]) -> dict:
@@ -102,9 +112,7 @@ def _tool(arm: ArmFit, share: float, path: str, notes: dict, warnings: list[str]
         estimate = getattr(arm, rate)
         if estimate is None:
             notes[f"{path}.{rate}"] = "NOT CALIBRATED: not in the data; a vague belief, replace it"
-            warnings.append(
-                f"{arm.days.label}: {rate} is not in the data; a vague belief was written"
-            )
+            warnings.append(rate)
         else:
             lo, hi = estimate.interval()
             notes[f"{path}.{rate}"] = f"posterior; 90% interval {lo:.4g}-{hi:.4g}"

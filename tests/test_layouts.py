@@ -21,7 +21,7 @@ from calibration.layouts import (
 )
 from simulator.columns import CANONICAL_COLUMNS
 
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+SHARED_DATA = Path(__file__).resolve().parents[1] / "calibration" / "examples"
 
 # (layout name, header row, expected mapping of every field/dimension the row has)
 REAL_HEADERS = {
