@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 
 import numpy as np
-from pathlib import Path
 
 from calibration.fit import ArmFit
 from calibration.importer import Imported
