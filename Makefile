@@ -4,6 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 EXAMPLE ?= kids-shop
+# The bundled real dataset: its `revenue` is the advertiser's spend and its dates have no year.
+ONLINE_DATA := calibration/examples/online_advertising_performance_data.csv
+ONLINE_MAP := --map displays=impressions --map revenue=spend --map cost=ignore \
+	--map post_click_conversions=conversions --map post_click_sales_amount=revenue \
+	--map month=month --map day=day --map campaign_number=campaign --year 2020 \
+	--platform adnetwork --group-by campaign,banner
 
 .PHONY: demo test lint bench clean setup
 
@@ -18,6 +24,8 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/smmsim run scenarios/examples/$(EXAMPLE).yaml --out out/demo
 	$(BIN)/smmsim size-test scenarios/examples/$(EXAMPLE).yaml --out out/demo/size-test
+	$(BIN)/smmsim calibrate $(ONLINE_DATA) $(ONLINE_MAP) --out out/demo/calibration \
+		--write-scenario out/demo/calibration/calibrated.yaml
 
 test: $(STAMP)
 	$(BIN)/ruff check .
@@ -30,6 +38,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_engine.py
+	$(BIN)/python benchmarks/bench_calibration.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache

@@ -22,8 +22,14 @@ _CURRENCY = re.compile(
     r"(?:[$€£₽₴¥₸₺₹]|[A-Z]{3}|руб\.?|р\.|лв\.?|грн\.?|zł|kr|Kč)$",
     re.IGNORECASE,
 )
-_COMMA_DECIMAL = re.compile(r"^\d{1,3}(\.\d{3})+,\d+$|^\d+,(\d{1,2}|\d{4,})$|^0,\d+$")
-_DOT_DECIMAL = re.compile(r"^\d{1,3}(,\d{3})+\.\d+$|^\d+\.(\d{1,2}|\d{4,})$|^0\.\d+$")
+# Cells with only one reading: a decimal part that cannot be a thousands group, or two thousands
+# groups ("1,234,567" has two commas, so they cannot be decimal marks).
+_COMMA_DECIMAL = re.compile(
+    r"^\d{1,3}(\.\d{3})+,\d+$|^\d+,(\d{1,2}|\d{4,})$|^0,\d+$|^\d{1,3}(\.\d{3}){2,}$"
+)
+_DOT_DECIMAL = re.compile(
+    r"^\d{1,3}(,\d{3})+\.\d+$|^\d+\.(\d{1,2}|\d{4,})$|^0\.\d+$|^\d{1,3}(,\d{3}){2,}$"
+)
 _GROUPED = {
     ",": re.compile(r"^\d{1,3}(\.\d{3})*(,\d+)?$"),
     ".": re.compile(r"^\d{1,3}(,\d{3})*(\.\d+)?$"),

@@ -92,7 +92,8 @@ def group_days(frame, group_by: tuple[str, ...]) -> list[ArmDays]:
     """Daily sums per group; a column that is all NaN stays NaN (not measured), not 0."""
     missing = [g for g in group_by if g not in frame.columns]
     if missing:
-        usable = [c for c in frame.columns if frame[c].dtype == object and c not in ("source",)]
+        not_keys = {*DAILY_SUMS, "frequency", "source", "line", "date"}
+        usable = [c for c in frame.columns if c not in not_keys]
         raise ExportFileError(
             f"--group-by: no column {missing[0]!r}{did_you_mean(missing[0], usable)}; "
             f"the data has {', '.join(usable)}"

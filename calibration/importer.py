@@ -142,15 +142,15 @@ class RowReader:
     def read(self, raw: RawRow) -> tuple[dict | None, RowProblems]:
         problems = RowProblems()
         width = len(self.table.header)
+        if self._is_total(raw):  # before the width: a summary line is often shorter ("Итого: 5")
+            problems.add("total_row", "a total or summary row, not one day's data")
+            return None, problems
         if len(raw.fields) != width:
             problems.add(
                 "wrong_field_count",
                 f"has {len(raw.fields)} fields, the header has {width}"
                 + (" (columns shifted against the header)" if raw.fields else ""),
             )
-            return None, problems
-        if self._is_total(raw):
-            problems.add("total_row", "a total or summary row, not one day's data")
             return None, problems
         record = {"source": self.table.path, "line": raw.line}
         record["date"] = self._date(raw, problems)
@@ -165,8 +165,8 @@ class RowReader:
 
     def _is_total(self, raw: RawRow) -> bool:
         text_columns = [self.index[f] for f in ("date", "platform", "campaign") if f in self.index]
-        text_columns += list(self.dims.values())
-        return any(TOTAL_ROW.match(raw.fields[i]) for i in text_columns)
+        text_columns += [0, *self.dims.values()]  # the label may stand in the first column
+        return any(TOTAL_ROW.match(raw.fields[i]) for i in text_columns if i < len(raw.fields))
 
     def _date(self, raw: RawRow, problems: RowProblems) -> date | None:
         try:
@@ -201,7 +201,12 @@ class RowReader:
         try:
             number = parse_number(cell, self.numbers)
         except CellError as exc:
-            problems.add("non_numeric", f"{name}: {exc}")
+            if cell.strip().endswith("%") and name != "frequency":  # "1,5%" in a decimal-point file
+                problems.add(
+                    "percent_count", f"{name}: {cell.strip()!r} is a percentage, not an amount"
+                )
+            else:
+                problems.add("non_numeric", f"{name}: {exc}")
             return np.nan
         if number.value is None:
             if name not in OPTIONAL_NUMBERS:

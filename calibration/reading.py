@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,7 +56,7 @@ def decode(data: bytes, path: str) -> tuple[str, str]:
     )
     for bom, name in boms:
         if data.startswith(bom):
-            return data[len(bom) :].decode(name.replace("-sig", ""), errors="strict"), name
+            return _decode_as(data[len(bom) :], name.replace("-sig", ""), path, len(bom)), name
     sample = data[:4000]
     if sample and sample.count(0) > len(sample) // 4:
         # ASCII text in UTF-16 has a zero in every other byte; which half says the byte order.
@@ -67,24 +68,53 @@ def decode(data: bytes, path: str) -> tuple[str, str]:
         return _decode_as(data, "cp1251", path), "cp1251"
 
 
-def _decode_as(data: bytes, name: str, path: str) -> str:
+def _decode_as(data: bytes, name: str, path: str, skipped: int = 0) -> str:
     try:
         return data.decode(name)
     except UnicodeDecodeError as exc:
         raise ExportFileError(
-            f"{path}: cannot decode the file as {name} (byte {exc.start}); "
+            f"{path}: cannot decode the file as {name} (byte {exc.start + skipped}); "
             "save it as UTF-8 or give a supported encoding"
         ) from None
 
 
+def physical_lines(text: str) -> list[str]:
+    """The file's lines, endings kept, split where the csv module splits them (\n, \r, \r\n)."""
+    return list(io.StringIO(text, newline=""))
+
+
 def split_lines(text: str, separator: str) -> list[tuple[int, list[str]]]:
     """(physical line, fields) for every record; quoted fields may span lines."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
-    records, line = [], 1
-    for fields in reader:
-        records.append((line, fields))
-        line = reader.line_num + 1
+    return split_records(physical_lines(text), separator)
+
+
+def split_records(lines: list[str], separator: str) -> list[tuple[int, list[str]]]:
+    """(physical line, fields) for every record of `lines`.
+
+    A record the csv module refuses (a quote never closed that runs into its field-size limit) is
+    read as its first line alone, and reading goes on with the next line.
+    """
+    records, start = [], 0
+    while start < len(lines):
+        reader = csv.reader(itertools.islice(lines, start, None), delimiter=separator)
+        line = start + 1
+        try:
+            for fields in reader:
+                records.append((line, fields))
+                line = start + reader.line_num + 1
+            break
+        except csv.Error:
+            records.append((line, read_alone(lines[line - 1], separator)))
+            start = line
     return records
+
+
+def read_alone(line: str, separator: str) -> list[str]:
+    """The fields of one physical line, a quote left open ending at the line's end."""
+    try:
+        return next(csv.reader([line.rstrip("\r\n")], delimiter=separator), [])
+    except csv.Error:
+        return line.rstrip("\r\n").split(separator)
 
 
 def sniff_separator(text: str) -> str:
@@ -138,7 +168,8 @@ def read_table(path: Path, separator: str | None = None) -> RawTable:
         raise ExportFileError(f"{path}: cannot read the file: {exc.strerror or exc}") from None
     text, encoding = decode(data, str(path))
     separator = separator or sniff_separator(text)
-    records = split_lines(text, separator)
+    lines = physical_lines(text)
+    records = split_records(lines, separator)
     try:
         at = find_header(records)
     except ExportFileError as exc:
@@ -146,7 +177,7 @@ def read_table(path: Path, separator: str | None = None) -> RawTable:
     header_line, header = records[at]
     preamble = tuple(separator.join(f) for _, f in records[:at])
     rows, blank = [], 0
-    for line, fields in records[at + 1 :]:
+    for line, fields in unswallow(records[at + 1 :], len(header), lines, separator):
         if not any(c.strip() for c in fields):
             blank += 1
             continue
@@ -161,3 +192,19 @@ def read_table(path: Path, separator: str | None = None) -> RawTable:
         rows=tuple(rows),
         blank_lines=blank,
     )
+
+
+def unswallow(
+    records: list[tuple[int, list[str]]], width: int, lines: list[str], separator: str
+) -> list[tuple[int, list[str]]]:
+    """The records, with each one that spans several lines but not the header's width read again
+    line by line: a stray quote that was never closed must not swallow the rows after it (only
+    its own row is then wrong; every other line keeps its number and its fields)."""
+    out = []
+    for k, (line, fields) in enumerate(records):
+        end = records[k + 1][0] if k + 1 < len(records) else len(lines) + 1
+        if end - line > 1 and len(fields) != width:
+            out.extend((n, read_alone(lines[n - 1], separator)) for n in range(line, end))
+        else:
+            out.append((line, fields))
+    return out

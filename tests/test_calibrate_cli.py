@@ -1,0 +1,239 @@
+"""`smmsim calibrate` end to end: the real datasets, the round trip into `smmsim run`, errors."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cli import main
+from scenarios.loader import load_scenario
+from simulator.engine import simulate
+from tests.exports import recovery_scenario, simulated_days, truth, write_both
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "calibration" / "examples"
+AB_FILES = [EXAMPLES / "ab_test_control_group.csv", EXAMPLES / "ab_test_test_group.csv"]
+ONLINE = EXAMPLES / "online_advertising_performance_data.csv"
+ONLINE_MAP = [
+    "displays=impressions",
+    "revenue=spend",  # what the advertiser paid: its spend (the data README)
+    "cost=ignore",  # what the network paid publishers
+    "post_click_conversions=conversions",
+    "post_click_sales_amount=revenue",
+    "month=month",
+    "day=day",
+    "campaign_number=campaign",
+]
+
+
+def calibrate(*args: str):
+    return CliRunner().invoke(main, ["calibrate", *args], catch_exceptions=False)
+
+
+def online_args(out: Path) -> list[str]:
+    maps = [x for m in ONLINE_MAP for x in ("--map", m)]
+    return [str(ONLINE), *maps, "--year", "2020", "--platform", "adnetwork",
+            "--group-by", "campaign,banner", "--out", str(out)]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def online(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("online")
+    result = calibrate(*online_args(out))
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def read_json(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def test_ab_files_import_with_the_empty_day_rejected(tmp_path):
+    result = calibrate(*map(str, AB_FILES), "--platform", "facebook", "--group-by", "campaign",
+                       "--out", str(tmp_path))  # fmt: skip
+    assert result.exit_code == 0, result.output
+    summary = read_json(tmp_path / "import_summary.json")
+    assert (summary["rows_read"], summary["rows_used"], summary["rows_rejected"]) == (60, 59, 1)
+    control = summary["per_file"][0]
+    assert (control["separator"], control["date_order"], control["format"]) == (
+        ";",
+        "dmy",
+        "generic",
+    )
+    with open(tmp_path / "rejected.csv", encoding="utf-8") as f:
+        rejected = list(csv.DictReader(f))
+    # The data README: the control file has one day (5 August) with empty values, on line 6.
+    assert [(r["line"], r["reasons"].split(";")[0]) for r in rejected] == [("6", "empty_value")]
+    assert "5.08.2019" in rejected[0]["row"]
+    document = read_json(tmp_path / "calibration.json")
+    assert [a["arm"] for a in document["arms"]] == [
+        "facebook/Control Campaign",
+        "facebook/Test Campaign",
+    ]
+    # Purchases over website clicks, straight from the file's sums for the test campaign.
+    test_arm = document["arms"][1]
+    assert test_arm["cvr"]["observed"] == pytest.approx(15637 / 180970, rel=1e-9)
+
+
+def test_online_file_accounts_for_every_row(online):
+    summary = read_json(online / "import_summary.json")
+    assert summary["rows_read"] == 15403  # the data README's count
+    assert summary["rows_used"] + summary["rows_rejected"] == summary["rows_read"]
+    # Its quirks: rows with clicks but no displays, and more post-click conversions than clicks.
+    assert summary["rejected_by_reason"] == {
+        "conversions_above_clicks": 328,
+        "clicks_above_impressions": 2,
+    }
+    assert summary["per_file"][0]["missing_labels"] == {"placement": 413}  # '#N/A', kept
+    with open(online / "rejected.csv", encoding="utf-8") as f:
+        assert sum(1 for _ in csv.DictReader(f)) == summary["rows_rejected"]
+
+
+def test_online_file_fit_beats_pooled_rates_on_hold_out(online):
+    v = read_json(online / "calibration.json")["validation"]
+    model, baseline = v["model"], v["baseline"]
+    assert model["wape_conversions"] < baseline["wape_conversions"]
+    assert model["wape_clicks"] < baseline["wape_clicks"]
+    # Honest intervals: the fit's 90% intervals hold about 90% of held-out days (more, not less,
+    # since a day's variation beyond the fitted dispersion is rare); pooled rates hold few.
+    assert 0.85 <= model["coverage_clicks"] <= 1.0
+    assert 0.85 <= model["coverage_conversions"] <= 1.0
+    assert baseline["coverage_conversions"] < 0.6
+
+
+def test_online_totals_match_an_independent_read(online):
+    """pandas' own reader, with the two rules applied by hand, gives the same sums."""
+    import pandas as pd
+
+    raw = pd.read_csv(ONLINE)
+    kept = raw[(raw.clicks <= raw.displays) & (raw.post_click_conversions <= raw.clicks)]
+    arms = read_json(online / "calibration.json")["arms"]
+    for ours, theirs in (("impressions", "displays"), ("clicks", "clicks"), ("spend", "revenue"),
+                         ("conversions", "post_click_conversions")):  # fmt: skip
+        assert sum(a["totals"][ours] for a in arms) == pytest.approx(kept[theirs].sum(), rel=1e-12)
+
+
+def test_outputs_are_written_and_record_the_seed(online):
+    for name in ("calibration.json", "import_summary.json", "rejected.csv", "holdout.csv",
+                 "fit.html"):  # fmt: skip
+        assert (online / name).stat().st_size > 0
+    assert read_json(online / "calibration.json")["seed"] == 0
+
+
+def test_same_seed_same_calibration(tmp_path):
+    first, second = tmp_path / "a", tmp_path / "b"
+    args = [*map(str, AB_FILES), "--platform", "facebook", "--seed", "3"]
+    assert calibrate(*args, "--out", str(first)).exit_code == 0
+    assert calibrate(*args, "--out", str(second)).exit_code == 0
+    for name in ("calibration.json", "holdout.csv", "rejected.csv"):
+        assert (first / name).read_bytes() == (second / name).read_bytes()
+
+
+@pytest.fixture(scope="module")
+def round_trip(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("round")
+    frame = simulated_days(recovery_scenario(), 1, seed=21)[0]
+    files = write_both(frame, folder)
+    written = folder / "calibrated.yaml"
+    result = calibrate(*map(str, files), "--group-by", "platform,campaign",
+                       "--out", str(folder / "out"), "--write-scenario", str(written))  # fmt: skip
+    assert result.exit_code == 0, result.output
+    return folder, written, read_json(folder / "out" / "calibration.json")
+
+
+def test_written_scenario_runs(round_trip):
+    folder, written, _ = round_trip
+    result = CliRunner().invoke(main, ["run", str(written), "--reps", "200", "--out",
+                                       str(folder / "run")])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert (folder / "run" / "report.html").exists()
+
+
+def test_written_scenario_reproduces_the_calibrated_rates(round_trip):
+    """Simulated at its priors' means, the plan gives back each arm's calibrated CTR and CVR,
+    and the CPM the calibration saw at the plan's daily spend."""
+    _, written, document = round_trip
+    scenario = load_scenario(written)
+    result = simulate(scenario, deterministic=True)
+    t = result.totals
+    by_arm = {a["arm"]: a for a in document["arms"]}
+    for i, name in enumerate(result.arms.names):
+        fitted = by_arm[name]
+        assert t["clicks"][0, i] / t["impressions"][0, i] == pytest.approx(
+            fitted["ctr"]["mean"],
+            rel=1e-5,  # the file keeps 6 significant digits
+        )
+        assert t["direct_conversions"][0, i] / t["clicks"][0, i] == pytest.approx(
+            fitted["cvr"]["mean"], rel=1e-5
+        )
+        daily = t["spend"][0, i] / scenario.campaign.days
+        a = fitted["auction"]
+        expected_cpm = fitted["cpm_given_curve"]["mean"] * (1 + (daily / a["s_half"]) ** a["k"])
+        assert 1000 * t["spend"][0, i] / t["impressions"][0, i] == pytest.approx(
+            expected_cpm, rel=0.02
+        )
+
+
+def test_written_scenario_carries_the_truth_within_its_priors(round_trip):
+    """The priors written are the posteriors: their 5-95% ranges hold the simulated truth."""
+    _, written, _ = round_trip
+    scenario = load_scenario(written)
+    t = truth()
+    for platform in scenario.platforms:
+        for tool in platform.tools:
+            for rate in ("ctr", "cvr"):
+                belief = getattr(tool, rate).distribution()
+                lo, hi = belief.quantile([0.0005, 0.9995])
+                assert lo <= t[f"{platform.name}/{tool.name}"][rate] <= hi
+
+
+def test_written_scenario_flags_what_the_data_lack(round_trip):
+    _, written, _ = round_trip
+    text = written.read_text(encoding="utf-8")
+    # Google Ads exports no joins: its arms' join rates are marked, not passed off as fitted.
+    assert text.count("NOT CALIBRATED") == 3
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--map", "Spend [USD]=spnd"], "unknown field 'spnd' (did you mean 'spend'?)"),
+        (["--map", "Spent=spend"], "no column 'Spent' in the header"),
+        (["--group-by", "campain"], "--group-by: no column 'campain' (did you mean 'campaign'?)"),
+        (["--holdout", "95%"], "between 0% and 90%"),
+        (["--holdout-after", "2019-08-10", "--holdout-by", "group"], "needs --holdout-by time"),
+    ],
+)
+def test_bad_options_give_one_clear_line(tmp_path, args, message):
+    result = CliRunner().invoke(
+        main, ["calibrate", str(AB_FILES[0]), "--out", str(tmp_path), *args]
+    )
+    assert result.exit_code != 0
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_missing_file_is_named(tmp_path):
+    missing = tmp_path / "nope.csv"
+    result = CliRunner().invoke(main, ["calibrate", str(missing), "--out", str(tmp_path)])
+    assert result.exit_code == 2
+    assert str(missing) in result.output and "cannot read" in result.output
+
+
+def test_json_prints_the_document(tmp_path):
+    result = calibrate(*map(str, AB_FILES), "--out", str(tmp_path), "--json")
+    document = json.loads(result.output)
+    assert document == read_json(tmp_path / "calibration.json")
+
+
+def test_group_hold_out_predicts_unseen_arms_from_their_platform(tmp_path, round_trip):
+    folder, _, _ = round_trip
+    files = [str(folder / "meta.csv"), str(folder / "google.csv")]
+    result = calibrate(*files, "--group-by", "platform,campaign", "--holdout-by", "group",
+                       "--holdout", "35%", "--out", str(tmp_path))  # fmt: skip
+    assert result.exit_code == 0, result.output
+    v = read_json(tmp_path / "calibration.json")["validation"]
+    assert v["holdout_by"] == "group" and v["model"]["cells"] == 2 * 60  # 2 of 6 arms, 60 days
