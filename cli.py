@@ -501,6 +501,12 @@ def calibrate(
     sources = [str(d) for d in data]
     imported = import_exports(list(data), options)
     rejected = imported.totals["rows_rejected"]
+    if imported.totals["rows_used"] == 0:
+        write_or_fail(lambda: write_import(imported, out), out)
+        raise NoUsableRows(
+            f"{', '.join(sources)}: no usable rows ({imported.totals['rows_read']} read, "
+            f"{rejected} rejected); see {out / 'rejected.csv'} and {out / 'import_summary.json'}"
+        )
     if strict and rejected:
         write_or_fail(lambda: write_import(imported, out), out)
         raise RejectedRows(
@@ -524,6 +530,12 @@ def calibrate(
             click.echo(f"wrote {write_scenario}; next: smmsim run {write_scenario}")
     for line in warnings:
         click.echo(f"warning: {line}", err=True)
+
+
+class NoUsableRows(SmmsimError):
+    """Every row was rejected (or the files hold none): nothing to fit."""
+
+    exit_code = 2
 
 
 class RejectedRows(SmmsimError):

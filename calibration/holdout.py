@@ -175,11 +175,16 @@ def baseline_forecast(train, test_arms: list[ArmDays], seed: int) -> Forecast:
 
 
 class _Rows:
+    """Collects arm by arm the forecast draws' mean and 90% interval beside what was observed."""
+
+    KINDS = ("obs", "mean", "low", "high")
+
     def __init__(self) -> None:
         self.arm, self.date = [], []
-        self.parts: dict[str, list] = {k: [] for k in ("obs", "mean", "low", "high")}
         self.names = ("clicks", "conversions")
-        self.values = {(k, n): [] for k in self.parts for n in self.names}
+        self.values: dict[tuple[str, str], list] = {
+            (k, n): [] for k in self.KINDS for n in self.names
+        }
 
     def add(self, arm: ArmDays, draws: dict[str, np.ndarray]) -> None:
         tail = (1 - INTERVAL) / 2

@@ -29,9 +29,11 @@ from calibration.cells import (
 from calibration.columns import NUMERIC_FIELDS, ColumnPlan, plan_columns
 from calibration.reading import ExportFileError, RawRow, RawTable, read_table
 
+# A total label stands alone or before a colon ("Total", "Итого:", "Total: Account"), so that a
+# campaign called "Total Recall promo" is still a campaign.
 TOTAL_ROW = re.compile(
     r"^\s*(total|totals|grand total|sum|итого|итог|всего|общо|усього|разом|gesamt|"
-    r"gesamtergebnis|summe|insgesamt|total general|totaal|totale|razem|celkem)\b",
+    r"gesamtergebnis|summe|insgesamt|total general|totaal|totale|razem|celkem)\s*(:.*)?$",
     re.IGNORECASE,
 )
 MISSING_LABELS = frozenset({"", "#n/a", "n/a", "na", "(not set)", "--", "-", "null", "none"})
@@ -140,6 +142,13 @@ class RowReader:
         return detect_date_style(self._cells(("date",)))
 
     def read(self, raw: RawRow) -> tuple[dict | None, RowProblems]:
+        placeholders = self.placeholders
+        record, problems = self._read(raw)
+        if problems:  # only the "--" cells of rows used are zeros in the data
+            self.placeholders = placeholders
+        return record, problems
+
+    def _read(self, raw: RawRow) -> tuple[dict | None, RowProblems]:
         problems = RowProblems()
         width = len(self.table.header)
         if self._is_total(raw):  # before the width: a summary line is often shorter ("Итого: 5")

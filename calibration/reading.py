@@ -118,12 +118,32 @@ def read_alone(line: str, separator: str) -> list[str]:
 
 
 def sniff_separator(text: str) -> str:
-    """The separator that splits the most lines into the same number (more than one) of fields.
+    """The separator under which the file reads as a table: a header row with the most lines of
+    its width below it (then the wider header); if none finds a header, the separator that splits
+    the most lines into the same number (more than one) of fields.
 
-    Counting fields per line, not characters, keeps decimal commas inside a semicolon file and
-    commas in quoted campaign names from voting for the comma.
+    Judging by the lines below a header keeps title lines from voting ("Report Start: 8/1/2019,
+    12:00 AM" above a tab-separated table splits at its comma), and counting fields per line, not
+    characters, keeps decimal commas inside a semicolon file and commas in quoted campaign names
+    from voting for the comma.
     """
     head = "\n".join(text.splitlines()[:SNIFF_LINES])
+    best, best_score = None, (-1, -1)
+    for separator in SEPARATORS:
+        records = split_lines(head, separator)
+        try:
+            at = find_header(records)
+        except ExportFileError:
+            continue
+        width = len(records[at][1])
+        score = (sum(len(f) == width for _, f in records[at + 1 :]), width)
+        if width > 1 and score > best_score:
+            best, best_score = separator, score
+    return best or most_consistent_separator(head)
+
+
+def most_consistent_separator(head: str) -> str:
+    """The separator that splits the most lines into the same number (more than one) of fields."""
     best, best_score = ",", (-1, -1)
     for separator in SEPARATORS:
         counts = Counter(len(f) for _, f in split_lines(head, separator) if any(f))

@@ -237,3 +237,27 @@ def test_group_hold_out_predicts_unseen_arms_from_their_platform(tmp_path, round
     assert result.exit_code == 0, result.output
     v = read_json(tmp_path / "calibration.json")["validation"]
     assert v["holdout_by"] == "group" and v["model"]["cells"] == 2 * 60  # 2 of 6 arms, 60 days
+
+
+def test_a_campaign_named_like_a_total_is_kept_and_the_total_row_is_not(tmp_path):
+    path = tmp_path / "export.csv"
+    days = [f"2026-10-{d:02d}" for d in range(1, 13)]
+    rows = [
+        f"{d},Total Recall promo,{50 + i},{10000 + 400 * i},{120 + i}" for i, d in enumerate(days)
+    ]
+    rows.append("Total,,600,150000,1500")
+    path.write_text("date,campaign,spend,impressions,clicks\n" + "\n".join(rows) + "\n")
+    result = calibrate(str(path), "--out", str(tmp_path / "out"), "--holdout", "0")
+    assert result.exit_code == 0, result.output
+    summary = read_json(tmp_path / "out" / "import_summary.json")
+    assert (summary["rows_used"], summary["rejected_by_reason"]) == (12, {"total_row": 1})
+
+
+def test_a_file_with_no_usable_row_says_so_and_keeps_the_rejections(tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_text("date,spend,impressions,clicks\n2026-10-01,-5,100,10\n2026-10-02,5,10,100\n")
+    result = CliRunner().invoke(main, ["calibrate", str(path), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert f"{path}: no usable rows (2 read, 2 rejected)" in result.output
+    with open(tmp_path / "out" / "rejected.csv", encoding="utf-8") as f:
+        assert [r["reasons"] for r in csv.DictReader(f)] == ["negative", "clicks_above_impressions"]
