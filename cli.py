@@ -414,16 +414,21 @@ def column_list(ctx, param, value: str | None) -> tuple[str, ...] | None:
 )
 @click.option(
     "--group-by",
+    metavar="COLS",
     callback=column_list,
     help="Columns that define an arm, always within platform [platform,tool].",
 )
 @click.option(
     "--holdout",
+    metavar="SHARE",
     callback=holdout_share,
     help="Share held out for validation: the last dates, or arms with --holdout-by group [20%].",
 )
 @click.option(
-    "--holdout-after", type=click.DateTime(["%Y-%m-%d"]), help="Hold out dates after DATE."
+    "--holdout-after",
+    type=click.DateTime(["%Y-%m-%d"]),
+    metavar="DATE",
+    help="Hold out dates after DATE (YYYY-MM-DD).",
 )
 @click.option(
     "--holdout-by",

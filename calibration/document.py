@@ -86,8 +86,16 @@ def arm_document(arm: ArmFit) -> dict:
             "frequency_range": list(f.frequency_range) if f.frequency_range else None,
             "note": f.note,
         },
-        "noise": {"log_cpm_sd": p.log_cpm_sd, "ctr_sd": arm.ctr_noise},
+        "noise": {
+            "log_cpm_sd": p.log_cpm_sd,
+            "log_cpm_sd_interval": _pair(p.log_cpm_sd_interval()),
+            "ctr_sd": arm.ctr_noise,
+        },
     }
+
+
+def _pair(interval: tuple[float, float] | None) -> list[float] | None:
+    return list(interval) if interval else None
 
 
 def _observed_base_cpm(arm: ArmFit) -> float:

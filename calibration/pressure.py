@@ -41,6 +41,15 @@ class Pressure:
     days: int
     note: str
 
+    def log_cpm_sd_interval(self) -> tuple[float, float] | None:
+        """The residual sd's 90% interval, sd sqrt(dof / chi2_q(dof)) for normal residuals."""
+        dof = self.days - (3 if self.detected else 1)
+        if dof < 1 or self.log_cpm_sd <= 0:
+            return None
+        tail = (1 - INTERVAL) / 2
+        hi_q, lo_q = stats.chi2.ppf([1 - tail, tail], dof)
+        return self.log_cpm_sd * math.sqrt(dof / hi_q), self.log_cpm_sd * math.sqrt(dof / lo_q)
+
     def factor(self, spend: np.ndarray) -> np.ndarray:
         """cpm / cpm0 at daily spend `spend`."""
         return 1 + (np.asarray(spend, dtype=float) / self.s_half) ** self.k

@@ -101,6 +101,19 @@ def test_the_price_curve_matches_the_truth_over_the_observed_spend(one_fit):
         np.testing.assert_allclose(fitted, true_cpm, rtol=0.08)
 
 
+def test_daily_price_noise_is_recovered(datasets, tmp_path):
+    """The engine's daily CPM noise is lognormal with sd 0.1 on log scale (`noise: 0.1`): over
+    10 campaigns x 6 arms the residual sd averages 0.1 and its 90% intervals hold it."""
+    estimates, hits = [], []
+    for i, frame in enumerate(datasets[:10]):
+        for arm in calibrate_files(write_both(frame, tmp_path, tag=f"n{i}")).arms:
+            lo, hi = arm.pressure.log_cpm_sd_interval()
+            estimates.append(arm.pressure.log_cpm_sd)
+            hits.append(lo <= 0.1 <= hi)
+    assert np.mean(estimates) == pytest.approx(0.1, rel=0.05)
+    assert 0.78 <= np.mean(hits) <= 0.98  # 60 intervals: 0.9 +- 3 sd
+
+
 @pytest.mark.slow
 def test_ninety_percent_intervals_cover_the_truth_about_ninety_percent_of_the_time(
     datasets, tmp_path
