@@ -151,10 +151,11 @@ def month_number(name: str) -> int | None:
     return MONTHS.get(name.strip().casefold().rstrip("."))
 
 
-def detect_date_style(cells: Iterable[str]) -> DateStyle:
+def detect_date_style(cells: Iterable[str], tie: str = "dmy") -> DateStyle:
     """Day-first or month-first: a first part above 12 decides day-first, a second part above 12
     month-first; when none decides, the reading whose dates span fewer days wins (a daily export
-    covers consecutive days), and day-first on a tie (most of the world writes it)."""
+    covers consecutive days), and `tie` on a tie: day-first, as most of the world writes it,
+    unless the layout is known to write month-first (LinkedIn's exports)."""
     pairs = [(int(m[1]), int(m[3]), int(m[4])) for c in cells if (m := _NUMERIC.match(c.strip()))]
     first_high = sum(a > 12 for a, _, _ in pairs)
     second_high = sum(b > 12 for _, b, _ in pairs)
@@ -165,11 +166,15 @@ def detect_date_style(cells: Iterable[str]) -> DateStyle:
             order, f"{order}: {max(first_high, second_high)} dates have a {part} part above 12"
         )
     if not pairs:
-        return DateStyle("dmy", "no numeric a/b/year dates")
+        return DateStyle(tie, "no numeric a/b/year dates")
     spans = {order: _span(pairs, order) for order in ("dmy", "mdy")}
-    if spans["mdy"] < spans["dmy"]:
-        return DateStyle("mdy", "mdy: ambiguous dates, month-first gives the shorter calendar")
-    return DateStyle("dmy", "dmy: ambiguous dates, day-first gives the shorter (or equal) calendar")
+    if spans["mdy"] != spans["dmy"]:
+        order = min(spans, key=spans.get)
+        first = "month" if order == "mdy" else "day"
+        return DateStyle(
+            order, f"{order}: ambiguous dates, {first}-first gives the shorter calendar"
+        )
+    return DateStyle(tie, f"{tie}: ambiguous dates, both readings span as long; the layout's usual")
 
 
 def _span(pairs: list[tuple[int, int, int]], order: str) -> int:

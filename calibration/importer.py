@@ -36,6 +36,8 @@ TOTAL_ROW = re.compile(
     r"gesamtergebnis|summe|insgesamt|total general|totaal|totale|razem|celkem)\s*(:.*)?$",
     re.IGNORECASE,
 )
+# Layouts whose numeric dates are month-first when no date tells (LinkedIn writes M/D/YYYY).
+MONTH_FIRST_LAYOUTS = {"linkedin": "mdy"}
 MISSING_LABELS = frozenset({"", "#n/a", "n/a", "na", "(not set)", "--", "-", "null", "none"})
 MISSING_LABEL = "(missing)"
 # Empty cells in these mean "not measured" (reach is not in every breakdown); elsewhere the row
@@ -139,7 +141,8 @@ class RowReader:
     def _date_style(self) -> DateStyle:
         if self.options.date_order != "auto":
             return DateStyle(self.options.date_order, f"{self.options.date_order}: --date-order")
-        return detect_date_style(self._cells(("date",)))
+        tie = MONTH_FIRST_LAYOUTS.get(self.plan.layout, "dmy")
+        return detect_date_style(self._cells(("date",)), tie)
 
     def read(self, raw: RawRow) -> tuple[dict | None, RowProblems]:
         placeholders = self.placeholders
@@ -154,6 +157,9 @@ class RowReader:
         if self._is_total(raw):  # before the width: a summary line is often shorter ("Итого: 5")
             problems.add("total_row", "a total or summary row, not one day's data")
             return None, problems
+        if len(raw.fields) > width and not any(c.strip() for c in raw.fields[width:]):
+            # A separator at the end of the line (Excel writes them) adds only empty cells.
+            raw = RawRow(raw.line, raw.fields[:width])
         if len(raw.fields) != width:
             problems.add(
                 "wrong_field_count",

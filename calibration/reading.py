@@ -135,8 +135,8 @@ def sniff_separator(text: str) -> str:
             at = find_header(records)
         except ExportFileError:
             continue
-        width = len(records[at][1])
-        score = (sum(len(f) == width for _, f in records[at + 1 :]), width)
+        width = filled_width(records[at][1])
+        score = (sum(filled_width(f) == width for _, f in records[at + 1 :]), width)
         if width > 1 and score > best_score:
             best, best_score = separator, score
     return best or most_consistent_separator(head)
@@ -157,6 +157,14 @@ def most_consistent_separator(head: str) -> str:
     return best
 
 
+def filled_width(fields: list[str]) -> int:
+    """Fields up to the last non-empty one: a trailing separator adds no column."""
+    width = len(fields)
+    while width and not fields[width - 1].strip():
+        width -= 1
+    return width
+
+
 def looks_numeric(cell: str) -> bool:
     digits = sum(ch.isdigit() for ch in cell)
     return digits > 0 and digits >= len(cell.strip()) / 2
@@ -168,14 +176,14 @@ def find_header(records: list[tuple[int, list[str]]]) -> int:
     Title lines ("Campaign report", "1 Aug 2019 - 31 Aug 2019") are narrower than the table, and
     data rows are mostly numbers, so neither is taken for the header.
     """
-    widths = Counter(len(f) for _, f in records[:SNIFF_LINES] if any(c.strip() for c in f))
+    widths = Counter(filled_width(f) for _, f in records[:SNIFF_LINES] if any(c.strip() for c in f))
     if not widths:
         raise ExportFileError("empty file")
     width = widths.most_common(1)[0][0]
     for i, (_, fields) in enumerate(records[:SNIFF_LINES]):
         cells = [c for c in fields if c.strip()]
         text_cells = [c for c in cells if not looks_numeric(c)]
-        if len(fields) >= width and len(text_cells) >= max(2, len(cells) // 2 + 1):
+        if filled_width(fields) >= width and len(text_cells) >= max(2, len(cells) // 2 + 1):
             return i
     raise ExportFileError("no header row found: no line of text column names above the data")
 
@@ -195,6 +203,7 @@ def read_table(path: Path, separator: str | None = None) -> RawTable:
     except ExportFileError as exc:
         raise ExportFileError(f"{path}: {exc}") from None
     header_line, header = records[at]
+    header = header[: filled_width(header)]  # "a;b;c;" names three columns, not four
     preamble = tuple(separator.join(f) for _, f in records[:at])
     rows, blank = [], 0
     for line, fields in unswallow(records[at + 1 :], len(header), lines, separator):

@@ -261,3 +261,13 @@ def test_a_file_with_no_usable_row_says_so_and_keeps_the_rejections(tmp_path):
     assert f"{path}: no usable rows (2 read, 2 rejected)" in result.output
     with open(tmp_path / "out" / "rejected.csv", encoding="utf-8") as f:
         assert [r["reasons"] for r in csv.DictReader(f)] == ["negative", "clicks_above_impressions"]
+
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+@pytest.mark.skipif(not SHARED_DATA.is_dir(), reason="no shared/ folder beside this checkout")
+@pytest.mark.parametrize("name", [p.name for p in [*AB_FILES, ONLINE]])
+def test_bundled_examples_are_the_shared_datasets_unchanged(name):
+    """The tests read the bundled copies; they must be the project's shared files, byte for byte."""
+    assert (EXAMPLES / name).read_bytes() == (SHARED_DATA / name).read_bytes()

@@ -262,7 +262,7 @@ LINKEDIN = [
 ]
 
 
-@pytest.mark.parametrize("days", [2, 3])
+@pytest.mark.parametrize("days", [1, 2, 3])
 def test_linkedin_header_on_line_six_and_month_first_dates_by_their_span(tmp_path, days):
     # With two days only, the title lines' commas outnumber the table's lines: the separator is
     # still the one under which a header has rows of its width below it.
@@ -272,7 +272,8 @@ def test_linkedin_header_on_line_six_and_month_first_dates_by_their_span(tmp_pat
     s = done.summary
     assert (s["format"], s["separator"], s["header_line"]) == ("linkedin", "tab", 6)
     assert_accounted(done, table, "\t")
-    # 8/1..8/3 read month-first span 2 days; day-first they would span January to March.
+    # 8/1..8/3 read month-first span 2 days; day-first they would span January to March. One day
+    # alone tells nothing, and LinkedIn writes month-first.
     assert s["date_order"] == "mdy"
     assert [r["date"] for r in done.rows] == [date(2019, 8, d) for d in (1, 2, 3)][:days]
     assert [r["clicks"] for r in done.rows] == [100, 10, 11][:days]  # landing-page clicks first
@@ -610,7 +611,7 @@ def test_rows_with_several_problems_name_them_all(tmp_path):
     table = [
         (["date", "campaign", "spend", "impressions", "clicks"], HEADER),
         (["2024-03-01", "a", "1.50", "100", "10"], OK),
-        (["2024-02-30", "a", "-1.00", "ten", "", ""], ("wrong_field_count",)),
+        (["2024-02-30", "a", "-1.00", "ten", "", "7"], ("wrong_field_count",)),
         (
             ["2024-02-30", "a", "-1.00", "ten", ""],
             ("bad_date", "negative", "non_numeric", "empty_value"),
@@ -619,6 +620,20 @@ def test_rows_with_several_problems_name_them_all(tmp_path):
     done = read(write_table(tmp_path, "multi.csv", table, ","))
     assert_accounted(done, table, ",")
     assert done.summary["rejected_by_reason"]["bad_date"] == 1
+
+
+@pytest.mark.parametrize("where", ["rows", "header", "both"])
+def test_a_trailing_separator_adds_no_column(tmp_path, where):
+    """Excel ends lines with a separator; the empty cell it adds is no field, in the header or
+    in the rows, so nothing is rejected for it."""
+    head = "date;campaign;spend;impressions;clicks" + (";" if where != "rows" else "")
+    end = ";" if where != "header" else ""
+    body = [f"2024-03-0{d};a;1,50;100;10{end}" for d in range(1, 4)]
+    path = tmp_path / "trailing.csv"
+    path.write_text("\n".join([head, *body]) + "\n", encoding="utf-8")
+    done = read(path)
+    assert (done.summary["rows_used"], done.summary["rows_rejected"]) == (3, 0)
+    assert [r["spend"] for r in done.rows] == [1.5, 1.5, 1.5]
 
 
 def test_a_repeated_header_row_is_rejected_not_read_as_data(tmp_path):
