@@ -501,6 +501,7 @@ def calibrate(
         holdout_by,
         DEFAULT_SHARE if holdout is None else holdout,
         holdout_after.date() if holdout_after else None,
+        explicit=holdout is not None or holdout_after is not None,
     )
     settings = CalibrationSettings(group_by or DEFAULT_GROUP_BY, spec, seed)
     sources = [str(d) for d in data]

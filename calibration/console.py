@@ -135,3 +135,6 @@ def print_calibration(document: dict, summary: dict) -> None:
     for table in tables:
         if table is not None:
             console.print(table)
+    note = document["validation"].get("note")
+    if note:
+        console.print(f"Hold-out: {note}")

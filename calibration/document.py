@@ -132,6 +132,7 @@ def calibration_document(run: CalibrationRun, sources: list[str]) -> dict:
             "holdout_by": s.holdout.by,
             "train_rows": v.train_rows,
             "test_rows": v.test_rows,
+            **({"note": v.note} if v.note else {}),
             **v.metrics(),
         },
     }

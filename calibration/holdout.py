@@ -33,6 +33,7 @@ class HoldoutSpec:
     by: str = "time"  # "time" or "group"
     share: float = DEFAULT_SHARE  # of the dates (time) or of the arms (group); 0 = no hold-out
     after: date | None = None  # time: every date after this one is held out
+    explicit: bool = False  # asked for: data too small for it is an error, not a skipped check
 
     def describe(self) -> str:
         if self.share == 0 and self.after is None:

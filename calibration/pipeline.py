@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from calibration.fit import Calibration, fit_arms, group_days
 from calibration.holdout import Forecast, HoldoutSpec, baseline_forecast, forecast, split
 from calibration.importer import Imported
+from calibration.reading import ExportFileError
 
 DEFAULT_GROUP_BY = ("platform", "tool")
 
@@ -29,6 +30,7 @@ class Validation:
     test_rows: int
     model: Forecast | None
     baseline: Forecast | None
+    note: str = ""  # why there is no validation, when the default hold-out did not fit the data
 
     def metrics(self) -> dict:
         if self.model is None:
@@ -56,7 +58,12 @@ def calibrate(imported: Imported, settings: CalibrationSettings) -> CalibrationR
 def validate(frame, settings: CalibrationSettings, full_arms: dict) -> Validation:
     keys = list(dict.fromkeys(("platform", *settings.group_by)))
     arm_of_row = frame[keys].astype(str).agg("/".join, axis=1).to_numpy()
-    train, test = split(frame, settings.holdout, arm_of_row, settings.seed)
+    try:
+        train, test = split(frame, settings.holdout, arm_of_row, settings.seed)
+    except ExportFileError as exc:
+        if settings.holdout.explicit:
+            raise
+        return Validation(settings.holdout, len(frame), 0, None, None, f"not validated: {exc}")
     if len(test) == 0:
         return Validation(settings.holdout, len(train), 0, None, None)
     train_arms = group_days(train, settings.group_by)

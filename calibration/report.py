@@ -198,6 +198,8 @@ FATIGUE_NOTE = (
 
 def validation_note(document: dict) -> str:
     v = document["validation"]
+    if "model" not in v and v.get("note"):
+        return f'<p class="note">No hold-out: {html.escape(v["note"])}.</p>'
     if "model" not in v:
         return (
             '<p class="note">There was no hold-out (<code>--holdout 0</code>): every row was '

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 import numpy as np
 
 from calibration.fit import ArmFit, Calibration
+from calibration.reading import ExportFileError
 from calibration.shrinkage import BetaEstimate
 from scenarios.loader import scenario_from_data
 from scenarios.schema import Scenario
@@ -35,6 +36,14 @@ def scenario_data(cal: Calibration, sources: list[str]) -> tuple[dict, dict, lis
     first, last = date.fromisoformat(cal.first_date), date.fromisoformat(cal.last_date)
     spend = {a.days.label: a.days.total("spend") for a in cal.arms}
     budget = sum(spend.values())
+    if budget <= 0:
+        raise ExportFileError(
+            "--write-scenario: the data spend nothing, so there is no plan to write"
+        )
+    idle = [a.days.label for a in cal.arms if spend[a.days.label] <= 0]
+    if idle:  # a plan's arm needs a positive share; the data say nothing about these anyway
+        warnings.append(f"left out of the scenario, no spend in the data: {', '.join(idle)}")
+    spending = [a for a in cal.arms if spend[a.days.label] > 0]
     campaign = {
         "name": "calibrated from " + ", ".join(sources),
         "start": last + timedelta(days=1),
@@ -53,8 +62,8 @@ def scenario_data(cal: Calibration, sources: list[str]) -> tuple[dict, dict, lis
         )
     notes["campaign.budget"] = "what the observed period spent; the same again over as many days"
     platforms = []
-    for p_index, name in enumerate(dict.fromkeys(a.days.platform for a in cal.arms)):
-        arms = [a for a in cal.arms if a.days.platform == name]
+    for p_index, name in enumerate(dict.fromkeys(a.days.platform for a in spending)):
+        arms = [a for a in spending if a.days.platform == name]
         tools = [
             _tool(
                 a, spend[a.days.label] / budget, f"platforms[{p_index}].tools[{t}]", notes, warnings
@@ -68,14 +77,16 @@ def scenario_data(cal: Calibration, sources: list[str]) -> tuple[dict, dict, lis
     return {"campaign": campaign, "platforms": platforms}, notes, _missing_lines(warnings)
 
 
-def _missing_lines(missing: list[str]) -> list[str]:
-    """One line per rate the data lack, however many arms lack it."""
+def _missing_lines(warnings: list[str]) -> list[str]:
+    """One line per rate the data lack, however many arms lack it; other warnings as they are."""
+    missing = [w for w in warnings if w in ("ctr", "join_rate", "cvr")]
+    other = [w for w in warnings if w not in missing]
     counts = {rate: missing.count(rate) for rate in dict.fromkeys(missing)}
     return [
         f"{rate} is not in the data for {n} arm{'s' if n > 1 else ''}: a vague belief "
         f"{VAGUE_RATE['p5']}-{VAGUE_RATE['p95']} was written, marked NOT CALIBRATED; replace it"
         for rate, n in counts.items()
-    ]
+    ] + other
 
 
 def _tool(arm: ArmFit, share: float, path: str, notes: dict, warnings: list[str]) -> dict:

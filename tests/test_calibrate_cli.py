@@ -271,3 +271,36 @@ SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 def test_bundled_examples_are_the_shared_datasets_unchanged(name):
     """The tests read the bundled copies; they must be the project's shared files, byte for byte."""
     assert (EXAMPLES / name).read_bytes() == (SHARED_DATA / name).read_bytes()
+
+
+def test_too_few_dates_skip_the_default_hold_out_but_not_an_asked_one(tmp_path):
+    path = tmp_path / "one-day.csv"
+    path.write_text("date,spend,impressions,clicks\n2026-10-01,5,1000,10\n")
+    result = calibrate(str(path), "--out", str(tmp_path / "a"))
+    assert result.exit_code == 0, result.output
+    v = read_json(tmp_path / "a" / "calibration.json")["validation"]
+    assert "model" not in v and "1 dates leave none to fit on" in v["note"]
+    asked = CliRunner().invoke(main, ["calibrate", str(path), "--holdout", "20%", "--out",
+                                      str(tmp_path / "b")])  # fmt: skip
+    assert asked.exit_code == 2 and "--holdout: 1 dates leave none to fit on" in asked.output
+
+
+def test_an_arm_that_spent_nothing_is_left_out_of_the_written_scenario(tmp_path):
+    path = tmp_path / "idle.csv"
+    arms = lambda d: (("idle", 0, 0, 0), ("live", 5 + d, 1000 + 50 * d, 10 + d))  # noqa: E731
+    rows = [f"2026-10-{d:02d},{c},{s},{i},{k}" for d in range(1, 11) for c, s, i, k in arms(d)]
+    path.write_text("date,campaign,spend,impressions,clicks\n" + "\n".join(rows) + "\n")
+    written = tmp_path / "plan.yaml"
+    args = [
+        "--group-by",
+        "campaign",
+        "--out",
+        str(tmp_path / "o"),
+        "--write-scenario",
+        str(written),
+    ]
+    result = CliRunner().invoke(main, ["calibrate", str(path), *args])
+    assert result.exit_code == 0, result.output
+    assert "left out of the scenario, no spend in the data: idle/idle" in result.output
+    tools = [t.name for p in load_scenario(written).platforms for t in p.tools]
+    assert tools == ["live"]
