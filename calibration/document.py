@@ -75,6 +75,15 @@ def arm_document(arm: ArmFit) -> dict:
             "daily_spend_range": list(p.spend_range),
             "note": p.note,
         },
+        "day_of_week": {
+            "detected": arm.weekdays.detected,
+            "multipliers": list(arm.weekdays.multipliers),
+            "intervals": [list(i) for i in arm.weekdays.intervals]
+            if arm.weekdays.intervals
+            else None,
+            "p_value": arm.weekdays.p_value,
+            "note": arm.weekdays.note,
+        },
         **rates,
         "fatigue": {
             "identified": f.identified,
@@ -103,6 +112,7 @@ def _observed_base_cpm(arm: ArmFit) -> float:
     d = arm.days
     spend = np.nan_to_num(d.values["spend"])
     base_spend = spend / arm.pressure.factor(spend) if arm.pressure.detected else spend
+    base_spend = base_spend / arm.weekdays.on(d.dates)
     return 1000 * float(base_spend.sum()) / max(d.total("impressions"), 1e-12)
 
 

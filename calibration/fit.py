@@ -31,6 +31,7 @@ from calibration.shrinkage import (
     shrink_prices,
     shrink_rates,
 )
+from calibration.weekdays import Weekdays, fit_weekdays, flat
 from scenarios.hints import did_you_mean
 
 DAILY_SUMS = ("spend", "impressions", "reach", "clicks", "joins", "conversions", "revenue")
@@ -62,6 +63,7 @@ class ArmDays:
 class ArmFit:
     days: ArmDays
     pressure: Pressure
+    weekdays: Weekdays  # day-of-week CPM multipliers (flat unless the data show a pattern)
     cpm: PriceEstimate  # base CPM cpm0, before auction pressure, the curve's uncertainty included
     # cpm0 with the auction curve taken as fitted: the price level at the observed spend, and what
     # a scenario that fixes s_half and k at their estimates must draw from
@@ -117,8 +119,10 @@ def fit_arms(arms: list[ArmDays], group_by: tuple[str, ...], seed: int, frame) -
     if not arms:
         raise ExportFileError("no usable rows to calibrate on (every row was rejected)")
     platform_of = np.array([a.platform for a in arms])
-    pressures = [fit_pressure(a.values["spend"], a.values["impressions"]) for a in arms]
-    cpms, cpms_given_curve, cpm_source = _fit_prices(arms, pressures, platform_of)
+    shapes = [_price_shape(a) for a in arms]
+    pressures = [p for p, _ in shapes]
+    weekdays = [w for _, w in shapes]
+    cpms, cpms_given_curve, cpm_source = _fit_prices(arms, shapes, platform_of)
     ctr_dispersion = _dispersions(arms, "clicks", "impressions", platform_of)
     fatigues = [
         fit_fatigue(a.values["impressions"], a.values["reach"], a.values["clicks"], phi)
@@ -146,6 +150,7 @@ def fit_arms(arms: list[ArmDays], group_by: tuple[str, ...], seed: int, frame) -
             ArmFit(
                 days=arm,
                 pressure=pressures[i],
+                weekdays=weekdays[i],
                 cpm=cpms[i],
                 cpm_given_curve=cpms_given_curve[i],
                 fatigue=fatigues[i],
@@ -167,16 +172,47 @@ def fit_arms(arms: list[ArmDays], group_by: tuple[str, ...], seed: int, frame) -
     )
 
 
-def _fit_prices(arms, pressures, platform_of) -> tuple[list, list, list[str]]:
+def _price_shape(arm: ArmDays) -> tuple[Pressure, Weekdays]:
+    """The auction curve, then weekday multipliers on its residuals, then the curve again on
+    weekday-adjusted prices (so neither soaks up the other and the noise left is the engine's)."""
+    s = np.nan_to_num(arm.values["spend"])
+    i = np.nan_to_num(arm.values["impressions"])
+    first = fit_pressure(s, i)
+    weekdays = fit_weekdays(arm.dates, first.log_residuals(s, i))
+    if not weekdays.detected:
+        return first, weekdays
+    ctr_week = fit_weekdays(arm.dates, _log_ctr_residuals(arm))
+    if ctr_week.detected:
+        # Prices and CTR move together through the week (a network that sells clicks): the cost
+        # per click is steadier than either, and the engine's weekdays move the price only, so a
+        # price pattern alone would distort clicks per money. The week stays flat.
+        return first, flat(
+            f"not written: CTR follows the same week (F-test p = {ctr_week.p_value:.2g}, "
+            f"price p = {weekdays.p_value:.2g}); the engine's weekdays move the price only"
+        )
+    return fit_pressure(s, i * weekdays.on(arm.dates)), weekdays
+
+
+def _log_ctr_residuals(arm: ArmDays) -> np.ndarray:
+    """Each day's log CTR less its mean (NaN on days without clicks)."""
+    clicks = np.nan_to_num(arm.values["clicks"])
+    impressions = np.nan_to_num(arm.values["impressions"])
+    clicked = (clicks > 0) & (impressions > 0)
+    out = np.full(len(clicks), np.nan)
+    out[clicked] = np.log(clicks[clicked] / impressions[clicked])
+    return out - np.nanmean(out) if clicked.any() else out
+
+
+def _fit_prices(arms, shapes, platform_of) -> tuple[list, list, list[str]]:
     """Base CPM per arm. Exposure is spend / pressure factor, so theta = 1000 / cpm0; the
     engine's daily price noise is mean-one on the CPM, which makes total impressions per unit
     spend exp(sigma^2) times 1 / cpm0, so the posterior is scaled back by that factor."""
     counts, exposure, parts = [], [], []
-    for arm, pressure in zip(arms, pressures, strict=True):
+    for arm, (pressure, weekdays) in zip(arms, shapes, strict=True):
         s, i = np.nan_to_num(arm.values["spend"]), np.nan_to_num(arm.values["impressions"])
         # An undetected curve is written with headroom (at most 1% here) but not fitted through:
         # cpm0 is then the observed price level itself.
-        x = s / pressure.factor(s) if pressure.detected else s
+        x = (s / pressure.factor(s) if pressure.detected else s) / weekdays.on(arm.dates)
         counts.append(i.sum())
         exposure.append(x.sum())
         parts.append(poisson_dispersion(i, x))
@@ -185,7 +221,7 @@ def _fit_prices(arms, pressures, platform_of) -> tuple[list, list, list[str]]:
         shrink_prices, (np.array(counts), np.array(exposure), dispersion), platform_of
     )
     given_curve, marginal = [], []
-    for e, pressure in zip(found, pressures, strict=True):
+    for e, (pressure, _) in zip(found, shapes, strict=True):
         correction = math.exp(pressure.log_cpm_sd**2)
         given_curve.append(
             PriceEstimate(

@@ -136,7 +136,7 @@ def forecast(fit: Calibration, test_arms: list[ArmDays], full_arms: dict, seed: 
         cpm0 = (
             source.cpm_given_curve.sample(rng, DRAWS)[:, None] if own else _prior_cpm(source, rng)
         )
-        factor = own.pressure.factor(spend) if own else np.ones_like(spend)
+        factor = own.pressure.factor(spend) * own.weekdays.on(arm.dates) if own else 1.0
         # cpm0 is the mean-one-noise price; impressions average E[1 / noise] = exp(sigma^2) more.
         per_spend = np.exp(source.pressure.log_cpm_sd**2) * 1000 / (cpm0 * factor)
         impressions = counts(rng, spend * per_spend, source.cpm.dispersion)

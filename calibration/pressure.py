@@ -40,6 +40,16 @@ class Pressure:
     spend_range: tuple[float, float]
     days: int
     note: str
+    log_cpm0_fit: float = 0.0  # the fit's intercept: log cpm0 of the curve through the days
+
+    def log_residuals(self, spend: np.ndarray, impressions: np.ndarray) -> np.ndarray:
+        """Each day's log CPM less the fitted curve's (NaN on days without a price)."""
+        priced = (spend > 0) & (impressions > 0)
+        out = np.full(len(spend), np.nan)
+        s = spend[priced]
+        curve = np.log(self.factor(s)) if self.detected else 0.0
+        out[priced] = np.log(1000 * s / impressions[priced]) - self.log_cpm0_fit - curve
+        return out
 
     def log_cpm_sd_interval(self) -> tuple[float, float] | None:
         """The residual sd's 90% interval, sd sqrt(dof / chi2_q(dof)) for normal residuals."""
@@ -70,7 +80,7 @@ def fit_pressure(spend: np.ndarray, impressions: np.ndarray) -> Pressure:
     flat_sd = float(np.std(log_cpm, ddof=1)) if days > 1 else 0.0
     if days < MIN_DAYS or span[1] <= span[0] * 1.05:
         note = f"not identified: {days} days with spend from {span[0]:.4g} to {span[1]:.4g}"
-        return _undetected(span, days, flat_sd, None, note)
+        return _undetected(span, days, flat_sd, None, note, log_cpm)
     found = _least_squares(s, log_cpm)
     rss1 = float(np.sum(found.fun**2))
     rss0 = float(np.sum((log_cpm - log_cpm.mean()) ** 2))
@@ -80,7 +90,7 @@ def fit_pressure(spend: np.ndarray, impressions: np.ndarray) -> Pressure:
     residual_sd = math.sqrt(rss1 / dof)
     if p_value >= SIGNIFICANCE:
         note = f"not detected: a flat CPM fits as well (F-test p = {p_value:.2g})"
-        return _undetected(span, days, flat_sd, p_value, note)
+        return _undetected(span, days, flat_sd, p_value, note, log_cpm)
     k = float(special.expit(found.x[2]))
     if k > K_AT_BOUND:
         # k sits on its bound 1, where a logit scale has no curvature to measure: refit with k
@@ -99,6 +109,7 @@ def fit_pressure(spend: np.ndarray, impressions: np.ndarray) -> Pressure:
         spend_range=span,
         days=days,
         note=f"detected (F-test p = {p_value:.2g}) over daily spend {span[0]:.4g}-{span[1]:.4g}",
+        log_cpm0_fit=float(found.x[0]),
     )
 
 
@@ -142,7 +153,7 @@ def _intervals(found, residual_sd: float) -> tuple[tuple, tuple, float]:
     return half, k, float(cov[0, 0]) if np.isfinite(cov[0, 0]) else 0.0
 
 
-def _undetected(span, days, sd, p_value, note) -> Pressure:
+def _undetected(span, days, sd, p_value, note, log_cpm: np.ndarray) -> Pressure:
     top = span[1] if span[1] > 0 else 1.0
     return Pressure(
         detected=False,
@@ -156,4 +167,5 @@ def _undetected(span, days, sd, p_value, note) -> Pressure:
         spend_range=span,
         days=days,
         note=note,
+        log_cpm0_fit=float(log_cpm.mean()) if len(log_cpm) else 0.0,
     )

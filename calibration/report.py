@@ -59,6 +59,7 @@ def fit_html(run, document: dict) -> str:
             PRESSURE_NOTE,
             auction_table_html(document) + charts["pressure"],
         ),
+        section("Weekday prices", WEEKDAY_NOTE, weekday_table_html(document)),
         section("Frequency fatigue", FATIGUE_NOTE, fatigue_table_html(document)),
     ]
     title = f"{', '.join(str(s) for s in document['sources'])} - smmsim calibration fit"
@@ -187,6 +188,34 @@ PRESSURE_NOTE = (
     "Dotted: the nearly flat curve written where it was not (s_half far above any observed "
     "spend).</p>"
 )
+WEEKDAY_NOTE = (
+    '<p class="note">CPM multipliers Monday to Sunday (mean 1), from the daily CPMs left after '
+    "the auction curve. A weekly pattern is kept, and written to the scenario's "
+    "<code>day_of_week</code>, only when the weekdays differ by an F-test (p &lt; 0.05) over at "
+    "least two weeks; otherwise the week is flat.</p>"
+)
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def weekday_table_html(document: dict) -> str:
+    rows = []
+    for arm in document["arms"]:
+        w = arm["day_of_week"]
+        intervals = w["intervals"] or [None] * 7
+        cells = [
+            interval_text(m, i, number_text)
+            for m, i in zip(w["multipliers"], intervals, strict=True)
+        ]
+        p = "n/a" if w["p_value"] is None else f"{w['p_value']:.2g}"
+        rows.append(
+            f'<tr><th scope="row">{label(arm["arm"])}</th>'
+            + f"<td>{'yes' if w['detected'] else 'no'}</td>"
+            + "".join(f"<td>{label(c)}</td>" for c in cells)
+            + f'<td>{p}</td><td class="text">{label(w["note"])}</td></tr>\n'
+        )
+    return table_html("weekdays", ["Arm", "Detected", *WEEKDAYS, "p-value", "Note"], rows)
+
+
 FATIGUE_NOTE = (
     '<p class="note">CTR wear-out as the same people see the ads again: ctr = ctr0 × '
     "exp(−phi × max(0, F − f0)) at cumulative frequency F, fitted where the data have daily "
@@ -373,7 +402,9 @@ def adjusted_cpm(fit) -> float | None:
     impressions = np.nansum(fit.days.values["impressions"])
     if impressions <= 0:
         return None
-    return float(1000 * np.sum(spend / fit.pressure.factor(spend)) / impressions)
+    curve = fit.pressure.factor(spend) if fit.pressure.detected else 1.0  # as the fit does
+    base = spend / curve / fit.weekdays.on(fit.days.dates)
+    return float(1000 * np.sum(base) / impressions)
 
 
 def estimate_cells(

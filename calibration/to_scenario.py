@@ -106,6 +106,7 @@ def _tool(arm: ArmFit, share: float, path: str, notes: dict, warnings: list[str]
             "f0": round(max(f.f0, 1.0), 4),
             "phi": round(f.phi, 6),
         },
+        "day_of_week": [round(m, 4) for m in arm.weekdays.multipliers],
         "noise": round(min(max(p.log_cpm_sd, 0.0), 1.0), 4),
         "learning": {"conversions": 0},
     }
@@ -114,7 +115,8 @@ def _tool(arm: ArmFit, share: float, path: str, notes: dict, warnings: list[str]
     )
     notes[f"{path}.auction"] = f"auction pressure {p.note}"
     notes[f"{path}.fatigue"] = f"fatigue: {f.note}"
-    notes[f"{path}.noise"] = "daily sd of log CPM around the auction curve"
+    notes[f"{path}.day_of_week"] = f"CPM multipliers Monday..Sunday: {arm.weekdays.note}"
+    notes[f"{path}.noise"] = "daily sd of log CPM around the auction curve and weekday pattern"
     notes[f"{path}.learning"] = (
         "the fitted rates already include the observed learning phases; "
         "set conversions: 50 to model a fresh start"
@@ -192,6 +194,9 @@ def render_yaml(data, notes: dict[str, str], path: str = "", indent: int = 0) ->
         elif isinstance(value, dict):
             lines.append(f"{pad}{key}:{comment}")
             lines.append(render_yaml(value, notes, here, indent + 2))
+        elif isinstance(value, list) and all(not isinstance(v, dict | list) for v in value):
+            flow = ", ".join(_scalar(v) for v in value)
+            lines.append(f"{pad}{key}: [{flow}]{comment}")
         elif isinstance(value, list):
             lines.append(f"{pad}{key}:{comment}")
             for i, item in enumerate(value):

@@ -30,7 +30,11 @@ START = date(2027, 3, 1)
 
 
 def recovery_scenario(
-    arms: dict | None = None, noise: float = 0.1, phi: float = 0.0, f0: float = 3.0
+    arms: dict | None = None,
+    noise: float = 0.1,
+    phi: float = 0.0,
+    f0: float = 3.0,
+    day_of_week: tuple[float, ...] = (1.0,) * 7,
 ) -> dict:
     """Exact priors (the truth is known), front-loaded pacing (daily spend from 1.5x to 0.5x its
     mean, so auction pressure shows), no learning phase and no community conversions, so that a
@@ -51,6 +55,7 @@ def recovery_scenario(
                 "fatigue": {"f0": f0, "phi": phi},
                 "learning": {"conversions": 0},
                 "noise": noise,
+                "day_of_week": list(day_of_week),
             }
         )
     return {

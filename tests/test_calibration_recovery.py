@@ -217,3 +217,43 @@ def test_the_same_seed_gives_the_same_calibration(datasets, tmp_path):
     assert [a.cvr.mean for a in first.calibration.arms] == [
         a.cvr.mean for a in second.calibration.arms
     ]
+
+
+WEEK = (0.9, 0.9, 0.95, 1.0, 1.05, 1.1, 1.1)  # mean 1: weekend auctions cost more
+
+
+def test_weekday_prices_are_recovered(tmp_path):
+    frame = simulated_days(recovery_scenario(day_of_week=WEEK), 1, seed=13)[0]
+    for arm in calibrate_files(write_both(frame, tmp_path)).arms:
+        w = arm.weekdays
+        assert w.detected, arm.days.label
+        # Each weekday's mean rests on 8-9 days of 10% noise: sd 0.034, so 0.12 is 3.5 sd.
+        np.testing.assert_allclose(w.multipliers, WEEK, atol=0.12)
+        assert np.mean(np.abs(np.subtract(w.multipliers, WEEK))) < 0.05
+        inside = [lo <= m <= hi for m, (lo, hi) in zip(WEEK, w.intervals, strict=True)]
+        assert sum(inside) >= 5  # of 7 weekdays at 90%
+        if arm.days.label not in PRESSURE_ARMS:  # the weekly pattern does not pass for pressure
+            assert not arm.pressure.detected, arm.days.label
+
+
+def test_negative_control_a_flat_week_is_seldom_read_as_a_pattern(one_fit):
+    assert sum(a.weekdays.detected for a in one_fit.arms) <= 1
+    assert all(
+        a.weekdays.multipliers == (1.0,) * 7 for a in one_fit.arms if not a.weekdays.detected
+    )
+
+
+def test_a_week_that_moves_ctr_with_the_price_is_not_written(datasets, tmp_path):
+    """A network that sells clicks: CPM and CTR follow the same weekly pattern, so the cost per
+    click is flat. The engine's weekdays move only the price, so the week stays flat."""
+    frame = datasets[3].copy()
+    weekday = np.array([d.weekday() for d in frame["date"]])
+    pattern = np.asarray(WEEK)[weekday]
+    # Same spend and clicks, fewer impressions on dear days: CPM x pattern, CTR x pattern.
+    frame["impressions"] = np.round(frame["impressions"] / pattern)
+    frame["reach"] = np.minimum(frame["reach"], frame["impressions"])
+    for arm in calibrate_files(write_both(frame, tmp_path)).arms:
+        assert not arm.weekdays.detected
+        assert arm.weekdays.note.startswith("not written: CTR follows the same week"), (
+            arm.days.label
+        )

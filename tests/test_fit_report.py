@@ -92,7 +92,7 @@ def test_every_arm_is_named_and_escaped(fitted):
     labels = [arm["arm"] for arm in document["arms"]]
     assert sorted(labels) == sorted(f"meta/{c}" for c in CAMPAIGNS)
     text = Page(page).text  # the visible text, entities decoded
-    for table in ("estimates", "auction", "fatigue"):
+    for table in ("estimates", "auction", "weekdays", "fatigue"):
         heads = [row[0] for row in TableCells(page, table).rows[1:] if row]
         shown = [h for h in heads if any(h.startswith(a) for a in labels)]
         assert len(shown) == len(labels), table
