@@ -458,6 +458,12 @@ def column_list(ctx, param, value: str | None) -> tuple[str, ...] | None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write a scenario whose priors are the calibrated posteriors.",
 )
+@click.option(
+    "--plan",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="With --write-scenario: write this plan with the calibrated beliefs of its arms that "
+    "are in the data (platform/tool), instead of a new scenario.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print calibration.json instead of tables.")
 @handle_errors
 def calibrate(
@@ -475,6 +481,7 @@ def calibrate(
     seed,
     out,
     write_scenario,
+    plan,
     as_json,
 ) -> None:
     """Calibrate the model against ad-platform exports (Meta, Google, TikTok, LinkedIn, VK or a
@@ -492,8 +499,13 @@ def calibrate(
     from calibration.importer import ImportOptions, import_exports
     from calibration.pipeline import DEFAULT_GROUP_BY, CalibrationSettings
     from calibration.pipeline import calibrate as run_calibration
+    from scenarios.loader import load_scenario
     from simulator.outputs import json_text
 
+    if plan is not None and write_scenario is None:
+        raise click.BadParameter("--plan needs --write-scenario PATH to write the result to")
+    if plan is not None:
+        load_scenario(plan)  # a plan with problems is reported as any scenario file is
     if holdout_after is not None and holdout_by == "group":
         raise click.BadParameter("--holdout-after holds out dates; it needs --holdout-by time")
     options = ImportOptions(fmt, parse_mapping(mapping), platform, year, date_order)
@@ -525,7 +537,7 @@ def calibrate(
     warnings = []
     if write_scenario:
         warnings = write_or_fail(
-            lambda: write_calibrated_scenario(done, sources, write_scenario), write_scenario
+            lambda: write_calibrated_scenario(done, sources, write_scenario, plan), write_scenario
         )
     if as_json:
         click.echo(json_text(document), nl=False)
@@ -550,11 +562,15 @@ class RejectedRows(SmmsimError):
     exit_code = 3
 
 
-def write_calibrated_scenario(done, sources: list[str], path: Path) -> list[str]:
-    from calibration.to_scenario import to_scenario
+def write_calibrated_scenario(done, sources: list[str], path: Path, plan: Path | None) -> list[str]:
+    from calibration.to_scenario import merge_into_plan, to_scenario
+    from scenarios.loader import read_yaml
     from simulator.outputs import write_atomic
 
-    text, _, warnings = to_scenario(done.calibration, sources, str(path))
+    if plan is None:
+        text, _, warnings = to_scenario(done.calibration, sources, str(path))
+    else:
+        text, _, warnings = merge_into_plan(done.calibration, read_yaml(plan), str(plan), str(path))
     write_atomic(path, text)
     return warnings
 

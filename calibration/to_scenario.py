@@ -178,6 +178,55 @@ def to_scenario(
     return "\n".join(header) + "\n" + render_yaml(data, notes) + "\n", scenario, warnings
 
 
+# What the calibration replaces in a plan's tool; the plan keeps its budget, learning phase (a new
+# campaign goes through one) and everything else. join_rate and cvr only where the data had them.
+CALIBRATED_KEYS = ("cpm", "ctr", "join_rate", "cvr", "auction", "day_of_week", "noise")
+
+
+def merge_into_plan(
+    cal: Calibration, plan: dict, plan_source: str, target: str
+) -> tuple[str, Scenario, list[str]]:
+    """(YAML text, validated scenario, warnings): the plan with every arm the data calibrated
+    (matched as platform/tool) given the calibrated beliefs; other arms kept as planned."""
+    fitted = {a.days.label: a for a in cal.arms}
+    notes: dict[str, str] = {}
+    replaced, scratch = [], []
+    for p_index, platform in enumerate(plan.get("platforms") or []):
+        for t_index, tool in enumerate(platform.get("tools") or []):
+            label = f"{platform.get('name')}/{tool.get('name', 'paid_ads')}"
+            if label not in fitted:
+                continue
+            path = f"platforms[{p_index}].tools[{t_index}]"
+            calibrated = _tool(fitted[label], 1.0, path, notes, scratch)
+            for key in CALIBRATED_KEYS:
+                if key in ("join_rate", "cvr") and getattr(fitted[label], key) is None:
+                    notes.pop(f"{path}.{key}", None)  # the plan's belief stands
+                    continue
+                tool[key] = calibrated[key]
+            if fitted[label].fatigue.detected:
+                tool["fatigue"] = calibrated["fatigue"]
+            else:
+                notes.pop(f"{path}.fatigue", None)
+            notes.pop(f"{path}.learning", None)
+            replaced.append(label)
+    missing = sorted(set(fitted) - set(replaced))
+    warnings = [f"calibrated arms not in {plan_source} (add them as tools to plan them): "
+                f"{', '.join(missing)}"] if missing else []  # fmt: skip
+    if not replaced:
+        raise ExportFileError(
+            f"--plan {plan_source}: none of its arms (platform/tool) is in the data; the data "
+            f"have {', '.join(sorted(fitted))} (see --group-by, --platform)"
+        )
+    scenario = scenario_from_data(plan, target)
+    header = [
+        f"# {plan_source}, calibrated by `smmsim calibrate` on {cal.first_date} - {cal.last_date}",
+        f"# (seed {cal.seed}). Arms whose costs and rates are now the posteriors of that fit:",
+        f"#   {', '.join(replaced)}",
+        "# Every other setting is the plan's (its comments are in the original file).",
+    ]
+    return "\n".join(header) + "\n" + render_yaml(plan, notes) + "\n", scenario, warnings
+
+
 def render_yaml(data, notes: dict[str, str], path: str = "", indent: int = 0) -> str:
     """Block YAML with beliefs and small maps in flow style and notes as end-of-line comments."""
     pad = " " * indent
@@ -210,6 +259,10 @@ def render_yaml(data, notes: dict[str, str], path: str = "", indent: int = 0) ->
 def _scalar(value) -> str:
     import json
 
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, float):

@@ -304,3 +304,50 @@ def test_an_arm_that_spent_nothing_is_left_out_of_the_written_scenario(tmp_path)
     assert "left out of the scenario, no spend in the data: idle/idle" in result.output
     tools = [t.name for p in load_scenario(written).platforms for t in p.tools]
     assert tools == ["live"]
+
+
+KIDS_SHOP = Path(__file__).resolve().parents[1] / "scenarios" / "examples" / "kids-shop.yaml"
+
+
+def test_plan_gets_the_calibrated_beliefs_of_its_arms_and_keeps_the_rest(tmp_path):
+    """A Meta export with facebook and instagram rows updates kids-shop's two Meta arms; TikTok,
+    the budget split, the KPIs and the strategy stay as planned."""
+    from tests.exports import write_meta
+
+    arms = {
+        ("facebook", "paid_ads"): (3.0, 0.011, 0.04, 0.015, 0.6, 1e7),
+        ("instagram", "paid_ads"): (3.8, 0.008, 0.05, 0.012, 0.4, 1e7),
+    }
+    frame = simulated_days(recovery_scenario(arms), 1, seed=2)[0]
+    export = write_meta(frame, tmp_path / "meta.csv")
+    written = tmp_path / "kids-shop-calibrated.yaml"
+    result = calibrate(str(export), "--out", str(tmp_path / "o"), "--write-scenario", str(written),
+                       "--plan", str(KIDS_SHOP))  # fmt: skip
+    assert result.exit_code == 0, result.output
+    plan, updated = load_scenario(KIDS_SHOP), load_scenario(written)
+    document = read_json(tmp_path / "o" / "calibration.json")
+    fitted = {a["arm"]: a for a in document["arms"]}
+    for before, after in zip(plan.platforms, updated.platforms, strict=True):
+        tool_before, tool_after = before.tools[0], after.tools[0]
+        assert tool_after.budget_share == tool_before.budget_share
+        assert tool_after.learning == tool_before.learning  # a new campaign learns again
+        label = f"{after.name}/{tool_after.name}"
+        if label in fitted:
+            assert tool_after.ctr.mean == pytest.approx(fitted[label]["ctr"]["mean"], rel=1e-5)
+            assert tool_after.cvr.mean == pytest.approx(fitted[label]["cvr"]["mean"], rel=1e-5)
+        else:
+            assert tool_after == tool_before  # tiktok: not in the data
+    assert updated.kpis == plan.kpis and updated.strategy == plan.strategy
+    assert updated.campaign == plan.campaign
+    run = CliRunner().invoke(main, ["run", str(written), "--reps", "100"])
+    assert run.exit_code == 0, run.output
+
+
+def test_plan_without_any_calibrated_arm_is_refused(tmp_path, round_trip):
+    folder, _, _ = round_trip
+    result = CliRunner().invoke(main, ["calibrate", str(folder / "meta.csv"), "--out",
+                                       str(tmp_path), "--write-scenario", str(tmp_path / "x.yaml"),
+                                       "--plan", str(KIDS_SHOP)])  # fmt: skip
+    assert result.exit_code == 2
+    assert "none of its arms (platform/tool) is in the data" in result.output
+    assert not (tmp_path / "x.yaml").exists()
