@@ -4,9 +4,10 @@ An arm is a group of rows (platform x tool by default, or the analyst's `--group
 are the sums of its rows per date. Per arm the fit estimates, in this order because each step
 conditions on the one before it:
 1. auction pressure: how the CPM rises with the day's spend (`pressure.py`);
-2. the base CPM, Gamma-Poisson on pressure-adjusted spend;
-3. fatigue, where reach exists (`fatigue.py`), and the base CTR on fatigue-adjusted impressions;
-4. join rate and conversion rate per click, Beta-Binomial.
+2. weekday price multipliers on what the curve leaves (`weekdays.py`), then the curve again;
+3. the base CPM, Gamma-Poisson on pressure- and weekday-adjusted spend;
+4. fatigue, where reach exists (`fatigue.py`), and the base CTR on fatigue-adjusted impressions;
+5. join rate and conversion rate per click, Beta-Binomial.
 Shrinkage (`shrinkage.py`) pools the arms of one platform; a platform with too few arms to
 estimate their spread borrows the prior fitted to every arm of every platform.
 """
