@@ -546,6 +546,13 @@ def calibrate(
         click.echo(f"wrote {out}/: {' '.join(written)}")
         if write_scenario:
             click.echo(f"wrote {write_scenario}; next: smmsim run {write_scenario}")
+    overlapping = imported.overlapping_rows
+    if overlapping:
+        warnings.insert(
+            0,
+            f"{overlapping} rows share their arm and date with a row of another file but not its "
+            "numbers (overlapping exports?); both are counted",
+        )
     for line in warnings:
         click.echo(f"warning: {line}", err=True)
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from calibration.fatigue import Fatigue, fit_fatigue
+from calibration.fatigue import Fatigue, daily_audiences, fit_fatigue
 from calibration.pressure import Pressure, fit_pressure
 from calibration.reading import ExportFileError
 from calibration.shrinkage import (
@@ -103,7 +103,9 @@ def group_days(frame, group_by: tuple[str, ...]) -> list[ArmDays]:
         )
     keys = list(dict.fromkeys(("platform", *group_by)))
     measured = {c: frame[c].notna().any() for c in DAILY_SUMS}
-    daily = frame.groupby([*keys, "date"], sort=True)[list(DAILY_SUMS)].sum(min_count=1)
+    daily = frame.groupby([*keys, "date"], sort=True, dropna=False)[list(DAILY_SUMS)].sum(
+        min_count=1
+    )
     arms = []
     for key, part in daily.groupby(level=list(range(len(keys))), sort=True):
         key = key if isinstance(key, tuple) else (key,)
@@ -119,14 +121,25 @@ def group_days(frame, group_by: tuple[str, ...]) -> list[ArmDays]:
 def fit_arms(arms: list[ArmDays], group_by: tuple[str, ...], seed: int, frame) -> Calibration:
     if not arms:
         raise ExportFileError("no usable rows to calibrate on (every row was rejected)")
+    if not any(a.total("spend") > 0 and a.total("impressions") > 0 for a in arms):
+        raise ExportFileError(
+            "no day with both spend and impressions: there is no price to calibrate"
+        )
     platform_of = np.array([a.platform for a in arms])
     shapes = [_price_shape(a) for a in arms]
     pressures = [p for p, _ in shapes]
     weekdays = [w for _, w in shapes]
     cpms, cpms_given_curve, cpm_source = _fit_prices(arms, shapes, platform_of)
     ctr_dispersion = _dispersions(arms, "clicks", "impressions", platform_of)
+    audiences = _platform_audiences(arms)
     fatigues = [
-        fit_fatigue(a.values["impressions"], a.values["reach"], a.values["clicks"], phi)
+        fit_fatigue(
+            a.values["impressions"],
+            a.values["reach"],
+            a.values["clicks"],
+            phi,
+            audiences.get(a.platform),
+        )
         for a, phi in zip(arms, ctr_dispersion, strict=True)
     ]
     exposed = [
@@ -173,6 +186,17 @@ def fit_arms(arms: list[ArmDays], group_by: tuple[str, ...], seed: int, frame) -
     )
 
 
+def _platform_audiences(arms: list[ArmDays]) -> dict[str, float]:
+    """Each platform's audience: the median of the daily audiences its arms' reach implies
+    (the engine has one audience per platform, shared by its arms)."""
+    sizes: dict[str, list[float]] = {}
+    for arm in arms:
+        if arm.has("reach"):
+            found = daily_audiences(arm.values["impressions"], arm.values["reach"])
+            sizes.setdefault(arm.platform, []).extend(found)
+    return {p: float(np.median(s)) for p, s in sizes.items() if s}
+
+
 def _price_shape(arm: ArmDays) -> tuple[Pressure, Weekdays]:
     """The auction curve, then weekday multipliers on its residuals, then the curve again on
     weekday-adjusted prices (so neither soaks up the other and the noise left is the engine's)."""
@@ -182,14 +206,16 @@ def _price_shape(arm: ArmDays) -> tuple[Pressure, Weekdays]:
     weekdays = fit_weekdays(arm.dates, first.log_residuals(s, i))
     if not weekdays.detected:
         return first, weekdays
-    ctr_week = fit_weekdays(arm.dates, _log_ctr_residuals(arm))
-    if ctr_week.detected:
-        # Prices and CTR move together through the week (a network that sells clicks): the cost
-        # per click is steadier than either, and the engine's weekdays move the price only, so a
-        # price pattern alone would distort clicks per money. The week stays flat.
+    per_click = fit_weekdays(arm.dates, first.log_residuals(s, i) - _log_ctr_residuals(arm))
+    if not per_click.detected:
+        # The engine's weekdays move the price, and with it impressions and clicks alike (its CTR
+        # has no weekday). A price week that the cost per click does not show (CTR moving with
+        # the price: a network that sells clicks) would distort clicks per money, so it stays
+        # flat.
+        p = "n/a" if per_click.p_value is None else f"{per_click.p_value:.2g}"
         return first, flat(
-            f"not written: CTR follows the same week (F-test p = {ctr_week.p_value:.2g}, "
-            f"price p = {weekdays.p_value:.2g}); the engine's weekdays move the price only"
+            f"not written: the price has a week (F-test p = {weekdays.p_value:.2g}) but the "
+            f"cost per click does not (p = {p}); the engine's weekdays move the price only"
         )
     return fit_pressure(s, i * weekdays.on(arm.dates)), weekdays
 
@@ -223,21 +249,19 @@ def _fit_prices(arms, shapes, platform_of) -> tuple[list, list, list[str]]:
     )
     given_curve, marginal = [], []
     for e, (pressure, _) in zip(found, shapes, strict=True):
-        correction = math.exp(pressure.log_cpm_sd**2)
+        correction = math.exp(pressure.noise**2)
         given_curve.append(
             PriceEstimate(
                 e.alpha, e.beta * correction, e.prior_alpha, e.prior_beta * correction, e.dispersion
             )
         )
         # Not knowing the curve makes cpm0 less certain too (cpm0 and s_half trade off): widen
-        # log theta's variance, about 1 / alpha for a Gamma, by what the curve adds; mean kept.
+        # log theta's variance, about 1 / alpha for a Gamma, by what the curve adds, keeping the
+        # CPM's mean 1000 beta / (alpha - 1).
         alpha = max(1 / (1 / e.alpha + pressure.curve_log_cpm0_var), WEAK_PRICE_SHAPE)
         c = given_curve[-1]
-        marginal.append(
-            PriceEstimate(
-                alpha, c.beta * alpha / c.alpha, c.prior_alpha, c.prior_beta, c.dispersion
-            )
-        )
+        beta = c.beta * (alpha - 1) / (c.alpha - 1)
+        marginal.append(PriceEstimate(alpha, beta, c.prior_alpha, c.prior_beta, c.dispersion))
     return marginal, given_curve, sources
 
 
@@ -283,10 +307,11 @@ def _per_arm_dispersion(parts: list[tuple[float, int]], platform_of: np.ndarray)
 
 
 def _rate_per_click(arms, name: str, platform_of) -> tuple[list, list[str]]:
-    """A per-click rate (joins, conversions) for the arms whose data measure it, else None."""
-    measured = np.flatnonzero([a.has(name) for a in arms])
+    """A per-click rate (joins, conversions) for the arms whose data measure it, else None: an
+    arm without the column, or without a single click to measure it on."""
+    measured = np.flatnonzero([a.has(name) and a.total("clicks") > 0 for a in arms])
     estimates: list = [None] * len(arms)
-    sources = ["not in the data"] * len(arms)
+    sources = ["no clicks to measure it on" if a.has(name) else "not in the data" for a in arms]
     if not len(measured):
         return estimates, sources
     subset = [arms[i] for i in measured]
@@ -318,9 +343,12 @@ def _currency(frame) -> str:
 
 def _order_value(arms: list[ArmDays], seed: int) -> tuple[float, float, float] | None:
     """Revenue per conversion with a 90% interval from a bootstrap over days (seeded)."""
-    revenue = np.concatenate([np.nan_to_num(a.values["revenue"]) for a in arms])
-    conversions = np.concatenate([np.nan_to_num(a.values["conversions"]) for a in arms])
-    if not any(a.has("revenue") for a in arms) or conversions.sum() <= 0 or revenue.sum() <= 0:
+    # Only days that measure both: an export without revenue says nothing about order value.
+    revenue = np.concatenate([a.values["revenue"] for a in arms])
+    conversions = np.concatenate([a.values["conversions"] for a in arms])
+    both = ~np.isnan(revenue) & ~np.isnan(conversions)
+    revenue, conversions = revenue[both], conversions[both]
+    if conversions.sum() <= 0 or revenue.sum() <= 0:
         return None
     rng = np.random.default_rng(np.random.SeedSequence([seed, 17]))
     picks = rng.integers(0, len(revenue), size=(500, len(revenue)))

@@ -138,7 +138,7 @@ def forecast(fit: Calibration, test_arms: list[ArmDays], full_arms: dict, seed: 
         )
         factor = own.pressure.factor(spend) * own.weekdays.on(arm.dates) if own else 1.0
         # cpm0 is the mean-one-noise price; impressions average E[1 / noise] = exp(sigma^2) more.
-        per_spend = np.exp(source.pressure.log_cpm_sd**2) * 1000 / (cpm0 * factor)
+        per_spend = np.exp(source.pressure.noise**2) * 1000 / (cpm0 * factor)
         impressions = counts(rng, spend * per_spend, source.cpm.dispersion)
         wear = _fatigue_on(arm, own, full_arms.get(arm.key))
         ctr = _rate(source.ctr, own, rng)

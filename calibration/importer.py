@@ -109,6 +109,7 @@ def import_file(path: Path, options: ImportOptions) -> FileImport:
                 )
             )
         else:
+            record["raw"] = table.separator.join(raw.fields)  # for a repeat found across files
             rows.append(record)
     return FileImport(rows, rejected, reader.summary(rows, rejected))
 
@@ -240,8 +241,10 @@ class RowReader:
         o = self.options
         platform = self._text(raw, "platform") or o.platform or self.plan.default_platform
         record["platform"] = (platform or Path(self.table.path).stem).strip().lower()
-        record["tool"] = self._text(raw, "tool") or "paid_ads"
-        record["campaign"] = self._text(raw, "campaign") or MISSING_LABEL
+        # Without a tool column every row is paid ads; with one, a blank cell is unlabelled, not
+        # silently merged into the rows that say paid_ads.
+        record["tool"] = self._label(raw, "tool") if "tool" in self.index else "paid_ads"
+        record["campaign"] = self._label(raw, "campaign")
         record["currency"] = self._text(raw, "currency") or ""
         for name, i in self.dims.items():
             value = raw.fields[i].strip()
@@ -251,6 +254,15 @@ class RowReader:
             record[name] = value
         if np.isnan(record["reach"]) and record["frequency"] > 0:
             record["reach"] = record["impressions"] / record["frequency"]
+
+    def _label(self, raw: RawRow, name: str) -> str:
+        """A grouping label; a blank or '#N/A' cell is '(missing)', and counted."""
+        value = self._text(raw, name)
+        if value:
+            return value
+        if name in self.index:
+            self.missing_labels[name] += 1
+        return MISSING_LABEL
 
     def _text(self, raw: RawRow, name: str) -> str:
         if name not in self.index:
@@ -310,6 +322,8 @@ class Imported:
     frame: object  # pandas.DataFrame: source, line, canonical columns, frequency, dimensions
     rejected: list[Rejection]
     files: list[dict]  # one import summary per file
+    # rows whose arm and date another file has too, with other numbers: kept, but worth a look
+    overlapping_rows: int = 0
 
     @property
     def totals(self) -> dict:
@@ -327,6 +341,7 @@ class Imported:
         return {
             **self.totals,
             "rejected_by_reason": dict(reasons.most_common()),
+            "overlapping_rows": self.overlapping_rows,
             "per_file": self.files,
         }
 
@@ -341,6 +356,9 @@ def import_exports(paths: list[Path], options: ImportOptions) -> Imported:
         records.extend(done.rows)
         rejected.extend(done.rejected)
         files.append(done.summary)
+    records, overlapping = _drop_repeats_across_files(records, rejected, files)
+    for record in records:
+        del record["raw"]
     frame = pd.DataFrame.from_records(records) if records else pd.DataFrame(columns=CANONICAL_FRAME)
     for column in CANONICAL_FRAME:
         if column not in frame:
@@ -348,7 +366,44 @@ def import_exports(paths: list[Path], options: ImportOptions) -> Imported:
     if len(frame):
         frame["date"] = pd.to_datetime(frame["date"])
     dimension_columns = [c for c in frame.columns if c not in CANONICAL_FRAME]
-    return Imported(frame[[*CANONICAL_FRAME, *dimension_columns]], rejected, files)
+    # A grouping column one file has and another lacks: the other file's rows are unlabelled.
+    frame[dimension_columns] = frame[dimension_columns].fillna(MISSING_LABEL)
+    return Imported(frame[[*CANONICAL_FRAME, *dimension_columns]], rejected, files, overlapping)
+
+
+def _drop_repeats_across_files(records: list[dict], rejected: list, files: list[dict]):
+    """Two exports that cover the same days: a row repeated exactly from an earlier file is
+    rejected as a duplicate (counting it twice would double its spend); one whose arm and date
+    recur with other numbers is kept and counted as overlapping, for the analyst to resolve."""
+    first_seen: dict[tuple, dict] = {}
+    identity_seen: dict[tuple, str] = {}
+    by_file = {f["file"]: f for f in files}
+    kept, overlapping = [], 0
+    for record in records:
+        values = tuple((k, v) for k, v in record.items() if k not in ("source", "line", "raw"))
+        identity = tuple((k, v) for k, v in values if k not in NUMERIC_FIELDS)
+        earlier = first_seen.get(values)
+        if earlier is not None and earlier["source"] != record["source"]:
+            rejected.append(
+                Rejection(
+                    record["source"],
+                    record["line"],
+                    ("duplicate",),
+                    f"repeats {earlier['source']} line {earlier['line']} exactly",
+                    record["raw"],
+                )
+            )
+            summary = by_file[record["source"]]
+            summary["rows_used"] -= 1
+            summary["rows_rejected"] += 1
+            reasons = summary["rejected_by_reason"]
+            reasons["duplicate"] = reasons.get("duplicate", 0) + 1
+            continue
+        first_seen.setdefault(values, record)
+        if identity_seen.setdefault(identity, record["source"]) != record["source"]:
+            overlapping += 1
+        kept.append(record)
+    return kept, overlapping
 
 
 CANONICAL_FRAME = (

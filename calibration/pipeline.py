@@ -50,7 +50,11 @@ def calibrate(imported: Imported, settings: CalibrationSettings) -> CalibrationR
     """Fit and validate on imported data (`import_exports`)."""
     frame = imported.frame
     arms = group_days(frame, settings.group_by)
-    calibration = fit_arms(arms, settings.group_by, settings.seed, frame)
+    try:
+        calibration = fit_arms(arms, settings.group_by, settings.seed, frame)
+    except ExportFileError as exc:  # the data as a whole cannot be fitted: say which data
+        files = ", ".join(f["file"] for f in imported.files)
+        raise ExportFileError(f"{files}: {exc}") from None
     validation = validate(frame, settings, {a.key: a for a in arms})
     return CalibrationRun(imported, calibration, validation, settings)
 

@@ -22,6 +22,7 @@ MIN_DAYS = 8
 # spend: the curve then adds at most 1% to the CPM where the data were seen.
 UNDETECTED_HEADROOM = 100.0
 K_MIN = 0.05
+MAX_NOISE = 1.0  # the scenario schema's upper limit on `noise`
 K_AT_BOUND = 0.98
 
 
@@ -50,6 +51,12 @@ class Pressure:
         curve = np.log(self.factor(s)) if self.detected else 0.0
         out[priced] = np.log(1000 * s / impressions[priced]) - self.log_cpm0_fit - curve
         return out
+
+    @property
+    def noise(self) -> float:
+        """The engine's daily price noise for this arm: the residual sd, within the schema's
+        limit of 1 (beyond it the scenario cannot carry the spread, so neither does the fit)."""
+        return min(self.log_cpm_sd, MAX_NOISE)
 
     def log_cpm_sd_interval(self) -> tuple[float, float] | None:
         """The residual sd's 90% interval, sd sqrt(dof / chi2_q(dof)) for normal residuals."""

@@ -25,6 +25,7 @@ MIN_GROUPS_FOR_PRIOR = 3
 # A weak prior (worth this many trials) centred on the pooled rate, when there is nothing to
 # borrow from: it keeps a group with no clicks from a 0% estimate without moving a real one.
 WEAK_PRIOR_TRIALS = 2.0
+JEFFREYS = 0.5  # the smallest Beta shape a prior gets: Jeffreys' prior for a binomial rate
 # The price's weak prior: Gamma shape 3 is the smallest whose 1000 / theta has a finite sd.
 WEAK_PRICE_SHAPE = 3.0
 
@@ -126,8 +127,11 @@ def fit_beta_prior(k: np.ndarray, n: np.ndarray) -> tuple[float, float]:
     keep their own evidence.
     """
     pooled = (k.sum() + 0.5) / (n.sum() + 1.0)
-    if len(k) < MIN_GROUPS_FOR_PRIOR:
-        return pooled * WEAK_PRIOR_TRIALS, (1 - pooled) * WEAK_PRIOR_TRIALS
+    if len(k) < MIN_GROUPS_FOR_PRIOR or k.sum() == 0 or k.sum() == n.sum():
+        # Too few arms to see their spread, or no success (or no failure) anywhere: the marginal
+        # likelihood then runs the prior's mean to 0 (or 1); the weak prior keeps it honest.
+        a, b = pooled * WEAK_PRIOR_TRIALS, (1 - pooled) * WEAK_PRIOR_TRIALS
+        return max(a, JEFFREYS), max(b, JEFFREYS)
     cap = max(float(np.median(n)), WEAK_PRIOR_TRIALS)
 
     def negative_log_likelihood(x: np.ndarray) -> float:
@@ -145,7 +149,9 @@ def fit_beta_prior(k: np.ndarray, n: np.ndarray) -> tuple[float, float]:
     )
     mean = float(special.expit(found.x[0]))
     concentration = min(math.exp(found.x[1]), cap)
-    return mean * concentration, (1 - mean) * concentration
+    # Neither shape below Jeffreys' 1/2: a prior that piles up at 0 or 1 says more than any set
+    # of arms can.
+    return max(mean * concentration, JEFFREYS), max((1 - mean) * concentration, JEFFREYS)
 
 
 def fit_gamma_prior(counts: np.ndarray, exposure: np.ndarray) -> tuple[float, float]:
@@ -153,6 +159,8 @@ def fit_gamma_prior(counts: np.ndarray, exposure: np.ndarray) -> tuple[float, fl
     likelihood: log p = lgamma(alpha + y) - lgamma(alpha) + alpha log(beta / (beta + x))
     + y log(x / (beta + x)). alpha is capped at the median arm's count for the reason given
     above, and kept at least WEAK_PRICE_SHAPE so that every arm's 1000 / theta has a mean and sd."""
+    if exposure.sum() <= 0:
+        raise ValueError("no group spent anything: there is no price to put a prior on")
     rate = (counts.sum() + 0.5) / exposure.sum()
     if len(counts) < MIN_GROUPS_FOR_PRIOR:
         return WEAK_PRICE_SHAPE, WEAK_PRICE_SHAPE / rate  # centred on the pooled rate
@@ -182,9 +190,11 @@ def fit_gamma_prior(counts: np.ndarray, exposure: np.ndarray) -> tuple[float, fl
 
 
 def shrink_rates(k: np.ndarray, n: np.ndarray, dispersion: np.ndarray) -> list[BetaEstimate]:
-    """Each group's posterior under the prior fitted to all of them (dispersion-scaled)."""
+    """Each group's posterior under the prior fitted to all of them (dispersion-scaled); a group
+    with no trials has nothing to say about the spread, so it only receives the prior."""
     k_eff, n_eff = k / dispersion, n / dispersion
-    a, b = fit_beta_prior(k_eff, n_eff)
+    seen = n_eff > 0
+    a, b = fit_beta_prior(k_eff[seen], n_eff[seen])
     return [
         BetaEstimate(a + ki, b + ni - ki, a, b, float(phi), float(raw))
         for ki, ni, phi, raw in zip(k_eff, n_eff, dispersion, n, strict=True)
@@ -192,8 +202,10 @@ def shrink_rates(k: np.ndarray, n: np.ndarray, dispersion: np.ndarray) -> list[B
 
 
 def shrink_prices(counts: np.ndarray, exposure: np.ndarray, dispersion: np.ndarray) -> list:
+    """As `shrink_rates`, for prices: the prior is fitted to the groups that spent."""
     y, x = counts / dispersion, exposure / dispersion
-    alpha, beta = fit_gamma_prior(y, x)
+    spent = x > 0
+    alpha, beta = fit_gamma_prior(y[spent], x[spent])
     return [
         PriceEstimate(alpha + yi, beta + xi, alpha, beta, float(phi))
         for yi, xi, phi in zip(y, x, dispersion, strict=True)

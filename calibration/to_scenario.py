@@ -18,7 +18,7 @@ from calibration.fit import ArmFit, Calibration
 from calibration.reading import ExportFileError
 from calibration.shrinkage import BetaEstimate
 from scenarios.loader import scenario_from_data
-from scenarios.schema import Scenario
+from scenarios.schema import Fatigue, Scenario
 
 # A vague belief for a rate the data do not measure: 0.1% to 20% of clicks covers every funnel
 # step smmsim models; it is flagged in the file and on the console so that it gets replaced.
@@ -26,6 +26,7 @@ VAGUE_RATE = {"p5": 0.001, "p95": 0.2}
 # Without reach, the audience only bounds delivery (impressions <= frequency cap x audience):
 # thirty days of the busiest day's impressions at one per person keep that bound from binding.
 AUDIENCE_DAYS = 30
+DEFAULT_PHI = Fatigue.model_fields["phi"].default  # what a plan without `fatigue` assumes
 FLOW_ITEMS = 3  # maps this small (a belief, the auction curve) read best on one line
 
 
@@ -83,7 +84,7 @@ def _missing_lines(warnings: list[str]) -> list[str]:
     other = [w for w in warnings if w not in missing]
     counts = {rate: missing.count(rate) for rate in dict.fromkeys(missing)}
     return [
-        f"{rate} is not in the data for {n} arm{'s' if n > 1 else ''}: a vague belief "
+        f"{rate} could not be measured for {n} arm{'s' if n > 1 else ''}: a vague belief "
         f"{VAGUE_RATE['p5']}-{VAGUE_RATE['p95']} was written, marked NOT CALIBRATED; replace it"
         for rate, n in counts.items()
     ] + other
@@ -107,7 +108,7 @@ def _tool(arm: ArmFit, share: float, path: str, notes: dict, warnings: list[str]
             "phi": round(f.phi, 6),
         },
         "day_of_week": [round(m, 4) for m in arm.weekdays.multipliers],
-        "noise": round(min(max(p.log_cpm_sd, 0.0), 1.0), 4),
+        "noise": round(p.noise, 4),
         "learning": {"conversions": 0},
     }
     notes[f"{path}.cpm"] = (
@@ -117,6 +118,11 @@ def _tool(arm: ArmFit, share: float, path: str, notes: dict, warnings: list[str]
     notes[f"{path}.fatigue"] = f"fatigue: {f.note}"
     notes[f"{path}.day_of_week"] = f"CPM multipliers Monday..Sunday: {arm.weekdays.note}"
     notes[f"{path}.noise"] = "daily sd of log CPM around the auction curve and weekday pattern"
+    if p.log_cpm_sd > p.noise:
+        notes[f"{path}.noise"] += f" (measured {p.log_cpm_sd:.3g}, above the schema's limit 1)"
+        warnings.append(
+            f"{arm.days.label}: daily price sd {p.log_cpm_sd:.3g} written as the schema's limit 1"
+        )
     notes[f"{path}.learning"] = (
         "the fitted rates already include the observed learning phases; "
         "set conversions: 50 to model a fresh start"
@@ -124,7 +130,8 @@ def _tool(arm: ArmFit, share: float, path: str, notes: dict, warnings: list[str]
     for rate in ("ctr", "join_rate", "cvr"):
         estimate = getattr(arm, rate)
         if estimate is None:
-            notes[f"{path}.{rate}"] = "NOT CALIBRATED: not in the data; a vague belief, replace it"
+            why = arm.prior_source[rate]
+            notes[f"{path}.{rate}"] = f"NOT CALIBRATED: {why}; a vague belief, replace it"
             warnings.append(rate)
         else:
             lo, hi = estimate.interval()
@@ -203,15 +210,24 @@ def merge_into_plan(
                     notes.pop(f"{path}.{key}", None)  # the plan's belief stands
                     continue
                 tool[key] = calibrated[key]
-            if fitted[label].fatigue.detected:
-                tool["fatigue"] = calibrated["fatigue"]
-            else:
-                notes.pop(f"{path}.fatigue", None)
+            # The calibrated CTR already has the data's wear-out in it (or, without reach, is
+            # its average): the plan's own fatigue on top would count wear-out twice.
+            planned_phi = (tool.get("fatigue") or {}).get("phi", DEFAULT_PHI)
+            tool["fatigue"] = calibrated["fatigue"]
+            if not fitted[label].fatigue.detected and planned_phi:
+                scratch.append(
+                    f"{label}: the plan's fatigue (phi {planned_phi}) set to 0: "
+                    f"{fitted[label].fatigue.note}; the calibrated CTR already includes it"
+                )
             notes.pop(f"{path}.learning", None)
             replaced.append(label)
     missing = sorted(set(fitted) - set(replaced))
-    warnings = [f"calibrated arms not in {plan_source} (add them as tools to plan them): "
-                f"{', '.join(missing)}"] if missing else []  # fmt: skip
+    warnings = [w for w in scratch if w not in ("ctr", "join_rate", "cvr")]
+    if missing:
+        warnings.append(
+            f"calibrated arms not in {plan_source} (add them as tools to plan them): "
+            f"{', '.join(missing)}"
+        )
     if not replaced:
         raise ExportFileError(
             f"--plan {plan_source}: none of its arms (platform/tool) is in the data; the data "

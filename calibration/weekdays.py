@@ -19,6 +19,7 @@ from calibration.shrinkage import INTERVAL
 
 SIGNIFICANCE = 0.05
 MIN_DAYS = 14
+DRIFT_DEGREE = 4
 FLAT = (1.0,) * 7
 
 
@@ -44,44 +45,59 @@ def flat(note: str, p_value: float | None = None) -> Weekdays:
     return Weekdays(False, FLAT, None, p_value, note)
 
 
-def detrended(dates: np.ndarray, residuals: np.ndarray) -> np.ndarray:
-    """Residuals less their centred 7-day mean (NaN where the week around a day is not all
-    there). Real prices drift over weeks; left in, the drift makes neighbouring days alike, and
-    an F-test that takes days as independent then finds weekly patterns that are not there."""
-    day = dates.astype("datetime64[D]").astype(np.int64)
-    series = np.full(int(day.max() - day.min()) + 1, np.nan)
-    series[day - day.min()] = residuals
-    windows = np.lib.stride_tricks.sliding_window_view(series, 7)
-    trend = np.full(len(series), np.nan)
-    trend[3:-3] = windows.mean(axis=1)  # NaN if any day of the week is missing
-    return (series - trend)[day - day.min()]
+def _design(day: np.ndarray, weekday: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(drift-only design, drift plus weekday contrasts). The drift is a smooth polynomial in
+    time, one degree per two weeks up to DRIFT_DEGREE: smooth enough that no weekly wiggle
+    fits into it, flexible enough for the slow moves of real prices. (Week-by-week levels are no
+    alternative: with them a drift within the week is exactly a Monday-to-Sunday pattern.)"""
+    span = max(float(np.ptp(day)), 1.0)
+    x = 2 * (day - day.min()) / span - 1
+    degree = int(np.clip(span // 14, 1, DRIFT_DEGREE))
+    drift = np.polynomial.legendre.legvander(x, degree)
+    contrasts = (weekday[:, None] == np.arange(1, 7)[None, :]).astype(float)
+    return drift, np.hstack([drift, contrasts])
+
+
+def _rss(design: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray, int]:
+    coef, _, rank, _ = np.linalg.lstsq(design, y, rcond=None)
+    return float(np.sum((y - design @ coef) ** 2)), coef, int(rank)
 
 
 def fit_weekdays(dates: np.ndarray, residuals: np.ndarray) -> Weekdays:
-    """Weekday multipliers from daily log-CPM residuals (NaN where a day has no price)."""
-    if len(dates) >= 7:
-        residuals = detrended(dates, residuals)
+    """Weekday multipliers from daily log-CPM residuals (NaN where a day has no price).
+
+    A regression on a smooth drift plus weekday contrasts: prices drift, and read against the
+    whole period's mean any trend would pass for a weekly pattern. The F-test of the weekday
+    contrasts is exact for independent noise around such a drift.
+    """
     keep = np.isfinite(residuals)
-    days, r, w = int(keep.sum()), residuals[keep], weekday_of(dates[keep])
-    counts = np.bincount(w, minlength=7)
+    days, r = int(keep.sum()), residuals[keep]
+    day_number = dates[keep].astype("datetime64[D]").astype(np.int64)
+    weekday = weekday_of(dates[keep])
+    counts = np.bincount(weekday, minlength=7)
     if days < MIN_DAYS or counts.min() < 2:
         return flat(f"not identified: {days} priced days, fewer than 2 of some weekday")
-    means = np.bincount(w, weights=r, minlength=7) / counts
-    within = float(np.sum((r - means[w]) ** 2))
-    between = float(np.sum(counts * (means - r.mean()) ** 2))
-    dof_within = days - 7
-    if within <= 0:
-        return flat("not identified: no day-to-day variation")
-    p_value = float(stats.f.sf((between / 6) / (within / dof_within), 6, dof_within))
+    blocks, full = _design(day_number, weekday)
+    rss_blocks, _, rank_blocks = _rss(blocks, r)
+    rss_full, coef, rank_full = _rss(full, r)
+    dof = days - rank_full
+    if dof < 1 or rss_full <= 0 or rank_full - rank_blocks < 6:
+        return flat("not identified: too few days beside the weekly blocks")
+    p_value = float(stats.f.sf(((rss_blocks - rss_full) / 6) / (rss_full / dof), 6, dof))
     if p_value >= SIGNIFICANCE:
         return flat(f"no weekly pattern (F-test p = {p_value:.2g})", p_value)
-    centre = math.log(np.mean(np.exp(means)))  # the engine normalises multipliers to mean 1
+    effects = np.concatenate([[0.0], coef[-6:]])  # log multipliers against Monday
+    cov = np.linalg.pinv(full.T @ full)[-6:, -6:] * rss_full / dof
+    se = np.sqrt(np.concatenate([[0.0], np.diag(cov)]))
+    # The engine normalises multipliers to mean 1; Monday's own uncertainty is then that of the
+    # others' mean, which the contrasts' average carries: approximate it by the mean variance.
+    se[0] = math.sqrt(float(np.mean(np.diag(cov))))
+    centre = math.log(np.mean(np.exp(effects)))
     z = stats.norm.ppf(0.5 + INTERVAL / 2)
-    se = math.sqrt(within / dof_within) / np.sqrt(counts)
-    multipliers = tuple(float(x) for x in np.exp(means - centre))
+    multipliers = tuple(float(x) for x in np.exp(effects - centre))
     intervals = tuple(
-        (float(math.exp(m - centre - z * s)), float(math.exp(m - centre + z * s)))
-        for m, s in zip(means, se, strict=True)
+        (float(math.exp(e - centre - z * s)), float(math.exp(e - centre + z * s)))
+        for e, s in zip(effects, se, strict=True)
     )
     return Weekdays(
         True, multipliers, intervals, p_value, f"weekly pattern (F-test p = {p_value:.2g})"

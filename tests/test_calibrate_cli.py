@@ -334,6 +334,8 @@ def test_plan_gets_the_calibrated_beliefs_of_its_arms_and_keeps_the_rest(tmp_pat
         label = f"{after.name}/{tool_after.name}"
         if label in fitted:
             assert tool_after.ctr.mean == pytest.approx(fitted[label]["ctr"]["mean"], rel=1e-5)
+            # The calibrated CTR includes the data's wear-out: none is put on top of it.
+            assert tool_after.fatigue.phi == 0 or fitted[label]["fatigue"]["detected"]
             assert tool_after.cvr.mean == pytest.approx(fitted[label]["cvr"]["mean"], rel=1e-5)
         else:
             assert tool_after == tool_before  # tiktok: not in the data
@@ -351,3 +353,34 @@ def test_plan_without_any_calibrated_arm_is_refused(tmp_path, round_trip):
     assert result.exit_code == 2
     assert "none of its arms (platform/tool) is in the data" in result.output
     assert not (tmp_path / "x.yaml").exists()
+
+
+def test_fatigue_written_for_a_shared_audience_reproduces_each_arms_ctr(tmp_path):
+    """Three arms of one platform reach audiences of 150k, 1M and 3M people; only the smallest
+    wears out. The engine has one audience per platform, so fatigue is fitted in that audience:
+    replayed, every arm's CTR comes back."""
+    import numpy as np
+
+    days, rows = 40, []
+    for tool, audience, phi in (("small", 150_000, 0.15), ("mid", 1e6, 0.0), ("big", 3e6, 0.0)):
+        impressions = np.full(days, 20_000.0)
+        cumulative = np.cumsum(impressions)
+        frequency = cumulative / (audience * -np.expm1(-cumulative / audience))
+        ctr = 0.01 * np.exp(-phi * np.maximum(0, frequency - 2))
+        reach = audience * -np.expm1(-impressions / audience)
+        for d in range(days):
+            rows.append(f"2026-01-{1 + d % 31:02d}" if d < 31 else f"2026-02-{d - 30:02d}")
+            rows[-1] += f",meta,{tool},100,{impressions[d]:.0f},{reach[d]:.0f},"
+            rows[-1] += f"{impressions[d] * ctr[d]:.0f},{impressions[d] * ctr[d] * 0.05:.0f}"
+    path = tmp_path / "fatigue.csv"
+    path.write_text("date,platform,tool,spend,impressions,reach,clicks,conversions\n"
+                    + "\n".join(rows) + "\n")  # fmt: skip
+    written = tmp_path / "plan.yaml"
+    result = calibrate(str(path), "--out", str(tmp_path / "o"), "--write-scenario", str(written))
+    assert result.exit_code == 0, result.output
+    observed = {a["arm"]: a["totals"]["clicks"] / a["totals"]["impressions"]
+                for a in read_json(tmp_path / "o" / "calibration.json")["arms"]}  # fmt: skip
+    replay = simulate(load_scenario(written), deterministic=True)
+    for i, name in enumerate(replay.arms.names):
+        ctr = replay.totals["clicks"][0, i] / replay.totals["impressions"][0, i]
+        assert ctr == pytest.approx(observed[name], rel=0.03), name

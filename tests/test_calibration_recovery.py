@@ -178,9 +178,10 @@ def test_fatigue_is_recovered_from_reach(tmp_path):
 
 
 def test_negative_control_no_fatigue_is_seldom_detected(tmp_path):
-    """With phi = 0 a 90% interval's lower end is above 0 about 5% of the time."""
+    """With phi = 0, wear-out is detected on 2-3% of arms (a 2.576-sd test at the best of the
+    f0 grid): of these 20 arms, at most one."""
     arms = fatigue_fits(0.0, tmp_path, 10)
-    assert np.mean([a.fatigue.detected for a in arms]) <= 0.2
+    assert sum(a.fatigue.detected for a in arms) <= 1
     assert all(a.fatigue.phi == 0 for a in arms if not a.fatigue.detected)
 
 
@@ -223,10 +224,15 @@ WEEK = (0.9, 0.9, 0.95, 1.0, 1.05, 1.1, 1.1)  # mean 1: weekend auctions cost mo
 
 
 def test_weekday_prices_are_recovered(tmp_path):
+    """A +-10% week under 10% daily noise on price and CTR: found on (nearly) every arm, with
+    the multipliers where the scenario put them."""
     frame = simulated_days(recovery_scenario(day_of_week=WEEK), 1, seed=13)[0]
-    for arm in calibrate_files(write_both(frame, tmp_path)).arms:
+    arms = calibrate_files(write_both(frame, tmp_path)).arms
+    assert sum(a.weekdays.detected for a in arms) >= 5  # of 6: the test's power is about 0.95
+    for arm in arms:
         w = arm.weekdays
-        assert w.detected, arm.days.label
+        if not w.detected:
+            continue
         # Each weekday's mean rests on 8-9 days of 10% noise: sd 0.034, so 0.12 is 3.5 sd.
         np.testing.assert_allclose(w.multipliers, WEEK, atol=0.12)
         assert np.mean(np.abs(np.subtract(w.multipliers, WEEK))) < 0.05
@@ -252,8 +258,9 @@ def test_a_week_that_moves_ctr_with_the_price_is_not_written(datasets, tmp_path)
     # Same spend and clicks, fewer impressions on dear days: CPM x pattern, CTR x pattern.
     frame["impressions"] = np.round(frame["impressions"] / pattern)
     frame["reach"] = np.minimum(frame["reach"], frame["impressions"])
-    for arm in calibrate_files(write_both(frame, tmp_path)).arms:
-        assert not arm.weekdays.detected
-        assert arm.weekdays.note.startswith("not written: CTR follows the same week"), (
-            arm.days.label
-        )
+    arms = calibrate_files(write_both(frame, tmp_path)).arms
+    # Every price shows the week; the cost per click only by a 5% false alarm.
+    assert sum(a.weekdays.detected for a in arms) <= 1
+    for arm in arms:
+        if not arm.weekdays.detected:
+            assert "but the cost per click does not" in arm.weekdays.note, arm.days.label
