@@ -494,7 +494,7 @@ def calibrate(
     """
     from calibration.columns import parse_mapping
     from calibration.console import print_calibration
-    from calibration.document import calibration_document, write_calibration, write_import
+    from calibration.document import calibration_document, write_calibration
     from calibration.holdout import DEFAULT_SHARE, HoldoutSpec
     from calibration.importer import ImportOptions, import_exports
     from calibration.pipeline import DEFAULT_GROUP_BY, CalibrationSettings
@@ -518,19 +518,7 @@ def calibrate(
     settings = CalibrationSettings(group_by or DEFAULT_GROUP_BY, spec, seed)
     sources = [str(d) for d in data]
     imported = import_exports(list(data), options)
-    rejected = imported.totals["rows_rejected"]
-    if imported.totals["rows_used"] == 0:
-        write_or_fail(lambda: write_import(imported, out), out)
-        raise NoUsableRows(
-            f"{', '.join(sources)}: no usable rows ({imported.totals['rows_read']} read, "
-            f"{rejected} rejected); see {out / 'rejected.csv'} and {out / 'import_summary.json'}"
-        )
-    if strict and rejected:
-        write_or_fail(lambda: write_import(imported, out), out)
-        raise RejectedRows(
-            f"--strict: {rejected} of {imported.totals['rows_read']} rows rejected; "
-            f"see {out / 'rejected.csv'} and {out / 'import_summary.json'}"
-        )
+    stop_before_fitting(imported, out, strict, sources)
     done = run_calibration(imported, settings)
     document = calibration_document(done, sources)
     written = write_or_fail(lambda: write_calibration(done, document, out), out)
@@ -546,15 +534,31 @@ def calibrate(
         click.echo(f"wrote {out}/: {' '.join(written)}")
         if write_scenario:
             click.echo(f"wrote {write_scenario}; next: smmsim run {write_scenario}")
-    overlapping = imported.overlapping_rows
-    if overlapping:
+    if imported.overlapping_rows:
         warnings.insert(
             0,
-            f"{overlapping} rows share their arm and date with a row of another file but not its "
-            "numbers (overlapping exports?); both are counted",
+            f"{imported.overlapping_rows} rows share their arm and date with a row of another "
+            "file but not its numbers (overlapping exports?); both are counted",
         )
     for line in warnings:
         click.echo(f"warning: {line}", err=True)
+
+
+def stop_before_fitting(imported, out: Path, strict: bool, sources: list[str]) -> None:
+    """No usable row, or --strict and a rejected one: write what the import found, then stop."""
+    from calibration.document import write_import
+
+    totals = imported.totals
+    rejected, read = totals["rows_rejected"], totals["rows_read"]
+    see = f"see {out / 'rejected.csv'} and {out / 'import_summary.json'}"
+    if totals["rows_used"] == 0:
+        write_or_fail(lambda: write_import(imported, out), out)
+        raise NoUsableRows(
+            f"{', '.join(sources)}: no usable rows ({read} read, {rejected} rejected); {see}"
+        )
+    if strict and rejected:
+        write_or_fail(lambda: write_import(imported, out), out)
+        raise RejectedRows(f"--strict: {rejected} of {read} rows rejected; {see}")
 
 
 class NoUsableRows(SmmsimError):
