@@ -13,10 +13,8 @@ from simulator.columns import CANONICAL_COLUMNS
 
 NUMERIC_FIELDS = ("spend", "impressions", "reach", "frequency", "clicks", "joins", "conversions")
 NUMERIC_FIELDS += ("revenue",)
-TEXT_FIELDS = ("platform", "tool", "campaign", "currency")
 DATE_PARTS = ("year", "month", "day")
 MAPPABLE = (*CANONICAL_COLUMNS, "frequency", "currency", *DATE_PARTS, "ignore")
-FORMATS = ("auto", *LAYOUTS, "generic")
 # Counts an importer cannot do without: the funnel starts at spend -> impressions -> clicks.
 REQUIRED = ("spend", "impressions", "clicks")
 

@@ -29,6 +29,7 @@ from calibration.shrinkage import (
     PriceEstimate,
     binomial_dispersion,
     poisson_dispersion,
+    pooled_dispersion,
     shrink_prices,
     shrink_rates,
 )
@@ -294,8 +295,6 @@ def _dispersions(arms, successes: str, trials: str, platform_of) -> np.ndarray:
 
 def _per_arm_dispersion(parts: list[tuple[float, int]], platform_of: np.ndarray) -> np.ndarray:
     """An arm's own Pearson phi when it has enough days, else its platform's pooled phi."""
-    from calibration.shrinkage import pooled_dispersion
-
     out = np.ones(len(parts))
     for p in dict.fromkeys(platform_of):
         members = np.flatnonzero(platform_of == p)

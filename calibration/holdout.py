@@ -40,12 +40,9 @@ class HoldoutSpec:
             return "none"
         if self.after is not None:
             return f"dates after {self.after.isoformat()}"
-        unit = "dates" if self.by == "time" else "arms"
-        return (
-            f"last {self.share:.0%} of the {unit}"
-            if self.by == "time"
-            else f"{self.share:.0%} of the {unit}"
-        )
+        if self.by == "time":
+            return f"last {self.share:.0%} of the dates"
+        return f"{self.share:.0%} of the arms"
 
 
 def parse_share(text: str) -> float:

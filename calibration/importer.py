@@ -292,7 +292,7 @@ class RowReader:
             "format": p.layout,
             "format_title": p.title,
             "encoding": t.encoding,
-            "separator": {",": ",", ";": ";", "\t": "tab", "|": "|"}[t.separator],
+            "separator": "tab" if t.separator == "\t" else t.separator,
             "decimal_mark": self.numbers.decimal,
             "number_style": self.numbers.reason,
             "date_order": self.dates.order,

@@ -18,7 +18,6 @@ from pathlib import Path
 from scenarios.errors import SmmsimError
 
 SEPARATORS = (",", ";", "\t", "|")
-SEPARATOR_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 SNIFF_LINES = 60  # enough lines to see past a title block and into the table
 
 

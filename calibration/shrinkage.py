@@ -39,7 +39,6 @@ class BetaEstimate:
     prior_a: float
     prior_b: float
     dispersion: float
-    trials: float  # raw trials (impressions or clicks) behind it
 
     @property
     def mean(self) -> float:
@@ -196,8 +195,8 @@ def shrink_rates(k: np.ndarray, n: np.ndarray, dispersion: np.ndarray) -> list[B
     seen = n_eff > 0
     a, b = fit_beta_prior(k_eff[seen], n_eff[seen])
     return [
-        BetaEstimate(a + ki, b + ni - ki, a, b, float(phi), float(raw))
-        for ki, ni, phi, raw in zip(k_eff, n_eff, dispersion, n, strict=True)
+        BetaEstimate(a + ki, b + ni - ki, a, b, float(phi))
+        for ki, ni, phi in zip(k_eff, n_eff, dispersion, strict=True)
     ]
 
 

@@ -9,6 +9,7 @@ comment that says so, never silently.
 
 from __future__ import annotations
 
+import json
 import math
 from datetime import date, timedelta
 
@@ -273,8 +274,6 @@ def render_yaml(data, notes: dict[str, str], path: str = "", indent: int = 0) ->
 
 
 def _scalar(value) -> str:
-    import json
-
     if value is None:
         return "null"
     if isinstance(value, bool):
