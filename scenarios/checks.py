@@ -21,7 +21,17 @@ from scenarios.strategy_settings import (
     target_cpa,
     tested_arms,
 )
-from simulator.metrics import REVENUE_KPIS
+from scenarios.tools_schema import (
+    AD_TOOLS,
+    CommunityContent,
+    CreativeRefresh,
+    Influencer,
+    PaidAds,
+    Retargeting,
+    Seeding,
+    Tactic,
+)
+from simulator.metrics import REPUTATION_KPIS, REVENUE_KPIS
 
 SHARE_TOLERANCE = 1e-6
 
@@ -52,7 +62,9 @@ def shares_sum_to_one(s: Scenario) -> Iterator[Issue]:
     """Under `fixed` the shares are the split itself; a planned test split renormalises them."""
     if s.strategy.type != "fixed":
         return
-    shares = [t.budget_share for p in s.platforms for t in p.tools if t.budget_share is not None]
+    shares = [
+        t.budget_share for p in s.platforms for t in p.ad_tools() if t.budget_share is not None
+    ]
     if shares and abs(sum(shares) - 1) > SHARE_TOLERANCE:
         yield Issue("platforms", "budget_share values must sum to 1", round(sum(shares), 6), True)
 
@@ -116,6 +128,8 @@ def tools_have_budgets(s: Scenario) -> Iterator[Issue]:
     arm = 0
     for i, platform in enumerate(s.platforms):
         for j, tool in enumerate(platform.tools):
+            if not isinstance(tool, AD_TOOLS):
+                continue
             if arm in reads and tool.budget_share is None and tool.daily_budget is None:
                 yield Issue(
                     f"platforms[{i}].tools[{j}]",
@@ -130,9 +144,19 @@ def test_arms_exist(s: Scenario) -> Iterator[Issue]:
         return
     names = arm_names(s) + [p.name for p in s.platforms]
     listed: set[int] = set()
+    tactics = {f"{p.name}/{t.name}" for p in s.platforms for t in p.tactics()}
+    without_ads = {p.name for p in s.platforms if not p.ad_tools()}
     for i, name in enumerate(s.strategy.test.arms):
         covered = set(arms_named(name, s))
-        if not covered:
+        if name in tactics or name in without_ads:
+            what = "is a scheduled tactic" if name in tactics else "has no paid_ads or retargeting"
+            yield Issue(
+                f"strategy.test.arms[{i}]",
+                f"{what}; the test splits budget over paid_ads and retargeting tools",
+                name,
+                True,
+            )
+        elif not covered:
             yield Issue(
                 f"strategy.test.arms[{i}]",
                 "no such arm ('platform/tool' or 'platform')" + did_you_mean(name, names),
@@ -238,6 +262,118 @@ def adaptive_fits_campaign(s: Scenario) -> Iterator[Issue]:
         )
 
 
+# --- tools and reputation -------------------------------------------------------------------------
+
+CLICK_SOURCES = (PaidAds, Influencer, CommunityContent)  # what fills a retargeting pool
+
+
+def some_ad_tool(s: Scenario) -> Iterator[Issue]:
+    """The paced budget is split over the ad tools: without one there is nothing to pace."""
+    if not any(p.ad_tools() for p in s.platforms):
+        yield Issue(
+            "platforms",
+            "the paced budget is split over paid_ads and retargeting tools: add at least one",
+        )
+
+
+def schedule_inside_calendar(s: Scenario) -> Iterator[Issue]:
+    days = s.campaign.days
+    message = f"the campaign has {days} days"
+    for i, platform in enumerate(s.platforms):
+        for j, tool in enumerate(platform.tools):
+            if not isinstance(tool, Tactic):
+                continue
+            for k, phase in enumerate(tool.schedule):
+                where = f"platforms[{i}].tools[{j}].schedule[{k}]"
+                for n, day in enumerate(phase.days or ()):
+                    if day > days:
+                        yield Issue(f"{where}.days[{n}]", message, day, True)
+                if phase.days is not None:
+                    continue
+                for key in ("start_day", "end_day"):
+                    value = getattr(phase, key)
+                    if value is not None and value > days:
+                        yield Issue(f"{where}.{key}", message, value, True)
+
+
+def seeding_needs_reputation(s: Scenario) -> Iterator[Issue]:
+    if s.reputation is not None:
+        return
+    for i, platform in enumerate(s.platforms):
+        for j, tool in enumerate(platform.tools):
+            if isinstance(tool, Seeding):
+                yield Issue(
+                    f"platforms[{i}].tools[{j}]",
+                    "seeding moves the top-20 results: add a reputation section with the key "
+                    "queries",
+                )
+
+
+def refresh_targets_exist(s: Scenario) -> Iterator[Issue]:
+    """A refresh resets the fatigue of ad tools on its own platform, so it needs one to reset."""
+    for i, platform in enumerate(s.platforms):
+        ad_names = [t.name for t in platform.ad_tools()]
+        tactic_names = [t.name for t in platform.tactics()]
+        for j, tool in enumerate(platform.tools):
+            if not isinstance(tool, CreativeRefresh):
+                continue
+            where = f"platforms[{i}].tools[{j}]"
+            if not ad_names:
+                yield Issue(
+                    where,
+                    f"a creative refresh resets the fatigue of ads, and {platform.name} has no "
+                    "paid_ads or retargeting tool",
+                )
+                continue
+            for n, target in enumerate(tool.targets or ()):
+                if target in ad_names:
+                    continue
+                if target in tactic_names:
+                    message = "is a scheduled tactic; a refresh resets paid_ads and retargeting"
+                else:
+                    message = f"no paid_ads or retargeting tool of that name on {platform.name}"
+                    message += did_you_mean(target, ad_names)
+                yield Issue(f"{where}.targets[{n}]", message, target, True)
+
+
+def retargeting_has_visitors(s: Scenario) -> Iterator[Issue]:
+    for i, platform in enumerate(s.platforms):
+        if any(isinstance(t, CLICK_SOURCES) for t in platform.tools):
+            continue
+        for j, tool in enumerate(platform.tools):
+            if isinstance(tool, Retargeting):
+                yield Issue(
+                    f"platforms[{i}].tools[{j}]",
+                    "retargeting shows ads to the platform's recent visitors: add a paid_ads, "
+                    f"influencer or community_content tool on {platform.name} that brings them",
+                )
+
+
+def reputation_targets_need_reputation(s: Scenario) -> Iterator[Issue]:
+    if s.reputation is not None:
+        return
+    for i, kpi in enumerate(s.kpis):
+        if kpi.metric in REPUTATION_KPIS:
+            yield Issue(
+                f"kpis[{i}].target",
+                f"{kpi.metric} needs a reputation section with the key queries",
+                kpi.target,
+                True,
+            )
+
+
+def reputation_targets_have_no_platform(s: Scenario) -> Iterator[Issue]:
+    for i, kpi in enumerate(s.kpis):
+        if kpi.metric in REPUTATION_KPIS and kpi.platform is not None:
+            yield Issue(
+                f"kpis[{i}].platform",
+                f"{kpi.metric} is a campaign-wide target: reputation is the brand's, not a "
+                "platform's",
+                kpi.platform,
+                True,
+            )
+
+
 # Each rule with the top-level sections it reads: it runs when those sections are valid.
 RULES: tuple[tuple[Callable[[Scenario], Iterator[Issue]], tuple[str, ...]], ...] = (
     (unique_platform_names, ("platforms",)),
@@ -253,6 +389,13 @@ RULES: tuple[tuple[Callable[[Scenario], Iterator[Issue]], tuple[str, ...]], ...]
     (decision_has_target, ("kpis", "strategy")),
     (kept_arms_fit, ("platforms", "strategy")),
     (adaptive_fits_campaign, ("campaign", "strategy")),
+    (some_ad_tool, ("platforms",)),
+    (schedule_inside_calendar, ("campaign", "platforms")),
+    (seeding_needs_reputation, ("platforms", "reputation")),
+    (refresh_targets_exist, ("platforms",)),
+    (retargeting_has_visitors, ("platforms",)),
+    (reputation_targets_need_reputation, ("kpis", "reputation")),
+    (reputation_targets_have_no_platform, ("kpis",)),
 )
 
 

@@ -96,33 +96,65 @@ def valid_sections(data: dict) -> Scenario:
     return partial
 
 
+INDEX, KEY, TAG = "index", "key", "tag"
+
+
 def key_path(loc: tuple[int | str, ...]) -> str:
     """('platforms', 2, 'ctr', 'mean') -> 'platforms[2].ctr.mean'; mapping keys read as keys,
-    ('campaign', 'monthly_caps', 3) -> 'campaign.monthly_caps.3'."""
+    ('campaign', 'monthly_caps', 3) -> 'campaign.monthly_caps.3'. The tag pydantic puts after a
+    tool's index (its `type`) is not a key the planner wrote, so it is left out."""
     out = ""
-    for part, is_index in zip(loc, _list_positions(loc), strict=True):
-        if part == "[key]":  # pydantic's marker for "the key itself is bad"
+    for part, kind in zip(loc, _part_kinds(loc), strict=True):
+        if part == "[key]" or kind == TAG:  # "[key]": pydantic's marker for a bad key itself
             continue
-        out += f"[{part}]" if is_index else (f".{part}" if out else str(part))
+        out += f"[{part}]" if kind == INDEX else (f".{part}" if out else str(part))
     return out
 
 
-def _list_positions(loc: tuple[int | str, ...]) -> list[bool]:
-    """For each part of a key path, whether it indexes a list (True) or names a key (False)."""
-    flags, annotation = [], Scenario
+def _part_kinds(loc: tuple[int | str, ...]) -> list[str]:
+    """For each part of a key path: a list index, a key, or a tagged union's tag."""
+    kinds, annotation = [], Scenario
     for part in loc:
-        annotation = _without_none(annotation)
+        annotation = _without_none(_unannotated(annotation))
         origin = typing.get_origin(annotation)
-        is_index = isinstance(part, int) and origin in (list, tuple)
-        flags.append(is_index)
-        if is_index or origin is dict:
+        tagged = _tagged_models(annotation)
+        if isinstance(part, int) and origin in (list, tuple):
+            kinds.append(INDEX)
             args = typing.get_args(annotation)
-            annotation = args[-1] if args else None
+            annotation = args[0] if args else None
+        elif isinstance(part, str) and part in tagged:
+            kinds.append(TAG)
+            annotation = tagged[part]
+        elif origin is dict:
+            kinds.append(KEY)
+            annotation = typing.get_args(annotation)[-1]
         else:
+            kinds.append(KEY)
             model = _model_in(annotation)
             field = model.model_fields.get(str(part)) if model else None
             annotation = field.annotation if field else None
-    return flags
+    return kinds
+
+
+def _unannotated(annotation: Any) -> Any:
+    """`Annotated[X, ...]` -> X."""
+    if typing.get_origin(annotation) is typing.Annotated:
+        return typing.get_args(annotation)[0]
+    return annotation
+
+
+def _tagged_models(annotation: Any) -> dict[str, type[BaseModel]]:
+    """The models of a union discriminated by a literal `type` field, by tag."""
+    if not (
+        isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union
+    ):
+        return {}
+    found = {}
+    for arg in typing.get_args(annotation):
+        field = getattr(arg, "model_fields", {}).get("type")
+        if field is not None and typing.get_origin(field.annotation) is typing.Literal:
+            found.update(dict.fromkeys(typing.get_args(field.annotation), arg))
+    return found
 
 
 def _without_none(annotation: Any) -> Any:
@@ -142,6 +174,12 @@ def pydantic_issue(error: dict[str, Any]) -> Issue:
         return Issue(path, "unknown key" + did_you_mean(str(loc[-1]), allowed))
     if error["type"] == "missing":
         return Issue(path, "required key is missing")
+    if error["type"] == "union_tag_invalid":
+        tag, expected = error["ctx"]["tag"], str(error["ctx"]["expected_tags"])
+        tags = [t.strip(" '") for t in expected.split(",")]
+        return Issue(f"{path}.type", "unknown tool type" + did_you_mean(tag, tags), tag, True)
+    if error["type"] == "union_tag_not_found":
+        return Issue(f"{path}.type", "required key is missing")
     message = error["msg"].removeprefix("Value error, ")
     return Issue(path, message, error.get("input"), "input" in error)
 
@@ -149,14 +187,28 @@ def pydantic_issue(error: dict[str, Any]) -> Issue:
 def model_fields_at(loc: tuple[int | str, ...]) -> list[str]:
     """The keys allowed at a key path, found by walking the schema's type annotations."""
     model: type[BaseModel] | None = Scenario
+    annotation: Any = None
     for part in loc:
-        if model is None:
+        if model is None and not annotation:
             return []
         if isinstance(part, int):
             continue
-        field = model.model_fields.get(str(part))
-        model = _model_in(field.annotation) if field else None
+        tagged = _tagged_models(_without_none(_unannotated(_list_item(annotation))))
+        if part in tagged:
+            model, annotation = tagged[part], None
+            continue
+        field = model.model_fields.get(str(part)) if model else None
+        annotation = field.annotation if field else None
+        model = _model_in(annotation)
     return list(model.model_fields) if model else []
+
+
+def _list_item(annotation: Any) -> Any:
+    """`list[X]` -> X; anything else as it is."""
+    if typing.get_origin(annotation) in (list, tuple):
+        args = typing.get_args(annotation)
+        return args[0] if args else None
+    return annotation
 
 
 def _model_in(annotation: Any) -> type[BaseModel] | None:

@@ -8,8 +8,9 @@ CPA_TARGET_OPERATORS = ("<=", "<")
 
 
 def arm_names(s: Scenario) -> list[str]:
-    """Every arm as 'platform/tool', in the order of the engine's arm table."""
-    return [f"{p.name}/{t.name}" for p in s.platforms for t in p.tools]
+    """Every arm the budget is split over (paid ads and retargeting) as 'platform/tool', in the
+    order of the engine's arm table; scheduled tactics are paid by their schedules instead."""
+    return [f"{p.name}/{t.name}" for p in s.platforms for t in p.ad_tools()]
 
 
 def arms_named(name: str, s: Scenario) -> list[int]:

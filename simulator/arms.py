@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scenarios.schema import PaidAds, Scenario
+from scenarios.schema import AdArm, Scenario
 
 RATES = ("cpm", "ctr", "join_rate", "cvr")
 # Default auction pressure: the CPM doubles at the daily spend that would buy this many
@@ -39,6 +39,12 @@ class ArmTable:
     learn_reset: np.ndarray
     day_of_week: np.ndarray  # (arms, 7) CPM multipliers with mean 1
     noise: np.ndarray
+    window: np.ndarray  # (arms,) retargeting: days a visitor stays in the pool; 0 for paid ads
+
+    @property
+    def retargeting(self) -> np.ndarray:
+        """(arms,) whether the arm shows ads only to its platform's recent visitors."""
+        return self.window > 0
 
     @property
     def n(self) -> int:
@@ -46,7 +52,7 @@ class ArmTable:
 
 
 def build_arm_table(scenario: Scenario) -> ArmTable:
-    arms = [(p, t) for p in scenario.platforms for t in p.tools]
+    arms = [(p, t) for p in scenario.platforms for t in p.ad_tools()]
     platform_names = tuple(p.name for p in scenario.platforms)
 
     def column(get) -> np.ndarray:
@@ -73,9 +79,10 @@ def build_arm_table(scenario: Scenario) -> ArmTable:
         learn_reset=column(lambda p, t: t.learning.reset_change),
         day_of_week=dow / dow.mean(axis=1, keepdims=True),
         noise=column(lambda p, t: t.noise),
+        window=column(lambda p, t: getattr(t, "window_days", 0)),
     )
 
 
-def default_s_half(audience: int, tool: PaidAds) -> float:
+def default_s_half(audience: int, tool: AdArm) -> float:
     mean_cpm = tool.cpm.distribution().mean
     return DEFAULT_HALF_SATURATION_IMPRESSIONS_PER_PERSON * audience * mean_cpm / 1000

@@ -4,6 +4,10 @@ A new member spends `conversion_lag_days` in a pipeline (joined, not yet buying 
 becomes mature: mature members churn and convert at daily rates compounded from the scenario's
 monthly ones. Every member makes natural recommendations (Poisson), and each recommendation turns
 into a referral conversion with `referral_conversion_rate`, at no media cost.
+
+Members are counted per acquiring line (a tool on a platform). A line may bring members of its own
+quality: contest entrants churn faster and buy less, through per-line multipliers of the monthly
+rates.
 """
 
 from __future__ import annotations
@@ -17,6 +21,11 @@ from simulator.curves import DAYS_PER_MONTH, monthly_to_daily_probability
 from simulator.randomness import Draws
 
 
+# A multiplied monthly churn is kept below certainty: a month of churn 1 would empty the stock
+# in a day, which no contest does.
+MAX_CHURN = 0.95
+
+
 @dataclass(frozen=True)
 class CommunityDay:
     member_conversions: np.ndarray
@@ -25,10 +34,21 @@ class CommunityDay:
 
 
 class CommunityStock:
-    def __init__(self, params: Community, n_reps: int, n_arms: int, draws: Draws):
+    def __init__(
+        self,
+        params: Community,
+        n_reps: int,
+        n_arms: int,
+        draws: Draws,
+        churn_multiplier: np.ndarray | float = 1.0,
+        conversion_multiplier: np.ndarray | float = 1.0,
+    ):
         self.lag = params.conversion_lag_days
-        self.churn = monthly_to_daily_probability(params.churn_per_month)
-        self.conversion = monthly_to_daily_probability(params.member_conversion_per_month)
+        churn = np.minimum(params.churn_per_month * np.asarray(churn_multiplier), MAX_CHURN)
+        self.churn = monthly_to_daily_probability(churn)
+        self.conversion = monthly_to_daily_probability(
+            params.member_conversion_per_month * np.asarray(conversion_multiplier)
+        )
         self.recommend = params.recommendations_per_member_per_month / DAYS_PER_MONTH
         self.referral_rate = params.referral_conversion_rate
         self.draws = draws

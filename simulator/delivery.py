@@ -78,15 +78,35 @@ class LearningPhase:
 
 
 class AdsDelivery:
+    """Ads of every arm. Retargeting arms show to a pool of recent visitors that the engine
+    passes in as their audience each day; their exposure memory fades with the pool's window,
+    so frequency is measured among the people in the pool now."""
+
     def __init__(self, arms: ArmTable, rates: TrueRates, draws: Draws):
         self.arms = arms
         self.rates = rates
         self.draws = draws
         self.cumulative_impressions = np.zeros((draws.n_reps, arms.n))
         self.learning = LearningPhase(arms, draws.n_reps)
+        self.memory = np.where(arms.retargeting, 1 - 1 / np.maximum(arms.window, 1), 1.0)
 
-    def step(self, budget: np.ndarray, weekday: int) -> DayOutcome:
+    def refresh(self, renewed: np.ndarray) -> None:
+        """New creatives where `renewed` (reps, arms): wear-out starts over from frequency 0."""
+        self.cumulative_impressions[renewed] = 0.0
+
+    def step(
+        self,
+        budget: np.ndarray,
+        weekday: int,
+        audience: np.ndarray | None = None,
+        ctr_multiplier: np.ndarray | float = 1.0,
+        cvr_multiplier: np.ndarray | float = 1.0,
+    ) -> DayOutcome:
+        """One day: `audience` (reps, arms) the people each arm can reach today (default: the
+        platform audience); the multipliers (reps, arms) are reputation's and backlash's effect
+        on the true CTR and conversion rate."""
         a, r, draws = self.arms, self.rates, self.draws
+        audience = a.audience if audience is None else audience
         entered = self.learning.update(budget)
         learning = self.learning.active & (budget > 0)
         # Learning makes delivery less efficient: the same result costs 1/efficiency as much.
@@ -97,13 +117,13 @@ class AdsDelivery:
             / self.learning.efficiency()
         )
         wanted = 1000 * budget / cpm
-        impressions = draws.whole(np.minimum(wanted, a.frequency_cap * a.audience))
+        impressions = draws.whole(np.minimum(wanted, a.frequency_cap * audience))
         spend = impressions * cpm / 1000  # only delivered impressions are paid for
-        self.cumulative_impressions += impressions
-        reach = unique_reach(self.cumulative_impressions, a.audience)
+        self.cumulative_impressions = self.cumulative_impressions * self.memory + impressions
+        reach = unique_reach(self.cumulative_impressions, audience)
         ctr = fatigued_ctr(r.ctr, frequency(self.cumulative_impressions, reach), a.f0, a.phi)
-        clicks = draws.binomial(impressions, ctr * draws.noise(a.noise))
+        clicks = draws.binomial(impressions, ctr * ctr_multiplier * draws.noise(a.noise))
         joins = draws.binomial(clicks, r.join_rate)
-        direct = draws.binomial(clicks, r.cvr)
+        direct = draws.binomial(clicks, r.cvr * cvr_multiplier)
         self.learning.record(direct)
         return DayOutcome(spend, impressions, clicks, joins, direct, learning, entered)

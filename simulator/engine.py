@@ -17,15 +17,15 @@ import simpy
 
 from scenarios.calendar import campaign_dates, campaign_months, month_index, weekday_index
 from scenarios.schema import Scenario
-from scenarios.strategies import StrategyContext, StrategyRecord, make_policy
+from scenarios.strategies import StrategyRecord
 from simulator.arms import ArmTable, build_arm_table
-from simulator.community import CommunityStock
-from simulator.curves import unique_reach
-from simulator.delivery import AdsDelivery, TrueRates
+from simulator.chunk import ChunkCampaign
+from simulator.lines import LineTable, build_line_table
 from simulator.pacing import Pacer, pacing_weights
 from simulator.randomness import RNG_BLOCK, BlockDraws, Draws, ExpectedDraws, block_seeds
 from simulator.recorder import Recorder
 from simulator.result import Result, merge_chunks
+from simulator.tactics import TacticTable, build_tactic_table
 
 DEFAULT_CHUNK = 10_000
 DEFAULT_DAILY_SAMPLE = 1000
@@ -36,12 +36,16 @@ class CampaignPlan:
     """Everything about the campaign that is the same in every replication."""
 
     scenario: Scenario
-    arms: ArmTable
+    arms: ArmTable  # what the budget is split over: paid ads and retargeting
+    lines: LineTable  # every tool, as the results report them
+    tactics: TacticTable  # the scheduled tactics
     pacer: Pacer
     weekday: np.ndarray
     month_of_day: np.ndarray
     n_months: int
     checkpoint_days: tuple[int, ...]  # per-replication totals are kept after these many days
+    reserved_total: np.ndarray  # (days,) what the tactics' schedules will cost after each day
+    reserved_month: np.ndarray  # (days, months) the same, by calendar month
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> CampaignPlan:
@@ -61,7 +65,21 @@ class CampaignPlan:
         test_days = scenario.strategy.test.days
         checkpoints = (test_days,) if test_days < c.days else ()
         weekdays = weekday_index(c.start, c.days)
-        return cls(scenario, arms, pacer, weekdays, months, n_months, checkpoints)
+        tactics = build_tactic_table(scenario, arms)
+        reserved_total, reserved_month = tactics.reserved_after(months, n_months)
+        return cls(
+            scenario,
+            arms,
+            build_line_table(scenario),
+            tactics,
+            pacer,
+            weekdays,
+            months,
+            n_months,
+            checkpoints,
+            reserved_total,
+            reserved_month,
+        )
 
     @property
     def days(self) -> int:
@@ -110,7 +128,8 @@ def simulate(
         [recorder for recorder, _ in chunks],
         [record for _, record in chunks],
         scenario=scenario,
-        arms=plan.arms,
+        arms=plan.lines,
+        ad_arms=plan.arms,
         seed=seed,
         deterministic=deterministic,
         dates=tuple(campaign_dates(c.start, c.days)),
@@ -201,54 +220,3 @@ def month_end_snapshots(
     for month, last_day in enumerate(last_days):
         yield env.timeout(last_day + 0.5 - env.now)
         snapshot(month)
-
-
-class ChunkCampaign:
-    """The state of one chunk's replications and the day and month-end steps that move it."""
-
-    def __init__(self, plan: CampaignPlan, draws: Draws, n_sampled: int):
-        n = draws.n_reps
-        self.plan = plan
-        rates = TrueRates.draw(plan.arms, draws)
-        self.ads = AdsDelivery(plan.arms, rates, draws)
-        self.policy = make_policy(StrategyContext(plan.scenario, plan.arms, rates, draws))
-        self.community = CommunityStock(plan.scenario.community, n, plan.arms.n, draws)
-        self.recorder = Recorder(
-            plan.days, plan.n_months, plan.arms.n, draws.sizes, n_sampled, plan.checkpoint_days
-        )
-        self.spent_total = np.zeros(n)
-        self.spent_month = np.zeros((n, plan.n_months))
-
-    def day(self, day: int) -> None:
-        plan = self.plan
-        month = plan.month_of_day[day]
-        split = self.policy.plan(day)
-        budget = plan.pacer.plan(day, self.spent_total, self.spent_month, split.shares, split.fixed)
-        budget = self.policy.limit(budget)
-        ads = self.ads.step(budget, plan.weekday[day])
-        self.policy.observe(day, budget, ads)
-        members = self.community.step(day, ads.joins)
-        daily_spend = ads.spend.sum(axis=1)
-        self.spent_total += daily_spend
-        self.spent_month[:, month] += daily_spend
-        flows = {
-            "spend": ads.spend,
-            "impressions": ads.impressions,
-            "clicks": ads.clicks,
-            "joins": ads.joins,
-            "direct_conversions": ads.direct_conversions,
-            "member_conversions": members.member_conversions,
-            "referral_conversions": members.referral_conversions,
-            "recommendations": members.recommendations,
-            "learning_days": ads.learning.astype(float),
-            "learning_entries": ads.entered_learning.astype(float),
-        }
-        self.recorder.add_flows(month, flows)
-        conversions = (
-            ads.direct_conversions + members.member_conversions + members.referral_conversions
-        )
-        reach = unique_reach(ads.impressions, plan.arms.audience)
-        self.recorder.add_day(day, {**flows, "reach": reach, "conversions": conversions})
-
-    def month_end(self, month: int) -> None:
-        self.recorder.set_stock("members", month, self.community.members)

@@ -45,6 +45,7 @@ class Draws(Protocol):
     def whole(self, x: np.ndarray) -> np.ndarray: ...
     def strategy_beta(self, a: np.ndarray, b: np.ndarray, n_draws: int) -> np.ndarray: ...
     def strategy_normals(self, n_draws: int, n_arms: int) -> np.ndarray: ...
+    def view(self, names: Sequence[str]) -> Draws: ...
 
 
 def block_seeds(seed: int, n_reps: int) -> list[np.random.SeedSequence]:
@@ -71,12 +72,27 @@ class BlockDraws:
         seeds: Sequence[np.random.SeedSequence],
         block_sizes: Sequence[int],
         arm_names: Sequence[str],
+        streams: dict[str, list[np.random.Generator]] | None = None,
     ):
-        keys = [arm_stream_key(name) for name in arm_names]
-        self.arm_generators = [[substream(s, key) for key in keys] for s in seeds]
+        # One generator per stream name and block, shared by every view that names the stream,
+        # so a stream advances in one sequence whichever view draws from it.
+        self.seeds = list(seeds)
+        self.streams = {} if streams is None else streams
+        for name in arm_names:
+            if name not in self.streams:
+                key = arm_stream_key(name)
+                self.streams[name] = [substream(s, key) for s in self.seeds]
+        self.arm_generators = [
+            [self.streams[name][b] for name in arm_names] for b in range(len(self.seeds))
+        ]
         self.strategy_generators = [substream(s, STRATEGY_STREAM) for s in seeds]
         self.sizes = [int(b) for b in block_sizes]
         self.n_reps = sum(self.sizes)
+
+    def view(self, names: Sequence[str]) -> BlockDraws:
+        """Draws with one column per name: an arm's or line's own stream (shared with every other
+        view naming it), or a new stream for any other name (the reputation's, the backlash's)."""
+        return BlockDraws(self.seeds, self.sizes, names, self.streams)
 
     def _per_arm(self, draw: Callable[[np.random.Generator, int, int], np.ndarray]) -> np.ndarray:
         """(reps, arms) from `draw(generator, size, arm)`, one column per arm stream per block."""
@@ -211,3 +227,6 @@ class ExpectedDraws:
 
     def strategy_normals(self, n_draws: int, n_arms: int) -> np.ndarray:
         return np.zeros((self.n_reps, n_draws, n_arms))
+
+    def view(self, names: Sequence[str]) -> ExpectedDraws:
+        return ExpectedDraws(self.n_reps)

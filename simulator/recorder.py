@@ -10,15 +10,34 @@ from __future__ import annotations
 
 import numpy as np
 
-from simulator.metrics import FLOW_MEASURES, STOCK_MEASURES
+from simulator.metrics import (
+    CAMPAIGN_FLOWS,
+    CAMPAIGN_STOCKS,
+    FLOW_MEASURES,
+    PLATFORM_FLOWS,
+    STOCK_MEASURES,
+)
 
 # Daily reach is the day's own unique reach, as ad platforms export it.
 DAILY_MEASURES = ("spend", "impressions", "reach", "clicks", "joins", "conversions")
+# Campaign-wide daily measures (one column): the reputation's path and the backlash events.
+DAILY_CAMPAIGN_MEASURES = (
+    "positive_share",
+    "third_party_share",
+    "negative_share",
+    "portals_discussing",
+    "backlash_events",
+    "repair_spend",
+)
+ALL_FLOWS = FLOW_MEASURES + PLATFORM_FLOWS + CAMPAIGN_FLOWS
 # Per replication, summed over arms, read at checkpoint days (the end of a test, for example).
 CHECKPOINT_MEASURES = ("spend", "conversions")
 
 
 class Recorder:
+    """Line measures have one column per line, platform measures one per platform, campaign
+    measures one column."""
+
     def __init__(
         self,
         n_days: int,
@@ -27,16 +46,27 @@ class Recorder:
         block_sizes: list[int],
         n_sampled: int,
         checkpoint_days: tuple[int, ...] = (),
+        n_platforms: int = 1,
     ):
         n_reps = sum(block_sizes)
-        measures = FLOW_MEASURES + STOCK_MEASURES
+        widths = {
+            **dict.fromkeys(FLOW_MEASURES + STOCK_MEASURES, n_arms),
+            **dict.fromkeys(PLATFORM_FLOWS, n_platforms),
+            **dict.fromkeys(CAMPAIGN_FLOWS + CAMPAIGN_STOCKS, 1),
+        }
         self.totals: dict[str, np.ndarray] = {}  # filled by set_stock and close
-        self.monthly = {m: np.zeros((n_months, n_reps, n_arms)) for m in measures}
+        self.monthly = {m: np.zeros((n_months, n_reps, w)) for m, w in widths.items()}
         # Daily sums are kept per RNG block, so the run's daily means add the same numbers in the
         # same order however the blocks were chunked: bit-identical, not just close.
         self.block_starts = np.cumsum([0, *block_sizes[:-1]])
         self.daily_sum = {m: np.zeros((n_days, len(block_sizes), n_arms)) for m in DAILY_MEASURES}
         self.daily_sample = {m: np.zeros((n_days, n_sampled, n_arms)) for m in DAILY_MEASURES}
+        self.campaign_daily_sum = {
+            m: np.zeros((n_days, len(block_sizes))) for m in DAILY_CAMPAIGN_MEASURES
+        }
+        self.campaign_daily_sample = {
+            m: np.zeros((n_days, n_sampled)) for m in DAILY_CAMPAIGN_MEASURES
+        }
         self.n_sampled = n_sampled
         self.checkpoint_days = checkpoint_days
         self.running = {m: np.zeros(n_reps) for m in CHECKPOINT_MEASURES}
@@ -48,7 +78,7 @@ class Recorder:
 
     def close(self) -> None:
         """Campaign totals of the flows, from their months (cheaper than adding them daily)."""
-        for name in FLOW_MEASURES:
+        for name in ALL_FLOWS:
             self.totals[name] = self.monthly[name].sum(axis=0)
 
     def set_stock(self, name: str, month: int, value: np.ndarray) -> None:
@@ -56,9 +86,14 @@ class Recorder:
         self.totals[name] = value.copy()  # the last month's snapshot is the campaign's end
 
     def add_day(self, day: int, values: dict[str, np.ndarray]) -> None:
+        """Today's daily measures: the line ones (reps, lines), the campaign ones (reps,)."""
         for name in DAILY_MEASURES:
             self.daily_sum[name][day] = np.add.reduceat(values[name], self.block_starts, axis=0)
             self.daily_sample[name][day] = values[name][: self.n_sampled]
+        for name in DAILY_CAMPAIGN_MEASURES:
+            value = values[name]
+            self.campaign_daily_sum[name][day] = np.add.reduceat(value, self.block_starts)
+            self.campaign_daily_sample[name][day] = value[: self.n_sampled]
         for name in CHECKPOINT_MEASURES:
             self.running[name] += values[name].sum(axis=1)
         if day + 1 in self.checkpoint_days:  # the first `day + 1` days are done

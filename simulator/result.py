@@ -10,22 +10,35 @@ import numpy as np
 from scenarios.schema import Scenario
 from scenarios.strategies import StrategyRecord
 from simulator.arms import ArmTable
-from simulator.metrics import STOCK_MEASURES, derive_kpis
-from simulator.recorder import DAILY_MEASURES, Recorder
+from simulator.lines import LineTable
+from simulator.metrics import (
+    CAMPAIGN_FLOWS,
+    CAMPAIGN_STOCKS,
+    PLATFORM_FLOWS,
+    STOCK_MEASURES,
+    derive_kpis,
+)
+from simulator.recorder import DAILY_CAMPAIGN_MEASURES, DAILY_MEASURES, Recorder
+
+
+SCOPED = PLATFORM_FLOWS + CAMPAIGN_FLOWS + CAMPAIGN_STOCKS
 
 
 @dataclass(frozen=True)
 class Result:
     scenario: Scenario
-    arms: ArmTable
+    arms: LineTable  # every tool on every platform; the first `arms.n_arms` are the ad arms
+    ad_arms: ArmTable  # the arms the strategy split the budget over (its record's columns)
     seed: int
     deterministic: bool
     dates: tuple[date, ...]
     months: tuple[str, ...]  # 'YYYY-MM' calendar months of the campaign
-    totals: dict[str, np.ndarray]  # base measure -> (reps, arms)
-    monthly: dict[str, np.ndarray]  # base measure -> (months, reps, arms)
+    totals: dict[str, np.ndarray]  # base measure -> (reps, lines | platforms | 1)
+    monthly: dict[str, np.ndarray]  # base measure -> (months, reps, lines | platforms | 1)
     daily_mean: dict[str, np.ndarray]  # daily measure -> (days, arms), over all replications
     daily_sample: dict[str, np.ndarray]  # daily measure -> (days, sampled reps, arms)
+    campaign_daily_mean: dict[str, np.ndarray]  # reputation and backlash -> (days,)
+    campaign_daily_sample: dict[str, np.ndarray]  # -> (days, sampled reps)
     strategy: StrategyRecord  # what the strategy did in each replication
     checkpoints: dict[int, dict[str, np.ndarray]]  # day -> spend, conversions (reps,) before it
 
@@ -39,13 +52,21 @@ class Result:
         month: int | None = None,
         through_month: int | None = None,
     ) -> dict[str, np.ndarray]:
-        """Every KPI per replication, (reps,), for the arms in `arm_mask` (all if None): over the
+        """Every KPI per replication, (reps,), for the lines in `arm_mask` (all if None): over the
         whole campaign, within calendar month `month`, or from the start to the end of
-        `through_month` (months 0-based)."""
+        `through_month` (months 0-based). Backlash measures belong to platforms, so they come
+        (and repair spend counts in `spend`) only where the mask holds whole platforms; the
+        reputation belongs to the brand and comes only with every line."""
         mask = np.ones(self.arms.n, dtype=bool) if arm_mask is None else arm_mask
         period = self._period(month, through_month)
-        base = {name: values[:, mask].sum(axis=1) for name, values in period.items()}
+        line_measures = {n: v for n, v in period.items() if n not in SCOPED}
+        base = {name: values[:, mask].sum(axis=1) for name, values in line_measures.items()}
         covered = np.unique(self.arms.platform_of[mask])
+        whole = [p for p in covered if mask[self.arms.platform_of == p].all()]
+        if len(whole) == len(covered):
+            base.update({n: period[n][:, whole].sum(axis=1) for n in PLATFORM_FLOWS})
+        if mask.all():
+            base.update({n: period[n][:, 0] for n in CAMPAIGN_FLOWS + CAMPAIGN_STOCKS})
         by_platform = np.stack(
             [
                 period["impressions"][:, mask & (self.arms.platform_of == p)].sum(axis=1)
@@ -58,15 +79,17 @@ class Result:
             by_platform,
             self.arms.platform_audience[covered],
             self.scenario.campaign.average_order_value,
+            reputation=self.scenario.reputation is not None,
         )
 
     def _period(self, month: int | None, through_month: int | None) -> dict[str, np.ndarray]:
-        """Base measures (reps, arms) over a period; stocks are read at the period's end."""
+        """Base measures over a period; stocks are read at the period's end."""
         if month is None and through_month is None:
             return self.totals
         first, last = (month, month) if month is not None else (0, through_month)
+        stocks = STOCK_MEASURES + CAMPAIGN_STOCKS
         return {
-            name: values[last] if name in STOCK_MEASURES else values[first : last + 1].sum(axis=0)
+            name: values[last] if name in stocks else values[first : last + 1].sum(axis=0)
             for name, values in self.monthly.items()
         }
 
@@ -93,6 +116,15 @@ def merge_chunks(chunks: list[Recorder], records: list[StrategyRecord], **fields
         },
         daily_sample={
             k: np.concatenate([c.daily_sample[k] for c in chunks], axis=1) for k in DAILY_MEASURES
+        },
+        campaign_daily_mean={
+            k: np.concatenate([c.campaign_daily_sum[k] for c in chunks], axis=1).sum(axis=1)
+            / n_reps
+            for k in DAILY_CAMPAIGN_MEASURES
+        },
+        campaign_daily_sample={
+            k: np.concatenate([c.campaign_daily_sample[k] for c in chunks], axis=1)
+            for k in DAILY_CAMPAIGN_MEASURES
         },
         strategy=StrategyRecord.merge(records),
         checkpoints={

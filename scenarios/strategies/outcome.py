@@ -142,7 +142,7 @@ def decision_log(result: Result) -> dict:
             "extended": proportion(record.extended & (i in tested)),
             "truly_best": proportion(record.best_arm == i),
         }
-        for i, name in enumerate(result.arms.names)
+        for i, name in enumerate(result.ad_arms.names)
     }
 
 

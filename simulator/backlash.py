@@ -1,0 +1,164 @@
+"""Backlash: a daily hazard per platform that grows with how hard the plan pushes.
+
+Five intensity signals are read each day from trailing windows of what was delivered:
+- seeding ratio: items seeded on the platform in the last 7 days over its forums' natural posts a
+  week (a flood of praise among few natural posts is what forum members notice);
+- sponsored share: promotional posts over all posts in the own feed in the last 7 days;
+- ad frequency: impressions per person reached in the last 7 days, worst ad tool on the platform;
+- contest share: contests' share of the platform's joins in the last 28 days;
+- reputation speed: points a week the positive share of the top 20 rose, on platforms that seed.
+Signal i adds hazard h_i = hazard_at_high * ((x - safe) / (high - safe))^2 above `safe`; the day's
+hazard is 1 - (1 - base) * prod(1 - h_i), at most `max_daily_hazard`. An event (drawn at the end
+of the day) puts negative results into every key query's top 20 and negative mentions on the
+portals, multiplies the platform's CTR and conversion by (1 - rate_penalty) for `penalty_days`
+(events compound), and sends a repair bill that the budget pays the next morning.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from scenarios.reputation_schema import SIGNALS, Backlash
+from simulator.curves import frequency, unique_reach
+from simulator.randomness import Draws
+
+WEEK = 7
+CONTEST_WINDOW = 28  # joins are compared over four weeks: a contest's joins arrive over days
+
+
+@dataclass(frozen=True)
+class PlatformDay:
+    """What the platforms did today, (reps, P) each, as the signals need it."""
+
+    seeded: np.ndarray
+    posts: np.ndarray
+    promotional_posts: np.ndarray
+    joins: np.ndarray
+    contest_joins: np.ndarray
+
+
+class Trailing:
+    """A running sum over the last `days` days of a (reps, P) quantity."""
+
+    def __init__(self, days: int, shape: tuple[int, ...]):
+        self.ring = np.zeros((days, *shape))
+        self.total = np.zeros(shape)
+
+    def add(self, day: int, value: np.ndarray) -> np.ndarray:
+        slot = day % len(self.ring)
+        self.total += value - self.ring[slot]
+        self.ring[slot] = value
+        return self.total
+
+
+class BacklashModel:
+    def __init__(
+        self,
+        params: Backlash,
+        *,
+        natural_posts: np.ndarray,
+        seeds: np.ndarray,
+        arm_platform: np.ndarray,
+        repair: tuple,
+        start_positive: np.ndarray,
+        draws: Draws,
+    ):
+        """`natural_posts` (P,) the forums' natural posts a week on each platform (0: no
+        seeding there), `seeds` (P,) whether the platform has a seeding tool, `arm_platform`
+        (arms,) each ad arm's platform, `repair` one repair-bill distribution per platform,
+        `start_positive` (reps,) the positive share of the top 20 at the start."""
+        n_reps = len(start_positive)
+        n_platforms = len(natural_posts)
+        shape = (n_reps, n_platforms)
+        self.params = params
+        self.natural_posts = natural_posts
+        self.seeds = seeds
+        self.arm_platform = arm_platform
+        self.repair = repair
+        self.draws = draws
+        self.seeded = Trailing(WEEK, shape)
+        self.posts = Trailing(WEEK, shape)
+        self.promotional = Trailing(WEEK, shape)
+        self.joins = Trailing(CONTEST_WINDOW, shape)
+        self.contest_joins = Trailing(CONTEST_WINDOW, shape)
+        self.arm_impressions = Trailing(WEEK, (n_reps, len(arm_platform)))
+        # Until a week has passed, the speed is measured against the start.
+        self.positive_history = np.tile(start_positive, (WEEK + 1, 1))
+        # An event on day t depresses the rates on days t + 1 .. t + penalty_days.
+        self.penalty_events = Trailing(params.penalty_days, shape)
+        self.active_events = np.zeros(shape)
+        self.pending_repair = np.zeros(shape)
+
+    def penalty(self) -> np.ndarray:
+        """(reps, P) today's multiplier of CTR and conversion from recent events."""
+        return (1 - self.params.rate_penalty) ** self.active_events
+
+    def signals(
+        self,
+        day: int,
+        today: PlatformDay,
+        arm_impressions: np.ndarray,
+        arm_audience: np.ndarray,
+        positive_share: np.ndarray,
+    ) -> dict[str, np.ndarray]:
+        """(reps, P) each signal after today's delivery."""
+        seeded = self.seeded.add(day, today.seeded)
+        posts = self.posts.add(day, today.posts)
+        promotional = self.promotional.add(day, today.promotional_posts)
+        joins = self.joins.add(day, today.joins)
+        contest = self.contest_joins.add(day, today.contest_joins)
+        week = self.arm_impressions.add(day, arm_impressions)
+        self.positive_history[day % (WEEK + 1)] = positive_share
+        week_ago = self.positive_history[(day - WEEK) % (WEEK + 1)]
+        return {
+            "seeding_ratio": _ratio(seeded, self.natural_posts),
+            "sponsored_share": _ratio(promotional, posts),
+            "ad_frequency": self._worst_frequency(week, arm_audience),
+            "contest_share": _ratio(contest, joins),
+            "reputation_speed": self._speed(positive_share, week_ago, seeded.shape),
+        }
+
+    def _worst_frequency(self, week: np.ndarray, audience: np.ndarray) -> np.ndarray:
+        per_arm = frequency(week, unique_reach(week, audience))
+        out = np.zeros((len(week), len(self.natural_posts)))
+        for p in range(out.shape[1]):
+            on_p = self.arm_platform == p
+            if on_p.any():
+                out[:, p] = per_arm[:, on_p].max(axis=1)
+        return out
+
+    def _speed(self, now: np.ndarray, week_ago: np.ndarray, shape) -> np.ndarray:
+        """Points of positive share gained over the last 7 days, on the platforms that seed."""
+        points = 100 * np.maximum(now - week_ago, 0.0)
+        return np.where(self.seeds, points[:, None], 0.0) * np.ones(shape)
+
+    def hazard(self, signals: dict[str, np.ndarray]) -> np.ndarray:
+        """(reps, P) probability of an event today."""
+        p = self.params
+        survive = np.full_like(signals[SIGNALS[0]], 1 - p.base_hazard)
+        for name, signal in p.signals().items():
+            excess = np.maximum(signals[name] - signal.safe, 0.0) / (signal.high - signal.safe)
+            survive *= 1 - np.minimum(signal.hazard_at_high * excess**2, 1.0)
+        return np.minimum(1 - survive, p.max_daily_hazard) if p.enabled else survive * 0.0
+
+    def strike(self, day: int, hazard: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(reps, P) today's events and their repair bills; the bills come due tomorrow and the
+        penalty starts then."""
+        events = self.draws.binomial(np.ones_like(hazard), hazard)
+        bills = events * self.draws.rates(self.repair)
+        self.pending_repair += bills
+        self.active_events = self.penalty_events.add(day, events)
+        return events, bills
+
+    def due_repairs(self) -> np.ndarray:
+        """(reps, P) repair bills due today; they are cleared once read."""
+        due = self.pending_repair
+        self.pending_repair = np.zeros_like(due)
+        return due
+
+
+def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    den = np.broadcast_to(den, num.shape)
+    return np.divide(num, den, out=np.zeros_like(num), where=den > 0)

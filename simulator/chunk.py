@@ -1,0 +1,321 @@
+"""One chunk's campaign: the state of its replications and the day step that moves all of them.
+
+A day runs in the order money and people move:
+1. yesterday's backlash bills are paid from what the budget has left;
+2. the tactics buy today's scheduled units (each only if it fits what is left);
+3. the strategy splits the paced budget over the ad arms; money the schedules will still need is
+   reserved, so ads never spend it;
+4. ads and tactics deliver, their rates moved by the reputation and by recent backlash;
+5. visitors enter the retargeting pools, joins enter the community;
+6. the reputation takes in placed items, reviews, public recommendations and outrage;
+7. the backlash signals are read, and events strike (their effects start tomorrow).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from scenarios.strategies import StrategyContext, make_policy
+from simulator.backlash import BacklashModel, PlatformDay
+from simulator.community import CommunityStock
+from simulator.curves import unique_reach
+from simulator.delivery import AdsDelivery, TrueRates
+from simulator.randomness import Draws
+from simulator.recorder import Recorder
+from simulator.reputation import ReputationDraws, ReputationModel
+from simulator.tactics import TacticDay, TacticDelivery, TacticRates
+from simulator.visitors import VisitorPool
+
+if TYPE_CHECKING:
+    from simulator.engine import CampaignPlan
+
+
+class ChunkCampaign:
+    def __init__(self, plan: CampaignPlan, draws: Draws, n_sampled: int):
+        n = draws.n_reps
+        s, lines, tactics = plan.scenario, plan.lines, plan.tactics
+        self.plan = plan
+        self.n_reps = n
+        rates = TrueRates.draw(plan.arms, draws)
+        self.ads = AdsDelivery(plan.arms, rates, draws)
+        self.policy = make_policy(StrategyContext(s, plan.arms, rates, draws))
+        line_draws = draws.view(lines.names)
+        self.tactics = None
+        if tactics.n:
+            tactic_draws = line_draws.view(tactics.names)
+            self.tactics = TacticDelivery(
+                tactics, TacticRates.draw(tactics, tactic_draws), tactic_draws, n
+            )
+        self.community = CommunityStock(
+            s.community,
+            n,
+            lines.n,
+            line_draws,
+            churn_multiplier=self._per_line(tactics.churn_multiplier),
+            conversion_multiplier=self._per_line(tactics.conversion_multiplier),
+        )
+        self.pool = VisitorPool(plan.arms, lines, n)
+        self.reputation = None
+        if s.reputation is not None:
+            self.reputation = ReputationModel(
+                s.reputation,
+                s.backlash.negative_results,
+                n,
+                ReputationDraws(
+                    queries=draws.view(
+                        [f"reputation/query/{q.query}" for q in s.reputation.queries]
+                    ),
+                    portals=draws.view(
+                        [f"reputation/portal/{k}" for k in range(s.reputation.portals)]
+                    ),
+                    campaign=draws.view(["reputation/mentions"]),
+                ),
+            )
+        self.backlash = self._backlash_model(draws)
+        self.outrage = np.zeros(n)  # yesterday's events, entering the reputation today
+        self.recorder = Recorder(
+            plan.days,
+            plan.n_months,
+            lines.n,
+            draws.sizes,
+            n_sampled,
+            plan.checkpoint_days,
+            n_platforms=len(lines.platforms),
+        )
+        self.spent_total = np.zeros(n)
+        self.spent_month = np.zeros((n, plan.n_months))
+        self.by_platform = np.eye(len(lines.platforms))[lines.platform_of]  # (lines, P)
+
+    def _per_line(self, tactic_values: np.ndarray) -> np.ndarray:
+        """(lines,) a tactic parameter, 1 on the ad arms."""
+        return np.concatenate([np.ones(self.plan.arms.n), tactic_values])
+
+    def _backlash_model(self, draws: Draws) -> BacklashModel:
+        s, tactics = self.plan.scenario, self.plan.tactics
+        n_platforms = len(s.platforms)
+        natural = np.zeros(n_platforms)
+        seeds = np.zeros(n_platforms, dtype=bool)
+        for i, kind in enumerate(tactics.kinds):
+            if kind == "seeding":
+                natural[tactics.platform_of[i]] += tactics.natural_posts[i]
+                seeds[tactics.platform_of[i]] = True
+        daily_budget = s.campaign.budget / s.campaign.days
+        return BacklashModel(
+            s.backlash,
+            natural_posts=natural,
+            seeds=seeds,
+            arm_platform=self.plan.arms.platform_of,
+            repair=(s.backlash.repair_distribution(daily_budget),) * n_platforms,
+            start_positive=self._positive_share(),
+            draws=draws.view([f"backlash/{p.name}" for p in s.platforms]),
+        )
+
+    def _positive_share(self) -> np.ndarray:
+        if self.reputation is None:
+            return np.zeros(self.n_reps)
+        return self.reputation.positive_share()
+
+    # --- the day ---------------------------------------------------------------------------------
+
+    def day(self, day: int) -> None:
+        plan, lines = self.plan, self.plan.lines
+        month = plan.month_of_day[day]
+        repair_paid = self._pay_repairs(month)
+        units = self._buy_tactics(day, month)
+        tactic_spend = units * plan.tactics.unit_cost
+        self._charge(tactic_spend.sum(axis=1), month)
+        budget = self._ads_budget(day)
+        if self.tactics is not None:
+            self.ads.refresh((units > 0).astype(float) @ plan.tactics.refreshes > 0)
+        ctr_mult, cvr_mult = self._rate_multipliers()
+        n_arms = plan.arms.n
+        audience = self.pool.audience()
+        ads = self.ads.step(
+            budget, plan.weekday[day], audience, ctr_mult[:, :n_arms], cvr_mult[:, :n_arms]
+        )
+        self.policy.observe(day, budget, ads)
+        self._charge(ads.spend.sum(axis=1), month)
+        tday = self._deliver_tactics(day, units, ctr_mult[:, n_arms:], cvr_mult[:, n_arms:])
+        clicks = np.hstack([ads.clicks, tday.clicks])
+        self.pool.admit(clicks)
+        joins = np.hstack([ads.joins, tday.joins])
+        members = self.community.step(day, joins)
+        direct = np.hstack([ads.direct_conversions, tday.direct_conversions])
+        conversions = direct + members.member_conversions + members.referral_conversions
+        forum = self._reputation_day(day, units, conversions, members.recommendations)
+        events, bills = self._backlash_day(day, units, tday, joins, ads.impressions, audience)
+        zeros = np.zeros((self.n_reps, plan.tactics.n))
+        flows = {
+            "spend": np.hstack([ads.spend, tactic_spend]),
+            "impressions": np.hstack([ads.impressions, tday.impressions]),
+            "clicks": clicks,
+            "joins": joins,
+            "direct_conversions": direct,
+            "member_conversions": members.member_conversions,
+            "referral_conversions": members.referral_conversions,
+            "recommendations": members.recommendations,
+            "learning_days": np.hstack([ads.learning.astype(float), zeros]),
+            "learning_entries": np.hstack([ads.entered_learning.astype(float), zeros]),
+            "units": np.hstack([np.zeros_like(ads.spend), units]),
+            "backlash_events": events,
+            "repair_cost": bills,
+            "repair_spend": repair_paid,
+            "forum_positive": forum[0][:, None],
+            "forum_negative": forum[1][:, None],
+        }
+        self.recorder.add_flows(month, flows)
+        audiences = np.hstack(
+            [
+                audience * np.ones_like(ads.spend),
+                np.broadcast_to(lines.audience[n_arms:], zeros.shape),
+            ]
+        )
+        reach = unique_reach(flows["impressions"], audiences)
+        self.recorder.add_day(
+            day,
+            {
+                **flows,
+                "reach": reach,
+                "conversions": conversions,
+                **{name: value[:, 0] for name, value in self._reputation_stocks().items()},
+                "backlash_events": events.sum(axis=1),
+                "repair_spend": repair_paid.sum(axis=1),
+            },
+        )
+
+    def _hard_left(self, month: int) -> np.ndarray:
+        """(reps,) what the campaign and the month's cap still allow today."""
+        c, pacer = self.plan.scenario.campaign, self.plan.pacer
+        left_total = c.budget - self.spent_total
+        left_month = pacer.monthly_caps[month] - self.spent_month[:, month]
+        return np.maximum(np.minimum(left_total, left_month), 0.0)
+
+    def _charge(self, spend: np.ndarray, month: int) -> None:
+        self.spent_total += spend
+        self.spent_month[:, month] += spend
+
+    def _pay_repairs(self, month: int) -> np.ndarray:
+        """(reps, P) the repair bills paid today: in full where the budget allows, else what is
+        left of it (the bill's full amount is recorded as `repair_cost` the day it was sent)."""
+        due = self.backlash.due_repairs()
+        total = due.sum(axis=1)
+        left = self._hard_left(month)
+        scale = np.divide(left, total, out=np.ones_like(total), where=total > left)
+        paid = due * scale[:, None]
+        self._charge(paid.sum(axis=1), month)
+        return paid
+
+    def _buy_tactics(self, day: int, month: int) -> np.ndarray:
+        if self.tactics is None:
+            return np.zeros((self.n_reps, 0))
+        return self.tactics.buy(day, self._hard_left(month))
+
+    def _ads_budget(self, day: int) -> np.ndarray:
+        """Today's ad budgets: the strategy's split of the paced budget, with the money the
+        tactics' schedules still need counted as already spent."""
+        plan = self.plan
+        split = self.policy.plan(day)
+        budget = plan.pacer.plan(
+            day,
+            self.spent_total + plan.reserved_total[day],
+            self.spent_month + plan.reserved_month[day],
+            split.shares,
+            split.fixed,
+        )
+        return self.policy.limit(budget)
+
+    def _rate_multipliers(self) -> tuple[np.ndarray, np.ndarray]:
+        """(reps, lines) CTR and conversion multipliers: reputation times backlash penalty."""
+        penalty = self.backlash.penalty()[:, self.plan.lines.platform_of]
+        if self.reputation is None:
+            return penalty, penalty
+        ctr, cvr = self.reputation.rate_multipliers()
+        return ctr[:, None] * penalty, cvr[:, None] * penalty
+
+    def _deliver_tactics(self, day, units, ctr_mult, cvr_mult) -> TacticDay:
+        if self.tactics is None:
+            return TacticDay.empty(self.n_reps)
+        members = (self.community.members @ self.by_platform)[:, self.plan.tactics.platform_of]
+        return self.tactics.deliver(day, units, members, ctr_mult, cvr_mult)
+
+    def _reputation_day(self, day, units, conversions, recommendations):
+        """(positive, negative) forum mentions today, (reps,) each."""
+        outrage, self.outrage = self.outrage, np.zeros(self.n_reps)
+        if self.reputation is None:
+            return np.zeros(self.n_reps), np.zeros(self.n_reps)
+        t = self.plan.tactics
+        seeding = np.array([k == "seeding" for k in t.kinds], dtype=bool)
+        placed = np.where(seeding, units, 0.0)
+        seeded = placed.sum(axis=1)
+        rank = np.divide(
+            (placed * self.tactics.rates.rank_probability).sum(axis=1) if t.n else seeded,
+            seeded,
+            out=np.zeros_like(seeded),
+            where=seeded > 0,
+        )
+        links = (placed * t.link_probability).sum(axis=1)
+        outrage_mentions = outrage * self.plan.scenario.backlash.negative_mentions
+        found = self.reputation.step(
+            day,
+            seeded,
+            rank,
+            links,
+            conversions.sum(axis=1),
+            recommendations.sum(axis=1),
+            outrage,
+            outrage_mentions,
+        )
+        return found.forum_positive, found.forum_negative
+
+    def _backlash_day(self, day, units, tday, joins, arm_impressions, audience):
+        """Read the signals after today's delivery; draw today's events and their bills."""
+        t, to_platform = self.plan.tactics, self.by_platform
+        tactic_to_platform = to_platform[self.plan.arms.n :]
+        kinds = np.array(t.kinds)
+        contest_joins = np.where(kinds == "contest", tday.joins, 0.0) if t.n else tday.joins
+        today = PlatformDay(
+            seeded=np.where(kinds == "seeding", units, 0.0) @ tactic_to_platform,
+            posts=tday.posts @ tactic_to_platform,
+            promotional_posts=tday.promotional_posts @ tactic_to_platform,
+            joins=joins @ to_platform,
+            contest_joins=contest_joins @ tactic_to_platform,
+        )
+        signals = self.backlash.signals(
+            day,
+            today,
+            arm_impressions,
+            audience * np.ones_like(arm_impressions),
+            self._positive_share(),
+        )
+        events, bills = self.backlash.strike(day, self.backlash.hazard(signals))
+        self.outrage = events.sum(axis=1)
+        return events, bills
+
+    def _reputation_stocks(self) -> dict[str, np.ndarray]:
+        r = self.reputation
+        if r is None:
+            zero = np.zeros((self.n_reps, 1))
+            return dict.fromkeys(
+                (
+                    "positive_share",
+                    "third_party_share",
+                    "negative_share",
+                    "portals_discussing",
+                    "portals_with_link",
+                ),
+                zero,
+            )
+        return {
+            "positive_share": r.positive_share()[:, None],
+            "third_party_share": r.third_party_share()[:, None],
+            "negative_share": r.negative_share()[:, None],
+            "portals_discussing": r.portals_discussing()[:, None],
+            "portals_with_link": r.portals_with_link()[:, None],
+        }
+
+    def month_end(self, month: int) -> None:
+        self.recorder.set_stock("members", month, self.community.members)
+        for name, value in self._reputation_stocks().items():
+            self.recorder.set_stock(name, month, value)

@@ -1,0 +1,39 @@
+"""Retargeting pools: the people who clicked through from a platform's other tools lately.
+
+Each click adds a person to the pool of every retargeting arm on its platform (ads, influencer
+placements and community posts all bring visitors); each day a share 1 / window_days of the pool
+leaves it, so a visitor stays about `window_days`, as the platforms' audience windows work.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simulator.arms import ArmTable
+from simulator.lines import LineTable
+
+FEEDERS = ("paid_ads", "influencer", "community_content")
+# An empty pool still has a positive size, so reach and frequency stay defined (and zero).
+EMPTY_POOL = 1e-9
+
+
+class VisitorPool:
+    def __init__(self, arms: ArmTable, lines: LineTable, n_reps: int):
+        self.arms = arms
+        retargeting = arms.retargeting
+        feeds = lines.kind_mask(*FEEDERS)
+        same_platform = lines.platform_of[:, None] == arms.platform_of[None, :]
+        # (lines, arms): the clicks of line l join the pool of retargeting arm a.
+        self.feeds = (feeds[:, None] & same_platform & retargeting[None, :]).astype(float)
+        self.keep = np.where(retargeting, 1 - 1 / np.maximum(arms.window, 1), 0.0)
+        self.pool = np.zeros((n_reps, arms.n))
+
+    def audience(self) -> np.ndarray:
+        """(reps, arms) the people each arm can reach today: its pool, or its platform."""
+        return np.where(
+            self.arms.retargeting, np.maximum(self.pool, EMPTY_POOL), self.arms.audience
+        )
+
+    def admit(self, line_clicks: np.ndarray) -> None:
+        """Today's clicks (reps, lines) join tomorrow's pools; the oldest visitors leave."""
+        self.pool = self.pool * self.keep + line_clicks @ self.feeds
