@@ -143,8 +143,10 @@ class Backlash(StrictModel):
         description="contests' share of the platform's joins over the last 28 days",
     )
     reputation_speed: Signal = Field(
-        Signal(safe=5.0, high=15.0, hazard_at_high=0.05),
-        description="points a week the positive share of the top 20 rises, on platforms that seed",
+        Signal(safe=8.0, high=20.0, hazard_at_high=0.05),
+        description="points a week the positive share of the top 20 rises, on platforms that "
+        "seed; a launch or a press mention moves it a few points, 8 (under 2 of 20 results) is "
+        "about the most a natural conversation does",
     )
     base_hazard: float = Field(
         0.0,

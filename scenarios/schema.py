@@ -13,7 +13,7 @@ import re
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, field_validator
 
 from scenarios.beliefs import AmountBelief, Belief, PriceBelief, RateBelief
 from scenarios.hints import did_you_mean

@@ -6,7 +6,8 @@ Five intensity signals are read each day from trailing windows of what was deliv
 - sponsored share: promotional posts over all posts in the own feed in the last 7 days;
 - ad frequency: impressions per person reached in the last 7 days, worst ad tool on the platform;
 - contest share: contests' share of the platform's joins in the last 28 days;
-- reputation speed: points a week the positive share of the top 20 rose, on platforms that seed.
+- reputation speed: points a week the positive share of the top 20 rose over the last 14 days, on
+  platforms that seed.
 Signal i adds hazard h_i = hazard_at_high * ((x - safe) / (high - safe))^2 above `safe`; the day's
 hazard is 1 - (1 - base) * prod(1 - h_i), at most `max_daily_hazard`. An event (drawn at the end
 of the day) puts negative results into every key query's top 20 and negative mentions on the
@@ -26,6 +27,9 @@ from simulator.randomness import Draws
 
 WEEK = 7
 CONTEST_WINDOW = 28  # joins are compared over four weeks: a contest's joins arrive over days
+# The reputation's speed is its rise over the last two weeks, per week: results enter the top 20
+# one by one, so a one-week window would read a lucky week as a push.
+SPEED_WINDOW = 14
 
 
 @dataclass(frozen=True)
@@ -84,8 +88,8 @@ class BacklashModel:
         self.joins = Trailing(CONTEST_WINDOW, shape)
         self.contest_joins = Trailing(CONTEST_WINDOW, shape)
         self.arm_impressions = Trailing(WEEK, (n_reps, len(arm_platform)))
-        # Until a week has passed, the speed is measured against the start.
-        self.positive_history = np.tile(start_positive, (WEEK + 1, 1))
+        # Until the window has passed, the speed is measured against the start.
+        self.positive_history = np.tile(start_positive, (SPEED_WINDOW + 1, 1))
         # An event on day t depresses the rates on days t + 1 .. t + penalty_days.
         self.penalty_events = Trailing(params.penalty_days, shape)
         self.active_events = np.zeros(shape)
@@ -110,14 +114,14 @@ class BacklashModel:
         joins = self.joins.add(day, today.joins)
         contest = self.contest_joins.add(day, today.contest_joins)
         week = self.arm_impressions.add(day, arm_impressions)
-        self.positive_history[day % (WEEK + 1)] = positive_share
-        week_ago = self.positive_history[(day - WEEK) % (WEEK + 1)]
+        self.positive_history[day % (SPEED_WINDOW + 1)] = positive_share
+        window_ago = self.positive_history[(day - SPEED_WINDOW) % (SPEED_WINDOW + 1)]
         return {
             "seeding_ratio": _ratio(seeded, self.natural_posts),
             "sponsored_share": _ratio(promotional, posts),
             "ad_frequency": self._worst_frequency(week, arm_audience),
             "contest_share": _ratio(contest, joins),
-            "reputation_speed": self._speed(positive_share, week_ago, seeded.shape),
+            "reputation_speed": self._speed(positive_share, window_ago, seeded.shape),
         }
 
     def _worst_frequency(self, week: np.ndarray, audience: np.ndarray) -> np.ndarray:
@@ -129,9 +133,10 @@ class BacklashModel:
                 out[:, p] = per_arm[:, on_p].max(axis=1)
         return out
 
-    def _speed(self, now: np.ndarray, week_ago: np.ndarray, shape) -> np.ndarray:
-        """Points of positive share gained over the last 7 days, on the platforms that seed."""
-        points = 100 * np.maximum(now - week_ago, 0.0)
+    def _speed(self, now: np.ndarray, window_ago: np.ndarray, shape) -> np.ndarray:
+        """Points a week of positive share gained over the speed window, on the platforms that
+        seed."""
+        points = 100 * np.maximum(now - window_ago, 0.0) * WEEK / SPEED_WINDOW
         return np.where(self.seeds, points[:, None], 0.0) * np.ones(shape)
 
     def hazard(self, signals: dict[str, np.ndarray]) -> np.ndarray:

@@ -20,7 +20,6 @@ from scenarios.schema import Community
 from simulator.curves import DAYS_PER_MONTH, monthly_to_daily_probability
 from simulator.randomness import Draws
 
-
 # A multiplied monthly churn is kept below certainty: a month of churn 1 would empty the stock
 # in a day, which no contest does.
 MAX_CHURN = 0.95

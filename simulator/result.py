@@ -20,7 +20,6 @@ from simulator.metrics import (
 )
 from simulator.recorder import DAILY_CAMPAIGN_MEASURES, DAILY_MEASURES, Recorder
 
-
 SCOPED = PLATFORM_FLOWS + CAMPAIGN_FLOWS + CAMPAIGN_STOCKS
 
 

@@ -161,7 +161,7 @@ def _promotional(tactic: Tactic) -> float:
 
 def _refresh_matrix(found: list, arms: ArmTable) -> np.ndarray:
     out = np.zeros((len(found), arms.n), dtype=bool)
-    for row, (platform_index, platform, tactic) in enumerate(found):
+    for row, (platform_index, _platform, tactic) in enumerate(found):
         if not isinstance(tactic, CreativeRefresh):
             continue
         for a in range(arms.n):
