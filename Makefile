@@ -26,6 +26,8 @@ demo: $(STAMP)
 	$(BIN)/smmsim size-test scenarios/examples/$(EXAMPLE).yaml --out out/demo/size-test
 	$(BIN)/smmsim calibrate $(ONLINE_DATA) $(ONLINE_MAP) --out out/demo/calibration \
 		--write-scenario out/demo/calibration/calibrated.yaml
+	$(BIN)/smmsim run scenarios/examples/reputation-steady.yaml --out out/demo/reputation
+	$(BIN)/smmsim check scenarios/examples/reputation-rush.yaml --out out/demo/check
 
 test: $(STAMP)
 	$(BIN)/ruff check .

@@ -57,6 +57,12 @@ format_option = click.option(
     help="What to print.",
 )
 
+fail_on_option = click.option(
+    "--fail-on",
+    type=click.Choice(["medium", "high"]),
+    help="Exit 4 when the plan has a flag at or above this level (for automatic plan checks).",
+)
+
 strategy_option = click.option(
     "--strategy",
     type=click.Choice(["fixed", "spread", "best-guess", "test-then-scale", "adaptive", "oracle"]),
@@ -88,15 +94,21 @@ def main() -> None:
 )
 @workers_option
 @strategy_option
+@fail_on_option
 @handle_errors
-def run(file: Path, reps, seed, out, fmt, deterministic, chunk_size, workers, strategy) -> None:
-    """Simulate FILE and report KPIs with uncertainty, by platform and month, and what its
-    strategy achieves against the oracle (regret, cost of testing, decisions).
+def run(
+    file: Path, reps, seed, out, fmt, deterministic, chunk_size, workers, strategy, fail_on
+) -> None:
+    """Simulate FILE and report KPIs with uncertainty, by platform and month, what its strategy
+    achieves against the oracle (regret, cost of testing, decisions), and its flags: tactics
+    pushed hard enough to risk backlash.
 
     Example: smmsim run scenarios/examples/kids-shop.yaml --strategy test-then-scale --out out/kids
     """
-    from scenarios.evaluation import evaluate, runs_needed, with_strategy
+    from scenarios.evaluation import assess_risk, evaluate, runs_needed, with_strategy
     from scenarios.loader import load_scenario
+    from scenarios.risk import FAIL_EXIT_CODE, fails
+    from scenarios.risk_console import print_flags
     from simulator.console import print_tables, progress_bar
     from simulator.outputs import json_text, run_document, write_outputs
 
@@ -114,21 +126,25 @@ def run(file: Path, reps, seed, out, fmt, deterministic, chunk_size, workers, st
             workers=workers,
             progress=advance,
         )
+    risk = assess_risk(done.result, chunk_size=chunk_size, workers=workers)
     if out:
         document = write_or_fail(
-            lambda: write_outputs(done.result, done.oracle, out, source=str(file)), out
+            lambda: write_outputs(done.result, done.oracle, out, source=str(file), risk=risk), out
         )
     else:
-        document = run_document(done.result, done.oracle, source=str(file))
+        document = run_document(done.result, done.oracle, source=str(file), risk=risk)
     if fmt == "json":
         click.echo(json_text(document), nl=False)
     else:
         print_tables(document)
+        print_flags(risk, document["currency"])
         if out:
             click.echo(
-                f"wrote {out}/: summary.csv monthly.csv daily.csv strategy.csv result.json "
-                "report.html"
+                f"wrote {out}/: summary.csv monthly.csv daily.csv reputation.csv strategy.csv "
+                "result.json report.html"
             )
+    if fails(risk, fail_on):
+        sys.exit(FAIL_EXIT_CODE)
 
 
 def write_or_fail(write, out: Path):
@@ -584,6 +600,54 @@ def write_calibrated_scenario(done, sources: list[str], path: Path, plan: Path |
         text, _, warnings = merge_into_plan(done.calibration, read_yaml(plan), str(plan), str(path))
     write_atomic(path, text)
     return warnings
+
+
+@main.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@reps_option
+@seed_option
+@out_option
+@format_option
+@workers_option
+@fail_on_option
+@click.option("--static-only", is_flag=True, help="Only the static rules; simulate nothing.")
+@handle_errors
+def check(file: Path, reps, seed, out, fmt, workers, fail_on, static_only) -> None:
+    """Flag tactics in FILE so aggressive they are likely to backfire: static rules (each with
+    the plan's value, the threshold, why it matters and a safer alternative) and the simulated
+    risk per platform (chance of backlash, repair cost, KPI loss). Exit 4 with --fail-on when a
+    flag reaches that level.
+
+    Example: smmsim check scenarios/examples/reputation-rush.yaml --fail-on high
+    """
+    from scenarios.loader import load_scenario
+    from scenarios.risk import FAIL_EXIT_CODE, check_document, fails
+    from scenarios.risk_console import print_flags
+    from simulator.console import progress_bar
+    from simulator.outputs import json_text, write_atomic
+
+    scenario = load_scenario(file)
+    per_run = reps or scenario.campaign.replications
+    with progress_bar(per_run, "simulating") as advance:
+        document = check_document(
+            scenario,
+            replications=reps,
+            seed=seed,
+            workers=workers,
+            static_only=static_only,
+            progress=advance,
+        )
+    document = {"source": str(file), **document}
+    if out:
+        write_or_fail(lambda: write_atomic(out / "check.json", json_text(document)), out)
+    if fmt == "json":
+        click.echo(json_text(document), nl=False)
+    else:
+        print_flags(document, scenario.campaign.currency)
+        if out:
+            click.echo(f"wrote {out}/check.json")
+    if fails(document, fail_on):
+        sys.exit(FAIL_EXIT_CODE)
 
 
 @main.command()

@@ -374,9 +374,22 @@ def reputation_targets_have_no_platform(s: Scenario) -> Iterator[Issue]:
             )
 
 
+def backlash_platforms_exist(s: Scenario) -> Iterator[Issue]:
+    names = [p.name for p in s.platforms]
+    for i, name in enumerate(s.backlash.platforms or []):
+        if name not in names:
+            yield Issue(
+                f"backlash.platforms[{i}]",
+                "no such platform" + did_you_mean(name, names),
+                name,
+                True,
+            )
+
+
 # Each rule with the top-level sections it reads: it runs when those sections are valid.
 RULES: tuple[tuple[Callable[[Scenario], Iterator[Issue]], tuple[str, ...]], ...] = (
     (unique_platform_names, ("platforms",)),
+    (backlash_platforms_exist, ("platforms", "backlash")),
     (unique_tool_names, ("platforms",)),
     (shares_sum_to_one, ("platforms", "strategy")),
     (caps_inside_calendar, ("campaign",)),

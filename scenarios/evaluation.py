@@ -67,3 +67,21 @@ def evaluate(
 def runs_needed(scenario: Scenario) -> int:
     """How many simulations `evaluate` makes (for progress bars)."""
     return 1 if scenario.strategy.type == "oracle" else 2
+
+
+def assess_risk(result: Result, *, chunk_size: int | None = None, workers: int = 1) -> dict:
+    """The plan's flags (`scenarios.risk`): its what-ifs run with the result's seed and
+    replications, so that each KPI loss is paired replication by replication."""
+    from scenarios.risk import risk_document
+
+    def simulate_without(scenario: Scenario) -> Result:
+        return simulate(
+            scenario,
+            replications=result.replications,
+            seed=result.seed,
+            deterministic=result.deterministic,
+            chunk_size=chunk_size,
+            workers=workers,
+        )
+
+    return risk_document(result, simulate_without)

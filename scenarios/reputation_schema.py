@@ -83,10 +83,12 @@ class Reputation(StrictModel):
         30, ge=1, le=365, description="a portal has ongoing discussion if mentioned this recently"
     )
     ctr_elasticity: NonNegative = Field(
-        0.5, description="CTR multiplier exp(e x change in net positive share of the top 20)"
+        0.25, description="CTR multiplier exp(e x change in net positive share of the top 20)"
     )
     cvr_elasticity: NonNegative = Field(
-        1.0, description="the same for conversion: people read reviews before they buy"
+        0.5,
+        description="the same for conversion, larger because people read reviews before they "
+        "buy: a swing from net 0 to net +0.6 lifts conversions per impression by about 57%",
     )
 
 
@@ -126,6 +128,11 @@ class Backlash(StrictModel):
     seed's warning that a reputation moved too fast "costs many times more to repair"."""
 
     enabled: bool = Field(True, description="false: a what-if with no backlash at all")
+    platforms: list[str] | None = Field(
+        None,
+        description="platforms where backlash can strike; default: all (a what-if that "
+        "leaves some out measures what their backlash costs)",
+    )
     seeding_ratio: Signal = Field(
         Signal(safe=0.15, high=0.5, hazard_at_high=0.03),
         description="seeded items a week / the forums' natural posts a week",

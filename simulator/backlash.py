@@ -68,15 +68,18 @@ class BacklashModel:
         repair: tuple,
         start_positive: np.ndarray,
         draws: Draws,
+        exposed: np.ndarray | None = None,
     ):
         """`natural_posts` (P,) the forums' natural posts a week on each platform (0: no
         seeding there), `seeds` (P,) whether the platform has a seeding tool, `arm_platform`
         (arms,) each ad arm's platform, `repair` one repair-bill distribution per platform,
-        `start_positive` (reps,) the positive share of the top 20 at the start."""
+        `start_positive` (reps,) the positive share of the top 20 at the start, `exposed` (P,)
+        where backlash can strike (default: everywhere)."""
         n_reps = len(start_positive)
         n_platforms = len(natural_posts)
         shape = (n_reps, n_platforms)
         self.params = params
+        self.exposed = np.ones(n_platforms, dtype=bool) if exposed is None else exposed
         self.natural_posts = natural_posts
         self.seeds = seeds
         self.arm_platform = arm_platform
@@ -146,7 +149,8 @@ class BacklashModel:
         for name, signal in p.signals().items():
             excess = np.maximum(signals[name] - signal.safe, 0.0) / (signal.high - signal.safe)
             survive *= 1 - np.minimum(signal.hazard_at_high * excess**2, 1.0)
-        return np.minimum(1 - survive, p.max_daily_hazard) if p.enabled else survive * 0.0
+        hazard = np.minimum(1 - survive, p.max_daily_hazard)
+        return np.where(self.exposed & p.enabled, hazard, 0.0)
 
     def strike(self, day: int, hazard: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(reps, P) today's events and their repair bills; the bills come due tomorrow and the

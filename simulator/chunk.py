@@ -110,6 +110,12 @@ class ChunkCampaign:
             repair=(s.backlash.repair_distribution(daily_budget),) * n_platforms,
             start_positive=self._positive_share(),
             draws=draws.view([f"backlash/{p.name}" for p in s.platforms]),
+            exposed=np.array(
+                [
+                    s.backlash.platforms is None or p.name in s.backlash.platforms
+                    for p in s.platforms
+                ]
+            ),
         )
 
     def _positive_share(self) -> np.ndarray:

@@ -53,16 +53,20 @@ def totals_table(document: dict) -> Table:
 
 
 def breakdown_table(title: str, columns: dict[str, dict], metrics, document: dict) -> Table:
-    """KPI rows against named columns (platforms or months), means only."""
+    """KPI rows against named columns (platforms or months), means only; a KPI a column does not
+    have (the brand's reputation on one platform) is left blank there."""
     table = Table(title=title)
     table.add_column("KPI")
     for name in columns:
         table.add_column(name, justify="right")
     for metric in metrics:
-        if metric in document["totals"]:
+        if any(metric in stats for stats in columns.values()):
             table.add_row(
                 label(metric, document),
-                *[fmt(stats[metric]["mean"], metric) for stats in columns.values()],
+                *[
+                    fmt(stats[metric]["mean"], metric) if metric in stats else ""
+                    for stats in columns.values()
+                ],
             )
     return table
 

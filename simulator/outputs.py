@@ -13,6 +13,7 @@ import pandas as pd
 
 from scenarios.strategies.outcome import strategy_outcome, strategy_rows
 from simulator.columns import CANONICAL_COLUMNS
+from simulator.recorder import DAILY_MEASURES
 from simulator.result import Result
 from simulator.summary import STATS, monthly_rows, result_json, summary_rows
 
@@ -60,7 +61,7 @@ def daily_frame(result: Result) -> pd.DataFrame:
     aov = result.scenario.campaign.average_order_value
     frames = []
     for stat in STATS:
-        values = {m: _daily_stat(result, m, stat) for m in result.daily_mean}
+        values = {m: _daily_stat(result, m, stat) for m in DAILY_MEASURES}
         n_days, n_arms = values["spend"].shape
         frame = pd.DataFrame(
             {
@@ -84,20 +85,51 @@ def _daily_stat(result: Result, measure: str, stat: str) -> np.ndarray:
     return np.percentile(result.daily_sample[measure], float(stat[1:]), axis=1)
 
 
-def run_document(result: Result, oracle: Result, source: str | None = None) -> dict:
-    """The JSON document of a run, with its strategy's outcome against the oracle."""
-    return {**result_json(result, source), "strategy": strategy_outcome(result, oracle)}
+def reputation_frame(result: Result) -> pd.DataFrame:
+    """Per day, one row per statistic: the reputation's path (shares of the top 20, portals in
+    discussion) and the backlash events and repair spend of that day."""
+    frames = []
+    for stat in STATS:
+        values = {
+            m: result.campaign_daily_mean[m]
+            if stat == "mean"
+            else np.percentile(result.campaign_daily_sample[m], float(stat[1:]), axis=1)
+            for m in result.campaign_daily_mean
+        }
+        frame = pd.DataFrame({"date": [d.isoformat() for d in result.dates], **values})
+        frame.insert(1, "stat", stat)
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
 
 
-def write_outputs(result: Result, oracle: Result, out_dir: Path, source: str | None = None) -> dict:
-    """summary.csv, monthly.csv, daily.csv, strategy.csv, result.json and report.html."""
+def run_document(
+    result: Result, oracle: Result, source: str | None = None, risk: dict | None = None
+) -> dict:
+    """The JSON document of a run, with its strategy's outcome against the oracle and, when
+    assessed, the plan's flags."""
+    document = {**result_json(result, source), "strategy": strategy_outcome(result, oracle)}
+    if risk is not None:
+        document["risk"] = risk
+    return document
+
+
+def write_outputs(
+    result: Result,
+    oracle: Result,
+    out_dir: Path,
+    source: str | None = None,
+    risk: dict | None = None,
+) -> dict:
+    """summary.csv, monthly.csv, daily.csv, reputation.csv, strategy.csv, result.json and
+    report.html."""
     from simulator.report import report_html
 
-    document = run_document(result, oracle, source)
+    document = run_document(result, oracle, source, risk)
     csv = {
         "summary.csv": pd.DataFrame(summary_rows(result)),
         "monthly.csv": pd.DataFrame(monthly_rows(result)),
         "daily.csv": daily_frame(result),
+        "reputation.csv": reputation_frame(result),
         "strategy.csv": pd.DataFrame(strategy_rows(document["strategy"])),
     }
     for name, frame in csv.items():

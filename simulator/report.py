@@ -59,6 +59,10 @@ tr.sub th[scope=row] { padding-left: 1.8rem; font-weight: normal; }
 td.unit { color: #666; text-align: left; }
 td.na { color: #999; text-align: center; font-style: italic; }
 td.odds { font-weight: 600; text-align: center; }
+td.wrap { white-space: normal; text-align: left; min-width: 12rem; max-width: 20rem; }
+.level-high { color: #b03a2e; font-weight: 700; }
+.level-medium { color: #b9770e; font-weight: 700; }
+.level-low { color: #1e8449; }
 .charts { display: grid; gap: 1rem; }
 .charts.grid { grid-template-columns: repeat(auto-fill, minmax(520px, 1fr)); }
 .chart { border: 1px solid #eee; border-radius: 4px; padding: 0.3rem; min-width: 0; }
@@ -81,6 +85,8 @@ def report_html(result: Result, document: dict, oracle: Result | None = None) ->
     ]
     if "strategy" in document:
         sections.append(strategy_section(document, charts["strategy"], oracle is not None))
+    if shows_risk(result, document):
+        sections.append(risk_section(document, charts["risk"]))
     return page_html(f"{document['scenario']} - smmsim report", "\n".join(sections))
 
 
@@ -104,7 +110,17 @@ def report_figures(
     }
     if "strategy" in document:
         figures["strategy"] = strategy_figures(document["strategy"], result, oracle)
+    if shows_risk(result, document):
+        figures["risk"] = [backlash_figure(result)]
+        if result.scenario.reputation is not None:
+            figures["risk"].insert(0, reputation_figure(result))
     return figures
+
+
+def shows_risk(result: Result, document: dict) -> bool:
+    """The reputation and backlash section is there when the plan was assessed or models a
+    reputation."""
+    return "risk" in document or result.scenario.reputation is not None
 
 
 def figure_divs(
@@ -821,3 +837,144 @@ def histogram_bar(values: np.ndarray, edges: np.ndarray, name: str) -> go.Bar:
         hovertemplate=f"{html.escape(name)}: %{{y:.1%}} of replications in "
         "%{customdata[0]:,.4~g} to %{customdata[1]:,.4~g}<extra></extra>",
     )
+
+
+# --- reputation and backlash ---
+
+RISK_NOTE = (
+    '<p class="note">Do no harm: tactics pushed too hard (seeding far beyond the forums\' natural '
+    "conversation, a feed that mostly sells, ads seen too often, a community grown on giveaways, "
+    "search results turning positive faster than any natural conversation) raise a daily risk of "
+    "backlash. An event puts negative results into the top 20, depresses CTR and conversion on "
+    "its platform for a while and sends a repair bill that the budget pays. Static rules read the "
+    "plan itself; the simulated risk counts events over replications, and its KPI loss is measured "
+    "against the same campaign, on the same random numbers, with that platform's backlash "
+    "switched off.</p>"
+)
+
+
+def risk_section(document: dict, charts: str) -> str:
+    risk = document.get("risk")
+    content = charts
+    if risk is not None:
+        level = html.escape(risk["level"])
+        content = (
+            f'<p>Overall: <span class="level-{level}">{level}</span> risk of backlash.</p>'
+            f"{findings_html(risk)}{simulated_risk_html(risk, document['currency'])}{charts}"
+        )
+    return section("Reputation and backlash", RISK_NOTE, content)
+
+
+def findings_html(risk: dict) -> str:
+    if not risk["static"]:
+        return '<p class="note">Static rules: no tactic above its safe level.</p>'
+    head = "".join(
+        f'<th class="text">{h}</th>'
+        for h in ("Level", "Rule", "Where", "Plan", "Threshold", "Why it matters", "Safer")
+    )
+    rows = []
+    for f in risk["static"]:
+        where = f"{f['platform']}/{f['tool']}" if f["tool"] else f["platform"]
+        cells = [
+            f'<td class="text level-{f["level"]}">{html.escape(f["level"])}</td>',
+            f'<td class="text">{html.escape(f["rule"])}</td>',
+            f'<td class="text">{html.escape(where)}<span class="ci">{html.escape(f["path"])}'
+            "</span></td>",
+            f'<td>{f["value"]:.3g} <span class="ci">{html.escape(f["unit"])}</span></td>',
+            f"<td>{f['threshold']:.3g}</td>",
+            f'<td class="wrap">{html.escape(f["why"])}</td>',
+            f'<td class="wrap">{html.escape(f["safer"])}</td>',
+        ]
+        rows.append(f"<tr>{''.join(cells)}</tr>")
+    return (
+        '<h3>Static rules</h3><div class="scroll"><table class="findings">'
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
+    )
+
+
+def simulated_risk_html(risk: dict, currency: str) -> str:
+    if not risk["simulated"]:
+        return ""
+    head = "".join(
+        f"<th>{h}</th>"
+        for h in (
+            "Level",
+            "P(at least one event)",
+            "Events",
+            f"Repair cost ({html.escape(currency)})",
+            "Conversions lost",
+            f"CPA added ({html.escape(currency)})",
+            "Positive share lost",
+        )
+    )
+    rows = []
+    for r in risk["simulated"]:
+        chance = probability_stats(r)
+        loss = r["loss"]
+        cells = [
+            f'<td class="level-{r["level"]}">{html.escape(r["level"])}</td>',
+            f"<td>{stat_html(chance, 'share')}</td>",
+            f"<td>{stat_html(r['events'], 'count')}</td>",
+            f"<td>{stat_html(r['repair_cost'], 'currency')}</td>",
+            f"<td>{stat_html(loss['conversions'], 'count')}</td>",
+            f"<td>{stat_html(loss['cpa'], 'currency')}</td>",
+            f"<td>{stat_html(loss['positive_share'], 'share')}</td>",
+        ]
+        platform = html.escape(r["platform"])
+        rows.append(f'<tr><th scope="row">{platform}</th>{"".join(cells)}</tr>')
+    return (
+        '<h3>Simulated risk per platform</h3><div class="scroll"><table class="risk">'
+        f'<thead><tr><th scope="col">Platform</th>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
+    )
+
+
+REPUTATION_SERIES = (
+    ("positive_share", "positive share of the top 20"),
+    ("third_party_share", "third-party recommendations"),
+    ("negative_share", "negative share of the top 20"),
+    ("portals_discussing", "portals with ongoing discussion"),
+)
+
+
+def reputation_figure(result: Result) -> go.Figure:
+    """Fan charts of the reputation's daily path: shares of the top 20 and portals in
+    discussion, with the KPI targets set on them."""
+    fig = make_subplots(
+        rows=2, cols=2, subplot_titles=[t for _, t in REPUTATION_SERIES], shared_xaxes=True
+    )
+    dates = list(result.dates)
+    for i, (measure, _) in enumerate(REPUTATION_SERIES):
+        mean = result.campaign_daily_mean[measure]
+        sample = result.campaign_daily_sample[measure]
+        for trace in fan_traces(dates, mean, sample, show_legend=i == 0):
+            fig.add_trace(trace, row=i // 2 + 1, col=i % 2 + 1)
+        for target in result.scenario.kpis:
+            if target.metric == measure:
+                fig.add_hline(
+                    y=target.value,
+                    line={"color": TARGET_COLOR, "dash": "dash"},
+                    row=i // 2 + 1,
+                    col=i % 2 + 1,
+                )
+    fig.update_yaxes(tickformat=".0%", row=1)
+    fig.update_yaxes(tickformat=".0%", row=2, col=1)
+    fig.update_layout(title="Reputation, day by day", height=620, hovermode="x unified", **LAYOUT)
+    return fig
+
+
+def backlash_figure(result: Result) -> go.Figure:
+    """Mean backlash events a day (bars) and the repair spend the budget pays (line)."""
+    dates = list(result.dates)
+    currency = result.scenario.campaign.currency
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    events = result.campaign_daily_mean["backlash_events"]
+    repair = result.campaign_daily_mean["repair_spend"]
+    fig.add_trace(go.Bar(x=dates, y=events, name="events a day (mean)"), secondary_y=False)
+    fig.add_trace(
+        go.Scatter(x=dates, y=repair, name=f"repair spend ({currency}, mean)", mode="lines"),
+        secondary_y=True,
+    )
+    fig.update_yaxes(rangemode="tozero")
+    fig.update_layout(title="Backlash: events and repair spend, day by day", height=360, **LAYOUT)
+    return fig

@@ -16,6 +16,7 @@ OUTPUT_FILES = {
     "summary.csv",
     "monthly.csv",
     "daily.csv",
+    "reputation.csv",
     "strategy.csv",
     "result.json",
     "report.html",
@@ -54,7 +55,7 @@ def test_run_out_writes_every_output_and_records_the_seed(tmp_path):
     result = invoke("run", write_scenario(tmp_path), "--reps", 30, "--out", out)
     assert result.exit_code == 0, result.output
     assert {p.name for p in out.iterdir()} == OUTPUT_FILES  # no temporary files left behind
-    for name in ("summary.csv", "monthly.csv", "daily.csv", "strategy.csv"):
+    for name in ("summary.csv", "monthly.csv", "daily.csv", "reputation.csv", "strategy.csv"):
         header = (out / name).read_text().splitlines()[0].split(",")
         assert "seed" in header, name
     assert json.loads((out / "result.json").read_text())["seed"] == 1

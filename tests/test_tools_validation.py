@@ -313,6 +313,7 @@ FIELD_CASES = [
         case(Backlash, name, 3, "Input should be a valid dictionary or instance of Signal")
         for name in SIGNALS
     ),
+    case(Backlash, "platforms", "facebook", "Input should be a valid list"),
     case(Backlash, "base_hazard", -0.1, GE0),
     case(Backlash, "base_hazard", 1, LT1),
     case(Backlash, "max_daily_hazard", 0, GT0),
@@ -836,3 +837,11 @@ def test_a_scenario_with_every_tool_type_and_full_reputation_and_backlash_is_val
     assert scenario.reputation.background.negative == 0.2
     assert scenario.backlash.risk.high == 0.3
     assert scenario.backlash.signals()["reputation_speed"].high == 3
+
+
+def test_backlash_platforms_must_exist():
+    data = with_tool("influencer")
+    data["backlash"] = {"platforms": ["facebok"]}
+    assert lines_of(data) == [
+        line("backlash.platforms[0]", "no such platform (did you mean 'facebook'?)", "facebok")
+    ]
