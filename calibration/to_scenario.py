@@ -21,6 +21,8 @@ from calibration.shrinkage import BetaEstimate
 from scenarios.loader import scenario_from_data
 from scenarios.schema import Fatigue, Scenario
 
+AD_TOOL_TYPES = ("paid_ads", "retargeting")
+
 # A vague belief for a rate the data do not measure: 0.1% to 20% of clicks covers every funnel
 # step smmsim models; it is flagged in the file and on the console so that it gets replaced.
 VAGUE_RATE = {"p5": 0.001, "p95": 0.2}
@@ -201,8 +203,10 @@ def merge_into_plan(
     replaced, scratch = [], []
     for p_index, platform in enumerate(plan.get("platforms") or []):
         for t_index, tool in enumerate(platform.get("tools") or []):
-            label = f"{platform.get('name')}/{tool.get('name', 'paid_ads')}"
-            if label not in fitted:
+            kind = tool.get("type", "paid_ads")
+            label = f"{platform.get('name')}/{tool.get('name', kind)}"
+            # Ad-platform exports measure what the auction bought; tactics keep their plan.
+            if label not in fitted or kind not in AD_TOOL_TYPES:
                 continue
             path = f"platforms[{p_index}].tools[{t_index}]"
             calibrated = _tool(fitted[label], 1.0, path, notes, scratch)

@@ -67,9 +67,7 @@ class ChunkCampaign:
                     queries=draws.view(
                         [f"reputation/query/{q.query}" for q in s.reputation.queries]
                     ),
-                    portals=draws.view(
-                        [f"reputation/portal/{k}" for k in range(s.reputation.portals)]
-                    ),
+                    portals=draws.view(["reputation/portals"]),
                     campaign=draws.view(["reputation/mentions"]),
                 ),
             )

@@ -46,6 +46,7 @@ class Draws(Protocol):
     def strategy_beta(self, a: np.ndarray, b: np.ndarray, n_draws: int) -> np.ndarray: ...
     def strategy_normals(self, n_draws: int, n_arms: int) -> np.ndarray: ...
     def view(self, names: Sequence[str]) -> Draws: ...
+    def bernoulli_wide(self, p: np.ndarray) -> np.ndarray: ...
 
 
 def block_seeds(seed: int, n_reps: int) -> list[np.random.SeedSequence]:
@@ -88,6 +89,16 @@ class BlockDraws:
         self.strategy_generators = [substream(s, STRATEGY_STREAM) for s in seeds]
         self.sizes = [int(b) for b in block_sizes]
         self.n_reps = sum(self.sizes)
+
+    def bernoulli_wide(self, p: np.ndarray) -> np.ndarray:
+        """(reps, k) 0/1 draws with probabilities `p`, all k columns from the first stream of
+        this view: for many exchangeable columns (portals) one generator call a block, not k."""
+        out, start = [], 0
+        for generators, size in zip(self.arm_generators, self.sizes, strict=True):
+            rows = p[start : start + size]
+            out.append((generators[0].random(rows.shape) < rows).astype(float))
+            start += size
+        return np.concatenate(out)
 
     def view(self, names: Sequence[str]) -> BlockDraws:
         """Draws with one column per name: an arm's or line's own stream (shared with every other
@@ -230,3 +241,6 @@ class ExpectedDraws:
 
     def view(self, names: Sequence[str]) -> ExpectedDraws:
         return ExpectedDraws(self.n_reps)
+
+    def bernoulli_wide(self, p: np.ndarray) -> np.ndarray:
+        return np.asarray(p, dtype=float).copy()

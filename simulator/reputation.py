@@ -12,7 +12,8 @@ the top 20, and each one that gets in pushes out a slot drawn at random:
   unattended top 20 drifts back to its natural state.
 Mentions (placed items, reviews, public recommendations, an outrage's negative posts) also land on
 a portal drawn at random among `portals`; a portal has ongoing discussion while it had a mention
-in the last `discussion_days`, and counts as linked once a mention with a link reached it.
+in the last `discussion_days`, and counts as linked once a mention with a link reached it. (The
+portals are exchangeable, so each day's hits are one Bernoulli draw per portal from one stream.)
 
 The reputation feeds back into the funnel: CTR and conversion are multiplied by
 exp(elasticity x (net - net at start)), net being the positive minus the negative share.
@@ -62,6 +63,7 @@ class ReputationModel:
         self.start_net = self.net()
         k = params.portals
         self.recent = np.zeros((params.discussion_days, n_reps, k))
+        self.recent_total = np.zeros((n_reps, k))  # running sum of `recent` over its days
         self.linked = np.zeros((n_reps, k))
 
     # --- what the KPIs read -------------------------------------------------------------------
@@ -92,7 +94,7 @@ class ReputationModel:
     def _discussing(self) -> np.ndarray:
         # With expected draws the mentions are fractional: min(1, .) is then the expected count
         # of portals under a small-mention approximation.
-        return np.minimum(1.0, self.recent.sum(axis=0))
+        return np.minimum(1.0, self.recent_total)
 
     def rate_multipliers(self) -> tuple[np.ndarray, np.ndarray]:
         """(reps,) CTR and conversion multipliers from the change in net reputation."""
@@ -174,11 +176,21 @@ class ReputationModel:
         self.slots = self.slots - out + entering
 
     def _mention_portals(self, day: int, mentions: np.ndarray, linked: np.ndarray) -> None:
+        """Each mention lands on one of the portals at random, so a portal is mentioned today
+        with probability 1 - (1 - 1/k)^mentions, and reached by a link likewise."""
+        shape = (len(mentions), self.params.portals)
+        hit = self.draws.portals.bernoulli_wide(self._reached(mentions, shape))
+        slot = day % self.params.discussion_days
+        self.recent_total += hit - self.recent[slot]
+        self.recent[slot] = hit
+        self.linked += self.draws.portals.bernoulli_wide(self._reached(linked, shape))
+
+    def _reached(self, mentions: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+        """(reps, k) the chance that a portal gets at least one of `mentions` (reps,)."""
         k = self.params.portals
-        portals = self.draws.portals
-        hits = portals.binomial(col(mentions) * np.ones((1, k)), 1 / k)
-        self.recent[day % self.params.discussion_days] = hits
-        self.linked += portals.binomial(col(linked) * np.ones((1, k)), 1 / k)
+        if k == 1:
+            return np.broadcast_to(col(np.minimum(mentions, 1.0)), shape)
+        return np.broadcast_to(col(-np.expm1(np.log1p(-1 / k) * mentions)), shape)
 
 
 def col(values: np.ndarray) -> np.ndarray:

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from cli import main
@@ -384,3 +385,25 @@ def test_fatigue_written_for_a_shared_audience_reproduces_each_arms_ctr(tmp_path
     for i, name in enumerate(replay.arms.names):
         ctr = replay.totals["clicks"][0, i] / replay.totals["impressions"][0, i]
         assert ctr == pytest.approx(observed[name], rel=0.03), name
+
+
+def test_plan_tactics_keep_their_plan(tmp_path):
+    """A tactic is not an auction arm: an exported arm's rates never land on it, even when the
+    tactic has no name of its own (a tool without one used to be read as `paid_ads`)."""
+    from tests.exports import write_meta
+
+    arms = {("facebook", "paid_ads"): (3.0, 0.011, 0.04, 0.015, 1.0, 1e7)}
+    frame = simulated_days(recovery_scenario(arms), 1, seed=2)[0]
+    export = write_meta(frame, tmp_path / "meta.csv")
+    plan = yaml.safe_load(KIDS_SHOP.read_text())
+    contest = {"type": "contest", "prize": 100, "joins": 50, "schedule": {"days": [5]}}
+    plan["platforms"][0]["tools"].append(contest)
+    plan_path = tmp_path / "plan.yaml"
+    plan_path.write_text(yaml.safe_dump(plan, sort_keys=False))
+    written = tmp_path / "calibrated.yaml"
+    result = calibrate(str(export), "--out", str(tmp_path / "o"), "--write-scenario", str(written),
+                       "--plan", str(plan_path))  # fmt: skip
+    assert result.exit_code == 0, result.output
+    before, after = load_scenario(plan_path), load_scenario(written)
+    assert after.platforms[0].tools[1] == before.platforms[0].tools[1]  # the contest
+    assert after.platforms[0].tools[0].ctr != before.platforms[0].tools[0].ctr  # the ads
