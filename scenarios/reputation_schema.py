@@ -173,6 +173,10 @@ class Backlash(StrictModel):
         0.3, ge=0, lt=1, description="CTR and conversion fall by this share on the platform"
     )
     penalty_days: int = Field(30, ge=1, le=365, description="days an event depresses the rates")
+    spillover: float = Field(
+        0.5, ge=0, le=1, description="share of an event's penalty the other platforms feel: "
+        "outrage travels (screenshots of a forum row are shared where the ads run)"
+    )
     repair_cost: AmountBelief | None = Field(
         None,
         description="the repair bill of one event; default: repair_budget_days of the "

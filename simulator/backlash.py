@@ -12,7 +12,8 @@ Signal i adds hazard h_i = hazard_at_high * ((x - safe) / (high - safe))^2 above
 hazard is 1 - (1 - base) * prod(1 - h_i), at most `max_daily_hazard`. An event (drawn at the end
 of the day) puts negative results into every key query's top 20 and negative mentions on the
 portals, multiplies the platform's CTR and conversion by (1 - rate_penalty) for `penalty_days`
-(events compound), and sends a repair bill that the budget pays the next morning.
+(events compound; the other platforms feel `spillover` of it), and sends a repair bill that the
+budget pays the next morning.
 """
 
 from __future__ import annotations
@@ -99,8 +100,11 @@ class BacklashModel:
         self.pending_repair = np.zeros(shape)
 
     def penalty(self) -> np.ndarray:
-        """(reps, P) today's multiplier of CTR and conversion from recent events."""
-        return (1 - self.params.rate_penalty) ** self.active_events
+        """(reps, P) today's multiplier of CTR and conversion from recent events: the
+        platform's own, and `spillover` of each other platform's."""
+        own = self.active_events
+        others = own.sum(axis=1, keepdims=True) - own
+        return (1 - self.params.rate_penalty) ** (own + self.params.spillover * others)
 
     def signals(
         self,
@@ -119,12 +123,15 @@ class BacklashModel:
         week = self.arm_impressions.add(day, arm_impressions)
         self.positive_history[day % (SPEED_WINDOW + 1)] = positive_share
         window_ago = self.positive_history[(day - SPEED_WINDOW) % (SPEED_WINDOW + 1)]
+        # Before the window has passed the rise is since the start, over the days so far (at
+        # least a week): a first-week push reads at its full speed.
+        days = max(WEEK, min(day + 1, SPEED_WINDOW))
         return {
             "seeding_ratio": _ratio(seeded, self.natural_posts),
             "sponsored_share": _ratio(promotional, posts),
             "ad_frequency": self._worst_frequency(week, arm_audience),
             "contest_share": _ratio(contest, joins),
-            "reputation_speed": self._speed(positive_share, window_ago, seeded.shape),
+            "reputation_speed": self._speed(positive_share, window_ago, days, seeded.shape),
         }
 
     def _worst_frequency(self, week: np.ndarray, audience: np.ndarray) -> np.ndarray:
@@ -136,10 +143,10 @@ class BacklashModel:
                 out[:, p] = per_arm[:, on_p].max(axis=1)
         return out
 
-    def _speed(self, now: np.ndarray, window_ago: np.ndarray, shape) -> np.ndarray:
-        """Points a week of positive share gained over the speed window, on the platforms that
-        seed."""
-        points = 100 * np.maximum(now - window_ago, 0.0) * WEEK / SPEED_WINDOW
+    def _speed(self, now: np.ndarray, window_ago: np.ndarray, days: int, shape) -> np.ndarray:
+        """Points a week of positive share gained over the last `days` days, on the platforms
+        that seed."""
+        points = 100 * np.maximum(now - window_ago, 0.0) * WEEK / days
         return np.where(self.seeds, points[:, None], 0.0) * np.ones(shape)
 
     def hazard(self, signals: dict[str, np.ndarray]) -> np.ndarray:

@@ -221,12 +221,14 @@ class ChunkCampaign:
         tactics' schedules still need counted as already spent."""
         plan = self.plan
         split = self.policy.plan(day)
+        month = plan.month_of_day[day]
         budget = plan.pacer.plan(
             day,
             self.spent_total + plan.reserved_total[day],
             self.spent_month + plan.reserved_month[day],
             split.shares,
             split.fixed,
+            reserved_later=float(plan.reserved_month[day, month + 1 :].sum()),
         )
         return self.policy.limit(budget)
 
@@ -259,13 +261,18 @@ class ChunkCampaign:
             out=np.zeros_like(seeded),
             where=seeded > 0,
         )
-        links = (placed * t.link_probability).sum(axis=1)
+        link_probability = np.divide(
+            (placed * t.link_probability).sum(axis=1),
+            seeded,
+            out=np.zeros_like(seeded),
+            where=seeded > 0,
+        )
         outrage_mentions = outrage * self.plan.scenario.backlash.negative_mentions
         found = self.reputation.step(
             day,
             seeded,
             rank,
-            links,
+            link_probability,
             conversions.sum(axis=1),
             recommendations.sum(axis=1),
             outrage,

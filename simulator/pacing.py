@@ -61,16 +61,20 @@ class Pacer:
         spent_month: np.ndarray,
         shares: np.ndarray,
         daily_budgets: np.ndarray,
+        reserved_later: float = 0.0,
     ) -> np.ndarray:
         """(reps, arms) budgets for `day`, given the spend so far (reps,) and by month (reps, M):
         the fixed `daily_budgets` first, then the paced rest split by `shares` (both (reps, arms)
-        or (arms,); shares summing to less than one leave money in the pot)."""
+        or (arms,); shares summing to less than one leave money in the pot). `reserved_later` is
+        what other spending (the tactics' schedules) will take of later months' caps: room the
+        paced budget cannot count on there."""
         month = self.month_of_day[day]
         left_total = np.maximum(self.budget - spent_total, 0.0)
         left_month = np.maximum(self.monthly_caps[month] - spent_month[:, month], 0.0)
         hard_limit = np.minimum(left_total, left_month)
         # An uncapped month has inf left, and inf times a positive weight share stays inf.
-        must_this_month = np.maximum(left_total - self.later_capacity[month], 0.0)
+        later_room = np.maximum(self.later_capacity[month] - reserved_later, 0.0)
+        must_this_month = np.maximum(left_total - later_room, 0.0)
         paced = np.minimum(
             np.maximum(
                 left_total * self.share_total_left[day],

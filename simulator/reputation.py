@@ -93,8 +93,9 @@ class ReputationModel:
 
     def _discussing(self) -> np.ndarray:
         # With expected draws the mentions are fractional: min(1, .) is then the expected count
-        # of portals under a small-mention approximation.
-        return np.minimum(1.0, self.recent_total)
+        # of portals under a small-mention approximation. The running sum of fractional hits can
+        # drift an ulp below 0 once they leave the window: a count of portals is never negative.
+        return np.clip(self.recent_total, 0.0, 1.0)
 
     def rate_multipliers(self) -> tuple[np.ndarray, np.ndarray]:
         """(reps,) CTR and conversion multipliers from the change in net reputation."""
@@ -109,14 +110,14 @@ class ReputationModel:
         day: int,
         seeded: np.ndarray,
         seeded_rank: np.ndarray,
-        seeded_links: np.ndarray,
+        seeded_link_probability: np.ndarray,
         conversions: np.ndarray,
         recommendations: np.ndarray,
         outrage: np.ndarray,
         outrage_mentions: np.ndarray,
     ) -> ReputationDay:
         """Today's new items enter the top 20 and the portals. Arguments are (reps,): items
-        placed, their mean rank probability, the placed items with a link, today's conversions
+        placed, their mean rank and link probabilities, today's conversions
         and recommendations, and backlash events (negative results per query) with the negative
         mentions they bring."""
         p, c = self.params, self.draws.campaign
@@ -128,7 +129,10 @@ class ReputationModel:
         self._admit(entering)
         positive = praise[:, 0] + seeded
         negative = unhappy[:, 0] + outrage_mentions
-        linked = seeded_links + c.binomial(praise, p.mention_link_probability)[:, 0]
+        linked = (
+            c.binomial(col(seeded), col(seeded_link_probability))
+            + c.binomial(praise, p.mention_link_probability)
+        )[:, 0]
         self._mention_portals(day, positive + negative, linked)
         return ReputationDay(positive, negative)
 

@@ -9,7 +9,8 @@ reach, one contest's joins) once per unit day.
 - Influencer: a placement's views come as a spike that halves every `half_life_days`: on the
   placement day (1 - r) of its reach, then (1 - r) r^t, with r = 0.5 ** (1 / half_life_days).
 - Community content: a post is seen by members x organic_reach; above `comfortable_per_week`
-  posts in the last 7 days each post reaches (comfortable / posts) ** crowding as many.
+  posts in the platform's feed in the last 7 days (every content tool's posts and contest
+  announcements there) each post reaches (comfortable / posts) ** crowding as many.
 - Contest: its joins arrive evenly over `duration_days` (Poisson per day) and are low quality
   (the community stock gives the contest's line its own churn and conversion multipliers).
 - Seeding: units are placed items; the reputation model turns them into results and mentions.
@@ -219,6 +220,7 @@ class TacticDelivery:
         self.pending_views = np.zeros(shape)
         self.posts_week = np.zeros((WEEK, *shape))
         self.longest = int(table.duration.max()) if table.n else 1
+        self.same_feed = (table.platform_of[:, None] == table.platform_of[None, :]).astype(float)
         self.contest_joins = np.zeros((self.longest, *shape))
 
     def buy(self, day: int, room: np.ndarray) -> np.ndarray:
@@ -259,7 +261,8 @@ class TacticDelivery:
         views = self._influencer_views(np.where(influencer, units * reach, 0.0))
         posts = np.where(content | contest, units, 0.0)
         self.posts_week[day % WEEK] = posts
-        week_posts = self.posts_week.sum(axis=0)
+        # One feed per platform: every post there in the last week crowds every other.
+        week_posts = self.posts_week.sum(axis=0) @ self.same_feed
         crowd = np.minimum(
             1.0,
             np.divide(t.comfortable, week_posts, out=np.ones_like(week_posts), where=week_posts > 0)

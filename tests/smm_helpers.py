@@ -44,9 +44,9 @@ def no_backlash() -> dict[str, Any]:
     return {"enabled": False}
 
 
-def quiet_signals(**active: dict[str, Any]) -> dict[str, Any]:
-    """A backlash section where only the signals in `active` can raise the hazard: the others
-    start at an intensity no test reaches."""
+def quiet_signals(**active: Any) -> dict[str, Any]:
+    """A backlash section where only the signals named in `active` can raise the hazard: the
+    others start at an intensity no test reaches. Other keys of `active` go in as they are."""
     out: dict[str, Any] = {
         name: {"safe": 1e6, "high": 2e6, "hazard_at_high": 0.01} for name in SIGNALS
     }

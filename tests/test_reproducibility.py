@@ -125,3 +125,95 @@ def test_same_seed_and_any_chunking_give_identical_json(scenario):
     assert document() == first
     assert document(chunk_size=RNG_BLOCK) == first
     assert document(chunk_size=RNG_BLOCK, workers=2) == first
+
+
+# --- tactics, reputation and backlash ------------------------------------------------------------
+
+
+def smm_data() -> dict[str, Any]:
+    """Every kind of tool over two calendar months, with a reputation and a backlash that strikes
+    (seeding well past the safe ratio): their draws come from their own streams too."""
+    data = two_platform_data()
+    data["campaign"].update(start="2027-03-20", days=24, budget=12_000)
+    facebook = data["platforms"][0]["tools"]
+    facebook[1].update(type="retargeting", window_days=14)
+    facebook += [
+        {
+            "type": "influencer",
+            "fee": 300,
+            "reach": {"mean": 20_000, "sd": 8000},
+            "ctr": {"mean": 0.02, "sd": 0.008},
+            "join_rate": {"mean": 0.1, "sd": 0.04},
+            "cvr": {"mean": 0.02, "sd": 0.01},
+            "schedule": {"days": [3, 15]},
+        },
+        {"type": "community_content", "cost_per_post": 20, "schedule": {"per_week": 6}},
+        {
+            "type": "contest",
+            "prize": 200,
+            "joins": {"mean": 150, "sd": 80},
+            "schedule": {"days": [5]},
+        },
+        {"type": "creative_refresh", "cost": 150, "schedule": {"days": [12]}},
+    ]
+    data["platforms"].append(
+        {
+            "name": "forums",
+            "audience": 80_000,
+            "tools": [
+                {
+                    "type": "seeding",
+                    "cost_per_item": 8,
+                    "natural_posts_per_week": 60,
+                    "link_probability": 0.4,
+                    "schedule": {"per_week": 45},
+                }
+            ],
+        }
+    )
+    data["reputation"] = {
+        "queries": [
+            {"query": "brand", "positive_own": 4, "positive_third": 2, "neutral": 8, "negative": 6},
+            {
+                "query": "brand reviews",
+                "positive_own": 1,
+                "positive_third": 4,
+                "neutral": 9,
+                "negative": 6,
+            },
+        ],
+        "turnover_per_week": 2.0,
+    }
+    data["backlash"] = {"base_hazard": 0.002}
+    return data
+
+
+@pytest.fixture(scope="module")
+def smm_scenario():
+    return scenario_from_data(smm_data(), "smm.yaml")
+
+
+def assert_same_campaign(a: Result, b: Result) -> None:
+    assert_same_arrays(a, b)
+    for name in a.daily_mean:
+        assert np.array_equal(a.daily_mean[name], b.daily_mean[name]), name
+    for name in a.campaign_daily_mean:
+        assert np.array_equal(a.campaign_daily_mean[name], b.campaign_daily_mean[name]), name
+        assert np.array_equal(a.campaign_daily_sample[name], b.campaign_daily_sample[name]), name
+
+
+def test_tactics_reputation_and_backlash_do_not_depend_on_chunks_or_workers(smm_scenario):
+    reference = simulate(smm_scenario, replications=1500, seed=4, chunk_size=10_000)
+    assert reference.totals["backlash_events"].sum() > 0  # the backlash path is exercised
+    assert np.all(reference.totals["units"][:, reference.arms.n_arms :].max(axis=0) > 0)
+    chunked = simulate(smm_scenario, replications=1500, seed=4, chunk_size=RNG_BLOCK)
+    assert_same_campaign(reference, chunked)
+    spread = simulate(smm_scenario, replications=1500, seed=4, chunk_size=RNG_BLOCK, workers=2)
+    assert_same_campaign(reference, spread)
+
+
+def test_tactics_reputation_and_backlash_repeat_with_the_seed(smm_scenario):
+    first = simulate(smm_scenario, replications=200, seed=12)
+    assert_same_campaign(first, simulate(smm_scenario, replications=200, seed=12))
+    other = simulate(smm_scenario, replications=200, seed=13)
+    assert not np.array_equal(first.totals["positive_share"], other.totals["positive_share"])

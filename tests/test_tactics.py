@@ -24,7 +24,6 @@ from scenarios.loader import scenario_from_data
 from scenarios.schedule import planned_units
 from simulator.engine import simulate
 from tests.smm_helpers import (
-    CPM,
     CTR,
     ads,
     daily,
@@ -198,6 +197,24 @@ def test_total_engagement_falls_with_more_posts_only_when_crowding_exceeds_one(
     assert bool(fourteen > seven) == more_is_better
 
 
+def test_content_tools_on_one_platform_crowd_one_feed():
+    # Two tools posting 3 a week each fill one feed with 6: each post is seen (3 / 6) ** 1.5 as
+    # often as one tool's posts alone, at the comfortable rate.
+    contest = {"type": "contest", "prize": 100, "joins": MEMBERS, "duration_days": 1,
+               "schedule": {"days": [1]}}  # fmt: skip
+    quiet = {"join_rate": 1e-12}
+    alone = [ads(join_rate=1e-12), content(3, name="a", **quiet), contest]
+    both = [*alone[:2], content(3, name="b", **quiet), contest]
+    per_post = []
+    for tools in (alone, both):
+        result = deterministic(scenario_data(tools, days=28, budget=5000))
+        views = np.array(daily(result, "impressions", "facebook/a"))[STEADY].sum()
+        posts = np.array(daily(result, "spend", "facebook/a"))[STEADY].sum() / POST_COST
+        per_post.append(views / posts)
+    assert per_post[0] == pytest.approx(MEMBERS * ORGANIC, rel=1e-6)
+    assert per_post[1] == pytest.approx(MEMBERS * ORGANIC * 0.5**1.5, rel=1e-6)
+
+
 # --- contests -------------------------------------------------------------------------------------
 
 PRIZE, CONTEST_FEE, CONTEST_JOINS, DURATION = 400.0, 50.0, 600.0, 5
@@ -364,11 +381,13 @@ def test_a_tools_own_budget_stops_its_units():
 
 def test_tactics_stop_when_the_campaign_budget_is_gone():
     # Ten posts of 12 a day against a budget of 1000: 8 full days (960), three posts on the 9th
-    # (36), none after. The schedule wants more than the budget, so the ads get nothing.
+    # (36), none after. The schedule wants more than the budget, so the ads get only what no
+    # later post is reserved for: the last day's 4.
     tool = content(per_week=70, cost_per_post=12)
     result = deterministic(scenario_data([ads(), tool], days=30, budget=1000))
     assert daily(result, "spend", CONTENT) == pytest.approx([120.0] * 8 + [36.0] + [0.0] * 21)
-    assert result.kpis()["spend"][0] == pytest.approx(996.0, rel=REL)
+    assert daily(result, "spend", "facebook/paid_ads") == pytest.approx([0.0] * 29 + [4.0])
+    assert result.kpis()["spend"][0] == pytest.approx(1000.0, rel=REL)
     assert result.totals["units"][0, line(result, CONTENT)] == math.floor(1000 / 12)
 
 
@@ -376,7 +395,7 @@ def test_tactics_pause_at_a_months_cap_and_resume_next_month():
     # Two posts of 12 a day; March's cap of 500 pays 41 posts (20 days, then one), April's 14 days
     # all 28.
     tool = content(per_week=14, cost_per_post=12)
-    data = scenario_data([ads()] + [tool], days=45, budget=5000, monthly_caps={1: 500})
+    data = scenario_data([ads(), tool], days=45, budget=5000, monthly_caps={1: 500})
     result = deterministic(data)
     c = line(result, CONTENT)
     assert result.monthly["units"][:, 0, c] == pytest.approx([41, 28])
@@ -388,7 +407,7 @@ def test_paced_ads_leave_the_money_the_schedules_still_need(pacing):
     # Ads alone would spend all 3000; three placements of 500 late in the campaign still get
     # bought, and the ads spend the rest.
     tool = influencer(fee=500, schedule={"days": [25, 28, 30]})
-    result = deterministic(scenario_data([ads()] + [tool], days=30, budget=3000, pacing=pacing))
+    result = deterministic(scenario_data([ads(), tool], days=30, budget=3000, pacing=pacing))
     assert result.totals["units"][0, line(result, INFLUENCER)] == 3
     assert result.kpis()["spend"][0] == pytest.approx(3000, rel=1e-6)
 
@@ -403,6 +422,17 @@ def test_paced_ads_leave_the_schedules_money_under_a_monthly_cap_in_every_replic
     assert np.all(result.totals["units"][:, line(result, INFLUENCER)] == 3)
     assert np.all(result.kpis(month=0)["spend"] <= 1500 * (1 + REL))
     assert np.all(result.kpis()["spend"] <= 4000 * (1 + REL))
+
+
+def test_money_a_later_cap_leaves_to_the_schedules_is_paced_earlier():
+    # April's cap of 1000 is all reserved for April's two placements, March is uncapped: the ads
+    # can spend the other 4000 in March, and the campaign its whole budget.
+    tool = influencer(fee=500, schedule={"days": [35, 40]})
+    result = deterministic(
+        scenario_data([ads(), tool], days=45, budget=5000, monthly_caps={2: 1000})
+    )
+    assert result.totals["units"][0, line(result, INFLUENCER)] == 2
+    assert result.kpis()["spend"][0] == pytest.approx(5000, rel=1e-6)
 
 
 # --- creative refresh -----------------------------------------------------------------------------
@@ -447,8 +477,12 @@ def test_a_refresh_resets_its_targets_fatigue(refresh_runs):
     assert before[9] < 0.9 * CTR  # worn out by day 10 without a refresh
     assert after[9] == pytest.approx(CTR, rel=REL)  # the refresh day shows the new creative
     # From the refresh on, wear-out starts over: the CTR path repeats the campaign's first days.
-    np.testing.assert_allclose(after[9:], after[: 30 - 9], rtol=REL)
+    np.testing.assert_allclose(after[9:], before[: 30 - 9], rtol=REL)
     np.testing.assert_allclose(after[:9], before[:9], rtol=REL)
+    # The same impressions every day (a fixed budget), so the renewed creative gets more clicks
+    # from the refresh on.
+    clicks_before, clicks_after = (np.array(daily(r, "clicks", "facebook/a")) for r in refresh_runs)
+    assert np.all(clicks_after[9:] > clicks_before[9:])
 
 
 def test_a_refresh_leaves_tools_it_does_not_target_alone(refresh_runs):
@@ -567,14 +601,14 @@ def scenarios_with_tactics(draw) -> dict[str, Any]:
     platforms = []
     n_platforms = draw(st.integers(1, 2))
     for p in range(n_platforms):
-        paid = ads(
-            noise=0.3,
-            cpm={"mean": 6, "sd": 2},
-            ctr={"mean": 0.02, "sd": 0.01},
-            budget_share=1 / n_platforms,
-        )
+        noisy = {"noise": 0.3, "cpm": {"mean": 6, "sd": 2}, "ctr": {"mean": 0.02, "sd": 0.01}}
+        tools = [ads(budget_share=1 / n_platforms, **noisy)]
+        if draw(st.booleans()):
+            tools[0]["budget_share"] /= 2
+            retargeting = ads("retargeting", type="retargeting", budget_share=0.5 / n_platforms)
+            tools.append({**retargeting, **noisy, "frequency_cap": draw(st.floats(0.2, 3))})
         chosen = draw(st.lists(st.sampled_from(kinds), min_size=1, max_size=3, unique=True))
-        tools = [paid] + [draw(tactic(k, days, scale)) for k in chosen]
+        tools += [draw(tactic(k, days, scale)) for k in chosen]
         platforms.append(
             {"name": f"p{p}", "audience": draw(st.integers(5000, 500_000)), "tools": tools}
         )
@@ -614,3 +648,5 @@ def test_no_tool_campaign_or_month_overspends_in_any_replication(data):
         if tool.budget is not None:
             assert np.all(spend <= tool.budget * (1 + BUDGET_REL))
     assert np.all(result.totals["repair_spend"] <= result.totals["repair_cost"] * (1 + BUDGET_REL))
+    for name, values in result.totals.items():
+        assert np.all(values >= 0), name  # NaN fails this too

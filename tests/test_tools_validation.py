@@ -314,6 +314,7 @@ FIELD_CASES = [
         for name in SIGNALS
     ),
     case(Backlash, "platforms", "facebook", "Input should be a valid list"),
+    case(Backlash, "spillover", 1.5, LE1),
     case(Backlash, "base_hazard", -0.1, GE0),
     case(Backlash, "base_hazard", 1, LT1),
     case(Backlash, "max_daily_hazard", 0, GT0),
