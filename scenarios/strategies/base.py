@@ -116,6 +116,8 @@ class Policy:
 
     def record(self) -> StrategyRecord:
         per_money = true_conversions_per_money(self.ctx.rates)
+        with np.errstate(divide="ignore", over="ignore"):  # an arm that cannot convert: inf
+            true_cpa = 1 / per_money
         return StrategyRecord(
             kept=self.kept,
             dropped=self.dropped,
@@ -123,7 +125,7 @@ class Policy:
             extended=self.extended,
             phase_spend=self.phase_spend,
             best_arm=per_money.argmax(axis=1),
-            true_cpa=1 / per_money,
+            true_cpa=true_cpa,
             chosen=self.chosen,
         )
 
