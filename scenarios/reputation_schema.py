@@ -147,7 +147,7 @@ class Backlash(StrictModel):
     )
     contest_share: Signal = Field(
         Signal(safe=0.3, high=0.6, hazard_at_high=0.01),
-        description="contests' share of the platform's joins over the last 28 days",
+        description="contests' share of the platform's joins over the last 90 days",
     )
     reputation_speed: Signal = Field(
         Signal(safe=8.0, high=20.0, hazard_at_high=0.05),
@@ -174,8 +174,11 @@ class Backlash(StrictModel):
     )
     penalty_days: int = Field(30, ge=1, le=365, description="days an event depresses the rates")
     spillover: float = Field(
-        0.5, ge=0, le=1, description="share of an event's penalty the other platforms feel: "
-        "outrage travels (screenshots of a forum row are shared where the ads run)"
+        0.5,
+        ge=0,
+        le=1,
+        description="share of an event's penalty the other platforms feel: "
+        "outrage travels (screenshots of a forum row are shared where the ads run)",
     )
     repair_cost: AmountBelief | None = Field(
         None,

@@ -35,6 +35,7 @@ from scenarios.tools_schema import (
     Tactic,
 )
 from simulator.arms import default_s_half
+from simulator.backlash import CONTEST_WINDOW
 from simulator.curves import auction_cpm, unique_reach
 
 WEEK = 7
@@ -330,7 +331,8 @@ def sponsored_safer(promo_w: np.ndarray, posts_w: np.ndarray, worst: int, signal
     )
     plain = posts_w[worst] - promo_w[worst]
     carried = math.floor(signal.safe * plain / (1 - signal.safe) * (1 + TOLERANCE))
-    add = f"add {extra} non-promotional posts a week (promotional_share 0)"
+    posts = "post" if extra == 1 else "posts"
+    add = f"add {extra} non-promotional {posts} a week (promotional_share 0)"
     busiest = f"the {promo_w[worst]:.3g} promotional posts of the busiest week"
     if carried < 1:
         return (
@@ -389,56 +391,80 @@ def frequency_safer(plan: Plan, key: Key, spend: float, signal: Signal) -> str:
 
 
 def contest_share_findings(plan: Plan) -> list[Finding]:
-    """Per platform with contests: contest joins / (contest joins + other joins) over the
-    campaign; contest joins = units x mean joins."""
+    """Per platform with contests: contest joins / all joins over the CONTEST_WINDOW days up to
+    each day, the worst day, as the engine reads it; a contest's units x mean joins arrive
+    evenly over its duration_days."""
     signal, out = plan.scenario.backlash.contest_share, []
     for i in range(len(plan.scenario.platforms)):
         contests = [(j, t) for k, j, t in tools_of(plan.scenario, Contest) if k == i]
-        count = sum(plan.units[(i, j)].sum() for j, _ in contests)
-        joins = sum(plan.units[(i, j)].sum() * mean(t.joins) for j, t in contests)
-        if joins <= 0:
+        daily = sum((contest_joins(plan, (i, j), t) for j, t in contests), np.zeros(plan.days))
+        if daily.sum() <= 0:
             continue
-        other = other_joins(plan, i)
+        joins_w, other_w = trailing(daily), trailing(other_joins(plan, i))
+        shares = np.divide(joins_w, joins_w + other_w, out=np.zeros_like(joins_w),
+                           where=joins_w > 0)  # fmt: skip
+        worst = int(np.argmax(shares))
         one = len(contests) == 1
         tool = contests[0][1].name if one else None
         path = schedule_path((i, contests[0][0])) if one else f"platforms[{i}].tools"
-        safer = partial(contest_safer, count, joins, other, signal)
-        out += finding(plan, "contest_share", joins / (joins + other), i, tool, path, safer)
+        per_contest = sum(mean(t.joins) for _, t in contests) / len(contests)
+        count = sum(plan.units[(i, j)].sum() for j, _ in contests)
+        window = min(CONTEST_WINDOW, worst + 1)
+        safer = partial(contest_safer, count, per_contest, other_w[worst], window, signal)
+        out += finding(plan, "contest_share", shares[worst], i, tool, path, safer)
     return out
 
 
-def other_joins(plan: Plan, i: int) -> float:
-    """Expected joins of platform i's other tools over the campaign: ad tools' daily
-    impressions x days x mean ctr x mean join_rate, plus influencer units x mean reach x
-    mean ctr x mean join_rate. Community posts are left out (their reach needs members)."""
+def trailing(daily: np.ndarray) -> np.ndarray:
+    """(days,) the sum over the CONTEST_WINDOW days up to each day (fewer at the start), the
+    window the engine reads each day: early in a campaign a contest has little else beside it."""
+    return np.convolve(daily, np.ones(CONTEST_WINDOW))[: len(daily)]
+
+
+def contest_joins(plan: Plan, key: Key, tool: Contest) -> np.ndarray:
+    """(days,) expected joins of a contest tool: each unit's mean joins spread evenly over
+    duration_days from its day (what runs past the campaign's end is not counted)."""
+    spread = np.convolve(plan.units[key], np.ones(tool.duration_days))[: plan.days]
+    return spread * mean(tool.joins) / tool.duration_days
+
+
+def other_joins(plan: Plan, i: int) -> np.ndarray:
+    """(days,) expected joins of platform i's other tools: ad tools' daily impressions x mean
+    ctr x mean join_rate every day, plus influencer units x mean reach x mean ctr x mean
+    join_rate on their days. Community posts are left out (their reach needs members)."""
     ads = sum(
-        plan.impressions[(i, j)] * plan.days * mean(t.ctr) * mean(t.join_rate)
+        plan.impressions[(i, j)] * mean(t.ctr) * mean(t.join_rate)
         for k, j, t in tools_of(plan.scenario, (PaidAds, Retargeting))
         if k == i and (i, j) in plan.impressions
     )
     placements = sum(
-        plan.units[(i, j)].sum() * mean(t.reach) * mean(t.ctr) * mean(t.join_rate)
-        for k, j, t in tools_of(plan.scenario, Influencer)
-        if k == i
+        (
+            plan.units[(i, j)] * mean(t.reach) * mean(t.ctr) * mean(t.join_rate)
+            for k, j, t in tools_of(plan.scenario, Influencer)
+            if k == i
+        ),
+        np.zeros(plan.days),
     )
     return ads + placements
 
 
-def contest_safer(count: float, joins: float, other: float, signal: Signal) -> str:
-    """Contests that keep the share at `safe`: n x J / (n x J + O) <= safe, so
-    n = floor(safe x O / ((1 - safe) x J)), J = mean joins per contest."""
-    per_contest = joins / count
+def contest_safer(
+    count: float, per_contest: float, other: float, window: int, signal: Signal
+) -> str:
+    """Contests that keep the worst window at `safe`: n x J / (n x J + O) <= safe, so
+    n = floor(safe x O / ((1 - safe) x J)), J = mean joins per contest, O = the other tools'
+    joins in that window."""
     allowed = math.floor(signal.safe * other / ((1 - signal.safe) * per_contest) * (1 + TOLERANCE))
     if allowed < 1:
         return (
             f"drop the contests or bring more joins from other tools first: the other tools' "
-            f"{other:.0f} expected joins cannot carry one contest of {per_contest:.0f} joins at "
-            f"{signal.safe:.0%} of the platform's joins"
+            f"{other:.0f} expected joins in {window} days cannot carry one contest of "
+            f"{per_contest:.0f} joins at {signal.safe:.0%} of the platform's joins"
         )
     return (
-        f"run at most {allowed} contests (instead of {count:g}): the other tools' {other:.0f} "
-        f"expected joins carry that many of {per_contest:.0f} joins each at "
-        f"{signal.safe:.0%} of the platform's joins"
+        f"run at most {allowed} contests in any {window} days (instead of {count:g} in all): "
+        f"the other tools' {other:.0f} expected joins there carry that many of "
+        f"{per_contest:.0f} joins each at {signal.safe:.0%} of the platform's joins"
     )
 
 

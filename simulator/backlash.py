@@ -5,7 +5,7 @@ Five intensity signals are read each day from trailing windows of what was deliv
   week (a flood of praise among few natural posts is what forum members notice);
 - sponsored share: promotional posts over all posts in the own feed in the last 7 days;
 - ad frequency: impressions per person reached in the last 7 days, worst ad tool on the platform;
-- contest share: contests' share of the platform's joins in the last 28 days;
+- contest share: contests' share of the platform's joins in the last 90 days;
 - reputation speed: points a week the positive share of the top 20 rose over the last 14 days, on
   platforms that seed.
 Signal i adds hazard h_i = hazard_at_high * ((x - safe) / (high - safe))^2 above `safe`; the day's
@@ -27,7 +27,9 @@ from simulator.curves import frequency, unique_reach
 from simulator.randomness import Draws
 
 WEEK = 7
-CONTEST_WINDOW = 28  # joins are compared over four weeks: a contest's joins arrive over days
+# Joins are compared over a quarter: one contest among months of steady growth is a promotion; a
+# community whose last three months came mostly from giveaways looks bought.
+CONTEST_WINDOW = 90
 # The reputation's speed is its rise over the last two weeks, per week: results enter the top 20
 # one by one, so a one-week window would read a lucky week as a push.
 SPEED_WINDOW = 14

@@ -111,7 +111,20 @@ INFLUENCER = {
 
 
 def contest(schedule: Any, joins: float = 30) -> dict[str, Any]:
-    return {"type": "contest", "prize": 10, "joins": joins, "schedule": schedule}
+    """Contests whose joins all arrive on the contest's day."""
+    return {
+        "type": "contest",
+        "prize": 10,
+        "joins": joins,
+        "duration_days": 1,
+        "schedule": schedule,
+    }
+
+
+def last_days(n: int, days: int = 60) -> dict[str, Any]:
+    """The campaign's last n days: the window up to its last day then holds all of them and
+    all 60 days of the other tools' joins, so the worst share is the campaign's."""
+    return {"days": list(range(days - n + 1, days + 1))}
 
 
 def reveal(data: dict[str, Any], rule: str) -> dict[str, Any]:
@@ -229,7 +242,7 @@ def test_sponsored_safer_adds_enough_plain_posts():
     data["platforms"][0]["tools"].append(community(7, 0.8))
     (f,) = of_rule(data, "sponsored_share")
     # 5.6 promotional posts a week are at most 30% of 5.6 / 0.3 = 18.67 posts: 12 more.
-    extra = number_after(f.safer, r"add (\d+) non-promotional posts a week")
+    extra = number_after(f.safer, r"add (\d+) non-promotional posts? a week")
     assert extra == 12
     data["platforms"][0]["tools"].append(community(extra, 0.0, name="plain"))
     assert of_rule(data, "sponsored_share") == []
@@ -338,9 +351,10 @@ def test_ad_tools_without_a_budget_are_skipped():
 
 
 def contest_plan(contests: int, influencer: bool = False) -> dict[str, Any]:
-    """Ads bring 10000 impressions x 60 days x 1% x 4% = 240 joins; each contest 30."""
+    """Ads bring 10000 impressions x 60 days x 1% x 4% = 240 joins; each contest 30, in the
+    campaign's last days."""
     data = with_ads(base(audience=1_000_000), ads(100))
-    data["platforms"][0]["tools"].append(contest({"days": list(range(1, contests + 1))}))
+    data["platforms"][0]["tools"].append(contest(last_days(contests)))
     if influencer:  # 2 placements x 10000 views x 2% x 10% = 40 joins
         data["platforms"][0]["tools"].append(INFLUENCER)
     return data
@@ -371,8 +385,16 @@ def test_contest_safer_count_is_safe():
     # n x 30 / (n x 30 + 240) <= 0.3: n <= 3.43.
     allowed = int(number_after(f.safer, r"at most (\d+) contests"))
     assert allowed == 3
-    data["platforms"][0]["tools"][1]["schedule"] = {"days": list(range(1, allowed + 1))}
+    data["platforms"][0]["tools"][1]["schedule"] = last_days(allowed)
     assert of_rule(data, "contest_share") == []
+
+
+def test_a_contest_early_in_the_campaign_has_little_beside_it():
+    # One contest on day 10: the 90-day window up to day 10 holds 10 days of ads' joins (40), so
+    # its share is 30 / 70, where the whole campaign's would be 30 / 270.
+    data = with_ads(base(audience=1_000_000), ads(100))
+    data["platforms"][0]["tools"].append(contest({"days": [10]}))
+    assert value_of(data, "contest_share") == pytest.approx(30 / 70)
 
 
 # --- 5. reputation speed and the seed's example ---------------------------------------------------
