@@ -124,35 +124,22 @@ class ChunkCampaign:
     # --- the day ---------------------------------------------------------------------------------
 
     def day(self, day: int) -> None:
-        plan, lines = self.plan, self.plan.lines
-        month = plan.month_of_day[day]
+        month = self.plan.month_of_day[day]
         repair_paid = self._pay_repairs(month)
         units = self._buy_tactics(day, month)
-        tactic_spend = units * plan.tactics.unit_cost
-        self._charge(tactic_spend.sum(axis=1), month)
-        budget = self._ads_budget(day)
-        if self.tactics is not None:
-            self.ads.refresh((units > 0).astype(float) @ plan.tactics.refreshes > 0)
-        ctr_mult, cvr_mult = self._rate_multipliers()
-        n_arms = plan.arms.n
-        audience = self.pool.audience()
-        ads = self.ads.step(
-            budget, plan.weekday[day], audience, ctr_mult[:, :n_arms], cvr_mult[:, :n_arms]
+        ads, tday, audience = self._deliver(day, month, units)
+        clicks, joins, direct = (
+            np.hstack([getattr(ads, m), getattr(tday, m)])
+            for m in ("clicks", "joins", "direct_conversions")
         )
-        self.policy.observe(day, budget, ads)
-        self._charge(ads.spend.sum(axis=1), month)
-        tday = self._deliver_tactics(day, units, ctr_mult[:, n_arms:], cvr_mult[:, n_arms:])
-        clicks = np.hstack([ads.clicks, tday.clicks])
         self.pool.admit(clicks)
-        joins = np.hstack([ads.joins, tday.joins])
         members = self.community.step(day, joins)
-        direct = np.hstack([ads.direct_conversions, tday.direct_conversions])
         conversions = direct + members.member_conversions + members.referral_conversions
         forum = self._reputation_day(day, units, conversions, members.recommendations)
         events, bills = self._backlash_day(day, units, tday, joins, ads.impressions, audience)
-        zeros = np.zeros((self.n_reps, plan.tactics.n))
+        zeros = np.zeros((self.n_reps, self.plan.tactics.n))
         flows = {
-            "spend": np.hstack([ads.spend, tactic_spend]),
+            "spend": np.hstack([ads.spend, tday.spend]),
             "impressions": np.hstack([ads.impressions, tday.impressions]),
             "clicks": clicks,
             "joins": joins,
@@ -170,22 +157,47 @@ class ChunkCampaign:
             "forum_negative": forum[1][:, None],
         }
         self.recorder.add_flows(month, flows)
+        self._record_day(day, flows, conversions, audience)
+
+    def _deliver(self, day: int, month: int, units: np.ndarray):
+        """Pay today's tactic units, renew refreshed creatives, and deliver the ads (on the
+        paced budget) and the tactics, both at today's reputation and backlash multipliers."""
+        plan, n_arms = self.plan, self.plan.arms.n
+        self._charge((units * plan.tactics.unit_cost).sum(axis=1), month)
+        budget = self._ads_budget(day)
+        if self.tactics is not None:
+            self.ads.refresh((units > 0).astype(float) @ plan.tactics.refreshes > 0)
+        ctr_mult, cvr_mult = self._rate_multipliers()
+        audience = self.pool.audience()
+        ads = self.ads.step(
+            budget, plan.weekday[day], audience, ctr_mult[:, :n_arms], cvr_mult[:, :n_arms]
+        )
+        self.policy.observe(day, budget, ads)
+        self._charge(ads.spend.sum(axis=1), month)
+        tday = self._deliver_tactics(day, units, ctr_mult[:, n_arms:], cvr_mult[:, n_arms:])
+        return ads, tday, audience
+
+    def _record_day(self, day: int, flows: dict, conversions, audience) -> None:
+        """The day's line measures (reach in each line's audience: a retargeting arm's pool,
+        else the platform's) and the campaign's reputation and backlash."""
+        lines, n_arms = self.plan.lines, self.plan.arms.n
+        shape = flows["spend"].shape
         audiences = np.hstack(
             [
-                audience * np.ones_like(ads.spend),
-                np.broadcast_to(lines.audience[n_arms:], zeros.shape),
+                np.broadcast_to(audience, (shape[0], n_arms)),
+                np.broadcast_to(lines.audience[n_arms:], (shape[0], shape[1] - n_arms)),
             ]
         )
-        reach = unique_reach(flows["impressions"], audiences)
+        campaign = {name: value[:, 0] for name, value in self._reputation_stocks().items()}
         self.recorder.add_day(
             day,
             {
                 **flows,
-                "reach": reach,
+                "reach": unique_reach(flows["impressions"], audiences),
                 "conversions": conversions,
-                **{name: value[:, 0] for name, value in self._reputation_stocks().items()},
-                "backlash_events": events.sum(axis=1),
-                "repair_spend": repair_paid.sum(axis=1),
+                **campaign,
+                "backlash_events": flows["backlash_events"].sum(axis=1),
+                "repair_spend": flows["repair_spend"].sum(axis=1),
             },
         )
 
@@ -252,21 +264,11 @@ class ChunkCampaign:
         if self.reputation is None:
             return np.zeros(self.n_reps), np.zeros(self.n_reps)
         t = self.plan.tactics
-        seeding = np.array([k == "seeding" for k in t.kinds], dtype=bool)
-        placed = np.where(seeding, units, 0.0)
+        placed = np.where(t.of_kind("seeding"), units, 0.0)
         seeded = placed.sum(axis=1)
-        rank = np.divide(
-            (placed * self.tactics.rates.rank_probability).sum(axis=1) if t.n else seeded,
-            seeded,
-            out=np.zeros_like(seeded),
-            where=seeded > 0,
-        )
-        link_probability = np.divide(
-            (placed * t.link_probability).sum(axis=1),
-            seeded,
-            out=np.zeros_like(seeded),
-            where=seeded > 0,
-        )
+        rank = self.tactics.rates.rank_probability if self.tactics else np.zeros_like(placed)
+        rank = mean_over(placed, rank, seeded)
+        link_probability = mean_over(placed, t.link_probability, seeded)
         outrage_mentions = outrage * self.plan.scenario.backlash.negative_mentions
         found = self.reputation.step(
             day,
@@ -330,3 +332,8 @@ class ChunkCampaign:
         self.recorder.set_stock("members", month, self.community.members)
         for name, value in self._reputation_stocks().items():
             self.recorder.set_stock(name, month, value)
+
+
+def mean_over(items: np.ndarray, values: np.ndarray, total: np.ndarray) -> np.ndarray:
+    """(reps,) the mean of `values` (per tactic) over today's `items` (reps, T); 0 without any."""
+    return np.divide((items * values).sum(axis=1), total, out=np.zeros_like(total), where=total > 0)
