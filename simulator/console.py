@@ -90,12 +90,29 @@ def targets_table(document: dict) -> Table:
     return table
 
 
+TOOL_KPIS = ("spend", "units", "impressions", "clicks", "joins", "conversions", "cpa")
+
+
+def tools_table(document: dict) -> Table:
+    """Each tool on each platform: what it cost and brought (means), ads and tactics alike."""
+    table = Table(title="By tool (means)")
+    table.add_column("tool", no_wrap=True)
+    for metric in TOOL_KPIS:
+        table.add_column(label(metric, document), justify="right")
+    for name, arm in document["arms"].items():
+        metrics = arm["metrics"]
+        cells = [fmt(metrics[m]["mean"], m) if m in metrics else "" for m in TOOL_KPIS]
+        table.add_row(name, *cells)
+    return table
+
+
 def print_tables(document: dict) -> None:
     console = Console()
     console.print(totals_table(document))
     console.print(
         breakdown_table("By platform (means)", document["platforms"], TABLE_KPIS, document)
     )
+    console.print(tools_table(document))
     months = {m: v["total"] for m, v in document["monthly"].items()}
     console.print(breakdown_table("By calendar month (means)", months, MONTHLY_KPIS, document))
     if document["kpi_targets"]:

@@ -5,12 +5,15 @@ figure embedding, histograms), the only module that imports plotly.
 
 The page holds plotly.js once, embedded with the first figure, and no reference to any outside
 script, stylesheet or font. Its sections, in order: the run's header, a KPI table for the campaign
-and each platform, the odds of meeting each KPI target (month by month for whole-campaign targets),
+and each platform, a table of every tool (ads and tactics), the odds of meeting each KPI target
+(month by month for whole-campaign targets),
 the funnel per platform, daily fan charts (mean, median and the p5-p95 band of the daily total), the
 monthly course of every targeted KPI against its target and, when the run's document has a
 `strategy` outcome, the strategy: its outcome against the oracle, the timeline of its phases with
 its decision days, how often it kept, dropped or cut each arm, and (given the oracle's run on the
-same random numbers) the distribution of the regret per replication.
+same random numbers) the distribution of the regret per replication; and, when the plan's flags
+were assessed or it models a reputation, the reputation and backlash: static findings, simulated
+risk per platform, the reputation's daily fan charts and the backlash events by day.
 """
 
 from __future__ import annotations
@@ -78,6 +81,7 @@ def report_html(result: Result, document: dict, oracle: Result | None = None) ->
     sections = [
         header_html(result, document),
         section("Key KPIs", kpi_note(document), kpi_table_html(document)),
+        section("Per tool", TOOLS_NOTE, tools_table_html(document)),
         section("KPI targets", target_note(document), target_table_html(document)),
         section("Funnel per platform", FUNNEL_NOTE, charts["funnel"]),
         section("Daily delivery", fan_note(result), charts["daily"]),
@@ -294,11 +298,47 @@ def kpi_table_html(document: dict) -> str:
 
 def kpi_row(metric: str, scopes: list[tuple[str, dict]], currency: str) -> str:
     unit, meaning = KPIS[metric]
-    cells = "".join(f"<td>{stat_html(stats.get(metric), unit)}</td>" for _, stats in scopes)
+    # A KPI a scope does not have (the brand's reputation on one platform) is a dash, not n/a.
+    cells = "".join(
+        f"<td>{stat_html(stats[metric], unit)}</td>" if metric in stats else '<td class="na">–</td>'
+        for _, stats in scopes
+    )
     css = ' class="sub"' if metric in SUB_ROWS else ""
     return (
         f'<tr{css}><th scope="row">{html.escape(metric)}<small>{html.escape(meaning)}</small></th>'
         f'<td class="unit">{html.escape(unit_label(unit, currency))}</td>{cells}</tr>\n'
+    )
+
+
+TOOLS_NOTE = (
+    '<p class="note">Every tool on every platform, ads and scheduled tactics alike: what it cost '
+    "(repairs of backlash are the platform's, not a tool's), the units a tactic bought (posts, "
+    "placements, contests, seeded items, refreshes), its views as impressions, and what it "
+    "brought; members' later conversions count for the tool that brought them.</p>"
+)
+TOOL_KPIS = ("spend", "units", "impressions", "clicks", "joins", "members", "conversions", "cpa")
+
+
+def tools_table_html(document: dict) -> str:
+    currency = document["currency"]
+    head = "".join(
+        f"<th>{html.escape(m)} ({html.escape(unit_label(KPIS[m][0], currency))})</th>"
+        if KPIS[m][0] == "currency"
+        else f"<th>{html.escape(m)}</th>"
+        for m in TOOL_KPIS
+    )
+    rows = []
+    for name, arm in document["arms"].items():
+        metrics = arm["metrics"]
+        cells = "".join(f"<td>{stat_html(metrics.get(m), KPIS[m][0])}</td>" for m in TOOL_KPIS)
+        kind = html.escape(arm["type"])
+        rows.append(
+            f'<tr><th scope="row">{html.escape(name)}<small>{kind}</small></th>{cells}</tr>\n'
+        )
+    return (
+        '<div class="scroll"><table class="tools">\n'
+        f'<thead><tr><th scope="col">Tool</th>{head}</tr></thead>\n'
+        f"<tbody>\n{''.join(rows)}</tbody>\n</table></div>"
     )
 
 

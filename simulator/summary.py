@@ -121,6 +121,7 @@ def result_json(result: Result, source: str | None = None) -> dict:
             name: {
                 "platform": result.arms.platforms[result.arms.platform_of[i]],
                 "tool": result.arms.tools[i],
+                "type": result.arms.kinds[i],
                 "metrics": describe_all(result.kpis(result.arm_mask(i))),
             }
             for i, name in enumerate(result.arms.names)
