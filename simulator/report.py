@@ -214,7 +214,9 @@ def kpi_note(document: dict) -> str:
     return (
         '<p class="note">Whole campaign, all platforms and each platform. Reach counts people on '
         "different platforms as different people. Money is in "
-        f"{html.escape(document['currency'])}; n/a where a ratio is undefined (no conversions).</p>"
+        f"{html.escape(document['currency'])}; n/a where a ratio is undefined (no conversions). "
+        "The reputation is the brand's, so it has no per-platform value (a dash); a platform's "
+        "spend includes the backlash repairs the budget paid there.</p>"
     )
 
 
