@@ -2,7 +2,8 @@
 
 A day runs in the order money and people move:
 1. yesterday's backlash bills are paid from what the budget has left;
-2. the tactics buy today's scheduled units (each only if it fits what is left);
+2. the tactics buy the units their schedules ordered for today (each schedule is a SimPy
+   process; a unit is bought only if it fits what is left);
 3. the strategy splits the paced budget over the ad arms; money the schedules will still need is
    reserved, so ads never spend it;
 4. ads and tactics deliver, their rates moved by the reputation and by recent backlash;
@@ -13,9 +14,11 @@ A day runs in the order money and people move:
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from typing import TYPE_CHECKING
 
 import numpy as np
+import simpy
 
 from scenarios.strategies import StrategyContext, make_policy
 from simulator.backlash import BacklashModel, PlatformDay
@@ -126,7 +129,7 @@ class ChunkCampaign:
     def day(self, day: int) -> None:
         month = self.plan.month_of_day[day]
         repair_paid = self._pay_repairs(month)
-        units = self._buy_tactics(day, month)
+        units = self._buy_tactics(month)
         ads, tday, audience = self._deliver(day, month, units)
         clicks, joins, direct = (
             np.hstack([getattr(ads, m), getattr(tday, m)])
@@ -223,10 +226,14 @@ class ChunkCampaign:
         self._charge(paid.sum(axis=1), month)
         return paid
 
-    def _buy_tactics(self, day: int, month: int) -> np.ndarray:
+    def _buy_tactics(self, month: int) -> np.ndarray:
         if self.tactics is None:
             return np.zeros((self.n_reps, 0))
-        return self.tactics.buy(day, self._hard_left(month))
+        return self.tactics.buy(self._hard_left(month))
+
+    def processes(self, env: simpy.Environment) -> list[Generator]:
+        """The campaign's own processes beside the daily delivery: the tactics' schedules."""
+        return [] if self.tactics is None else self.tactics.schedules(env)
 
     def _ads_budget(self, day: int) -> np.ndarray:
         """Today's ad budgets: the strategy's split of the paced budget, with the money the

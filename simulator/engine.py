@@ -199,6 +199,9 @@ def run_chunk(plan: CampaignPlan, draws: Draws, n_sampled: int) -> tuple[Recorde
     """Run every replication of one chunk through the whole calendar."""
     env = simpy.Environment()
     campaign = ChunkCampaign(plan, draws, n_sampled)
+    # The tactics' schedules start first, so that the first day's orders precede its delivery.
+    for process in campaign.processes(env):
+        env.process(process)
     env.process(daily_delivery(env, campaign.day, plan.days))
     env.process(month_end_snapshots(env, campaign.month_end, plan.month_last_days()))
     for process in campaign.policy.processes(env):

@@ -2,7 +2,8 @@
 and creative refreshes, each with its own cost model and effect.
 
 A tactic buys whole units on the days its schedule names (a post, a placement, a contest, a seeded
-item, a refresh), each at a known unit cost. What a unit brings is uncertain: the priors are drawn
+item, a refresh), each at a known unit cost: each schedule is a SimPy process that orders a day's
+units just before that day's delivery. What a unit brings is uncertain: the priors are drawn
 once per replication (what the planner does not know) and the per-unit amounts (one placement's
 reach, one contest's joins) once per unit day.
 
@@ -21,9 +22,11 @@ joins by sharing (community content).
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from dataclasses import dataclass
 
 import numpy as np
+import simpy
 
 from scenarios.beliefs import RateBelief
 from scenarios.schedule import affordable_units, planned_units
@@ -40,6 +43,9 @@ from simulator.randomness import Draws
 
 RATE_PRIORS = ("ctr", "join_rate", "cvr", "organic_reach", "rank_probability")
 WEEK = 7
+# Orders are placed this long before the day's delivery (at integer times), after the previous
+# day's month-end snapshot (+0.5) and the strategies' decisions (+0.75).
+ORDER_LEAD = 0.1
 
 
 @dataclass(frozen=True)
@@ -217,20 +223,33 @@ class TacticDelivery:
         self.rates = rates
         self.draws = draws
         self.tool_left = np.broadcast_to(table.budget, shape).copy()
+        self.ordered = np.zeros(table.n)  # units the schedules ordered for today
         self.pending_views = np.zeros(shape)
         self.posts_week = np.zeros((WEEK, *shape))
         self.longest = int(table.duration.max()) if table.n else 1
         self.same_feed = (table.platform_of[:, None] == table.platform_of[None, :]).astype(float)
         self.contest_joins = np.zeros((self.longest, *shape))
 
-    def buy(self, day: int, room: np.ndarray) -> np.ndarray:
-        """(reps, T) whole units bought today, tactic by tactic, each only if its cost fits in
-        the tool's budget and in `room` (reps,), what the campaign and month have left; `room`
-        is drawn down in place."""
+    def schedules(self, env: simpy.Environment) -> list[Generator]:
+        """One SimPy process per tactic: it orders each scheduled day's units a little before
+        that day's delivery (an influencer post on day 12 is an order placed then)."""
+        return [self._orders(env, i) for i in range(self.table.n)]
+
+    def _orders(self, env: simpy.Environment, i: int):
+        for day in np.flatnonzero(self.table.units[:, i] > 0):
+            # The first day's orders are placed as the process starts, before any delivery.
+            if day - ORDER_LEAD > env.now:
+                yield env.timeout(day - ORDER_LEAD - env.now)
+            self.ordered[i] += self.table.units[day, i]
+
+    def buy(self, room: np.ndarray) -> np.ndarray:
+        """(reps, T) whole units of today's orders bought, tactic by tactic, each only if its
+        cost fits in the tool's budget and in `room` (reps,), what the campaign and month have
+        left; `room` is drawn down in place. What cannot be paid today is not bought later."""
         t = self.table
         bought = np.zeros_like(self.tool_left)
         for i in range(t.n):
-            wanted = t.units[day, i]
+            wanted, self.ordered[i] = self.ordered[i], 0.0
             if wanted <= 0:
                 continue
             cost = t.unit_cost[i]
