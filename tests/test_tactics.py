@@ -650,3 +650,8 @@ def test_no_tool_campaign_or_month_overspends_in_any_replication(data):
     assert np.all(result.totals["repair_spend"] <= result.totals["repair_cost"] * (1 + BUDGET_REL))
     for name, values in result.totals.items():
         assert np.all(values >= 0), name  # NaN fails this too
+    # Clicks come from views, and a tool's conversions from its clicks (contests' joins have no
+    # clicks behind them, so joins are not bounded by clicks on every line).
+    t = result.totals
+    assert np.all(t["clicks"] <= t["impressions"] + 1e-9)
+    assert np.all(t["direct_conversions"] <= t["clicks"] + 1e-9)
