@@ -13,11 +13,13 @@ from scenarios.errors import Issue
 from scenarios.hints import did_you_mean
 from scenarios.schema import Scenario
 from scenarios.strategy_settings import (
+    allocated_arms,
     arm_names,
     arms_named,
     cpa_target_kpi,
     needs_target_cpa,
     planned_budget_arms,
+    retargeting_arms,
     target_cpa,
     tested_arms,
 )
@@ -131,10 +133,14 @@ def tools_have_budgets(s: Scenario) -> Iterator[Issue]:
             if not isinstance(tool, AD_TOOLS):
                 continue
             if arm in reads and tool.budget_share is None and tool.daily_budget is None:
-                yield Issue(
-                    f"platforms[{i}].tools[{j}]",
-                    f"{reader} needs budget_share or daily_budget on {which}",
-                )
+                if tool.type == "retargeting" and s.strategy.type != "fixed":
+                    message = (
+                        "retargeting needs budget_share or daily_budget: strategies fund it as "
+                        "planned, since its audience is the visitors the other tools bring"
+                    )
+                else:
+                    message = f"{reader} needs budget_share or daily_budget on {which}"
+                yield Issue(f"platforms[{i}].tools[{j}]", message)
             arm += 1
 
 
@@ -145,10 +151,19 @@ def test_arms_exist(s: Scenario) -> Iterator[Issue]:
     names = arm_names(s) + [p.name for p in s.platforms]
     listed: set[int] = set()
     tactics = {f"{p.name}/{t.name}" for p in s.platforms for t in p.tactics()}
+    retargeting = {f"{p.name}/{t.name}" for p in s.platforms for t in p.ad_tools()}
+    retargeting = {n for n in retargeting if arm_names(s).index(n) in retargeting_arms(s)}
     without_ads = {p.name for p in s.platforms if not p.ad_tools()}
     for i, name in enumerate(s.strategy.test.arms):
-        covered = set(arms_named(name, s))
-        if name in tactics or name in without_ads:
+        covered = set(arms_named(name, s)) - set(retargeting_arms(s))
+        if name in retargeting:
+            yield Issue(
+                f"strategy.test.arms[{i}]",
+                "is a retargeting tool; strategies fund it as planned and test the paid ads",
+                name,
+                True,
+            )
+        elif name in tactics or name in without_ads:
             what = "is a scheduled tactic" if name in tactics else "has no paid_ads or retargeting"
             yield Issue(
                 f"strategy.test.arms[{i}]",
@@ -241,10 +256,11 @@ def kept_arms_fit(s: Scenario) -> Iterator[Issue]:
                 strategy.decision.k,
                 True,
             )
-    if strategy.type == "best-guess" and strategy.best_guess.arms > len(arm_names(s)):
+    paid = len(allocated_arms(s))
+    if strategy.type == "best-guess" and strategy.best_guess.arms > paid:
         yield Issue(
             "strategy.best_guess.arms",
-            f"is more than the {len(arm_names(s))} arm(s) the scenario has",
+            f"is more than the {paid} paid-ads arm(s) the scenario has",
             strategy.best_guess.arms,
             True,
         )
@@ -268,11 +284,12 @@ CLICK_SOURCES = (PaidAds, Influencer, CommunityContent)  # what fills a retarget
 
 
 def some_ad_tool(s: Scenario) -> Iterator[Issue]:
-    """The paced budget is split over the ad tools: without one there is nothing to pace."""
-    if not any(p.ad_tools() for p in s.platforms):
+    """The paced budget is split over the paid ads (retargeting is funded as planned): without
+    one there is nothing to pace."""
+    if not any(t.type == "paid_ads" for p in s.platforms for t in p.tools):
         yield Issue(
             "platforms",
-            "the paced budget is split over paid_ads and retargeting tools: add at least one",
+            "the paced budget is split over paid_ads tools: add at least one",
         )
 
 

@@ -99,6 +99,13 @@ def risk_document(result: Result, simulate_without: Callable[[Scenario], Result]
         "level": max(levels, key=LEVELS.index, default="low"),
         "static": static,
         "simulated": simulated,
+        **thresholds(scenario),
+    }
+
+
+def thresholds(scenario: Scenario) -> dict:
+    """The levels the findings were judged by, and whether the backlash model was on."""
+    return {
         "thresholds": {
             "risk": scenario.backlash.risk.model_dump(),
             "signals": {n: s.model_dump() for n, s in scenario.backlash.signals().items()},
@@ -131,7 +138,8 @@ def check_document(
     if static_only:
         static = [f.as_dict() for f in static_findings(scenario)]
         level = max((f["level"] for f in static), key=LEVELS.index, default="low")
-        return {"level": level, "static": static, "simulated": [], "seed": None}
+        document = {"level": level, "static": static, "simulated": [], **thresholds(scenario)}
+        return {**document, "seed": None, "replications": 0}
     result = simulate(
         scenario, replications=replications, seed=seed, workers=workers, progress=progress
     )

@@ -35,7 +35,7 @@ from scenarios.tools_schema import (
     Tactic,
 )
 from simulator.arms import default_s_half
-from simulator.backlash import CONTEST_WINDOW
+from simulator.backlash import CONTEST_WINDOW, MIN_FEED_POSTS
 from simulator.curves import auction_cpm, unique_reach
 
 WEEK = 7
@@ -129,11 +129,12 @@ def read_plan(scenario: Scenario) -> Plan:
     units = {(i, j): affordable_units(t, days) for i, j, t in tools_of(scenario, Tactic)}
     plan = Plan(scenario, days, units, media_budget(scenario, units), {}, {}, {})
     # Paid ads before retargeting: their clicks fill the pool that retargeting shows ads to.
-    ads = tools_of(scenario, (PaidAds, Retargeting))
+    ads = list(tools_of(scenario, (PaidAds, Retargeting)))
+    unplanned = even_split(plan, [t for _, _, t in ads])
     for i, j, tool in sorted(ads, key=lambda t: isinstance(t[2], Retargeting)):
         spend = daily_spend(plan, tool)
         if spend is None:
-            continue  # a tool without its own budget is paced by the strategy: nothing planned
+            spend = unplanned
         people = retargeting_pool(plan, i, tool) if isinstance(tool, Retargeting) else None
         plan.spend[(i, j)] = spend
         plan.audience[(i, j)] = people or float(scenario.platforms[i].audience)
@@ -154,6 +155,18 @@ def media_budget(scenario: Scenario, units: dict[Key, np.ndarray]) -> float:
     tools' budget shares split, since a tactic's units are bought whole when due."""
     cost = sum(units[(i, j)].sum() * t.unit_cost() for i, j, t in tools_of(scenario, Tactic))
     return max(0.0, scenario.campaign.budget - cost)
+
+
+def even_split(plan: Plan, ads: list[AdArm]) -> float:
+    """The daily spend of an ad tool without a budget of its own (its strategy splits the
+    budget): an even share of what the tools with one leave, as a spread would give it."""
+    free = [t for t in ads if t.daily_budget is None and t.budget_share is None]
+    if not free:
+        return 0.0
+    shares = sum(t.budget_share or 0.0 for t in ads)
+    fixed = sum(t.daily_budget or 0.0 for t in ads) * plan.days
+    left = max(plan.media_budget * (1 - shares) - fixed, 0.0)
+    return left / len(free) / plan.days
 
 
 def daily_spend(plan: Plan, tool: AdArm) -> float | None:
@@ -252,25 +265,33 @@ def finding(
 
 
 def seeding_ratio_findings(plan: Plan) -> list[Finding]:
-    """Per seeding tool: weekly_peak(affordable items) / natural_posts_per_week."""
+    """Per platform that seeds: weekly_peak(its seeding tools' affordable items) / the forums'
+    natural posts a week (the largest its tools state: they post into the same forums), as the
+    engine reads it."""
     signal, out = plan.scenario.backlash.seeding_ratio, []
-    for i, j, tool in tools_of(plan.scenario, Seeding):
-        units = plan.units[(i, j)]
-        value = weekly_peak(units) / tool.natural_posts_per_week
-        safer = partial(seeding_safer, plan, units, tool, signal)
-        out += finding(plan, "seeding_ratio", value, i, tool.name, schedule_path((i, j)), safer)
+    for i in range(len(plan.scenario.platforms)):
+        seeders = [(j, t) for k, j, t in tools_of(plan.scenario, Seeding) if k == i]
+        if not seeders:
+            continue
+        units = sum(plan.units[(i, j)] for j, _ in seeders)
+        natural = max(t.natural_posts_per_week for _, t in seeders)
+        one = len(seeders) == 1
+        tool = seeders[0][1].name if one else None
+        path = schedule_path((i, seeders[0][0])) if one else f"platforms[{i}].tools"
+        safer = partial(seeding_safer, plan, units, natural, signal)
+        out += finding(plan, "seeding_ratio", weekly_peak(units) / natural, i, tool, path, safer)
     return out
 
 
-def seeding_safer(plan: Plan, units: np.ndarray, tool: Seeding, signal: Signal) -> str:
+def seeding_safer(plan: Plan, units: np.ndarray, natural: float, signal: Signal) -> str:
     """The largest whole number of items a week that keeps the ratio at `safe`,
     floor(safe x natural posts), and the weeks the same total needs at that pace,
     ceil(total / that)."""
-    per_week = math.floor(signal.safe * tool.natural_posts_per_week * (1 + TOLERANCE))
+    per_week = math.floor(signal.safe * natural * (1 + TOLERANCE))
     total = round(float(units.sum()))
     if per_week < 1:
         return (
-            f"seed nothing here: {tool.natural_posts_per_week:g} natural posts a week leave no "
+            f"seed nothing here: {natural:g} natural posts a week leave no "
             f"room for a planted item at a ratio of {signal.safe:g}"
         )
     weeks = math.ceil(total / per_week)
@@ -287,8 +308,9 @@ def seeding_safer(plan: Plan, units: np.ndarray, tool: Seeding, signal: Signal) 
 
 
 def sponsored_share_findings(plan: Plan) -> list[Finding]:
-    """Per platform: the worst 7-day window with a post of promotional posts / all posts, where
-    a community post counts promotional_share promotional and a contest one whole one."""
+    """Per platform: the worst 7-day window with at least MIN_FEED_POSTS posts of promotional
+    posts / all posts, where a community post counts promotional_share promotional and a
+    contest one whole one."""
     signal, out = plan.scenario.backlash.sponsored_share, []
     for i, platform in enumerate(plan.scenario.platforms):
         promo, posts = feed(plan, i)
@@ -296,12 +318,14 @@ def sponsored_share_findings(plan: Plan) -> list[Finding]:
             continue
         promo_w = window_sums(sum(promo.values()))
         posts_w = window_sums(posts)
-        shares = np.divide(promo_w, posts_w, out=np.zeros_like(promo_w), where=posts_w > 0)
+        judged = posts_w >= MIN_FEED_POSTS * (1 - TOLERANCE)  # as the engine: a feed, not a post
+        shares = np.divide(promo_w, posts_w, out=np.zeros_like(promo_w), where=judged)
         worst = int(np.argmax(shares))
         drivers = [j for j, p in promo.items() if window_sums(p)[worst] > 0]
         tool = platform.tools[drivers[0]].name if len(drivers) == 1 else None
         path = schedule_path((i, drivers[0])) if tool else f"platforms[{i}].tools"
-        safer = partial(sponsored_safer, promo_w, posts_w, worst, signal)
+        judged_promo = np.where(judged, promo_w, 0.0)  # the safer plan answers judged weeks
+        safer = partial(sponsored_safer, judged_promo, posts_w, worst, signal)
         out += finding(plan, "sponsored_share", shares[worst], i, tool, path, safer)
     return out
 
@@ -353,8 +377,11 @@ def ad_frequency_findings(plan: Plan) -> list[Finding]:
     for key, spend in plan.spend.items():
         value = weekly_frequency(plan, key, spend)
         tool = plan.tool(key)
-        field = "daily_budget" if tool.daily_budget is not None else "budget_share"
-        path = f"platforms[{key[0]}].tools[{key[1]}].{field}"
+        if tool.daily_budget is None and tool.budget_share is None:
+            path = "strategy"  # the strategy's split sets its budget
+        else:
+            field = "daily_budget" if tool.daily_budget is not None else "budget_share"
+            path = f"platforms[{key[0]}].tools[{key[1]}].{field}"
         safer = partial(frequency_safer, plan, key, spend, signal)
         out += finding(plan, "ad_frequency", value, key[0], tool.name, path, safer)
     return out
@@ -378,6 +405,11 @@ def frequency_safer(plan: Plan, key: Key, spend: float, signal: Signal) -> str:
     currency, tool = plan.scenario.campaign.currency, plan.tool(key)
     if tool.daily_budget is not None:
         cut = f"set daily_budget to at most {safe_spend:.2f} {currency} (from {spend:g})"
+    elif tool.budget_share is None:
+        cut = (
+            f"give it a daily_budget of at most {safe_spend:.2f} {currency}: an even split "
+            f"would spend about {spend:.2f} a day"
+        )
     else:
         share = math.floor(safe_spend * plan.days / plan.media_budget * 1000) / 1000
         cut = (

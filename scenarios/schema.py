@@ -107,8 +107,9 @@ class KpiTarget(StrictModel):
     @property
     def value(self) -> float:
         match = TARGET_PATTERN.match(self.target)
-        scale = 0.01 if match.group(4) else 1.0
-        return float(match.group(3)) * scale
+        # Divided, not multiplied by 0.01: 70% is then exactly the float 0.7, which a share of
+        # 56 results out of 80 equals (0.01 * 70 is 0.7000000000000001 and would miss it).
+        return float(match.group(3)) / (100.0 if match.group(4) else 1.0)
 
     @property
     def label(self) -> str:

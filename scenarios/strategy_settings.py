@@ -13,6 +13,19 @@ def arm_names(s: Scenario) -> list[str]:
     return [f"{p.name}/{t.name}" for p in s.platforms for t in p.ad_tools()]
 
 
+def retargeting_arms(s: Scenario) -> list[int]:
+    """Arm indices of the retargeting tools: funded as planned under every strategy, because
+    their audience is the visitors the other tools bring, not something a split can buy."""
+    kinds = [t.type for p in s.platforms for t in p.ad_tools()]
+    return [i for i, kind in enumerate(kinds) if kind == "retargeting"]
+
+
+def allocated_arms(s: Scenario) -> list[int]:
+    """Arm indices a strategy splits the paced budget over: the paid ads."""
+    skip = set(retargeting_arms(s))
+    return [i for i in range(len(arm_names(s))) if i not in skip]
+
+
 def arms_named(name: str, s: Scenario) -> list[int]:
     """Arm indices a name covers: 'platform/tool' is one arm, 'platform' all of its tools."""
     names = arm_names(s)
@@ -22,11 +35,12 @@ def arms_named(name: str, s: Scenario) -> list[int]:
 
 
 def tested_arms(s: Scenario) -> list[int]:
-    """The arms the test covers, in arm order (every arm unless the test names some)."""
+    """The arms the test covers, in arm order (every paid-ads arm unless the test names some)."""
     listed = s.strategy.test.arms
     if listed is None:
-        return list(range(len(arm_names(s))))
-    return sorted({i for name in listed for i in arms_named(name, s)})
+        return allocated_arms(s)
+    skip = set(retargeting_arms(s))
+    return sorted({i for name in listed for i in arms_named(name, s) if i not in skip})
 
 
 def target_cpa(s: Scenario) -> float | None:
@@ -60,10 +74,10 @@ def needs_planned_budgets(s: Scenario) -> bool:
 
 def planned_budget_arms(s: Scenario) -> list[int]:
     """The arms whose own budget_share / daily_budget the chosen strategy reads: every arm under
-    'fixed', the tested arms under a test with the 'planned' split, else none."""
+    'fixed', the tested arms under a test with the 'planned' split, and retargeting always."""
     strategy = s.strategy
     if strategy.type == "fixed":
         return list(range(len(arm_names(s))))
     if strategy.type == "test-then-scale" and strategy.test.split == "planned":
-        return tested_arms(s)
-    return []
+        return sorted(set(tested_arms(s)) | set(retargeting_arms(s)))
+    return retargeting_arms(s)

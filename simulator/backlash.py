@@ -3,7 +3,8 @@
 Five intensity signals are read each day from trailing windows of what was delivered:
 - seeding ratio: items seeded on the platform in the last 7 days over its forums' natural posts a
   week (a flood of praise among few natural posts is what forum members notice);
-- sponsored share: promotional posts over all posts in the own feed in the last 7 days;
+- sponsored share: promotional posts over all posts in the own feed in the last 7 days (from 3
+  posts a week: a lone giveaway is not a feed);
 - ad frequency: impressions per person reached in the last 7 days, worst ad tool on the platform;
 - contest share: contests' share of the platform's joins in the last 90 days;
 - reputation speed: points a week the positive share of the top 20 rose over the last 14 days, on
@@ -33,6 +34,9 @@ CONTEST_WINDOW = 90
 # The reputation's speed is its rise over the last two weeks, per week: results enter the top 20
 # one by one, so a one-week window would read a lucky week as a push.
 SPEED_WINDOW = 14
+# The feed's promotional share is judged from this many posts in the week: one giveaway on a
+# platform where the plan posts nothing else is not a feed that mostly sells.
+MIN_FEED_POSTS = 3
 
 
 @dataclass(frozen=True)
@@ -130,7 +134,7 @@ class BacklashModel:
         days = max(WEEK, min(day + 1, SPEED_WINDOW))
         return {
             "seeding_ratio": _ratio(seeded, self.natural_posts),
-            "sponsored_share": _ratio(promotional, posts),
+            "sponsored_share": np.where(posts >= MIN_FEED_POSTS, _ratio(promotional, posts), 0.0),
             "ad_frequency": self._worst_frequency(week, arm_audience),
             "contest_share": _ratio(contest, joins),
             "reputation_speed": self._speed(positive_share, window_ago, days, seeded.shape),

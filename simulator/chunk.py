@@ -100,8 +100,10 @@ class ChunkCampaign:
         seeds = np.zeros(n_platforms, dtype=bool)
         for i, kind in enumerate(tactics.kinds):
             if kind == "seeding":
-                natural[tactics.platform_of[i]] += tactics.natural_posts[i]
-                seeds[tactics.platform_of[i]] = True
+                # The platform's seeding tools post into the same forums: one natural rate.
+                p = tactics.platform_of[i]
+                natural[p] = max(natural[p], tactics.natural_posts[i])
+                seeds[p] = True
         daily_budget = s.campaign.budget / s.campaign.days
         return BacklashModel(
             s.backlash,
@@ -239,17 +241,29 @@ class ChunkCampaign:
         """Today's ad budgets: the strategy's split of the paced budget, with the money the
         tactics' schedules still need counted as already spent."""
         plan = self.plan
-        split = self.policy.plan(day)
+        shares, fixed = self._split(self.policy.plan(day))
         month = plan.month_of_day[day]
         budget = plan.pacer.plan(
             day,
             self.spent_total + plan.reserved_total[day],
             self.spent_month + plan.reserved_month[day],
-            split.shares,
-            split.fixed,
+            shares,
+            fixed,
             reserved_later=float(plan.reserved_month[day, month + 1 :].sum()),
         )
         return self.policy.limit(budget)
+
+    def _split(self, split) -> tuple[np.ndarray, np.ndarray]:
+        """The strategy's shares and fixed budgets, with retargeting funded as planned (a fixed
+        daily amount first) under every strategy but `fixed`, which reads its share as written:
+        a retargeting arm's audience is the visitors the others bring, not something to buy."""
+        rt = self.plan.arms.retargeting
+        if not rt.any() or self.plan.scenario.strategy.type == "fixed":
+            return split.shares, split.fixed
+        shape = (self.n_reps, self.plan.arms.n)
+        shares = np.where(rt, 0.0, np.broadcast_to(split.shares, shape))
+        fixed = np.where(rt, self.plan.retargeting_daily, np.broadcast_to(split.fixed, shape))
+        return shares, fixed
 
     def _rate_multipliers(self) -> tuple[np.ndarray, np.ndarray]:
         """(reps, lines) CTR and conversion multipliers: reputation times backlash penalty."""

@@ -47,6 +47,15 @@ class CampaignPlan:
     reserved_total: np.ndarray  # (days,) what the tactics' schedules will cost after each day
     reserved_month: np.ndarray  # (days, months) the same, by calendar month
 
+    @property
+    def retargeting_daily(self) -> np.ndarray:
+        """(arms,) the planned daily budget of each retargeting arm (0 elsewhere): its
+        daily_budget, or its budget_share of what the tactics' schedules leave, per day."""
+        c, arms = self.scenario.campaign, self.arms
+        media = max(c.budget - self.tactics.planned_cost, 0.0)
+        planned = arms.daily_budget + arms.budget_share * media / c.days
+        return np.where(arms.retargeting, planned, 0.0)
+
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> CampaignPlan:
         c = scenario.campaign

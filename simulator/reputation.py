@@ -68,19 +68,20 @@ class ReputationModel:
 
     # --- what the KPIs read -------------------------------------------------------------------
 
-    def shares(self) -> np.ndarray:
-        """(reps, Q, 4) shares of the top 20."""
-        return self.slots / TOP_RESULTS
+    def _share(self, *categories: int) -> np.ndarray:
+        """(reps,) the share of all the queries' results in `categories`: slot totals over
+        20 x queries (the mean over queries, computed so that whole counts give exact shares)."""
+        held = sum(self.slots[..., c] for c in categories).sum(axis=1)
+        return held / (TOP_RESULTS * self.slots.shape[1])
 
     def positive_share(self) -> np.ndarray:
-        s = self.shares()
-        return (s[..., POSITIVE_OWN] + s[..., POSITIVE_THIRD]).mean(axis=1)
+        return self._share(POSITIVE_OWN, POSITIVE_THIRD)
 
     def third_party_share(self) -> np.ndarray:
-        return self.shares()[..., POSITIVE_THIRD].mean(axis=1)
+        return self._share(POSITIVE_THIRD)
 
     def negative_share(self) -> np.ndarray:
-        return self.shares()[..., NEGATIVE].mean(axis=1)
+        return self._share(NEGATIVE)
 
     def net(self) -> np.ndarray:
         return self.positive_share() - self.negative_share()

@@ -50,21 +50,23 @@ class Result:
         arm_mask: np.ndarray | None = None,
         month: int | None = None,
         through_month: int | None = None,
+        tools_only: bool = False,
     ) -> dict[str, np.ndarray]:
         """Every KPI per replication, (reps,), for the lines in `arm_mask` (all if None): over the
         whole campaign, within calendar month `month`, or from the start to the end of
         `through_month` (months 0-based). Backlash measures belong to platforms, so they come
         (and repair spend counts in `spend`) only where the mask holds whole platforms; the
-        reputation belongs to the brand and comes only with every line."""
+        reputation belongs to the brand and comes only with every line. `tools_only` reads the
+        lines' own measures alone (a tool's figures, even the only tool of its platform)."""
         mask = np.ones(self.arms.n, dtype=bool) if arm_mask is None else arm_mask
         period = self._period(month, through_month)
         line_measures = {n: v for n, v in period.items() if n not in SCOPED}
         base = {name: values[:, mask].sum(axis=1) for name, values in line_measures.items()}
         covered = np.unique(self.arms.platform_of[mask])
         whole = [p for p in covered if mask[self.arms.platform_of == p].all()]
-        if len(whole) == len(covered):
+        if len(whole) == len(covered) and not tools_only:
             base.update({n: period[n][:, whole].sum(axis=1) for n in PLATFORM_FLOWS})
-        if mask.all():
+        if mask.all() and not tools_only:
             base.update({n: period[n][:, 0] for n in CAMPAIGN_FLOWS + CAMPAIGN_STOCKS})
         by_platform = np.stack(
             [

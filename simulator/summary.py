@@ -46,7 +46,8 @@ def summary_rows(result: Result, month: int | None = None) -> list[dict]:
     """Tidy rows (level, name, metric, unit, mean, p5, p50, p95) for every scope."""
     rows = []
     for level, name, mask in scopes(result):
-        for metric, stats in describe_all(result.kpis(mask, month=month)).items():
+        kpis = result.kpis(mask, month=month, tools_only=level == "arm")
+        for metric, stats in describe_all(kpis).items():
             rows.append(
                 {
                     "level": level,
@@ -122,7 +123,7 @@ def result_json(result: Result, source: str | None = None) -> dict:
                 "platform": result.arms.platforms[result.arms.platform_of[i]],
                 "tool": result.arms.tools[i],
                 "type": result.arms.kinds[i],
-                "metrics": describe_all(result.kpis(result.arm_mask(i))),
+                "metrics": describe_all(result.kpis(result.arm_mask(i), tools_only=True)),
             }
             for i, name in enumerate(result.arms.names)
         },
@@ -147,6 +148,6 @@ def breakdown(result: Result, month: int | None = None, key: str = "totals") -> 
 
 def by_arm(result: Result, month: int) -> dict:
     return {
-        name: describe_all(result.kpis(result.arm_mask(i), month=month))
+        name: describe_all(result.kpis(result.arm_mask(i), month=month, tools_only=True))
         for i, name in enumerate(result.arms.names)
     }

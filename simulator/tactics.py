@@ -94,6 +94,11 @@ class TacticTable:
     def n(self) -> int:
         return len(self.names)
 
+    @property
+    def planned_cost(self) -> float:
+        """What the schedules cost over the campaign, within the tools' own budgets."""
+        return float((self.affordable * self.unit_cost).sum())
+
     def of_kind(self, kind: str) -> np.ndarray:
         return np.array([k == kind for k in self.kinds], dtype=bool)
 
@@ -288,7 +293,7 @@ class TacticDelivery:
             ** t.crowding,
         )
         views = views + np.where(content, units * members * r.organic_reach * crowd, 0.0)
-        views = draws.whole(views)
+        views = draws.poisson(views)  # whole views, unbiased even for a small community
         clicks = draws.binomial(views, r.ctr * ctr_mult)
         shared = np.where(content, views, 0.0)
         joins = draws.binomial(np.where(influencer, clicks, shared), r.join_rate)

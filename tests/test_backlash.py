@@ -352,3 +352,15 @@ def test_the_rush_moves_the_first_week_far_faster(examples):
     start = 0.3  # 24 of the 80 results of the four queries
     assert rush[6] - start > 3 * (steady[6] - start)
     assert rush[6] >= 0.6
+
+
+def test_the_feed_is_judged_from_three_posts_a_week():
+    # One promotional post alone reads 0; three promotional posts in the week read 1.
+    m = model(Backlash(), n_reps=1)
+    quiet, one = np.zeros((1, 1)), np.ones((1, 1))
+    lone = PlatformDay(quiet, one, one, quiet, quiet)
+    signals = m.signals(0, lone, quiet, one, np.zeros(1))
+    assert signals["sponsored_share"][0, 0] == 0.0
+    for day in (1, 2):
+        signals = m.signals(day, lone, quiet, one, np.zeros(1))
+    assert signals["sponsored_share"][0, 0] == 1.0

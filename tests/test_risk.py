@@ -138,6 +138,8 @@ def test_the_overall_level_is_the_highest_finding():
 def test_static_only_simulates_nothing_and_keeps_the_static_level():
     document = check_document(load_scenario(RUSH), static_only=True)
     assert document["simulated"] == [] and document["level"] == "high"
+    assert (document["seed"], document["replications"]) == (None, 0)
+    assert document["thresholds"]["risk"] == {"medium": 0.05, "high": 0.25}
     assert {f["rule"] for f in document["static"]} == {"seeding_ratio", "reputation_speed"}
 
 
@@ -182,6 +184,10 @@ def test_run_json_carries_the_risk_document():
     document = json.loads(result.output)
     assert document["risk"]["level"] == "high"
     assert {r["platform"] for r in document["risk"]["simulated"]} == {"facebook", "forums"}
+    # The ads' phase, the schedules and repairs, and what is left add up to the budget.
+    spend = document["strategy"]["spend_by_phase"]
+    assert math.fsum(s["mean"] for s in spend.values()) == pytest.approx(document["budget"])
+    assert spend["tactics_and_repairs"]["mean"] > 340 * 12  # the seeding, and repairs
 
 
 def test_check_of_an_invalid_file_names_the_place_and_exits_2(tmp_path):

@@ -340,11 +340,17 @@ def test_frequency_safer_budget_share_is_safe():
     assert of_rule(data, "ad_frequency") == []
 
 
-def test_ad_tools_without_a_budget_are_skipped():
-    data = with_ads(base(audience=10000), ads(300))
-    data["strategy"] = {"type": "spread"}
-    del data["platforms"][0]["tools"][0]["daily_budget"]
-    assert of_rule(data, "ad_frequency") == []
+def test_an_ad_tool_without_a_budget_is_judged_on_the_strategys_even_split():
+    # The only tool, split by the strategy: it spends the whole budget, 300 a day, as if it had
+    # daily_budget 300; the finding points at the strategy that sets it.
+    planned = with_ads(base(audience=10000), ads(300))
+    planned["strategy"] = {"type": "spread"}
+    planned["campaign"]["budget"] = 300 * 60
+    (expected,) = of_rule(planned, "ad_frequency")
+    del planned["platforms"][0]["tools"][0]["daily_budget"]
+    (found,) = of_rule(planned, "ad_frequency")
+    assert (found.level, found.value) == (expected.level, pytest.approx(expected.value))
+    assert found.path == "strategy" and "daily_budget of at most" in found.safer
 
 
 # --- 4. contest share -----------------------------------------------------------------------------
@@ -566,3 +572,27 @@ def test_thresholds_come_from_the_scenario():
     assert of_rule(data, "seeding_ratio") == []
     data["backlash"]["seeding_ratio"] = {"safe": 0.1, "high": 0.2, "hazard_at_high": 0.03}
     assert [f.level for f in of_rule(data, "seeding_ratio")] == ["high"]
+
+
+def test_ad_tools_the_strategy_splits_get_an_even_share_of_what_is_left():
+    # Under spread two paid-ads tools without budgets share the budget evenly: one contest of
+    # 30 joins beside their 2 x 240 joins is 30 / 510, below safe; read as unfunded, the
+    # contest would be all the platform's joins.
+    data = contest_plan(1)
+    data["strategy"] = {"type": "spread"}
+    tools = data["platforms"][0]["tools"]
+    del tools[0]["daily_budget"]
+    tools.insert(1, {**tools[0], "name": "second"})
+    data["campaign"]["budget"] = 2 * 100 * 60 + 10  # 100 a day each, and the contest's 10
+    assert value_of(data, "contest_share") == pytest.approx(30 / 510)
+
+
+def test_a_lone_giveaway_is_not_a_feed_that_mostly_sells():
+    # One contest, no community posts: one promotional post in the week, below MIN_FEED_POSTS.
+    data = with_ads(base(), ads(100))
+    data["platforms"][0]["tools"].append(contest({"days": [20]}))
+    assert of_rule(data, "sponsored_share") == []
+    # Three contests in one week are three posts, all promotional: high.
+    data["platforms"][0]["tools"][1]["schedule"] = {"days": [20, 22, 24]}
+    (found,) = of_rule(data, "sponsored_share")
+    assert (found.level, found.value) == ("high", 1.0)

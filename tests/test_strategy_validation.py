@@ -635,7 +635,8 @@ def test_k_and_best_guess_arms_are_not_read_by_other_strategies(name):
 def test_best_guess_picks_no_more_arms_than_the_scenario_has():
     data = with_settings({"type": "best-guess", "best_guess": {"arms": 3}})
     assert issue_lines(data) == [
-        "s.yaml: strategy.best_guess.arms: is more than the 2 arm(s) the scenario has (got 3)"
+        "s.yaml: strategy.best_guess.arms: is more than the 2 paid-ads arm(s) the scenario has "
+        "(got 3)"
     ]
 
 
@@ -766,7 +767,7 @@ def test_override_to_best_guess_with_too_many_arms():
     scenario = loaded(with_settings({"best_guess": {"arms": 5}}))
     assert override_lines(scenario, "best-guess") == [
         "plan.yaml (with strategy best-guess): strategy.best_guess.arms: is more than the 2 "
-        "arm(s) the scenario has (got 5)"
+        "paid-ads arm(s) the scenario has (got 5)"
     ]
 
 

@@ -30,7 +30,8 @@ def test_every_tool_is_an_arm_of_result_json_with_its_type(travel):
 
 
 def test_a_tactics_units_are_its_schedule_when_the_budget_allows(travel):
-    # Deterministic: no backlash bill or shortfall takes the schedule's money.
+    # Deterministic, and the budget never binds here: the expected repair bills (travel-agency's
+    # small backlash risk) do not take the schedules' money.
     scenario, _, out = travel
     arms = json.loads((out / "result.json").read_text())["arms"]
     for platform in scenario.platforms:

@@ -703,7 +703,7 @@ def test_a_scenario_needs_an_ad_tool():
     assert lines_of(data) == [
         line(
             "platforms",
-            "the paced budget is split over paid_ads and retargeting tools: add at least one",
+            "the paced budget is split over paid_ads tools: add at least one",
         )
     ]
 

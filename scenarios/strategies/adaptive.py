@@ -55,7 +55,8 @@ class Adaptive(Policy):
         )
         seen = (self.evidence.impressions > 0)[:, None, :]
         cpm = np.where(seen, self.evidence.base_cpm()[:, None, :], prior_cpm)
-        best = (rho / cpm).argmax(axis=2)  # (reps, draws)
+        value = np.where(self.ctx.arms.retargeting, -np.inf, rho / cpm)  # funded as planned
+        best = value.argmax(axis=2)  # (reps, draws)
         self.shares = (best[:, :, None] == np.arange(n_arms)).mean(axis=1)
         self.kept = self.shares == self.shares.max(axis=1, keepdims=True)
 

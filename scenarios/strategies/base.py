@@ -118,8 +118,12 @@ class Policy:
         per_money = true_conversions_per_money(self.ctx.rates)
         with np.errstate(divide="ignore", over="ignore"):  # an arm that cannot convert: inf
             true_cpa = 1 / per_money
+        # The truly best arm is among those a strategy chooses from: retargeting is funded as
+        # planned (its cheap conversions come from the visitors the other arms bring).
+        retargeting = self.ctx.arms.retargeting
+        per_money = np.where(retargeting, -np.inf, per_money)
         return StrategyRecord(
-            kept=self.kept,
+            kept=self.kept | (retargeting & (self.ctx.scenario.strategy.type != "fixed")),
             dropped=self.dropped,
             cut=self.cut,
             extended=self.extended,

@@ -93,6 +93,8 @@ def strategy_outcome(result: Result, oracle: Result) -> dict:
         "cpa": describe(kpis["cpa"]),
         "spend_by_phase": {
             **{p: describe(v) for p, v in record.phase_spend.items()},
+            # The strategy's phases are the ads' money; the schedules and repairs take the rest.
+            "tactics_and_repairs": describe(kpis["spend"] - sum(record.phase_spend.values())),
             "unspent": describe(scenario.campaign.budget - kpis["spend"]),
         },
         "kept_best": proportion(record.kept[rows, record.best_arm]),

@@ -21,12 +21,13 @@ class Fixed(Policy):
 
 
 class Spread(Policy):
-    """The same share on every arm all campaign long: working everywhere at once."""
+    """The same share on every paid-ads arm all campaign long: working everywhere at once."""
 
     def __init__(self, ctx: StrategyContext):
         super().__init__(ctx)
-        self.shares[:] = 1 / ctx.arms.n
-        self.kept[:] = True
+        allocated = ~ctx.arms.retargeting
+        self.shares[:] = allocated / allocated.sum()
+        self.kept[:] = allocated
 
 
 class BestGuess(Policy):
@@ -36,11 +37,16 @@ class BestGuess(Policy):
     def __init__(self, ctx: StrategyContext):
         super().__init__(ctx)
         arms = ctx.arms
-        lam = prior_conversions_per_money(arms)
+        # Retargeting is funded as planned: its audience is what the others bring, not a split.
+        lam = np.where(arms.retargeting, -np.inf, prior_conversions_per_money(arms))
         chosen = np.zeros(arms.n, dtype=bool)
         chosen[np.argsort(-lam, kind="stable")[: ctx.scenario.strategy.best_guess.arms]] = True
         split = equal_marginal_split(
-            lam[None, :], chosen[None, :], np.array([ctx.daily_level]), arms.s_half, arms.k
+            np.maximum(lam, 0.0)[None, :],
+            chosen[None, :],
+            np.array([ctx.daily_level]),
+            arms.s_half,
+            arms.k,
         )
         self.shares[:] = split[0]
         self.kept[:] = chosen
@@ -55,6 +61,6 @@ class Oracle(Policy):
         arms = ctx.arms
         lam = true_conversions_per_money(ctx.rates)
         level = np.full(ctx.n_reps, ctx.daily_level)
-        everything = np.ones_like(lam, dtype=bool)
-        self.shares = equal_marginal_split(lam, everything, level, arms.s_half, arms.k)
+        allocated = np.broadcast_to(~arms.retargeting, lam.shape)
+        self.shares = equal_marginal_split(lam, allocated, level, arms.s_half, arms.k)
         self.kept = self.shares > 0
