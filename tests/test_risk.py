@@ -21,7 +21,9 @@ from scenarios.risk import (
     level_of,
     without_backlash_on,
 )
+from scenarios.schema import KpiTarget
 from simulator.engine import simulate
+from simulator.summary import probability_met, result_json
 from tests.smm_helpers import ads, quiet_signals, scenario_data
 
 RUSH = "scenarios/examples/reputation-rush.yaml"
@@ -202,3 +204,23 @@ def test_check_of_an_invalid_file_names_the_place_and_exits_2(tmp_path):
         result.output
     )
     assert "Traceback" not in result.output
+
+
+def test_a_tools_own_figures_never_carry_its_platforms_repairs():
+    # Seeding is the forums' only tool: its line spends its 340 items x 12, and the repair
+    # bills show on the platform (and in the total), not on the tool.
+    result = simulate(load_scenario(RUSH), replications=200)
+    document = result_json(result)
+    seeding = document["arms"]["forums/seeding"]["metrics"]
+    assert seeding["spend"]["mean"] == pytest.approx(340 * 12)
+    assert "repair_cost" not in seeding and "backlash_events" not in seeding
+    forums = document["platforms"]["forums"]
+    repairs = result.totals["repair_spend"][:, result.arms.platforms.index("forums")].mean()
+    assert forums["spend"]["mean"] == pytest.approx(340 * 12 + repairs)
+
+
+def test_a_share_that_lands_exactly_on_a_percent_target_meets_it():
+    # 56 of the 80 results of four queries are positive: exactly 70%.
+    target = KpiTarget(target="positive_share >= 70%")
+    assert target.value == 56 / 80
+    assert probability_met(np.array([56 / 80, 55 / 80]), target) == 0.5
