@@ -20,8 +20,7 @@ from calibration.reading import ExportFileError
 from calibration.shrinkage import BetaEstimate
 from scenarios.loader import scenario_from_data
 from scenarios.schema import Fatigue, Scenario
-
-AD_TOOL_TYPES = ("paid_ads", "retargeting")
+from scenarios.tools_schema import AD_TOOL_TYPES
 
 # A vague belief for a rate the data do not measure: 0.1% to 20% of clicks covers every funnel
 # step smmsim models; it is flagged in the file and on the console so that it gets replaced.

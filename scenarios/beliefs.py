@@ -7,7 +7,7 @@ is drawn from (`scenarios.priors`): lognormal for positive amounts, Beta for rat
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import model_validator
 
@@ -61,11 +61,13 @@ class Belief(StrictModel):
 class PriceBelief(Belief):
     """A positive price (CPM), drawn lognormal per replication."""
 
+    noun: ClassVar[str] = "a price"  # what the error calls it
+
     def _check_support(self) -> None:
         for name in ("mean", "p5"):
             value = getattr(self, name)
             if value is not None and value <= 0:
-                raise rule_error("belief_positive", f"{name} of a price must be greater than 0")
+                raise rule_error("belief_positive", f"{name} of {self.noun} must be greater than 0")
 
     def distribution(self) -> LogNormal:
         if self.p5 is not None:
@@ -97,8 +99,4 @@ class AmountBelief(PriceBelief):
     """A positive amount other than a price (an influencer post's reach, a contest's joins, a
     repair bill), drawn lognormal: amounts like these are right-skewed."""
 
-    def _check_support(self) -> None:
-        for name in ("mean", "p5"):
-            value = getattr(self, name)
-            if value is not None and value <= 0:
-                raise rule_error("belief_positive", f"{name} of an amount must be greater than 0")
+    noun: ClassVar[str] = "an amount"

@@ -22,7 +22,7 @@ import numpy as np
 from scenarios.beliefs import PriceBelief, RateBelief
 from scenarios.calendar import month_index
 from scenarios.reputation_schema import SIGNALS, TOP_RESULTS, Signal
-from scenarios.schedule import affordable_units, weekly_peak
+from scenarios.schedule import affordable_units
 from scenarios.schema import Scenario
 from scenarios.tools_schema import (
     AdArm,
@@ -212,8 +212,7 @@ def mean(belief: PriceBelief | RateBelief) -> float:
 
 
 def window_sums(daily: np.ndarray) -> np.ndarray:
-    """Sums over every 7 consecutive days (the whole campaign if shorter): every window of
-    `weekly_peak`, not only its largest."""
+    """Sums over every 7 consecutive days (the whole campaign if shorter)."""
     return np.convolve(daily, np.ones(min(WEEK, len(daily))), mode="valid")
 
 
@@ -265,7 +264,7 @@ def finding(
 
 
 def seeding_ratio_findings(plan: Plan) -> list[Finding]:
-    """Per platform that seeds: weekly_peak(its seeding tools' affordable items) / the forums'
+    """Per platform that seeds: the most items its seeding tools place in 7 days / the forums'
     natural posts a week (the largest its tools state: they post into the same forums), as the
     engine reads it."""
     signal, out = plan.scenario.backlash.seeding_ratio, []
@@ -279,7 +278,8 @@ def seeding_ratio_findings(plan: Plan) -> list[Finding]:
         tool = seeders[0][1].name if one else None
         path = schedule_path((i, seeders[0][0])) if one else f"platforms[{i}].tools"
         safer = partial(seeding_safer, plan, units, natural, signal)
-        out += finding(plan, "seeding_ratio", weekly_peak(units) / natural, i, tool, path, safer)
+        peak = window_sums(units).max()
+        out += finding(plan, "seeding_ratio", peak / natural, i, tool, path, safer)
     return out
 
 

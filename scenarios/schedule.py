@@ -47,10 +47,3 @@ def affordable_units(tactic: Tactic, days: int) -> np.ndarray:
     paid_before = np.concatenate([[0.0], np.cumsum(units)[:-1]])
     can_pay = np.floor(tactic.budget / cost + 1e-9)
     return np.clip(can_pay - paid_before, 0.0, units)
-
-
-def weekly_peak(units: np.ndarray) -> float:
-    """The most units in any 7 consecutive days (the whole schedule if shorter)."""
-    window = min(7, len(units))
-    sums = np.convolve(units, np.ones(window), mode="valid")
-    return float(sums.max()) if sums.size else 0.0

@@ -271,3 +271,4 @@ Tool = Annotated[
     Field(discriminator="type"),
 ]
 TOOL_TYPES = {cls.model_fields["type"].annotation.__args__[0]: cls for cls in AD_TOOLS + TACTICS}
+AD_TOOL_TYPES = tuple(kind for kind, cls in TOOL_TYPES.items() if cls in AD_TOOLS)

@@ -26,6 +26,7 @@ import numpy as np
 from scenarios.reputation_schema import SIGNALS, Backlash
 from simulator.curves import frequency, unique_reach
 from simulator.randomness import Draws
+from simulator.windows import Trailing
 
 WEEK = 7
 # Joins are compared over a quarter: one contest among months of steady growth is a promotion; a
@@ -48,20 +49,6 @@ class PlatformDay:
     promotional_posts: np.ndarray
     joins: np.ndarray
     contest_joins: np.ndarray
-
-
-class Trailing:
-    """A running sum over the last `days` days of a (reps, P) quantity."""
-
-    def __init__(self, days: int, shape: tuple[int, ...]):
-        self.ring = np.zeros((days, *shape))
-        self.total = np.zeros(shape)
-
-    def add(self, day: int, value: np.ndarray) -> np.ndarray:
-        slot = day % len(self.ring)
-        self.total += value - self.ring[slot]
-        self.ring[slot] = value
-        return self.total
 
 
 class BacklashModel:

@@ -25,6 +25,7 @@ from simulator.backlash import BacklashModel, PlatformDay
 from simulator.community import CommunityStock
 from simulator.curves import unique_reach
 from simulator.delivery import AdsDelivery, TrueRates
+from simulator.metrics import CAMPAIGN_STOCKS
 from simulator.randomness import Draws
 from simulator.recorder import Recorder
 from simulator.reputation import ReputationDraws, ReputationModel
@@ -307,10 +308,9 @@ class ChunkCampaign:
         """Read the signals after today's delivery; draw today's events and their bills."""
         t, to_platform = self.plan.tactics, self.by_platform
         tactic_to_platform = to_platform[self.plan.arms.n :]
-        kinds = np.array(t.kinds)
-        contest_joins = np.where(kinds == "contest", tday.joins, 0.0) if t.n else tday.joins
+        contest_joins = np.where(t.of_kind("contest"), tday.joins, 0.0)
         today = PlatformDay(
-            seeded=np.where(kinds == "seeding", units, 0.0) @ tactic_to_platform,
+            seeded=np.where(t.of_kind("seeding"), units, 0.0) @ tactic_to_platform,
             posts=tday.posts @ tactic_to_platform,
             promotional_posts=tday.promotional_posts @ tactic_to_platform,
             joins=joins @ to_platform,
@@ -328,26 +328,11 @@ class ChunkCampaign:
         return events, bills
 
     def _reputation_stocks(self) -> dict[str, np.ndarray]:
-        r = self.reputation
-        if r is None:
-            zero = np.zeros((self.n_reps, 1))
-            return dict.fromkeys(
-                (
-                    "positive_share",
-                    "third_party_share",
-                    "negative_share",
-                    "portals_discussing",
-                    "portals_with_link",
-                ),
-                zero,
-            )
-        return {
-            "positive_share": r.positive_share()[:, None],
-            "third_party_share": r.third_party_share()[:, None],
-            "negative_share": r.negative_share()[:, None],
-            "portals_discussing": r.portals_discussing()[:, None],
-            "portals_with_link": r.portals_with_link()[:, None],
-        }
+        """(reps, 1) each campaign stock, read from the reputation model's method of that name
+        (zeros without a reputation)."""
+        if self.reputation is None:
+            return dict.fromkeys(CAMPAIGN_STOCKS, np.zeros((self.n_reps, 1)))
+        return {name: getattr(self.reputation, name)()[:, None] for name in CAMPAIGN_STOCKS}
 
     def month_end(self, month: int) -> None:
         self.recorder.set_stock("members", month, self.community.members)

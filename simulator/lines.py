@@ -30,9 +30,6 @@ class LineTable:
     def n(self) -> int:
         return len(self.names)
 
-    def of_platform(self, p: int) -> np.ndarray:
-        return self.platform_of == p
-
     def kind_mask(self, *kinds: str) -> np.ndarray:
         return np.isin(np.array(self.kinds), kinds)
 

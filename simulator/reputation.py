@@ -27,6 +27,7 @@ import numpy as np
 
 from scenarios.reputation_schema import TOP_RESULTS, Reputation
 from simulator.randomness import Draws
+from simulator.windows import Trailing
 
 POSITIVE_OWN, POSITIVE_THIRD, NEUTRAL, NEGATIVE = range(4)
 DAYS_PER_WEEK = 7
@@ -62,8 +63,7 @@ class ReputationModel:
         self.background = background_mix(params, start)  # (Q, 3): positive, neutral, negative
         self.start_net = self.net()
         k = params.portals
-        self.recent = np.zeros((params.discussion_days, n_reps, k))
-        self.recent_total = np.zeros((n_reps, k))  # running sum of `recent` over its days
+        self.recent = Trailing(params.discussion_days, (n_reps, k))  # mentions per portal
         self.linked = np.zeros((n_reps, k))
 
     # --- what the KPIs read -------------------------------------------------------------------
@@ -96,7 +96,7 @@ class ReputationModel:
         # With expected draws the mentions are fractional: min(1, .) is then the expected count
         # of portals under a small-mention approximation. The running sum of fractional hits can
         # drift an ulp below 0 once they leave the window: a count of portals is never negative.
-        return np.clip(self.recent_total, 0.0, 1.0)
+        return np.clip(self.recent.total, 0.0, 1.0)
 
     def rate_multipliers(self) -> tuple[np.ndarray, np.ndarray]:
         """(reps,) CTR and conversion multipliers from the change in net reputation."""
@@ -185,9 +185,7 @@ class ReputationModel:
         with probability 1 - (1 - 1/k)^mentions, and reached by a link likewise."""
         shape = (len(mentions), self.params.portals)
         hit = self.draws.portals.bernoulli_wide(self._reached(mentions, shape))
-        slot = day % self.params.discussion_days
-        self.recent_total += hit - self.recent[slot]
-        self.recent[slot] = hit
+        self.recent.add(day, hit)
         self.linked += self.draws.portals.bernoulli_wide(self._reached(linked, shape))
 
     def _reached(self, mentions: np.ndarray, shape: tuple[int, int]) -> np.ndarray:

@@ -40,6 +40,7 @@ from scenarios.tools_schema import (
 )
 from simulator.arms import ArmTable
 from simulator.randomness import Draws
+from simulator.windows import Trailing
 
 RATE_PRIORS = ("ctr", "join_rate", "cvr", "organic_reach", "rank_probability")
 WEEK = 7
@@ -230,7 +231,7 @@ class TacticDelivery:
         self.tool_left = np.broadcast_to(table.budget, shape).copy()
         self.ordered = np.zeros(table.n)  # units the schedules ordered for today
         self.pending_views = np.zeros(shape)
-        self.posts_week = np.zeros((WEEK, *shape))
+        self.posts_week = Trailing(WEEK, shape)
         self.longest = int(table.duration.max()) if table.n else 1
         self.same_feed = (table.platform_of[:, None] == table.platform_of[None, :]).astype(float)
         self.contest_joins = np.zeros((self.longest, *shape))
@@ -284,9 +285,8 @@ class TacticDelivery:
         reach = draws.rates(t.per_unit)  # one placement's reach, one contest's joins
         views = self._influencer_views(np.where(influencer, units * reach, 0.0))
         posts = np.where(content | contest, units, 0.0)
-        self.posts_week[day % WEEK] = posts
         # One feed per platform: every post there in the last week crowds every other.
-        week_posts = self.posts_week.sum(axis=0) @ self.same_feed
+        week_posts = self.posts_week.add(day, posts) @ self.same_feed
         crowd = np.minimum(
             1.0,
             np.divide(t.comfortable, week_posts, out=np.ones_like(week_posts), where=week_posts > 0)
