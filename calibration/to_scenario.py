@@ -9,7 +9,6 @@ comment that says so, never silently.
 
 from __future__ import annotations
 
-import json
 import math
 from datetime import date, timedelta
 
@@ -21,6 +20,7 @@ from calibration.shrinkage import BetaEstimate
 from scenarios.loader import scenario_from_data
 from scenarios.schema import Fatigue, Scenario
 from scenarios.tools_schema import AD_TOOL_TYPES
+from scenarios.yaml_text import render_yaml
 
 # A vague belief for a rate the data do not measure: 0.1% to 20% of clicks covers every funnel
 # step smmsim models; it is flagged in the file and on the console so that it gets replaced.
@@ -29,7 +29,6 @@ VAGUE_RATE = {"p5": 0.001, "p95": 0.2}
 # thirty days of the busiest day's impressions at one per person keep that bound from binding.
 AUDIENCE_DAYS = 30
 DEFAULT_PHI = Fatigue.model_fields["phi"].default  # what a plan without `fatigue` assumes
-FLOW_ITEMS = 3  # maps this small (a belief, the auction curve) read best on one line
 
 
 def scenario_data(cal: Calibration, sources: list[str]) -> tuple[dict, dict, list[str]]:
@@ -245,46 +244,3 @@ def merge_into_plan(
         "# Every other setting is the plan's (its comments are in the original file).",
     ]
     return "\n".join(header) + "\n" + render_yaml(plan, notes) + "\n", scenario, warnings
-
-
-def render_yaml(data, notes: dict[str, str], path: str = "", indent: int = 0) -> str:
-    """Block YAML with beliefs and small maps in flow style and notes as end-of-line comments."""
-    pad = " " * indent
-    lines = []
-    for key, value in data.items():
-        here = f"{path}.{key}" if path else key
-        comment = f"  # {notes[here]}" if here in notes else ""
-        leaf = isinstance(value, dict) and all(
-            not isinstance(v, dict | list) for v in value.values()
-        )
-        if leaf and len(value) <= FLOW_ITEMS:
-            flow = ", ".join(f"{k}: {_scalar(v)}" for k, v in value.items())
-            lines.append(f"{pad}{key}: {{{flow}}}{comment}")
-        elif isinstance(value, dict):
-            lines.append(f"{pad}{key}:{comment}")
-            lines.append(render_yaml(value, notes, here, indent + 2))
-        elif isinstance(value, list) and all(not isinstance(v, dict | list) for v in value):
-            flow = ", ".join(_scalar(v) for v in value)
-            lines.append(f"{pad}{key}: [{flow}]{comment}")
-        elif isinstance(value, list):
-            lines.append(f"{pad}{key}:{comment}")
-            for i, item in enumerate(value):
-                body = render_yaml(item, notes, f"{here}[{i}]", indent + 4)
-                lines.append(f"{pad}  - {body.lstrip()}")
-        else:
-            lines.append(f"{pad}{key}: {_scalar(value)}{comment}")
-    return "\n".join(lines)
-
-
-def _scalar(value) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float):
-        return f"{value:.6g}" if math.isfinite(value) else ".inf"
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    return str(value)

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from scenarios.calendar import campaign_months
 from scenarios.errors import Issue
 from scenarios.hints import did_you_mean
+from scenarios.optimise_schema import SEARCHED_TACTICS
 from scenarios.schema import Scenario
 from scenarios.strategy_settings import (
     allocated_arms,
@@ -69,6 +70,22 @@ def shares_sum_to_one(s: Scenario) -> Iterator[Issue]:
     ]
     if shares and abs(sum(shares) - 1) > SHARE_TOLERANCE:
         yield Issue("platforms", "budget_share values must sum to 1", round(sum(shares), 6), True)
+
+
+def planned_split_has_budget(s: Scenario) -> Iterator[Issue]:
+    """A planned test split reads the tested tools' budgets: they cannot all be 0."""
+    test = s.strategy.test
+    if s.strategy.type != "test-then-scale" or test.split != "planned":
+        return
+    tools = [t for p in s.platforms for t in p.ad_tools()]
+    planned = [(tools[i].budget_share or 0) + (tools[i].daily_budget or 0) for i in tested_arms(s)]
+    if planned and sum(planned) == 0:
+        yield Issue(
+            "strategy.test.split",
+            "the 'planned' split needs a budget_share or daily_budget above 0 on a tested tool",
+            "planned",
+            True,
+        )
 
 
 def caps_inside_calendar(s: Scenario) -> Iterator[Issue]:
@@ -403,12 +420,75 @@ def backlash_platforms_exist(s: Scenario) -> Iterator[Issue]:
             )
 
 
+def optimise_platforms_exist(s: Scenario) -> Iterator[Issue]:
+    """Spend limits belong to platforms whose paid ads the optimiser splits the budget over."""
+    with_ads = [p.name for p in s.platforms if any(t.type == "paid_ads" for t in p.tools)]
+    names = [p.name for p in s.platforms]
+    for name in s.optimise.platforms:
+        where = f"optimise.platforms.{name}"
+        if name not in names:
+            yield Issue(where, "no such platform" + did_you_mean(name, names), name, True)
+        elif name not in with_ads:
+            yield Issue(where, "spend limits need a paid_ads tool on the platform", name, True)
+
+
+def optimise_limits_feasible(s: Scenario) -> Iterator[Issue]:
+    """The limits must leave room for the whole budget: the minimums fit in it, and the ceilings
+    (none: the whole budget) add up to at least it."""
+    budget = s.campaign.budget
+    with_ads = [p.name for p in s.platforms if any(t.type == "paid_ads" for t in p.tools)]
+    limits = {name: s.optimise.platforms.get(name) for name in with_ads}
+    floor = sum(b.min_spend for b in limits.values() if b is not None)
+    ceiling = sum(
+        budget if b is None or b.max_spend is None else b.max_spend for b in limits.values()
+    )
+    if floor > budget * (1 + SHARE_TOLERANCE):
+        yield Issue(
+            "optimise.platforms",
+            f"the min_spend values add up to more than the budget ({budget:g})",
+            round(floor, 2),
+            True,
+        )
+    if ceiling < budget * (1 - SHARE_TOLERANCE):
+        yield Issue(
+            "optimise.platforms",
+            f"the max_spend values leave part of the budget ({budget:g}) with nowhere to go",
+            round(ceiling, 2),
+            True,
+        )
+
+
+def optimise_tactics_exist(s: Scenario) -> Iterator[Issue]:
+    searchable = {f"{p.name}/{t.name}": t.type for p in s.platforms for t in p.tactics()}
+    every = [f"{p.name}/{t.name}" for p in s.platforms for t in p.tools]
+    for i, name in enumerate(s.optimise.tactics or []):
+        where = f"optimise.tactics[{i}]"
+        if name not in every:
+            yield Issue(where, "no such tool" + did_you_mean(name, every), name, True)
+        elif searchable.get(name) not in SEARCHED_TACTICS:
+            kinds = ", ".join(SEARCHED_TACTICS)
+            yield Issue(where, f"the optimiser searches the intensity of {kinds}", name, True)
+
+
+def optimise_policy_has_target(s: Scenario) -> Iterator[Issue]:
+    """Searching the keep threshold q needs the target CPA it is read against."""
+    if s.optimise.policy and s.strategy.decision.rule == "probability" and target_cpa(s) is None:
+        yield Issue(
+            "optimise.policy",
+            "searching the test-then-scale policy needs a target CPA: set "
+            "strategy.decision.target_cpa or a campaign-wide 'cpa <=' KPI",
+            True,
+            True,
+        )
+
+
 # Each rule with the top-level sections it reads: it runs when those sections are valid.
 RULES: tuple[tuple[Callable[[Scenario], Iterator[Issue]], tuple[str, ...]], ...] = (
     (unique_platform_names, ("platforms",)),
     (backlash_platforms_exist, ("platforms", "backlash")),
     (unique_tool_names, ("platforms",)),
     (shares_sum_to_one, ("platforms", "strategy")),
+    (planned_split_has_budget, ("platforms", "strategy")),
     (caps_inside_calendar, ("campaign",)),
     (target_months_inside_calendar, ("campaign", "kpis")),
     (target_platforms_exist, ("platforms", "kpis")),
@@ -426,6 +506,10 @@ RULES: tuple[tuple[Callable[[Scenario], Iterator[Issue]], tuple[str, ...]], ...]
     (retargeting_has_visitors, ("platforms",)),
     (reputation_targets_need_reputation, ("kpis", "reputation")),
     (reputation_targets_have_no_platform, ("kpis",)),
+    (optimise_platforms_exist, ("platforms", "optimise")),
+    (optimise_limits_feasible, ("campaign", "platforms", "optimise")),
+    (optimise_tactics_exist, ("platforms", "optimise")),
+    (optimise_policy_has_target, ("kpis", "strategy", "optimise")),
 )
 
 

@@ -17,6 +17,7 @@ from pydantic import Field, field_validator
 
 from scenarios.beliefs import AmountBelief, Belief, PriceBelief, RateBelief
 from scenarios.hints import did_you_mean
+from scenarios.optimise_schema import Optimise
 from scenarios.reputation_schema import Backlash, Reputation
 from scenarios.schema_base import NonNegative, Positive, StrictModel, rule_error
 from scenarios.strategy_schema import Strategy
@@ -128,6 +129,7 @@ class Scenario(StrictModel):
     strategy: Strategy = Strategy()
     reputation: Reputation | None = None
     backlash: Backlash = Backlash()
+    optimise: Optimise = Optimise()
 
 
 __all__ = [

@@ -53,7 +53,9 @@ class Learning(StrictModel):
 class AdArm(StrictModel):
     """What every tool bought in the ad auction has: a budget, priors, and the delivery model."""
 
-    budget_share: float | None = Field(None, gt=0, le=1)
+    budget_share: float | None = Field(
+        None, ge=0, le=1, description="0 keeps the tool in the plan with no budget"
+    )
     daily_budget: Positive | None = None
     cpm: PriceBelief
     ctr: RateBelief

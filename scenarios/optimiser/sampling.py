@@ -1,0 +1,76 @@
+"""A TPE sampler whose random numbers come from the study's seed and the trial's number.
+
+Optuna numbers a study's trials uniquely, across every worker that shares its storage. Seeding
+each trial's sampling from (seed, trial number) gives a single worker the same trials run after
+run, and gives parallel workers different proposals: workers started with one seed would otherwise
+draw the same random start points and evaluate the same plans twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import optuna
+from optuna.distributions import BaseDistribution
+from optuna.samplers import BaseSampler, TPESampler
+from optuna.trial import FrozenTrial, TrialState
+
+
+def trial_seed(seed: int, number: int) -> int:
+    return int(np.random.SeedSequence([seed, number]).generate_state(1)[0])
+
+
+class TrialSeededSampler(BaseSampler):
+    def __init__(
+        self,
+        *,
+        seed: int,
+        constraints_func: Callable[[FrozenTrial], Sequence[float]] | None = None,
+        n_startup_trials: int = 10,
+    ) -> None:
+        self._seed = seed
+        self._options = {
+            "constraints_func": constraints_func,
+            "n_startup_trials": n_startup_trials,
+            "multivariate": True,
+        }
+        self._inner = self._sampler_for(0)
+
+    def _sampler_for(self, number: int) -> TPESampler:
+        # TPE keeps no state between trials but its random generator: it reads the history from
+        # the storage each time, so a fresh sampler per trial loses nothing.
+        return TPESampler(seed=trial_seed(self._seed, number), **self._options)
+
+    def before_trial(self, study: optuna.Study, trial: FrozenTrial) -> None:
+        self._inner = self._sampler_for(trial.number)
+        self._inner.before_trial(study, trial)
+
+    def infer_relative_search_space(
+        self, study: optuna.Study, trial: FrozenTrial
+    ) -> dict[str, BaseDistribution]:
+        return self._inner.infer_relative_search_space(study, trial)
+
+    def sample_relative(
+        self, study: optuna.Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
+    ) -> dict[str, Any]:
+        return self._inner.sample_relative(study, trial, search_space)
+
+    def sample_independent(
+        self,
+        study: optuna.Study,
+        trial: FrozenTrial,
+        param_name: str,
+        param_distribution: BaseDistribution,
+    ) -> Any:
+        return self._inner.sample_independent(study, trial, param_name, param_distribution)
+
+    def after_trial(
+        self,
+        study: optuna.Study,
+        trial: FrozenTrial,
+        state: TrialState,
+        values: Sequence[float] | None,
+    ) -> None:
+        self._inner.after_trial(study, trial, state, values)

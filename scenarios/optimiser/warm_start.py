@@ -1,0 +1,54 @@
+"""The marginal-return start: the split that equalises the paid ads' marginal cost per conversion
+at the priors' expected rates (water-filling, `simulator.allocation`), before any trial has run.
+
+It reads the direct-response curves alone (no fatigue, learning, caps or community), so it is a
+good first guess rather than the answer; the study refines it with the full simulation.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from scenarios.optimiser.candidate import retargeting_share
+from scenarios.optimiser.simplex import project_to_limits
+from scenarios.optimiser.space import SearchSpace
+from scenarios.schedule import planned_units
+from scenarios.schema import Scenario
+from scenarios.strategies.evidence import prior_conversions_per_money
+from scenarios.strategy_settings import arm_names
+from simulator.allocation import equal_marginal_split
+from simulator.engine import CampaignPlan
+
+
+def paid_ads_daily_budget(s: Scenario) -> float:
+    """The paid ads' average daily budget: the campaign's, less retargeting's planned share and
+    the tactics' planned costs."""
+    days = s.campaign.days
+    tactics = sum(
+        planned_units(t, days).sum() * t.unit_cost() for p in s.platforms for t in p.tactics()
+    )
+    paid = s.campaign.budget * (1 - retargeting_share(s)) - tactics
+    return max(paid, 0.0) / days
+
+
+def water_filling_split(s: Scenario, space: SearchSpace) -> dict[str, float]:
+    """Paid-ads shares by equal marginal CPA, moved into the platforms' spend limits."""
+    arms = CampaignPlan.from_scenario(s).arms
+    names = arm_names(s)
+    index = [names.index(tool) for tool in space.paid_ads]
+    lam = prior_conversions_per_money(arms)[index]
+    split = equal_marginal_split(
+        lam[None, :],
+        np.ones((1, len(index)), dtype=bool),
+        np.array([paid_ads_daily_budget(s)]),
+        arms.s_half[index],
+        arms.k[index],
+    )[0]
+    shares = dict(zip(space.paid_ads, split, strict=True))
+    totals = np.array([sum(shares[t] for t in p.tools) for p in space.platforms])
+    moved = project_to_limits(totals, space.low, space.high)
+    for p, before, after in zip(space.platforms, totals, moved, strict=True):
+        for tool in p.tools:
+            inside = shares[tool] / before if before > 0 else 1 / len(p.tools)
+            shares[tool] = float(after * inside)
+    return shares
