@@ -669,6 +669,170 @@ def validate(file: Path) -> None:
 
 
 @main.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option(
+    "--trials", type=click.IntRange(1, 100_000), help="Completed trials [optimise.trials]."
+)
+@click.option(
+    "--objective",
+    type=click.Choice(["cpa", "conversions"]),
+    help="Minimise expected CPA or maximise expected conversions [optimise.objective].",
+)
+@click.option(
+    "--max-risk",
+    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    help="Ceiling on P(at least one backlash event) [optimise.max_risk].",
+)
+@click.option("--pareto", is_flag=True, help="Search CPA against backlash risk (two objectives).")
+@click.option(
+    "--storage",
+    envvar="SMMSIM_STORAGE",
+    help="Study database URL, e.g. postgresql://user@host/db (password from PGPASSWORD or the "
+    "URL; env SMMSIM_STORAGE) [a SQLite file in the output folder].",
+)
+@click.option("--study", "study_name", help="Study name [FILE's name and the question asked].")
+@click.option(
+    "--write-scenario",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write FILE with the optimised plan to PATH.",
+)
+@click.option(
+    "--reps",
+    type=click.IntRange(10, 100_000),
+    help="Replications per trial [optimise.replications].",
+)
+@click.option(
+    "--final-reps",
+    type=click.IntRange(1, 200_000),
+    help="Replications for the best plan and its baselines [campaign.replications].",
+)
+@click.option("--deterministic", is_flag=True, help="Trials on the model's expected values.")
+@click.option(
+    "--heartbeat",
+    type=click.IntRange(1, 3600),
+    help="Seconds between a worker's heartbeats; a trial silent for two is retried [30].",
+)
+@seed_option
+@out_option
+@format_option
+@workers_option
+@handle_errors
+def optimise(
+    file: Path,
+    trials,
+    objective,
+    max_risk,
+    pareto,
+    storage,
+    study_name,
+    write_scenario,
+    reps,
+    final_reps,
+    deterministic,
+    heartbeat,
+    seed,
+    out,
+    fmt,
+    workers,
+) -> None:
+    """Search the split of FILE's budget over platforms and tools, and its tactic intensities,
+    for the lowest expected CPA (or most conversions) within a backlash-risk limit. The study is
+    stored, so the same command resumes it after Ctrl-C; workers on several machines share one
+    with --storage postgresql://...
+
+    Example: smmsim optimise scenarios/examples/kids-shop.yaml --trials 60 --out out/opt
+    """
+    from scenarios.loader import load_scenario
+    from scenarios.optimiser.console import print_optimisation
+    from scenarios.optimiser.job import OptimiseJob, default_study_name, finish, open_job
+    from scenarios.optimiser.report import write_report
+    from scenarios.optimiser.storage import default_url, shown
+    from scenarios.optimiser.study import settings_of
+    from scenarios.optimiser.write_back import optimised_text
+    from simulator.console import progress_bar
+    from simulator.outputs import json_text, write_atomic
+
+    quiet_optuna()
+    scenario = load_scenario(file)
+    settings = settings_of(
+        scenario,
+        objective=objective,
+        max_risk=max_risk,
+        pareto=pareto or None,
+        trials=trials,
+        replications=reps,
+        seed=seed,
+        deterministic=deterministic or None,
+    )
+    out = out or Path("out") / "optimise" / file.stem
+    job = OptimiseJob(
+        source=file,
+        scenario=scenario,
+        settings=settings,
+        storage_url=storage or default_url(out),
+        study_name=study_name or default_study_name(file, settings),
+        out_dir=out,
+        final_replications=final_reps or scenario.campaign.replications,
+        workers=workers,
+        heartbeat_seconds=heartbeat,
+    )
+    run = open_job(job)
+    verb = "created" if run.created else "resumed"
+    click.echo(
+        f"study {job.study_name!r} {verb} in {shown(job.storage_url)}: "
+        f"{len(run.completed())} of {settings.trials} trials completed",
+        err=True,
+    )
+    remaining = max(settings.trials - len(run.completed()), 0)
+    try:
+        with progress_bar(remaining, "optimising") as advance:
+            done = run.run(lambda trial: advance(1))
+    except KeyboardInterrupt:
+        click.echo(
+            f"interrupted: {len(run.completed())} completed trials are stored in "
+            f"{shown(job.storage_url)}; run the same command to resume",
+            err=True,
+        )
+        sys.exit(130)
+    document = finish(job, run, done)
+    write_or_fail(lambda: write_report(document, out / "optimise.html"), out)
+    if write_scenario and document["best"] is not None:
+        header = scenario_header(file, document)
+        text = optimised_text(file, write_scenario, scenario, best_candidate(document), header)
+        write_or_fail(lambda: write_atomic(write_scenario, text), write_scenario)
+    if fmt == "json":
+        click.echo(json_text(document), nl=False)
+    else:
+        print_optimisation(document)
+        click.echo(f"wrote {out}/: optimise.json trials.csv best-allocation.csv optimise.html")
+        if write_scenario and document["best"] is not None:
+            click.echo(f"wrote {write_scenario}; next: smmsim run {write_scenario}")
+
+
+def quiet_optuna() -> None:
+    """Optuna logs every trial at INFO; the progress bar and the summary say what matters."""
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+
+def best_candidate(document: dict):
+    from scenarios.optimiser.study import candidate_from_record
+
+    return candidate_from_record(document["best"]["candidate"])
+
+
+def scenario_header(file: Path, document: dict) -> list[str]:
+    best = document["best"]
+    return [
+        f"{file}, optimised by `smmsim optimise` (study {document['study']!r}, trial "
+        f"{best['number']} of {document['trials']['completed']}, seed {document['seed']},",
+        f"{document['replications_per_trial']} replications per trial, objective "
+        f"{document['objective']}). Changed values carry a note; the rest is as planned.",
+    ]
+
+
+@main.command()
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path), default="scenario.yaml")
 @click.option("--example", default="kids-shop", show_default=True, help="Bundled example.")
 @click.option("--list", "list_only", is_flag=True, help="List the bundled examples.")

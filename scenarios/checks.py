@@ -437,6 +437,8 @@ def optimise_limits_feasible(s: Scenario) -> Iterator[Issue]:
     (none: the whole budget) add up to at least it."""
     budget = s.campaign.budget
     with_ads = [p.name for p in s.platforms if any(t.type == "paid_ads" for t in p.tools)]
+    if not with_ads:
+        return  # nothing to split: `some_ad_tool` or the search space says so
     limits = {name: s.optimise.platforms.get(name) for name in with_ads}
     floor = sum(b.min_spend for b in limits.values() if b is not None)
     ceiling = sum(

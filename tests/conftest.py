@@ -1,11 +1,35 @@
 """Test-wide settings: hypothesis explores new examples locally and replays fixed ones in CI."""
 
 import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
 
+import pytest
 from hypothesis import settings
+
+from tests.postgres import PostgresServer, postgres_available, throwaway_postgres
 
 # In CI (CI=true) every run draws the same examples, so a landing never hinges on a lucky draw;
 # locally each run explores new ones and stores any failure in .hypothesis/ to replay.
 settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A real, throwaway PostgreSQL server for the session (127.0.0.1 only, deleted after).
+
+    Skips where no server binaries or driver exist, but CI sets SMMSIM_REQUIRE_POSTGRES=1 so
+    the distributed-optimiser tests fail there rather than silently not running.
+    """
+    reason = postgres_available()
+    if reason is not None:
+        if os.environ.get("SMMSIM_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"SMMSIM_REQUIRE_POSTGRES=1 but PostgreSQL is unavailable: {reason}")
+        pytest.skip(reason)
+    # The system temp dir, not tmp_path_factory: pytest's base temp is 0700 for its owner, so
+    # the unprivileged user the server runs as (when we are root) could not reach the cluster.
+    with throwaway_postgres(Path(tempfile.gettempdir())) as server:
+        yield server

@@ -404,7 +404,10 @@ def test_daily_budget_alone_is_accepted():
 
 @pytest.mark.parametrize(
     ("share", "message"),
-    [(0, "Input should be greater than 0"), (1.5, "Input should be less than or equal to 1")],
+    [
+        (-0.1, "Input should be greater than or equal to 0"),
+        (1.5, "Input should be less than or equal to 1"),
+    ],
 )
 def test_budget_share_range(share, message):
     data = minimal_scenario_data()

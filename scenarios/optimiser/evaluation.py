@@ -31,6 +31,10 @@ BASELINES = ("as written", "spread", "best-guess")
 BETTER = {"conversions": 1, "cpa": -1, "joins": 1, "roas": 1}
 # The budget step of a marginal-CPA probe, as a share of the campaign budget.
 MARGINAL_STEP = 0.02
+LIMIT_TOLERANCE = 0.01
+BOOTSTRAP_SAMPLES = 1000
+BOOTSTRAP_BATCH = 50
+BOOTSTRAP_STREAM = 7919  # the bootstrap's own stream of the seed, apart from the simulation's
 
 
 @dataclass(frozen=True)
@@ -86,9 +90,44 @@ def tool_rows(result: Result, candidate: Candidate, ads_budget: float) -> list[d
 
 
 def compared(optimised: Result, baseline: Result) -> dict:
-    """Paired differences optimised - baseline per KPI, with 90% confidence intervals."""
+    """Paired differences optimised - baseline per KPI, with 90% confidence intervals, and the
+    difference in expected CPA (the objective's CPA)."""
     ours, theirs = optimised.kpis(), baseline.kpis()
-    return {k: paired_difference(ours[k], theirs[k], b) for k, b in BETTER.items() if k in ours}
+    found = {k: paired_difference(ours[k], theirs[k], b) for k, b in BETTER.items() if k in ours}
+    found["expected_cpa"] = expected_cpa_difference(ours, theirs, seed=optimised.seed)
+    return found
+
+
+def expected_cpa_difference(ours: dict, theirs: dict, *, seed: int) -> dict:
+    """Expected CPA (total spend / total conversions) optimised - baseline, with a 90% interval
+    and P(cheaper) from a paired bootstrap over replications: a ratio of sums has no
+    per-replication difference to average, and resampling whole replications keeps the pairing."""
+    spend = np.stack([ours["spend"], theirs["spend"]])
+    conversions = np.stack([ours["conversions"], theirs["conversions"]])
+    n = spend.shape[1]
+    point = _ratio(spend.sum(axis=1), conversions.sum(axis=1))
+    if n < 2:
+        diff = point[0] - point[1]
+        return {"mean": diff, "ci_low": diff, "ci_high": diff, "probability_better": None}
+    rng = np.random.default_rng(np.random.SeedSequence([seed, BOOTSTRAP_STREAM]))
+    batches = []
+    for _ in range(BOOTSTRAP_SAMPLES // BOOTSTRAP_BATCH):  # bounded memory at any replications
+        picks = rng.integers(0, n, size=(BOOTSTRAP_BATCH, n))
+        resampled = _ratio(spend[:, picks].sum(axis=2), conversions[:, picks].sum(axis=2))
+        batches.append(resampled[0] - resampled[1])
+    diffs = np.concatenate(batches)
+    diffs = diffs[np.isfinite(diffs)]
+    low, high = np.percentile(diffs, [5, 95]) if diffs.size else (np.nan, np.nan)
+    return {
+        "mean": float(point[0] - point[1]),
+        "ci_low": float(low),
+        "ci_high": float(high),
+        "probability_better": float((diffs < 0).mean()) if diffs.size else None,
+    }
+
+
+def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    return np.divide(num, den, out=np.full(np.shape(num), np.nan), where=den > 0)
 
 
 def baseline_plans(scenario: Scenario, source: str) -> dict[str, Scenario]:
@@ -132,24 +171,66 @@ def marginal_cpas(
     return rows
 
 
-def final_evaluation(scenario: Scenario, candidate: Candidate, runs: Runs, source: str) -> dict:
+def final_evaluation(
+    scenario: Scenario, candidate: Candidate, runs: Runs, source: str, objective: str = "cpa"
+) -> dict:
     """The optimised plan's figures, per tool, against the baselines, and its marginal CPAs."""
     plan = checked_plan(scenario, candidate, source)
     optimised = runs.simulate(plan)
     baselines = {label: runs.simulate(s) for label, s in baseline_plans(scenario, source).items()}
     ads_budget = _ads_budget(optimised)
+    plans = {"optimised": plan_figures(optimised)}
+    plans.update({label: plan_figures(r) for label, r in baselines.items()})
     return {
         "replications": optimised.replications,
         "seed": optimised.seed,
-        "plans": {
-            "optimised": plan_figures(optimised),
-            **{label: plan_figures(r) for label, r in baselines.items()},
-        },
+        "plans": plans,
+        "notes": beaten_notes(scenario, plans, baselines, objective),
         "against": {label: compared(optimised, r) for label, r in baselines.items()},
         "tools": tool_rows(optimised, candidate, ads_budget),
         "marginal_cpa": marginal_cpas(scenario, candidate, optimised, runs, source),
         "plan": plan,
     }
+
+
+def beaten_notes(
+    scenario: Scenario, plans: dict, baselines: dict[str, Result], objective: str
+) -> list[str]:
+    """A line for each baseline that does better than the optimised plan on the final
+    evaluation, with the likely reason: it breaks the spend limits the search respected, or
+    the study's trials were too few or too noisy to find it."""
+    measure, sign, label_of = (
+        (lambda p: p["expected_cpa"], 1, "a lower expected CPA")
+        if objective == "cpa"
+        else (lambda p: p["conversions"]["mean"], -1, "more expected conversions")
+    )
+    ours = measure(plans["optimised"])
+    notes = []
+    for label, result in baselines.items():
+        theirs = measure(plans[label])
+        if ours is None or theirs is None or sign * theirs >= sign * ours:
+            continue
+        broken = broken_limits(scenario, result)
+        why = (
+            f"it breaks the spend limits ({'; '.join(broken)})"
+            if broken
+            else "run more trials (--trials) or more replications per trial (--reps)"
+        )
+        notes.append(f"{label} has {label_of} ({theirs:.4g} against {ours:.4g}): {why}")
+    return notes
+
+
+def broken_limits(scenario: Scenario, result: Result) -> list[str]:
+    """The `optimise.platforms` limits a plan's paid-ads spend breaks (by more than 1%)."""
+    broken = []
+    for name, limits in scenario.optimise.platforms.items():
+        mask = result.platform_mask(name) & result.arms.kind_mask("paid_ads")
+        spent = float(result.kpis(mask, tools_only=True)["spend"].mean())
+        if spent < limits.min_spend * (1 - LIMIT_TOLERANCE):
+            broken.append(f"{name} spends {spent:,.0f}, min_spend {limits.min_spend:,.0f}")
+        if limits.max_spend is not None and spent > limits.max_spend * (1 + LIMIT_TOLERANCE):
+            broken.append(f"{name} spends {spent:,.0f}, max_spend {limits.max_spend:,.0f}")
+    return broken
 
 
 def _ads_budget(result: Result) -> float:

@@ -72,7 +72,9 @@ def finish(job: OptimiseJob, run: Optimisation, this_worker: int) -> dict:
             deterministic=job.settings.deterministic,
             workers=job.workers,
         )
-        evaluation = final_evaluation(job.scenario, candidate, runs, str(job.source))
+        evaluation = final_evaluation(
+            job.scenario, candidate, runs, str(job.source), job.settings.objective
+        )
         evaluation.pop("plan")
     document = optimisation_document(
         run,

@@ -8,7 +8,7 @@ draw the same random start points and evaluate the same plans twice.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -23,19 +23,10 @@ def trial_seed(seed: int, number: int) -> int:
 
 
 class TrialSeededSampler(BaseSampler):
-    def __init__(
-        self,
-        *,
-        seed: int,
-        constraints_func: Callable[[FrozenTrial], Sequence[float]] | None = None,
-        n_startup_trials: int = 10,
-    ) -> None:
+    def __init__(self, *, seed: int, n_startup_trials: int = 10) -> None:
+        # Constraints need no option: TPE reads those each trial set (`Trial.set_constraint`).
         self._seed = seed
-        self._options = {
-            "constraints_func": constraints_func,
-            "n_startup_trials": n_startup_trials,
-            "multivariate": True,
-        }
+        self._options = {"n_startup_trials": n_startup_trials, "multivariate": True}
         self._inner = self._sampler_for(0)
 
     def _sampler_for(self, number: int) -> TPESampler:

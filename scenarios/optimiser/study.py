@@ -31,7 +31,7 @@ from scenarios.optimiser.storage import open_storage, scrubbed, shown
 from scenarios.optimiser.warm_start import water_filling_split
 from scenarios.schema import Scenario
 
-RISK = "risk"  # the second objective under --pareto
+RISK_CONSTRAINT = "backlash_risk"  # P(backlash) - max_risk, Optuna's constraint
 
 
 @dataclass(frozen=True)
@@ -73,11 +73,6 @@ def scenario_digest(s: Scenario) -> str:
 
 def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def risk_constraint(trial: FrozenTrial) -> list[float]:
-    """Optuna's constraint: feasible when <= 0, i.e. the backlash probability is under the cap."""
-    return [trial.user_attrs["risk"] - trial.user_attrs["max_risk"]]
 
 
 @dataclass
@@ -128,7 +123,9 @@ class Optimisation:
         outcome = outcome_of(result)
         for key, value in outcome.as_dict().items():
             trial.set_user_attr(key, value)
-        trial.set_user_attr("max_risk", self.settings.max_risk or 1.0)
+        if self.settings.max_risk is not None:
+            # Feasible when <= 0: the sampler learns from infeasible trials but ranks them last.
+            trial.set_constraint(RISK_CONSTRAINT, outcome.risk - self.settings.max_risk)
         trial.set_user_attr("candidate", candidate_record(candidate))
         trial.set_user_attr("worker", worker_name())
         first = outcome.value(self.settings.objective)
@@ -188,11 +185,10 @@ def open_optimisation(
 
 
 def _sampler(settings: StudySettings) -> TrialSeededSampler:
-    constraints = risk_constraint if settings.max_risk is not None else None
     with warnings.catch_warnings():
-        # Multivariate TPE and constraints are marked experimental; both are what we want here.
+        # Multivariate TPE is marked experimental; it is what correlated shares need.
         warnings.simplefilter("ignore", ExperimentalWarning)
-        return TrialSeededSampler(seed=settings.seed, constraints_func=constraints)
+        return TrialSeededSampler(seed=settings.seed)
 
 
 def _fingerprint(scenario: Scenario, settings: StudySettings) -> dict:

@@ -12,7 +12,7 @@ import numpy as np
 from scenarios.optimiser.candidate import retargeting_share
 from scenarios.optimiser.simplex import project_to_limits
 from scenarios.optimiser.space import SearchSpace
-from scenarios.schedule import planned_units
+from scenarios.schedule import affordable_units
 from scenarios.schema import Scenario
 from scenarios.strategies.evidence import prior_conversions_per_money
 from scenarios.strategy_settings import arm_names
@@ -22,10 +22,10 @@ from simulator.engine import CampaignPlan
 
 def paid_ads_daily_budget(s: Scenario) -> float:
     """The paid ads' average daily budget: the campaign's, less retargeting's planned share and
-    the tactics' planned costs."""
+    what the tactics' schedules will buy (within their own budgets)."""
     days = s.campaign.days
     tactics = sum(
-        planned_units(t, days).sum() * t.unit_cost() for p in s.platforms for t in p.tactics()
+        affordable_units(t, days).sum() * t.unit_cost() for p in s.platforms for t in p.tactics()
     )
     paid = s.campaign.budget * (1 - retargeting_share(s)) - tactics
     return max(paid, 0.0) / days

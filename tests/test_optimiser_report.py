@@ -1,0 +1,234 @@
+"""optimise.html and the terminal summary of `smmsim optimise`: an offline page with its four
+plots, the best share of every tool, the baselines compared, and pages that still render when no
+trial has completed, when fANOVA gave no importances, or for older documents without a currency.
+
+One real document is made once, by running the library on the kids-shop example with few trials
+and replications (a few seconds), so the page is tested against the shape the optimiser writes
+today; the edge cases are small edits of it, each saying what it stands for.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from pathlib import Path
+
+import optuna
+import pytest
+
+from scenarios.loader import load_scenario
+from scenarios.optimiser.console import NO_TRIAL, print_optimisation
+from scenarios.optimiser.job import OptimiseJob, default_study_name, optimise
+from scenarios.optimiser.report import TITLES, report_figures, report_html, write_report
+from scenarios.optimiser.storage import default_url
+from scenarios.optimiser.study import settings_of
+from simulator.report import fmt
+from tests.test_comparison_report import TableCells
+from tests.test_report import Page, assert_well_formed_offline
+
+EXAMPLE = Path("scenarios/examples/kids-shop.yaml")
+BASELINES = ("as written", "spread", "best-guess")
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+SCRIPT = re.compile(r"<script\b.*?</script>", re.DOTALL | re.IGNORECASE)
+
+
+@pytest.fixture(scope="module")
+def document(tmp_path_factory) -> dict:
+    """A real optimisation document: 3 paid-ads tools, no tactics, no risk limit."""
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    out = tmp_path_factory.mktemp("optimise")
+    scenario = load_scenario(EXAMPLE)
+    settings = settings_of(scenario, trials=6, replications=20)
+    job = OptimiseJob(
+        source=EXAMPLE,
+        scenario=scenario,
+        settings=settings,
+        storage_url=default_url(out),
+        study_name=default_study_name(EXAMPLE, settings),
+        out_dir=out,
+        final_replications=50,
+    )
+    return optimise(job)
+
+
+@pytest.fixture(scope="module")
+def page(document) -> str:
+    return report_html(document)
+
+
+def no_trial_yet(document: dict) -> dict:
+    """What a study interrupted before its first trial completed writes."""
+    empty = copy.deepcopy(document)
+    empty.update(best=None, evaluation=None, history=[], pareto_front=[], importances={})
+    empty["trials"] = {**empty["trials"], "completed": 0}
+    return empty
+
+
+def with_risk_limit(document: dict) -> dict:
+    """A study under a risk limit that half its trials broke, whose best has tactics."""
+    limited = copy.deepcopy(document)
+    limited["max_risk"] = 0.2
+    for i, row in enumerate(limited["history"]):
+        row.update(risk=0.5 if i % 2 else 0.1, feasible=not i % 2)
+    limited["best"]["tactics"] = [
+        {
+            "tool": "forums/seeding",
+            "type": "seeding",
+            "intensity": 0.5,
+            "planned_units": 340.0,
+            "units": 170.0,
+            "per_week": 13.1,
+        }
+    ]
+    return limited
+
+
+def ids_blanked(page: str) -> str:
+    return UUID.sub("<id>", page)
+
+
+def outside_scripts(page: str) -> str:
+    """The page without its scripts: plotly.js names its own web site in string literals."""
+    return SCRIPT.sub("", page)
+
+
+# --- the page ---
+
+
+def test_page_is_offline_and_well_formed(page):
+    # A planner opens it on a laptop on a train: nothing may load from the network.
+    assert page.startswith("<!DOCTYPE html>")
+    assert_well_formed_offline(page)  # plotly.js once, no outside script, link or font
+    rest = outside_scripts(page)
+    assert 'src="http' not in rest
+    assert 'href="http' not in rest
+
+
+def test_page_has_the_four_plot_sections(page):
+    # History, importances, risk and marginal CPA each get their section and one figure.
+    text = Page(page).text
+    for title in TITLES.values():
+        assert title in text
+    assert Page(page).plotly_divs == 4
+
+
+def test_best_share_of_each_tool_appears(document, page):
+    # The allocation is the answer the planner came for: every paid-ads tool and its share.
+    rows = {r[0]: r for r in TableCells(page, "allocation").rows[1:]}
+    shares = document["best"]["candidate"]["shares"]
+    assert len(shares) == 3
+    for tool, share in shares.items():
+        name = next(n for n in rows if n.startswith(tool))
+        assert rows[name][1] == fmt(share, "share")
+
+
+def test_every_baseline_is_compared(document, page):
+    # Each baseline has its row with expected CPA, conversions, backlash and the paired deltas.
+    rows = TableCells(page, "comparison").rows[1:]
+    assert [r[0] for r in rows] == ["optimised", *BASELINES]
+    spend = document["evaluation"]["plans"]["spread"]["spend"]["mean"]
+    conversions = document["evaluation"]["plans"]["spread"]["conversions"]["mean"]
+    assert rows[2][1] == fmt(spend / conversions, "currency")
+
+
+def test_identical_baseline_reads_as_a_tie(document):
+    # best-guess is often the optimum itself: all-zero differences with P(better) 0 are a tie,
+    # and must not read as 'the optimum is never better'.
+    tied = copy.deepcopy(document)
+    zero = dict.fromkeys(("mean", "p5", "p50", "p95", "ci_low", "ci_high"), 0.0)
+    tied["evaluation"]["against"]["best-guess"] = {
+        k: {**zero, "probability_better": 0.0, "replications_used": 50}
+        for k in ("conversions", "cpa")
+    }
+    rows = {r[0]: r for r in TableCells(report_html(tied), "comparison").rows[1:]}
+    assert "same outcome in every campaign" in rows["best-guess"]
+
+
+def test_renders_without_a_completed_trial(document):
+    # An interrupted study still writes optimise.html: it says why there is nothing to show.
+    page = report_html(no_trial_yet(document))
+    parsed = Page(page)
+    assert parsed.mismatches == [] and parsed.stack == []
+    assert parsed.plotly_divs == 0
+    assert NO_TRIAL in parsed.text
+    for title in TITLES.values():
+        assert title in parsed.text
+
+
+def test_empty_importances_are_explained(document):
+    # fANOVA needs a spread of trials; without importances the section says why, and plotly.js
+    # still rides with the first figure drawn.
+    few = copy.deepcopy(document)
+    few["importances"] = {}
+    page = report_html(few)
+    parsed = assert_well_formed_offline(page)
+    assert parsed.plotly_divs == 3
+    assert "No importances to show" in parsed.text
+
+
+def test_risk_limit_marks_trials_and_draws_the_limit(document):
+    # Under a limit, trials over it are marked apart and the limit is a dashed line on the front.
+    limited = with_risk_limit(document)
+    figures = report_figures(limited)
+    names = {t.name for t in figures["history"][0].data}
+    assert {"within the risk limit", "over the risk limit"} <= names
+    shapes = figures["pareto"][0].layout.shapes
+    assert [s.x0 for s in shapes if s.line.dash == "dash"] == [0.2]
+    rows = TableCells(report_html(limited), "tactics").rows[1:]
+    assert rows[0][0].startswith("forums/seeding")
+    assert rows[0][1:] == ["×0.50", "170", "340", "13.1"]
+
+
+def test_tool_without_extra_conversions_is_labelled(document):
+    # A marginal CPA is undefined when the extra budget bought nothing: say so, do not draw 0.
+    flat = copy.deepcopy(document)
+    flat["evaluation"]["marginal_cpa"][-1]["marginal_cpa"] = None
+    bars = report_figures(flat)["marginal"][0].data[0]
+    assert bars.text[-1] == "no extra conversions"
+
+
+def test_older_document_without_currency_renders(document):
+    # Documents written before `currency` and `expected_cpa` were added still make a page.
+    old = copy.deepcopy(document)
+    del old["currency"]
+    for plan in old["evaluation"]["plans"].values():
+        del plan["expected_cpa"]
+    rows = TableCells(report_html(old), "comparison").rows[1:]
+    optimised = old["evaluation"]["plans"]["optimised"]
+    cpa = optimised["spend"]["mean"] / optimised["conversions"]["mean"]
+    assert rows[0][1] == fmt(cpa, "currency")
+
+
+def test_write_report_writes_the_page(document, tmp_path):
+    path = tmp_path / "optimise.html"
+    write_report(document, path)
+    # The same page but for plotly's random div ids.
+    assert ids_blanked(path.read_text(encoding="utf-8")) == ids_blanked(report_html(document))
+    assert list(tmp_path.iterdir()) == [path]  # no temporary file left behind
+
+
+# --- the terminal ---
+
+
+def test_console_shows_each_tool_and_baseline(document, capsys):
+    print_optimisation(document)
+    out = capsys.readouterr().out
+    for tool in document["best"]["candidate"]["shares"]:
+        assert tool in out
+    for baseline in BASELINES:
+        assert baseline in out
+    assert document["study"] in out
+
+
+def test_console_shows_tactics_at_the_optimum(document, capsys):
+    print_optimisation(with_risk_limit(document))
+    out = capsys.readouterr().out
+    assert "Tactics at the optimum" in out
+    assert "forums/seeding" in out
+
+
+def test_console_without_a_completed_trial(document, capsys):
+    print_optimisation(no_trial_yet(document))
+    out = capsys.readouterr().out
+    assert "0 of" in out
+    assert NO_TRIAL.split(":")[0] in out
