@@ -28,6 +28,8 @@ demo: $(STAMP)
 		--write-scenario out/demo/calibration/calibrated.yaml
 	$(BIN)/smmsim run scenarios/examples/reputation-steady.yaml --out out/demo/reputation
 	$(BIN)/smmsim check scenarios/examples/reputation-rush.yaml --out out/demo/check
+	$(BIN)/smmsim optimise scenarios/examples/$(EXAMPLE).yaml --out out/demo/optimise \
+		--write-scenario out/demo/optimise/$(EXAMPLE)-optimised.yaml
 
 test: $(STAMP)
 	$(BIN)/ruff check .
@@ -42,6 +44,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_engine.py
 	$(BIN)/python benchmarks/bench_calibration.py
 	$(BIN)/python benchmarks/bench_tactics.py
+	$(BIN)/python benchmarks/bench_optimiser.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache

@@ -810,10 +810,11 @@ def optimise(
 
 
 def quiet_optuna() -> None:
-    """Optuna logs every trial at INFO; the progress bar and the summary say what matters."""
+    """Optuna logs every trial at INFO and an interrupted one with its traceback at WARNING; the
+    progress bar, the summary and our own messages say what matters."""
     import optuna
 
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
 
 
 def best_candidate(document: dict):

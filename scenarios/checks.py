@@ -12,6 +12,8 @@ from scenarios.calendar import campaign_months
 from scenarios.errors import Issue
 from scenarios.hints import did_you_mean
 from scenarios.optimise_schema import SEARCHED_TACTICS
+from scenarios.optimiser.candidate import paid_ads_budget
+from scenarios.schedule import planned_units
 from scenarios.schema import Scenario
 from scenarios.strategy_settings import (
     allocated_arms,
@@ -433,9 +435,10 @@ def optimise_platforms_exist(s: Scenario) -> Iterator[Issue]:
 
 
 def optimise_limits_feasible(s: Scenario) -> Iterator[Issue]:
-    """The limits must leave room for the whole budget: the minimums fit in it, and the ceilings
-    (none: the whole budget) add up to at least it."""
-    budget = s.campaign.budget
+    """The limits must leave room for the paid ads' whole budget as planned (the campaign's less
+    the tactics' and retargeting's): the minimums fit in it, and the ceilings (none: the whole
+    budget) add up to at least it."""
+    budget = round(paid_ads_budget(s), 2)
     with_ads = [p.name for p in s.platforms if any(t.type == "paid_ads" for t in p.tools)]
     if not with_ads:
         return  # nothing to split: `some_ad_tool` or the search space says so
@@ -447,14 +450,16 @@ def optimise_limits_feasible(s: Scenario) -> Iterator[Issue]:
     if floor > budget * (1 + SHARE_TOLERANCE):
         yield Issue(
             "optimise.platforms",
-            f"the min_spend values add up to more than the budget ({budget:g})",
+            f"the min_spend values add up to more than the paid ads' budget as planned "
+            f"({budget:g}: the campaign's less the tactics' and retargeting's)",
             round(floor, 2),
             True,
         )
     if ceiling < budget * (1 - SHARE_TOLERANCE):
         yield Issue(
             "optimise.platforms",
-            f"the max_spend values leave part of the budget ({budget:g}) with nowhere to go",
+            f"the max_spend values leave part of the paid ads' budget as planned ({budget:g}) "
+            "with nowhere to go",
             round(ceiling, 2),
             True,
         )
@@ -462,6 +467,11 @@ def optimise_limits_feasible(s: Scenario) -> Iterator[Issue]:
 
 def optimise_tactics_exist(s: Scenario) -> Iterator[Issue]:
     searchable = {f"{p.name}/{t.name}": t.type for p in s.platforms for t in p.tactics()}
+    planned = {
+        f"{p.name}/{t.name}": planned_units(t, s.campaign.days).sum()
+        for p in s.platforms
+        for t in p.tactics()
+    }
     every = [f"{p.name}/{t.name}" for p in s.platforms for t in p.tools]
     for i, name in enumerate(s.optimise.tactics or []):
         where = f"optimise.tactics[{i}]"
@@ -470,6 +480,27 @@ def optimise_tactics_exist(s: Scenario) -> Iterator[Issue]:
         elif searchable.get(name) not in SEARCHED_TACTICS:
             kinds = ", ".join(SEARCHED_TACTICS)
             yield Issue(where, f"the optimiser searches the intensity of {kinds}", name, True)
+        elif not planned[name]:
+            yield Issue(
+                where, "the tactic plans no unit: there is no intensity to scale", name, True
+            )
+
+
+def optimise_policy_fits_campaign(s: Scenario) -> Iterator[Issue]:
+    """The longest test searched (and its extension) must end before the campaign does."""
+    if not s.optimise.policy:
+        return
+    test = s.strategy.test
+    longest = s.optimise.policy_ranges.test_days[1]
+    extension = test.extend_days if test.if_insufficient == "extend" else 0
+    if longest + extension >= s.campaign.days:
+        yield Issue(
+            "optimise.policy_ranges.test_days",
+            f"the longest test searched ({longest} days, plus {extension} if it is extended) must "
+            f"end before the campaign does ({s.campaign.days} days)",
+            list(s.optimise.policy_ranges.test_days),
+            True,
+        )
 
 
 def optimise_policy_has_target(s: Scenario) -> Iterator[Issue]:
@@ -512,6 +543,7 @@ RULES: tuple[tuple[Callable[[Scenario], Iterator[Issue]], tuple[str, ...]], ...]
     (optimise_limits_feasible, ("campaign", "platforms", "optimise")),
     (optimise_tactics_exist, ("platforms", "optimise")),
     (optimise_policy_has_target, ("kpis", "strategy", "optimise")),
+    (optimise_policy_fits_campaign, ("campaign", "strategy", "optimise")),
 )
 
 

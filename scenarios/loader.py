@@ -188,10 +188,12 @@ def model_fields_at(loc: tuple[int | str, ...]) -> list[str]:
     """The keys allowed at a key path, found by walking the schema's type annotations."""
     model: type[BaseModel] | None = Scenario
     annotation: Any = None
+    keyed = False  # the last field maps names to models: this part is a name, not a field
     for part in loc:
         if model is None and not annotation:
             return []
-        if isinstance(part, int):
+        if isinstance(part, int) or keyed:
+            keyed = False
             continue
         tagged = _tagged_models(_without_none(_unannotated(_list_item(annotation))))
         if part in tagged:
@@ -200,6 +202,7 @@ def model_fields_at(loc: tuple[int | str, ...]) -> list[str]:
         field = model.model_fields.get(str(part)) if model else None
         annotation = field.annotation if field else None
         model = _model_in(annotation)
+        keyed = typing.get_origin(_without_none(_unannotated(annotation))) is dict
     return list(model.model_fields) if model else []
 
 

@@ -50,7 +50,11 @@ def _scalar(value) -> str:
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, float):
-        return f"{value:.6g}" if math.isfinite(value) else ".inf"
+        if not math.isfinite(value):
+            return ".inf"
+        short = f"{value:.6g}"
+        # Six digits read best, but a value given more precisely is written as it is.
+        return short if float(short) == value else repr(value)
     if isinstance(value, str):
         return json.dumps(value, ensure_ascii=False)
     return str(value)

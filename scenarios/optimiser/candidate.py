@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from scenarios.schedule import planned_units
+from scenarios.schedule import affordable_units, planned_units
 from scenarios.schema import Scenario
 from scenarios.tools_schema import Phase, Tactic
 
@@ -35,27 +35,43 @@ class Candidate:
     policy: Policy | None = None
 
 
+NOTHING = [Phase(per_week=0.0)]  # a schedule must have a phase; this one books no unit
+
+
+def whole(x: float) -> int:
+    """x rounded half up: 2.5 placements are 3, as a planner would book them."""
+    return int(np.floor(x + 0.5))
+
+
 def scaled_schedule(tactic: Tactic, factor: float, days: int) -> list[Phase]:
-    """The schedule at `factor` times its planned intensity: every `per_week` rate multiplied,
-    and listed days replaced by round(factor x count) days spread evenly over the listed span
-    (to the campaign's end when only one day is listed)."""
+    """The schedule at `factor` times its planned intensity. Influencers: whole(factor x planned)
+    placements spread over the span the plan books them in. Other tactics: every `per_week`
+    rate multiplied, and each phase's listed days replaced by whole(factor x count) days spread
+    over its listed span (to the campaign's end when only one day is listed)."""
+    if tactic.type == "influencer":
+        count = whole(factor * planned_units(tactic, days).sum())
+        return spread_units(np.flatnonzero(planned_units(tactic, days)) + 1, count, days)
     phases = [_scaled_phase(phase, factor, days) for phase in tactic.schedule]
-    kept = [p for p in phases if p is not None]
-    return kept or [Phase(per_week=0.0)]
+    kept = [p for phase in phases for p in phase]
+    return kept or NOTHING
 
 
-def _scaled_phase(phase: Phase, factor: float, days: int) -> Phase | None:
+def _scaled_phase(phase: Phase, factor: float, days: int) -> list[Phase]:
     if phase.per_week is not None:
-        return phase.model_copy(update={"per_week": phase.per_week * factor})
-    listed = [d for d in phase.days if d <= days]
-    count = round(len(listed) * factor)
-    if count == 0 or not listed:
-        return None
-    first, last = min(listed), max(listed)
+        return [phase.model_copy(update={"per_week": phase.per_week * factor})]
+    listed = np.array([d for d in phase.days if d <= days])
+    return [p for p in spread_units(listed, whole(len(listed) * factor), days) if p.days]
+
+
+def spread_units(booked: np.ndarray, count: int, days: int) -> list[Phase]:
+    """`count` units on days spread evenly from the first to the last booked day."""
+    if count == 0 or booked.size == 0:
+        return NOTHING
+    first, last = int(booked.min()), int(booked.max())
     if last == first:
         last = days
     spread = np.rint(np.linspace(first, last, count)).astype(int)
-    return Phase(days=[int(d) for d in spread])
+    return [Phase(days=[int(d) for d in spread])]
 
 
 def scaled_budget(tactic: Tactic, factor: float) -> float | None:
@@ -69,6 +85,20 @@ def unit_count(tactic: Tactic, factor: float, days: int) -> float:
     """Units the scaled schedule asks for over the campaign."""
     scaled = tactic.model_copy(update={"schedule": scaled_schedule(tactic, factor, days)})
     return float(planned_units(scaled, days).sum())
+
+
+def paid_ads_budget(s: Scenario) -> float:
+    """The paid ads' budget over the campaign, as the engine funds it: what the tactics'
+    schedules will buy (within their own budgets) comes first, then retargeting's fixed daily
+    budgets, and retargeting's planned share of the rest. The paid ads' shares split this."""
+    days = s.campaign.days
+    tactics = sum(
+        affordable_units(t, days).sum() * t.unit_cost() for p in s.platforms for t in p.tactics()
+    )
+    fixed = sum(
+        (t.daily_budget or 0.0) * days for p in s.platforms for t in p.ad_tools() if _retargets(t)
+    )
+    return max(s.campaign.budget - tactics - fixed, 0.0) * (1 - retargeting_share(s))
 
 
 def retargeting_share(s: Scenario) -> float:

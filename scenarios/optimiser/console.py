@@ -153,6 +153,13 @@ def best_line(document: dict) -> str:
     )
     if not best["feasible"]:
         line += " No trial met the risk limit: this is the least risky one."
+    policy = best["candidate"].get("policy")
+    if policy:
+        line += (
+            f" Test-then-scale: a {policy['test_days']}-day test on "
+            f"{percent(policy['test_share'])} of the budget, keeping a tool when "
+            f"P(CPA <= target) >= {policy['keep_q']:.2f}."
+        )
     return line
 
 

@@ -64,11 +64,11 @@ def importances(study: optuna.Study, settings: StudySettings) -> dict[str, float
     return {name: float(value) for name, value in found.items()}
 
 
-def space_document(space: SearchSpace, budget: float) -> dict:
+def space_document(space: SearchSpace) -> dict:
     return {
         "paid_ads": list(space.paid_ads),
         "platform_limits": {
-            p.platform: {"min_spend": p.low * budget, "max_spend": p.high * budget}
+            p.platform: {"min_spend": p.min_spend, "max_spend": p.max_spend}
             for p in space.platforms
         },
         "tactics": [
@@ -108,7 +108,7 @@ def optimisation_document(
             "by_this_worker": this_worker,
             "target": settings.trials,
         },
-        "search_space": space_document(run.space, run.scenario.campaign.budget),
+        "search_space": space_document(run.space),
         "currency": run.scenario.campaign.currency,
         "best": None if choice is None else _best(choice, settings, run),
         "evaluation": evaluation,

@@ -16,9 +16,8 @@ import numpy as np
 
 from scenarios.comparison import paired_difference
 from scenarios.evaluation import with_strategy
-from scenarios.optimiser.candidate import Candidate
+from scenarios.optimiser.candidate import Candidate, paid_ads_budget
 from scenarios.optimiser.objective import checked_plan
-from scenarios.optimiser.warm_start import paid_ads_daily_budget
 from scenarios.risk import event_probability
 from scenarios.schema import Scenario
 from simulator.engine import simulate
@@ -32,6 +31,7 @@ BETTER = {"conversions": 1, "cpa": -1, "joins": 1, "roas": 1}
 # The budget step of a marginal-CPA probe, as a share of the campaign budget.
 MARGINAL_STEP = 0.02
 LIMIT_TOLERANCE = 0.01
+UNSPENT_NOTED = 0.05  # a plan that leaves more than this share of the budget unspent is noted
 BOOTSTRAP_SAMPLES = 1000
 BOOTSTRAP_BATCH = 50
 BOOTSTRAP_STREAM = 7919  # the bootstrap's own stream of the seed, apart from the simulation's
@@ -185,12 +185,30 @@ def final_evaluation(
         "replications": optimised.replications,
         "seed": optimised.seed,
         "plans": plans,
-        "notes": beaten_notes(scenario, plans, baselines, objective),
+        "notes": unspent_notes(scenario, plans["optimised"], objective)
+        + beaten_notes(scenario, plans, baselines, objective),
         "against": {label: compared(optimised, r) for label, r in baselines.items()},
         "tools": tool_rows(optimised, candidate, ads_budget),
         "marginal_cpa": marginal_cpas(scenario, candidate, optimised, runs, source),
         "plan": plan,
     }
+
+
+def unspent_notes(scenario: Scenario, optimised: dict, objective: str) -> list[str]:
+    """A line when the optimised plan leaves part of the budget unspent: a frequency cap or a
+    saturated audience buys nothing more, and a lower CPA on less spend may not be what the
+    planner wants."""
+    budget = scenario.campaign.budget
+    spent = optimised["spend"]["mean"]
+    if spent is None or spent >= budget * (1 - UNSPENT_NOTED):
+        return []
+    note = f"the optimised plan spends {spent:,.0f} of the {budget:,.0f} budget on average"
+    if objective == "cpa":
+        note += (
+            ": a lower CPA on less spend; --objective conversions looks for the most "
+            "conversions the budget buys"
+        )
+    return [note]
 
 
 def beaten_notes(
@@ -236,4 +254,4 @@ def broken_limits(scenario: Scenario, result: Result) -> list[str]:
 def _ads_budget(result: Result) -> float:
     """The paid ads' budget as planned: the campaign's, less what the tactics and retargeting
     were planned to take (the shares split this)."""
-    return paid_ads_daily_budget(result.scenario) * result.scenario.campaign.days
+    return paid_ads_budget(result.scenario)

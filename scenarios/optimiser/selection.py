@@ -33,9 +33,13 @@ def best_choice(trials: list[FrozenTrial], settings: StudySettings) -> Choice | 
     if not trials:
         return None
     feasible = [t for t in trials if is_feasible(t, settings)]
-    if not feasible:
-        return Choice(min(trials, key=lambda t: (t.user_attrs["risk"], t.number)), False)
     sign = 1 if settings.objective == "cpa" else -1
+    if not feasible:  # risks tie often (k events in n replications): the objective decides
+        least = min(
+            trials,
+            key=lambda t: (t.user_attrs["risk"], sign * objective_value(t, settings), t.number),
+        )
+        return Choice(least, False)
     best = min(feasible, key=lambda t: (sign * objective_value(t, settings), t.number))
     return Choice(best, True)
 

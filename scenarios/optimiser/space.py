@@ -12,12 +12,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from scenarios.optimise_schema import SEARCHED_TACTICS, PolicyRanges
-from scenarios.optimiser.candidate import Candidate, Policy
+from scenarios.optimiser.candidate import Candidate, Policy, paid_ads_budget, plan_of, whole
 from scenarios.optimiser.simplex import coordinates_of, project_to_limits, shares_from
 from scenarios.schedule import planned_units
 from scenarios.schema import Scenario
@@ -25,12 +25,12 @@ from scenarios.schema import Scenario
 
 @dataclass(frozen=True)
 class PlatformBudget:
-    """One platform's paid-ads tools and the limits on its share of the budget."""
+    """One platform's paid-ads tools and the limits on their budget, in currency."""
 
     platform: str
     tools: tuple[str, ...]  # 'platform/tool' names of its paid ads
-    low: float
-    high: float
+    min_spend: float = 0.0
+    max_spend: float | None = None
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,7 @@ class TacticDial:
 
 @dataclass(frozen=True)
 class SearchSpace:
+    scenario: Scenario = field(repr=False, compare=False)
     platforms: tuple[PlatformBudget, ...]
     dials: tuple[TacticDial, ...]
     intensity: tuple[float, float]
@@ -60,17 +61,30 @@ class SearchSpace:
     def paid_ads(self) -> tuple[str, ...]:
         return tuple(tool for p in self.platforms for tool in p.tools)
 
-    @property
-    def low(self) -> np.ndarray:
-        return np.array([p.low for p in self.platforms])
+    def ads_budget(self, intensities: dict[str, float]) -> float:
+        """The paid ads' budget once the tactics run at `intensities`: what the split divides."""
+        return paid_ads_budget(plan_of(self.scenario, Candidate({}, intensities, None)))
 
-    @property
-    def high(self) -> np.ndarray:
-        return np.array([p.high for p in self.platforms])
+    def limits(self, ads_budget: float) -> tuple[np.ndarray, np.ndarray]:
+        """(low, high) platform shares of `ads_budget` from the spend limits. When the tactics
+        leave too little for every minimum (or too much for the ceilings), the limits are
+        relaxed in proportion, and the final evaluation notes the broken limit."""
+        budget = max(ads_budget, 1e-9)
+        low = np.array([p.min_spend / budget for p in self.platforms])
+        high = np.array(
+            [1.0 if p.max_spend is None else min(p.max_spend / budget, 1.0) for p in self.platforms]
+        )
+        if low.sum() > 1:
+            low = low / low.sum()
+        if high.sum() < 1:
+            high = high / high.sum()
+        return np.minimum(low, high), high
 
-    def split_of(self, platform_coordinates, tool_coordinates) -> dict[str, float]:
+    def split_of(
+        self, platform_coordinates, tool_coordinates, ads_budget: float
+    ) -> dict[str, float]:
         """Paid-ads shares from the coordinates, inside the platforms' limits."""
-        outer = project_to_limits(shares_from(platform_coordinates), self.low, self.high)
+        outer = project_to_limits(shares_from(platform_coordinates), *self.limits(ads_budget))
         shares = {}
         for p, share, coordinates in zip(self.platforms, outer, tool_coordinates, strict=True):
             inner = shares_from(coordinates)
@@ -79,6 +93,7 @@ class SearchSpace:
 
     def suggest(self, trial) -> Candidate:
         """The candidate an Optuna trial proposes."""
+        intensities = {d.tool: self._suggest_dial(trial, d) for d in self.dials}
         shares = {}
         if self.policy is None and self.platforms:
             outer = [trial.suggest_float(f"share.{p.platform}", 0, 1) for p in self.platforms[:-1]]
@@ -86,15 +101,14 @@ class SearchSpace:
                 [trial.suggest_float(f"share.{t}", 0, 1) for t in p.tools[:-1]]
                 for p in self.platforms
             ]
-            shares = self.split_of(outer, inner)
-        intensities = {d.tool: self._suggest_dial(trial, d) for d in self.dials}
+            shares = self.split_of(outer, inner, self.ads_budget(intensities))
         return Candidate(shares, intensities, self._suggest_policy(trial))
 
     def _suggest_dial(self, trial, dial: TacticDial) -> float:
         low, high = self.intensity
         if dial.by_placement:
             count = trial.suggest_int(
-                dial.parameter, round(low * dial.planned), max(round(high * dial.planned), 1)
+                dial.parameter, whole(low * dial.planned), max(whole(high * dial.planned), 1)
             )
             return count / dial.planned
         return trial.suggest_float(dial.parameter, low, high)
@@ -113,12 +127,13 @@ class SearchSpace:
         """The trial parameters that propose `candidate` (to enqueue a known plan)."""
         params: dict[str, float] = {}
         if self.policy is None and self.platforms:
-            params.update(self._split_parameters(candidate.shares))
+            ads_budget = self.ads_budget(candidate.intensities)
+            params.update(self._split_parameters(candidate.shares, ads_budget))
         low, high = self.intensity
         for dial in self.dials:
             factor = candidate.intensities.get(dial.tool, 1.0)
             if dial.by_placement:
-                params[dial.parameter] = round(factor * dial.planned)
+                params[dial.parameter] = whole(factor * dial.planned)
             else:
                 params[dial.parameter] = min(max(factor, low), high)
         if self.policy is not None and candidate.policy is not None:
@@ -126,10 +141,11 @@ class SearchSpace:
             params.update(test_share=p.test_share, test_days=p.test_days, keep_q=p.keep_q)
         return params
 
-    def _split_parameters(self, shares: dict[str, float]) -> dict[str, float]:
+    def _split_parameters(self, shares: dict[str, float], ads_budget: float) -> dict[str, float]:
         """Stick-breaking coordinates of a split: the platforms', then each platform's tools'."""
         totals = np.array([sum(shares[t] for t in p.tools) for p in self.platforms])
-        outer = coordinates_of(project_to_limits(totals / totals.sum(), self.low, self.high))
+        inside = project_to_limits(totals / totals.sum(), *self.limits(ads_budget))
+        outer = coordinates_of(inside)
         params = {
             f"share.{p.platform}": float(u) for p, u in zip(self.platforms[:-1], outer, strict=True)
         }
@@ -145,21 +161,18 @@ class SearchSpace:
 
 def search_space(s: Scenario) -> SearchSpace:
     o = s.optimise
-    budget = s.campaign.budget
     platforms = []
     for p in s.platforms:
         tools = tuple(f"{p.name}/{t.name}" for t in p.ad_tools() if t.type == "paid_ads")
         if not tools:
             continue
         limits = o.platforms.get(p.name)
-        low = 0.0 if limits is None else limits.min_spend / budget
-        high = (
-            1.0
-            if limits is None or limits.max_spend is None
-            else min(limits.max_spend / budget, 1.0)
-        )
-        platforms.append(PlatformBudget(p.name, tools, low, high))
+        if limits is None:
+            platforms.append(PlatformBudget(p.name, tools))
+        else:
+            platforms.append(PlatformBudget(p.name, tools, limits.min_spend, limits.max_spend))
     return SearchSpace(
+        scenario=s,
         platforms=tuple(platforms),
         dials=tuple(_dials(s)),
         intensity=(o.intensity.low, o.intensity.high),

@@ -19,7 +19,11 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 import optuna
-from optuna.exceptions import DuplicatedStudyError, ExperimentalWarning
+from optuna.exceptions import (
+    DuplicatedStudyError,
+    ExperimentalWarning,
+    UpdateFinishedTrialError,
+)
 from optuna.trial import FrozenTrial, TrialState
 
 from scenarios.errors import SmmsimError
@@ -27,11 +31,13 @@ from scenarios.optimiser.candidate import Candidate, Policy
 from scenarios.optimiser.objective import outcome_of, simulate_candidate
 from scenarios.optimiser.sampling import TrialSeededSampler
 from scenarios.optimiser.space import SearchSpace, search_space
-from scenarios.optimiser.storage import open_storage, scrubbed, shown
+from scenarios.optimiser.storage import open_storage, scrubbed, shown, use_heartbeat
 from scenarios.optimiser.warm_start import water_filling_split
 from scenarios.schema import Scenario
 
 RISK_CONSTRAINT = "backlash_risk"  # P(backlash) - max_risk, Optuna's constraint
+HEARTBEAT = "heartbeat_seconds"  # the study's heartbeat, which every worker uses
+INTERRUPTED = "interrupted_trial"  # on a trial queued again after Ctrl-C: the one it replaces
 
 
 @dataclass(frozen=True)
@@ -65,9 +71,18 @@ def settings_of(s: Scenario, **overrides) -> StudySettings:
     return StudySettings(**base)
 
 
+# Settings no trial reads: editing them in the file does not stop a study from resuming. (The
+# trials' own settings, such as the objective and replications, are fingerprinted as used.)
+UNREAD = {
+    "campaign": {"name", "replications"},
+    "optimise": {"objective", "max_risk", "trials", "replications"},
+}
+
+
 def scenario_digest(s: Scenario) -> str:
-    """A fingerprint of the scenario: a resumed study must optimise the same plan."""
-    text = json.dumps(s.model_dump(mode="json"), sort_keys=True)
+    """A fingerprint of what the trials simulate: a resumed study must optimise the same plan."""
+    data = s.model_dump(mode="json", exclude=UNREAD)
+    text = json.dumps(data, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -85,6 +100,7 @@ class Optimisation:
     study: optuna.Study
     source: str
     created: bool  # this call created the study (and enqueued the known plans)
+    _current: int | None = None  # id of the trial this worker is running, for Ctrl-C
 
     def completed(self) -> list[FrozenTrial]:
         return self.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
@@ -107,10 +123,36 @@ class Optimisation:
             if len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))) >= target:
                 study.stop()
 
-        self.study.optimize(self._objective, callbacks=[stop_when_full], gc_after_trial=False)
+        while len(self.completed()) < target:
+            try:
+                self.study.optimize(self._objective, callbacks=[stop_when_full])
+            except (ValueError, UpdateFinishedTrialError) as exc:
+                if not _taken_over(exc):
+                    raise
+                # Another worker found this trial stale (a stall past the grace period) and is
+                # running its plan again: this worker's result is dropped, and it goes on.
+            except KeyboardInterrupt:
+                self._queue_interrupted()
+                raise
         return done
 
+    def _queue_interrupted(self) -> None:
+        """After Ctrl-C, the trial it stopped (perhaps a known start) is failed, if Optuna has
+        not done so, and its plan queued again: the resumed study runs it first."""
+        if self._current is None:
+            return
+        storage = self.study._storage
+        trial = storage.get_trial(self._current)
+        self._current = None
+        if trial.state == TrialState.RUNNING:
+            storage.set_trial_state_values(trial._trial_id, TrialState.FAIL)
+        elif trial.state != TrialState.FAIL:
+            return  # it completed before the signal: nothing is lost
+        if trial.params:
+            self.study.enqueue_trial(dict(trial.params), user_attrs={INTERRUPTED: trial.number})
+
     def _objective(self, trial: optuna.Trial):
+        self._current = trial._trial_id
         candidate = self.space.suggest(trial)
         result = simulate_candidate(
             self.scenario,
@@ -130,6 +172,13 @@ class Optimisation:
         trial.set_user_attr("worker", worker_name())
         first = outcome.value(self.settings.objective)
         return (first, outcome.risk) if self.settings.pareto else first
+
+
+def _taken_over(exc: Exception) -> bool:
+    """Whether a trial failed because another worker had already marked it stale."""
+    if isinstance(exc, UpdateFinishedTrialError):
+        return True
+    return str(exc).startswith("Cannot tell a FAIL trial")
 
 
 def candidate_record(candidate: Candidate) -> dict:
@@ -177,11 +226,27 @@ def open_optimisation(
     if created:
         for key, value in fingerprint.items():
             study.set_user_attr(key, value)
+        study.set_user_attr(HEARTBEAT, storage.heartbeat_interval)
         if warm_start:
             _enqueue_known_plans(study, scenario, space)
     else:
         _check_same_study(study, fingerprint, study_name)
+        _join_heartbeat(study, storage, heartbeat_seconds, study_name)
     return Optimisation(scenario, settings, space, study, source, created)
+
+
+def _join_heartbeat(study: optuna.Study, storage, asked: int | None, name: str) -> None:
+    """A resuming worker beats at the pace the study was created with: asked for another, it is
+    refused, since the two paces would fail each other's live trials."""
+    stored = study.user_attrs.get(HEARTBEAT)
+    if stored is None:
+        return
+    if asked is not None and asked != stored:
+        raise SmmsimError(
+            f"study {name!r} runs with --heartbeat {stored}; a worker with --heartbeat {asked} "
+            "would fail other workers' live trials: leave the option out, or give the same value"
+        )
+    use_heartbeat(storage, stored)
 
 
 def _sampler(settings: StudySettings) -> TrialSeededSampler:

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from scenarios.optimiser.candidate import retargeting_share
+from scenarios.optimiser.candidate import paid_ads_budget
 from scenarios.optimiser.simplex import project_to_limits
 from scenarios.optimiser.space import SearchSpace
-from scenarios.schedule import affordable_units
 from scenarios.schema import Scenario
 from scenarios.strategies.evidence import prior_conversions_per_money
 from scenarios.strategy_settings import arm_names
@@ -20,19 +19,9 @@ from simulator.allocation import equal_marginal_split
 from simulator.engine import CampaignPlan
 
 
-def paid_ads_daily_budget(s: Scenario) -> float:
-    """The paid ads' average daily budget: the campaign's, less retargeting's planned share and
-    what the tactics' schedules will buy (within their own budgets)."""
-    days = s.campaign.days
-    tactics = sum(
-        affordable_units(t, days).sum() * t.unit_cost() for p in s.platforms for t in p.tactics()
-    )
-    paid = s.campaign.budget * (1 - retargeting_share(s)) - tactics
-    return max(paid, 0.0) / days
-
-
 def water_filling_split(s: Scenario, space: SearchSpace) -> dict[str, float]:
     """Paid-ads shares by equal marginal CPA, moved into the platforms' spend limits."""
+    ads_budget = paid_ads_budget(s)
     arms = CampaignPlan.from_scenario(s).arms
     names = arm_names(s)
     index = [names.index(tool) for tool in space.paid_ads]
@@ -40,13 +29,13 @@ def water_filling_split(s: Scenario, space: SearchSpace) -> dict[str, float]:
     split = equal_marginal_split(
         lam[None, :],
         np.ones((1, len(index)), dtype=bool),
-        np.array([paid_ads_daily_budget(s)]),
+        np.array([ads_budget / s.campaign.days]),
         arms.s_half[index],
         arms.k[index],
     )[0]
     shares = dict(zip(space.paid_ads, split, strict=True))
     totals = np.array([sum(shares[t] for t in p.tools) for p in space.platforms])
-    moved = project_to_limits(totals, space.low, space.high)
+    moved = project_to_limits(totals, *space.limits(ads_budget))
     for p, before, after in zip(space.platforms, totals, moved, strict=True):
         for tool in p.tools:
             inside = shares[tool] / before if before > 0 else 1 / len(p.tools)
