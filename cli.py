@@ -744,12 +744,11 @@ def optimise(
     """
     from scenarios.loader import load_scenario
     from scenarios.optimiser.console import print_optimisation
-    from scenarios.optimiser.job import OptimiseJob, default_study_name, finish, open_job
+    from scenarios.optimiser.job import OptimiseJob, default_study_name
     from scenarios.optimiser.report import write_report
-    from scenarios.optimiser.storage import default_url, shown
+    from scenarios.optimiser.storage import default_url
     from scenarios.optimiser.study import settings_of
     from scenarios.optimiser.write_back import optimised_text
-    from simulator.console import progress_bar
     from simulator.outputs import json_text, write_atomic
 
     quiet_optuna()
@@ -776,25 +775,12 @@ def optimise(
         workers=workers,
         heartbeat_seconds=heartbeat,
     )
-    run = open_job(job)
-    verb = "created" if run.created else "resumed"
-    click.echo(
-        f"study {job.study_name!r} {verb} in {shown(job.storage_url)}: "
-        f"{len(run.completed())} of {settings.trials} trials completed",
-        err=True,
-    )
-    remaining = max(settings.trials - len(run.completed()), 0)
-    try:
-        with progress_bar(remaining, "optimising") as advance:
-            done = run.run(lambda trial: advance(1))
-    except KeyboardInterrupt:
-        click.echo(
-            f"interrupted: {len(run.completed())} completed trials are stored in "
-            f"{shown(job.storage_url)}; run the same command to resume",
-            err=True,
+    if write_scenario and write_scenario.resolve() == file.resolve():
+        raise SmmsimError(
+            f"{write_scenario}: --write-scenario would overwrite the scenario being optimised "
+            "(and stop its study from resuming); write the plan to another file"
         )
-        sys.exit(130)
-    document = finish(job, run, done)
+    document = run_optimisation(job)
     write_or_fail(lambda: write_report(document, out / "optimise.html"), out)
     if write_scenario and document["best"] is not None:
         header = scenario_header(file, document)
@@ -807,6 +793,53 @@ def optimise(
         click.echo(f"wrote {out}/: optimise.json trials.csv best-allocation.csv optimise.html")
         if write_scenario and document["best"] is not None:
             click.echo(f"wrote {write_scenario}; next: smmsim run {write_scenario}")
+
+
+def run_optimisation(job) -> dict:
+    """Open or resume the study, run its trials with a progress bar, evaluate the best plan.
+    Ctrl-C at any point exits 130 with the stored trials kept; a failing database is one line."""
+    from dataclasses import replace
+
+    from scenarios.optimiser.document import write_documents
+    from scenarios.optimiser.job import finish, open_job
+    from scenarios.optimiser.storage import database_errors, shown
+    from simulator.console import progress_bar
+
+    run = None
+    try:
+        with database_errors(job.storage_url):
+            run = open_job(job)
+            # Before any trial: an output folder that cannot be written fails now, not after.
+            write_or_fail(lambda: probe_writable(job.out_dir), job.out_dir)
+            completed = len(run.completed())
+            verb = "created" if run.created else "resumed"
+            click.echo(
+                f"study {job.study_name!r} {verb} in {shown(job.storage_url)}: "
+                f"{completed} of {job.settings.trials} trials completed",
+                err=True,
+            )
+            with progress_bar(max(job.settings.trials - completed, 0), "optimising") as advance:
+                done = run.run(lambda trial: advance(1))
+            document = finish(replace(job, out_dir=None), run, done)
+            write_or_fail(lambda: write_documents(document, job.out_dir), job.out_dir)
+            return document
+    except KeyboardInterrupt:
+        stored = "the" if run is None else f"{len(run.completed())}"
+        click.echo(
+            f"interrupted: {stored} completed trials are stored in {shown(job.storage_url)}; "
+            "run the same command to resume",
+            err=True,
+        )
+        sys.exit(130)
+
+
+def probe_writable(folder: Path) -> None:
+    """The folder exists and takes a file (raises OSError otherwise)."""
+    import tempfile
+
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=folder, prefix=".probe-"):
+        pass
 
 
 def quiet_optuna() -> None:
@@ -826,11 +859,16 @@ def best_candidate(document: dict):
 def scenario_header(file: Path, document: dict) -> list[str]:
     best = document["best"]
     return [
-        f"{file}, optimised by `smmsim optimise` (study {document['study']!r}, trial "
-        f"{best['number']} of {document['trials']['completed']}, seed {document['seed']},",
+        f"{file}, optimised by `smmsim optimise` (study {document['study']!r}: trial "
+        f"{best['number']}, the best of {document['trials']['completed']}; seed "
+        f"{document['seed']},",
         f"{document['replications_per_trial']} replications per trial, objective "
         f"{document['objective']}). Changed values carry a note; the rest is as planned.",
-    ]
+    ] + (
+        []
+        if best["feasible"]
+        else [f"No trial met the risk limit ({document['max_risk']:.1%}): this is the least risky."]
+    )
 
 
 @main.command()

@@ -155,10 +155,15 @@ def best_line(document: dict) -> str:
         line += " No trial met the risk limit: this is the least risky one."
     policy = best["candidate"].get("policy")
     if policy:
+        searched_q = "keep_q" in best["params"]
+        keep = (
+            f"keeping a tool when P(CPA <= target) >= {policy['keep_q']:.2f}"
+            if searched_q
+            else "keeping the tools its decision rule picks"
+        )
         line += (
             f" Test-then-scale: a {policy['test_days']}-day test on "
-            f"{percent(policy['test_share'])} of the budget, keeping a tool when "
-            f"P(CPA <= target) >= {policy['keep_q']:.2f}."
+            f"{percent(policy['test_share'])} of the budget, {keep}."
         )
     return line
 

@@ -48,16 +48,19 @@ def history_rows(trials: list[FrozenTrial], settings: StudySettings) -> list[dic
 
 
 def importances(study: optuna.Study, settings: StudySettings) -> dict[str, float]:
-    """fANOVA importance of each parameter for the objective; empty until there is a spread of
-    completed trials to learn from."""
+    """Each parameter's importance for the objective (Optuna's default evaluator, PED-ANOVA:
+    how differently the parameter is spread in the best trials than in all); empty until there
+    is a spread of completed trials to learn from."""
     complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
     if len(complete) < 4 or not complete[0].params:
         return {}
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
+            # The evaluator reads lower as better: conversions are negated.
+            sign = 1 if settings.objective == "cpa" else -1
             found = optuna.importance.get_param_importances(
-                study, target=lambda t: objective_value(t, settings), normalize=True
+                study, target=lambda t: sign * objective_value(t, settings), normalize=True
             )
     except (RuntimeError, ValueError, ZeroDivisionError):
         return {}

@@ -16,7 +16,7 @@ import numpy as np
 
 from scenarios.comparison import paired_difference
 from scenarios.evaluation import with_strategy
-from scenarios.optimiser.candidate import Candidate, paid_ads_budget
+from scenarios.optimiser.candidate import Candidate, paid_ads_budget, plan_of, retargeting_share
 from scenarios.optimiser.objective import checked_plan
 from scenarios.risk import event_probability
 from scenarios.schema import Scenario
@@ -141,20 +141,19 @@ def baseline_plans(scenario: Scenario, source: str) -> dict[str, Scenario]:
 def marginal_cpas(
     scenario: Scenario, candidate: Candidate, base: Result, runs: Runs, source: str
 ) -> list[dict]:
-    """Per paid-ads tool: extra spend / extra conversions when it alone gets MARGINAL_STEP more
-    of the budget (the others keep their amounts). At an interior optimum these are equal."""
+    """Per paid-ads tool: extra spend / extra conversions when it alone gets MARGINAL_STEP of
+    the budget more, every other tool (retargeting included) keeping its amount. At an interior
+    optimum these are equal."""
     if not candidate.shares:
         return []
-    budget = scenario.campaign.budget
-    step = MARGINAL_STEP * budget
+    step = MARGINAL_STEP * scenario.campaign.budget
+    ads = paid_ads_budget(plan_of(scenario, candidate))
+    bigger = with_more_budget(scenario, step, ads / max(1 - retargeting_share(scenario), 1e-12))
     before = base.kpis()
     rows = []
     for tool in candidate.shares:
-        shares = {t: s * budget / (budget + step) for t, s in candidate.shares.items()}
-        shares[tool] += step / (budget + step)
-        bigger = scenario.model_copy(
-            update={"campaign": scenario.campaign.model_copy(update={"budget": budget + step})}
-        )
+        shares = {t: s * ads / (ads + step) for t, s in candidate.shares.items()}
+        shares[tool] += step / (ads + step)
         probe = runs.simulate(checked_plan(bigger, replace(candidate, shares=shares), source))
         after = probe.kpis()
         extra_spend = float((after["spend"] - before["spend"]).mean())
@@ -171,27 +170,85 @@ def marginal_cpas(
     return rows
 
 
+def with_more_budget(s: Scenario, extra: float, left: float) -> Scenario:
+    """The scenario with `extra` more budget, all of it for the paid ads: retargeting's shares
+    shrink so that it keeps its amount (it takes its share of `left`, what the plan's tactics
+    and fixed budgets leave)."""
+    keep = left / (left + extra) if left + extra > 0 else 1.0
+    platforms = []
+    for p in s.platforms:
+        tools = [
+            t.model_copy(update={"budget_share": t.budget_share * keep})
+            if t.type == "retargeting" and t.budget_share
+            else t
+            for t in p.tools
+        ]
+        platforms.append(p.model_copy(update={"tools": tools}))
+    campaign = s.campaign.model_copy(update={"budget": s.campaign.budget + extra})
+    return s.model_copy(update={"campaign": campaign, "platforms": platforms})
+
+
 def final_evaluation(
-    scenario: Scenario, candidate: Candidate, runs: Runs, source: str, objective: str = "cpa"
+    scenario: Scenario,
+    candidate: Candidate,
+    runs: Runs,
+    source: str,
+    objective: str = "cpa",
+    max_risk: float | None = None,
 ) -> dict:
-    """The optimised plan's figures, per tool, against the baselines, and its marginal CPAs."""
+    """The optimised plan's figures, per tool, against the baselines, and its marginal CPAs,
+    with notes where the figures call for a second look."""
     plan = checked_plan(scenario, candidate, source)
     optimised = runs.simulate(plan)
     baselines = {label: runs.simulate(s) for label, s in baseline_plans(scenario, source).items()}
-    ads_budget = _ads_budget(optimised)
     plans = {"optimised": plan_figures(optimised)}
     plans.update({label: plan_figures(r) for label, r in baselines.items()})
+    against = {label: compared(optimised, r) for label, r in baselines.items()}
+    notes = [
+        *limit_notes(scenario, optimised),
+        *risk_notes(plans["optimised"], max_risk),
+        *unspent_notes(scenario, plans["optimised"], objective),
+        *beaten_notes(scenario, plans, against, baselines, objective),
+    ]
     return {
         "replications": optimised.replications,
         "seed": optimised.seed,
         "plans": plans,
-        "notes": unspent_notes(scenario, plans["optimised"], objective)
-        + beaten_notes(scenario, plans, baselines, objective),
-        "against": {label: compared(optimised, r) for label, r in baselines.items()},
-        "tools": tool_rows(optimised, candidate, ads_budget),
+        "notes": notes,
+        "against": against,
+        "tools": tool_rows(optimised, candidate, paid_ads_budget(plan)),
         "marginal_cpa": marginal_cpas(scenario, candidate, optimised, runs, source),
         "plan": plan,
     }
+
+
+def limit_notes(scenario: Scenario, optimised: Result) -> list[str]:
+    broken = broken_limits(scenario, optimised)
+    if not broken:
+        return []
+    return [
+        f"the optimised plan misses the spend limits ({'; '.join(broken)}): its tactics leave "
+        "too little of the budget for every minimum (or too much for the ceilings), so the "
+        "limits were relaxed in proportion"
+    ]
+
+
+def risk_notes(optimised: dict, max_risk: float | None) -> list[str]:
+    """The risk limit read again on the final replications: a plan that met it on the trials'
+    few replications may not on more."""
+    if max_risk is None:
+        return []
+    risk = optimised["backlash_probability"]
+    if risk["p95"] <= max_risk:
+        return []
+    if risk["probability"] > max_risk:
+        advice = "the trials' replications were too few to tell; raise --reps"
+    else:
+        advice = "the final replications are too few to confirm it; raise --final-reps"
+    return [
+        f"on the final evaluation the optimised plan's P(backlash) is {risk['probability']:.1%} "
+        f"(90% CI up to {risk['p95']:.1%}), against the limit of {max_risk:.1%}: {advice}"
+    ]
 
 
 def unspent_notes(scenario: Scenario, optimised: dict, objective: str) -> list[str]:
@@ -212,21 +269,30 @@ def unspent_notes(scenario: Scenario, optimised: dict, objective: str) -> list[s
 
 
 def beaten_notes(
-    scenario: Scenario, plans: dict, baselines: dict[str, Result], objective: str
+    scenario: Scenario,
+    plans: dict,
+    against: dict,
+    baselines: dict[str, Result],
+    objective: str,
 ) -> list[str]:
-    """A line for each baseline that does better than the optimised plan on the final
-    evaluation, with the likely reason: it breaks the spend limits the search respected, or
-    the study's trials were too few or too noisy to find it."""
-    measure, sign, label_of = (
-        (lambda p: p["expected_cpa"], 1, "a lower expected CPA")
-        if objective == "cpa"
-        else (lambda p: p["conversions"]["mean"], -1, "more expected conversions")
-    )
-    ours = measure(plans["optimised"])
+    """A line for each baseline that does clearly better than the optimised plan on the final
+    evaluation (its 90% interval excludes no difference), with the likely reason: it breaks the
+    spend limits the search respected, or the study's trials were too few or too noisy."""
     notes = []
     for label, result in baselines.items():
-        theirs = measure(plans[label])
-        if ours is None or theirs is None or sign * theirs >= sign * ours:
+        if objective == "cpa":
+            better = against[label]["expected_cpa"]["ci_low"] > 0
+            ours, theirs = plans["optimised"]["expected_cpa"], plans[label]["expected_cpa"]
+            what = "a lower expected CPA"
+        else:
+            d = against[label]["conversions"]
+            high = d["ci_high"]
+            # One deterministic replication has no interval: its difference is exact.
+            better = d["mean"] < 0 if high is None or np.isnan(high) else high < 0
+            ours = plans["optimised"]["conversions"]["mean"]
+            theirs = plans[label]["conversions"]["mean"]
+            what = "more expected conversions"
+        if not better:
             continue
         broken = broken_limits(scenario, result)
         why = (
@@ -234,7 +300,7 @@ def beaten_notes(
             if broken
             else "run more trials (--trials) or more replications per trial (--reps)"
         )
-        notes.append(f"{label} has {label_of} ({theirs:.4g} against {ours:.4g}): {why}")
+        notes.append(f"{label} has {what} ({theirs:.4g} against {ours:.4g}): {why}")
     return notes
 
 
@@ -249,9 +315,3 @@ def broken_limits(scenario: Scenario, result: Result) -> list[str]:
         if limits.max_spend is not None and spent > limits.max_spend * (1 + LIMIT_TOLERANCE):
             broken.append(f"{name} spends {spent:,.0f}, max_spend {limits.max_spend:,.0f}")
     return broken
-
-
-def _ads_budget(result: Result) -> float:
-    """The paid ads' budget as planned: the campaign's, less what the tactics and retargeting
-    were planned to take (the shares split this)."""
-    return paid_ads_budget(result.scenario)

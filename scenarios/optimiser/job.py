@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from optuna.trial import FrozenTrial
 
 from scenarios.optimiser.document import optimisation_document, write_documents
@@ -21,6 +22,8 @@ from scenarios.optimiser.study import (
     open_optimisation,
 )
 from scenarios.schema import Scenario
+
+FINAL_STREAM = 104729  # the final evaluation's stream of the study's seed
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,12 @@ def default_study_name(source: Path, settings: StudySettings) -> str:
     return "-".join(parts)
 
 
+def final_seed(seed: int) -> int:
+    """The final evaluation's seed: its own stream of the study's seed. On the trials' random
+    numbers, the luck that made the best trial win would flatter it there too."""
+    return int(np.random.SeedSequence([seed, FINAL_STREAM]).generate_state(1)[0])
+
+
 def open_job(job: OptimiseJob) -> Optimisation:
     return open_optimisation(
         job.scenario,
@@ -68,12 +77,17 @@ def finish(job: OptimiseJob, run: Optimisation, this_worker: int) -> dict:
         candidate = candidate_from_record(choice.trial.user_attrs["candidate"])
         runs = Runs(
             replications=job.final_replications,
-            seed=job.settings.seed,
+            seed=final_seed(job.settings.seed),
             deterministic=job.settings.deterministic,
             workers=job.workers,
         )
         evaluation = final_evaluation(
-            job.scenario, candidate, runs, str(job.source), job.settings.objective
+            job.scenario,
+            candidate,
+            runs,
+            str(job.source),
+            job.settings.objective,
+            job.settings.max_risk,
         )
         evaluation.pop("plan")
     document = optimisation_document(

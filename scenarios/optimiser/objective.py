@@ -46,9 +46,11 @@ def outcome_of(result: Result) -> TrialOutcome:
 
 def checked_plan(scenario: Scenario, candidate: Candidate, source: str) -> Scenario:
     """The candidate's plan, with the whole-file rules run on it: a plan that breaks one is a
-    defect of the search space, reported rather than simulated."""
+    defect of the search space, reported rather than simulated. The `optimise:` block's own
+    rules were checked on the file as written; a candidate's tactics may leave the limits too
+    little, and the search space relaxes them (the final evaluation says so)."""
     plan = plan_of(scenario, candidate)
-    issues = scenario_issues(plan)
+    issues = [i for i in scenario_issues(plan) if not i.path.startswith("optimise")]
     if issues:
         raise ScenarioError(f"{source} (optimised plan)", issues)
     return plan

@@ -71,8 +71,8 @@ def write_report(document: dict, path: Path) -> None:
 
 
 def report_html(document: dict) -> str:
-    """The whole page for an optimisation document; renders with no completed trial too, since
-    a study interrupted early still writes its outputs."""
+    """The whole page for an optimisation document; renders with no completed trial too (a
+    document built from a study that has none yet)."""
     charts = figure_divs(report_figures(document))
     sections = [
         header_html(document),
@@ -471,23 +471,24 @@ def trial_markers(rows: list[dict], feasible: bool, limited: bool) -> go.Scatter
 
 IMPORTANCE_NOTE = (
     '<p class="note">How much of the difference in score between trials each dial explains '
-    "(fANOVA; together 100%). <code>share.…</code> dials set the budget split: each is the "
-    "fraction of the budget not yet given out that goes to that part, so the last part takes the "
-    "rest. <code>intensity.…</code> dials set a tactic's multiple of the plan. A dial of little "
-    "importance can sit anywhere in its range at little cost; a dominant one is where the "
-    "decision matters. With few trials these are rough.</p>"
+    "(PED-ANOVA, Optuna's default; together 100%). <code>share.…</code> dials set the budget "
+    "split: each is the fraction of the budget not yet given out that goes to that part, so the "
+    "last part takes the rest. <code>intensity.…</code> dials set a tactic's multiple of the "
+    "plan. A dial of little importance can sit anywhere in its range at little cost; a dominant "
+    "one is where the decision matters. With few trials these are rough.</p>"
 )
 
 
 def no_importances(document: dict) -> str:
-    """Why there are no importances: too few trials, nothing searched, or fANOVA gave none."""
+    """Why there are no importances: too few trials, nothing searched, or the evaluator gave
+    none."""
     count = len(completed(document))
     if count < 4:
         why = f"they need at least 4 completed trials and the study has {count}"
     elif not any(r["params"] for r in document["history"]):
         why = "this search has no dial to turn (one paid-ads tool and no tactic)"
     else:
-        why = "the trials' scores did not let fANOVA tell the dials apart"
+        why = "the trials' scores did not let the evaluator tell the dials apart"
     return f'<p class="note">No importances to show: {html.escape(why)}.</p>'
 
 

@@ -26,7 +26,13 @@ class TrialSeededSampler(BaseSampler):
     def __init__(self, *, seed: int, n_startup_trials: int = 10) -> None:
         # Constraints need no option: TPE reads those each trial set (`Trial.set_constraint`).
         self._seed = seed
-        self._options = {"n_startup_trials": n_startup_trials, "multivariate": True}
+        # The constant liar counts other workers' running trials as bad results, so parallel
+        # workers spread out; a single worker never sees a running trial, and is unaffected.
+        self._options = {
+            "n_startup_trials": n_startup_trials,
+            "multivariate": True,
+            "constant_liar": True,
+        }
         self._inner = self._sampler_for(0)
 
     def _sampler_for(self, number: int) -> TPESampler:

@@ -104,12 +104,15 @@ class SearchSpace:
             shares = self.split_of(outer, inner, self.ads_budget(intensities))
         return Candidate(shares, intensities, self._suggest_policy(trial))
 
+    def placement_range(self, dial: TacticDial) -> tuple[int, int]:
+        """Whole placements searched: the intensity range times the planned count."""
+        low, high = self.intensity
+        return whole(low * dial.planned), max(whole(high * dial.planned), 1)
+
     def _suggest_dial(self, trial, dial: TacticDial) -> float:
         low, high = self.intensity
         if dial.by_placement:
-            count = trial.suggest_int(
-                dial.parameter, whole(low * dial.planned), max(whole(high * dial.planned), 1)
-            )
+            count = trial.suggest_int(dial.parameter, *self.placement_range(dial))
             return count / dial.planned
         return trial.suggest_float(dial.parameter, low, high)
 
@@ -120,8 +123,17 @@ class SearchSpace:
         return Policy(
             test_share=trial.suggest_float("test_share", *r.test_share),
             test_days=trial.suggest_int("test_days", *r.test_days),
-            keep_q=trial.suggest_float("keep_q", *r.keep_q),
+            keep_q=(
+                trial.suggest_float("keep_q", *r.keep_q)
+                if self.searches_q
+                else self.scenario.strategy.decision.q
+            ),
         )
+
+    @property
+    def searches_q(self) -> bool:
+        """The keep threshold is read by the probability rule alone (not by top_k)."""
+        return self.scenario.strategy.decision.rule == "probability"
 
     def parameters_of(self, candidate: Candidate) -> dict[str, float]:
         """The trial parameters that propose `candidate` (to enqueue a known plan)."""
@@ -133,12 +145,15 @@ class SearchSpace:
         for dial in self.dials:
             factor = candidate.intensities.get(dial.tool, 1.0)
             if dial.by_placement:
-                params[dial.parameter] = whole(factor * dial.planned)
+                least, most = self.placement_range(dial)
+                params[dial.parameter] = min(max(whole(factor * dial.planned), least), most)
             else:
                 params[dial.parameter] = min(max(factor, low), high)
         if self.policy is not None and candidate.policy is not None:
             p = candidate.policy
-            params.update(test_share=p.test_share, test_days=p.test_days, keep_q=p.keep_q)
+            params.update(test_share=p.test_share, test_days=p.test_days)
+            if self.searches_q:
+                params["keep_q"] = p.keep_q
         return params
 
     def _split_parameters(self, shares: dict[str, float], ads_budget: float) -> dict[str, float]:

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import time
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import quote
 
 from optuna.exceptions import ExperimentalWarning
 from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, IntegrityError, ProgrammingError
+from sqlalchemy.exc import ArgumentError, IntegrityError, ProgrammingError, SQLAlchemyError
 
 from scenarios.errors import SmmsimError
 
@@ -50,21 +53,40 @@ def with_driver(url: str) -> str:
     return url
 
 
+PASSWORD_KEYS = ("password", "pass", "passwd")  # query parameters libpq and drivers read
+
+
 def shown(url: str) -> str:
-    """The URL with its password replaced by ***, for messages and output files."""
+    """The URL with its password replaced by ***, for messages and output files: the one
+    after the user name and any given as a query parameter (`?password=...`)."""
     try:
-        return make_url(url).render_as_string(hide_password=True)
+        parsed = make_url(url)
     except ArgumentError:
         return "<unparseable storage URL>"
+    query = {k: ("***" if k.lower() in PASSWORD_KEYS else v) for k, v in parsed.query.items()}
+    rendered = parsed.set(query=query).render_as_string(hide_password=True)
+    return rendered.replace(quote("***", safe=""), "***")
+
+
+def passwords_in(url: str) -> list[str]:
+    """Every password the URL carries, as written and decoded."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return []
+    found = [parsed.password] if parsed.password else []
+    for key, value in parsed.query.items():
+        if key.lower() in PASSWORD_KEYS:
+            found += [value] if isinstance(value, str) else list(value)
+    found += [quote(p, safe="") for p in found]  # a password as the URL spelt it
+    return sorted({str(p) for p in found if p}, key=len, reverse=True)
 
 
 def scrubbed(text: str, url: str) -> str:
-    """`text` with the URL's password (if any) replaced by ***."""
-    try:
-        password = make_url(url).password
-    except ArgumentError:
-        return text
-    return text.replace(str(password), "***") if password else text
+    """`text` with every password of the URL replaced by ***."""
+    for password in passwords_in(url):
+        text = text.replace(password, "***")
+    return text
 
 
 def open_storage(url: str, heartbeat_seconds: int | None) -> RDBStorage:
@@ -110,3 +132,14 @@ def use_heartbeat(storage: RDBStorage, seconds: int) -> None:
     than another sends them would fail that worker's live trials as stale."""
     storage.heartbeat_interval = seconds
     storage.grace_period = 2 * seconds
+
+
+@contextmanager
+def database_errors(url: str) -> Iterator[None]:
+    """A database that fails mid-study (a dropped connection, a full disk) as one error line,
+    its text scrubbed of the URL's passwords."""
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise SmmsimError(f"the study storage {shown(url)} failed: {scrubbed(text, url)}") from None

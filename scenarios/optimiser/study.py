@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import socket
+import time
 import warnings
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -37,6 +38,8 @@ from scenarios.schema import Scenario
 
 RISK_CONSTRAINT = "backlash_risk"  # P(backlash) - max_risk, Optuna's constraint
 HEARTBEAT = "heartbeat_seconds"  # the study's heartbeat, which every worker uses
+READY = "ready"  # set last by the study's creator
+READY_WAIT_SECONDS = 30
 INTERRUPTED = "interrupted_trial"  # on a trial queued again after Ctrl-C: the one it replaces
 
 
@@ -72,9 +75,10 @@ def settings_of(s: Scenario, **overrides) -> StudySettings:
 
 
 # Settings no trial reads: editing them in the file does not stop a study from resuming. (The
-# trials' own settings, such as the objective and replications, are fingerprinted as used.)
+# trials' own settings, such as the seed, objective and replications, are fingerprinted as used,
+# whether they come from the file or the command line.)
 UNREAD = {
-    "campaign": {"name", "replications"},
+    "campaign": {"name", "replications", "seed"},
     "optimise": {"objective", "max_risk", "trials", "replications"},
 }
 
@@ -229,10 +233,33 @@ def open_optimisation(
         study.set_user_attr(HEARTBEAT, storage.heartbeat_interval)
         if warm_start:
             _enqueue_known_plans(study, scenario, space)
+        study.set_user_attr(READY, True)  # last: the settings above are all in place
     else:
+        _wait_until_ready(study, study_name)
         _check_same_study(study, fingerprint, study_name)
         _join_heartbeat(study, storage, heartbeat_seconds, study_name)
     return Optimisation(scenario, settings, space, study, source, created)
+
+
+def _is_ready(study: optuna.Study) -> bool:
+    """Marked ready by its creator, or already running: a trial beyond the queued ones means
+    the settings were in place (a study made before the mark existed)."""
+    if study.user_attrs.get(READY):
+        return True
+    return any(t.state != TrialState.WAITING for t in study.get_trials(deepcopy=False))
+
+
+def _wait_until_ready(study: optuna.Study, name: str) -> None:
+    """A worker that finds the study just created waits for its creator to record the settings
+    and queue the known plans: checked against half-written settings, it would pass anything."""
+    deadline = time.monotonic() + READY_WAIT_SECONDS
+    while not _is_ready(study):
+        if time.monotonic() > deadline:
+            raise SmmsimError(
+                f"study {name!r} was never set up by the worker that created it (it may have "
+                "stopped while creating it); name a new study with --study"
+            )
+        time.sleep(0.2)
 
 
 def _join_heartbeat(study: optuna.Study, storage, asked: int | None, name: str) -> None:

@@ -24,8 +24,6 @@ from scenarios.schema import Scenario
 from scenarios.yaml_text import render_yaml
 from simulator.outputs import write_atomic
 
-DECIMALS = 6
-
 
 def optimised_data(
     data: dict, scenario: Scenario, candidate: Candidate
@@ -34,7 +32,8 @@ def optimised_data(
     data = copy.deepcopy(data)
     notes: dict[str, str] = {}
     left = 1.0 - retargeting_share(scenario)
-    shares = _rounded({k: v * left for k, v in candidate.shares.items()})
+    # Written exactly as simulated: a rounded rate can move a post to another day.
+    shares = {k: v * left for k, v in candidate.shares.items()}
     for p_index, (raw, platform) in enumerate(
         zip(data["platforms"], scenario.platforms, strict=True)
     ):
@@ -59,27 +58,14 @@ def _was(tool: dict, keys: tuple[str, ...]) -> str:
     return ", ".join(given) or "not given"
 
 
-def _rounded(shares: dict[str, float]) -> dict[str, float]:
-    """Shares rounded for the file that still sum exactly as before: the largest absorbs it."""
-    if not shares:
-        return {}
-    rounded = {k: round(v, DECIMALS) for k, v in shares.items()}
-    largest = max(rounded, key=rounded.get)
-    rounded[largest] = round(rounded[largest] + sum(shares.values()) - sum(rounded.values()), 9)
-    return rounded
-
-
 def _apply_intensity(tool: dict, model, factor: float, days: int) -> None:
     phases = scaled_schedule(model, factor, days)
     tool["schedule"] = [p.model_dump(exclude_none=True, exclude_defaults=True) for p in phases]
-    for phase in tool["schedule"]:
-        if "per_week" in phase:
-            phase["per_week"] = round(phase["per_week"], 4)
     budget = scaled_budget(model, factor)
     if budget is None:
         tool.pop("budget", None)
     else:
-        tool["budget"] = round(budget, 2)
+        tool["budget"] = budget
 
 
 def _strategy_data(strategy: dict, candidate: Candidate, notes: dict[str, str]) -> dict:
@@ -92,9 +78,9 @@ def _strategy_data(strategy: dict, candidate: Candidate, notes: dict[str, str]) 
     strategy["type"] = "test-then-scale"
     test = dict(strategy.get("test") or {})
     test.pop("budget", None)
-    test.update(budget_share=round(p.test_share, 4), days=p.test_days)
+    test.update(budget_share=p.test_share, days=p.test_days)
     decision = dict(strategy.get("decision") or {})
-    decision["q"] = round(p.keep_q, 4)
+    decision["q"] = p.keep_q
     strategy.update(test=test, decision=decision)
     notes["strategy.type"] = "optimised test-then-scale policy"
     return strategy
