@@ -748,7 +748,7 @@ def optimise(
     from scenarios.optimiser.report import write_report
     from scenarios.optimiser.storage import default_url
     from scenarios.optimiser.study import settings_of
-    from scenarios.optimiser.write_back import optimised_text
+    from scenarios.optimiser.write_back import best_plan_text
     from simulator.outputs import json_text, write_atomic
 
     quiet_optuna()
@@ -783,8 +783,7 @@ def optimise(
     document = run_optimisation(job)
     write_or_fail(lambda: write_report(document, out / "optimise.html"), out)
     if write_scenario and document["best"] is not None:
-        header = scenario_header(file, document)
-        text = optimised_text(file, write_scenario, scenario, best_candidate(document), header)
+        text = best_plan_text(file, write_scenario, scenario, document)
         write_or_fail(lambda: write_atomic(write_scenario, text), write_scenario)
     if fmt == "json":
         click.echo(json_text(document), nl=False)
@@ -848,27 +847,6 @@ def quiet_optuna() -> None:
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.ERROR)
-
-
-def best_candidate(document: dict):
-    from scenarios.optimiser.study import candidate_from_record
-
-    return candidate_from_record(document["best"]["candidate"])
-
-
-def scenario_header(file: Path, document: dict) -> list[str]:
-    best = document["best"]
-    return [
-        f"{file}, optimised by `smmsim optimise` (study {document['study']!r}: trial "
-        f"{best['number']}, the best of {document['trials']['completed']}; seed "
-        f"{document['seed']},",
-        f"{document['replications_per_trial']} replications per trial, objective "
-        f"{document['objective']}). Changed values carry a note; the rest is as planned.",
-    ] + (
-        []
-        if best["feasible"]
-        else [f"No trial met the risk limit ({document['max_risk']:.1%}): this is the least risky."]
-    )
 
 
 @main.command()

@@ -547,7 +547,8 @@ RULES: tuple[tuple[Callable[[Scenario], Iterator[Issue]], tuple[str, ...]], ...]
 )
 
 
-def scenario_issues(s: Scenario) -> list[Issue]:
-    """Every problem across sections, from the rules whose sections all validated."""
-    present = set(s.__dict__)  # a section that failed validation is absent
+def scenario_issues(s: Scenario, without: tuple[str, ...] = ()) -> list[Issue]:
+    """Every problem across sections, from the rules whose sections all validated; rules that
+    read a section in `without` are not run."""
+    present = set(s.__dict__) - set(without)  # a section that failed validation is absent
     return [issue for rule, sections in RULES if set(sections) <= present for issue in rule(s)]

@@ -17,14 +17,12 @@ from typing import Any
 
 import pytest
 
-from scenarios.errors import ScenarioError
 from scenarios.loader import scenario_from_data
 from scenarios.optimise_schema import Intensity, Optimise, PolicyRanges, SpendBounds
 from scenarios.optimiser.candidate import paid_ads_budget
 from scenarios.optimiser.space import search_space
 from tests.helpers import minimal_scenario_data
-
-FILE = "s.yaml"
+from tests.validation_cases import FILE, Location, case, line, lines_of
 
 GT0 = "Input should be greater than 0"
 GE0 = "Input should be greater than or equal to 0"
@@ -63,18 +61,6 @@ def with_optimise(**block: Any) -> dict[str, Any]:
     return data
 
 
-def lines_of(data: Any) -> list[str]:
-    """The rendered lines of the ScenarioError `data` must raise."""
-    with pytest.raises(ScenarioError) as info:
-        scenario_from_data(data, FILE)
-    return info.value.lines()
-
-
-def line(path: str, message: str, *got: Any) -> str:
-    """`s.yaml: path: message (got value)`; without a value, no `(got ...)`."""
-    return f"{FILE}: {path}: {message}" + (f" (got {got[0]!r})" if got else "")
-
-
 def test_the_base_scenario_and_an_empty_block_are_valid():
     assert scenario_from_data(base_data(), FILE).optimise == Optimise()
     assert scenario_from_data(with_optimise(), FILE).optimise == Optimise()
@@ -106,7 +92,6 @@ def test_a_full_block_is_read():
 # --- every field: a bad value and its line -------------------------------------------------------
 
 # Where each model sits in a valid scenario: (data, the mapping the model validates, its key path).
-Location = tuple[dict[str, Any], dict[str, Any], str]
 
 
 def _optimise() -> Location:
@@ -135,17 +120,6 @@ LOCATIONS: dict[type, Callable[[], Location]] = {
     Intensity: _intensity,
     PolicyRanges: _policy_ranges,
 }
-
-_SAME = object()
-
-
-def case(model: type, field: str, value: Any, message: str, where: str = "", got: Any = _SAME):
-    """A bad `value` for `model.field`; the line names `field` + `where` and `got`."""
-    got = value if got is _SAME else got
-    return pytest.param(
-        model, field, value, field + where, message, got, id=f"{model.__name__}.{field}={value!r}"
-    )
-
 
 FIELD_CASES = [
     # the block

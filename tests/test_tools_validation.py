@@ -39,8 +39,8 @@ from scenarios.tools_schema import (
 )
 from simulator.metrics import REPUTATION_KPIS
 from tests.helpers import minimal_scenario_data
+from tests.validation_cases import FILE, Location, case, line, lines_of
 
-FILE = "s.yaml"
 NEW = "platforms[0].tools[1]"  # where `with_tool` puts the tool under test
 
 GT0 = "Input should be greater than 0"
@@ -123,7 +123,6 @@ def with_reputation(**changes: Any) -> dict[str, Any]:
 
 
 # Where each model sits in a valid scenario: (data, the mapping the model validates, its key path).
-Location = tuple[dict[str, Any], dict[str, Any], str]
 
 
 def _tool_location(kind: str) -> Callable[[], Location]:
@@ -184,30 +183,7 @@ LOCATIONS: dict[type, Callable[[], Location]] = {
 }
 
 
-def lines_of(data: Any) -> list[str]:
-    """The rendered lines of the ScenarioError `data` must raise."""
-    with pytest.raises(ScenarioError) as info:
-        scenario_from_data(data, FILE)
-    return info.value.lines()
-
-
-def line(path: str, message: str, *got: Any) -> str:
-    """`s.yaml: path: message (got value)`; without a value, no `(got ...)`."""
-    return f"{FILE}: {path}: {message}" + (f" (got {got[0]!r})" if got else "")
-
-
 # --- every field: a bad value and its line -------------------------------------------------------
-
-_SAME = object()
-
-
-def case(model: type, field: str, value: Any, message: str, where: str = "", got: Any = _SAME):
-    """A bad `value` for `model.field`; the line names `field` + `where` and `got`."""
-    got = value if got is _SAME else got
-    return pytest.param(
-        model, field, value, field + where, message, got, id=f"{model.__name__}.{field}={value!r}"
-    )
-
 
 FIELD_CASES = [
     # retargeting (the fields it shares with paid ads are in test_validation.py)

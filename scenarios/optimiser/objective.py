@@ -50,7 +50,7 @@ def checked_plan(scenario: Scenario, candidate: Candidate, source: str) -> Scena
     rules were checked on the file as written; a candidate's tactics may leave the limits too
     little, and the search space relaxes them (the final evaluation says so)."""
     plan = plan_of(scenario, candidate)
-    issues = [i for i in scenario_issues(plan) if not i.path.startswith("optimise")]
+    issues = scenario_issues(plan, without=("optimise",))
     if issues:
         raise ScenarioError(f"{source} (optimised plan)", issues)
     return plan

@@ -20,6 +20,7 @@ from scenarios.optimiser.candidate import (
     scaled_budget,
     scaled_schedule,
 )
+from scenarios.optimiser.study import candidate_from_record
 from scenarios.schema import Scenario
 from scenarios.yaml_text import render_yaml
 from simulator.outputs import write_atomic
@@ -101,3 +102,21 @@ def _reloaded(text: str):
 
 def write_optimised(path: Path, text: str) -> None:
     write_atomic(path, text)
+
+
+def best_plan_text(source: Path, target: Path, scenario: Scenario, document: dict) -> str:
+    """FILE with the best plan of an optimisation document, under a header naming the study."""
+    best = document["best"]
+    header = [
+        f"{source}, optimised by `smmsim optimise` (study {document['study']!r}: trial "
+        f"{best['number']}, the best of {document['trials']['completed']}; seed "
+        f"{document['seed']},",
+        f"{document['replications_per_trial']} replications per trial, objective "
+        f"{document['objective']}). Changed values carry a note; the rest is as planned.",
+    ]
+    if not best["feasible"]:
+        header.append(
+            f"No trial met the risk limit ({document['max_risk']:.1%}): this is the least risky."
+        )
+    candidate = candidate_from_record(best["candidate"])
+    return optimised_text(source, target, scenario, candidate, header)
