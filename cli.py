@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from scenarios.errors import ScenarioError, SmmsimError
+from smmsim.scenarios.errors import ScenarioError, SmmsimError
 
 
 def handle_errors(command):
@@ -105,12 +105,13 @@ def run(
 
     Example: smmsim run scenarios/examples/kids-shop.yaml --strategy test-then-scale --out out/kids
     """
-    from scenarios.evaluation import assess_risk, evaluate, runs_needed, with_strategy
-    from scenarios.loader import load_scenario
-    from scenarios.risk import FAIL_EXIT_CODE, fails
-    from scenarios.risk_console import print_flags
-    from simulator.console import print_tables, progress_bar
-    from simulator.outputs import json_text, run_document, write_outputs
+    from smmsim.scenarios.files import json_text
+    from smmsim.scenarios.loader import load_scenario
+    from smmsim.simulator.consoles.risk import print_flags
+    from smmsim.simulator.consoles.run import print_tables, progress_bar
+    from smmsim.simulator.reports.run_files import run_document, write_outputs
+    from smmsim.simulator.studies.evaluation import evaluate, runs_needed, with_strategy
+    from smmsim.simulator.studies.risk import FAIL_EXIT_CODE, assess_risk, fails
 
     scenario = load_scenario(file)
     if strategy:
@@ -156,8 +157,8 @@ def write_or_fail(write, out: Path):
 
 def strategy_list(ctx, param, value: str | None) -> list[str] | None:
     """'spread,test-then-scale' -> names, each checked."""
-    from scenarios.hints import did_you_mean
-    from scenarios.strategy_schema import STRATEGIES
+    from smmsim.scenarios.hints import did_you_mean
+    from smmsim.scenarios.strategy_schema import STRATEGIES
 
     if value is None:
         return None
@@ -196,14 +197,15 @@ def compare(files, strategies, baseline, reps, seed, out, fmt, workers) -> None:
 
     Example: smmsim compare plan.yaml --strategy spread,test-then-scale,oracle --out out/cmp
     """
-    from scenarios.comparison import (
+    from smmsim.scenarios.files import json_text
+    from smmsim.simulator.consoles.run import print_comparison, progress_bar
+    from smmsim.simulator.reports.comparison_files import write_comparison
+    from smmsim.simulator.studies.comparison import (
         combinations,
         comparison_document,
         run_comparison,
         total_runs,
     )
-    from simulator.console import print_comparison, progress_bar
-    from simulator.outputs import json_text, write_comparison
 
     loaded = load_every_scenario(files)
     planned = combinations(loaded, strategies)
@@ -239,7 +241,7 @@ def baseline_hint(baseline: str, labels: list[str]) -> str:
     or 'plan:sprad'; nothing for 'plan:fixed' when fixed was not run."""
     import difflib
 
-    from scenarios.hints import did_you_mean
+    from smmsim.scenarios.hints import did_you_mean
 
     parts = {label: label.split(":", 1) for label in labels}
     named = [label for label, part in parts.items() if baseline in part]
@@ -255,7 +257,7 @@ def baseline_hint(baseline: str, labels: list[str]) -> str:
 
 def load_every_scenario(files) -> list:
     """(source, scenario) for each file; every problem of every file at once if some are bad."""
-    from scenarios.loader import load_scenario
+    from smmsim.scenarios.loader import load_scenario
 
     loaded, errors = [], []
     for f in files:
@@ -283,7 +285,7 @@ class ScenarioErrors(SmmsimError):
 
 def day_list(ctx, param, value: str | None) -> list[int] | None:
     """'14,21,28' -> test lengths in days."""
-    from scenarios.sizing.points import parse_durations
+    from smmsim.simulator.studies.sizing.points import parse_durations
 
     if value is None:
         return None
@@ -339,18 +341,19 @@ def size_test(file, budgets, durations, points, target_pcs, margin, reps, seed, 
 
     Example: smmsim size-test scenarios/examples/kids-shop.yaml --durations 14,28 --out out/size
     """
-    from scenarios.evaluation import with_strategy
-    from scenarios.loader import load_scenario
-    from scenarios.sizing.console import print_sizing
-    from scenarios.sizing.document import sizing_document, write_sizing
-    from scenarios.sizing.points import parse_budgets
-    from scenarios.sizing.sweep import (
+    from smmsim.scenarios.files import json_text
+    from smmsim.scenarios.loader import load_scenario
+    from smmsim.simulator.consoles.run import progress_bar
+    from smmsim.simulator.consoles.sizing import print_sizing
+    from smmsim.simulator.reports.sizing_files import write_sizing
+    from smmsim.simulator.studies.evaluation import with_strategy
+    from smmsim.simulator.studies.sizing.document import sizing_document
+    from smmsim.simulator.studies.sizing.points import parse_budgets
+    from smmsim.simulator.studies.sizing.sweep import (
         SweepSettings,
         planned_runs,
         run_sweep,
     )
-    from simulator.console import progress_bar
-    from simulator.outputs import json_text
 
     scenario = load_scenario(file)
     if scenario.strategy.type != "test-then-scale":
@@ -391,7 +394,7 @@ def size_test(file, budgets, durations, points, target_pcs, margin, reps, seed, 
 
 def holdout_share(ctx, param, value: str | None) -> float | None:
     """'20%' or '0.2' -> 0.2."""
-    from calibration.holdout import parse_share
+    from smmsim.calibration.holdout import parse_share
 
     if value is None:
         return None
@@ -508,15 +511,15 @@ def calibrate(
     Example: smmsim calibrate export.csv --group-by platform,campaign --out out/cal
     --write-scenario calibrated.yaml
     """
-    from calibration.columns import parse_mapping
-    from calibration.console import print_calibration
-    from calibration.document import calibration_document, write_calibration
-    from calibration.holdout import DEFAULT_SHARE, HoldoutSpec
-    from calibration.importer import ImportOptions, import_exports
-    from calibration.pipeline import DEFAULT_GROUP_BY, CalibrationSettings
-    from calibration.pipeline import calibrate as run_calibration
-    from scenarios.loader import load_scenario
-    from simulator.outputs import json_text
+    from smmsim.calibration.columns import parse_mapping
+    from smmsim.calibration.console import print_calibration
+    from smmsim.calibration.document import calibration_document, write_calibration
+    from smmsim.calibration.holdout import DEFAULT_SHARE, HoldoutSpec
+    from smmsim.calibration.importer import ImportOptions, import_exports
+    from smmsim.calibration.pipeline import DEFAULT_GROUP_BY, CalibrationSettings
+    from smmsim.calibration.pipeline import calibrate as run_calibration
+    from smmsim.scenarios.files import json_text
+    from smmsim.scenarios.loader import load_scenario
 
     if plan is not None and write_scenario is None:
         raise click.BadParameter("--plan needs --write-scenario PATH to write the result to")
@@ -562,7 +565,7 @@ def calibrate(
 
 def stop_before_fitting(imported, out: Path, strict: bool, sources: list[str]) -> None:
     """No usable row, or --strict and a rejected one: write what the import found, then stop."""
-    from calibration.document import write_import
+    from smmsim.calibration.document import write_import
 
     totals = imported.totals
     rejected, read = totals["rows_rejected"], totals["rows_read"]
@@ -590,9 +593,9 @@ class RejectedRows(SmmsimError):
 
 
 def write_calibrated_scenario(done, sources: list[str], path: Path, plan: Path | None) -> list[str]:
-    from calibration.to_scenario import merge_into_plan, to_scenario
-    from scenarios.loader import read_yaml
-    from simulator.outputs import write_atomic
+    from smmsim.calibration.to_scenario import merge_into_plan, to_scenario
+    from smmsim.scenarios.files import write_atomic
+    from smmsim.scenarios.loader import read_yaml
 
     if plan is None:
         text, _, warnings = to_scenario(done.calibration, sources, str(path))
@@ -620,11 +623,11 @@ def check(file: Path, reps, seed, out, fmt, workers, fail_on, static_only) -> No
 
     Example: smmsim check scenarios/examples/reputation-rush.yaml --fail-on high
     """
-    from scenarios.loader import load_scenario
-    from scenarios.risk import FAIL_EXIT_CODE, check_document, fails
-    from scenarios.risk_console import print_flags
-    from simulator.console import progress_bar
-    from simulator.outputs import json_text, write_atomic
+    from smmsim.scenarios.files import json_text, write_atomic
+    from smmsim.scenarios.loader import load_scenario
+    from smmsim.simulator.consoles.risk import print_flags
+    from smmsim.simulator.consoles.run import progress_bar
+    from smmsim.simulator.studies.risk import FAIL_EXIT_CODE, check_document, fails
 
     scenario = load_scenario(file)
     per_run = reps or scenario.campaign.replications
@@ -658,7 +661,7 @@ def validate(file: Path) -> None:
 
     Example: smmsim validate my-plan.yaml
     """
-    from scenarios.loader import load_scenario
+    from smmsim.scenarios.loader import load_scenario
 
     scenario = load_scenario(file)
     arms = sum(len(p.tools) for p in scenario.platforms)
@@ -742,14 +745,14 @@ def optimise(
 
     Example: smmsim optimise scenarios/examples/kids-shop.yaml --trials 60 --out out/opt
     """
-    from scenarios.loader import load_scenario
-    from scenarios.optimiser.console import print_optimisation
-    from scenarios.optimiser.job import OptimiseJob, default_study_name
-    from scenarios.optimiser.report import write_report
-    from scenarios.optimiser.storage import default_url
-    from scenarios.optimiser.study import settings_of
-    from scenarios.optimiser.write_back import best_plan_text
-    from simulator.outputs import json_text, write_atomic
+    from smmsim.scenarios.files import json_text, write_atomic
+    from smmsim.scenarios.loader import load_scenario
+    from smmsim.simulator.consoles.optimiser import print_optimisation
+    from smmsim.simulator.reports.optimiser_page import write_report
+    from smmsim.simulator.studies.optimiser.job import OptimiseJob, default_study_name
+    from smmsim.simulator.studies.optimiser.storage import default_url
+    from smmsim.simulator.studies.optimiser.study import settings_of
+    from smmsim.simulator.studies.optimiser.write_back import best_plan_text
 
     quiet_optuna()
     scenario = load_scenario(file)
@@ -799,10 +802,10 @@ def run_optimisation(job) -> dict:
     Ctrl-C at any point exits 130 with the stored trials kept; a failing database is one line."""
     from dataclasses import replace
 
-    from scenarios.optimiser.document import write_documents
-    from scenarios.optimiser.job import finish, open_job
-    from scenarios.optimiser.storage import database_errors, shown
-    from simulator.console import progress_bar
+    from smmsim.simulator.consoles.run import progress_bar
+    from smmsim.simulator.reports.optimiser_files import write_documents
+    from smmsim.simulator.studies.optimiser.job import finish, open_job
+    from smmsim.simulator.studies.optimiser.storage import database_errors, shown
 
     run = None
     try:
@@ -860,8 +863,8 @@ def init(path: Path, example: str, list_only: bool, force: bool) -> None:
 
     Example: smmsim init --example travel-agency my-plan.yaml
     """
-    from scenarios.bundled import example_names, example_text
-    from simulator.outputs import write_atomic
+    from smmsim.scenarios.bundled import example_names, example_text
+    from smmsim.scenarios.files import write_atomic
 
     if list_only:
         click.echo("\n".join(example_names()))

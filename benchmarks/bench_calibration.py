@@ -22,8 +22,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.bench_engine import machine, print_table, record
-from calibration.importer import ImportOptions, import_exports
-from calibration.pipeline import CalibrationSettings, calibrate
+from smmsim.calibration.importer import ImportOptions, import_exports
+from smmsim.calibration.pipeline import CalibrationSettings, calibrate
 
 DATA = (
     Path(__file__).resolve().parents[1]

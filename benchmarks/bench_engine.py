@@ -36,10 +36,10 @@ import simpy
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.reference import reference_scenario
-from scenarios.schema import Scenario
-from simulator.arms import ArmTable, build_arm_table
-from simulator.curves import DAYS_PER_MONTH, monthly_to_daily_probability
-from simulator.engine import simulate
+from smmsim.scenarios.schema import Scenario
+from smmsim.simulator.arms import ArmTable, build_arm_table
+from smmsim.simulator.curves import DAYS_PER_MONTH, monthly_to_daily_probability
+from smmsim.simulator.engine import simulate
 
 TARGET_SECONDS = 3.0
 REFERENCE_REPS = 10_000

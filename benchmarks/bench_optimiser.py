@@ -32,10 +32,10 @@ import optuna
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.bench_engine import machine, print_table, record
-from scenarios.loader import load_scenario, scenario_from_data
-from scenarios.optimiser.storage import default_url
-from scenarios.optimiser.study import open_optimisation, settings_of
-from simulator.engine import simulate
+from smmsim.scenarios.loader import load_scenario, scenario_from_data
+from smmsim.simulator.engine import simulate
+from smmsim.simulator.studies.optimiser.storage import default_url
+from smmsim.simulator.studies.optimiser.study import open_optimisation, settings_of
 from tests.optimiser_scenarios import (
     CASES,
     closed_form_optimum,

@@ -20,9 +20,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.bench_engine import machine, print_table, record
-from scenarios.loader import load_scenario
-from scenarios.sizing.points import budget_ceiling, initial_budgets
-from scenarios.sizing.sweep import SweepSettings, run_sweep
+from smmsim.scenarios.loader import load_scenario
+from smmsim.simulator.studies.sizing.points import budget_ceiling, initial_budgets
+from smmsim.simulator.studies.sizing.sweep import SweepSettings, run_sweep
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "scenarios" / "examples" / "kids-shop.yaml"
 POINTS = 20

@@ -20,10 +20,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.bench_engine import machine, print_table, record
-from scenarios.loader import load_scenario
-from scenarios.risk import check_document
-from scenarios.schema import Scenario
-from simulator.engine import simulate
+from smmsim.scenarios.loader import load_scenario
+from smmsim.scenarios.schema import Scenario
+from smmsim.simulator.engine import simulate
+from smmsim.simulator.studies.risk import check_document
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "scenarios" / "examples"
 REPS = 10_000

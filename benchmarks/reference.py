@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from scenarios.loader import scenario_from_data
-from scenarios.schema import Scenario
+from smmsim.scenarios.loader import scenario_from_data
+from smmsim.scenarios.schema import Scenario
 
 DAILY_BUDGET = 1000.0  # EUR a day for the whole campaign, split by budget share
 START = "2027-01-04"

@@ -6,10 +6,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from calibration.layouts import GENERIC, LAYOUTS, Layout, layout_columns, match_layout
-from calibration.reading import ExportFileError, RawTable
-from scenarios.hints import did_you_mean
-from simulator.columns import CANONICAL_COLUMNS
+from smmsim.calibration.layouts import GENERIC, LAYOUTS, Layout, layout_columns, match_layout
+from smmsim.calibration.reading import ExportFileError, RawTable
+from smmsim.scenarios.columns import CANONICAL_COLUMNS
+from smmsim.scenarios.hints import did_you_mean
 
 NUMERIC_FIELDS = ("spend", "impressions", "reach", "frequency", "clicks", "joins", "conversions")
 NUMERIC_FIELDS += ("revenue",)

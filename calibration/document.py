@@ -9,10 +9,10 @@ from pathlib import Path
 
 import numpy as np
 
-from calibration.fit import ArmFit
-from calibration.importer import Imported
-from calibration.pipeline import CalibrationRun
-from calibration.shrinkage import INTERVAL
+from smmsim.calibration.fit import ArmFit
+from smmsim.calibration.importer import Imported
+from smmsim.calibration.pipeline import CalibrationRun
+from smmsim.calibration.shrinkage import INTERVAL
 
 SCHEMA_VERSION = 1
 
@@ -180,8 +180,8 @@ def holdout_csv(run: CalibrationRun) -> str:
 
 def write_calibration(run: CalibrationRun, document: dict, out: Path) -> list[str]:
     """Every output into `out`; returns the file names written."""
-    from calibration.report import fit_html
-    from simulator.outputs import json_text, write_atomic
+    from smmsim.calibration.report import fit_html
+    from smmsim.scenarios.files import json_text, write_atomic
 
     files = {
         "calibration.json": json_text(document),
@@ -197,7 +197,7 @@ def write_calibration(run: CalibrationRun, document: dict, out: Path) -> list[st
 
 def write_import(imported: Imported, out: Path) -> None:
     """Only what the import found: for --strict, which stops before fitting."""
-    from simulator.outputs import json_text, write_atomic
+    from smmsim.scenarios.files import json_text, write_atomic
 
     write_atomic(out / "import_summary.json", json_text(import_document(imported)))
     write_atomic(out / "rejected.csv", rejected_csv(imported))

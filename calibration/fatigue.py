@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize, stats
 
-from calibration.shrinkage import INTERVAL
-from simulator.curves import fatigued_ctr
+from smmsim.calibration.shrinkage import INTERVAL
+from smmsim.simulator.curves import fatigued_ctr
 
 MIN_DAYS = 8
 MIN_FREQUENCY_SPAN = 0.5  # the cumulative frequency must move this much to show any wear-out

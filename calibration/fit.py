@@ -19,10 +19,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from calibration.fatigue import Fatigue, daily_audiences, fit_fatigue
-from calibration.pressure import Pressure, fit_pressure
-from calibration.reading import ExportFileError
-from calibration.shrinkage import (
+from smmsim.calibration.fatigue import Fatigue, daily_audiences, fit_fatigue
+from smmsim.calibration.pressure import Pressure, fit_pressure
+from smmsim.calibration.reading import ExportFileError
+from smmsim.calibration.shrinkage import (
     MIN_GROUPS_FOR_PRIOR,
     WEAK_PRICE_SHAPE,
     BetaEstimate,
@@ -33,8 +33,8 @@ from calibration.shrinkage import (
     shrink_prices,
     shrink_rates,
 )
-from calibration.weekdays import Weekdays, fit_weekdays, flat
-from scenarios.hints import did_you_mean
+from smmsim.calibration.weekdays import Weekdays, fit_weekdays, flat
+from smmsim.scenarios.hints import did_you_mean
 
 DAILY_SUMS = ("spend", "impressions", "reach", "clicks", "joins", "conversions", "revenue")
 # Below this many days a group's own day-to-day scatter says little; it takes its platform's.

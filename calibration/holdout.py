@@ -18,11 +18,11 @@ from datetime import date
 
 import numpy as np
 
-from calibration.fatigue import cumulative_frequency
-from calibration.fit import ArmDays, ArmFit, Calibration
-from calibration.reading import ExportFileError
-from calibration.shrinkage import INTERVAL
-from simulator.curves import fatigued_ctr
+from smmsim.calibration.fatigue import cumulative_frequency
+from smmsim.calibration.fit import ArmDays, ArmFit, Calibration
+from smmsim.calibration.reading import ExportFileError
+from smmsim.calibration.shrinkage import INTERVAL
+from smmsim.simulator.curves import fatigued_ctr
 
 DRAWS = 2000
 DEFAULT_SHARE = 0.2

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from calibration.cells import (
+from smmsim.calibration.cells import (
     CellError,
     DateStyle,
     NumberStyle,
@@ -26,8 +26,8 @@ from calibration.cells import (
     parse_date,
     parse_number,
 )
-from calibration.columns import NUMERIC_FIELDS, ColumnPlan, plan_columns
-from calibration.reading import ExportFileError, RawRow, RawTable, read_table
+from smmsim.calibration.columns import NUMERIC_FIELDS, ColumnPlan, plan_columns
+from smmsim.calibration.reading import ExportFileError, RawRow, RawTable, read_table
 
 # A total label stands alone or before a colon ("Total", "Итого:", "Total: Account"), so that a
 # campaign called "Total Recall promo" is still a campaign.

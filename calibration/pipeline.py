@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from calibration.fit import Calibration, fit_arms, group_days
-from calibration.holdout import Forecast, HoldoutSpec, baseline_forecast, forecast, split
-from calibration.importer import Imported
-from calibration.reading import ExportFileError
+from smmsim.calibration.fit import Calibration, fit_arms, group_days
+from smmsim.calibration.holdout import Forecast, HoldoutSpec, baseline_forecast, forecast, split
+from smmsim.calibration.importer import Imported
+from smmsim.calibration.reading import ExportFileError
 
 DEFAULT_GROUP_BY = ("platform", "tool")
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize, special, stats
 
-from calibration.shrinkage import INTERVAL
+from smmsim.calibration.shrinkage import INTERVAL
 
 SIGNIFICANCE = 0.05
 MIN_DAYS = 8

@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from scenarios.errors import SmmsimError
+from smmsim.scenarios.errors import SmmsimError
 
 SEPARATORS = (",", ";", "\t", "|")
 SNIFF_LINES = 60  # enough lines to see past a title block and into the table

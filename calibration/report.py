@@ -21,7 +21,14 @@ import plotly.graph_objects as go
 from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
-from simulator.report import LAYOUT, facts_html, figure_divs, needs_log, page_html, section
+from smmsim.simulator.reports.kit import (
+    LAYOUT,
+    facts_html,
+    figure_divs,
+    needs_log,
+    page_html,
+    section,
+)
 
 MEASURES = ("clicks", "conversions")  # what the hold-out forecasts
 RATES = (  # document key, label, unit ("currency" or "share")

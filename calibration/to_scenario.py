@@ -14,13 +14,13 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from calibration.fit import ArmFit, Calibration
-from calibration.reading import ExportFileError
-from calibration.shrinkage import BetaEstimate
-from scenarios.loader import scenario_from_data
-from scenarios.schema import Fatigue, Scenario
-from scenarios.tools_schema import AD_TOOL_TYPES
-from scenarios.yaml_text import render_yaml
+from smmsim.calibration.fit import ArmFit, Calibration
+from smmsim.calibration.reading import ExportFileError
+from smmsim.calibration.shrinkage import BetaEstimate
+from smmsim.scenarios.loader import scenario_from_data
+from smmsim.scenarios.schema import Fatigue, Scenario
+from smmsim.scenarios.tools_schema import AD_TOOL_TYPES
+from smmsim.scenarios.yaml_text import render_yaml
 
 # A vague belief for a rate the data do not measure: 0.1% to 20% of clicks covers every funnel
 # step smmsim models; it is flagged in the file and on the console so that it gets replaced.

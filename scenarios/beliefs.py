@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 
 from pydantic import model_validator
 
-from scenarios.priors import (
+from smmsim.scenarios.priors import (
     Beta,
     LogNormal,
     beta_from_interval,
@@ -19,7 +19,7 @@ from scenarios.priors import (
     lognormal_from_interval,
     lognormal_from_mean_sd,
 )
-from scenarios.schema_base import NonNegative, StrictModel, rule_error
+from smmsim.scenarios.schema_base import NonNegative, StrictModel, rule_error
 
 
 class Belief(StrictModel):

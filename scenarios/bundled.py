@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from importlib import resources
 
-from scenarios.errors import SmmsimError
-from scenarios.hints import did_you_mean
+from smmsim.scenarios.errors import SmmsimError
+from smmsim.scenarios.hints import did_you_mean
 
 
 def example_names() -> list[str]:

@@ -8,14 +8,15 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterator
 
-from scenarios.calendar import campaign_months
-from scenarios.errors import Issue
-from scenarios.hints import did_you_mean
-from scenarios.optimise_schema import SEARCHED_TACTICS
-from scenarios.optimiser.candidate import paid_ads_budget
-from scenarios.schedule import planned_units
-from scenarios.schema import Scenario
-from scenarios.strategy_settings import (
+from smmsim.scenarios.budget import paid_ads_budget
+from smmsim.scenarios.calendar import campaign_months
+from smmsim.scenarios.errors import Issue
+from smmsim.scenarios.hints import did_you_mean
+from smmsim.scenarios.kpis import REPUTATION_KPIS, REVENUE_KPIS
+from smmsim.scenarios.optimise_schema import SEARCHED_TACTICS
+from smmsim.scenarios.schedule import planned_units
+from smmsim.scenarios.schema import Scenario
+from smmsim.scenarios.strategy_settings import (
     allocated_arms,
     arm_names,
     arms_named,
@@ -26,7 +27,7 @@ from scenarios.strategy_settings import (
     target_cpa,
     tested_arms,
 )
-from scenarios.tools_schema import (
+from smmsim.scenarios.tools_schema import (
     AD_TOOLS,
     CommunityContent,
     CreativeRefresh,
@@ -36,7 +37,6 @@ from scenarios.tools_schema import (
     Seeding,
     Tactic,
 )
-from simulator.metrics import REPUTATION_KPIS, REVENUE_KPIS
 
 SHARE_TOLERANCE = 1e-6
 

@@ -11,10 +11,10 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from scenarios.checks import scenario_issues
-from scenarios.errors import Issue, ScenarioError
-from scenarios.hints import did_you_mean
-from scenarios.schema import Scenario
+from smmsim.scenarios.checks import scenario_issues
+from smmsim.scenarios.errors import Issue, ScenarioError
+from smmsim.scenarios.hints import did_you_mean
+from smmsim.scenarios.schema import Scenario
 
 
 def load_scenario(path: str | Path) -> Scenario:

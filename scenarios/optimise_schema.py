@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from scenarios.schema_base import NonNegative, Positive, StrictModel, rule_error
+from smmsim.scenarios.schema_base import NonNegative, Positive, StrictModel, rule_error
 
 # Tactic types whose intensity the optimiser searches: a planner's dials (how often to post, how
 # much to seed, how many bloggers to book). Contests and creative refreshes keep their schedules.

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
-from scenarios.beliefs import AmountBelief
-from scenarios.schema_base import NonNegative, Positive, StrictModel, rule_error
+from smmsim.scenarios.beliefs import AmountBelief
+from smmsim.scenarios.schema_base import NonNegative, Positive, StrictModel, rule_error
 
 TOP_RESULTS = 20  # the seed's KPI reads the first 20 results of a key query
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from scenarios.tools_schema import Phase, Tactic
+from smmsim.scenarios.tools_schema import Phase, Tactic
 
 
 def phase_units(phase: Phase, days: int) -> np.ndarray:

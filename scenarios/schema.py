@@ -15,13 +15,14 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
-from scenarios.beliefs import AmountBelief, Belief, PriceBelief, RateBelief
-from scenarios.hints import did_you_mean
-from scenarios.optimise_schema import Optimise
-from scenarios.reputation_schema import Backlash, Reputation
-from scenarios.schema_base import NonNegative, Positive, StrictModel, rule_error
-from scenarios.strategy_schema import Strategy
-from scenarios.tools_schema import (
+from smmsim.scenarios.beliefs import AmountBelief, Belief, PriceBelief, RateBelief
+from smmsim.scenarios.hints import did_you_mean
+from smmsim.scenarios.kpis import KPIS
+from smmsim.scenarios.optimise_schema import Optimise
+from smmsim.scenarios.reputation_schema import Backlash, Reputation
+from smmsim.scenarios.schema_base import NonNegative, Positive, StrictModel, rule_error
+from smmsim.scenarios.strategy_schema import Strategy
+from smmsim.scenarios.tools_schema import (
     AD_TOOLS,
     AdArm,
     Auction,
@@ -32,7 +33,6 @@ from scenarios.tools_schema import (
     Tactic,
     Tool,
 )
-from simulator.metrics import KPIS
 
 
 class Platform(StrictModel):

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from scenarios.schema_base import NonNegative, Positive, StrictModel, rule_error
+from smmsim.scenarios.schema_base import NonNegative, Positive, StrictModel, rule_error
 
 STRATEGIES = ("fixed", "spread", "best-guess", "test-then-scale", "adaptive", "oracle")
 StrategyName = Literal["fixed", "spread", "best-guess", "test-then-scale", "adaptive", "oracle"]

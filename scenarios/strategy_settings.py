@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scenarios.schema import Scenario
+from smmsim.scenarios.schema import Scenario
 
 CPA_TARGET_OPERATORS = ("<=", "<")
 

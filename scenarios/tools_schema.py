@@ -12,8 +12,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from scenarios.beliefs import AmountBelief, PriceBelief, RateBelief
-from scenarios.schema_base import NonNegative, Positive, StrictModel, rule_error
+from smmsim.scenarios.beliefs import AmountBelief, PriceBelief, RateBelief
+from smmsim.scenarios.schema_base import NonNegative, Positive, StrictModel, rule_error
 
 # --- paid media -----------------------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scenarios.schema import AdArm, Scenario
+from smmsim.scenarios.schema import AdArm, Scenario
 
 RATES = ("cpm", "ctr", "join_rate", "cvr")
 # Default auction pressure: the CPM doubles at the daily spend that would buy this many

@@ -23,10 +23,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scenarios.reputation_schema import SIGNALS, Backlash
-from simulator.curves import frequency, unique_reach
-from simulator.randomness import Draws
-from simulator.windows import Trailing
+from smmsim.scenarios.reputation_schema import SIGNALS, Backlash
+from smmsim.simulator.curves import frequency, unique_reach
+from smmsim.simulator.randomness import Draws
+from smmsim.simulator.windows import Trailing
 
 WEEK = 7
 # Joins are compared over a quarter: one contest among months of steady growth is a promotion; a

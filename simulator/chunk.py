@@ -15,25 +15,22 @@ A day runs in the order money and people move:
 from __future__ import annotations
 
 from collections.abc import Generator
-from typing import TYPE_CHECKING
 
 import numpy as np
 import simpy
 
-from scenarios.strategies import StrategyContext, make_policy
-from simulator.backlash import BacklashModel, PlatformDay
-from simulator.community import CommunityStock
-from simulator.curves import unique_reach
-from simulator.delivery import AdsDelivery, TrueRates
-from simulator.metrics import CAMPAIGN_STOCKS
-from simulator.randomness import Draws
-from simulator.recorder import Recorder
-from simulator.reputation import ReputationDraws, ReputationModel
-from simulator.tactics import TacticDay, TacticDelivery, TacticRates
-from simulator.visitors import VisitorPool
-
-if TYPE_CHECKING:
-    from simulator.engine import CampaignPlan
+from smmsim.simulator.backlash import BacklashModel, PlatformDay
+from smmsim.simulator.community import CommunityStock
+from smmsim.simulator.curves import unique_reach
+from smmsim.simulator.delivery import AdsDelivery, TrueRates
+from smmsim.simulator.metrics import CAMPAIGN_STOCKS
+from smmsim.simulator.plan import CampaignPlan
+from smmsim.simulator.randomness import Draws
+from smmsim.simulator.recorder import Recorder
+from smmsim.simulator.reputation import ReputationDraws, ReputationModel
+from smmsim.simulator.strategies import StrategyContext, make_policy
+from smmsim.simulator.tactics import TacticDay, TacticDelivery, TacticRates
+from smmsim.simulator.visitors import VisitorPool
 
 
 class ChunkCampaign:

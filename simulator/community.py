@@ -16,9 +16,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scenarios.schema import Community
-from simulator.curves import DAYS_PER_MONTH, monthly_to_daily_probability
-from simulator.randomness import Draws
+from smmsim.scenarios.schema import Community
+from smmsim.simulator.curves import DAYS_PER_MONTH, monthly_to_daily_probability
+from smmsim.simulator.randomness import Draws
 
 # A multiplied monthly churn is kept below certainty: a month of churn 1 would empty the stock
 # in a day, which no contest does.

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulator.arms import ArmTable
-from simulator.curves import auction_cpm, fatigued_ctr, frequency, unique_reach
-from simulator.randomness import Draws
+from smmsim.simulator.arms import ArmTable
+from smmsim.simulator.curves import auction_cpm, fatigued_ctr, frequency, unique_reach
+from smmsim.simulator.randomness import Draws
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scenarios.schema import Scenario
+from smmsim.scenarios.schema import Scenario
 
 
 @dataclass(frozen=True)

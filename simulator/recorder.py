@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from simulator.metrics import (
+from smmsim.simulator.metrics import (
     CAMPAIGN_FLOWS,
     CAMPAIGN_STOCKS,
     FLOW_MEASURES,

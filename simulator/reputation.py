@@ -25,9 +25,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scenarios.reputation_schema import TOP_RESULTS, Reputation
-from simulator.randomness import Draws
-from simulator.windows import Trailing
+from smmsim.scenarios.reputation_schema import TOP_RESULTS, Reputation
+from smmsim.simulator.randomness import Draws
+from smmsim.simulator.windows import Trailing
 
 POSITIVE_OWN, POSITIVE_THIRD, NEUTRAL, NEGATIVE = range(4)
 DAYS_PER_WEEK = 7

@@ -7,18 +7,18 @@ from datetime import date
 
 import numpy as np
 
-from scenarios.schema import Scenario
-from scenarios.strategies import StrategyRecord
-from simulator.arms import ArmTable
-from simulator.lines import LineTable
-from simulator.metrics import (
+from smmsim.scenarios.schema import Scenario
+from smmsim.simulator.arms import ArmTable
+from smmsim.simulator.lines import LineTable
+from smmsim.simulator.metrics import (
     CAMPAIGN_FLOWS,
     CAMPAIGN_STOCKS,
     PLATFORM_FLOWS,
     STOCK_MEASURES,
     derive_kpis,
 )
-from simulator.recorder import DAILY_CAMPAIGN_MEASURES, DAILY_MEASURES, Recorder
+from smmsim.simulator.recorder import DAILY_CAMPAIGN_MEASURES, DAILY_MEASURES, Recorder
+from smmsim.simulator.strategies import StrategyRecord
 
 SCOPED = PLATFORM_FLOWS + CAMPAIGN_FLOWS + CAMPAIGN_STOCKS
 

@@ -12,9 +12,9 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from scenarios.schema import KpiTarget
-from simulator.metrics import KPIS
-from simulator.result import Result
+from smmsim.scenarios.kpis import KPIS
+from smmsim.scenarios.schema import KpiTarget
+from smmsim.simulator.result import Result
 
 STATS = ("mean", "p5", "p50", "p95")
 OPERATORS = {"<=": operator.le, ">=": operator.ge, "<": operator.lt, ">": operator.gt}

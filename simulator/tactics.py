@@ -28,19 +28,19 @@ from dataclasses import dataclass
 import numpy as np
 import simpy
 
-from scenarios.beliefs import RateBelief
-from scenarios.schedule import affordable_units, planned_units
-from scenarios.schema import Scenario
-from scenarios.tools_schema import (
+from smmsim.scenarios.beliefs import RateBelief
+from smmsim.scenarios.schedule import affordable_units, planned_units
+from smmsim.scenarios.schema import Scenario
+from smmsim.scenarios.tools_schema import (
     CommunityContent,
     Contest,
     CreativeRefresh,
     Influencer,
     Tactic,
 )
-from simulator.arms import ArmTable
-from simulator.randomness import Draws
-from simulator.windows import Trailing
+from smmsim.simulator.arms import ArmTable
+from smmsim.simulator.randomness import Draws
+from smmsim.simulator.windows import Trailing
 
 RATE_PRIORS = ("ctr", "join_rate", "cvr", "organic_reach", "rank_probability")
 WEEK = 7

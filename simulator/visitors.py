@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from simulator.arms import ArmTable
-from simulator.lines import LineTable
+from smmsim.simulator.arms import ArmTable
+from smmsim.simulator.lines import LineTable
 
 FEEDERS = ("paid_ads", "influencer", "community_content")
 # An empty pool still has a positive size, so reach and frequency stay defined (and zero).

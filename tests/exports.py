@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from scenarios.loader import scenario_from_data
-from simulator.engine import simulate
+from smmsim.scenarios.loader import scenario_from_data
+from smmsim.simulator.engine import simulate
 
 TRUE_ARMS = {
     # (platform, tool): cpm, ctr, join_rate, cvr, share, s_half

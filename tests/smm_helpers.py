@@ -10,10 +10,10 @@ import math
 from datetime import date
 from typing import Any
 
-from scenarios.loader import scenario_from_data
-from scenarios.reputation_schema import SIGNALS
-from simulator.engine import simulate
-from simulator.result import Result
+from smmsim.scenarios.loader import scenario_from_data
+from smmsim.scenarios.reputation_schema import SIGNALS
+from smmsim.simulator.engine import simulate
+from smmsim.simulator.result import Result
 
 DAYS_PER_MONTH = 365.25 / 12
 AUDIENCE = 50_000

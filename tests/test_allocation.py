@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from scenarios.loader import scenario_from_data
-from scenarios.strategies.evidence import Evidence, conversion_prior
-from simulator.allocation import equal_marginal_split, marginal_return, spend_at_level
-from simulator.arms import build_arm_table
-from simulator.delivery import DayOutcome
+from smmsim.scenarios.loader import scenario_from_data
+from smmsim.simulator.allocation import equal_marginal_split, marginal_return, spend_at_level
+from smmsim.simulator.arms import build_arm_table
+from smmsim.simulator.delivery import DayOutcome
+from smmsim.simulator.strategies.evidence import Evidence, conversion_prior
 from tests.helpers import minimal_scenario_data
 
 H = np.array([100.0, 100.0, 100.0])

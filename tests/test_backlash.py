@@ -18,12 +18,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scenarios.beliefs import AmountBelief
-from scenarios.loader import load_scenario
-from scenarios.reputation_schema import SIGNALS, Backlash
-from simulator.backlash import BacklashModel, PlatformDay
-from simulator.engine import simulate
-from simulator.randomness import BlockDraws, ExpectedDraws, block_seeds
+from smmsim.scenarios.beliefs import AmountBelief
+from smmsim.scenarios.loader import load_scenario
+from smmsim.scenarios.reputation_schema import SIGNALS, Backlash
+from smmsim.simulator.backlash import BacklashModel, PlatformDay
+from smmsim.simulator.engine import simulate
+from smmsim.simulator.randomness import BlockDraws, ExpectedDraws, block_seeds
 from tests.smm_helpers import (
     CTR,
     CVR,

@@ -10,9 +10,9 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from cli import main
-from scenarios.loader import load_scenario
-from simulator.engine import simulate
+from smmsim.cli import main
+from smmsim.scenarios.loader import load_scenario
+from smmsim.simulator.engine import simulate
 from tests.exports import recovery_scenario, simulated_days, truth, write_both
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "calibration" / "examples"

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from calibration.fit import fit_arms, group_days
-from calibration.importer import ImportOptions, import_exports
-from cli import main
-from scenarios.loader import load_scenario
-from simulator.engine import simulate
+from smmsim.calibration.fit import fit_arms, group_days
+from smmsim.calibration.importer import ImportOptions, import_exports
+from smmsim.cli import main
+from smmsim.scenarios.loader import load_scenario
+from smmsim.simulator.engine import simulate
 from tests.exports import recovery_scenario, simulated_days, write_both
 
 HEADER = "date,platform,tool,campaign,spend,impressions,clicks,conversions,revenue"

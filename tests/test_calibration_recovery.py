@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from calibration.fit import Calibration, fit_arms, group_days
-from calibration.importer import ImportOptions, import_exports
-from calibration.pipeline import CalibrationSettings, calibrate
+from smmsim.calibration.fit import Calibration, fit_arms, group_days
+from smmsim.calibration.importer import ImportOptions, import_exports
+from smmsim.calibration.pipeline import CalibrationSettings, calibrate
 from tests.exports import (
     TRUE_ARMS,
     recovery_scenario,

@@ -8,8 +8,8 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from cli import main
-from scenarios.bundled import example_names
+from smmsim.cli import main
+from smmsim.scenarios.bundled import example_names
 from tests.helpers import minimal_scenario_data
 
 OUTPUT_FILES = {

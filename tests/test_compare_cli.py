@@ -14,8 +14,8 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from cli import main
-from scenarios.strategy_schema import STRATEGIES
+from smmsim.cli import main
+from smmsim.scenarios.strategy_schema import STRATEGIES
 from tests.helpers import minimal_scenario_data
 
 REPS = 200

@@ -11,10 +11,10 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from cli import main
-from scenarios.comparison import combinations, comparison_document, run_comparison
-from scenarios.loader import load_scenario
-from scenarios.report import comparison_figures
+from smmsim.cli import main
+from smmsim.scenarios.loader import load_scenario
+from smmsim.simulator.reports.comparison_page import comparison_figures
+from smmsim.simulator.studies.comparison import combinations, comparison_document, run_comparison
 from tests.test_report import Page, assert_well_formed_offline, three_arm_data
 
 REPS = 200

@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from scenarios.loader import scenario_from_data
-from simulator.engine import simulate
-from simulator.result import Result
+from smmsim.scenarios.loader import scenario_from_data
+from smmsim.simulator.engine import simulate
+from smmsim.simulator.result import Result
 
 REL = 1e-9
 DAYS_PER_MONTH = 365.25 / 12

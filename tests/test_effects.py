@@ -11,9 +11,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from scenarios.loader import scenario_from_data
-from simulator.engine import simulate
-from simulator.result import Result
+from smmsim.scenarios.loader import scenario_from_data
+from smmsim.simulator.engine import simulate
+from smmsim.simulator.result import Result
 from tests.helpers import minimal_scenario_data
 
 REPS = 400

@@ -17,11 +17,11 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scenarios.calendar import campaign_months
-from scenarios.loader import scenario_from_data
-from scenarios.schema import Scenario
-from simulator.engine import simulate
-from simulator.result import Result
+from smmsim.scenarios.calendar import campaign_months
+from smmsim.scenarios.loader import scenario_from_data
+from smmsim.scenarios.schema import Scenario
+from smmsim.simulator.engine import simulate
+from smmsim.simulator.result import Result
 from tests.helpers import minimal_scenario_data
 
 REPS = 200

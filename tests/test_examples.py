@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from scenarios.bundled import example_names
-from scenarios.loader import load_scenario
-from simulator.engine import simulate
-from simulator.summary import result_json
+from smmsim.scenarios.bundled import example_names
+from smmsim.scenarios.loader import load_scenario
+from smmsim.simulator.engine import simulate
+from smmsim.simulator.summary import result_json
 
 EXAMPLES = "scenarios/examples"
 

@@ -10,11 +10,11 @@ from datetime import date, timedelta
 import numpy as np
 import pytest
 
-from calibration.document import calibration_document
-from calibration.holdout import HoldoutSpec
-from calibration.importer import ImportOptions, import_exports
-from calibration.pipeline import CalibrationSettings, calibrate
-from calibration.report import arm_wape, fit_figures, fit_html
+from smmsim.calibration.document import calibration_document
+from smmsim.calibration.holdout import HoldoutSpec
+from smmsim.calibration.importer import ImportOptions, import_exports
+from smmsim.calibration.pipeline import CalibrationSettings, calibrate
+from smmsim.calibration.report import arm_wape, fit_figures, fit_html
 from tests.test_comparison_report import TableCells
 from tests.test_report import Page, assert_well_formed_offline
 

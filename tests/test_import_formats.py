@@ -19,10 +19,10 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from calibration.importer import ImportOptions, import_exports, import_file
-from calibration.reading import ExportFileError
-from cli import main
-from scenarios.errors import SmmsimError
+from smmsim.calibration.importer import ImportOptions, import_exports, import_file
+from smmsim.calibration.reading import ExportFileError
+from smmsim.cli import main
+from smmsim.scenarios.errors import SmmsimError
 
 NBSP, NNBSP = "\u00a0", "\u202f"  # no-break space, narrow no-break space: thousands separators
 BOMS = {"utf-8": b"\xef\xbb\xbf", "utf-16-le": b"\xff\xfe", "utf-16-be": b"\xfe\xff"}

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from calibration.layouts import (
+from smmsim.calibration.layouts import (
     GENERIC,
     LAYOUTS,
     Layout,
@@ -19,7 +19,7 @@ from calibration.layouts import (
     match_layout,
     normalise_header,
 )
-from simulator.columns import CANONICAL_COLUMNS
+from smmsim.scenarios.columns import CANONICAL_COLUMNS
 
 SHARED_DATA = Path(__file__).resolve().parents[1] / "calibration" / "examples"
 

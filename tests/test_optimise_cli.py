@@ -25,11 +25,11 @@ import yaml
 from click.testing import CliRunner
 from optuna.trial import TrialState
 
-import scenarios.optimiser.study as study_module
-from cli import main
-from scenarios.errors import SmmsimError
-from scenarios.loader import load_scenario, read_yaml
-from scenarios.optimiser.storage import open_storage, shown, with_driver
+import smmsim.simulator.studies.optimiser.study as study_module
+from smmsim.cli import main
+from smmsim.scenarios.errors import SmmsimError
+from smmsim.scenarios.loader import load_scenario, read_yaml
+from smmsim.simulator.studies.optimiser.storage import open_storage, shown, with_driver
 
 ROOT = Path(__file__).resolve().parent.parent
 KIDS = ROOT / "scenarios" / "examples" / "kids-shop.yaml"

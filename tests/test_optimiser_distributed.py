@@ -45,7 +45,7 @@ def smmsim_command() -> list[str]:
     """The installed `smmsim` script beside this interpreter (a fresh clone's .venv), else the
     module; cwd is the repository root, so `-m cli` finds cli.py either way."""
     script = Path(sys.executable).with_name("smmsim")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "cli"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "smmsim.cli"]
 
 
 def worker_env(**extra: str) -> dict[str, str]:
@@ -246,7 +246,7 @@ def test_schema_creation_survives_workers_opening_a_fresh_database_together(
 ) -> None:
     """Workers started together on a new database all race to create Optuna's tables; each must
     still open the storage (threads at a barrier make the race happen every time)."""
-    from scenarios.optimiser.storage import open_storage
+    from smmsim.simulator.studies.optimiser.storage import open_storage
 
     count = 4
     barrier = threading.Barrier(count)

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import pytest
 
-from scenarios.errors import SmmsimError
-from scenarios.loader import load_scenario
-from scenarios.optimiser.storage import default_url
-from scenarios.optimiser.study import open_optimisation, settings_of
+from smmsim.scenarios.errors import SmmsimError
+from smmsim.scenarios.loader import load_scenario
+from smmsim.simulator.studies.optimiser.storage import default_url
+from smmsim.simulator.studies.optimiser.study import open_optimisation, settings_of
 
 KIDS = "scenarios/examples/kids-shop.yaml"
 

@@ -21,11 +21,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from optuna.trial import FixedTrial
 
-from cli import main
-from scenarios.checks import scenario_issues
-from scenarios.errors import ScenarioError
-from scenarios.loader import load_scenario, read_yaml, scenario_from_data
-from scenarios.optimiser.candidate import (
+from smmsim.cli import main
+from smmsim.scenarios.checks import scenario_issues
+from smmsim.scenarios.errors import ScenarioError
+from smmsim.scenarios.loader import load_scenario, read_yaml, scenario_from_data
+from smmsim.scenarios.schedule import planned_units
+from smmsim.scenarios.schema import Scenario
+from smmsim.scenarios.tools_schema import Phase
+from smmsim.scenarios.yaml_text import render_yaml
+from smmsim.simulator.studies.optimiser.candidate import (
     Candidate,
     Policy,
     plan_of,
@@ -34,12 +38,8 @@ from scenarios.optimiser.candidate import (
     unit_count,
     whole,
 )
-from scenarios.optimiser.space import search_space
-from scenarios.optimiser.write_back import optimised_text
-from scenarios.schedule import planned_units
-from scenarios.schema import Scenario
-from scenarios.tools_schema import Phase
-from scenarios.yaml_text import render_yaml
+from smmsim.simulator.studies.optimiser.space import search_space
+from smmsim.simulator.studies.optimiser.write_back import optimised_text
 from tests.helpers import minimal_scenario_data
 
 EXAMPLES = Path("scenarios/examples")

@@ -18,17 +18,26 @@ import math
 import numpy as np
 import pytest
 
-from scenarios.loader import scenario_from_data
-from scenarios.optimiser.candidate import Candidate
-from scenarios.optimiser.evaluation import Runs, marginal_cpas
-from scenarios.optimiser.objective import checked_plan, outcome_of, simulate_candidate
-from scenarios.optimiser.selection import best_choice
-from scenarios.optimiser.space import search_space
-from scenarios.optimiser.storage import default_url
-from scenarios.optimiser.study import Optimisation, StudySettings, open_optimisation, settings_of
-from scenarios.optimiser.warm_start import water_filling_split
-from scenarios.schema import Scenario
-from simulator.engine import simulate
+from smmsim.scenarios.loader import scenario_from_data
+from smmsim.scenarios.schema import Scenario
+from smmsim.simulator.engine import simulate
+from smmsim.simulator.studies.optimiser.candidate import Candidate
+from smmsim.simulator.studies.optimiser.evaluation import Runs, marginal_cpas
+from smmsim.simulator.studies.optimiser.objective import (
+    checked_plan,
+    outcome_of,
+    simulate_candidate,
+)
+from smmsim.simulator.studies.optimiser.selection import best_choice
+from smmsim.simulator.studies.optimiser.space import search_space
+from smmsim.simulator.studies.optimiser.storage import default_url
+from smmsim.simulator.studies.optimiser.study import (
+    Optimisation,
+    StudySettings,
+    open_optimisation,
+    settings_of,
+)
+from smmsim.simulator.studies.optimiser.warm_start import water_filling_split
 from tests.optimiser_scenarios import (
     CASES,
     closed_form_optimum,

@@ -16,13 +16,20 @@ from pathlib import Path
 import optuna
 import pytest
 
-from scenarios.loader import load_scenario
-from scenarios.optimiser.console import NO_TRIAL, print_optimisation
-from scenarios.optimiser.job import OptimiseJob, default_study_name, optimise
-from scenarios.optimiser.report import TITLES, report_figures, report_html, write_report
-from scenarios.optimiser.storage import default_url
-from scenarios.optimiser.study import settings_of
-from simulator.report import fmt
+from smmsim.scenarios.loader import load_scenario
+from smmsim.simulator.consoles.optimiser import NO_TRIAL, print_optimisation
+from smmsim.simulator.reports.kit import (
+    fmt,
+)
+from smmsim.simulator.reports.optimiser_page import (
+    TITLES,
+    report_figures,
+    report_html,
+    write_report,
+)
+from smmsim.simulator.studies.optimiser.job import OptimiseJob, default_study_name, optimise
+from smmsim.simulator.studies.optimiser.storage import default_url
+from smmsim.simulator.studies.optimiser.study import settings_of
 from tests.test_comparison_report import TableCells
 from tests.test_report import Page, assert_well_formed_offline
 

@@ -32,15 +32,17 @@ from click.testing import CliRunner
 from optuna.trial import TrialState
 from sqlalchemy.exc import OperationalError
 
-import scenarios.optimiser.evaluation as evaluation_module
-import scenarios.optimiser.job as job_module
-import scenarios.optimiser.study as study_module
-from cli import main
-from scenarios.errors import SmmsimError
-from scenarios.loader import load_scenario, read_yaml, scenario_from_data
-from scenarios.optimiser.candidate import Candidate, Policy, plan_of
-from scenarios.optimiser.document import importances
-from scenarios.optimiser.evaluation import (
+import smmsim.simulator.studies.optimiser.evaluation as evaluation_module
+import smmsim.simulator.studies.optimiser.job as job_module
+import smmsim.simulator.studies.optimiser.study as study_module
+from smmsim.cli import main
+from smmsim.scenarios.errors import SmmsimError
+from smmsim.scenarios.loader import load_scenario, read_yaml, scenario_from_data
+from smmsim.scenarios.schedule import planned_units
+from smmsim.scenarios.tools_schema import Tactic
+from smmsim.simulator.studies.optimiser.candidate import Candidate, Policy, plan_of
+from smmsim.simulator.studies.optimiser.document import importances
+from smmsim.simulator.studies.optimiser.evaluation import (
     MARGINAL_STEP,
     Runs,
     beaten_notes,
@@ -48,20 +50,18 @@ from scenarios.optimiser.evaluation import (
     marginal_cpas,
     risk_notes,
 )
-from scenarios.optimiser.job import OptimiseJob, final_seed, optimise
-from scenarios.optimiser.objective import checked_plan
-from scenarios.optimiser.space import search_space
-from scenarios.optimiser.storage import passwords_in, scrubbed, shown
-from scenarios.optimiser.study import (
+from smmsim.simulator.studies.optimiser.job import OptimiseJob, final_seed, optimise
+from smmsim.simulator.studies.optimiser.objective import checked_plan
+from smmsim.simulator.studies.optimiser.space import search_space
+from smmsim.simulator.studies.optimiser.storage import passwords_in, scrubbed, shown
+from smmsim.simulator.studies.optimiser.study import (
     READY,
     Optimisation,
     candidate_from_record,
     open_optimisation,
     settings_of,
 )
-from scenarios.optimiser.write_back import optimised_text
-from scenarios.schedule import planned_units
-from scenarios.tools_schema import Tactic
+from smmsim.simulator.studies.optimiser.write_back import optimised_text
 from tests.helpers import minimal_scenario_data
 from tests.optimiser_scenarios import (
     INTERIOR_ARMS,

@@ -23,22 +23,27 @@ from hypothesis import strategies as st
 from optuna.distributions import FloatDistribution, IntDistribution
 from optuna.trial import FixedTrial
 
-from scenarios.loader import read_yaml, scenario_from_data
-from scenarios.optimiser.candidate import (
+from smmsim.scenarios.budget import paid_ads_budget
+from smmsim.scenarios.loader import read_yaml, scenario_from_data
+from smmsim.scenarios.schedule import planned_units
+from smmsim.scenarios.schema import Scenario
+from smmsim.simulator.engine import simulate
+from smmsim.simulator.plan import CampaignPlan
+from smmsim.simulator.studies.optimiser.candidate import (
     Candidate,
-    paid_ads_budget,
     plan_of,
     scaled_schedule,
     unit_count,
     whole,
 )
-from scenarios.optimiser.document import space_document
-from scenarios.optimiser.evaluation import broken_limits
-from scenarios.optimiser.simplex import coordinates_of, project_to_limits, shares_from
-from scenarios.optimiser.space import PlatformBudget, SearchSpace, search_space
-from scenarios.schedule import planned_units
-from scenarios.schema import Scenario
-from simulator.engine import CampaignPlan, simulate
+from smmsim.simulator.studies.optimiser.document import space_document
+from smmsim.simulator.studies.optimiser.evaluation import broken_limits
+from smmsim.simulator.studies.optimiser.simplex import (
+    coordinates_of,
+    project_to_limits,
+    shares_from,
+)
+from smmsim.simulator.studies.optimiser.space import PlatformBudget, SearchSpace, search_space
 
 TOL = 1e-9
 BUDGET = 10_000.0

@@ -21,13 +21,14 @@ from hypothesis import strategies as st
 from optuna.study._constrained_optimization import _CONSTRAINTS_KEY, _get_feasible_trials
 from optuna.trial import FrozenTrial, TrialState
 
-import scenarios.optimiser.study as study_module
-from scenarios.errors import SmmsimError
-from scenarios.loader import load_scenario, read_yaml, scenario_from_data
-from scenarios.optimiser.candidate import Candidate
-from scenarios.optimiser.objective import outcome_of, simulate_candidate
-from scenarios.optimiser.selection import best_choice, is_feasible, pareto_front
-from scenarios.optimiser.study import (
+import smmsim.simulator.studies.optimiser.study as study_module
+from smmsim.scenarios.errors import SmmsimError
+from smmsim.scenarios.loader import load_scenario, read_yaml, scenario_from_data
+from smmsim.scenarios.schema import Scenario
+from smmsim.simulator.studies.optimiser.candidate import Candidate
+from smmsim.simulator.studies.optimiser.objective import outcome_of, simulate_candidate
+from smmsim.simulator.studies.optimiser.selection import best_choice, is_feasible, pareto_front
+from smmsim.simulator.studies.optimiser.study import (
     INTERRUPTED,
     RISK_CONSTRAINT,
     Optimisation,
@@ -36,8 +37,7 @@ from scenarios.optimiser.study import (
     scenario_digest,
     settings_of,
 )
-from scenarios.optimiser.warm_start import water_filling_split
-from scenarios.schema import Scenario
+from smmsim.simulator.studies.optimiser.warm_start import water_filling_split
 
 KIDS = Path("scenarios/examples/kids-shop.yaml")
 ADS = ("facebook/paid_ads", "instagram/paid_ads", "tiktok/paid_ads")

@@ -17,10 +17,10 @@ from typing import Any
 
 import pytest
 
-from scenarios.loader import scenario_from_data
-from scenarios.optimise_schema import Intensity, Optimise, PolicyRanges, SpendBounds
-from scenarios.optimiser.candidate import paid_ads_budget
-from scenarios.optimiser.space import search_space
+from smmsim.scenarios.budget import paid_ads_budget
+from smmsim.scenarios.loader import scenario_from_data
+from smmsim.scenarios.optimise_schema import Intensity, Optimise, PolicyRanges, SpendBounds
+from smmsim.simulator.studies.optimiser.space import search_space
 from tests.helpers import minimal_scenario_data
 from tests.validation_cases import FILE, Location, case, line, lines_of
 

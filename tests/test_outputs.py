@@ -8,11 +8,12 @@ import math
 import numpy as np
 import pytest
 
-from scenarios.loader import scenario_from_data
-from simulator.columns import CANONICAL_COLUMNS
-from simulator.engine import simulate
-from simulator.metrics import FLOW_MEASURES
-from simulator.outputs import daily_frame, json_text, write_atomic
+from smmsim.scenarios.columns import CANONICAL_COLUMNS
+from smmsim.scenarios.files import json_text, write_atomic
+from smmsim.scenarios.loader import scenario_from_data
+from smmsim.simulator.engine import simulate
+from smmsim.simulator.metrics import FLOW_MEASURES
+from smmsim.simulator.reports.run_files import daily_frame
 from tests.helpers import minimal_scenario_data
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from scenarios.loader import scenario_from_data
-from simulator.engine import simulate
+from smmsim.scenarios.loader import scenario_from_data
+from smmsim.simulator.engine import simulate
 from tests.helpers import minimal_scenario_data
 
 

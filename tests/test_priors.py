@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from scenarios.loader import scenario_from_data
-from scenarios.priors import (
+from smmsim.scenarios.loader import scenario_from_data
+from smmsim.scenarios.priors import (
     Z95,
     Beta,
     LogNormal,

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from simulator.randomness import (
+from smmsim.simulator.randomness import (
     APPROXIMATE_FROM_VARIANCE,
     RNG_BLOCK,
     BlockDraws,

@@ -10,13 +10,20 @@ from html.parser import HTMLParser
 import numpy as np
 import pytest
 
-from scenarios.evaluation import evaluate, with_strategy
-from scenarios.loader import scenario_from_data
-from simulator.engine import simulate
-from simulator.outputs import run_document
-from simulator.report import FAN_MEASURES, fmt, report_figures, report_html
-from simulator.result import Result
-from simulator.summary import result_json
+from smmsim.scenarios.loader import scenario_from_data
+from smmsim.simulator.engine import simulate
+from smmsim.simulator.reports.kit import (
+    fmt,
+)
+from smmsim.simulator.reports.run_files import run_document
+from smmsim.simulator.reports.run_page import (
+    FAN_MEASURES,
+    report_figures,
+    report_html,
+)
+from smmsim.simulator.result import Result
+from smmsim.simulator.studies.evaluation import evaluate, with_strategy
+from smmsim.simulator.summary import result_json
 from tests.helpers import minimal_scenario_data
 
 REPS = 200

@@ -12,12 +12,12 @@ from typing import Any
 import numpy as np
 import pytest
 
-from scenarios.loader import scenario_from_data
-from simulator.engine import simulate
-from simulator.outputs import json_text
-from simulator.randomness import RNG_BLOCK
-from simulator.result import Result
-from simulator.summary import result_json
+from smmsim.scenarios.files import json_text
+from smmsim.scenarios.loader import scenario_from_data
+from smmsim.simulator.engine import simulate
+from smmsim.simulator.randomness import RNG_BLOCK
+from smmsim.simulator.result import Result
+from smmsim.simulator.summary import result_json
 from tests.helpers import minimal_scenario_data
 
 

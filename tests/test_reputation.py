@@ -16,9 +16,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scenarios.reputation_schema import TOP_RESULTS, Reputation
-from simulator.randomness import BlockDraws, ExpectedDraws, block_seeds
-from simulator.reputation import ReputationDraws, ReputationModel
+from smmsim.scenarios.reputation_schema import TOP_RESULTS, Reputation
+from smmsim.simulator.randomness import BlockDraws, ExpectedDraws, block_seeds
+from smmsim.simulator.reputation import ReputationDraws, ReputationModel
 from tests.smm_helpers import (
     CTR,
     CVR,

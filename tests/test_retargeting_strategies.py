@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import pytest
 
-from scenarios.errors import ScenarioError
-from scenarios.evaluation import with_strategy
-from scenarios.loader import scenario_from_data
-from simulator.engine import simulate
+from smmsim.scenarios.errors import ScenarioError
+from smmsim.scenarios.loader import scenario_from_data
+from smmsim.simulator.engine import simulate
+from smmsim.simulator.studies.evaluation import with_strategy
 from tests.smm_helpers import ads, scenario_data
 
 DAYS, BUDGET, RETARGETING_SHARE = 30, 6000.0, 0.2

@@ -10,20 +10,20 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from cli import main
-from scenarios.evaluation import assess_risk
-from scenarios.loader import load_scenario, scenario_from_data
-from scenarios.risk import (
+from smmsim.cli import main
+from smmsim.scenarios.loader import load_scenario, scenario_from_data
+from smmsim.scenarios.schema import KpiTarget
+from smmsim.simulator.engine import simulate
+from smmsim.simulator.studies.risk import (
     FAIL_EXIT_CODE,
+    assess_risk,
     check_document,
     event_probability,
     fails,
     level_of,
     without_backlash_on,
 )
-from scenarios.schema import KpiTarget
-from simulator.engine import simulate
-from simulator.summary import probability_met, result_json
+from smmsim.simulator.summary import probability_met, result_json
 from tests.smm_helpers import ads, quiet_signals, scenario_data
 
 RUSH = "scenarios/examples/reputation-rush.yaml"

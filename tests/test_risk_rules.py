@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
-from scenarios.loader import scenario_from_data
-from scenarios.reputation_schema import SIGNALS
-from scenarios.risk_rules import Finding, static_findings
-from scenarios.schema import Scenario
+from smmsim.scenarios.loader import scenario_from_data
+from smmsim.scenarios.reputation_schema import SIGNALS
+from smmsim.scenarios.schema import Scenario
+from smmsim.simulator.studies.risk_rules import Finding, static_findings
 from tests.helpers import minimal_scenario_data
 
 # --- building scenarios ---------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from cli import main
+from smmsim.cli import main
 from tests.test_compare_cli import assert_clean_failure, two_platforms
 
 REPS = 150

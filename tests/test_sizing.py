@@ -18,19 +18,19 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy.special import ndtri
 
-from scenarios.evaluation import oracle_of
-from scenarios.loader import scenario_from_data
-from scenarios.sizing.closed_form import (
+from smmsim.scenarios.loader import scenario_from_data
+from smmsim.simulator.engine import simulate
+from smmsim.simulator.studies.evaluation import oracle_of
+from smmsim.simulator.studies.sizing.closed_form import (
     classical_size,
     detectable_cpa_ratio,
     pcs_two_arms,
     two_proportion_clicks,
 )
-from scenarios.sizing.document import sizing_document
-from scenarios.sizing.measures import point_samples
-from scenarios.sizing.recommend import best_point
-from scenarios.sizing.sweep import SweepSettings, run_sweep, with_test
-from simulator.engine import simulate
+from smmsim.simulator.studies.sizing.document import sizing_document
+from smmsim.simulator.studies.sizing.measures import point_samples
+from smmsim.simulator.studies.sizing.recommend import best_point
+from smmsim.simulator.studies.sizing.sweep import SweepSettings, run_sweep, with_test
 
 SEED = 11
 Z_MC = 4.0  # Monte Carlo tolerance in standard errors: a false alarm about once in 16,000 runs
@@ -198,7 +198,7 @@ def test_the_same_seed_gives_the_same_sweep():
 
 
 def test_a_test_length_that_no_longer_fits_the_campaign_is_an_input_error():
-    from scenarios.errors import ScenarioError
+    from smmsim.scenarios.errors import ScenarioError
 
     with pytest.raises(ScenarioError, match=r"strategy\.test\.days"):
         sweep(scenario([0.01, 0.02]), budgets=[500.0], durations=[60])

@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from scenarios.sizing.report import sizing_figures, sizing_html
+from smmsim.simulator.reports.sizing_page import sizing_figures, sizing_html
 from tests.test_comparison_report import TableCells
 from tests.test_report import Page, assert_well_formed_offline
 

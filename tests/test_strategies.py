@@ -13,12 +13,12 @@ from typing import Any
 import numpy as np
 import pytest
 
-from scenarios.evaluation import StrategyRun, evaluate
-from scenarios.loader import scenario_from_data
-from scenarios.strategies.base import true_conversions_per_money
-from scenarios.strategies.outcome import strategy_outcome
-from simulator.engine import simulate
-from simulator.result import Result
+from smmsim.scenarios.loader import scenario_from_data
+from smmsim.simulator.engine import simulate
+from smmsim.simulator.result import Result
+from smmsim.simulator.strategies.base import true_conversions_per_money
+from smmsim.simulator.studies.evaluation import StrategyRun, evaluate
+from smmsim.simulator.studies.outcome import strategy_outcome
 
 SEED = 20270301
 REPS = 2000
@@ -199,9 +199,9 @@ def test_best_guess_funds_only_the_arm_with_the_best_prior():
 
 
 def test_the_truly_best_arm_is_the_one_with_the_lowest_true_cpa():
-    from simulator.arms import build_arm_table
-    from simulator.delivery import TrueRates
-    from simulator.randomness import ExpectedDraws
+    from smmsim.simulator.arms import build_arm_table
+    from smmsim.simulator.delivery import TrueRates
+    from smmsim.simulator.randomness import ExpectedDraws
 
     s = scenario(ONE_CLEARLY_BEST, {"type": "oracle"})
     arms = build_arm_table(s)
@@ -265,8 +265,8 @@ def stop_loss_run(stop_loss: dict | None) -> Result:
 
 def spend_on_arms_above(result: Result, cpa_limit: float) -> np.ndarray:
     """(reps,) spend on arms whose true direct CPA is above `cpa_limit`."""
-    from simulator.delivery import TrueRates
-    from simulator.randomness import BlockDraws, block_seeds
+    from smmsim.simulator.delivery import TrueRates
+    from smmsim.simulator.randomness import BlockDraws, block_seeds
 
     draws = BlockDraws(block_seeds(SEED, REPS), [1000] * (REPS // 1000), result.arms.names)
     true_cpa = 1 / true_conversions_per_money(TrueRates.draw(result.ad_arms, draws))

@@ -15,11 +15,11 @@ from typing import Any
 import pytest
 import yaml
 
-from scenarios.errors import ScenarioError
-from scenarios.evaluation import with_strategy
-from scenarios.loader import load_scenario, scenario_from_data
-from scenarios.schema import Scenario
-from scenarios.strategy_schema import STRATEGIES
+from smmsim.scenarios.errors import ScenarioError
+from smmsim.scenarios.loader import load_scenario, scenario_from_data
+from smmsim.scenarios.schema import Scenario
+from smmsim.scenarios.strategy_schema import STRATEGIES
+from smmsim.simulator.studies.evaluation import with_strategy
 from tests.helpers import minimal_scenario_data
 
 FILE = "s.yaml"
@@ -562,7 +562,7 @@ def test_only_a_campaign_wide_cpa_ceiling_serves_as_the_target(kpi):
     ],
 )
 def test_the_target_cpa_comes_from_the_decision_or_the_kpis(kpis, decision, target):
-    from scenarios.strategy_settings import target_cpa
+    from smmsim.scenarios.strategy_settings import target_cpa
 
     data = with_settings({"type": "test-then-scale", "decision": decision})
     data["kpis"] = kpis

@@ -19,10 +19,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scenarios.calendar import campaign_months
-from scenarios.loader import scenario_from_data
-from scenarios.schedule import planned_units
-from simulator.engine import simulate
+from smmsim.scenarios.calendar import campaign_months
+from smmsim.scenarios.loader import scenario_from_data
+from smmsim.scenarios.schedule import planned_units
+from smmsim.simulator.engine import simulate
 from tests.smm_helpers import (
     CTR,
     ads,

@@ -7,9 +7,9 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from cli import main
-from scenarios.loader import load_scenario
-from scenarios.schedule import affordable_units
+from smmsim.cli import main
+from smmsim.scenarios.loader import load_scenario
+from smmsim.scenarios.schedule import affordable_units
 
 TRAVEL = "scenarios/examples/travel-agency.yaml"  # every tool but seeding
 

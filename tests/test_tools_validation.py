@@ -14,9 +14,10 @@ from typing import Any
 
 import pytest
 
-from scenarios.errors import ScenarioError
-from scenarios.loader import scenario_from_data
-from scenarios.reputation_schema import (
+from smmsim.scenarios.errors import ScenarioError
+from smmsim.scenarios.kpis import REPUTATION_KPIS
+from smmsim.scenarios.loader import scenario_from_data
+from smmsim.scenarios.reputation_schema import (
     SIGNALS,
     Backlash,
     Mix,
@@ -25,7 +26,7 @@ from scenarios.reputation_schema import (
     RiskLevels,
     Signal,
 )
-from scenarios.tools_schema import (
+from smmsim.scenarios.tools_schema import (
     TOOL_TYPES,
     AdArm,
     CommunityContent,
@@ -37,7 +38,6 @@ from scenarios.tools_schema import (
     Seeding,
     Tactic,
 )
-from simulator.metrics import REPUTATION_KPIS
 from tests.helpers import minimal_scenario_data
 from tests.validation_cases import FILE, Location, case, line, lines_of
 

@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 import yaml
 
-from scenarios.errors import Issue, ScenarioError
-from scenarios.loader import load_scenario, scenario_from_data
-from scenarios.schema import Scenario
+from smmsim.scenarios.errors import Issue, ScenarioError
+from smmsim.scenarios.loader import load_scenario, scenario_from_data
+from smmsim.scenarios.schema import Scenario
 from tests.helpers import minimal_scenario_data
 
 FILE = "s.yaml"

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from scenarios.errors import ScenarioError
-from scenarios.loader import scenario_from_data
+from smmsim.scenarios.errors import ScenarioError
+from smmsim.scenarios.loader import scenario_from_data
 
 FILE = "s.yaml"
 # Where a model sits in a test scenario: (the data, the mapping holding its fields, key path).

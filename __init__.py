@@ -1,0 +1,1 @@
+"""smmsim: simulate social-media marketing budgets and test campaigns."""

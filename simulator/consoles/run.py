@@ -1,0 +1,240 @@
+"""Terminal output: the KPI table a planner reads after `smmsim run`, and the progress bar."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+from rich.table import Table
+
+from smmsim.scenarios.kpis import KPIS
+
+TABLE_KPIS = tuple(KPIS)  # every KPI, in the vocabulary's order
+SHARES = tuple(name for name, (unit, _) in KPIS.items() if unit == "share")
+
+
+def fmt(value: float | None, metric: str) -> str:
+    if value is None:
+        return "n/a"
+    if metric in SHARES:
+        return f"{value:.2%}"
+    if abs(value) >= 100 or metric in ("spend", "revenue"):
+        return f"{value:,.0f}"
+    return f"{value:,.2f}"
+
+
+CURRENCY_KPIS = tuple(name for name, (unit, _) in KPIS.items() if unit == "currency")
+MONTHLY_KPIS = ("spend", "reach", "clicks", "joins", "members", "conversions", "cpa")
+
+
+def label(metric: str, document: dict) -> str:
+    return f"{metric} ({document['currency']})" if metric in CURRENCY_KPIS else metric
+
+
+def totals_table(document: dict) -> Table:
+    """The whole campaign: each KPI's mean and 5/50/95% quantiles over replications."""
+    table = Table(
+        title=f"{document['scenario']}: {document['replications']} replications, "
+        f"seed {document['seed']}"
+    )
+    for name in ("KPI", "mean", "5%", "50%", "95%"):
+        table.add_column(name, justify="left" if name == "KPI" else "right")
+    for metric in TABLE_KPIS:
+        if metric in document["totals"]:
+            stats = document["totals"][metric]
+            table.add_row(
+                label(metric, document),
+                *[fmt(stats[k], metric) for k in ("mean", "p5", "p50", "p95")],
+            )
+    return table
+
+
+def breakdown_table(title: str, columns: dict[str, dict], metrics, document: dict) -> Table:
+    """KPI rows against named columns (platforms or months), means only; a KPI a column does not
+    have (the brand's reputation on one platform) is left blank there."""
+    table = Table(title=title)
+    table.add_column("KPI")
+    for name in columns:
+        table.add_column(name, justify="right")
+    for metric in metrics:
+        if any(metric in stats for stats in columns.values()):
+            table.add_row(
+                label(metric, document),
+                *[
+                    fmt(stats[metric]["mean"], metric) if metric in stats else ""
+                    for stats in columns.values()
+                ],
+            )
+    return table
+
+
+def targets_table(document: dict) -> Table:
+    """Each KPI target's probability; for whole-campaign targets also the probability that it is
+    already met at each month's end (is the campaign on track?)."""
+    table = Table(title="KPI targets: probability of meeting each (by month end, cumulative)")
+    table.add_column("target", ratio=1)
+    table.add_column("odds", justify="right")
+    months = document["months"]
+    for month in months:
+        table.add_column(month, justify="right", min_width=7)
+    for row in document["kpi_targets"]:
+        by_month = row.get("by_month") or {}
+        table.add_row(
+            row["target"],
+            f"{row['probability']:.0%}",
+            *[f"{by_month[m]:.0%}" if m in by_month else "" for m in months],
+        )
+    return table
+
+
+TOOL_KPIS = ("spend", "units", "impressions", "clicks", "joins", "conversions", "cpa")
+
+
+def tools_table(document: dict) -> Table:
+    """Each tool on each platform: what it cost and brought (means), ads and tactics alike."""
+    table = Table(title="By tool (means)")
+    table.add_column("tool", no_wrap=True)
+    for metric in TOOL_KPIS:
+        table.add_column(label(metric, document), justify="right")
+    for name, arm in document["arms"].items():
+        metrics = arm["metrics"]
+        cells = [fmt(metrics[m]["mean"], m) if m in metrics else "" for m in TOOL_KPIS]
+        table.add_row(name, *cells)
+    return table
+
+
+def print_tables(document: dict) -> None:
+    console = Console()
+    console.print(totals_table(document))
+    console.print(
+        breakdown_table("By platform (means)", document["platforms"], TABLE_KPIS, document)
+    )
+    console.print(tools_table(document))
+    months = {m: v["total"] for m, v in document["monthly"].items()}
+    console.print(breakdown_table("By calendar month (means)", months, MONTHLY_KPIS, document))
+    if document["kpi_targets"]:
+        console.print(targets_table(document))
+    if "strategy" in document:
+        console.print(strategy_table(document["strategy"], document["currency"]))
+        console.print(decision_table(document["strategy"]))
+
+
+def interval(stats: dict | None, metric: str) -> str:
+    """'mean [p5 - p95]'."""
+    if stats is None or stats.get("mean", stats.get("probability")) is None:
+        return "n/a"
+    if "probability" in stats:
+        return f"{stats['probability']:.0%} [{stats['p5']:.0%} - {stats['p95']:.0%}]"
+    return (
+        f"{fmt(stats['mean'], metric)} [{fmt(stats['p5'], metric)} - {fmt(stats['p95'], metric)}]"
+    )
+
+
+def strategy_rows(outcome: dict, currency: str) -> list[tuple[str, str]]:
+    """(label, 'mean [5% - 95%]') lines of a strategy's outcome."""
+    testing = outcome["cost_of_testing"]
+    rows = [
+        ("conversions", interval(outcome["conversions"], "conversions")),
+        (f"cpa ({currency})", interval(outcome["cpa"], "cpa")),
+        *[
+            (f"spend: {phase} ({currency})", interval(stats, "spend"))
+            for phase, stats in outcome["spend_by_phase"].items()
+        ],
+        ("kept arms include the truly best", interval(outcome["kept_best"], "share")),
+        ("regret: conversions below the oracle", interval(outcome["regret"]["conversions"], "n")),
+        ("oracle conversions", interval(outcome["oracle"]["conversions"], "conversions")),
+    ]
+    if testing:
+        rows.append(
+            (
+                f"cost of testing: conversions given up in {testing['days']} days",
+                interval(testing["conversions"], "n"),
+            )
+        )
+    return rows
+
+
+def strategy_table(outcome: dict, currency: str) -> Table:
+    table = Table(title=f"Strategy {outcome['type']}: mean [90% interval]")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    for name, value in strategy_rows(outcome, currency):
+        table.add_row(name, value)
+    return table
+
+
+def decision_table(outcome: dict) -> Table:
+    """How often each arm was kept, dropped, cut or had its test extended."""
+    table = Table(title="Decision log: share of replications")
+    columns = ("truly_best", "kept", "dropped", "cut_by_stop_loss", "extended")
+    table.add_column("arm")
+    table.add_column("tested")
+    for name in columns:
+        table.add_column(name.replace("_", " "), justify="right")
+    for arm, log in outcome["decision_log"].items():
+        cells = [f"{log[c]['probability']:.0%}" for c in columns]
+        table.add_row(arm, "yes" if log["tested"] else "no", *cells)
+    return table
+
+
+def comparison_tables(document: dict) -> list[Table]:
+    """Each combination's key numbers, then the paired differences against the baseline."""
+    kpis = Table(
+        title=f"Comparison: {document['replications']} replications, seed "
+        f"{document['seed']}, common random numbers; mean [90% interval]"
+    )
+    for name in ("combination", "conversions", "cpa", "spend", "regret", "kept best"):
+        kpis.add_column(name, justify="left" if name == "combination" else "right")
+    for c in document["combinations"]:
+        outcome = c["outcome"]
+        kpis.add_row(
+            c["label"],
+            interval(c["kpis"]["conversions"], "conversions"),
+            interval(c["kpis"]["cpa"], "cpa"),
+            interval(c["kpis"]["spend"], "spend"),
+            interval(outcome["regret"]["conversions"], "n"),
+            f"{outcome['kept_best']['probability']:.0%}",
+        )
+    diffs = Table(
+        title=f"Paired differences against {document['baseline']}: mean [90% CI of the mean], "
+        "5%-95% of replications, P(better)"
+    )
+    for name in ("combination", "metric", "mean [90% CI]", "5% - 95%", "P(better)"):
+        diffs.add_column(name, justify="left" if name in ("combination", "metric") else "right")
+    for d in document["differences"]:
+        if d["mean"] is None:
+            continue
+        m = d["metric"]
+        diffs.add_row(
+            d["label"],
+            m,
+            f"{fmt(d['mean'], m)} [{fmt(d['ci_low'], m)} - {fmt(d['ci_high'], m)}]",
+            f"{fmt(d['p5'], m)} - {fmt(d['p95'], m)}",
+            "" if d["probability_better"] is None else f"{d['probability_better']:.0%}",
+        )
+    return [kpis, diffs]
+
+
+def print_comparison(document: dict) -> None:
+    console = Console()
+    for table in comparison_tables(document):
+        console.print(table)
+
+
+@contextmanager
+def progress_bar(total: int, label: str) -> Iterator:
+    """A progress bar on stderr (only when it is a terminal); yields advance(n)."""
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+        disable=not sys.stderr.isatty(),
+    ) as progress:
+        task = progress.add_task(label, total=total)
+        yield lambda n: progress.advance(task, n)

@@ -1,0 +1,336 @@
+"""The comparison page: scenario x strategy combinations side by side, one self-contained page that
+works offline. It reuses the page, CSS, table and figure helpers of `simulator/report.py`; the two
+are the only modules that import plotly.
+
+Every combination ran with the same seed and replications on common random numbers, so the page
+shows differences against the baseline taken replication by replication (paired). Its sections,
+in order: the header, each combination's key KPIs, the paired-difference table, the funnels side by
+side, the CPA of each combination per replication, and the distributions of the paired differences
+in conversions and CPA (the baseline, whose difference with itself is zero, is left out).
+"""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+import plotly.graph_objects as go
+
+from smmsim.scenarios.kpis import KPIS
+from smmsim.simulator.reports.kit import (
+    FUNNEL,
+    LAYOUT,
+    error_bars,
+    facts_html,
+    figure_divs,
+    fmt,
+    histogram_bar,
+    histogram_edges,
+    mark_x,
+    needs_log,
+    odds_cell,
+    page_html,
+    probability_stats,
+    section,
+    stat_html,
+    unit_label,
+)
+from smmsim.simulator.studies.comparison import BETTER, Combination, difference_samples
+
+KEY_KPIS = ("conversions", "cpa", "spend", "joins", "revenue", "roas")
+DISTRIBUTED = ("conversions", "cpa")  # metrics whose paired differences are drawn
+BOX_QUANTILES = (5, 25, 50, 75, 95)
+
+
+def comparison_html(found: list[Combination], document: dict) -> str:
+    """The whole comparison page for the runs `found` and their `comparison_document`."""
+    charts = figure_divs(comparison_figures(found, document), grid=("differences",))
+    baseline = document["baseline"]
+    sections = [
+        comparison_header(document),
+        section("Key KPIs per combination", kpi_note(document), combination_table_html(document)),
+        section(
+            f"Paired differences against {baseline}",
+            DIFFERENCE_NOTE,
+            difference_table_html(document) or ONLY_BASELINE,
+        ),
+        section("Funnels side by side", FUNNEL_NOTE, charts["funnel"]),
+        section("CPA per replication", cpa_note(found), charts["cpa"]),
+        section(
+            f"Distribution of the paired differences against {baseline}",
+            DISTRIBUTION_NOTE,
+            charts["differences"] or ONLY_BASELINE,
+        ),
+    ]
+    return page_html(f"smmsim comparison: {len(found)} combinations", "\n".join(sections))
+
+
+def comparison_figures(found: list[Combination], document: dict) -> dict[str, list[go.Figure]]:
+    """Every figure of the page, by section, in page order."""
+    baseline = document["baseline"]
+    others = [c for c in found if c.label != baseline]
+    return {
+        "funnel": [funnel_comparison_figure(document)],
+        "cpa": [cpa_figure(found, document)],
+        "differences": [
+            difference_figure(found, document, metric) for metric in DISTRIBUTED if others
+        ],
+    }
+
+
+# --- text ---
+
+DIFFERENCE_NOTE = (
+    '<p class="note">Each combination minus the baseline, replication by replication. '
+    "<b>Mean difference</b> comes with the 90% confidence interval of that mean (how precisely "
+    "the replications pin it down); <b>p5–p95</b> is how the difference varies from one "
+    "simulated market to another. <b>P(better)</b> is the share of replications in which the "
+    "combination does strictly better than the baseline (more conversions, joins or revenue; a "
+    "lower CPA); spend is a fact, not a score. Replications where a value is undefined (a CPA "
+    "without conversions) are left out of that row.</p>"
+)
+FUNNEL_NOTE = (
+    '<p class="note">Mean impressions, clicks, community joins and conversions of each '
+    "combination over the whole campaign, all platforms; the whiskers span p5 to p95. The scale "
+    "is logarithmic when the stages differ by orders of magnitude.</p>"
+)
+DISTRIBUTION_NOTE = (
+    '<p class="note">How the paired difference against the baseline is spread over the '
+    "replications: the share of replications in each bin. The dashed line marks no difference; "
+    "mass to its right means more conversions (better) or a higher CPA (worse).</p>"
+)
+ONLY_BASELINE = '<p class="note">Only the baseline was run: there is nothing to compare.</p>'
+
+
+def comparison_header(document: dict) -> str:
+    combinations = document["combinations"]
+    facts = [
+        ("Seed", str(document["seed"])),
+        ("Replications", f"{document['replications']:,} per combination"),
+        ("Baseline", document["baseline"]),
+        *[
+            (c["label"], f"{c['scenario']} ({c['source']}), strategy {c['strategy']}")
+            for c in combinations
+        ],
+    ]
+    return (
+        f"<header>\n<h1>Comparison of {len(combinations)} combinations</h1>\n"
+        f"{facts_html(facts)}\n{CRN_NOTE}\n</header>"
+    )
+
+
+CRN_NOTE = (
+    '<p class="note">How to read it: every combination was simulated with the same seed and the '
+    "same number of replications on <b>common random numbers</b>: replication r draws the same "
+    "true rates and the same daily noise for an arm in every combination that has it. The "
+    "market's luck is therefore shared, and the differences against the baseline are taken "
+    "replication by replication (paired), which makes them far more precise than a difference "
+    "of two averages. A scenario compared with itself differs by exactly zero.</p>"
+)
+
+
+def money(document: dict) -> str:
+    """The currency of every combination, or a hint when they differ."""
+    currencies = {c["currency"] for c in document["combinations"]}
+    return currencies.pop() if len(currencies) == 1 else "each combination's currency"
+
+
+def kpi_note(document: dict) -> str:
+    return (
+        '<p class="note">Whole campaign, all platforms: <b>mean (p5–p95)</b> over replications. '
+        "Regret is the oracle's conversions minus the combination's, on the same replications; "
+        "P(kept best) is the share of replications in which the arms kept after the decision "
+        "include the truly best one (90% confidence interval). Money is in "
+        f"{html.escape(money(document))}.</p>"
+    )
+
+
+def cpa_note(found: list[Combination]) -> str:
+    undefined = {c.label: int(np.isnan(c.run.result.kpis()["cpa"]).sum()) for c in found}
+    left_out = ", ".join(f"{html.escape(k)}: {v:,}" for k, v in undefined.items() if v)
+    note = (
+        '<p class="note">The CPA of each replication, summarised as a box: the box spans p25 to '
+        "p75 with the median inside, the whiskers p5 to p95 and the dashed line is the mean."
+    )
+    if left_out:
+        note += f" Replications without conversions (no CPA) are left out ({left_out})."
+    return note + "</p>"
+
+
+# --- tables ---
+
+
+def combination_table_html(document: dict) -> str:
+    """KPIs as rows, combinations as columns (the baseline shaded)."""
+    combinations = document["combinations"]
+    baseline = document["baseline"]
+    head = "".join(
+        f"<th{baseline_class(c['label'], baseline)}>{html.escape(c['label'])}</th>"
+        for c in combinations
+    )
+    rows = [kpi_row(m, combinations, baseline, money(document)) for m in present_kpis(document)]
+    rows.append(
+        outcome_row(
+            "regret",
+            "conversions below the oracle",
+            "count",
+            [c["outcome"]["regret"]["conversions"] for c in combinations],
+            combinations,
+            baseline,
+        )
+    )
+    rows.append(
+        outcome_row(
+            "P(kept best)",
+            "kept arms include the truly best",
+            "share",
+            [probability_stats(c["outcome"]["kept_best"]) for c in combinations],
+            combinations,
+            baseline,
+        )
+    )
+    return (
+        '<div class="scroll"><table class="combinations">\n'
+        f'<thead><tr><th scope="col">KPI</th><th class="text">Unit</th>{head}</tr></thead>'
+        f"\n<tbody>\n{''.join(rows)}</tbody>\n</table></div>"
+    )
+
+
+def present_kpis(document: dict) -> list[str]:
+    """The key KPIs every combination has (revenue and ROAS need an order value)."""
+    return [m for m in KEY_KPIS if all(m in c["kpis"] for c in document["combinations"])]
+
+
+def baseline_class(label: str, baseline: str) -> str:
+    return ' class="baseline"' if label == baseline else ""
+
+
+def kpi_row(metric: str, combinations: list[dict], baseline: str, currency: str) -> str:
+    unit, meaning = KPIS[metric]
+    stats = [c["kpis"][metric] for c in combinations]
+    return outcome_row(metric, meaning, unit, stats, combinations, baseline, currency)
+
+
+def outcome_row(
+    name: str,
+    meaning: str,
+    unit: str,
+    stats: list[dict | None],
+    combinations: list[dict],
+    baseline: str,
+    currency: str = "",
+) -> str:
+    cells = "".join(
+        f"<td{baseline_class(c['label'], baseline)}>{stat_html(s, unit)}</td>"
+        for c, s in zip(combinations, stats, strict=True)
+    )
+    return (
+        f'<tr><th scope="row">{html.escape(name)}<small>{html.escape(meaning)}</small></th>'
+        f'<td class="unit">{html.escape(unit_label(unit, currency))}</td>{cells}</tr>\n'
+    )
+
+
+def difference_table_html(document: dict) -> str:
+    """One row per combination and metric: mean [90% CI], p5-p95, P(better), replications."""
+    rows = "".join(difference_row(d, money(document)) for d in document["differences"])
+    if not rows:
+        return ""
+    return (
+        '<div class="scroll"><table class="differences">\n'
+        '<thead><tr><th scope="col">Combination</th><th class="text">Metric</th>'
+        '<th class="text">Unit</th><th>Mean difference (90% CI)</th><th>p5</th><th>p50</th>'
+        "<th>p95</th><th>P(better)</th><th>Replications</th></tr></thead>\n"
+        f"<tbody>\n{rows}</tbody>\n</table></div>"
+    )
+
+
+def difference_row(row: dict, currency: str) -> str:
+    unit = KPIS[row["metric"]][0]
+    mean = stat_html({"mean": row["mean"], "p5": row["ci_low"], "p95": row["ci_high"]}, unit)
+    quantiles = "".join(f"<td>{html.escape(fmt(row[q], unit))}</td>" for q in ("p5", "p50", "p95"))
+    better = row["probability_better"]
+    odds = odds_cell(better) if better is not None else '<td class="na">—</td>'
+    return (
+        f'<tr><th scope="row">{html.escape(row["label"])}</th>'
+        f'<td class="text">{html.escape(row["metric"])}</td>'
+        f'<td class="unit">{html.escape(unit_label(unit, currency))}</td>'
+        f"<td>{mean}</td>{quantiles}{odds}<td>{row['replications_used']:,}</td></tr>\n"
+    )
+
+
+# --- figures ---
+
+
+def funnel_comparison_figure(document: dict) -> go.Figure:
+    """Grouped bars: the funnel stages, one bar per combination, with p5-p95 whiskers."""
+    combinations = document["combinations"]
+    fig = go.Figure()
+    for c in combinations:
+        mean, minus, plus = error_bars([c["kpis"][stage] for stage in FUNNEL])
+        fig.add_bar(
+            name=c["label"],
+            x=list(FUNNEL),
+            y=mean,
+            error_y={"type": "data", "array": plus, "arrayminus": minus},
+        )
+    fig.update_layout(barmode="group", title="Funnel per combination (whole campaign)", **LAYOUT)
+    if needs_log([c["kpis"][stage]["mean"] for c in combinations for stage in FUNNEL]):
+        fig.update_yaxes(type="log", dtick=1, title="count (log scale)")
+    return fig
+
+
+def box_stats(values: np.ndarray) -> dict[str, list[float]] | None:
+    """Precomputed box of the finite values (whiskers p5-p95), so the page does not carry every
+    replication; None when no value is defined."""
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return None
+    p5, p25, p50, p75, p95 = np.percentile(finite, BOX_QUANTILES)
+    return {
+        "lowerfence": [p5],
+        "q1": [p25],
+        "median": [p50],
+        "q3": [p75],
+        "upperfence": [p95],
+        "mean": [float(finite.mean())],
+    }
+
+
+def cpa_figure(found: list[Combination], document: dict) -> go.Figure:
+    """One horizontal box per combination: its CPA over the replications."""
+    fig = go.Figure()
+    for c in found:
+        stats = box_stats(c.run.result.kpis()["cpa"])
+        if stats is not None:
+            fig.add_trace(go.Box(name=c.label, y=[c.label], orientation="h", boxmean=True, **stats))
+    fig.update_xaxes(title=f"CPA ({money(document)}) per replication")
+    fig.update_yaxes(autorange="reversed")
+    fig.update_layout(
+        title="CPA per replication (box p25–p75, whiskers p5–p95)",
+        showlegend=False,
+        height=160 + 60 * len(found),
+        **LAYOUT,
+    )
+    return fig
+
+
+def difference_figure(found: list[Combination], document: dict, metric: str) -> go.Figure:
+    """Overlaid histograms of each combination's paired difference against the baseline."""
+    baseline = document["baseline"]
+    samples = difference_samples(found, baseline, metric)
+    edges = histogram_edges(list(samples.values()))
+    fig = go.Figure([histogram_bar(values, edges, label) for label, values in samples.items()])
+    mark_x(fig, 0, "no difference")
+    unit = unit_label(KPIS[metric][0], money(document))
+    better = "more is better" if BETTER[metric] > 0 else "less is better"
+    fig.update_xaxes(title=f"{metric}{f' ({unit})' if unit else ''}, minus {baseline}: {better}")
+    fig.update_yaxes(tickformat=".0%", title="share of replications")
+    fig.update_layout(
+        title=f"Paired difference in {metric}",
+        barmode="overlay",
+        height=460,
+        legend={"orientation": "h", "yanchor": "top", "y": -0.25},
+        **LAYOUT,
+    )
+    fig.update_traces(opacity=0.55)
+    return fig

@@ -1,0 +1,231 @@
+"""The HTML kit every page is built from: the stylesheet, the page shell, sections, fact lists,
+number formats, interval cells and the shared plotly figure helpers.
+
+Pages (run, comparison, sizing, optimiser, calibration fit) compose these; the kit knows nothing
+of results or studies, so any layer above the engine may use it.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+
+import numpy as np
+import plotly.graph_objects as go
+
+FUNNEL = ("impressions", "clicks", "joins", "conversions")
+
+FAN_RGB = "31, 119, 180"
+
+TARGET_COLOR = "#c0392b"
+
+MARK_COLOR = "#555"
+
+MAX_BINS = 40
+
+PLOT_CONFIG = {"displaylogo": False, "responsive": True}
+
+LAYOUT = {"template": "plotly_white", "margin": {"l": 60, "r": 30, "t": 60, "b": 40}}
+
+CSS = """
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif;
+       color: #222; margin: 0 auto; max-width: 1300px; padding: 1.5rem 2rem; line-height: 1.4; }
+h1 { margin-bottom: 0.2rem; }
+h2 { margin-top: 2.2rem; border-bottom: 2px solid #ddd; padding-bottom: 0.2rem; }
+p.note { color: #555; max-width: 60rem; }
+dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 0.2rem 1rem; }
+dl.facts dt { font-weight: 600; }
+dl.facts dd { margin: 0; }
+table { border-collapse: collapse; font-size: 0.9rem; margin: 0.5rem 0; }
+th, td { border-bottom: 1px solid #e3e3e3; padding: 0.3rem 0.7rem; text-align: right;
+         white-space: nowrap; }
+th { background: #f4f6f8; }
+th[scope=row], th[scope=col], th.text, td.text { text-align: left; }
+td .ci { display: block; color: #777; font-size: 0.8rem; }
+.scroll { overflow-x: auto; }
+th[scope=row] small { display: block; font-weight: normal; color: #777; }
+tr.sub th[scope=row] { padding-left: 1.8rem; font-weight: normal; }
+td.unit { color: #666; text-align: left; }
+td.na { color: #999; text-align: center; font-style: italic; }
+td.odds { font-weight: 600; text-align: center; }
+td.wrap { white-space: normal; text-align: left; min-width: 12rem; max-width: 20rem; }
+.level-high { color: #b03a2e; font-weight: 700; }
+.level-medium { color: #b9770e; font-weight: 700; }
+.level-low { color: #1e8449; }
+.charts { display: grid; gap: 1rem; }
+.charts.grid { grid-template-columns: repeat(auto-fill, minmax(520px, 1fr)); }
+.chart { border: 1px solid #eee; border-radius: 4px; padding: 0.3rem; min-width: 0; }
+th.baseline, td.baseline { background: #eef4fb; }
+"""
+
+
+def page_html(title: str, body: str) -> str:
+    """A complete, self-contained page: the stylesheet inline, nothing loaded from outside."""
+    return (
+        f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>{html.escape(title)}</title>\n<style>{CSS}</style>\n</head>\n"
+        f"<body>\n{body}\n</body>\n</html>\n"
+    )
+
+
+def figure_divs(
+    figures: dict[str, list[go.Figure]], grid: tuple[str, ...] = ("targets",)
+) -> dict[str, str]:
+    """Each section's figures as HTML, side by side for the sections in `grid`; plotly.js is
+    embedded once, with the very first figure, so `figures` must be in page order."""
+    out, first = {}, True
+    for key, section_figures in figures.items():
+        parts = []
+        for fig in section_figures:
+            div = fig.to_html(full_html=False, include_plotlyjs=first, config=PLOT_CONFIG)
+            parts.append(f'<div class="chart">{div}</div>')
+            first = False
+        css = "charts grid" if key in grid else "charts"
+        out[key] = f'<div class="{css}">{"".join(parts)}</div>' if parts else ""
+    return out
+
+
+def section(title: str, note: str, content: str) -> str:
+    return f"<section>\n<h2>{html.escape(title)}</h2>\n{note}\n{content}\n</section>"
+
+
+def facts_html(facts: list[tuple[str, str]]) -> str:
+    """A definition list of (name, value) lines, both escaped."""
+    items = "".join(f"<dt>{html.escape(k)}</dt><dd>{html.escape(v)}</dd>" for k, v in facts)
+    return f'<dl class="facts">{items}</dl>'
+
+
+def unit_label(unit: str, currency: str) -> str:
+    return {"currency": currency, "share": "%", "count": ""}.get(unit, unit)
+
+
+def fmt(value: float | None, unit: str) -> str:
+    """A number as a planner reads it: money with 2 decimals, shares in %, counts with commas."""
+    if value is None or not math.isfinite(value):
+        return "n/a"
+    text = _fmt_number(value, unit)
+    rounds_to_zero = text.startswith("-") and not any(d in text for d in "123456789")
+    return text[1:] if rounds_to_zero else text  # '0.00', not '-0.00'
+
+
+def _fmt_number(value: float, unit: str) -> str:
+    if unit == "currency":
+        return f"{value:,.2f}"
+    if unit == "share":
+        return f"{value:.2%}" if abs(value) < 0.1 else f"{value:.1%}"
+    if unit in ("ratio", "per person"):
+        return f"{value:,.2f}"
+    whole = abs(value) >= 100 or value == round(value)
+    return f"{value:,.0f}" if whole else f"{value:,.1f}"
+
+
+def stat_html(stats: dict | None, unit: str) -> str:
+    """'mean (p5–p95)', the interval on a line of its own; the mean alone where the interval is a
+    single point (a deterministic run)."""
+    if not stats or stats["mean"] is None:
+        return "n/a"
+    mean, low, high = (html.escape(fmt(stats[k], unit)) for k in ("mean", "p5", "p95"))
+    dash = " – " if low.startswith("-") or high.startswith("-") else "–"  # not '-15–95'
+    return mean if low == high else f'{mean} <span class="ci">({low}{dash}{high})</span>'
+
+
+def odds_cell(probability: float) -> str:
+    """A probability as a table cell shaded from red (0) through yellow to green (1)."""
+    hue = round(120 * probability)
+    return f'<td class="odds" style="background: hsl({hue}, 70%, 82%)">{probability:.0%}</td>'
+
+
+def error_bars(stats: list[dict]) -> tuple[list, list, list]:
+    """Means and the distances down to p5 and up to p95 (0 where undefined or crossed)."""
+    mean = [s["mean"] for s in stats]
+    minus = [max(0.0, s["mean"] - s["p5"]) if s["mean"] is not None else 0.0 for s in stats]
+    plus = [max(0.0, s["p95"] - s["mean"]) if s["mean"] is not None else 0.0 for s in stats]
+    return mean, minus, plus
+
+
+def needs_log(values: list[float | None]) -> bool:
+    positive = [v for v in values if v is not None and v > 0]
+    return bool(positive) and max(positive) / min(positive) > 50
+
+
+def probability_stats(stats: dict) -> dict:
+    """{probability, p5, p95} (an estimate and its confidence interval) as {mean, p5, p95}."""
+    return {"mean": stats["probability"], "p5": stats["p5"], "p95": stats["p95"]}
+
+
+def mark_x(
+    fig: go.Figure,
+    x,
+    text: str,
+    color: str = MARK_COLOR,
+    xanchor: str = "center",
+    yshift: int = 0,
+) -> None:
+    """A dashed vertical line across the plot at `x`, labelled above it (`xanchor` and `yshift`
+    keep labels of close lines apart)."""
+    fig.add_shape(
+        type="line",
+        xref="x",
+        yref="paper",
+        x0=x,
+        x1=x,
+        y0=0,
+        y1=1,
+        line={"color": color, "width": 1.5, "dash": "dash"},
+    )
+    fig.add_annotation(
+        x=x,
+        y=1,
+        xref="x",
+        yref="paper",
+        xanchor=xanchor,
+        yanchor="bottom",
+        yshift=yshift,
+        text=text,
+        showarrow=False,
+        font={"color": color, "size": 11},
+    )
+
+
+def histogram_edges(samples: list[np.ndarray], max_bins: int = MAX_BINS) -> np.ndarray:
+    """Common bin edges for samples laid on one axis. Whole numbers (conversions) get bins of a
+    whole width centred between integers, so no bin holds more integers than another; one bin
+    centred on the value when every finite value is the same."""
+    values = np.concatenate([s[np.isfinite(s)] for s in samples]) if samples else np.array([])
+    if values.size == 0:
+        return np.array([-0.5, 0.5])
+    low, high = float(values.min()), float(values.max())
+    bins = bin_count(values, max_bins)
+    if np.all(values == np.round(values)):
+        width = max(1, math.ceil((high - low + 1) / bins))
+        return low - 0.5 + width * np.arange(math.ceil((high - low + 1) / width) + 1)
+    if low == high:
+        return np.array([low - 0.5, high + 0.5])
+    return np.linspace(low, high, bins + 1)
+
+
+def bin_count(values: np.ndarray, max_bins: int) -> int:
+    """numpy's 'auto' rule (the larger of Sturges and Freedman-Diaconis), at most `max_bins`;
+    computed here because numpy's can ask for millions of bins when the IQR is tiny."""
+    n, low, high = values.size, float(values.min()), float(values.max())
+    sturges = math.ceil(math.log2(n)) + 1
+    iqr = float(np.subtract(*np.percentile(values, [75, 25])))
+    fd = math.ceil((high - low) / (2 * iqr * n ** (-1 / 3))) if iqr > 0 else max_bins
+    return max(1, min(max_bins, max(sturges, fd)))
+
+
+def histogram_bar(values: np.ndarray, edges: np.ndarray, name: str) -> go.Bar:
+    """A histogram binned here (the page carries bins, not every replication): each bar is the
+    share of the finite values falling in its bin."""
+    finite = values[np.isfinite(values)]
+    counts, _ = np.histogram(finite, bins=edges)
+    share = counts / finite.size if finite.size else counts.astype(float)
+    return go.Bar(
+        name=name,
+        x=(edges[:-1] + edges[1:]) / 2,
+        y=share,
+        width=np.diff(edges),
+        customdata=np.column_stack([edges[:-1], edges[1:]]),
+        hovertemplate=f"{html.escape(name)}: %{{y:.1%}} of replications in "
+        "%{customdata[0]:,.4~g} to %{customdata[1]:,.4~g}<extra></extra>",
+    )

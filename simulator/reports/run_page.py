@@ -1,0 +1,829 @@
+"""The HTML report: one self-contained page a media planner can open offline.
+
+With `scenarios/report.py` (the comparison page, which reuses the helpers here: page, CSS, tables,
+figure embedding, histograms), the only module that imports plotly.
+
+The page holds plotly.js once, embedded with the first figure, and no reference to any outside
+script, stylesheet or font. Its sections, in order: the run's header, a KPI table for the campaign
+and each platform, a table of every tool (ads and tactics), the odds of meeting each KPI target
+(month by month for whole-campaign targets),
+the funnel per platform, daily fan charts (mean, median and the p5-p95 band of the daily total), the
+monthly course of every targeted KPI against its target and, when the run's document has a
+`strategy` outcome, the strategy: its outcome against the oracle, the timeline of its phases with
+its decision days, how often it kept, dropped or cut each arm, and (given the oracle's run on the
+same random numbers) the distribution of the regret per replication; and, when the plan's flags
+were assessed or it models a reputation, the reputation and backlash: static findings, simulated
+risk per platform, the reputation's daily fan charts and the backlash events by day.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from datetime import date, timedelta
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from smmsim.scenarios.kpis import KPIS
+from smmsim.simulator.reports.kit import (
+    FAN_RGB,
+    FUNNEL,
+    LAYOUT,
+    TARGET_COLOR,
+    error_bars,
+    facts_html,
+    figure_divs,
+    fmt,
+    histogram_bar,
+    histogram_edges,
+    mark_x,
+    needs_log,
+    odds_cell,
+    page_html,
+    probability_stats,
+    section,
+    stat_html,
+    unit_label,
+)
+from smmsim.simulator.result import Result
+from smmsim.simulator.studies.outcome import regret_per_replication
+from smmsim.simulator.summary import describe
+
+TABLE_KPIS = tuple(KPIS)  # every KPI, in the vocabulary's order
+SUB_ROWS = ("direct_conversions", "member_conversions", "referral_conversions")
+FAN_MEASURES = ("spend", "impressions", "clicks", "conversions")
+MS_PER_DAY = 86_400_000  # plotly date axes measure bar lengths in milliseconds
+
+
+def report_html(result: Result, document: dict, oracle: Result | None = None) -> str:
+    """The whole report page for a run and its JSON document (`run_document`, or `result_json`
+    without a strategy section); `oracle`, the oracle's run on the same random numbers, adds the
+    distribution of the regret per replication."""
+    charts = figure_divs(report_figures(result, document, oracle))
+    sections = [
+        header_html(result, document),
+        section("Key KPIs", kpi_note(document), kpi_table_html(document)),
+        section("Per tool", TOOLS_NOTE, tools_table_html(document)),
+        section("KPI targets", target_note(document), target_table_html(document)),
+        section("Funnel per platform", FUNNEL_NOTE, charts["funnel"]),
+        section("Daily delivery", fan_note(result), charts["daily"]),
+        section("Monthly KPIs against targets", MONTHLY_NOTE, charts["targets"] or NO_TARGETS),
+    ]
+    if "strategy" in document:
+        sections.append(strategy_section(document, charts["strategy"], oracle is not None))
+    if shows_risk(result, document):
+        sections.append(risk_section(document, charts["risk"]))
+    return page_html(f"{document['scenario']} - smmsim report", "\n".join(sections))
+
+
+def report_figures(
+    result: Result, document: dict, oracle: Result | None = None
+) -> dict[str, list[go.Figure]]:
+    """Every figure of the report, by section, in page order (plotly.js rides with the first)."""
+    figures = {
+        "funnel": [funnel_figure(document)],
+        "daily": [daily_fan_figure(result), platform_fan_figure(result, "conversions")],
+        "targets": target_figures(result, document),
+    }
+    if "strategy" in document:
+        figures["strategy"] = strategy_figures(document["strategy"], result, oracle)
+    if shows_risk(result, document):
+        figures["risk"] = [backlash_figure(result)]
+        if result.scenario.reputation is not None:
+            figures["risk"].insert(0, reputation_figure(result))
+    return figures
+
+
+def shows_risk(result: Result, document: dict) -> bool:
+    """The reputation and backlash section is there when the plan was assessed or models a
+    reputation."""
+    return "risk" in document or result.scenario.reputation is not None
+
+
+# --- text: header, notes, number formats ---
+
+FUNNEL_NOTE = (
+    '<p class="note">Mean impressions, clicks, community joins and conversions of each platform '
+    "over the whole campaign; the whiskers span p5 to p95. The scale is logarithmic when the "
+    "stages differ by orders of magnitude.</p>"
+)
+MONTHLY_NOTE = (
+    '<p class="note">For each targeted KPI: bars are the value within each calendar month (for '
+    "targets set on one month); lines are the value from the campaign start to each month's end "
+    "(for whole-campaign targets), so they show whether the campaign is on track. Whiskers span "
+    "p5 to p95; the red line is the target.</p>"
+)
+NO_TARGETS = '<p class="note">This scenario sets no KPI targets.</p>'
+
+
+def header_html(result: Result, document: dict) -> str:
+    reps = document["replications"]
+    if document["deterministic"]:
+        mode = "yes: priors at their means, no noise, one replication (no intervals)"
+    else:
+        mode = "no"
+    facts = [
+        (
+            "Dates",
+            f"{result.dates[0]} to {result.dates[-1]} ({document['days']} days; "
+            f"months {', '.join(document['months'])})",
+        ),
+        ("Budget", f"{document['budget']:,.2f} {document['currency']}"),
+        ("Replications", f"{reps:,}"),
+        ("Seed", str(document["seed"])),
+        ("Deterministic", mode),
+    ]
+    if "strategy" in document:
+        facts.append(("Strategy", document["strategy"]["type"]))
+    return (
+        f"<header>\n<h1>{html.escape(document['scenario'])}</h1>\n"
+        f"{facts_html(facts)}\n{reading_note(document['deterministic'])}\n</header>"
+    )
+
+
+def reading_note(deterministic: bool) -> str:
+    if deterministic:
+        return (
+            '<p class="note">How to read it: a deterministic run puts every uncertain rate at its '
+            "mean and removes all noise, so each value is a single number with no interval. Use it "
+            "to check the plan's arithmetic; run with replications to see the risk.</p>"
+        )
+    return (
+        '<p class="note">How to read it: every figure is simulated many times over with the '
+        "uncertain rates drawn afresh each time. A value reads <b>mean (p5–p95)</b>: the average "
+        "over replications and the 90% interval, within which 9 of 10 simulated campaigns fell. "
+        "Plan on the interval, not on the mean alone.</p>"
+    )
+
+
+def kpi_note(document: dict) -> str:
+    return (
+        '<p class="note">Whole campaign, all platforms and each platform. Reach counts people on '
+        "different platforms as different people. Money is in "
+        f"{html.escape(document['currency'])}; n/a where a ratio is undefined (no conversions). "
+        "The reputation is the brand's, so it has no per-platform value (a dash); a platform's "
+        "spend includes the backlash repairs the budget paid there.</p>"
+    )
+
+
+def target_note(document: dict) -> str:
+    if not document["kpi_targets"]:
+        return NO_TARGETS
+    return (
+        '<p class="note">P(met) is the share of simulated campaigns that meet the target. For '
+        "whole-campaign targets the month columns give the share already meeting it at each "
+        "month's end (counted from the campaign start): green is likely, red unlikely.</p>"
+    )
+
+
+def fan_note(result: Result) -> str:
+    sampled = result.daily_sample["spend"].shape[1]
+    return (
+        '<p class="note">Daily totals over all arms: the line is the mean over all '
+        f"{result.replications:,} replications, the dotted line the median and the band p5–p95, "
+        f"both over the first {sampled:,} replications (each replication's daily total, then its "
+        "quantiles). Below: daily conversions per platform.</p>"
+    )
+
+
+# --- tables ---
+
+
+def kpi_table_html(document: dict) -> str:
+    scopes = [("All platforms", document["totals"]), *document["platforms"].items()]
+    head = "".join(f"<th>{html.escape(name)}</th>" for name, _ in scopes)
+    rows = [
+        kpi_row(metric, scopes, document["currency"])
+        for metric in TABLE_KPIS
+        if metric in document["totals"]
+    ]
+    return (
+        '<div class="scroll"><table class="kpis">\n'
+        f'<thead><tr><th scope="col">KPI</th><th class="text">Unit</th>{head}</tr></thead>'
+        f"\n<tbody>\n{''.join(rows)}</tbody>\n</table></div>"
+    )
+
+
+def kpi_row(metric: str, scopes: list[tuple[str, dict]], currency: str) -> str:
+    unit, meaning = KPIS[metric]
+    # A KPI a scope does not have (the brand's reputation on one platform) is a dash, not n/a.
+    cells = "".join(
+        f"<td>{stat_html(stats[metric], unit)}</td>" if metric in stats else '<td class="na">–</td>'
+        for _, stats in scopes
+    )
+    css = ' class="sub"' if metric in SUB_ROWS else ""
+    return (
+        f'<tr{css}><th scope="row">{html.escape(metric)}<small>{html.escape(meaning)}</small></th>'
+        f'<td class="unit">{html.escape(unit_label(unit, currency))}</td>{cells}</tr>\n'
+    )
+
+
+TOOLS_NOTE = (
+    '<p class="note">Every tool on every platform, ads and scheduled tactics alike: what it cost '
+    "(repairs of backlash are the platform's, not a tool's), the units a tactic bought (posts, "
+    "placements, contests, seeded items, refreshes), its views as impressions, and what it "
+    "brought; members' later conversions count for the tool that brought them.</p>"
+)
+TOOL_KPIS = ("spend", "units", "impressions", "clicks", "joins", "members", "conversions", "cpa")
+
+
+def tools_table_html(document: dict) -> str:
+    currency = document["currency"]
+    head = "".join(
+        f"<th>{html.escape(m)} ({html.escape(unit_label(KPIS[m][0], currency))})</th>"
+        if KPIS[m][0] == "currency"
+        else f"<th>{html.escape(m)}</th>"
+        for m in TOOL_KPIS
+    )
+    rows = []
+    for name, arm in document["arms"].items():
+        metrics = arm["metrics"]
+        cells = "".join(f"<td>{stat_html(metrics.get(m), KPIS[m][0])}</td>" for m in TOOL_KPIS)
+        kind = html.escape(arm["type"])
+        rows.append(
+            f'<tr><th scope="row">{html.escape(name)}<small>{kind}</small></th>{cells}</tr>\n'
+        )
+    return (
+        '<div class="scroll"><table class="tools">\n'
+        f'<thead><tr><th scope="col">Tool</th>{head}</tr></thead>\n'
+        f"<tbody>\n{''.join(rows)}</tbody>\n</table></div>"
+    )
+
+
+def target_table_html(document: dict) -> str:
+    targets = document["kpi_targets"]
+    if not targets:
+        return ""
+    months = document["months"]
+    head = "".join(f"<th>by {html.escape(m)}</th>" for m in months)
+    rows = "".join(target_row(t, months) for t in targets)
+    return (
+        '<div class="scroll"><table class="targets">\n'
+        '<thead><tr><th scope="col">Target</th><th class="text">Platform</th>'
+        '<th class="text">Period</th><th>Expected mean (p5–p95)</th><th>P(met)</th>'
+        f"{head}</tr></thead>\n"
+        f"<tbody>\n{rows}</tbody>\n</table></div>"
+    )
+
+
+def target_row(target: dict, months: list[str]) -> str:
+    unit = KPIS[target["metric"]][0]
+    if "by_month" in target:
+        by_month = "".join(odds_cell(target["by_month"][m]) for m in months)
+    else:
+        by_month = f'<td class="na" colspan="{len(months)}">set on one month</td>'
+    texts = (
+        target["target"],
+        target["platform"] or "all",
+        target["month"] or "whole campaign",
+    )
+    cells = "".join(f'<td class="text">{html.escape(t)}</td>' for t in texts[1:])
+    return (
+        f'<tr><th scope="row">{html.escape(texts[0])}</th>{cells}'
+        f"<td>{stat_html(target['expected'], unit)}</td>"
+        f"{odds_cell(target['probability'])}{by_month}</tr>\n"
+    )
+
+
+# --- figures ---
+
+
+def funnel_figure(document: dict) -> go.Figure:
+    """Grouped bars: each platform's funnel stages side by side, with p5-p95 whiskers."""
+    platforms = list(document["platforms"])
+    fig = go.Figure()
+    for stage in FUNNEL:
+        stats = [document["platforms"][p][stage] for p in platforms]
+        mean, minus, plus = error_bars(stats)
+        fig.add_bar(
+            name=stage,
+            x=platforms,
+            y=mean,
+            error_y={"type": "data", "array": plus, "arrayminus": minus},
+        )
+    means = [s["mean"] for p in platforms for s in (document["platforms"][p][f] for f in FUNNEL)]
+    fig.update_layout(barmode="group", title="Funnel per platform (whole campaign)", **LAYOUT)
+    if needs_log(means):
+        fig.update_yaxes(type="log", dtick=1, title="count (log scale)")
+    return fig
+
+
+def fan_traces(
+    dates: list, mean: np.ndarray, sample: np.ndarray, show_legend: bool
+) -> list[go.Scatter]:
+    """Mean line, median line and p5-p95 band of one daily series; `sample` is (days, reps)."""
+    line = {"color": f"rgb({FAN_RGB})", "width": 2}
+    traces = [go.Scatter(x=dates, y=mean, name="mean", legendgroup="mean", line=line)]
+    if sample.shape[1] > 0:
+        p5, p50, p95 = np.percentile(sample, [5, 50, 95], axis=1)
+        band = {"x": dates, "legendgroup": "band", "line": {"width": 0}}
+        traces = [
+            go.Scatter(y=p95, name="p95", showlegend=False, **band),
+            go.Scatter(
+                y=p5, name="p5–p95", fill="tonexty", fillcolor=f"rgba({FAN_RGB}, 0.25)", **band
+            ),
+            go.Scatter(
+                x=dates,
+                y=p50,
+                name="median",
+                legendgroup="median",
+                line={**line, "width": 1, "dash": "dot"},
+            ),
+            *traces,
+        ]
+    for trace in traces:
+        trace.update(mode="lines", showlegend=show_legend and trace.name != "p95")
+    return traces
+
+
+def daily_fan_figure(result: Result) -> go.Figure:
+    """Fan charts of the daily totals over all arms of spend, impressions, clicks, conversions."""
+    currency = result.scenario.campaign.currency
+    titles = [f"{m} ({currency})" if m == "spend" else m for m in FAN_MEASURES]
+    fig = make_subplots(
+        rows=2, cols=2, subplot_titles=titles, shared_xaxes=True, vertical_spacing=0.1
+    )
+    dates = list(result.dates)
+    for i, measure in enumerate(FAN_MEASURES):
+        mean = result.daily_mean[measure].sum(axis=1)
+        sample = result.daily_sample[measure].sum(axis=2)
+        for trace in fan_traces(dates, mean, sample, show_legend=i == 0):
+            fig.add_trace(trace, row=i // 2 + 1, col=i % 2 + 1)
+    fig.update_layout(
+        title="Daily totals, all platforms", height=620, hovermode="x unified", **LAYOUT
+    )
+    return fig
+
+
+def platform_fan_figure(result: Result, measure: str) -> go.Figure:
+    """Small multiples: the fan chart of one daily measure for each platform."""
+    platforms = result.arms.platforms
+    cols = min(3, len(platforms))
+    rows = math.ceil(len(platforms) / cols)
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=platforms, shared_xaxes=True)
+    dates = list(result.dates)
+    for i, platform in enumerate(platforms):
+        mask = result.platform_mask(platform)
+        mean = result.daily_mean[measure][:, mask].sum(axis=1)
+        sample = result.daily_sample[measure][:, :, mask].sum(axis=2)
+        for trace in fan_traces(dates, mean, sample, show_legend=i == 0):
+            fig.add_trace(trace, row=i // cols + 1, col=i % cols + 1)
+    fig.update_layout(
+        title=f"Daily {measure} per platform", height=320 * rows, hovermode="x unified", **LAYOUT
+    )
+    return fig
+
+
+def target_groups(document: dict) -> dict[tuple[str, str | None, bool], list[dict]]:
+    """KPI targets grouped by (metric, platform, whole-campaign?): one chart per group."""
+    groups: dict[tuple[str, str | None, bool], list[dict]] = {}
+    for target in document["kpi_targets"]:
+        key = (target["metric"], target["platform"], target["month"] is None)
+        groups.setdefault(key, []).append(target)
+    return groups
+
+
+def target_figures(result: Result, document: dict) -> list[go.Figure]:
+    return [
+        target_figure(result, metric, platform, cumulative, targets)
+        for (metric, platform, cumulative), targets in target_groups(document).items()
+    ]
+
+
+def monthly_stats(
+    result: Result, metric: str, platform: str | None, cumulative: bool
+) -> list[dict]:
+    """{mean, p5, p50, p95} of a KPI per calendar month, or from the start to each month's end."""
+    mask = result.platform_mask(platform) if platform else None
+    period = "through_month" if cumulative else "month"
+    return [describe(result.kpis(mask, **{period: m})[metric]) for m in range(len(result.months))]
+
+
+def target_figure(
+    result: Result, metric: str, platform: str | None, cumulative: bool, targets: list[dict]
+) -> go.Figure:
+    """A KPI month by month (p5-p95 whiskers) with its target(s) as horizontal red lines."""
+    months = list(result.months)
+    mean, minus, plus = error_bars(monthly_stats(result, metric, platform, cumulative))
+    error = {"type": "data", "array": plus, "arrayminus": minus}
+    fig = go.Figure()
+    if cumulative:
+        fig.add_scatter(
+            x=months,
+            y=mean,
+            mode="lines+markers",
+            name=metric,
+            error_y=error,
+            line_color=f"rgb({FAN_RGB})",
+        )
+    else:
+        fig.add_bar(
+            x=months, y=mean, name=metric, error_y=error, marker_color=f"rgba({FAN_RGB}, 0.6)"
+        )
+    for target in targets:
+        add_target_line(fig, target, months)
+    scope = f"on {platform}" if platform else "all platforms"
+    period = "from the start to each month's end" if cumulative else "per calendar month"
+    fig.update_layout(title=f"{metric}, {scope}: {period}", showlegend=False, height=380, **LAYOUT)
+    fig.update_xaxes(type="category")
+    unit = KPIS[metric][0]
+    if unit == "share":
+        fig.update_yaxes(tickformat=".1%")
+    fig.update_yaxes(title=unit_label(unit, result.scenario.campaign.currency) or "count")
+    return fig
+
+
+def add_target_line(fig: go.Figure, target: dict, months: list[str]) -> None:
+    """The whole campaign's target across every month, or a month's target over that month."""
+    if target["month"] is None:
+        first, last = 0, len(months) - 1
+    else:
+        first = last = months.index(target["month"])
+    text = f"target {target['op']} {fmt(target['value'], KPIS[target['metric']][0])}"
+    text += f" · P(met) {target['probability']:.0%}"
+    fig.add_shape(
+        type="line",
+        xref="x",
+        yref="y",
+        x0=first - 0.45,
+        x1=last + 0.45,
+        y0=target["value"],
+        y1=target["value"],
+        line={"color": TARGET_COLOR, "width": 2, "dash": "dash"},
+    )
+    fig.add_annotation(
+        x=last,
+        y=target["value"],
+        text=text,
+        showarrow=False,
+        yshift=10,
+        font={"color": TARGET_COLOR},
+        bgcolor="rgba(255, 255, 255, 0.8)",
+    )
+
+
+# --- strategy: outcome against the oracle, timeline, decisions, regret ---
+
+DECISIONS = {
+    "truly_best": "truly best",
+    "kept": "kept",
+    "dropped": "dropped",
+    "cut_by_stop_loss": "cut by stop-loss",
+    "extended": "test extended",
+}
+SETTING_BLOCKS = ("test", "decision", "scale", "adaptive", "best_guess")
+
+
+def strategy_section(document: dict, charts: str, with_regret: bool) -> str:
+    outcome = document["strategy"]
+    content = "\n".join(
+        [
+            settings_html(outcome),
+            strategy_table_html(outcome, document["currency"]),
+            strategy_charts_note(outcome, with_regret),
+            charts,
+        ]
+    )
+    return section(f"Strategy: {outcome['type']}", STRATEGY_NOTE, content)
+
+
+STRATEGY_NOTE = (
+    '<p class="note">What the budget strategy achieved, against the <b>oracle</b>: the split a '
+    "planner who knew each replication's true rates would choose, simulated on the same random "
+    "numbers (same replications, same markets, same daily noise). Regret and the cost of testing "
+    "are therefore differences taken replication by replication. Amounts read <b>mean "
+    "(p5–p95)</b> over replications; a probability reads <b>estimate (90% confidence "
+    "interval)</b>, the Monte Carlo uncertainty of that share of replications.</p>"
+)
+
+
+def settings_html(outcome: dict) -> str:
+    """The settings the strategy reads, one line per block (unset values left out)."""
+    facts = [
+        (block, ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in values.items() if v is not None))
+        for block in SETTING_BLOCKS
+        if isinstance(values := outcome.get(block), dict)
+    ]
+    return facts_html(facts) if facts else ""
+
+
+def outcome_rows(outcome: dict) -> list[tuple[str, str, str, dict | None]]:
+    """(measure, meaning, unit, stats) rows of the strategy table, in reading order."""
+    spend = outcome["spend_by_phase"]
+    testing = outcome["cost_of_testing"]
+    rows = [
+        ("conversions", "all kinds, whole campaign", "count", outcome["conversions"]),
+        ("cpa", "cost per conversion", "currency", outcome["cpa"]),
+        *[
+            (f"spend: {phase}", "spent in this phase", "currency", stats)
+            for phase, stats in spend.items()
+            if phase != "unspent"
+        ],
+        ("unspent", "budget left at the end", "currency", spend["unspent"]),
+        (
+            "kept arms include the truly best",
+            "the arm with the lowest true CPA is among those funded after the decision",
+            "share",
+            probability_stats(outcome["kept_best"]),
+        ),
+    ]
+    if outcome["type"] == "test-then-scale":
+        rows.append(
+            (
+                "test extended",
+                "evidence was short at the test's end",
+                "share",
+                probability_stats(outcome["test_extended"]),
+            )
+        )
+    rows += [
+        (
+            "regret",
+            "conversions below the oracle",
+            "count",
+            outcome["regret"]["conversions"],
+        ),
+        (
+            "regret share",
+            "regret / oracle conversions",
+            "share",
+            outcome["regret"]["share_of_oracle"],
+        ),
+    ]
+    if testing:
+        rows.append(
+            (
+                "cost of testing",
+                f"conversions given up against the oracle in the {testing['days']} test days",
+                "count",
+                testing["conversions"],
+            )
+        )
+    rows += [
+        (
+            "oracle conversions",
+            "the oracle's split, same replications",
+            "count",
+            outcome["oracle"]["conversions"],
+        ),
+        ("oracle cpa", "the oracle's cost per conversion", "currency", outcome["oracle"]["cpa"]),
+    ]
+    return rows
+
+
+def strategy_table_html(outcome: dict, currency: str) -> str:
+    rows = "".join(
+        f'<tr><th scope="row">{html.escape(name)}<small>{html.escape(meaning)}</small></th>'
+        f'<td class="unit">{html.escape(unit_label(unit, currency))}</td>'
+        f"<td>{stat_html(stats, unit)}</td></tr>\n"
+        for name, meaning, unit, stats in outcome_rows(outcome)
+    )
+    return (
+        '<div class="scroll"><table class="strategy">\n'
+        '<thead><tr><th scope="col">Measure</th><th class="text">Unit</th>'
+        "<th>Mean (90% interval)</th></tr></thead>\n"
+        f"<tbody>\n{rows}</tbody>\n</table></div>"
+    )
+
+
+def strategy_charts_note(outcome: dict, with_regret: bool) -> str:
+    overlap = (
+        " Phases may overlap: the extension runs only in the replications whose evidence was "
+        "short, while the others already scale."
+        if len(outcome["phases"]) > 1
+        else ""
+    )
+    regret = (
+        " Last, the regret of each replication: the oracle's conversions minus the strategy's. "
+        "It can be negative: the oracle splits by true expected costs, and a replication's daily "
+        "noise can favour another split."
+        if with_regret
+        else ""
+    )
+    return (
+        '<p class="note">The timeline shows the phases over the campaign dates; dashed lines '
+        f"mark the days at whose start the strategy changes the split.{overlap} The decision log "
+        "gives, for each arm, the share of replications in which it was truly best, kept, dropped, "
+        "cut by the stop-loss or had its test extended (whiskers: 90% confidence intervals; "
+        f"decisions that never happened are left out).{regret}</p>"
+    )
+
+
+def strategy_figures(outcome: dict, result: Result, oracle: Result | None) -> list[go.Figure]:
+    figures = [timeline_figure(outcome), decision_log_figure(outcome)]
+    if oracle is not None:
+        figures.append(regret_figure(result, oracle))
+    return figures
+
+
+def timeline_figure(outcome: dict) -> go.Figure:
+    """A Gantt chart of the strategy's phases over the campaign dates, decision days marked."""
+    phases = outcome["phases"]
+    starts = [date.fromisoformat(p["start"]) for p in phases]
+    ends = [date.fromisoformat(p["end"]) + timedelta(days=1) for p in phases]  # exclusive
+    fig = go.Figure(
+        go.Bar(
+            orientation="h",
+            y=[p["phase"] for p in phases],
+            base=[d.isoformat() for d in starts],
+            x=[(end - start).days * MS_PER_DAY for start, end in zip(starts, ends, strict=True)],
+            customdata=[[p["start"], p["end"], p["end_day"] - p["start_day"]] for p in phases],
+            hovertemplate="%{y}: %{customdata[0]} to %{customdata[1]} "
+            "(%{customdata[2]} days)<extra></extra>",
+            marker_color=f"rgba({FAN_RGB}, 0.7)",
+        )
+    )
+    campaign_start = starts[0] - timedelta(days=phases[0]["start_day"])
+    for i, day in enumerate(outcome["decision_days"]):
+        x = (campaign_start + timedelta(days=day)).isoformat()
+        mark_x(fig, x, f"day {day}", xanchor="left", yshift=14 * (i % 2))
+    fig.update_xaxes(type="date")
+    fig.update_yaxes(autorange="reversed")
+    fig.update_layout(
+        title=f"Timeline of {outcome['type']}",
+        height=180 + 45 * len(phases),
+        showlegend=False,
+        **LAYOUT,
+    )
+    return fig
+
+
+def decision_log_figure(outcome: dict) -> go.Figure:
+    """Grouped bars: per arm, the share of replications with each decision (90% CI whiskers)."""
+    log = outcome["decision_log"]
+    arms = list(log)
+    fig = go.Figure()
+    for key, label in DECISIONS.items():
+        stats = [probability_stats(log[arm][key]) for arm in arms]
+        if not any(s["mean"] > 0 for s in stats):
+            continue
+        mean, minus, plus = error_bars(stats)
+        fig.add_bar(
+            name=label,
+            x=arms,
+            y=mean,
+            error_y={"type": "data", "array": plus, "arrayminus": minus},
+            hovertemplate=f"{label}: %{{y:.1%}}<extra>%{{x}}</extra>",
+        )
+    untested = outcome["type"] == "test-then-scale"
+    ticks = [f"{a}<br>(not tested)" if untested and not log[a]["tested"] else a for a in arms]
+    fig.update_xaxes(tickvals=arms, ticktext=ticks)
+    fig.update_yaxes(tickformat=".0%", range=[0, 1.05], title="share of replications")
+    fig.update_layout(barmode="group", title="Decision log per arm", height=420, **LAYOUT)
+    return fig
+
+
+def regret_figure(result: Result, oracle: Result) -> go.Figure:
+    """Histogram of the regret per replication (oracle's conversions minus the strategy's)."""
+    regret = regret_per_replication(result, oracle)
+    fig = go.Figure(histogram_bar(regret, histogram_edges([regret]), "regret"))
+    mean = float(regret.mean())
+    mark_x(fig, 0, "no regret ", xanchor="right" if mean >= 0 else "left")
+    mark_x(fig, mean, f" mean {fmt(mean, 'count')}", TARGET_COLOR, "left" if mean >= 0 else "right")
+    fig.update_xaxes(title="conversions below the oracle, per replication")
+    fig.update_yaxes(tickformat=".0%", title="share of replications")
+    fig.update_layout(title="Regret per replication", showlegend=False, height=380, **LAYOUT)
+    return fig
+
+
+# --- reputation and backlash ---
+
+RISK_NOTE = (
+    '<p class="note">Do no harm: tactics pushed too hard (seeding far beyond the forums\' natural '
+    "conversation, a feed that mostly sells, ads seen too often, a community grown on giveaways, "
+    "search results turning positive faster than any natural conversation) raise a daily risk of "
+    "backlash. An event puts negative results into the top 20, depresses CTR and conversion on "
+    "its platform for a while and sends a repair bill that the budget pays. Static rules read the "
+    "plan itself; the simulated risk counts events over replications, and its KPI loss is measured "
+    "against the same campaign, on the same random numbers, with that platform's backlash "
+    "switched off.</p>"
+)
+
+
+def risk_section(document: dict, charts: str) -> str:
+    risk = document.get("risk")
+    content = charts
+    if risk is not None:
+        level = html.escape(risk["level"])
+        content = (
+            f'<p>Overall: <span class="level-{level}">{level}</span> risk of backlash.</p>'
+            f"{findings_html(risk)}{simulated_risk_html(risk, document['currency'])}{charts}"
+        )
+    return section("Reputation and backlash", RISK_NOTE, content)
+
+
+def findings_html(risk: dict) -> str:
+    if not risk["static"]:
+        return '<p class="note">Static rules: no tactic above its safe level.</p>'
+    head = "".join(
+        f'<th class="text">{h}</th>'
+        for h in ("Level", "Rule", "Where", "Plan", "Threshold", "Why it matters", "Safer")
+    )
+    rows = []
+    for f in risk["static"]:
+        where = f"{f['platform']}/{f['tool']}" if f["tool"] else f["platform"]
+        cells = [
+            f'<td class="text level-{f["level"]}">{html.escape(f["level"])}</td>',
+            f'<td class="text">{html.escape(f["rule"])}</td>',
+            f'<td class="text">{html.escape(where)}<span class="ci">{html.escape(f["path"])}'
+            "</span></td>",
+            f'<td>{f["value"]:.3g} <span class="ci">{html.escape(f["unit"])}</span></td>',
+            f"<td>{f['threshold']:.3g}</td>",
+            f'<td class="wrap">{html.escape(f["why"])}</td>',
+            f'<td class="wrap">{html.escape(f["safer"])}</td>',
+        ]
+        rows.append(f"<tr>{''.join(cells)}</tr>")
+    return (
+        '<h3>Static rules</h3><div class="scroll"><table class="findings">'
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
+    )
+
+
+def simulated_risk_html(risk: dict, currency: str) -> str:
+    if not risk["simulated"]:
+        return ""
+    head = "".join(
+        f"<th>{h}</th>"
+        for h in (
+            "Level",
+            "P(at least one event)",
+            "Events",
+            f"Repair cost ({html.escape(currency)})",
+            "Conversions lost",
+            f"CPA added ({html.escape(currency)})",
+            "Positive share lost",
+        )
+    )
+    rows = []
+    for r in risk["simulated"]:
+        chance = probability_stats(r)
+        loss = r["loss"]
+        cells = [
+            f'<td class="level-{r["level"]}">{html.escape(r["level"])}</td>',
+            f"<td>{stat_html(chance, 'share')}</td>",
+            f"<td>{stat_html(r['events'], 'count')}</td>",
+            f"<td>{stat_html(r['repair_cost'], 'currency')}</td>",
+            f"<td>{stat_html(loss['conversions'], 'count')}</td>",
+            f"<td>{stat_html(loss['cpa'], 'currency')}</td>",
+            f"<td>{stat_html(loss['positive_share'], 'share')}</td>",
+        ]
+        platform = html.escape(r["platform"])
+        rows.append(f'<tr><th scope="row">{platform}</th>{"".join(cells)}</tr>')
+    return (
+        '<h3>Simulated risk per platform</h3><div class="scroll"><table class="risk">'
+        f'<thead><tr><th scope="col">Platform</th>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
+    )
+
+
+REPUTATION_SERIES = (
+    ("positive_share", "positive share of the top 20"),
+    ("third_party_share", "third-party recommendations"),
+    ("negative_share", "negative share of the top 20"),
+    ("portals_discussing", "portals with ongoing discussion"),
+)
+
+
+def reputation_figure(result: Result) -> go.Figure:
+    """Fan charts of the reputation's daily path: shares of the top 20 and portals in
+    discussion, with the KPI targets set on them."""
+    fig = make_subplots(
+        rows=2, cols=2, subplot_titles=[t for _, t in REPUTATION_SERIES], shared_xaxes=True
+    )
+    dates = list(result.dates)
+    for i, (measure, _) in enumerate(REPUTATION_SERIES):
+        mean = result.campaign_daily_mean[measure]
+        sample = result.campaign_daily_sample[measure]
+        for trace in fan_traces(dates, mean, sample, show_legend=i == 0):
+            fig.add_trace(trace, row=i // 2 + 1, col=i % 2 + 1)
+        for target in result.scenario.kpis:
+            if target.metric == measure:
+                fig.add_hline(
+                    y=target.value,
+                    line={"color": TARGET_COLOR, "dash": "dash"},
+                    row=i // 2 + 1,
+                    col=i % 2 + 1,
+                )
+    fig.update_yaxes(tickformat=".0%", row=1)
+    fig.update_yaxes(tickformat=".0%", row=2, col=1)
+    fig.update_layout(title="Reputation, day by day", height=620, hovermode="x unified", **LAYOUT)
+    return fig
+
+
+def backlash_figure(result: Result) -> go.Figure:
+    """Mean backlash events a day (bars) and the repair spend the budget pays (line)."""
+    dates = list(result.dates)
+    currency = result.scenario.campaign.currency
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    events = result.campaign_daily_mean["backlash_events"]
+    repair = result.campaign_daily_mean["repair_spend"]
+    fig.add_trace(go.Bar(x=dates, y=events, name="events a day (mean)"), secondary_y=False)
+    fig.add_trace(
+        go.Scatter(x=dates, y=repair, name=f"repair spend ({currency}, mean)", mode="lines"),
+        secondary_y=True,
+    )
+    fig.update_yaxes(rangemode="tozero")
+    fig.update_layout(title="Backlash: events and repair spend, day by day", height=360, **LAYOUT)
+    return fig

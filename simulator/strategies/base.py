@@ -1,0 +1,156 @@
+"""What every strategy shares: the engine's view of it, its record, and the ramp limit.
+
+A strategy (a policy, to the engine) decides each day how the day's budget is split over arms, in
+every replication at once: `plan(day)` gives weights for the paced budget and fixed daily budgets,
+both (reps, arms). It sees what the ad platforms would report (`observe`), and changes course in
+SimPy processes at its decision points (the end of a test, a weekly reallocation).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from dataclasses import dataclass
+
+import numpy as np
+import simpy
+
+from smmsim.scenarios.schema import Scenario
+from smmsim.simulator.arms import ArmTable
+from smmsim.simulator.delivery import DayOutcome, TrueRates
+from smmsim.simulator.randomness import Draws
+
+# Decisions are taken a quarter of a day before the next day's delivery: after the last day of
+# the phase is delivered and its month-end snapshot (at + 0.5) is taken.
+DECISION_OFFSET = 0.25
+
+
+@dataclass(frozen=True)
+class StrategyContext:
+    """What a strategy may know when it starts: the plan, and (for the oracle only) the truth."""
+
+    scenario: Scenario
+    arms: ArmTable
+    rates: TrueRates
+    draws: Draws
+
+    @property
+    def n_reps(self) -> int:
+        return self.draws.n_reps
+
+    @property
+    def days(self) -> int:
+        return self.scenario.campaign.days
+
+    @property
+    def daily_level(self) -> float:
+        """The campaign's average daily budget."""
+        return self.scenario.campaign.budget / self.scenario.campaign.days
+
+
+@dataclass(frozen=True)
+class DayPlan:
+    shares: np.ndarray  # (reps, arms) or (arms,): weights of the day's paced budget
+    fixed: np.ndarray  # (reps, arms) or (arms,): fixed daily budgets, taken first
+
+
+@dataclass(frozen=True)
+class StrategyRecord:
+    """What a strategy did, per replication, for the outputs (merged over chunks by rows)."""
+
+    kept: np.ndarray  # (reps, arms) arms the strategy settled on (funded after its decision)
+    dropped: np.ndarray  # (reps, arms) tested arms the decision dropped
+    cut: np.ndarray  # (reps, arms) kept arms cut later by the stop-loss
+    extended: np.ndarray  # (reps,) the test was extended once
+    phase_spend: dict[str, np.ndarray]  # phase -> (reps,) spend in that phase
+    best_arm: np.ndarray  # (reps,) the truly best arm (lowest true direct CPA)
+    true_cpa: np.ndarray  # (reps, arms) true direct CPA at no auction pressure
+    chosen: np.ndarray  # (reps,) the arm a decision ranked first among those kept; -1 if none
+
+    @classmethod
+    def merge(cls, records: list[StrategyRecord]) -> StrategyRecord:
+        first = records[0]
+        rows = ("kept", "dropped", "cut", "extended", "best_arm", "true_cpa", "chosen")
+        return cls(
+            **{name: np.concatenate([getattr(r, name) for r in records]) for name in rows},
+            phase_spend={
+                p: np.concatenate([r.phase_spend[p] for r in records]) for p in first.phase_spend
+            },
+        )
+
+
+def true_conversions_per_money(rates: TrueRates) -> np.ndarray:
+    """(reps, arms) direct conversions per unit of money at no auction pressure:
+    1000 ctr cvr / cpm, the inverse of the true direct CPA."""
+    return 1000 * rates.ctr * rates.cvr / rates.cpm
+
+
+class Policy:
+    """The base strategy: a static split. Subclasses override what changes over time."""
+
+    phase_names: tuple[str, ...] = ("campaign",)
+
+    def __init__(self, ctx: StrategyContext):
+        self.ctx = ctx
+        n, m = ctx.n_reps, ctx.arms.n
+        self.shares = np.zeros((n, m))
+        self.fixed = np.zeros(m)
+        self.kept = np.zeros((n, m), dtype=bool)
+        self.dropped = np.zeros((n, m), dtype=bool)
+        self.cut = np.zeros((n, m), dtype=bool)
+        self.extended = np.zeros(n, dtype=bool)
+        self.chosen = np.full(n, -1)
+        self.phase_spend = {p: np.zeros(n) for p in self.phase_names}
+
+    def plan(self, day: int) -> DayPlan:
+        return DayPlan(self.shares, self.fixed)
+
+    def limit(self, budget: np.ndarray) -> np.ndarray:
+        """Today's budgets after any limit on how fast they may change."""
+        return budget
+
+    def observe(self, day: int, budget: np.ndarray, outcome: DayOutcome) -> None:
+        self.phase_spend[self.phase_names[0]] += outcome.spend.sum(axis=1)
+
+    def processes(self, env: simpy.Environment) -> list[Generator]:
+        return []
+
+    def record(self) -> StrategyRecord:
+        per_money = true_conversions_per_money(self.ctx.rates)
+        with np.errstate(divide="ignore", over="ignore"):  # an arm that cannot convert: inf
+            true_cpa = 1 / per_money
+        # The truly best arm is among those a strategy chooses from: retargeting is funded as
+        # planned (its cheap conversions come from the visitors the other arms bring).
+        retargeting = self.ctx.arms.retargeting
+        per_money = np.where(retargeting, -np.inf, per_money)
+        return StrategyRecord(
+            kept=self.kept | (retargeting & (self.ctx.scenario.strategy.type != "fixed")),
+            dropped=self.dropped,
+            cut=self.cut,
+            extended=self.extended,
+            phase_spend=self.phase_spend,
+            best_arm=per_money.argmax(axis=1),
+            true_cpa=true_cpa,
+            chosen=self.chosen,
+        )
+
+
+class RampLimit:
+    """No arm's daily budget may grow by more than `limit` (relative) from one day to the next.
+
+    Platforms restart their learning phase when a budget changes by more than about 20% at once;
+    scaling in steps no larger than that keeps an arm out of it, at the price of a slower ramp.
+    Budget the limit holds back stays in the pot and is paced over the days left.
+    """
+
+    def __init__(self, limit: float | None, shape: tuple[int, int]):
+        self.limit = limit
+        self.previous = np.zeros(shape)
+
+    def apply(self, budget: np.ndarray, active: np.ndarray | bool = True) -> np.ndarray:
+        """Cap increases where `active` (reps,) and the arm spent yesterday; remember today."""
+        if self.limit is not None:
+            ceiling = np.where(self.previous > 0, self.previous * (1 + self.limit), np.inf)
+            active = np.broadcast_to(np.asarray(active).reshape(-1, 1), budget.shape)
+            budget = np.where(active, np.minimum(budget, ceiling), budget)
+        self.previous = budget
+        return budget

@@ -1,0 +1,66 @@
+"""Strategies that split the budget once, at the start: fixed, spread, best-guess and oracle."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from smmsim.simulator.allocation import equal_marginal_split
+from smmsim.simulator.strategies.base import Policy, StrategyContext, true_conversions_per_money
+from smmsim.simulator.strategies.evidence import prior_conversions_per_money
+
+
+class Fixed(Policy):
+    """The planner's allocation as written: budget shares and fixed daily budgets."""
+
+    def __init__(self, ctx: StrategyContext):
+        super().__init__(ctx)
+        arms = ctx.arms
+        self.shares[:] = arms.budget_share
+        self.fixed = arms.daily_budget
+        self.kept[:] = (arms.budget_share > 0) | (arms.daily_budget > 0)
+
+
+class Spread(Policy):
+    """The same share on every paid-ads arm all campaign long: working everywhere at once."""
+
+    def __init__(self, ctx: StrategyContext):
+        super().__init__(ctx)
+        allocated = ~ctx.arms.retargeting
+        self.shares[:] = allocated / allocated.sum()
+        self.kept[:] = allocated
+
+
+class BestGuess(Policy):
+    """No test: everything on the arm(s) with the best prior CPA, split by equal marginal CPA at
+    the priors' expected rates."""
+
+    def __init__(self, ctx: StrategyContext):
+        super().__init__(ctx)
+        arms = ctx.arms
+        # Retargeting is funded as planned: its audience is what the others bring, not a split.
+        lam = np.where(arms.retargeting, -np.inf, prior_conversions_per_money(arms))
+        chosen = np.zeros(arms.n, dtype=bool)
+        chosen[np.argsort(-lam, kind="stable")[: ctx.scenario.strategy.best_guess.arms]] = True
+        split = equal_marginal_split(
+            np.maximum(lam, 0.0)[None, :],
+            chosen[None, :],
+            np.array([ctx.daily_level]),
+            arms.s_half,
+            arms.k,
+        )
+        self.shares[:] = split[0]
+        self.kept[:] = chosen
+
+
+class Oracle(Policy):
+    """Knows each replication's true rates and splits the budget by equal true marginal CPA:
+    the best achievable under the model's response curve, and the yardstick for regret."""
+
+    def __init__(self, ctx: StrategyContext):
+        super().__init__(ctx)
+        arms = ctx.arms
+        lam = true_conversions_per_money(ctx.rates)
+        level = np.full(ctx.n_reps, ctx.daily_level)
+        allocated = np.broadcast_to(~arms.retargeting, lam.shape)
+        self.shares = equal_marginal_split(lam, allocated, level, arms.s_half, arms.k)
+        self.kept = self.shares > 0

@@ -1,0 +1,152 @@
+"""Side-by-side comparison of scenario x strategy combinations on common random numbers.
+
+Every combination runs with the same seed and number of replications. Random numbers are drawn per
+arm (keyed by the arm's name) and per RNG block, so replication r sees the same true rates and the
+same daily noise in every combination that has the arm: the difference between two combinations is
+taken replication by replication (paired), which removes the market's luck from the comparison.
+Comparing a scenario with itself gives a difference of exactly zero.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from smmsim.scenarios.schema import Scenario
+from smmsim.simulator.studies.evaluation import StrategyRun, evaluate, runs_needed, with_strategy
+from smmsim.simulator.studies.outcome import Z90, strategy_outcome
+from smmsim.simulator.summary import describe, target_odds
+
+# Paired differences are reported for these KPIs (revenue only where there is an order value).
+# Which way is better: +1 larger, -1 smaller, 0 neither (spend is a fact, not a score).
+BETTER = {
+    "conversions": 1,
+    "cpa": -1,
+    "spend": 0,
+    "joins": 1,
+    "direct_conversions": 1,
+    "revenue": 1,
+}
+
+
+@dataclass(frozen=True)
+class Combination:
+    label: str
+    source: str
+    run: StrategyRun
+
+    @property
+    def scenario(self) -> Scenario:
+        return self.run.result.scenario
+
+
+def combinations(
+    scenarios: list[tuple[str, Scenario]], strategies: list[str] | None
+) -> list[tuple[str, str, Scenario]]:
+    """(label, source, scenario) for every scenario x strategy; a scenario's own strategy when
+    `strategies` is None. Labels read 'file-stem:strategy'."""
+    stems = [Path(source).stem for source, _ in scenarios]
+    out = []
+    for i, (source, scenario) in enumerate(scenarios):
+        stem = stems[i] if stems.count(stems[i]) == 1 else f"{stems[i]}#{i + 1}"
+        for name in strategies or [scenario.strategy.type]:
+            chosen = with_strategy(scenario, name, source)
+            out.append((f"{stem}:{name}", source, chosen))
+    return out
+
+
+def run_comparison(
+    planned: list[tuple[str, str, Scenario]],
+    *,
+    replications: int,
+    seed: int,
+    workers: int = 1,
+    progress: Callable[[int], None] | None = None,
+) -> list[Combination]:
+    """Run every combination with one seed and one number of replications."""
+    return [
+        Combination(
+            label,
+            source,
+            evaluate(
+                scenario,
+                replications=replications,
+                seed=seed,
+                workers=workers,
+                progress=progress,
+            ),
+        )
+        for label, source, scenario in planned
+    ]
+
+
+def total_runs(planned: list[tuple[str, str, Scenario]]) -> int:
+    return sum(runs_needed(scenario) for _, _, scenario in planned)
+
+
+def paired_difference(values: np.ndarray, baseline: np.ndarray, better: int) -> dict:
+    """The per-replication difference (combination - baseline): its mean with a 90% confidence
+    interval (of the mean), its 5/50/95% quantiles (how it varies between replications) and the
+    probability that the combination does better (`better`: +1 when larger is better, -1 when
+    smaller is, 0 for neither). Replications where either value is undefined
+    (a CPA without conversions) are left out."""
+    both = ~np.isnan(values) & ~np.isnan(baseline)
+    diff = values[both] - baseline[both]
+    stats = describe(diff)
+    n = diff.size
+    half = Z90 * diff.std(ddof=1) / np.sqrt(n) if n > 1 else np.nan
+    beats = better * diff > 0
+    return {
+        **stats,
+        "ci_low": stats["mean"] - half if n else None,
+        "ci_high": stats["mean"] + half if n else None,
+        "probability_better": float(beats.mean()) if n and better else None,
+        "replications_used": int(n),
+    }
+
+
+def comparison_document(found: list[Combination], baseline: str) -> dict:
+    """The comparison as JSON: each combination's KPIs and strategy outcome, and the paired
+    differences of every other combination against `baseline`."""
+    by_label = {c.label: c for c in found}
+    base = by_label[baseline].run.result.kpis()
+    first = found[0].run.result
+    return {
+        "seed": first.seed,
+        "replications": first.replications,
+        "baseline": baseline,
+        "combinations": [
+            {
+                "label": c.label,
+                "source": c.source,
+                "scenario": c.scenario.campaign.name,
+                "strategy": c.scenario.strategy.type,
+                "currency": c.scenario.campaign.currency,
+                "kpis": {m: describe(v) for m, v in c.run.result.kpis().items()},
+                "outcome": strategy_outcome(c.run.result, c.run.oracle),
+                "kpi_targets": [target_odds(c.run.result, t) for t in c.scenario.kpis],
+            }
+            for c in found
+        ],
+        "differences": [
+            {
+                "label": c.label,
+                "metric": metric,
+                **paired_difference(kpis[metric], base[metric], BETTER[metric]),
+            }
+            for c in found
+            if c.label != baseline
+            for kpis in [c.run.result.kpis()]
+            for metric in BETTER
+            if metric in kpis and metric in base
+        ],
+    }
+
+
+def difference_samples(found: list[Combination], baseline: str, metric: str) -> dict:
+    """Per-replication differences against the baseline, for the report's distributions."""
+    base = next(c for c in found if c.label == baseline).run.result.kpis()[metric]
+    return {c.label: c.run.result.kpis()[metric] - base for c in found if c.label != baseline}

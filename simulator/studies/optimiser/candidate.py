@@ -1,0 +1,120 @@
+"""One plan the optimiser tries: a split of the paid-ads budget, tactic intensities, a policy.
+
+A candidate is applied to the scenario to give the plan that is simulated (`plan_of`) and, for the
+best one, written back as a scenario file (`scenarios.optimiser.write_back`). Both go through
+`planned_changes`, so what runs in a trial is exactly what the written file says.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from smmsim.scenarios.budget import retargeting_share
+from smmsim.scenarios.schedule import planned_units
+from smmsim.scenarios.schema import Scenario
+from smmsim.scenarios.tools_schema import Phase, Tactic
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Test-then-scale settings: the test's share of the budget, its days, the keep threshold."""
+
+    test_share: float
+    test_days: int
+    keep_q: float
+
+
+@dataclass(frozen=True)
+class Candidate:
+    # 'platform/tool' paid ads -> share of the paid-ads budget (sums to 1 over the paid ads)
+    shares: dict[str, float] = field(default_factory=dict)
+    # 'platform/tool' tactic -> multiple of its planned schedule
+    intensities: dict[str, float] = field(default_factory=dict)
+    policy: Policy | None = None
+
+
+NOTHING = [Phase(per_week=0.0)]  # a schedule must have a phase; this one books no unit
+
+
+def whole(x: float) -> int:
+    """x rounded half up: 2.5 placements are 3, as a planner would book them."""
+    return int(np.floor(x + 0.5))
+
+
+def scaled_schedule(tactic: Tactic, factor: float, days: int) -> list[Phase]:
+    """The schedule at `factor` times its planned intensity. Influencers: whole(factor x planned)
+    placements spread over the span the plan books them in. Other tactics: every `per_week`
+    rate multiplied, and each phase's listed days replaced by whole(factor x count) days spread
+    over its listed span (to the campaign's end when only one day is listed)."""
+    if tactic.type == "influencer":
+        count = whole(factor * planned_units(tactic, days).sum())
+        return spread_units(np.flatnonzero(planned_units(tactic, days)) + 1, count, days)
+    phases = [_scaled_phase(phase, factor, days) for phase in tactic.schedule]
+    kept = [p for phase in phases for p in phase]
+    return kept or NOTHING
+
+
+def _scaled_phase(phase: Phase, factor: float, days: int) -> list[Phase]:
+    if phase.per_week is not None:
+        return [phase.model_copy(update={"per_week": phase.per_week * factor})]
+    listed = np.array([d for d in phase.days if d <= days])
+    return [p for p in spread_units(listed, whole(len(listed) * factor), days) if p.days]
+
+
+def spread_units(booked: np.ndarray, count: int, days: int) -> list[Phase]:
+    """`count` units on days spread evenly from the first to the last booked day."""
+    if count == 0 or booked.size == 0:
+        return NOTHING
+    first, last = int(booked.min()), int(booked.max())
+    if last == first:
+        last = days
+    spread = np.rint(np.linspace(first, last, count)).astype(int)
+    return [Phase(days=[int(d) for d in spread])]
+
+
+def scaled_budget(tactic: Tactic, factor: float) -> float | None:
+    """A tool's own budget scales with its intensity: it was the price of the planned schedule."""
+    if tactic.budget is None or factor <= 0:
+        return None  # a tactic at 0 buys nothing, and a budget must be above 0
+    return tactic.budget * factor
+
+
+def unit_count(tactic: Tactic, factor: float, days: int) -> float:
+    """Units the scaled schedule asks for over the campaign."""
+    scaled = tactic.model_copy(update={"schedule": scaled_schedule(tactic, factor, days)})
+    return float(planned_units(scaled, days).sum())
+
+
+def plan_of(s: Scenario, candidate: Candidate) -> Scenario:
+    """The scenario with the candidate's split, intensities and policy."""
+    platforms = []
+    left = 1.0 - retargeting_share(s)
+    for platform in s.platforms:
+        tools = []
+        for tool in platform.tools:
+            name = f"{platform.name}/{tool.name}"
+            if name in candidate.shares:
+                share = candidate.shares[name] * left
+                tool = tool.model_copy(update={"budget_share": share, "daily_budget": None})
+            elif name in candidate.intensities:
+                factor = candidate.intensities[name]
+                schedule = scaled_schedule(tool, factor, s.campaign.days)
+                budget = scaled_budget(tool, factor)
+                tool = tool.model_copy(update={"schedule": schedule, "budget": budget})
+            tools.append(tool)
+        platforms.append(platform.model_copy(update={"tools": tools}))
+    return s.model_copy(update={"platforms": platforms, "strategy": _strategy(s, candidate)})
+
+
+def _strategy(s: Scenario, candidate: Candidate):
+    if candidate.policy is None:
+        return s.strategy.as_type("fixed")
+    p = candidate.policy
+    strategy = s.strategy.as_type("test-then-scale")
+    test = strategy.test.model_copy(
+        update={"budget": None, "budget_share": p.test_share, "days": p.test_days}
+    )
+    decision = strategy.decision.model_copy(update={"q": p.keep_q})
+    return strategy.model_copy(update={"test": test, "decision": decision})

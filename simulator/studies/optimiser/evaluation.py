@@ -1,0 +1,321 @@
+"""The optimum against the baselines, on a larger set of common random numbers.
+
+Trials use few replications to be fast; the chosen plan is simulated again with the scenario's
+replications, beside the plan as written, `spread` (every paid-ads tool the same share) and
+`best-guess` (everything on the best prior CPA): the same seed for all, so each difference is
+paired replication by replication and carries a 90% confidence interval. The marginal CPA of each
+paid-ads tool at the optimum is the extra spend over the extra conversions when that tool alone
+gets a little more budget, on the same random numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from smmsim.scenarios.budget import paid_ads_budget, retargeting_share
+from smmsim.scenarios.schema import Scenario
+from smmsim.simulator.engine import simulate
+from smmsim.simulator.result import Result
+from smmsim.simulator.studies.comparison import paired_difference
+from smmsim.simulator.studies.evaluation import with_strategy
+from smmsim.simulator.studies.optimiser.candidate import (
+    Candidate,
+    plan_of,
+)
+from smmsim.simulator.studies.optimiser.objective import checked_plan
+from smmsim.simulator.studies.risk import event_probability
+from smmsim.simulator.summary import describe
+
+SHOWN_KPIS = ("conversions", "cpa", "spend", "joins", "reach", "roas")
+BASELINES = ("as written", "spread", "best-guess")
+# Better direction of each compared KPI: +1 larger is better, -1 smaller is.
+BETTER = {"conversions": 1, "cpa": -1, "joins": 1, "roas": 1}
+# The budget step of a marginal-CPA probe, as a share of the campaign budget.
+MARGINAL_STEP = 0.02
+LIMIT_TOLERANCE = 0.01
+UNSPENT_NOTED = 0.05  # a plan that leaves more than this share of the budget unspent is noted
+BOOTSTRAP_SAMPLES = 1000
+BOOTSTRAP_BATCH = 50
+BOOTSTRAP_STREAM = 7919  # the bootstrap's own stream of the seed, apart from the simulation's
+
+
+@dataclass(frozen=True)
+class Runs:
+    replications: int
+    seed: int
+    deterministic: bool = False
+    workers: int = 1
+
+    def simulate(self, plan: Scenario) -> Result:
+        return simulate(
+            plan,
+            replications=self.replications,
+            seed=self.seed,
+            deterministic=self.deterministic,
+            workers=self.workers,
+        )
+
+
+def plan_figures(result: Result) -> dict:
+    """A plan's KPIs over the replications (mean and 5/95% quantiles) and its backlash risk."""
+    kpis = result.kpis()
+    figures = {name: describe(kpis[name]) for name in SHOWN_KPIS if name in kpis}
+    # The objective's CPA: expected spend over expected conversions (the mean of per-replication
+    # CPAs above weighs the unlucky replications' huge CPAs far more).
+    conversions = float(kpis["conversions"].mean())
+    figures["expected_cpa"] = float(kpis["spend"].mean()) / conversions if conversions else None
+    events = kpis.get("backlash_events", np.zeros(result.replications))
+    figures["backlash_probability"] = event_probability(events, result.deterministic)
+    return figures
+
+
+def tool_rows(result: Result, candidate: Candidate, ads_budget: float) -> list[dict]:
+    """Per tool of the optimised plan: its share and planned budget (paid ads), what it spent,
+    and its conversions and CPA with intervals."""
+    rows = []
+    for i, name in enumerate(result.arms.names):
+        kpis = result.kpis(result.arm_mask(i), tools_only=True)
+        share = candidate.shares.get(name)
+        rows.append(
+            {
+                "tool": name,
+                "type": result.arms.kinds[i],
+                "share": share,
+                "planned_budget": None if share is None else share * ads_budget,
+                "intensity": candidate.intensities.get(name),
+                "spend": describe(kpis["spend"]),
+                "conversions": describe(kpis["conversions"]),
+                "cpa": describe(kpis["cpa"]),
+            }
+        )
+    return rows
+
+
+def compared(optimised: Result, baseline: Result) -> dict:
+    """Paired differences optimised - baseline per KPI, with 90% confidence intervals, and the
+    difference in expected CPA (the objective's CPA)."""
+    ours, theirs = optimised.kpis(), baseline.kpis()
+    found = {k: paired_difference(ours[k], theirs[k], b) for k, b in BETTER.items() if k in ours}
+    found["expected_cpa"] = expected_cpa_difference(ours, theirs, seed=optimised.seed)
+    return found
+
+
+def expected_cpa_difference(ours: dict, theirs: dict, *, seed: int) -> dict:
+    """Expected CPA (total spend / total conversions) optimised - baseline, with a 90% interval
+    and P(cheaper) from a paired bootstrap over replications: a ratio of sums has no
+    per-replication difference to average, and resampling whole replications keeps the pairing."""
+    spend = np.stack([ours["spend"], theirs["spend"]])
+    conversions = np.stack([ours["conversions"], theirs["conversions"]])
+    n = spend.shape[1]
+    point = _ratio(spend.sum(axis=1), conversions.sum(axis=1))
+    if n < 2:
+        diff = point[0] - point[1]
+        return {"mean": diff, "ci_low": diff, "ci_high": diff, "probability_better": None}
+    rng = np.random.default_rng(np.random.SeedSequence([seed, BOOTSTRAP_STREAM]))
+    batches = []
+    for _ in range(BOOTSTRAP_SAMPLES // BOOTSTRAP_BATCH):  # bounded memory at any replications
+        picks = rng.integers(0, n, size=(BOOTSTRAP_BATCH, n))
+        resampled = _ratio(spend[:, picks].sum(axis=2), conversions[:, picks].sum(axis=2))
+        batches.append(resampled[0] - resampled[1])
+    diffs = np.concatenate(batches)
+    diffs = diffs[np.isfinite(diffs)]
+    low, high = np.percentile(diffs, [5, 95]) if diffs.size else (np.nan, np.nan)
+    return {
+        "mean": float(point[0] - point[1]),
+        "ci_low": float(low),
+        "ci_high": float(high),
+        "probability_better": float((diffs < 0).mean()) if diffs.size else None,
+    }
+
+
+def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    return np.divide(num, den, out=np.full(np.shape(num), np.nan), where=den > 0)
+
+
+def baseline_plans(scenario: Scenario, source: str) -> dict[str, Scenario]:
+    return {
+        "as written": scenario,
+        "spread": with_strategy(scenario, "spread", source),
+        "best-guess": with_strategy(scenario, "best-guess", source),
+    }
+
+
+def marginal_cpas(
+    scenario: Scenario, candidate: Candidate, base: Result, runs: Runs, source: str
+) -> list[dict]:
+    """Per paid-ads tool: extra spend / extra conversions when it alone gets MARGINAL_STEP of
+    the budget more, every other tool (retargeting included) keeping its amount. At an interior
+    optimum these are equal."""
+    if not candidate.shares:
+        return []
+    step = MARGINAL_STEP * scenario.campaign.budget
+    ads = paid_ads_budget(plan_of(scenario, candidate))
+    bigger = with_more_budget(scenario, step, ads / max(1 - retargeting_share(scenario), 1e-12))
+    before = base.kpis()
+    rows = []
+    for tool in candidate.shares:
+        shares = {t: s * ads / (ads + step) for t, s in candidate.shares.items()}
+        shares[tool] += step / (ads + step)
+        probe = runs.simulate(checked_plan(bigger, replace(candidate, shares=shares), source))
+        after = probe.kpis()
+        extra_spend = float((after["spend"] - before["spend"]).mean())
+        extra_conversions = float((after["conversions"] - before["conversions"]).mean())
+        rows.append(
+            {
+                "tool": tool,
+                "share": candidate.shares[tool],
+                "extra_spend": extra_spend,
+                "extra_conversions": extra_conversions,
+                "marginal_cpa": extra_spend / extra_conversions if extra_conversions > 0 else None,
+            }
+        )
+    return rows
+
+
+def with_more_budget(s: Scenario, extra: float, left: float) -> Scenario:
+    """The scenario with `extra` more budget, all of it for the paid ads: retargeting's shares
+    shrink so that it keeps its amount (it takes its share of `left`, what the plan's tactics
+    and fixed budgets leave)."""
+    keep = left / (left + extra) if left + extra > 0 else 1.0
+    platforms = []
+    for p in s.platforms:
+        tools = [
+            t.model_copy(update={"budget_share": t.budget_share * keep})
+            if t.type == "retargeting" and t.budget_share
+            else t
+            for t in p.tools
+        ]
+        platforms.append(p.model_copy(update={"tools": tools}))
+    campaign = s.campaign.model_copy(update={"budget": s.campaign.budget + extra})
+    return s.model_copy(update={"campaign": campaign, "platforms": platforms})
+
+
+def final_evaluation(
+    scenario: Scenario,
+    candidate: Candidate,
+    runs: Runs,
+    source: str,
+    objective: str = "cpa",
+    max_risk: float | None = None,
+) -> dict:
+    """The optimised plan's figures, per tool, against the baselines, and its marginal CPAs,
+    with notes where the figures call for a second look."""
+    plan = checked_plan(scenario, candidate, source)
+    optimised = runs.simulate(plan)
+    baselines = {label: runs.simulate(s) for label, s in baseline_plans(scenario, source).items()}
+    plans = {"optimised": plan_figures(optimised)}
+    plans.update({label: plan_figures(r) for label, r in baselines.items()})
+    against = {label: compared(optimised, r) for label, r in baselines.items()}
+    notes = [
+        *limit_notes(scenario, optimised),
+        *risk_notes(plans["optimised"], max_risk),
+        *unspent_notes(scenario, plans["optimised"], objective),
+        *beaten_notes(scenario, plans, against, baselines, objective),
+    ]
+    return {
+        "replications": optimised.replications,
+        "seed": optimised.seed,
+        "plans": plans,
+        "notes": notes,
+        "against": against,
+        "tools": tool_rows(optimised, candidate, paid_ads_budget(plan)),
+        "marginal_cpa": marginal_cpas(scenario, candidate, optimised, runs, source),
+        "plan": plan,
+    }
+
+
+def limit_notes(scenario: Scenario, optimised: Result) -> list[str]:
+    broken = broken_limits(scenario, optimised)
+    if not broken:
+        return []
+    return [
+        f"the optimised plan misses the spend limits ({'; '.join(broken)}): its tactics leave "
+        "too little of the budget for every minimum (or too much for the ceilings), so the "
+        "limits were relaxed in proportion"
+    ]
+
+
+def risk_notes(optimised: dict, max_risk: float | None) -> list[str]:
+    """The risk limit read again on the final replications: a plan that met it on the trials'
+    few replications may not on more."""
+    if max_risk is None:
+        return []
+    risk = optimised["backlash_probability"]
+    if risk["p95"] <= max_risk:
+        return []
+    if risk["probability"] > max_risk:
+        advice = "the trials' replications were too few to tell; raise --reps"
+    else:
+        advice = "the final replications are too few to confirm it; raise --final-reps"
+    return [
+        f"on the final evaluation the optimised plan's P(backlash) is {risk['probability']:.1%} "
+        f"(90% CI up to {risk['p95']:.1%}), against the limit of {max_risk:.1%}: {advice}"
+    ]
+
+
+def unspent_notes(scenario: Scenario, optimised: dict, objective: str) -> list[str]:
+    """A line when the optimised plan leaves part of the budget unspent: a frequency cap or a
+    saturated audience buys nothing more, and a lower CPA on less spend may not be what the
+    planner wants."""
+    budget = scenario.campaign.budget
+    spent = optimised["spend"]["mean"]
+    if spent is None or spent >= budget * (1 - UNSPENT_NOTED):
+        return []
+    note = f"the optimised plan spends {spent:,.0f} of the {budget:,.0f} budget on average"
+    if objective == "cpa":
+        note += (
+            ": a lower CPA on less spend; --objective conversions looks for the most "
+            "conversions the budget buys"
+        )
+    return [note]
+
+
+def beaten_notes(
+    scenario: Scenario,
+    plans: dict,
+    against: dict,
+    baselines: dict[str, Result],
+    objective: str,
+) -> list[str]:
+    """A line for each baseline that does clearly better than the optimised plan on the final
+    evaluation (its 90% interval excludes no difference), with the likely reason: it breaks the
+    spend limits the search respected, or the study's trials were too few or too noisy."""
+    notes = []
+    for label, result in baselines.items():
+        if objective == "cpa":
+            better = against[label]["expected_cpa"]["ci_low"] > 0
+            ours, theirs = plans["optimised"]["expected_cpa"], plans[label]["expected_cpa"]
+            what = "a lower expected CPA"
+        else:
+            d = against[label]["conversions"]
+            high = d["ci_high"]
+            # One deterministic replication has no interval: its difference is exact.
+            better = d["mean"] < 0 if high is None or np.isnan(high) else high < 0
+            ours = plans["optimised"]["conversions"]["mean"]
+            theirs = plans[label]["conversions"]["mean"]
+            what = "more expected conversions"
+        if not better:
+            continue
+        broken = broken_limits(scenario, result)
+        why = (
+            f"it breaks the spend limits ({'; '.join(broken)})"
+            if broken
+            else "run more trials (--trials) or more replications per trial (--reps)"
+        )
+        notes.append(f"{label} has {what} ({theirs:.4g} against {ours:.4g}): {why}")
+    return notes
+
+
+def broken_limits(scenario: Scenario, result: Result) -> list[str]:
+    """The `optimise.platforms` limits a plan's paid-ads spend breaks (by more than 1%)."""
+    broken = []
+    for name, limits in scenario.optimise.platforms.items():
+        mask = result.platform_mask(name) & result.arms.kind_mask("paid_ads")
+        spent = float(result.kpis(mask, tools_only=True)["spend"].mean())
+        if spent < limits.min_spend * (1 - LIMIT_TOLERANCE):
+            broken.append(f"{name} spends {spent:,.0f}, min_spend {limits.min_spend:,.0f}")
+        if limits.max_spend is not None and spent > limits.max_spend * (1 + LIMIT_TOLERANCE):
+            broken.append(f"{name} spends {spent:,.0f}, max_spend {limits.max_spend:,.0f}")
+    return broken

@@ -1,0 +1,145 @@
+"""Where a study lives: an embedded SQLite file in the output folder, or a shared database.
+
+The database URL may carry a password (or libpq reads it from PGPASSWORD). It is only ever shown
+redacted: `shown` for messages and outputs, `scrubbed` for any text an error brings back.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import quote
+
+from optuna.exceptions import ExperimentalWarning
+from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, IntegrityError, ProgrammingError, SQLAlchemyError
+
+from smmsim.scenarios.errors import SmmsimError
+
+STUDY_FILE = "study.db"
+# A crashed worker's running trial is failed after missing two heartbeats, and its plan is tried
+# again (once per failure, up to this many times) by the next worker that starts a trial.
+DEFAULT_HEARTBEAT_SECONDS = 30
+RETRIES = 3
+# Workers started together on a new database race to create Optuna's tables; a loser sees a
+# duplicate table or row, and finds the tables made when it tries again.
+SCHEMA_ATTEMPTS = 5
+
+
+def default_url(out_dir: Path) -> str:
+    return f"sqlite:///{(out_dir / STUDY_FILE).resolve()}"
+
+
+def in_memory(url: str) -> bool:
+    """SQLite without a file (`sqlite://`, `sqlite:///`, `:memory:` in any form) is in memory."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return False
+    database = parsed.database or ""
+    return parsed.drivername.startswith("sqlite") and (not database or ":memory:" in database)
+
+
+def with_driver(url: str) -> str:
+    """`postgresql://` with the driver smmsim installs: SQLAlchemy's default for a bare scheme is
+    psycopg 3, which is not a dependency."""
+    for bare in ("postgresql://", "postgres://"):
+        if url.startswith(bare):
+            return "postgresql+psycopg2://" + url.removeprefix(bare)
+    return url
+
+
+PASSWORD_KEYS = ("password", "pass", "passwd")  # query parameters libpq and drivers read
+
+
+def shown(url: str) -> str:
+    """The URL with its password replaced by ***, for messages and output files: the one
+    after the user name and any given as a query parameter (`?password=...`)."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return "<unparseable storage URL>"
+    query = {k: ("***" if k.lower() in PASSWORD_KEYS else v) for k, v in parsed.query.items()}
+    rendered = parsed.set(query=query).render_as_string(hide_password=True)
+    return rendered.replace(quote("***", safe=""), "***")
+
+
+def passwords_in(url: str) -> list[str]:
+    """Every password the URL carries, as written and decoded."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return []
+    found = [parsed.password] if parsed.password else []
+    for key, value in parsed.query.items():
+        if key.lower() in PASSWORD_KEYS:
+            found += [value] if isinstance(value, str) else list(value)
+    found += [quote(p, safe="") for p in found]  # a password as the URL spelt it
+    return sorted({str(p) for p in found if p}, key=len, reverse=True)
+
+
+def scrubbed(text: str, url: str) -> str:
+    """`text` with every password of the URL replaced by ***."""
+    for password in passwords_in(url):
+        text = text.replace(password, "***")
+    return text
+
+
+def open_storage(url: str, heartbeat_seconds: int | None) -> RDBStorage:
+    """Optuna's RDB storage with heartbeats: a worker killed mid-trial leaves a trial that the
+    next worker marks failed and retries, so no plan is lost and none is counted twice."""
+    heartbeat = heartbeat_seconds or DEFAULT_HEARTBEAT_SECONDS
+    if in_memory(url):
+        raise SmmsimError(
+            f"the study storage {url} is in memory: a study there can neither be resumed nor "
+            "shared; give a file (sqlite:///path/study.db) or a database server"
+        )
+    try:
+        if url.startswith("sqlite:///"):
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        return _rdb_storage(with_driver(url), heartbeat)
+    except Exception as exc:  # a driver's error: unreachable server, bad URL, wrong password
+        message = scrubbed(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, url)
+        raise SmmsimError(f"cannot open the study storage {shown(url)}: {message}") from None
+
+
+def _rdb_storage(url: str, heartbeat: int) -> RDBStorage:
+    for attempt in range(1, SCHEMA_ATTEMPTS):
+        try:
+            return _new_rdb_storage(url, heartbeat)
+        except (IntegrityError, ProgrammingError):  # another worker is creating the tables
+            time.sleep(0.1 * attempt)
+    return _new_rdb_storage(url, heartbeat)
+
+
+def _new_rdb_storage(url: str, heartbeat: int) -> RDBStorage:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ExperimentalWarning)  # heartbeats: what we need
+        return RDBStorage(
+            url,
+            heartbeat_interval=heartbeat,
+            grace_period=2 * heartbeat,
+            heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback(max_retry=RETRIES),
+        )
+
+
+def use_heartbeat(storage: RDBStorage, seconds: int) -> None:
+    """Every worker of a study must beat at the study's pace: one that expects beats more often
+    than another sends them would fail that worker's live trials as stale."""
+    storage.heartbeat_interval = seconds
+    storage.grace_period = 2 * seconds
+
+
+@contextmanager
+def database_errors(url: str) -> Iterator[None]:
+    """A database that fails mid-study (a dropped connection, a full disk) as one error line,
+    its text scrubbed of the URL's passwords."""
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise SmmsimError(f"the study storage {shown(url)} failed: {scrubbed(text, url)}") from None

@@ -1,0 +1,346 @@
+"""Running an optimisation study: create or resume it, seed it with known plans, run trials.
+
+A study is named and stored (`storage.py`). The first worker to create it records the settings
+its trials depend on (seed, replications, objective, the scenario itself) and enqueues the known
+plans: the marginal-return start, the plan as written and the even spread. Every later worker, or
+the same command after a crash, resumes it and runs trials until the study holds `trials`
+completed ones; a worker started with other settings is refused, since its trials would not be
+comparable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import socket
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+
+import optuna
+from optuna.exceptions import (
+    DuplicatedStudyError,
+    ExperimentalWarning,
+    UpdateFinishedTrialError,
+)
+from optuna.trial import FrozenTrial, TrialState
+
+from smmsim.scenarios.errors import SmmsimError
+from smmsim.scenarios.schema import Scenario
+from smmsim.simulator.studies.optimiser.candidate import Candidate, Policy
+from smmsim.simulator.studies.optimiser.objective import outcome_of, simulate_candidate
+from smmsim.simulator.studies.optimiser.sampling import TrialSeededSampler
+from smmsim.simulator.studies.optimiser.space import SearchSpace, search_space
+from smmsim.simulator.studies.optimiser.storage import open_storage, scrubbed, shown, use_heartbeat
+from smmsim.simulator.studies.optimiser.warm_start import water_filling_split
+
+RISK_CONSTRAINT = "backlash_risk"  # P(backlash) - max_risk, Optuna's constraint
+HEARTBEAT = "heartbeat_seconds"  # the study's heartbeat, which every worker uses
+READY = "ready"  # set last by the study's creator
+READY_WAIT_SECONDS = 30
+INTERRUPTED = "interrupted_trial"  # on a trial queued again after Ctrl-C: the one it replaces
+
+
+@dataclass(frozen=True)
+class StudySettings:
+    objective: str  # "cpa" or "conversions"
+    max_risk: float | None
+    pareto: bool
+    trials: int
+    replications: int
+    seed: int
+    deterministic: bool = False  # trials on the model's expected values (closed-form checks)
+
+    @property
+    def directions(self) -> list[str]:
+        first = "minimize" if self.objective == "cpa" else "maximize"
+        return [first, "minimize"] if self.pareto else [first]
+
+
+def settings_of(s: Scenario, **overrides) -> StudySettings:
+    """The scenario's `optimise:` block with the command line's overrides (None keeps it)."""
+    o = s.optimise
+    base = {
+        "objective": o.objective,
+        "max_risk": o.max_risk,
+        "pareto": False,
+        "trials": o.trials,
+        "replications": o.replications,
+        "seed": s.campaign.seed,
+    }
+    base.update({k: v for k, v in overrides.items() if v is not None})
+    return StudySettings(**base)
+
+
+# Settings no trial reads: editing them in the file does not stop a study from resuming. (The
+# trials' own settings, such as the seed, objective and replications, are fingerprinted as used,
+# whether they come from the file or the command line.)
+UNREAD = {
+    "campaign": {"name", "replications", "seed"},
+    "optimise": {"objective", "max_risk", "trials", "replications"},
+}
+
+
+def scenario_digest(s: Scenario) -> str:
+    """A fingerprint of what the trials simulate: a resumed study must optimise the same plan."""
+    data = s.model_dump(mode="json", exclude=UNREAD)
+    text = json.dumps(data, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+@dataclass
+class Optimisation:
+    """A study bound to its scenario and settings; `run` adds trials to it."""
+
+    scenario: Scenario
+    settings: StudySettings
+    space: SearchSpace
+    study: optuna.Study
+    source: str
+    created: bool  # this call created the study (and enqueued the known plans)
+    _current: int | None = None  # id of the trial this worker is running, for Ctrl-C
+
+    def completed(self) -> list[FrozenTrial]:
+        return self.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+
+    def run(self, on_trial: Callable[[FrozenTrial], None] | None = None) -> int:
+        """Trials until the study holds `settings.trials` completed ones; returns how many this
+        worker completed. KeyboardInterrupt leaves every completed trial stored."""
+        remaining = self.settings.trials - len(self.completed())
+        if remaining <= 0:
+            return 0
+        done = 0
+        target = self.settings.trials
+
+        def stop_when_full(study: optuna.Study, trial: FrozenTrial) -> None:
+            nonlocal done
+            if trial.state == TrialState.COMPLETE:
+                done += 1
+                if on_trial:
+                    on_trial(trial)
+            if len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))) >= target:
+                study.stop()
+
+        while len(self.completed()) < target:
+            try:
+                self.study.optimize(self._objective, callbacks=[stop_when_full])
+            except (ValueError, UpdateFinishedTrialError) as exc:
+                if not _taken_over(exc):
+                    raise
+                # Another worker found this trial stale (a stall past the grace period) and is
+                # running its plan again: this worker's result is dropped, and it goes on.
+            except KeyboardInterrupt:
+                self._queue_interrupted()
+                raise
+        return done
+
+    def _queue_interrupted(self) -> None:
+        """After Ctrl-C, the trial it stopped (perhaps a known start) is failed, if Optuna has
+        not done so, and its plan queued again: the resumed study runs it first."""
+        if self._current is None:
+            return
+        storage = self.study._storage
+        trial = storage.get_trial(self._current)
+        self._current = None
+        if trial.state == TrialState.RUNNING:
+            storage.set_trial_state_values(trial._trial_id, TrialState.FAIL)
+        elif trial.state != TrialState.FAIL:
+            return  # it completed before the signal: nothing is lost
+        if trial.params:
+            self.study.enqueue_trial(dict(trial.params), user_attrs={INTERRUPTED: trial.number})
+
+    def _objective(self, trial: optuna.Trial):
+        self._current = trial._trial_id
+        candidate = self.space.suggest(trial)
+        result = simulate_candidate(
+            self.scenario,
+            candidate,
+            replications=self.settings.replications,
+            seed=self.settings.seed,
+            source=self.source,
+            deterministic=self.settings.deterministic,
+        )
+        outcome = outcome_of(result)
+        for key, value in outcome.as_dict().items():
+            trial.set_user_attr(key, value)
+        if self.settings.max_risk is not None:
+            # Feasible when <= 0: the sampler learns from infeasible trials but ranks them last.
+            trial.set_constraint(RISK_CONSTRAINT, outcome.risk - self.settings.max_risk)
+        trial.set_user_attr("candidate", candidate_record(candidate))
+        trial.set_user_attr("worker", worker_name())
+        first = outcome.value(self.settings.objective)
+        return (first, outcome.risk) if self.settings.pareto else first
+
+
+def _taken_over(exc: Exception) -> bool:
+    """Whether a trial failed because another worker had already marked it stale."""
+    if isinstance(exc, UpdateFinishedTrialError):
+        return True
+    return str(exc).startswith("Cannot tell a FAIL trial")
+
+
+def candidate_record(candidate: Candidate) -> dict:
+    return {
+        "shares": candidate.shares,
+        "intensities": candidate.intensities,
+        "policy": asdict(candidate.policy) if candidate.policy else None,
+    }
+
+
+def candidate_from_record(record: dict) -> Candidate:
+    policy = Policy(**record["policy"]) if record.get("policy") else None
+    return Candidate(dict(record["shares"]), dict(record["intensities"]), policy)
+
+
+def open_optimisation(
+    scenario: Scenario,
+    settings: StudySettings,
+    *,
+    storage_url: str,
+    study_name: str,
+    source: str,
+    heartbeat_seconds: int | None = None,
+    warm_start: bool = True,
+) -> Optimisation:
+    """Create the study, or resume it when it exists with the same settings. `warm_start`
+    enqueues the known plans in a new study (off only to measure the sampler on its own)."""
+    storage = open_storage(storage_url, heartbeat_seconds)
+    space = search_space(scenario)
+    sampler = _sampler(settings)
+    try:
+        study = optuna.create_study(
+            storage=storage, study_name=study_name, sampler=sampler, directions=settings.directions
+        )
+        created = True
+    except DuplicatedStudyError:
+        study = optuna.load_study(storage=storage, study_name=study_name, sampler=sampler)
+        created = False
+    except Exception as exc:
+        text = scrubbed(str(exc).splitlines()[0], storage_url)
+        raise SmmsimError(
+            f"cannot open study {study_name!r} in {shown(storage_url)}: {text}"
+        ) from None
+    fingerprint = _fingerprint(scenario, settings)
+    if created:
+        for key, value in fingerprint.items():
+            study.set_user_attr(key, value)
+        study.set_user_attr(HEARTBEAT, storage.heartbeat_interval)
+        if warm_start:
+            _enqueue_known_plans(study, scenario, space)
+        study.set_user_attr(READY, True)  # last: the settings above are all in place
+    else:
+        _wait_until_ready(study, study_name)
+        _check_same_study(study, fingerprint, study_name)
+        _join_heartbeat(study, storage, heartbeat_seconds, study_name)
+    return Optimisation(scenario, settings, space, study, source, created)
+
+
+def _is_ready(study: optuna.Study) -> bool:
+    """Marked ready by its creator, or already running: a trial beyond the queued ones means
+    the settings were in place (a study made before the mark existed)."""
+    if study.user_attrs.get(READY):
+        return True
+    return any(t.state != TrialState.WAITING for t in study.get_trials(deepcopy=False))
+
+
+def _wait_until_ready(study: optuna.Study, name: str) -> None:
+    """A worker that finds the study just created waits for its creator to record the settings
+    and queue the known plans: checked against half-written settings, it would pass anything."""
+    deadline = time.monotonic() + READY_WAIT_SECONDS
+    while not _is_ready(study):
+        if time.monotonic() > deadline:
+            raise SmmsimError(
+                f"study {name!r} was never set up by the worker that created it (it may have "
+                "stopped while creating it); name a new study with --study"
+            )
+        time.sleep(0.2)
+
+
+def _join_heartbeat(study: optuna.Study, storage, asked: int | None, name: str) -> None:
+    """A resuming worker beats at the pace the study was created with: asked for another, it is
+    refused, since the two paces would fail each other's live trials."""
+    stored = study.user_attrs.get(HEARTBEAT)
+    if stored is None:
+        return
+    if asked is not None and asked != stored:
+        raise SmmsimError(
+            f"study {name!r} runs with --heartbeat {stored}; a worker with --heartbeat {asked} "
+            "would fail other workers' live trials: leave the option out, or give the same value"
+        )
+    use_heartbeat(storage, stored)
+
+
+def _sampler(settings: StudySettings) -> TrialSeededSampler:
+    with warnings.catch_warnings():
+        # Multivariate TPE is marked experimental; it is what correlated shares need.
+        warnings.simplefilter("ignore", ExperimentalWarning)
+        return TrialSeededSampler(seed=settings.seed)
+
+
+def _fingerprint(scenario: Scenario, settings: StudySettings) -> dict:
+    return {
+        "seed": settings.seed,
+        "replications": settings.replications,
+        "objective": settings.objective,
+        "max_risk": settings.max_risk,
+        "pareto": settings.pareto,
+        "deterministic": settings.deterministic,
+        "scenario": scenario_digest(scenario),
+    }
+
+
+def _check_same_study(study: optuna.Study, fingerprint: dict, name: str) -> None:
+    stored = study.user_attrs
+    differ = [k for k, v in fingerprint.items() if k in stored and stored[k] != v]
+    if differ:
+        details = ", ".join(f"{k} {stored[k]!r} (now {fingerprint[k]!r})" for k in differ)
+        raise SmmsimError(
+            f"study {name!r} was created with other settings: {details}; resume it with the "
+            "same scenario and options, or name a new study with --study"
+        )
+
+
+def _enqueue_known_plans(study: optuna.Study, scenario: Scenario, space: SearchSpace) -> None:
+    """The marginal-return start first, then the plan as written and the even spread: the
+    sampler refines from the best of them instead of from random points alone."""
+    planned = {tool: 1.0 for tool in (d.tool for d in space.dials)}
+    policy = _written_policy(scenario) if space.policy is not None else None
+    plans = [Candidate(water_filling_split(scenario, space), planned, policy)]
+    if space.policy is None and space.platforms:
+        plans.append(Candidate(_written_split(scenario, space), planned, None))
+        even = 1 / len(space.paid_ads)
+        plans.append(Candidate({tool: even for tool in space.paid_ads}, planned, None))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # values outside a range are clipped
+        for plan in plans:
+            study.enqueue_trial(space.parameters_of(plan), skip_if_exists=True)
+
+
+def _written_split(s: Scenario, space: SearchSpace) -> dict[str, float]:
+    """The paid ads' shares as the scenario writes them (even where it gives none)."""
+    tools = {f"{p.name}/{t.name}": t for p in s.platforms for t in p.ad_tools()}
+    days = s.campaign.days
+    amounts = {}
+    for name in space.paid_ads:
+        t = tools[name]
+        amounts[name] = (t.budget_share or 0) * s.campaign.budget + (t.daily_budget or 0) * days
+    total = sum(amounts.values())
+    if total <= 0:
+        return {name: 1 / len(amounts) for name in amounts}
+    return {name: value / total for name, value in amounts.items()}
+
+
+def _written_policy(s: Scenario):
+    test = s.strategy.test
+    share = test.budget_of(s.campaign.budget) / s.campaign.budget
+    r = s.optimise.policy_ranges
+    share = min(max(share, r.test_share[0]), r.test_share[1])
+    days = min(max(test.days, r.test_days[0]), r.test_days[1])
+    q = min(max(s.strategy.decision.q, r.keep_q[0]), r.keep_q[1])
+    return Policy(test_share=share, test_days=days, keep_q=q)

@@ -1,0 +1,162 @@
+"""Flags for over-aggressive tactics: the static rules and the simulated backlash risk together.
+
+Simulated risk, per platform: the probability of at least one backlash event (with its 90%
+Wilson interval), the expected events and repair bill, and the KPI loss that platform's backlash
+causes. The loss is measured against a what-if on the same random numbers in which backlash
+cannot strike on that platform (`backlash.platforms` without it): conversions lost, CPA added and
+positive share of the top 20 lost, replication by replication, so the difference is the
+backlash's alone. Only platforms with any event get the what-if run (elsewhere the loss is 0).
+
+A finding's level: static, from the thresholds (`scenarios.risk_rules`); simulated, high when
+the probability of an event reaches `backlash.risk.high`, medium from `backlash.risk.medium`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+
+from smmsim.scenarios.schema import Scenario
+from smmsim.simulator.engine import simulate
+from smmsim.simulator.result import Result
+from smmsim.simulator.studies.outcome import proportion
+from smmsim.simulator.studies.risk_rules import static_findings
+from smmsim.simulator.summary import describe
+
+LEVELS = ("low", "medium", "high")
+LOSS_KPIS = ("conversions", "cpa", "positive_share")
+FAIL_EXIT_CODE = 4  # `--fail-on`: the plan carries a finding at or above the level
+
+
+def without_backlash_on(scenario: Scenario, platforms: list[str]) -> Scenario:
+    """The what-if: backlash cannot strike on `platforms` (everything else the same)."""
+    exposed = scenario.backlash.platforms or [p.name for p in scenario.platforms]
+    kept = [p for p in exposed if p not in platforms]
+    backlash = scenario.backlash.model_copy(update={"platforms": kept})
+    return scenario.model_copy(update={"backlash": backlash})
+
+
+def event_probability(events: np.ndarray, deterministic: bool) -> dict[str, float]:
+    """P(at least one event) over replications; in a deterministic run the events are expected
+    counts, so it is 1 - exp(-expected events), the Poisson chance of at least one."""
+    if deterministic:
+        p = float(-math.expm1(-float(events.mean())))
+        return {"probability": p, "p5": p, "p95": p}
+    return proportion(events > 0)
+
+
+def level_of(probability: float, scenario: Scenario) -> str:
+    risk = scenario.backlash.risk
+    if probability >= risk.high:
+        return "high"
+    return "medium" if probability >= risk.medium else "low"
+
+
+def simulated_risk(result: Result, simulate_without: Callable[[Scenario], Result]) -> list[dict]:
+    """One row per platform. `simulate_without(scenario)` runs a what-if with the result's seed
+    and replications (common random numbers)."""
+    scenario, rows = result.scenario, []
+    kpis = result.kpis()
+    for p, platform in enumerate(result.arms.platforms):
+        events = result.totals["backlash_events"][:, p]
+        chance = event_probability(events, result.deterministic)
+        row = {
+            "platform": platform,
+            **chance,
+            "level": level_of(chance["probability"], scenario),
+            "events": describe(events),
+            "repair_cost": describe(result.totals["repair_cost"][:, p]),
+            "loss": dict.fromkeys(LOSS_KPIS),
+        }
+        if events.any():
+            calm = simulate_without(without_backlash_on(scenario, [platform])).kpis()
+            row["loss"] = kpi_loss(kpis, calm, scenario.reputation is not None)
+        rows.append(row)
+    return rows
+
+
+def kpi_loss(actual: dict, calm: dict, reputation: bool) -> dict:
+    """What backlash cost, paired by replication: conversions and positive share lost (what-if
+    minus actual) and CPA added (actual minus what-if)."""
+    loss = {
+        "conversions": describe(calm["conversions"] - actual["conversions"]),
+        "cpa": describe(actual["cpa"] - calm["cpa"]),
+        "positive_share": None,
+    }
+    if reputation:
+        loss["positive_share"] = describe(calm["positive_share"] - actual["positive_share"])
+    return loss
+
+
+def risk_document(result: Result, simulate_without: Callable[[Scenario], Result]) -> dict:
+    """The flags of a plan: static findings, simulated risk per platform, the overall level."""
+    scenario = result.scenario
+    static = [f.as_dict() for f in static_findings(scenario)]
+    simulated = simulated_risk(result, simulate_without)
+    levels = [f["level"] for f in static] + [r["level"] for r in simulated]
+    return {
+        "level": max(levels, key=LEVELS.index, default="low"),
+        "static": static,
+        "simulated": simulated,
+        **thresholds(scenario),
+    }
+
+
+def thresholds(scenario: Scenario) -> dict:
+    """The levels the findings were judged by, and whether the backlash model was on."""
+    return {
+        "thresholds": {
+            "risk": scenario.backlash.risk.model_dump(),
+            "signals": {n: s.model_dump() for n, s in scenario.backlash.signals().items()},
+        },
+        "backlash_enabled": scenario.backlash.enabled,
+    }
+
+
+def fails(document: dict, fail_on: str | None) -> bool:
+    """Whether the plan carries a finding at or above `fail_on` ('medium' or 'high')."""
+    if fail_on is None:
+        return False
+    return LEVELS.index(document["level"]) >= LEVELS.index(fail_on)
+
+
+def check_document(
+    scenario: Scenario,
+    *,
+    replications: int | None = None,
+    seed: int | None = None,
+    workers: int = 1,
+    static_only: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> dict:
+    """`smmsim check`: the static findings and, unless `static_only`, the simulated risk of the
+    scenario's own strategy, with the seed and replications used."""
+    if static_only:
+        static = [f.as_dict() for f in static_findings(scenario)]
+        level = max((f["level"] for f in static), key=LEVELS.index, default="low")
+        document = {"level": level, "static": static, "simulated": [], **thresholds(scenario)}
+        return {**document, "seed": None, "replications": 0}
+    result = simulate(
+        scenario, replications=replications, seed=seed, workers=workers, progress=progress
+    )
+    document = assess_risk(result, workers=workers)
+    return {**document, "seed": result.seed, "replications": result.replications}
+
+
+def assess_risk(result: Result, *, chunk_size: int | None = None, workers: int = 1) -> dict:
+    """The plan's flags: its what-ifs run with the result's seed and
+    replications, so that each KPI loss is paired replication by replication."""
+
+    def simulate_without(scenario: Scenario) -> Result:
+        return simulate(
+            scenario,
+            replications=result.replications,
+            seed=result.seed,
+            deterministic=result.deterministic,
+            chunk_size=chunk_size,
+            workers=workers,
+        )
+
+    return risk_document(result, simulate_without)
