@@ -13,7 +13,9 @@ from pathlib import Path
 
 import click
 
+from smmsim.calibration.layouts import IMPORT_FORMATS
 from smmsim.scenarios.errors import ScenarioError, SmmsimError
+from smmsim.scenarios.strategy_names import STRATEGIES
 
 
 def handle_errors(command):
@@ -65,7 +67,7 @@ fail_on_option = click.option(
 
 strategy_option = click.option(
     "--strategy",
-    type=click.Choice(["fixed", "spread", "best-guess", "test-then-scale", "adaptive", "oracle"]),
+    type=click.Choice(STRATEGIES),
     help="Budget strategy [the scenario's strategy.type, else fixed].",
 )
 
@@ -105,21 +107,22 @@ def run(
 
     Example: smmsim run scenarios/examples/kids-shop.yaml --strategy test-then-scale --out out/kids
     """
-    from smmsim.scenarios.files import json_text
     from smmsim.scenarios.loader import load_scenario
     from smmsim.simulator.consoles.risk import print_flags
     from smmsim.simulator.consoles.run import print_tables, progress_bar
-    from smmsim.simulator.reports.run_files import run_document, write_outputs
-    from smmsim.simulator.studies.evaluation import evaluate, runs_needed, with_strategy
-    from smmsim.simulator.studies.risk import FAIL_EXIT_CODE, assess_risk, fails
+    from smmsim.simulator.reports.run_files import write_run
+    from smmsim.simulator.studies.evaluation import runs_needed, with_strategy
+    from smmsim.simulator.studies.risk import FAIL_EXIT_CODE, fails
+    from smmsim.simulator.studies.run import run_plan
 
     scenario = load_scenario(file)
     if strategy:
         scenario = with_strategy(scenario, strategy, str(file))
     per_run = 1 if deterministic else (reps or scenario.campaign.replications)
     with progress_bar(per_run * runs_needed(scenario), "simulating") as advance:
-        done = evaluate(
+        run = run_plan(
             scenario,
+            source=str(file),
             replications=reps,
             seed=seed,
             deterministic=deterministic,
@@ -127,24 +130,19 @@ def run(
             workers=workers,
             progress=advance,
         )
-    risk = assess_risk(done.result, chunk_size=chunk_size, workers=workers)
     if out:
-        document = write_or_fail(
-            lambda: write_outputs(done.result, done.oracle, out, source=str(file), risk=risk), out
-        )
-    else:
-        document = run_document(done.result, done.oracle, source=str(file), risk=risk)
+        write_or_fail(lambda: write_run(run, out), out)
     if fmt == "json":
-        click.echo(json_text(document), nl=False)
+        click.echo(run.to_json(), nl=False)
     else:
-        print_tables(document)
-        print_flags(risk, document["currency"])
+        print_tables(run.to_dict())
+        print_flags(run.risk, run.currency)
         if out:
             click.echo(
                 f"wrote {out}/: summary.csv monthly.csv daily.csv reputation.csv strategy.csv "
                 "result.json report.html"
             )
-    if fails(risk, fail_on):
+    if fails(run.risk, fail_on):
         sys.exit(FAIL_EXIT_CODE)
 
 
@@ -158,7 +156,6 @@ def write_or_fail(write, out: Path):
 def strategy_list(ctx, param, value: str | None) -> list[str] | None:
     """'spread,test-then-scale' -> names, each checked."""
     from smmsim.scenarios.hints import did_you_mean
-    from smmsim.scenarios.strategy_schema import STRATEGIES
 
     if value is None:
         return None
@@ -418,7 +415,7 @@ def column_list(ctx, param, value: str | None) -> tuple[str, ...] | None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["auto", "meta", "google", "tiktok", "linkedin", "vk", "generic"]),
+    type=click.Choice(IMPORT_FORMATS),
     default="auto",
     show_default=True,
     help="Export layout; auto detects it from the header.",

@@ -6,7 +6,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from smmsim.calibration.layouts import GENERIC, LAYOUTS, Layout, layout_columns, match_layout
+from smmsim.calibration.layouts import (
+    GENERIC,
+    Layout,
+    layout_columns,
+    layout_named,
+    match_layout,
+)
 from smmsim.calibration.reading import ExportFileError, RawTable
 from smmsim.scenarios.columns import CANONICAL_COLUMNS
 from smmsim.scenarios.hints import did_you_mean
@@ -85,7 +91,7 @@ def _layout_for(table: RawTable, fmt: str) -> tuple[Layout, dict[str, str]]:
     if fmt == "auto":
         matched = match_layout(list(table.header))
         return matched if matched else (GENERIC, layout_columns(GENERIC, list(table.header)))
-    layout = GENERIC if fmt == "generic" else LAYOUTS[fmt]
+    layout = layout_named(fmt)
     return layout, layout_columns(layout, list(table.header))
 
 

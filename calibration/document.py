@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, ClassVar
 
 import numpy as np
+import pandas as pd
 
 from smmsim.calibration.fit import ArmFit
 from smmsim.calibration.importer import Imported
 from smmsim.calibration.pipeline import CalibrationRun
 from smmsim.calibration.shrinkage import INTERVAL
+from smmsim.scenarios.documents import Document
 
 SCHEMA_VERSION = 1
 
@@ -201,3 +205,27 @@ def write_import(imported: Imported, out: Path) -> None:
 
     write_atomic(out / "import_summary.json", json_text(import_document(imported)))
     write_atomic(out / "rejected.csv", rejected_csv(imported))
+
+
+@dataclass(frozen=True)
+class CalibrationResult(Document):
+    """What the exports say about each arm: the fitted rates with intervals, the import's
+    summary and the hold-out validation (calibration.json)."""
+
+    json_keys: ClassVar[dict[str, str]] = {"import_": "import"}
+
+    schema_version: int
+    sources: list[str]
+    seed: int
+    interval: float
+    group_by: list[str]
+    period: dict[str, Any]
+    currency: str | None
+    import_: dict[str, Any]
+    average_order_value: dict[str, Any] | None
+    arms: list[dict[str, Any]]
+    validation: dict[str, Any]
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per arm, its estimates flattened (`ctr.mean`, `ctr.low`, ...)."""
+        return pd.json_normalize(self.arms)

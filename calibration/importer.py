@@ -27,6 +27,7 @@ from smmsim.calibration.cells import (
     parse_number,
 )
 from smmsim.calibration.columns import NUMERIC_FIELDS, ColumnPlan, plan_columns
+from smmsim.calibration.layouts import layout_named
 from smmsim.calibration.reading import ExportFileError, RawRow, RawTable, read_table
 
 # A total label stands alone or before a colon ("Total", "Итого:", "Total: Account"), so that a
@@ -36,8 +37,6 @@ TOTAL_ROW = re.compile(
     r"gesamtergebnis|summe|insgesamt|total general|totaal|totale|razem|celkem)\s*(:.*)?$",
     re.IGNORECASE,
 )
-# Layouts whose numeric dates are month-first when no date tells (LinkedIn writes M/D/YYYY).
-MONTH_FIRST_LAYOUTS = {"linkedin": "mdy"}
 MISSING_LABELS = frozenset({"", "#n/a", "n/a", "na", "(not set)", "--", "-", "null", "none"})
 MISSING_LABEL = "(missing)"
 # Empty cells in these mean "not measured" (reach is not in every breakdown); elsewhere the row
@@ -142,7 +141,7 @@ class RowReader:
     def _date_style(self) -> DateStyle:
         if self.options.date_order != "auto":
             return DateStyle(self.options.date_order, f"{self.options.date_order}: --date-order")
-        tie = MONTH_FIRST_LAYOUTS.get(self.plan.layout, "dmy")
+        tie = layout_named(self.plan.layout).date_order
         return detect_date_style(self._cells(("date",)), tie)
 
     def read(self, raw: RawRow) -> tuple[dict | None, RowProblems]:

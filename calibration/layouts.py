@@ -51,9 +51,11 @@ from functools import lru_cache
 
 __all__ = [
     "GENERIC",
+    "IMPORT_FORMATS",
     "LAYOUTS",
     "Layout",
     "layout_columns",
+    "layout_named",
     "match_layout",
     "normalise_header",
 ]
@@ -69,6 +71,9 @@ class Layout:
     fields: dict[str, tuple[str, ...]]
     dimensions: dict[str, tuple[str, ...]]
     sources: tuple[str, ...]
+    # How numeric dates read when no date in the file tells (no day above 12): LinkedIn writes
+    # M/D/YYYY, the others day first.
+    date_order: str = "dmy"
 
 
 # --------------------------------------------------------------------------------------------
@@ -559,6 +564,7 @@ _LINKEDIN = Layout(
     name="linkedin",
     title="LinkedIn Campaign Manager",
     platform="linkedin",
+    date_order="mdy",
     fields={
         "date": (
             "Start Date (in UTC)",  # EN [L1][L2]
@@ -720,6 +726,16 @@ GENERIC = Layout(
         "# of Website Clicks;...;# of Purchase')",
     ),
 )
+
+
+# The import formats, declared once: `auto` (detect the layout from the header), every platform
+# layout, and `generic` (plain English names). `smmsim calibrate --format` offers exactly these.
+IMPORT_FORMATS: tuple[str, ...] = ("auto", *LAYOUTS, GENERIC.name)
+
+
+def layout_named(name: str) -> Layout:
+    """The layout of a format name other than "auto"."""
+    return GENERIC if name == GENERIC.name else LAYOUTS[name]
 
 
 # --------------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from smmsim.calibration.reading import ExportFileError
 from smmsim.calibration.shrinkage import BetaEstimate
 from smmsim.scenarios.loader import scenario_from_data
 from smmsim.scenarios.schema import Fatigue, Scenario
-from smmsim.scenarios.tools_schema import AD_TOOL_TYPES
+from smmsim.scenarios.tool_kinds import AD_TOOL_TYPES
 from smmsim.scenarios.yaml_text import render_yaml
 
 # A vague belief for a rate the data do not measure: 0.1% to 20% of clicks covers every funnel

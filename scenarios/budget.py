@@ -10,6 +10,7 @@ from typing import Any
 
 from smmsim.scenarios.schedule import affordable_units
 from smmsim.scenarios.schema import Scenario
+from smmsim.scenarios.tool_kinds import RETARGETING
 
 
 def paid_ads_budget(s: Scenario) -> float:
@@ -32,4 +33,4 @@ def retargeting_share(s: Scenario) -> float:
 
 
 def _retargets(tool: Any) -> bool:
-    return tool.type == "retargeting"
+    return tool.type in RETARGETING

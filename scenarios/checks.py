@@ -13,7 +13,6 @@ from smmsim.scenarios.calendar import campaign_months
 from smmsim.scenarios.errors import Issue
 from smmsim.scenarios.hints import did_you_mean
 from smmsim.scenarios.kpis import REPUTATION_KPIS, REVENUE_KPIS
-from smmsim.scenarios.optimise_schema import SEARCHED_TACTICS
 from smmsim.scenarios.schedule import planned_units
 from smmsim.scenarios.schema import Scenario
 from smmsim.scenarios.strategy_settings import (
@@ -27,16 +26,16 @@ from smmsim.scenarios.strategy_settings import (
     target_cpa,
     tested_arms,
 )
-from smmsim.scenarios.tools_schema import (
+from smmsim.scenarios.tool_kinds import (
+    AD_TOOL_TYPES,
     AD_TOOLS,
-    CommunityContent,
-    CreativeRefresh,
-    Influencer,
-    PaidAds,
-    Retargeting,
-    Seeding,
-    Tactic,
+    CLICK_SOURCES,
+    PACED_ADS,
+    RETARGETING,
+    SEARCHED_TACTICS,
+    either,
 )
+from smmsim.scenarios.tools_schema import CreativeRefresh, Seeding, Tactic
 
 SHARE_TOLERANCE = 1e-6
 
@@ -152,7 +151,7 @@ def tools_have_budgets(s: Scenario) -> Iterator[Issue]:
             if not isinstance(tool, AD_TOOLS):
                 continue
             if arm in reads and tool.budget_share is None and tool.daily_budget is None:
-                if tool.type == "retargeting" and s.strategy.type != "fixed":
+                if tool.type in RETARGETING and s.strategy.type != "fixed":
                     message = (
                         "retargeting needs budget_share or daily_budget: strategies fund it as "
                         "planned, since its audience is the visitors the other tools bring"
@@ -299,16 +298,14 @@ def adaptive_fits_campaign(s: Scenario) -> Iterator[Issue]:
 
 # --- tools and reputation -------------------------------------------------------------------------
 
-CLICK_SOURCES = (PaidAds, Influencer, CommunityContent)  # what fills a retargeting pool
-
 
 def some_ad_tool(s: Scenario) -> Iterator[Issue]:
     """The paced budget is split over the paid ads (retargeting is funded as planned): without
     one there is nothing to pace."""
-    if not any(t.type == "paid_ads" for p in s.platforms for t in p.tools):
+    if not any(t.type in PACED_ADS for p in s.platforms for t in p.tools):
         yield Issue(
             "platforms",
-            "the paced budget is split over paid_ads tools: add at least one",
+            f"the paced budget is split over {either(PACED_ADS)} tools: add at least one",
         )
 
 
@@ -358,30 +355,32 @@ def refresh_targets_exist(s: Scenario) -> Iterator[Issue]:
                 yield Issue(
                     where,
                     f"a creative refresh resets the fatigue of ads, and {platform.name} has no "
-                    "paid_ads or retargeting tool",
+                    f"{either(AD_TOOL_TYPES)} tool",
                 )
                 continue
             for n, target in enumerate(tool.targets or ()):
                 if target in ad_names:
                     continue
                 if target in tactic_names:
-                    message = "is a scheduled tactic; a refresh resets paid_ads and retargeting"
+                    message = (
+                        f"is a scheduled tactic; a refresh resets {either(AD_TOOL_TYPES, 'and')}"
+                    )
                 else:
-                    message = f"no paid_ads or retargeting tool of that name on {platform.name}"
+                    message = f"no {either(AD_TOOL_TYPES)} tool of that name on {platform.name}"
                     message += did_you_mean(target, ad_names)
                 yield Issue(f"{where}.targets[{n}]", message, target, True)
 
 
 def retargeting_has_visitors(s: Scenario) -> Iterator[Issue]:
     for i, platform in enumerate(s.platforms):
-        if any(isinstance(t, CLICK_SOURCES) for t in platform.tools):
+        if any(t.type in CLICK_SOURCES for t in platform.tools):
             continue
         for j, tool in enumerate(platform.tools):
-            if isinstance(tool, Retargeting):
+            if tool.type in RETARGETING:
                 yield Issue(
                     f"platforms[{i}].tools[{j}]",
-                    "retargeting shows ads to the platform's recent visitors: add a paid_ads, "
-                    f"influencer or community_content tool on {platform.name} that brings them",
+                    "retargeting shows ads to the platform's recent visitors: add a "
+                    f"{either(CLICK_SOURCES)} tool on {platform.name} that brings them",
                 )
 
 
@@ -424,14 +423,15 @@ def backlash_platforms_exist(s: Scenario) -> Iterator[Issue]:
 
 def optimise_platforms_exist(s: Scenario) -> Iterator[Issue]:
     """Spend limits belong to platforms whose paid ads the optimiser splits the budget over."""
-    with_ads = [p.name for p in s.platforms if any(t.type == "paid_ads" for t in p.tools)]
+    with_ads = [p.name for p in s.platforms if any(t.type in PACED_ADS for t in p.tools)]
     names = [p.name for p in s.platforms]
     for name in s.optimise.platforms:
         where = f"optimise.platforms.{name}"
         if name not in names:
             yield Issue(where, "no such platform" + did_you_mean(name, names), name, True)
         elif name not in with_ads:
-            yield Issue(where, "spend limits need a paid_ads tool on the platform", name, True)
+            message = f"spend limits need a {either(PACED_ADS)} tool on the platform"
+            yield Issue(where, message, name, True)
 
 
 def optimise_limits_feasible(s: Scenario) -> Iterator[Issue]:
@@ -439,7 +439,7 @@ def optimise_limits_feasible(s: Scenario) -> Iterator[Issue]:
     the tactics' and retargeting's): the minimums fit in it, and the ceilings (none: the whole
     budget) add up to at least it."""
     budget = round(paid_ads_budget(s), 2)
-    with_ads = [p.name for p in s.platforms if any(t.type == "paid_ads" for t in p.tools)]
+    with_ads = [p.name for p in s.platforms if any(t.type in PACED_ADS for t in p.tools)]
     if not with_ads:
         return  # nothing to split: `some_ad_tool` or the search space says so
     limits = {name: s.optimise.platforms.get(name) for name in with_ads}

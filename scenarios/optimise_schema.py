@@ -13,10 +13,8 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from smmsim.scenarios.schema_base import NonNegative, Positive, StrictModel, rule_error
+from smmsim.scenarios.tool_kinds import SEARCHED_TACTICS, either
 
-# Tactic types whose intensity the optimiser searches: a planner's dials (how often to post, how
-# much to seed, how many bloggers to book). Contests and creative refreshes keep their schedules.
-SEARCHED_TACTICS = ("community_content", "seeding", "influencer")
 OBJECTIVES = ("cpa", "conversions")
 
 
@@ -88,8 +86,8 @@ class Optimise(StrictModel):
     )
     tactics: list[str] | None = Field(
         None,
-        description="'platform/tool' tactics to search; default every community_content, "
-        "seeding and influencer tool",
+        description="'platform/tool' tactics to search; default every "
+        f"{either(SEARCHED_TACTICS, 'and')} tool",
     )
     intensity: Intensity = Intensity()
     policy: bool = Field(

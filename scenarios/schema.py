@@ -22,8 +22,8 @@ from smmsim.scenarios.optimise_schema import Optimise
 from smmsim.scenarios.reputation_schema import Backlash, Reputation
 from smmsim.scenarios.schema_base import NonNegative, Positive, StrictModel, rule_error
 from smmsim.scenarios.strategy_schema import Strategy
+from smmsim.scenarios.tool_kinds import AD_TOOLS, Tool
 from smmsim.scenarios.tools_schema import (
-    AD_TOOLS,
     AdArm,
     Auction,
     Fatigue,
@@ -31,7 +31,6 @@ from smmsim.scenarios.tools_schema import (
     PaidAds,
     Retargeting,
     Tactic,
-    Tool,
 )
 
 

@@ -12,9 +12,9 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 
 from smmsim.scenarios.schema_base import NonNegative, Positive, StrictModel, rule_error
+from smmsim.scenarios.strategy_names import STRATEGIES
 
-STRATEGIES = ("fixed", "spread", "best-guess", "test-then-scale", "adaptive", "oracle")
-StrategyName = Literal["fixed", "spread", "best-guess", "test-then-scale", "adaptive", "oracle"]
+StrategyName = Literal[STRATEGIES]  # the registry's names, in its order
 
 
 class TestPhase(StrictModel):

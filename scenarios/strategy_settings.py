@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from smmsim.scenarios.schema import Scenario
+from smmsim.scenarios.tool_kinds import RETARGETING
 
 CPA_TARGET_OPERATORS = ("<=", "<")
 
@@ -17,7 +18,7 @@ def retargeting_arms(s: Scenario) -> list[int]:
     """Arm indices of the retargeting tools: funded as planned under every strategy, because
     their audience is the visitors the other tools bring, not something a split can buy."""
     kinds = [t.type for p in s.platforms for t in p.ad_tools()]
-    return [i for i, kind in enumerate(kinds) if kind == "retargeting"]
+    return [i for i, kind in enumerate(kinds) if kind in RETARGETING]
 
 
 def allocated_arms(s: Scenario) -> list[int]:
@@ -65,11 +66,6 @@ def needs_target_cpa(s: Scenario) -> bool:
     if strategy.type != "test-then-scale":
         return False
     return strategy.decision.rule == "probability" or strategy.scale.stop_loss is not None
-
-
-def needs_planned_budgets(s: Scenario) -> bool:
-    """Whether the tools' own budget_share / daily_budget are read by the chosen strategy."""
-    return bool(planned_budget_arms(s))
 
 
 def planned_budget_arms(s: Scenario) -> list[int]:

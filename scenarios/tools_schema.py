@@ -264,13 +264,3 @@ class CreativeRefresh(Tactic):
 
     def unit_cost(self) -> float:
         return self.cost
-
-
-AD_TOOLS = (PaidAds, Retargeting)
-TACTICS = (Influencer, CommunityContent, Contest, Seeding, CreativeRefresh)
-Tool = Annotated[
-    PaidAds | Retargeting | Influencer | CommunityContent | Contest | Seeding | CreativeRefresh,
-    Field(discriminator="type"),
-]
-TOOL_TYPES = {cls.model_fields["type"].annotation.__args__[0]: cls for cls in AD_TOOLS + TACTICS}
-AD_TOOL_TYPES = tuple(kind for kind, cls in TOOL_TYPES.items() if cls in AD_TOOLS)

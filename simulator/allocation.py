@@ -25,11 +25,6 @@ BISECTION_STEPS = 60
 X_GRID = np.logspace(-8, 8, 801)
 
 
-def expected_conversions(spend, lam, s_half, k) -> np.ndarray:
-    """conv(s) = lam s / (1 + (s / h) ** k): direct conversions of a daily spend."""
-    return lam * spend / (1 + (spend / s_half) ** k)
-
-
 def marginal_return(spend, lam, s_half, k) -> np.ndarray:
     """conv'(s) = lam (1 + (1 - k) x) / (1 + x) ** 2 with x = (s / h) ** k."""
     x = (spend / s_half) ** k

@@ -96,12 +96,11 @@ class ChunkCampaign:
         n_platforms = len(s.platforms)
         natural = np.zeros(n_platforms)
         seeds = np.zeros(n_platforms, dtype=bool)
-        for i, kind in enumerate(tactics.kinds):
-            if kind == "seeding":
-                # The platform's seeding tools post into the same forums: one natural rate.
-                p = tactics.platform_of[i]
-                natural[p] = max(natural[p], tactics.natural_posts[i])
-                seeds[p] = True
+        for i in np.flatnonzero(tactics.of_kind("seeding")):
+            # The platform's seeding tools post into the same forums: one natural rate.
+            p = tactics.platform_of[i]
+            natural[p] = max(natural[p], tactics.natural_posts[i])
+            seeds[p] = True
         daily_budget = s.campaign.budget / s.campaign.days
         return BacklashModel(
             s.backlash,

@@ -18,6 +18,7 @@ import simpy
 from smmsim.scenarios.calendar import campaign_dates, campaign_months
 from smmsim.scenarios.schema import Scenario
 from smmsim.simulator.chunk import ChunkCampaign
+from smmsim.simulator.clock import SNAPSHOT_LAG
 from smmsim.simulator.plan import CampaignPlan
 from smmsim.simulator.randomness import RNG_BLOCK, BlockDraws, Draws, ExpectedDraws, block_seeds
 from smmsim.simulator.recorder import Recorder
@@ -160,5 +161,5 @@ def month_end_snapshots(
     env: simpy.Environment, snapshot: Callable[[int], None], last_days: list[int]
 ):
     for month, last_day in enumerate(last_days):
-        yield env.timeout(last_day + 0.5 - env.now)
+        yield env.timeout(last_day + SNAPSHOT_LAG - env.now)
         snapshot(month)

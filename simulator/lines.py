@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from smmsim.scenarios.schema import Scenario
+from smmsim.scenarios.tool_kinds import check_kinds
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,7 @@ class LineTable:
         return len(self.names)
 
     def kind_mask(self, *kinds: str) -> np.ndarray:
-        return np.isin(np.array(self.kinds), kinds)
+        return np.isin(np.array(self.kinds), check_kinds(*kinds))
 
 
 def build_line_table(scenario: Scenario) -> LineTable:

@@ -31,6 +31,7 @@ import simpy
 from smmsim.scenarios.beliefs import RateBelief
 from smmsim.scenarios.schedule import affordable_units, planned_units
 from smmsim.scenarios.schema import Scenario
+from smmsim.scenarios.tool_kinds import FEED_POSTERS, check_kinds
 from smmsim.scenarios.tools_schema import (
     CommunityContent,
     Contest,
@@ -39,14 +40,12 @@ from smmsim.scenarios.tools_schema import (
     Tactic,
 )
 from smmsim.simulator.arms import ArmTable
+from smmsim.simulator.clock import ORDER_LEAD
 from smmsim.simulator.randomness import Draws
 from smmsim.simulator.windows import Trailing
 
 RATE_PRIORS = ("ctr", "join_rate", "cvr", "organic_reach", "rank_probability")
 WEEK = 7
-# Orders are placed this long before the day's delivery (at integer times), after the previous
-# day's month-end snapshot (+0.5) and the strategies' decisions (+0.75).
-ORDER_LEAD = 0.1
 
 
 @dataclass(frozen=True)
@@ -100,8 +99,9 @@ class TacticTable:
         """What the schedules cost over the campaign, within the tools' own budgets."""
         return float((self.affordable * self.unit_cost).sum())
 
-    def of_kind(self, kind: str) -> np.ndarray:
-        return np.array([k == kind for k in self.kinds], dtype=bool)
+    def of_kind(self, *kinds: str) -> np.ndarray:
+        """(T,) whether each tactic is of one of `kinds`."""
+        return np.isin(np.array(self.kinds, dtype=object), check_kinds(*kinds))
 
     def reserved_after(self, month_of_day: np.ndarray, n_months: int) -> tuple:
         """What the schedules will still cost after each day: (days,) in total and
@@ -284,7 +284,7 @@ class TacticDelivery:
         )
         reach = draws.rates(t.per_unit)  # one placement's reach, one contest's joins
         views = self._influencer_views(np.where(influencer, units * reach, 0.0))
-        posts = np.where(content | contest, units, 0.0)
+        posts = np.where(t.of_kind(*FEED_POSTERS), units, 0.0)
         # One feed per platform: every post there in the last week crowds every other.
         week_posts = self.posts_week.add(day, posts) @ self.same_feed
         crowd = np.minimum(

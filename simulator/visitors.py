@@ -1,18 +1,19 @@
 """Retargeting pools: the people who clicked through from a platform's other tools lately.
 
-Each click adds a person to the pool of every retargeting arm on its platform (ads, influencer
-placements and community posts all bring visitors); each day a share 1 / window_days of the pool
-leaves it, so a visitor stays about `window_days`, as the platforms' audience windows work.
+Each click of a tool kind that brings clicks (`CLICK_SOURCES` in the tool registry: ads,
+influencer placements, community posts) adds a person to the pool of every retargeting arm on its
+platform; each day a share 1 / window_days of the pool leaves it, so a visitor stays about
+`window_days`, as the platforms' audience windows work.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from smmsim.scenarios.tool_kinds import CLICK_SOURCES
 from smmsim.simulator.arms import ArmTable
 from smmsim.simulator.lines import LineTable
 
-FEEDERS = ("paid_ads", "influencer", "community_content")
 # An empty pool still has a positive size, so reach and frequency stay defined (and zero).
 EMPTY_POOL = 1e-9
 
@@ -21,7 +22,7 @@ class VisitorPool:
     def __init__(self, arms: ArmTable, lines: LineTable, n_reps: int):
         self.arms = arms
         retargeting = arms.retargeting
-        feeds = lines.kind_mask(*FEEDERS)
+        feeds = lines.kind_mask(*CLICK_SOURCES)
         same_platform = lines.platform_of[:, None] == arms.platform_of[None, :]
         # (lines, arms): the clicks of line l join the pool of retargeting arm a.
         self.feeds = (feeds[:, None] & same_platform & retargeting[None, :]).astype(float)

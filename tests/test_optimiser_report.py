@@ -18,9 +18,7 @@ import pytest
 
 from smmsim.scenarios.loader import load_scenario
 from smmsim.simulator.consoles.optimiser import NO_TRIAL, print_optimisation
-from smmsim.simulator.reports.kit import (
-    fmt,
-)
+from smmsim.simulator.reports.kit import fmt
 from smmsim.simulator.reports.optimiser_page import (
     TITLES,
     report_figures,

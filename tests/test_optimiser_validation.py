@@ -30,7 +30,7 @@ GE1 = "Input should be greater than or equal to 1"
 LT1 = "Input should be less than 1"
 INT = "Input should be a valid integer, got a number with a fractional part"
 NUMBER = "Input should be a valid number, unable to parse string as a number"
-TACTICS = "the optimiser searches the intensity of community_content, seeding, influencer"
+TACTICS = "the optimiser searches the intensity of influencer, community_content, seeding"
 
 
 def base_data() -> dict[str, Any]:

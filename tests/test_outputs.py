@@ -12,8 +12,8 @@ from smmsim.scenarios.columns import CANONICAL_COLUMNS
 from smmsim.scenarios.files import json_text, write_atomic
 from smmsim.scenarios.loader import scenario_from_data
 from smmsim.simulator.engine import simulate
+from smmsim.simulator.frames import daily_frame
 from smmsim.simulator.metrics import FLOW_MEASURES
-from smmsim.simulator.reports.run_files import daily_frame
 from tests.helpers import minimal_scenario_data
 
 

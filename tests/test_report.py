@@ -12,10 +12,7 @@ import pytest
 
 from smmsim.scenarios.loader import scenario_from_data
 from smmsim.simulator.engine import simulate
-from smmsim.simulator.reports.kit import (
-    fmt,
-)
-from smmsim.simulator.reports.run_files import run_document
+from smmsim.simulator.reports.kit import fmt
 from smmsim.simulator.reports.run_page import (
     FAN_MEASURES,
     report_figures,
@@ -23,6 +20,7 @@ from smmsim.simulator.reports.run_page import (
 )
 from smmsim.simulator.result import Result
 from smmsim.simulator.studies.evaluation import evaluate, with_strategy
+from smmsim.simulator.studies.run import run_document
 from smmsim.simulator.summary import result_json
 from tests.helpers import minimal_scenario_data
 

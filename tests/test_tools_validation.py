@@ -26,8 +26,8 @@ from smmsim.scenarios.reputation_schema import (
     RiskLevels,
     Signal,
 )
+from smmsim.scenarios.tool_kinds import TOOL_TYPES
 from smmsim.scenarios.tools_schema import (
-    TOOL_TYPES,
     AdArm,
     CommunityContent,
     Contest,

@@ -8,21 +8,7 @@ import pandas as pd
 
 from smmsim.scenarios.files import json_text, write_atomic
 from smmsim.simulator.reports.comparison_page import comparison_html
-
-
-def comparison_rows(document: dict) -> list[dict]:
-    """Tidy rows (label, scenario, strategy, metric, mean, p5, p50, p95) of every combination."""
-    return [
-        {
-            "label": c["label"],
-            "scenario": c["scenario"],
-            "strategy": c["strategy"],
-            "metric": metric,
-            **stats,
-        }
-        for c in document["combinations"]
-        for metric, stats in c["kpis"].items()
-    ]
+from smmsim.simulator.studies.comparison import comparison_rows
 
 
 def write_comparison(found: list, document: dict, out_dir: Path) -> None:

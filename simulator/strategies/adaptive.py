@@ -14,8 +14,9 @@ from collections.abc import Generator
 import numpy as np
 import simpy
 
+from smmsim.simulator.clock import DECISION_LEAD
 from smmsim.simulator.delivery import DayOutcome
-from smmsim.simulator.strategies.base import DECISION_OFFSET, Policy, RampLimit, StrategyContext
+from smmsim.simulator.strategies.base import Policy, RampLimit, StrategyContext
 from smmsim.simulator.strategies.evidence import Evidence
 
 
@@ -42,7 +43,7 @@ class Adaptive(Policy):
 
     def _reallocations(self, env: simpy.Environment):
         for day in reallocation_days(self.settings.every_days, self.ctx.days):
-            yield env.timeout(day - DECISION_OFFSET - env.now)
+            yield env.timeout(day - DECISION_LEAD - env.now)
             self._reallocate()
 
     def _reallocate(self) -> None:

@@ -19,10 +19,6 @@ from smmsim.simulator.arms import ArmTable
 from smmsim.simulator.delivery import DayOutcome, TrueRates
 from smmsim.simulator.randomness import Draws
 
-# Decisions are taken a quarter of a day before the next day's delivery: after the last day of
-# the phase is delivered and its month-end snapshot (at + 0.5) is taken.
-DECISION_OFFSET = 0.25
-
 
 @dataclass(frozen=True)
 class StrategyContext:

@@ -20,9 +20,9 @@ import simpy
 
 from smmsim.scenarios.strategy_settings import target_cpa, tested_arms
 from smmsim.simulator.allocation import equal_marginal_split
+from smmsim.simulator.clock import DECISION_LEAD, STOP_LOSS_LAG
 from smmsim.simulator.delivery import DayOutcome
 from smmsim.simulator.strategies.base import (
-    DECISION_OFFSET,
     DayPlan,
     Policy,
     RampLimit,
@@ -96,7 +96,7 @@ class TestThenScale(Policy):
     # --- the decision ---------------------------------------------------------------------------
 
     def _decisions(self, env: simpy.Environment):
-        yield env.timeout(self.test.days - DECISION_OFFSET)
+        yield env.timeout(self.test.days - DECISION_LEAD)
         short = self._lacks_evidence()
         if self.test.if_insufficient == "extend":
             self.extended = short
@@ -150,7 +150,7 @@ class TestThenScale(Policy):
         rule = self.scale.stop_loss
         limit = self.target * (1 + rule.margin)
         min_spend = rule.min_spend or STOP_LOSS_MIN_SPEND_IN_TARGETS * self.target
-        yield env.timeout(max(self.decision_day - DECISION_OFFSET, 0) + 0.1)
+        yield env.timeout(max(self.decision_day - DECISION_LEAD, 0) + STOP_LOSS_LAG)
         while env.now < self.ctx.days - 1:
             spend, conversions = self.judged_spend, self.judged_conversions
             over = (spend >= min_spend) & (spend > limit * conversions)

@@ -12,9 +12,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import pandas as pd
 
+from smmsim.scenarios.documents import Document, in_memory
 from smmsim.scenarios.schema import Scenario
 from smmsim.simulator.studies.evaluation import StrategyRun, evaluate, runs_needed, with_strategy
 from smmsim.simulator.studies.outcome import Z90, strategy_outcome
@@ -150,3 +153,39 @@ def difference_samples(found: list[Combination], baseline: str, metric: str) -> 
     """Per-replication differences against the baseline, for the report's distributions."""
     base = next(c for c in found if c.label == baseline).run.result.kpis()[metric]
     return {c.label: c.run.result.kpis()[metric] - base for c in found if c.label != baseline}
+
+
+def comparison_rows(document: dict) -> list[dict]:
+    """Tidy rows (label, scenario, strategy, metric, mean, p5, p50, p95) of every combination."""
+    return [
+        {
+            "label": c["label"],
+            "scenario": c["scenario"],
+            "strategy": c["strategy"],
+            "metric": metric,
+            **stats,
+        }
+        for c in document["combinations"]
+        for metric, stats in c["kpis"].items()
+    ]
+
+
+@dataclass(frozen=True)
+class ComparisonResult(Document):
+    """Every scenario x strategy run under common random numbers, with paired differences
+    against the baseline (comparison.json)."""
+
+    seed: int
+    replications: int
+    baseline: str
+    combinations: list[dict[str, Any]]
+    differences: list[dict[str, Any]]
+    found: list[Combination] = in_memory()
+
+    def to_frame(self) -> pd.DataFrame:
+        """label, scenario, strategy, metric, mean, p5, p50, p95 of every combination."""
+        return pd.DataFrame(comparison_rows(self.to_dict()))
+
+    def differences_frame(self) -> pd.DataFrame:
+        """Paired differences against the baseline, one row per combination and KPI."""
+        return pd.DataFrame(self.differences)

@@ -15,9 +15,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import pandas as pd
 
+from smmsim.scenarios.documents import Document
 from smmsim.scenarios.schema import Scenario
 from smmsim.simulator.engine import simulate
 from smmsim.simulator.result import Result
@@ -160,3 +164,29 @@ def assess_risk(result: Result, *, chunk_size: int | None = None, workers: int =
         )
 
     return risk_document(result, simulate_without)
+
+
+@dataclass(frozen=True)
+class CheckResult(Document):
+    """The plan's flags: static findings and the simulated risk per platform (check.json)."""
+
+    source: str | None
+    level: str
+    static: list[dict[str, Any]]
+    simulated: list[dict[str, Any]]
+    thresholds: dict[str, Any]
+    backlash_enabled: bool
+    seed: int | None
+    replications: int
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per static finding: rule, platform, level, the plan's value, the threshold."""
+        return pd.DataFrame(self.static)
+
+    def by_platform(self) -> pd.DataFrame:
+        """The simulated risk, one row per platform (flattened: chance, repair cost, KPI loss)."""
+        return pd.json_normalize(self.simulated)
+
+    def fails(self, level: str | None) -> bool:
+        """Whether a flag reaches `level` ('medium' or 'high'), as `--fail-on` judges it."""
+        return fails(self.to_dict(), level)

@@ -24,6 +24,7 @@ from smmsim.scenarios.calendar import month_index
 from smmsim.scenarios.reputation_schema import SIGNALS, TOP_RESULTS, Signal
 from smmsim.scenarios.schedule import affordable_units
 from smmsim.scenarios.schema import Scenario
+from smmsim.scenarios.tool_kinds import AD_TOOLS, FEED_TOOLS, RETARGETING
 from smmsim.scenarios.tools_schema import (
     AdArm,
     CommunityContent,
@@ -129,13 +130,13 @@ def read_plan(scenario: Scenario) -> Plan:
     units = {(i, j): affordable_units(t, days) for i, j, t in tools_of(scenario, Tactic)}
     plan = Plan(scenario, days, units, media_budget(scenario, units), {}, {}, {})
     # Paid ads before retargeting: their clicks fill the pool that retargeting shows ads to.
-    ads = list(tools_of(scenario, (PaidAds, Retargeting)))
+    ads = list(tools_of(scenario, AD_TOOLS))
     unplanned = even_split(plan, [t for _, _, t in ads])
-    for i, j, tool in sorted(ads, key=lambda t: isinstance(t[2], Retargeting)):
+    for i, j, tool in sorted(ads, key=lambda t: t[2].type in RETARGETING):
         spend = daily_spend(plan, tool)
         if spend is None:
             spend = unplanned
-        people = retargeting_pool(plan, i, tool) if isinstance(tool, Retargeting) else None
+        people = retargeting_pool(plan, i, tool) if tool.type in RETARGETING else None
         plan.spend[(i, j)] = spend
         plan.audience[(i, j)] = people or float(scenario.platforms[i].audience)
         plan.impressions[(i, j)] = daily_impressions(plan, (i, j), spend)
@@ -334,7 +335,7 @@ def feed(plan: Plan, i: int) -> tuple[dict[int, np.ndarray], np.ndarray]:
     """Daily promotional posts per feed tool of platform i, and all feed posts a day."""
     promo: dict[int, np.ndarray] = {}
     posts = np.zeros(plan.days)
-    for k, j, tool in tools_of(plan.scenario, (CommunityContent, Contest)):
+    for k, j, tool in tools_of(plan.scenario, FEED_TOOLS):
         if k != i:
             continue
         units = plan.units[(k, j)]
@@ -466,7 +467,7 @@ def other_joins(plan: Plan, i: int) -> np.ndarray:
     join_rate on their days. Community posts are left out (their reach needs members)."""
     ads = sum(
         plan.impressions[(i, j)] * mean(t.ctr) * mean(t.join_rate)
-        for k, j, t in tools_of(plan.scenario, (PaidAds, Retargeting))
+        for k, j, t in tools_of(plan.scenario, AD_TOOLS)
         if k == i and (i, j) in plan.impressions
     )
     placements = sum(

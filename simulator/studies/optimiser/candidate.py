@@ -14,6 +14,7 @@ import numpy as np
 from smmsim.scenarios.budget import retargeting_share
 from smmsim.scenarios.schedule import planned_units
 from smmsim.scenarios.schema import Scenario
+from smmsim.scenarios.tool_kinds import kind_of
 from smmsim.scenarios.tools_schema import Phase, Tactic
 
 
@@ -44,11 +45,12 @@ def whole(x: float) -> int:
 
 
 def scaled_schedule(tactic: Tactic, factor: float, days: int) -> list[Phase]:
-    """The schedule at `factor` times its planned intensity. Influencers: whole(factor x planned)
-    placements spread over the span the plan books them in. Other tactics: every `per_week`
-    rate multiplied, and each phase's listed days replaced by whole(factor x count) days spread
-    over its listed span (to the campaign's end when only one day is listed)."""
-    if tactic.type == "influencer":
+    """The schedule at `factor` times its planned intensity. Kinds dialled by placements
+    (influencers): whole(factor x planned) placements spread over the span the plan books them
+    in. Other tactics: every `per_week` rate multiplied, and each phase's listed days replaced by
+    whole(factor x count) days spread over its listed span (to the campaign's end when only one
+    day is listed)."""
+    if kind_of(tactic).dial == "placements":
         count = whole(factor * planned_units(tactic, days).sum())
         return spread_units(np.flatnonzero(planned_units(tactic, days)) + 1, count, days)
     phases = [_scaled_phase(phase, factor, days) for phase in tactic.schedule]

@@ -7,10 +7,14 @@ storage is shown with its password redacted.
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
+from typing import Any
 
 import optuna
+import pandas as pd
 from optuna.trial import FrozenTrial, TrialState
 
+from smmsim.scenarios.documents import Document
 from smmsim.simulator.studies.optimiser.candidate import unit_count
 from smmsim.simulator.studies.optimiser.selection import (
     Choice,
@@ -165,3 +169,38 @@ def tactic_rows(run: Optimisation, intensities: dict[str, float]) -> list[dict]:
             }
         )
     return rows
+
+
+@dataclass(frozen=True)
+class OptimisationResult(Document):
+    """The study's best plan, evaluated against the baselines, with its history (optimise.json)."""
+
+    scenario: str
+    seed: int
+    study: str
+    storage: str
+    objective: str
+    max_risk: float
+    pareto: bool
+    replications_per_trial: int
+    deterministic: bool
+    trials: dict[str, Any]
+    search_space: dict[str, Any]
+    currency: str
+    best: dict[str, Any] | None
+    evaluation: dict[str, Any] | None
+    history: list[dict[str, Any]]
+    pareto_front: list[dict[str, Any]]
+    importances: dict[str, float]
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per trial: state, objective, risk, conversions, CPA, spend and its parameters."""
+        rows = [
+            {**{k: v for k, v in r.items() if k != "params"}, **r["params"]} for r in self.history
+        ]
+        return pd.DataFrame(rows)
+
+    def by_platform(self) -> pd.DataFrame:
+        """The best plan per tool: share, planned budget, intensity, spend, conversions, CPA."""
+        tools = (self.evaluation or {}).get("tools", [])
+        return pd.json_normalize(tools)

@@ -16,6 +16,7 @@ import numpy as np
 
 from smmsim.scenarios.budget import paid_ads_budget, retargeting_share
 from smmsim.scenarios.schema import Scenario
+from smmsim.scenarios.tool_kinds import PACED_ADS, RETARGETING
 from smmsim.simulator.engine import simulate
 from smmsim.simulator.result import Result
 from smmsim.simulator.studies.comparison import paired_difference
@@ -183,7 +184,7 @@ def with_more_budget(s: Scenario, extra: float, left: float) -> Scenario:
     for p in s.platforms:
         tools = [
             t.model_copy(update={"budget_share": t.budget_share * keep})
-            if t.type == "retargeting" and t.budget_share
+            if t.type in RETARGETING and t.budget_share
             else t
             for t in p.tools
         ]
@@ -312,7 +313,7 @@ def broken_limits(scenario: Scenario, result: Result) -> list[str]:
     """The `optimise.platforms` limits a plan's paid-ads spend breaks (by more than 1%)."""
     broken = []
     for name, limits in scenario.optimise.platforms.items():
-        mask = result.platform_mask(name) & result.arms.kind_mask("paid_ads")
+        mask = result.platform_mask(name) & result.arms.kind_mask(*PACED_ADS)
         spent = float(result.kpis(mask, tools_only=True)["spend"].mean())
         if spent < limits.min_spend * (1 - LIMIT_TOLERANCE):
             broken.append(f"{name} spends {spent:,.0f}, min_spend {limits.min_spend:,.0f}")

@@ -4,8 +4,9 @@
   shares, projected into each platform's spend limits, then each platform's share over its
   paid-ads tools. Parameters are named after the part they set: `share.facebook` is the fraction
   of what is left that goes to Facebook.
-- Tactic intensities as multiples of the plan: `intensity.<platform>/<tool>` for posting and
-  seeding rates, `placements.<platform>/<tool>` (whole placements) for influencers.
+- Tactic intensities as multiples of the plan, one dial per tactic whose kind has one in the tool
+  registry: `intensity.<platform>/<tool>` for posting and seeding rates,
+  `placements.<platform>/<tool>` (whole placements) for influencers.
 - Optionally the test-then-scale policy: `test_share`, `test_days`, `keep_q`. The test then picks
   the arms, so the split is not searched in that mode.
 """
@@ -17,9 +18,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from smmsim.scenarios.budget import paid_ads_budget
-from smmsim.scenarios.optimise_schema import SEARCHED_TACTICS, PolicyRanges
+from smmsim.scenarios.optimise_schema import PolicyRanges
 from smmsim.scenarios.schedule import planned_units
 from smmsim.scenarios.schema import Scenario
+from smmsim.scenarios.tool_kinds import KINDS, PACED_ADS, SEARCHED_TACTICS, Dial
 from smmsim.simulator.studies.optimiser.candidate import (
     Candidate,
     Policy,
@@ -50,13 +52,17 @@ class TacticDial:
     planned: float  # units the plan as written asks for
 
     @property
+    def dial(self) -> Dial:
+        return KINDS[self.kind].dial
+
+    @property
     def by_placement(self) -> bool:
-        """Influencers are booked whole: the dial is the number of placements."""
-        return self.kind == "influencer"
+        """Placements (influencers) are booked whole: the dial is the number of placements."""
+        return self.dial == "placements"
 
     @property
     def parameter(self) -> str:
-        return f"{'placements' if self.by_placement else 'intensity'}.{self.tool}"
+        return f"{self.dial}.{self.tool}"
 
 
 @dataclass(frozen=True)
@@ -188,7 +194,7 @@ def search_space(s: Scenario) -> SearchSpace:
     o = s.optimise
     platforms = []
     for p in s.platforms:
-        tools = tuple(f"{p.name}/{t.name}" for t in p.ad_tools() if t.type == "paid_ads")
+        tools = tuple(f"{p.name}/{t.name}" for t in p.ad_tools() if t.type in PACED_ADS)
         if not tools:
             continue
         limits = o.platforms.get(p.name)

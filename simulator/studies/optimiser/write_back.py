@@ -14,7 +14,6 @@ from pathlib import Path
 import yaml
 
 from smmsim.scenarios.budget import retargeting_share
-from smmsim.scenarios.files import write_atomic
 from smmsim.scenarios.loader import ScenarioYamlLoader, read_yaml, scenario_from_data
 from smmsim.scenarios.schema import Scenario
 from smmsim.scenarios.yaml_text import render_yaml
@@ -98,10 +97,6 @@ def optimised_text(
 
 def _reloaded(text: str):
     return yaml.load(text, Loader=ScenarioYamlLoader)  # a SafeLoader subclass
-
-
-def write_optimised(path: Path, text: str) -> None:
-    write_atomic(path, text)
 
 
 def best_plan_text(source: Path, target: Path, scenario: Scenario, document: dict) -> str:

@@ -1,0 +1,371 @@
+"""The Python API: the CLI's commands as functions for notebooks and scripts.
+
+Each function takes a plan (a `Plan` from `load`, or a path), runs the same study as its command,
+and returns its typed result: a frozen dataclass whose `to_json()` is the command's JSON output,
+with pandas views (`to_frame()`, and `by_platform()`, `daily()` where they apply). Like the CLI,
+simulations use all cores unless `workers` says otherwise; the same seed gives the same numbers.
+
+    >>> import smmsim
+    >>> plan = smmsim.load(smmsim.example("kids-shop"))
+    >>> run = smmsim.simulate(plan, reps=200, seed=1)
+    >>> sorted(run.by_platform().index)
+    ['facebook', 'instagram', 'tiktok']
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from smmsim.scenarios.plan_edits import Plan
+
+if TYPE_CHECKING:  # the results' modules import numpy, pandas and the engine: loaded on use
+    from smmsim.calibration.document import CalibrationResult
+    from smmsim.simulator.studies.comparison import ComparisonResult
+    from smmsim.simulator.studies.optimiser.document import OptimisationResult
+    from smmsim.simulator.studies.risk import CheckResult
+    from smmsim.simulator.studies.run import RunResult
+    from smmsim.simulator.studies.sizing.document import SizingResult
+
+PlanLike = Plan | str | Path
+
+
+def load(path: str | Path) -> Plan:
+    """Read and validate a scenario file.
+
+    Args:
+        path: a scenario YAML file.
+
+    Returns:
+        The validated `Plan`; `plan.scenario` is the frozen model, and
+        `plan.replace("campaign.budget", 15000)` a validated copy with one value changed.
+
+    Raises:
+        ScenarioError: every problem in the file, each with its key path, rule and bad value.
+
+    Example:
+        >>> plan = smmsim.load(smmsim.example("kids-shop"))
+        >>> plan.scenario.campaign.budget
+        12000.0
+    """
+    return Plan.read(path)
+
+
+def example(name: str) -> Path:
+    """The path of a bundled example scenario ('kids-shop', 'travel-agency', ...).
+
+    Example:
+        >>> smmsim.example("kids-shop").name
+        'kids-shop.yaml'
+    """
+    from smmsim.scenarios.bundled import example_path
+
+    return example_path(name)
+
+
+def simulate(
+    plan: PlanLike,
+    *,
+    reps: int | None = None,
+    seed: int | None = None,
+    strategy: str | None = None,
+    deterministic: bool = False,
+    workers: int | None = None,
+) -> RunResult:
+    """Simulate a plan, as `smmsim run` does: KPIs with uncertainty, the strategy against the
+    oracle, and the plan's risk flags.
+
+    Args:
+        plan: a `Plan` from `load`, or a scenario path.
+        reps: replications [the scenario's `campaign.replications`].
+        seed: random seed [the scenario's `campaign.seed`].
+        strategy: budget strategy [the scenario's `strategy.type`].
+        deterministic: priors at their means and no noise (the closed-form arithmetic).
+        workers: processes [all cores].
+
+    Returns:
+        `RunResult`: fields as in result.json; `to_frame()` every KPI of every scope,
+        `by_platform()` mean KPIs per platform, `daily()` the day-by-day table.
+
+    Example:
+        >>> run = smmsim.simulate(smmsim.load(smmsim.example("kids-shop")), reps=200, seed=1)
+        >>> bool(run.totals["spend"]["mean"] <= run.budget)
+        True
+    """
+    from smmsim.simulator.studies.run import run_plan
+
+    loaded = _plan(plan)
+    return run_plan(
+        _with_strategy(loaded, strategy),
+        source=loaded.source,
+        replications=reps,
+        seed=seed,
+        deterministic=deterministic,
+        workers=_workers(workers),
+    )
+
+
+def compare(
+    *plans: PlanLike,
+    strategies: Sequence[str] | None = None,
+    baseline: str | None = None,
+    reps: int | None = None,
+    seed: int | None = None,
+    workers: int | None = None,
+) -> ComparisonResult:
+    """Run every plan x strategy under common random numbers, as `smmsim compare` does.
+
+    Args:
+        plans: one or more plans or scenario paths.
+        strategies: strategies to run on every plan [each plan's own].
+        baseline: the combination ('stem:strategy') the others are compared with [the first].
+        reps, seed: [the first plan's].
+        workers: processes [all cores].
+
+    Returns:
+        `ComparisonResult`: `to_frame()` KPIs of every combination, `differences_frame()` the
+        paired differences against the baseline.
+
+    Example:
+        >>> kids = smmsim.example("kids-shop")
+        >>> cmp = smmsim.compare(kids, strategies=["spread", "oracle"], reps=100, seed=1)
+        >>> cmp.baseline
+        'kids-shop:spread'
+    """
+    from smmsim.scenarios.errors import SmmsimError
+    from smmsim.simulator.studies.comparison import (
+        ComparisonResult,
+        combinations,
+        comparison_document,
+        run_comparison,
+    )
+
+    loaded = [_plan(p) for p in plans]
+    if not loaded:
+        raise SmmsimError("compare: give at least one plan")
+    planned = combinations([(p.source, p.scenario) for p in loaded], list(strategies or []) or None)
+    labels = [label for label, _, _ in planned]
+    chosen = baseline or labels[0]
+    if chosen not in labels:
+        raise SmmsimError(f"baseline: no combination {chosen!r}; the combinations are {labels}")
+    first = loaded[0].scenario.campaign
+    found = run_comparison(
+        planned,
+        replications=reps or first.replications,
+        seed=first.seed if seed is None else seed,
+        workers=_workers(workers),
+    )
+    return ComparisonResult.from_dict(comparison_document(found, chosen), found=found)
+
+
+def size_test(
+    plan: PlanLike,
+    *,
+    budgets: Sequence[float] | None = None,
+    durations: Sequence[int] | None = None,
+    reps: int | None = None,
+    seed: int | None = None,
+    workers: int | None = None,
+) -> SizingResult:
+    """Size the test of a test-then-scale plan, as `smmsim size-test` does.
+
+    Args:
+        plan: a plan or scenario path (its test, decision and scale settings are sized).
+        budgets: test budgets to try, in currency [a grid refined around the answers].
+        durations: test lengths in days [the plan's `strategy.test.days`].
+        reps, seed: [the scenario's]; workers: processes [all cores].
+
+    Returns:
+        `SizingResult`: `recommendations`, and `to_frame()` one row per test size.
+
+    Example:
+        >>> sizing = smmsim.size_test(smmsim.example("kids-shop"), budgets=[500, 2000], reps=100)
+        >>> len(sizing.to_frame())
+        2
+    """
+    from smmsim.simulator.studies.sizing.document import SizingResult, sizing_document
+    from smmsim.simulator.studies.sizing.sweep import SweepSettings, run_sweep
+
+    loaded = _plan(plan)
+    scenario = _with_strategy(loaded, "test-then-scale")
+    c = scenario.campaign
+    settings = SweepSettings(
+        replications=reps or c.replications,
+        seed=c.seed if seed is None else seed,
+        workers=_workers(workers),
+    )
+    days = list(durations) if durations else [scenario.strategy.test.days]
+    chosen = [float(b) for b in budgets] if budgets is not None else None
+    sweep = run_sweep(scenario, loaded.source, settings, chosen, days)
+    return SizingResult.from_dict(sizing_document(sweep, loaded.source))
+
+
+def check(
+    plan: PlanLike,
+    *,
+    reps: int | None = None,
+    seed: int | None = None,
+    static_only: bool = False,
+    workers: int | None = None,
+) -> CheckResult:
+    """Flag tactics likely to backfire, as `smmsim check` does.
+
+    Args:
+        plan: a plan or scenario path.
+        reps, seed: for the simulated risk [the scenario's].
+        static_only: only the static rules; simulate nothing.
+        workers: processes [all cores].
+
+    Returns:
+        `CheckResult`: `level`, `to_frame()` the static findings, `by_platform()` the simulated
+        risk, `fails("high")` as `--fail-on` judges it.
+
+    Example:
+        >>> smmsim.check(smmsim.example("reputation-rush"), static_only=True).level
+        'high'
+    """
+    from smmsim.simulator.studies.risk import CheckResult, check_document
+
+    loaded = _plan(plan)
+    document = check_document(
+        loaded.scenario,
+        replications=reps,
+        seed=seed,
+        workers=_workers(workers),
+        static_only=static_only,
+    )
+    return CheckResult.from_dict({"source": loaded.source, **document})
+
+
+def calibrate(
+    *exports: str | Path,
+    fmt: str = "auto",
+    mapping: dict[str, str] | None = None,
+    group_by: Sequence[str] | None = None,
+    platform: str | None = None,
+    year: int | None = None,
+    seed: int = 0,
+) -> CalibrationResult:
+    """Fit the model's rates to ad-platform exports, as `smmsim calibrate` does (with its
+    default hold-out of the last dates).
+
+    Args:
+        exports: CSV exports (Meta, Google, TikTok, LinkedIn, VK or a generic layout).
+        fmt: the export layout ['auto': recognised from the columns].
+        mapping: column -> canonical field, for columns the layout does not know.
+        group_by: columns that define an arm [platform, campaign].
+        platform: platform name for files without a platform column.
+        year: year for dates written without one.
+        seed: random seed of the fit.
+
+    Returns:
+        `CalibrationResult`: fields as in calibration.json; `to_frame()` one row per arm.
+
+    Raises:
+        SmmsimError: a file that cannot be read, or no usable row in any of them.
+
+    Example:
+        >>> ab = ["calibration/examples/ab_test_control_group.csv",
+        ...       "calibration/examples/ab_test_test_group.csv"]
+        >>> fit = smmsim.calibrate(*ab, platform="facebook", group_by=["campaign"])
+        >>> len(fit.to_frame())
+        2
+    """
+    from smmsim.calibration.document import CalibrationResult, calibration_document
+    from smmsim.calibration.importer import ImportOptions, import_exports
+    from smmsim.calibration.pipeline import DEFAULT_GROUP_BY, CalibrationSettings
+    from smmsim.calibration.pipeline import calibrate as run_calibration
+    from smmsim.scenarios.errors import SmmsimError
+
+    options = ImportOptions(fmt, dict(mapping or {}), platform, year)
+    paths = [Path(e) for e in exports]
+    imported = import_exports(paths, options)
+    if imported.totals["rows_used"] == 0:
+        raise SmmsimError(f"{', '.join(map(str, paths))}: no usable rows")
+    settings = CalibrationSettings(tuple(group_by or DEFAULT_GROUP_BY), seed=seed)
+    done = run_calibration(imported, settings)
+    return CalibrationResult.from_dict(calibration_document(done, [str(p) for p in paths]))
+
+
+def optimise(
+    plan: PlanLike,
+    *,
+    trials: int | None = None,
+    objective: str | None = None,
+    max_risk: float | None = None,
+    reps: int | None = None,
+    final_reps: int | None = None,
+    seed: int | None = None,
+    storage: str | None = None,
+    study: str | None = None,
+    workers: int | None = None,
+) -> OptimisationResult:
+    """Search the budget split and tactic intensities, as `smmsim optimise` does.
+
+    Args:
+        plan: a plan or scenario path (its `optimise:` block gives the defaults).
+        trials: completed trials [optimise.trials]; objective: 'cpa' or 'conversions'.
+        max_risk: ceiling on P(at least one backlash event) [optimise.max_risk].
+        reps: replications per trial; final_reps: for the best plan and its baselines.
+        seed: [the scenario's]; workers: processes [all cores].
+        storage: study database URL [SQLite in out/optimise/<plan>/study.db, as the CLI's
+            default]; study: its name [the plan's name and the question asked].
+
+    Returns:
+        `OptimisationResult`: `best`, `evaluation`, `to_frame()` one row per trial and
+        `by_platform()` the best plan per tool.
+
+    Example:
+        >>> opt = smmsim.optimise(smmsim.example("kids-shop"), trials=3, reps=20, final_reps=50,
+        ...                       storage=f"sqlite:///{tmp}/study.db")
+        >>> len(opt.to_frame())
+        3
+    """
+    from smmsim.simulator.studies.optimiser.document import OptimisationResult
+    from smmsim.simulator.studies.optimiser.job import OptimiseJob, default_study_name
+    from smmsim.simulator.studies.optimiser.job import optimise as run_study
+    from smmsim.simulator.studies.optimiser.storage import default_url
+    from smmsim.simulator.studies.optimiser.study import settings_of
+
+    loaded = _plan(plan)
+    source = Path(loaded.source)
+    settings = settings_of(
+        loaded.scenario,
+        objective=objective,
+        max_risk=max_risk,
+        trials=trials,
+        replications=reps,
+        seed=seed,
+    )
+    out = Path("out") / "optimise" / source.stem
+    job = OptimiseJob(
+        source=source,
+        scenario=loaded.scenario,
+        settings=settings,
+        storage_url=storage or default_url(out),
+        study_name=study or default_study_name(source, settings),
+        out_dir=out,
+        final_replications=final_reps or loaded.scenario.campaign.replications,
+        workers=_workers(workers),
+    )
+    if storage is None:
+        out.mkdir(parents=True, exist_ok=True)
+    return OptimisationResult.from_dict(run_study(job))
+
+
+def _plan(plan: PlanLike) -> Plan:
+    return plan if isinstance(plan, Plan) else Plan.read(plan)
+
+
+def _with_strategy(plan: Plan, strategy: str | None):
+    if strategy is None or strategy == plan.scenario.strategy.type:
+        return plan.scenario
+    from smmsim.simulator.studies.evaluation import with_strategy
+
+    return with_strategy(plan.scenario, strategy, plan.source)
+
+
+def _workers(workers: int | None) -> int:
+    return workers or os.cpu_count() or 1

@@ -1,0 +1,105 @@
+"""`smmsim run` as a study: the plan simulated under its strategy and the oracle, its risk
+assessed, and the answer as one typed document (`result.json`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from smmsim.scenarios.documents import Document, in_memory
+from smmsim.scenarios.schema import Scenario
+from smmsim.simulator.frames import daily_frame
+from smmsim.simulator.result import Result
+from smmsim.simulator.studies.evaluation import evaluate
+from smmsim.simulator.studies.outcome import strategy_outcome
+from smmsim.simulator.studies.risk import assess_risk
+from smmsim.simulator.summary import monthly_rows, result_json, summary_rows
+
+
+@dataclass(frozen=True)
+class RunResult(Document):
+    """What a plan buys, with uncertainty: KPIs by platform, tool and month, the KPI targets'
+    probabilities, the strategy against the oracle, and the plan's flags (`risk`)."""
+
+    scenario: str
+    source: str | None
+    currency: str
+    seed: int
+    replications: int
+    deterministic: bool
+    start: str
+    days: int
+    budget: float
+    months: list[str]
+    totals: dict[str, dict[str, float | None]]
+    platforms: dict[str, dict[str, dict[str, float | None]]]
+    arms: dict[str, dict[str, Any]]
+    monthly: dict[str, Any]
+    kpi_targets: list[dict[str, Any]]
+    strategy: dict[str, Any]
+    risk: dict[str, Any]
+    simulation: Result = in_memory()
+    oracle: Result = in_memory()
+
+    def to_frame(self) -> pd.DataFrame:
+        """Every KPI of every scope (total, platform, tool): level, name, metric, unit, mean,
+        p5, p50, p95 (summary.csv)."""
+        return pd.DataFrame(summary_rows(self.simulation))
+
+    def by_platform(self) -> pd.DataFrame:
+        """Mean KPIs, one row per platform and one column per KPI."""
+        frame = self.to_frame()
+        platforms = frame[frame["level"] == "platform"]
+        return platforms.pivot(index="name", columns="metric", values="mean")[
+            list(dict.fromkeys(platforms["metric"]))
+        ]
+
+    def monthly_frame(self) -> pd.DataFrame:
+        """Every KPI of every scope within each calendar month (monthly.csv)."""
+        return pd.DataFrame(monthly_rows(self.simulation))
+
+    def daily(self) -> pd.DataFrame:
+        """Per day and tool in the canonical columns; `stat` is the mean over replications or a
+        5/50/95% quantile of the daily sample (daily.csv)."""
+        return daily_frame(self.simulation)
+
+
+def run_document(
+    result: Result, oracle: Result, source: str | None = None, risk: dict | None = None
+) -> dict:
+    """The JSON document of a run, with its strategy's outcome against the oracle and, when
+    assessed, the plan's flags."""
+    document = {**result_json(result, source), "strategy": strategy_outcome(result, oracle)}
+    if risk is not None:
+        document["risk"] = risk
+    return document
+
+
+def run_plan(
+    scenario: Scenario,
+    *,
+    source: str | None = None,
+    replications: int | None = None,
+    seed: int | None = None,
+    deterministic: bool = False,
+    chunk_size: int | None = None,
+    workers: int = 1,
+    progress: Callable[[int], None] | None = None,
+) -> RunResult:
+    """Simulate the plan under its strategy (and the oracle, to measure regret), assess its
+    risk on the same seed and replications, and return the run's typed document."""
+    done = evaluate(
+        scenario,
+        replications=replications,
+        seed=seed,
+        deterministic=deterministic,
+        chunk_size=chunk_size,
+        workers=workers,
+        progress=progress,
+    )
+    risk = assess_risk(done.result, chunk_size=chunk_size, workers=workers)
+    document = run_document(done.result, done.oracle, source=source, risk=risk)
+    return RunResult.from_dict(document, simulation=done.result, oracle=done.oracle)
