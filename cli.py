@@ -195,7 +195,8 @@ def compare(files, strategies, baseline, reps, seed, out, fmt, workers) -> None:
     Example: smmsim compare plan.yaml --strategy spread,test-then-scale,oracle --out out/cmp
     """
     from smmsim.scenarios.files import json_text
-    from smmsim.simulator.consoles.run import print_comparison, progress_bar
+    from smmsim.simulator.consoles.comparison import print_comparison
+    from smmsim.simulator.consoles.run import progress_bar
     from smmsim.simulator.reports.comparison_files import write_comparison
     from smmsim.simulator.studies.comparison import (
         combinations,

@@ -15,7 +15,7 @@ from smmsim.simulator.summary import STATS
 def daily_frame(result: Result) -> pd.DataFrame:
     """Per day and arm, in the canonical columns, one row per statistic (`stat`): the mean over
     all replications and 5/50/95% quantiles over the daily sample of replications."""
-    arms = result.arms
+    arms = result.lines
     aov = result.scenario.campaign.average_order_value
     frames = []
     for stat in STATS:

@@ -26,8 +26,8 @@ SCOPED = PLATFORM_FLOWS + CAMPAIGN_FLOWS + CAMPAIGN_STOCKS
 @dataclass(frozen=True)
 class Result:
     scenario: Scenario
-    arms: LineTable  # every tool on every platform; the first `arms.n_arms` are the ad arms
-    ad_arms: ArmTable  # the arms the strategy split the budget over (its record's columns)
+    lines: LineTable  # every tool on every platform; the first `lines.n_arms` are the ad arms
+    budget_arms: ArmTable  # the arms the strategy split the budget over (its record's columns)
     seed: int
     deterministic: bool
     dates: tuple[date, ...]
@@ -58,19 +58,19 @@ class Result:
         (and repair spend counts in `spend`) only where the mask holds whole platforms; the
         reputation belongs to the brand and comes only with every line. `tools_only` reads the
         lines' own measures alone (a tool's figures, even the only tool of its platform)."""
-        mask = np.ones(self.arms.n, dtype=bool) if arm_mask is None else arm_mask
+        mask = np.ones(self.lines.n, dtype=bool) if arm_mask is None else arm_mask
         period = self._period(month, through_month)
         line_measures = {n: v for n, v in period.items() if n not in SCOPED}
         base = {name: values[:, mask].sum(axis=1) for name, values in line_measures.items()}
-        covered = np.unique(self.arms.platform_of[mask])
-        whole = [p for p in covered if mask[self.arms.platform_of == p].all()]
+        covered = np.unique(self.lines.platform_of[mask])
+        whole = [p for p in covered if mask[self.lines.platform_of == p].all()]
         if len(whole) == len(covered) and not tools_only:
             base.update({n: period[n][:, whole].sum(axis=1) for n in PLATFORM_FLOWS})
         if mask.all() and not tools_only:
             base.update({n: period[n][:, 0] for n in CAMPAIGN_FLOWS + CAMPAIGN_STOCKS})
         by_platform = np.stack(
             [
-                period["impressions"][:, mask & (self.arms.platform_of == p)].sum(axis=1)
+                period["impressions"][:, mask & (self.lines.platform_of == p)].sum(axis=1)
                 for p in covered
             ],
             axis=-1,
@@ -78,7 +78,7 @@ class Result:
         return derive_kpis(
             base,
             by_platform,
-            self.arms.platform_audience[covered],
+            self.lines.platform_audience[covered],
             self.scenario.campaign.average_order_value,
             reputation=self.scenario.reputation is not None,
         )
@@ -95,10 +95,10 @@ class Result:
         }
 
     def platform_mask(self, platform: str) -> np.ndarray:
-        return self.arms.platform_of == self.arms.platforms.index(platform)
+        return self.lines.platform_of == self.lines.platforms.index(platform)
 
     def arm_mask(self, arm: int) -> np.ndarray:
-        mask = np.zeros(self.arms.n, dtype=bool)
+        mask = np.zeros(self.lines.n, dtype=bool)
         mask[arm] = True
         return mask
 

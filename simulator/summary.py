@@ -9,15 +9,52 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import numpy as np
 
+from smmsim.scenarios.documents import Document
 from smmsim.scenarios.kpis import KPIS
 from smmsim.scenarios.schema import KpiTarget
 from smmsim.simulator.result import Result
 
 STATS = ("mean", "p5", "p50", "p95")
 OPERATORS = {"<=": operator.le, ">=": operator.ge, "<": operator.lt, ">": operator.gt}
+
+
+@dataclass(frozen=True)
+class Stats(Document):
+    """A quantity over replications: its mean and 5/50/95% quantiles (None where undefined,
+    as a CPA with no conversion in any replication)."""
+
+    mean: float | None
+    p5: float | None
+    p50: float | None
+    p95: float | None
+
+
+@dataclass(frozen=True)
+class Probability(Document):
+    """A Monte Carlo probability with its 90% interval."""
+
+    probability: float
+    p5: float
+    p95: float
+
+
+@dataclass(frozen=True)
+class TargetOdds(Document):
+    """How likely one KPI target is met: over the campaign and by the end of each month."""
+
+    target: str
+    metric: str
+    op: str
+    value: float
+    platform: str | None
+    month: str | None  # 'YYYY-MM' for a target within one calendar month
+    probability: float
+    expected: Stats
+    by_month: dict[str, float]  # ABSENT for a target within one month
 
 
 def describe(values: np.ndarray) -> dict[str, float | None]:
@@ -35,10 +72,10 @@ def describe_all(kpis: dict[str, np.ndarray]) -> dict[str, dict[str, float | Non
 
 def scopes(result: Result) -> Iterator[tuple[str, str, np.ndarray]]:
     """(level, name, arm mask) for the whole campaign, each platform and each arm."""
-    yield "total", "all", np.ones(result.arms.n, dtype=bool)
-    for platform in result.arms.platforms:
+    yield "total", "all", np.ones(result.lines.n, dtype=bool)
+    for platform in result.lines.platforms:
         yield "platform", platform, result.platform_mask(platform)
-    for i, arm in enumerate(result.arms.names):
+    for i, arm in enumerate(result.lines.names):
         yield "arm", arm, result.arm_mask(i)
 
 
@@ -120,12 +157,12 @@ def result_json(result: Result, source: str | None = None) -> dict:
         **breakdown(result),
         "arms": {
             name: {
-                "platform": result.arms.platforms[result.arms.platform_of[i]],
-                "tool": result.arms.tools[i],
-                "type": result.arms.kinds[i],
+                "platform": result.lines.platforms[result.lines.platform_of[i]],
+                "tool": result.lines.tools[i],
+                "type": result.lines.kinds[i],
                 "metrics": describe_all(result.kpis(result.arm_mask(i), tools_only=True)),
             }
-            for i, name in enumerate(result.arms.names)
+            for i, name in enumerate(result.lines.names)
         },
         "monthly": {
             label: {**breakdown(result, m, key="total"), "arms": by_arm(result, m)}
@@ -141,7 +178,7 @@ def breakdown(result: Result, month: int | None = None, key: str = "totals") -> 
         key: describe_all(result.kpis(month=month)),
         "platforms": {
             p: describe_all(result.kpis(result.platform_mask(p), month=month))
-            for p in result.arms.platforms
+            for p in result.lines.platforms
         },
     }
 
@@ -149,5 +186,5 @@ def breakdown(result: Result, month: int | None = None, key: str = "totals") -> 
 def by_arm(result: Result, month: int) -> dict:
     return {
         name: describe_all(result.kpis(result.arm_mask(i), month=month, tools_only=True))
-        for i, name in enumerate(result.arms.names)
+        for i, name in enumerate(result.lines.names)
     }

@@ -79,7 +79,7 @@ def simulated_days(data: dict, replications: int, seed: int) -> list[pd.DataFram
     """One canonical daily frame per replication: date, platform, tool, spend, ... per arm."""
     scenario = scenario_from_data(data, "recovery")
     result = simulate(scenario, replications=replications, seed=seed, daily_sample=replications)
-    arms, s = result.arms, result.daily_sample
+    arms, s = result.lines, result.daily_sample
     frames = []
     for rep in range(replications):
         rows = []

@@ -145,7 +145,7 @@ def random_run(data: dict[str, Any], replications: int, seed: int = 1, **kwargs:
 
 def line(result: Result, name: str) -> int:
     """Column of the line 'platform/tool' in every per-line measure."""
-    return result.arms.names.index(name)
+    return result.lines.names.index(name)
 
 
 def daily(result: Result, measure: str, name: str) -> list[float]:

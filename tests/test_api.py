@@ -4,6 +4,7 @@ validated like files, and an installed copy holds only `smmsim`."""
 from __future__ import annotations
 
 import doctest
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -79,9 +80,13 @@ def test_import_smmsim_stays_light():
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
+    # Built from a copy: an in-tree build would leave build/ and egg-info in the checkout.
     folder = tmp_path_factory.mktemp("wheel")
+    skip = shutil.ignore_patterns(".*", "build", "out", "*.egg-info", "__pycache__")
+    source = folder / "source"
+    shutil.copytree(ROOT, source, ignore=skip)
     build = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation"]
-    subprocess.run([*build, "-w", str(folder), str(ROOT)], check=True, capture_output=True)
+    subprocess.run([*build, "-w", str(folder), str(source)], check=True, capture_output=True)
     return next(folder.glob("smmsim-*.whl"))
 
 

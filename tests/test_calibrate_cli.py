@@ -161,7 +161,7 @@ def test_written_scenario_reproduces_the_calibrated_rates(round_trip):
     result = simulate(scenario, deterministic=True)
     t = result.totals
     by_arm = {a["arm"]: a for a in document["arms"]}
-    for i, name in enumerate(result.arms.names):
+    for i, name in enumerate(result.lines.names):
         fitted = by_arm[name]
         assert t["clicks"][0, i] / t["impressions"][0, i] == pytest.approx(
             fitted["ctr"]["mean"],
@@ -382,7 +382,7 @@ def test_fatigue_written_for_a_shared_audience_reproduces_each_arms_ctr(tmp_path
     observed = {a["arm"]: a["totals"]["clicks"] / a["totals"]["impressions"]
                 for a in read_json(tmp_path / "o" / "calibration.json")["arms"]}  # fmt: skip
     replay = simulate(load_scenario(written), deterministic=True)
-    for i, name in enumerate(replay.arms.names):
+    for i, name in enumerate(replay.lines.names):
         ctr = replay.totals["clicks"][0, i] / replay.totals["impressions"][0, i]
         assert ctr == pytest.approx(observed[name], rel=0.03), name
 

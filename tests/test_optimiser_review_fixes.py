@@ -156,7 +156,7 @@ def test_the_final_evaluation_has_its_own_seed_recorded_in_optimise_json(limits_
 def line_spends(result) -> dict[str, float]:
     return {
         name: float(result.kpis(result.arm_mask(i), tools_only=True)["spend"].mean())
-        for i, name in enumerate(result.arms.names)
+        for i, name in enumerate(result.lines.names)
     }
 
 

@@ -441,7 +441,7 @@ def test_a_platform_at_its_minimum_spends_its_min_spend():
     candidate = space.suggest(fixed_trial(space, [0.0, 1.0, 0.5]))  # all on instagram, but
     assert platform_spends(space, candidate)["facebook"] == pytest.approx(2000)
     result = simulate(plan_of(s, candidate), deterministic=True)
-    mask = result.platform_mask("facebook") & result.arms.kind_mask("paid_ads")
+    mask = result.platform_mask("facebook") & result.lines.kind_mask("paid_ads")
     spent = float(result.kpis(mask, tools_only=True)["spend"].mean())
     assert spent == pytest.approx(2000, rel=0.01)
 

@@ -528,7 +528,7 @@ def test_a_trial_records_the_outcome_of_its_candidate(reference):
 def paired_gap(a, b, measure: str, arm: str) -> float:
     """The largest per-replication difference of one arm's measure, over its spread across
     replications."""
-    i = a.arms.names.index(arm)
+    i = a.lines.names.index(arm)
     x, y = a.totals[measure][:, i], b.totals[measure][:, i]
     return float(np.abs(x - y).max() / x.std())
 
@@ -545,13 +545,13 @@ def test_two_candidates_differ_only_through_their_plan(measure):
 
 def test_an_unchanged_share_spends_the_same_budget():
     a, b = simulated(A), simulated(B)
-    i = a.arms.names.index("facebook/paid_ads")
+    i = a.lines.names.index("facebook/paid_ads")
     assert b.totals["spend"][:, i] == pytest.approx(a.totals["spend"][:, i], rel=1e-4)
 
 
 def test_the_arm_whose_share_changed_does_differ():
     a, b = simulated(A), simulated(B)
-    i = a.arms.names.index("tiktok/paid_ads")
+    i = a.lines.names.index("tiktok/paid_ads")
     ratio = b.totals["spend"][:, i].mean() / a.totals["spend"][:, i].mean()
     assert ratio == pytest.approx(0.25 / 0.2, rel=0.02)
     assert not math.isclose(outcome_of(a).cpa, outcome_of(b).cpa)

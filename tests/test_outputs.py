@@ -27,7 +27,7 @@ def test_daily_frame_uses_the_canonical_columns_plus_stat(result):
     assert [c for c in frame.columns if c != "stat"] == list(CANONICAL_COLUMNS)
     assert set(frame["stat"]) == {"mean", "p5", "p50", "p95"}
     # One row per day, arm and statistic.
-    assert len(frame) == 4 * result.scenario.campaign.days * result.arms.n
+    assert len(frame) == 4 * result.scenario.campaign.days * result.lines.n
 
 
 def test_daily_quantiles_are_ordered(result):

@@ -126,7 +126,7 @@ def test_every_kind_declared_to_bring_clicks_delivers_clicks():
     result = simulate(every_tool(), deterministic=True)
     clicks = {
         kind: float(result.kpis(result.arm_mask(i), tools_only=True)["clicks"].mean())
-        for i, kind in enumerate(result.arms.kinds)
+        for i, kind in enumerate(result.lines.kinds)
     }
     assert all(clicks[kind] > 0 for kind in CLICK_SOURCES), clicks
 

@@ -117,7 +117,7 @@ def test_page_is_offline_and_well_formed(full_run):
 def test_every_platform_and_target_label_is_shown(full_run):
     result, document, page = full_run
     text = Page(page).text
-    for platform in result.arms.platforms:
+    for platform in result.lines.platforms:
         assert platform in text
     assert "<reels>" not in page.split("<script")[0]  # escaped where it is HTML
     labels = [t["target"] for t in document["kpi_targets"]]
@@ -267,12 +267,12 @@ def test_decision_log_has_every_arm_and_one_truly_best_arm(test_then_scale):
     result, oracle, document = test_then_scale
     figure = strategy_figure(result, document, oracle, "Decision log")
     for trace in figure.data:
-        assert list(trace.x) == list(result.arms.names)
+        assert list(trace.x) == list(result.lines.names)
     by_name = {trace.name: trace for trace in figure.data}
     # exactly one arm is truly best in each replication, so the shares add up to 1
     assert sum(by_name["truly best"].y) == pytest.approx(1.0)
     # only tested arms can be kept or dropped after the test: the untested arm gets neither
-    untested = list(result.arms.names).index("tiktok/paid_ads")
+    untested = list(result.lines.names).index("tiktok/paid_ads")
     assert by_name["kept"].y[untested] == 0 and by_name["dropped"].y[untested] == 0
     assert "(not tested)" in figure.layout.xaxis.ticktext[untested]
 

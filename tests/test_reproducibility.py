@@ -205,7 +205,7 @@ def assert_same_campaign(a: Result, b: Result) -> None:
 def test_tactics_reputation_and_backlash_do_not_depend_on_chunks_or_workers(smm_scenario):
     reference = simulate(smm_scenario, replications=1500, seed=4, chunk_size=10_000)
     assert reference.totals["backlash_events"].sum() > 0  # the backlash path is exercised
-    assert np.all(reference.totals["units"][:, reference.arms.n_arms :].max(axis=0) > 0)
+    assert np.all(reference.totals["units"][:, reference.lines.n_arms :].max(axis=0) > 0)
     chunked = simulate(smm_scenario, replications=1500, seed=4, chunk_size=RNG_BLOCK)
     assert_same_campaign(reference, chunked)
     spread = simulate(smm_scenario, replications=1500, seed=4, chunk_size=RNG_BLOCK, workers=2)

@@ -35,11 +35,11 @@ def plan(**strategy) -> dict:
 def test_retargeting_gets_its_planned_daily_amount_and_the_budget_is_spent(strategy):
     scenario = with_strategy(scenario_from_data(plan(), "rt.yaml"), strategy, "rt.yaml")
     result = simulate(scenario, deterministic=True)
-    line = result.arms.names.index("facebook/retargeting")
+    line = result.lines.names.index("facebook/retargeting")
     # Its planned 20% of the budget a day, less what its small pool cannot take.
     assert result.totals["spend"][0, line] <= RETARGETING_SHARE * BUDGET * (1 + 1e-9)
     assert result.kpis()["spend"][0] == pytest.approx(BUDGET, rel=1e-6)
-    paid = [result.arms.names.index(f"facebook/{n}") for n in ("a", "b")]
+    paid = [result.lines.names.index(f"facebook/{n}") for n in ("a", "b")]
     assert result.totals["spend"][0, paid].sum() >= (1 - RETARGETING_SHARE) * BUDGET * 0.999
 
 

@@ -215,7 +215,7 @@ def test_a_tools_own_figures_never_carry_its_platforms_repairs():
     assert seeding["spend"]["mean"] == pytest.approx(340 * 12)
     assert "repair_cost" not in seeding and "backlash_events" not in seeding
     forums = document["platforms"]["forums"]
-    repairs = result.totals["repair_spend"][:, result.arms.platforms.index("forums")].mean()
+    repairs = result.totals["repair_spend"][:, result.lines.platforms.index("forums")].mean()
     assert forums["spend"]["mean"] == pytest.approx(340 * 12 + repairs)
 
 

@@ -268,8 +268,8 @@ def spend_on_arms_above(result: Result, cpa_limit: float) -> np.ndarray:
     from smmsim.simulator.delivery import TrueRates
     from smmsim.simulator.randomness import BlockDraws, block_seeds
 
-    draws = BlockDraws(block_seeds(SEED, REPS), [1000] * (REPS // 1000), result.arms.names)
-    true_cpa = 1 / true_conversions_per_money(TrueRates.draw(result.ad_arms, draws))
+    draws = BlockDraws(block_seeds(SEED, REPS), [1000] * (REPS // 1000), result.lines.names)
+    true_cpa = 1 / true_conversions_per_money(TrueRates.draw(result.budget_arms, draws))
     return np.where(true_cpa > cpa_limit, result.totals["spend"], 0.0).sum(axis=1)
 
 

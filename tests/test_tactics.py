@@ -638,7 +638,7 @@ def test_no_tool_campaign_or_month_overspends_in_any_replication(data):
     assert np.all(result.kpis()["spend"] <= budget * (1 + BUDGET_REL))
     for month, cap in scenario.campaign.monthly_caps.items():
         assert np.all(result.kpis(month=month - 1)["spend"] <= cap * (1 + BUDGET_REL)), month
-    n_arms = result.arms.n_arms
+    n_arms = result.lines.n_arms
     found = [t for p in scenario.platforms for t in p.tactics()]
     for i, tool in enumerate(found):
         spend = result.totals["spend"][:, n_arms + i]

@@ -359,7 +359,7 @@ def daily_fan_figure(result: Result) -> go.Figure:
 
 def platform_fan_figure(result: Result, measure: str) -> go.Figure:
     """Small multiples: the fan chart of one daily measure for each platform."""
-    platforms = result.arms.platforms
+    platforms = result.lines.platforms
     cols = min(3, len(platforms))
     rows = math.ceil(len(platforms) / cols)
     fig = make_subplots(rows=rows, cols=cols, subplot_titles=platforms, shared_xaxes=True)

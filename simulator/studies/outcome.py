@@ -8,16 +8,19 @@ replication, not differences of two averages.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import numpy as np
 
+from smmsim.scenarios.documents import Document
 from smmsim.scenarios.schema import Scenario
 from smmsim.scenarios.strategy_settings import tested_arms
 from smmsim.simulator.metrics import ratio
 from smmsim.simulator.result import Result
 from smmsim.simulator.strategies.adaptive import reallocation_days
-from smmsim.simulator.summary import describe
+from smmsim.simulator.summary import Probability, Stats, describe
 
 Z90 = 1.6448536269514722  # a two-sided 90% interval spans +-Z90 standard errors
 
@@ -76,6 +79,78 @@ def settings(scenario: Scenario) -> dict:
         "best-guess": ("best_guess",),
     }.get(s.type, ())
     return {"type": s.type, **{b: getattr(s, b).model_dump(mode="json") for b in blocks}}
+
+
+@dataclass(frozen=True)
+class Phase(Document):
+    """A named phase of the strategy: first day and end day (exclusive), and its dates."""
+
+    phase: str
+    start_day: int
+    end_day: int
+    start: str
+    end: str
+
+
+@dataclass(frozen=True)
+class CostOfTesting(Document):
+    """Conversions given up during the test's days against the oracle (paired)."""
+
+    days: int
+    conversions: Stats
+
+
+@dataclass(frozen=True)
+class Regret(Document):
+    """Conversions below the oracle's, and as a share of the oracle's (paired)."""
+
+    conversions: Stats
+    share_of_oracle: Stats
+
+
+@dataclass(frozen=True)
+class OracleNumbers(Document):
+    """What the oracle, which knows every arm's true rates, achieves."""
+
+    conversions: Stats
+    cpa: Stats
+
+
+@dataclass(frozen=True)
+class ArmDecisions(Document):
+    """One arm: whether it was tested, and how often it was kept, dropped, cut or extended."""
+
+    tested: bool
+    kept: Probability
+    dropped: Probability
+    cut_by_stop_loss: Probability
+    extended: Probability
+    truly_best: Probability
+
+
+@dataclass(frozen=True)
+class StrategyOutcome(Document):
+    """What the strategy achieved against the oracle: the `strategy` section of result.json.
+    The settings blocks (`test`, `decision`, `scale`, `adaptive`, `best_guess`) echo the
+    scenario's, so they stay as written; only the chosen strategy's are present."""
+
+    type: str
+    test: dict[str, Any]
+    decision: dict[str, Any]
+    scale: dict[str, Any]
+    adaptive: dict[str, Any]
+    best_guess: dict[str, Any]
+    phases: list[Phase]
+    decision_days: list[int]
+    conversions: Stats
+    cpa: Stats
+    spend_by_phase: dict[str, Stats]
+    kept_best: Probability
+    regret: Regret
+    cost_of_testing: CostOfTesting | None
+    test_extended: Probability
+    decision_log: dict[str, ArmDecisions]
+    oracle: OracleNumbers
 
 
 def strategy_outcome(result: Result, oracle: Result) -> dict:
@@ -144,7 +219,7 @@ def decision_log(result: Result) -> dict:
             "extended": proportion(record.extended & (i in tested)),
             "truly_best": proportion(record.best_arm == i),
         }
-        for i, name in enumerate(result.ad_arms.names)
+        for i, name in enumerate(result.budget_arms.names)
     }
 
 

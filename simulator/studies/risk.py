@@ -63,7 +63,7 @@ def simulated_risk(result: Result, simulate_without: Callable[[Scenario], Result
     and replications (common random numbers)."""
     scenario, rows = result.scenario, []
     kpis = result.kpis()
-    for p, platform in enumerate(result.arms.platforms):
+    for p, platform in enumerate(result.lines.platforms):
         events = result.totals["backlash_events"][:, p]
         chance = event_probability(events, result.deterministic)
         row = {

@@ -76,13 +76,13 @@ def tool_rows(result: Result, candidate: Candidate, ads_budget: float) -> list[d
     """Per tool of the optimised plan: its share and planned budget (paid ads), what it spent,
     and its conversions and CPA with intervals."""
     rows = []
-    for i, name in enumerate(result.arms.names):
+    for i, name in enumerate(result.lines.names):
         kpis = result.kpis(result.arm_mask(i), tools_only=True)
         share = candidate.shares.get(name)
         rows.append(
             {
                 "tool": name,
-                "type": result.arms.kinds[i],
+                "type": result.lines.kinds[i],
                 "share": share,
                 "planned_budget": None if share is None else share * ads_budget,
                 "intensity": candidate.intensities.get(name),
@@ -313,7 +313,7 @@ def broken_limits(scenario: Scenario, result: Result) -> list[str]:
     """The `optimise.platforms` limits a plan's paid-ads spend breaks (by more than 1%)."""
     broken = []
     for name, limits in scenario.optimise.platforms.items():
-        mask = result.platform_mask(name) & result.arms.kind_mask(*PACED_ADS)
+        mask = result.platform_mask(name) & result.lines.kind_mask(*PACED_ADS)
         spent = float(result.kpis(mask, tools_only=True)["spend"].mean())
         if spent < limits.min_spend * (1 - LIMIT_TOLERANCE):
             broken.append(f"{name} spends {spent:,.0f}, min_spend {limits.min_spend:,.0f}")
