@@ -136,9 +136,8 @@ def compare(
     """
     from smmsim.scenarios.errors import SmmsimError
     from smmsim.simulator.studies.comparison import (
-        ComparisonResult,
         combinations,
-        comparison_document,
+        comparison_result,
         run_comparison,
     )
 
@@ -157,7 +156,7 @@ def compare(
         seed=first.seed if seed is None else seed,
         workers=_workers(workers),
     )
-    return ComparisonResult.from_dict(comparison_document(found, chosen), found=found)
+    return comparison_result(found, chosen)
 
 
 def size_test(

@@ -194,13 +194,12 @@ def compare(files, strategies, baseline, reps, seed, out, fmt, workers) -> None:
 
     Example: smmsim compare plan.yaml --strategy spread,test-then-scale,oracle --out out/cmp
     """
-    from smmsim.scenarios.files import json_text
     from smmsim.simulator.consoles.comparison import print_comparison
     from smmsim.simulator.consoles.run import progress_bar
     from smmsim.simulator.reports.comparison_files import write_comparison
     from smmsim.simulator.studies.comparison import (
         combinations,
-        comparison_document,
+        comparison_result,
         run_comparison,
         total_runs,
     )
@@ -221,13 +220,13 @@ def compare(files, strategies, baseline, reps, seed, out, fmt, workers) -> None:
         found = run_comparison(
             planned, replications=reps, seed=seed, workers=workers, progress=advance
         )
-    document = comparison_document(found, baseline)
+    result = comparison_result(found, baseline)
     if out:
-        write_or_fail(lambda: write_comparison(found, document, out), out)
+        write_or_fail(lambda: write_comparison(result, out), out)
     if fmt == "json":
-        click.echo(json_text(document), nl=False)
+        click.echo(result.to_json(), nl=False)
     else:
-        print_comparison(document)
+        print_comparison(result)
         if out:
             click.echo(
                 f"wrote {out}/: comparison.csv differences.csv comparison.json comparison.html"

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from smmsim.cli import main
 from smmsim.scenarios.loader import load_scenario
 from smmsim.simulator.reports.comparison_page import comparison_figures
-from smmsim.simulator.studies.comparison import combinations, comparison_document, run_comparison
+from smmsim.simulator.studies.comparison import combinations, comparison_result, run_comparison
 from tests.test_report import Page, assert_well_formed_offline, three_arm_data
 
 REPS = 200
@@ -83,7 +83,7 @@ def compared(plan):
     """The same comparison through the library, for its figures."""
     planned = combinations([(str(plan), load_scenario(plan))], list(STRATEGIES))
     found = run_comparison(planned, replications=REPS, seed=1)
-    return found, comparison_document(found, planned[0][0])
+    return comparison_result(found, planned[0][0])
 
 
 def test_comparison_page_is_self_contained_and_offline(written):
@@ -107,9 +107,8 @@ def test_every_combination_label_appears(written):
 
 
 def test_difference_charts_leave_out_the_baseline(compared):
-    found, document = compared
-    figures = comparison_figures(found, document)
-    others = [c.label for c in found if c.label != document["baseline"]]
+    figures = comparison_figures(compared)
+    others = [c.label for c in compared.found if c.label != compared.baseline]
     assert len(figures["differences"]) == 2  # conversions and CPA
     for figure in figures["differences"]:
         assert [trace.name for trace in figure.data] == others
@@ -118,8 +117,8 @@ def test_difference_charts_leave_out_the_baseline(compared):
 
 
 def test_funnel_and_cpa_charts_have_every_combination(compared):
-    found, document = compared
-    figures = comparison_figures(found, document)
+    found = compared.found
+    figures = comparison_figures(compared)
     labels = [c.label for c in found]
     assert [trace.name for trace in figures["funnel"][0].data] == labels
     boxes = figures["cpa"][0].data
@@ -151,8 +150,7 @@ def test_self_comparison_histogram_is_one_bin_at_zero(plan):
     scenario = load_scenario(plan)
     planned = combinations([(f"a/{plan.name}", scenario), (f"b/{plan.name}", scenario)], None)
     found = run_comparison(planned, replications=REPS, seed=3)
-    document = comparison_document(found, planned[0][0])
-    for figure in comparison_figures(found, document)["differences"]:
+    for figure in comparison_figures(comparison_result(found, planned[0][0]))["differences"]:
         (trace,) = figure.data
         assert list(trace.y) == [1.0]  # every replication's difference is in one bin ...
         low, high = trace.customdata[0]

@@ -6,48 +6,67 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from smmsim.simulator.consoles.run import fmt, interval
+from smmsim.simulator.consoles.run import fmt
+from smmsim.simulator.studies.comparison import ComparisonResult, PairedDifference
+from smmsim.simulator.summary import Stats
 
 
-def comparison_tables(document: dict) -> list[Table]:
+def comparison_tables(result: ComparisonResult) -> list[Table]:
     """Each combination's key numbers, then the paired differences against the baseline."""
-    kpis = Table(
-        title=f"Comparison: {document['replications']} replications, seed "
-        f"{document['seed']}, common random numbers; mean [90% interval]"
+    return [kpi_table(result), difference_table(result)]
+
+
+def kpi_table(result: ComparisonResult) -> Table:
+    table = Table(
+        title=f"Comparison: {result.replications} replications, seed "
+        f"{result.seed}, common random numbers; mean [90% interval]"
     )
     for name in ("combination", "conversions", "cpa", "spend", "regret", "kept best"):
-        kpis.add_column(name, justify="left" if name == "combination" else "right")
-    for c in document["combinations"]:
-        outcome = c["outcome"]
-        kpis.add_row(
-            c["label"],
-            interval(c["kpis"]["conversions"], "conversions"),
-            interval(c["kpis"]["cpa"], "cpa"),
-            interval(c["kpis"]["spend"], "spend"),
-            interval(outcome["regret"]["conversions"], "n"),
-            f"{outcome['kept_best']['probability']:.0%}",
+        table.add_column(name, justify="left" if name == "combination" else "right")
+    for c in result.combinations:
+        table.add_row(
+            c.label,
+            spread(c.kpis["conversions"], "conversions"),
+            spread(c.kpis["cpa"], "cpa"),
+            spread(c.kpis["spend"], "spend"),
+            spread(c.outcome.regret.conversions, "n"),
+            f"{c.outcome.kept_best.probability:.0%}",
         )
-    diffs = Table(
-        title=f"Paired differences against {document['baseline']}: mean [90% CI of the mean], "
+    return table
+
+
+def difference_table(result: ComparisonResult) -> Table:
+    table = Table(
+        title=f"Paired differences against {result.baseline}: mean [90% CI of the mean], "
         "5%-95% of replications, P(better)"
     )
     for name in ("combination", "metric", "mean [90% CI]", "5% - 95%", "P(better)"):
-        diffs.add_column(name, justify="left" if name in ("combination", "metric") else "right")
-    for d in document["differences"]:
-        if d["mean"] is None:
-            continue
-        m = d["metric"]
-        diffs.add_row(
-            d["label"],
-            m,
-            f"{fmt(d['mean'], m)} [{fmt(d['ci_low'], m)} - {fmt(d['ci_high'], m)}]",
-            f"{fmt(d['p5'], m)} - {fmt(d['p95'], m)}",
-            "" if d["probability_better"] is None else f"{d['probability_better']:.0%}",
-        )
-    return [kpis, diffs]
+        table.add_column(name, justify="left" if name in ("combination", "metric") else "right")
+    for d in result.differences:
+        if d.mean is not None:  # no replication had both values
+            table.add_row(*difference_cells(d))
+    return table
 
 
-def print_comparison(document: dict) -> None:
+def difference_cells(d: PairedDifference) -> tuple[str, ...]:
+    m = d.metric
+    return (
+        d.label,
+        m,
+        f"{fmt(d.mean, m)} [{fmt(d.ci_low, m)} - {fmt(d.ci_high, m)}]",
+        f"{fmt(d.p5, m)} - {fmt(d.p95, m)}",
+        "" if d.probability_better is None else f"{d.probability_better:.0%}",
+    )
+
+
+def spread(stats: Stats, metric: str) -> str:
+    """'mean [p5 - p95]' over the replications; 'n/a' where undefined in every replication."""
+    if stats.mean is None:
+        return "n/a"
+    return f"{fmt(stats.mean, metric)} [{fmt(stats.p5, metric)} - {fmt(stats.p95, metric)}]"
+
+
+def print_comparison(result: ComparisonResult) -> None:
     console = Console()
-    for table in comparison_tables(document):
+    for table in comparison_tables(result):
         console.print(table)

@@ -4,21 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
-
-from smmsim.scenarios.files import json_text, write_atomic
+from smmsim.scenarios.files import write_atomic
 from smmsim.simulator.reports.comparison_page import comparison_html
-from smmsim.simulator.studies.comparison import comparison_rows
+from smmsim.simulator.studies.comparison import ComparisonResult
 
 
-def write_comparison(found: list, document: dict, out_dir: Path) -> None:
+def write_comparison(result: ComparisonResult, out_dir: Path) -> None:
     """comparison.csv, differences.csv, comparison.json and comparison.html in `out_dir`."""
     tables = {
-        "comparison.csv": pd.DataFrame(comparison_rows(document)),
-        "differences.csv": pd.DataFrame(document["differences"]),
+        "comparison.csv": result.to_frame(),
+        "differences.csv": result.differences_frame(),
     }
     for name, frame in tables.items():
-        frame["seed"] = document["seed"]
+        frame["seed"] = result.seed
         write_atomic(out_dir / name, frame.to_csv(index=False))
-    write_atomic(out_dir / "comparison.json", json_text(document))
-    write_atomic(out_dir / "comparison.html", comparison_html(found, document))
+    write_atomic(out_dir / "comparison.json", result.to_json())
+    write_atomic(out_dir / "comparison.html", comparison_html(result))

@@ -35,46 +35,50 @@ from smmsim.simulator.reports.kit import (
     stat_html,
     unit_label,
 )
-from smmsim.simulator.studies.comparison import BETTER, Combination, difference_samples
+from smmsim.simulator.studies.comparison import (
+    BETTER,
+    CombinationSummary,
+    ComparisonResult,
+    PairedDifference,
+    difference_samples,
+)
 
 KEY_KPIS = ("conversions", "cpa", "spend", "joins", "revenue", "roas")
 DISTRIBUTED = ("conversions", "cpa")  # metrics whose paired differences are drawn
 BOX_QUANTILES = (5, 25, 50, 75, 95)
 
 
-def comparison_html(found: list[Combination], document: dict) -> str:
-    """The whole comparison page for the runs `found` and their `comparison_document`."""
-    charts = figure_divs(comparison_figures(found, document), grid=("differences",))
-    baseline = document["baseline"]
+def comparison_html(result: ComparisonResult) -> str:
+    """The whole comparison page: its numbers, and figures drawn from the runs `result.found`."""
+    charts = figure_divs(comparison_figures(result), grid=("differences",))
+    baseline = result.baseline
     sections = [
-        comparison_header(document),
-        section("Key KPIs per combination", kpi_note(document), combination_table_html(document)),
+        comparison_header(result),
+        section("Key KPIs per combination", kpi_note(result), combination_table_html(result)),
         section(
             f"Paired differences against {baseline}",
             DIFFERENCE_NOTE,
-            difference_table_html(document) or ONLY_BASELINE,
+            difference_table_html(result) or ONLY_BASELINE,
         ),
         section("Funnels side by side", FUNNEL_NOTE, charts["funnel"]),
-        section("CPA per replication", cpa_note(found), charts["cpa"]),
+        section("CPA per replication", cpa_note(result), charts["cpa"]),
         section(
             f"Distribution of the paired differences against {baseline}",
             DISTRIBUTION_NOTE,
             charts["differences"] or ONLY_BASELINE,
         ),
     ]
-    return page_html(f"smmsim comparison: {len(found)} combinations", "\n".join(sections))
+    title = f"smmsim comparison: {len(result.combinations)} combinations"
+    return page_html(title, "\n".join(sections))
 
 
-def comparison_figures(found: list[Combination], document: dict) -> dict[str, list[go.Figure]]:
+def comparison_figures(result: ComparisonResult) -> dict[str, list[go.Figure]]:
     """Every figure of the page, by section, in page order."""
-    baseline = document["baseline"]
-    others = [c for c in found if c.label != baseline]
+    others = [c for c in result.found if c.label != result.baseline]
     return {
-        "funnel": [funnel_comparison_figure(document)],
-        "cpa": [cpa_figure(found, document)],
-        "differences": [
-            difference_figure(found, document, metric) for metric in DISTRIBUTED if others
-        ],
+        "funnel": [funnel_comparison_figure(result)],
+        "cpa": [cpa_figure(result)],
+        "differences": [difference_figure(result, metric) for metric in DISTRIBUTED if others],
     }
 
 
@@ -102,16 +106,13 @@ DISTRIBUTION_NOTE = (
 ONLY_BASELINE = '<p class="note">Only the baseline was run: there is nothing to compare.</p>'
 
 
-def comparison_header(document: dict) -> str:
-    combinations = document["combinations"]
+def comparison_header(result: ComparisonResult) -> str:
+    combinations = result.combinations
     facts = [
-        ("Seed", str(document["seed"])),
-        ("Replications", f"{document['replications']:,} per combination"),
-        ("Baseline", document["baseline"]),
-        *[
-            (c["label"], f"{c['scenario']} ({c['source']}), strategy {c['strategy']}")
-            for c in combinations
-        ],
+        ("Seed", str(result.seed)),
+        ("Replications", f"{result.replications:,} per combination"),
+        ("Baseline", result.baseline),
+        *[(c.label, f"{c.scenario} ({c.source}), strategy {c.strategy}") for c in combinations],
     ]
     return (
         f"<header>\n<h1>Comparison of {len(combinations)} combinations</h1>\n"
@@ -129,24 +130,24 @@ CRN_NOTE = (
 )
 
 
-def money(document: dict) -> str:
+def money(result: ComparisonResult) -> str:
     """The currency of every combination, or a hint when they differ."""
-    currencies = {c["currency"] for c in document["combinations"]}
+    currencies = {c.currency for c in result.combinations}
     return currencies.pop() if len(currencies) == 1 else "each combination's currency"
 
 
-def kpi_note(document: dict) -> str:
+def kpi_note(result: ComparisonResult) -> str:
     return (
         '<p class="note">Whole campaign, all platforms: <b>mean (p5–p95)</b> over replications. '
         "Regret is the oracle's conversions minus the combination's, on the same replications; "
         "P(kept best) is the share of replications in which the arms kept after the decision "
         "include the truly best one (90% confidence interval). Money is in "
-        f"{html.escape(money(document))}.</p>"
+        f"{html.escape(money(result))}.</p>"
     )
 
 
-def cpa_note(found: list[Combination]) -> str:
-    undefined = {c.label: int(np.isnan(c.run.result.kpis()["cpa"]).sum()) for c in found}
+def cpa_note(result: ComparisonResult) -> str:
+    undefined = {c.label: int(np.isnan(c.run.result.kpis()["cpa"]).sum()) for c in result.found}
     left_out = ", ".join(f"{html.escape(k)}: {v:,}" for k, v in undefined.items() if v)
     note = (
         '<p class="note">The CPA of each replication, summarised as a box: the box spans p25 to '
@@ -160,21 +161,20 @@ def cpa_note(found: list[Combination]) -> str:
 # --- tables ---
 
 
-def combination_table_html(document: dict) -> str:
+def combination_table_html(result: ComparisonResult) -> str:
     """KPIs as rows, combinations as columns (the baseline shaded)."""
-    combinations = document["combinations"]
-    baseline = document["baseline"]
+    combinations = result.combinations
+    baseline = result.baseline
     head = "".join(
-        f"<th{baseline_class(c['label'], baseline)}>{html.escape(c['label'])}</th>"
-        for c in combinations
+        f"<th{baseline_class(c.label, baseline)}>{html.escape(c.label)}</th>" for c in combinations
     )
-    rows = [kpi_row(m, combinations, baseline, money(document)) for m in present_kpis(document)]
+    rows = [kpi_row(m, combinations, baseline, money(result)) for m in present_kpis(result)]
     rows.append(
         outcome_row(
             "regret",
             "conversions below the oracle",
             "count",
-            [c["outcome"]["regret"]["conversions"] for c in combinations],
+            [c.outcome.regret.conversions.to_dict() for c in combinations],
             combinations,
             baseline,
         )
@@ -184,7 +184,7 @@ def combination_table_html(document: dict) -> str:
             "P(kept best)",
             "kept arms include the truly best",
             "share",
-            [probability_stats(c["outcome"]["kept_best"]) for c in combinations],
+            [probability_stats(c.outcome.kept_best.to_dict()) for c in combinations],
             combinations,
             baseline,
         )
@@ -196,18 +196,20 @@ def combination_table_html(document: dict) -> str:
     )
 
 
-def present_kpis(document: dict) -> list[str]:
+def present_kpis(result: ComparisonResult) -> list[str]:
     """The key KPIs every combination has (revenue and ROAS need an order value)."""
-    return [m for m in KEY_KPIS if all(m in c["kpis"] for c in document["combinations"])]
+    return [m for m in KEY_KPIS if all(m in c.kpis for c in result.combinations)]
 
 
 def baseline_class(label: str, baseline: str) -> str:
     return ' class="baseline"' if label == baseline else ""
 
 
-def kpi_row(metric: str, combinations: list[dict], baseline: str, currency: str) -> str:
+def kpi_row(
+    metric: str, combinations: list[CombinationSummary], baseline: str, currency: str
+) -> str:
     unit, meaning = KPIS[metric]
-    stats = [c["kpis"][metric] for c in combinations]
+    stats = [c.kpis[metric].to_dict() for c in combinations]
     return outcome_row(metric, meaning, unit, stats, combinations, baseline, currency)
 
 
@@ -215,13 +217,14 @@ def outcome_row(
     name: str,
     meaning: str,
     unit: str,
-    stats: list[dict | None],
-    combinations: list[dict],
+    stats: list[dict],
+    combinations: list[CombinationSummary],
     baseline: str,
     currency: str = "",
 ) -> str:
+    """One row of the combinations table; `stats` are the kit's {mean, p5, p95} per column."""
     cells = "".join(
-        f"<td{baseline_class(c['label'], baseline)}>{stat_html(s, unit)}</td>"
+        f"<td{baseline_class(c.label, baseline)}>{stat_html(s, unit)}</td>"
         for c, s in zip(combinations, stats, strict=True)
     )
     return (
@@ -230,9 +233,9 @@ def outcome_row(
     )
 
 
-def difference_table_html(document: dict) -> str:
+def difference_table_html(result: ComparisonResult) -> str:
     """One row per combination and metric: mean [90% CI], p5-p95, P(better), replications."""
-    rows = "".join(difference_row(d, money(document)) for d in document["differences"])
+    rows = "".join(difference_row(d, money(result)) for d in result.differences)
     if not rows:
         return ""
     return (
@@ -244,37 +247,37 @@ def difference_table_html(document: dict) -> str:
     )
 
 
-def difference_row(row: dict, currency: str) -> str:
-    unit = KPIS[row["metric"]][0]
-    mean = stat_html({"mean": row["mean"], "p5": row["ci_low"], "p95": row["ci_high"]}, unit)
-    quantiles = "".join(f"<td>{html.escape(fmt(row[q], unit))}</td>" for q in ("p5", "p50", "p95"))
-    better = row["probability_better"]
+def difference_row(row: PairedDifference, currency: str) -> str:
+    unit = KPIS[row.metric][0]
+    mean = stat_html({"mean": row.mean, "p5": row.ci_low, "p95": row.ci_high}, unit)
+    quantiles = "".join(f"<td>{html.escape(fmt(q, unit))}</td>" for q in (row.p5, row.p50, row.p95))
+    better = row.probability_better
     odds = odds_cell(better) if better is not None else '<td class="na">—</td>'
     return (
-        f'<tr><th scope="row">{html.escape(row["label"])}</th>'
-        f'<td class="text">{html.escape(row["metric"])}</td>'
+        f'<tr><th scope="row">{html.escape(row.label)}</th>'
+        f'<td class="text">{html.escape(row.metric)}</td>'
         f'<td class="unit">{html.escape(unit_label(unit, currency))}</td>'
-        f"<td>{mean}</td>{quantiles}{odds}<td>{row['replications_used']:,}</td></tr>\n"
+        f"<td>{mean}</td>{quantiles}{odds}<td>{row.replications_used:,}</td></tr>\n"
     )
 
 
 # --- figures ---
 
 
-def funnel_comparison_figure(document: dict) -> go.Figure:
+def funnel_comparison_figure(result: ComparisonResult) -> go.Figure:
     """Grouped bars: the funnel stages, one bar per combination, with p5-p95 whiskers."""
-    combinations = document["combinations"]
+    combinations = result.combinations
     fig = go.Figure()
     for c in combinations:
-        mean, minus, plus = error_bars([c["kpis"][stage] for stage in FUNNEL])
+        mean, minus, plus = error_bars([c.kpis[stage].to_dict() for stage in FUNNEL])
         fig.add_bar(
-            name=c["label"],
+            name=c.label,
             x=list(FUNNEL),
             y=mean,
             error_y={"type": "data", "array": plus, "arrayminus": minus},
         )
     fig.update_layout(barmode="group", title="Funnel per combination (whole campaign)", **LAYOUT)
-    if needs_log([c["kpis"][stage]["mean"] for c in combinations for stage in FUNNEL]):
+    if needs_log([c.kpis[stage].mean for c in combinations for stage in FUNNEL]):
         fig.update_yaxes(type="log", dtick=1, title="count (log scale)")
     return fig
 
@@ -296,32 +299,32 @@ def box_stats(values: np.ndarray) -> dict[str, list[float]] | None:
     }
 
 
-def cpa_figure(found: list[Combination], document: dict) -> go.Figure:
+def cpa_figure(result: ComparisonResult) -> go.Figure:
     """One horizontal box per combination: its CPA over the replications."""
     fig = go.Figure()
-    for c in found:
+    for c in result.found:
         stats = box_stats(c.run.result.kpis()["cpa"])
         if stats is not None:
             fig.add_trace(go.Box(name=c.label, y=[c.label], orientation="h", boxmean=True, **stats))
-    fig.update_xaxes(title=f"CPA ({money(document)}) per replication")
+    fig.update_xaxes(title=f"CPA ({money(result)}) per replication")
     fig.update_yaxes(autorange="reversed")
     fig.update_layout(
         title="CPA per replication (box p25–p75, whiskers p5–p95)",
         showlegend=False,
-        height=160 + 60 * len(found),
+        height=160 + 60 * len(result.found),
         **LAYOUT,
     )
     return fig
 
 
-def difference_figure(found: list[Combination], document: dict, metric: str) -> go.Figure:
+def difference_figure(result: ComparisonResult, metric: str) -> go.Figure:
     """Overlaid histograms of each combination's paired difference against the baseline."""
-    baseline = document["baseline"]
-    samples = difference_samples(found, baseline, metric)
+    baseline = result.baseline
+    samples = difference_samples(list(result.found), baseline, metric)
     edges = histogram_edges(list(samples.values()))
     fig = go.Figure([histogram_bar(values, edges, label) for label, values in samples.items()])
     mark_x(fig, 0, "no difference")
-    unit = unit_label(KPIS[metric][0], money(document))
+    unit = unit_label(KPIS[metric][0], money(result))
     better = "more is better" if BETTER[metric] > 0 else "less is better"
     fig.update_xaxes(title=f"{metric}{f' ({unit})' if unit else ''}, minus {baseline}: {better}")
     fig.update_yaxes(tickformat=".0%", title="share of replications")

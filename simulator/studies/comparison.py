@@ -9,10 +9,9 @@ Comparing a scenario with itself gives a difference of exactly zero.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -20,8 +19,8 @@ import pandas as pd
 from smmsim.scenarios.documents import Document, in_memory
 from smmsim.scenarios.schema import Scenario
 from smmsim.simulator.studies.evaluation import StrategyRun, evaluate, runs_needed, with_strategy
-from smmsim.simulator.studies.outcome import Z90, strategy_outcome
-from smmsim.simulator.summary import describe, target_odds
+from smmsim.simulator.studies.outcome import Z90, StrategyOutcome, strategy_outcome
+from smmsim.simulator.summary import Stats, TargetOdds, describe, target_odds
 
 # Paired differences are reported for these KPIs (revenue only where there is an order value).
 # Which way is better: +1 larger, -1 smaller, 0 neither (spend is a fact, not a score).
@@ -155,19 +154,57 @@ def difference_samples(found: list[Combination], baseline: str, metric: str) -> 
     return {c.label: c.run.result.kpis()[metric] - base for c in found if c.label != baseline}
 
 
-def comparison_rows(document: dict) -> list[dict]:
+def comparison_result(found: list[Combination], baseline: str) -> ComparisonResult:
+    """The typed comparison of the runs `found` against `baseline` (the runs ride along, in
+    memory, for the page's per-replication figures)."""
+    return ComparisonResult.from_dict(comparison_document(found, baseline), found=found)
+
+
+def comparison_rows(result: ComparisonResult) -> list[dict]:
     """Tidy rows (label, scenario, strategy, metric, mean, p5, p50, p95) of every combination."""
     return [
         {
-            "label": c["label"],
-            "scenario": c["scenario"],
-            "strategy": c["strategy"],
+            "label": c.label,
+            "scenario": c.scenario,
+            "strategy": c.strategy,
             "metric": metric,
-            **stats,
+            **stats.to_dict(),
         }
-        for c in document["combinations"]
-        for metric, stats in c["kpis"].items()
+        for c in result.combinations
+        for metric, stats in c.kpis.items()
     ]
+
+
+@dataclass(frozen=True)
+class CombinationSummary(Document):
+    """One scenario x strategy combination as compared: its KPIs over the replications, what its
+    strategy achieved against the oracle, and the odds of the scenario's KPI targets."""
+
+    label: str  # 'file-stem:strategy'
+    source: str
+    scenario: str  # the campaign's name
+    strategy: str
+    currency: str
+    kpis: dict[str, Stats]  # KPI name -> its summary
+    outcome: StrategyOutcome
+    kpi_targets: list[TargetOdds]
+
+
+@dataclass(frozen=True)
+class PairedDifference(Document):
+    """One combination minus the baseline in one KPI, replication by replication (see
+    `paired_difference`); the numbers are None when no replication has both values."""
+
+    label: str
+    metric: str
+    mean: float | None
+    p5: float | None
+    p50: float | None
+    p95: float | None
+    ci_low: float | None  # the 90% confidence interval of the mean difference
+    ci_high: float | None
+    probability_better: float | None  # None for a KPI that is no score (spend)
+    replications_used: int
 
 
 @dataclass(frozen=True)
@@ -178,14 +215,15 @@ class ComparisonResult(Document):
     seed: int
     replications: int
     baseline: str
-    combinations: list[dict[str, Any]]
-    differences: list[dict[str, Any]]
-    found: list[Combination] = in_memory()
+    combinations: list[CombinationSummary]
+    differences: list[PairedDifference]
+    # the runs behind the numbers, for the page's figures; none when read back from a file
+    found: Sequence[Combination] = in_memory(default=())
 
     def to_frame(self) -> pd.DataFrame:
         """label, scenario, strategy, metric, mean, p5, p50, p95 of every combination."""
-        return pd.DataFrame(comparison_rows(self.to_dict()))
+        return pd.DataFrame(comparison_rows(self))
 
     def differences_frame(self) -> pd.DataFrame:
         """Paired differences against the baseline, one row per combination and KPI."""
-        return pd.DataFrame(self.differences)
+        return pd.DataFrame([d.to_dict() for d in self.differences])
