@@ -184,7 +184,7 @@ def size_test(
         >>> len(sizing.to_frame())
         2
     """
-    from smmsim.simulator.studies.sizing.document import SizingResult, sizing_document
+    from smmsim.simulator.studies.sizing.document import sizing_result
     from smmsim.simulator.studies.sizing.sweep import SweepSettings, run_sweep
 
     loaded = _plan(plan)
@@ -198,7 +198,7 @@ def size_test(
     days = list(durations) if durations else [scenario.strategy.test.days]
     chosen = [float(b) for b in budgets] if budgets is not None else None
     sweep = run_sweep(scenario, loaded.source, settings, chosen, days)
-    return SizingResult.from_dict(sizing_document(sweep, loaded.source))
+    return sizing_result(sweep, loaded.source)
 
 
 def check(

@@ -338,13 +338,12 @@ def size_test(file, budgets, durations, points, target_pcs, margin, reps, seed, 
 
     Example: smmsim size-test scenarios/examples/kids-shop.yaml --durations 14,28 --out out/size
     """
-    from smmsim.scenarios.files import json_text
     from smmsim.scenarios.loader import load_scenario
     from smmsim.simulator.consoles.run import progress_bar
     from smmsim.simulator.consoles.sizing import print_sizing
     from smmsim.simulator.reports.sizing_files import write_sizing
     from smmsim.simulator.studies.evaluation import with_strategy
-    from smmsim.simulator.studies.sizing.document import sizing_document
+    from smmsim.simulator.studies.sizing.document import sizing_result
     from smmsim.simulator.studies.sizing.points import parse_budgets
     from smmsim.simulator.studies.sizing.sweep import (
         SweepSettings,
@@ -378,13 +377,13 @@ def size_test(file, budgets, durations, points, target_pcs, margin, reps, seed, 
     runs = planned_runs(settings, budgets, durations or [scenario.strategy.test.days])
     with progress_bar(settings.replications * runs, "sweeping test sizes") as advance:
         sweep = run_sweep(scenario, str(file), settings, budgets, durations, progress=advance)
-    document = sizing_document(sweep, str(file))
+    result = sizing_result(sweep, str(file))
     if out:
-        write_or_fail(lambda: write_sizing(document, out), out)
+        write_or_fail(lambda: write_sizing(result, out), out)
     if fmt == "json":
-        click.echo(json_text(document), nl=False)
+        click.echo(result.to_json(), nl=False)
     else:
-        print_sizing(document)
+        print_sizing(result)
         if out:
             click.echo(f"wrote {out}/: sizing.csv sizing.json sizing.html")
 

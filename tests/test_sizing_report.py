@@ -2,8 +2,9 @@
 draws one curve per test length, lists every sweep point, and still renders when the target is not
 reached, no positive test exists or no CPA gap is detectable.
 
-The documents are built here, small but complete in the shape `sizing_document` writes, so these
-tests need no simulation and pin what the page reads."""
+The documents are built here as JSON, small but complete in the shape `sizing_document` writes,
+and read into a `SizingResult` as sizing.json would be, so these tests need no simulation and pin
+what the page reads."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import re
 import pytest
 
 from smmsim.simulator.reports.sizing_page import sizing_figures, sizing_html
+from smmsim.simulator.studies.sizing.document import SizingResult
 from tests.test_comparison_report import TableCells
 from tests.test_report import Page, assert_well_formed_offline
 
@@ -161,6 +163,11 @@ def sizing_document(
     }
 
 
+def sizing_result(**options) -> SizingResult:
+    """`sizing_document(**options)` as the typed result the page takes."""
+    return SizingResult.from_dict(sizing_document(**options))
+
+
 def vline_xs(figure) -> list[float]:
     """x of the dashed vertical marks (`mark_x` spans the plot's height: yref 'paper')."""
     return [s.x0 for s in figure.layout.shapes if s.yref == "paper"]
@@ -180,8 +187,8 @@ def without_scripts(page: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def document() -> dict:
-    return sizing_document()
+def document() -> SizingResult:
+    return sizing_result()
 
 
 @pytest.fixture(scope="module")
@@ -207,9 +214,9 @@ def test_scenario_name_is_escaped(page):
 
 def test_both_recommendations_are_marked_in_both_figures(document):
     # The planner reads the answers off the curves: each must be marked where its budget is.
-    recs = document["recommendations"]
-    best = recs["most_conversions"]["test_budget"]
-    chosen = recs["target_selection"]["test_budget"]
+    recs = document.recommendations
+    best = recs.most_conversions.test_budget
+    chosen = recs.target_selection.test_budget
     assert (best, chosen) == (1000.0, 1000.0)  # 0.85 is the first P(correct) at or above 0.8
     figures = sizing_figures(document)
     for figure in (figures["conversions"][0], figures["pcs"][0]):
@@ -221,7 +228,7 @@ def test_both_recommendations_are_marked_in_both_figures(document):
 
 def test_distinct_recommendations_mark_distinct_budgets():
     # With the optimum at no test, the two marks sit apart: 0 must be on the axis and marked.
-    document = sizing_document(conversions=(430.0, 380.0, 420.0, 410.0))
+    document = sizing_result(conversions=(430.0, 380.0, 420.0, 410.0))
     figure = sizing_figures(document)["conversions"][0]
     assert sorted(vline_xs(figure)) == [0.0, 1000.0]
     assert figure.layout.xaxis.rangemode == "tozero"
@@ -231,15 +238,15 @@ def test_target_and_oracle_are_horizontal_lines(document):
     # The target is what the P(correct) curve is read against, the oracle the ceiling of the
     # conversions curve.
     figures = sizing_figures(document)
-    assert hline_ys(figures["pcs"][0]) == [document["target_pcs"]]
-    assert hline_ys(figures["conversions"][0]) == [document["oracle"]["28"]["mean"]]
+    assert hline_ys(figures["pcs"][0]) == [document.target_pcs]
+    assert hline_ys(figures["conversions"][0]) == [document.oracle["28"].mean]
 
 
 def test_target_not_reached_renders_and_says_so():
     # No size reaching the target is an answer too: the page must say so and give the best seen,
     # and mark only the answer that exists.
-    document = sizing_document(target=0.95)
-    assert document["recommendations"]["target_selection"]["test_budget"] is None
+    document = sizing_result(target=0.95)
+    assert not document.recommendations.target_selection.reached
     page = sizing_html(document)
     assert_well_formed_offline(page)
     text = Page(page).text
@@ -251,7 +258,7 @@ def test_target_not_reached_renders_and_says_so():
 
 def test_optimum_without_test_names_the_best_test():
     # When not testing wins, "if we test, how much?" still needs an answer and its price.
-    document = sizing_document(conversions=(430.0, 380.0, 420.0, 410.0))
+    document = sizing_result(conversions=(430.0, 380.0, 420.0, 410.0))
     text = Page(sizing_html(document)).text
     assert "no test (decide on the priors): 430" in text
     assert "1,000.00 EUR over 28 days: 420 (415–425) conversions, 10 (7–13) fewer" in text
@@ -259,7 +266,7 @@ def test_optimum_without_test_names_the_best_test():
 
 def test_several_lengths_give_one_curve_per_length():
     # Test lengths are compared on one axis: each gets its own curve (and band), not a zigzag.
-    document = sizing_document(lengths=(14, 28))
+    document = sizing_result(lengths=(14, 28))
     figures = sizing_figures(document)
     for name in ("conversions", "pcs"):
         names = [t.name for t in mean_traces(figures[name][0])]
@@ -276,9 +283,9 @@ def test_oracle_is_drawn_once_unless_lengths_differ():
     # The oracle never tests, so on common random numbers every length has the same one: a line
     # per length would stack identical lines and hide each other's labels.
     document = sizing_document(lengths=(14, 28))
-    assert hline_ys(sizing_figures(document)["conversions"][0]) == [450.0]
+    assert hline_ys(sizing_figures(SizingResult.from_dict(document))["conversions"][0]) == [450.0]
     document["oracle"]["14"] = estimate(455.0)
-    figure = sizing_figures(document)["conversions"][0]
+    figure = sizing_figures(SizingResult.from_dict(document))["conversions"][0]
     assert sorted(hline_ys(figure)) == [450.0, 455.0]
     labels = {a.text for a in figure.layout.annotations}
     assert {"oracle 455 (14 days)", "oracle 450 (28 days)"} <= labels
@@ -289,13 +296,13 @@ def test_each_curve_has_its_interval_band(document):
     figure = sizing_figures(document)["conversions"][0]
     filled = [t for t in figure.data if t.fill == "tonexty"]
     assert len(filled) == 1
-    assert list(filled[0].y) == [p["conversions"]["ci_low"] for p in document["points"]]
+    assert list(filled[0].y) == [p.conversions.ci_low for p in document.points]
 
 
 def test_table_has_one_row_per_point(document, page):
     # The table is the record behind the curves: every point, refined ones and answers tagged.
     rows = TableCells(page, "sweep").rows
-    assert len(rows) == 1 + len(document["points"])
+    assert len(rows) == 1 + len(document.points)
     body = rows[1:]
     assert [r[0] for r in body] == [
         "no test",
@@ -309,7 +316,7 @@ def test_table_has_one_row_per_point(document, page):
 
 def test_undetectable_gaps_read_none_and_drop_the_gap_figure():
     # A test too small to tell any gap apart has no gap to draw; the page says so in words.
-    document = sizing_document(gaps=(None,) * 4)
+    document = sizing_result(gaps=(None,) * 4)
     page = sizing_html(document)
     assert_well_formed_offline(page)
     assert len(sizing_figures(document)["costs"]) == 2
@@ -319,8 +326,8 @@ def test_undetectable_gaps_read_none_and_drop_the_gap_figure():
 
 def test_single_point_renders():
     # A sweep of one size (no test at all) has no best positive test and nothing to compare.
-    document = sizing_document(budgets=(0.0,), gaps=(None,))
-    assert document["recommendations"]["most_conversions"]["best_test"] is None
+    document = sizing_result(budgets=(0.0,), gaps=(None,))
+    assert document.recommendations.most_conversions.best_test is None
     page = sizing_html(document)
     assert_well_formed_offline(page)
     assert len(TableCells(page, "sweep").rows) == 2
@@ -343,6 +350,6 @@ def test_no_test_counts_once_across_lengths():
         "conversions": estimate(429.0),
         "conversions_below_best": {"mean": 0.0, "ci_low": 0.0, "ci_high": 0.0},
     }
-    text = Page(sizing_html(document)).text
+    text = Page(sizing_html(SizingResult.from_dict(document))).text
     assert "no other size" in text
     assert "the most-conversions size itself" in text

@@ -1,6 +1,6 @@
 """sizing.html: the test-budget sweep of `smmsim size-test` as one self-contained page that works
-offline. It reuses the page, CSS, table and figure helpers of `simulator/report.py` and reads
-nothing but the sweep's JSON document (`sizing_document`).
+offline. It reuses the page, CSS, table and figure helpers of `simulator/reports/kit.py` and
+reads nothing but the sweep's typed document (`SizingResult`).
 
 Its sections, in order: the header, the recommendations (the most conversions, the smallest test
 reaching the target probability of correct selection, the classical A/B size and the scenario's
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import math
+from collections.abc import Callable
 
 import plotly.graph_objects as go
 from plotly.colors import hex_to_rgb, qualitative
@@ -27,10 +28,17 @@ from smmsim.simulator.reports.kit import (
     fmt,
     mark_x,
     page_html,
-    probability_stats,
     section,
     stat_html,
 )
+from smmsim.simulator.studies.sizing.document import DecisionSettings, SizingResult, SweepPoint
+from smmsim.simulator.studies.sizing.measures import Expectation, TestSize
+from smmsim.simulator.studies.sizing.recommend import (
+    MostConversions,
+    Shortfall,
+    TargetSelection,
+)
+from smmsim.simulator.summary import Probability
 
 # One colour per test length, the first the blue of the other reports' fans (FAN_RGB).
 LENGTH_RGB = tuple(", ".join(str(c) for c in hex_to_rgb(h)) for h in qualitative.D3)
@@ -40,93 +48,107 @@ MARKED_LAYOUT = {**LAYOUT, "margin": {**LAYOUT["margin"], "t": 95}}
 MARK_ROW = 15  # pixels between the label rows of two marks
 
 
-def sizing_html(document: dict) -> str:
-    """The whole page for a `sizing_document`."""
-    charts = figure_divs(sizing_figures(document), grid=("costs",))
+def sizing_html(result: SizingResult) -> str:
+    """The whole page for a sweep's `SizingResult`."""
+    charts = figure_divs(sizing_figures(result), grid=("costs",))
     sections = [
-        header_html(document),
-        section("Recommendations", RECOMMENDATION_NOTE, recommendations_html(document)),
+        header_html(result),
+        section("Recommendations", RECOMMENDATION_NOTE, recommendations_html(result)),
         section(
             "Expected conversions against test budget", CONVERSIONS_NOTE, charts["conversions"]
         ),
-        section("Correct selection against test budget", selection_note(document), charts["pcs"]),
+        section("Correct selection against test budget", selection_note(result), charts["pcs"]),
         section("What the test costs and what it tells apart", COSTS_NOTE, charts["costs"]),
-        section("Every point of the sweep", sweep_note(document), sweep_table_html(document)),
+        section("Every point of the sweep", sweep_note(result), sweep_table_html(result)),
     ]
-    return page_html(f"{document['scenario']} - test sizing", "\n".join(sections))
+    return page_html(f"{result.scenario} - test sizing", "\n".join(sections))
 
 
-def sizing_figures(document: dict) -> dict[str, list[go.Figure]]:
+def sizing_figures(result: SizingResult) -> dict[str, list[go.Figure]]:
     """Every figure of the page, by section, in page order (plotly.js rides with the first)."""
     costs = [
         measure_figure(
-            document, "regret", "Regret against test budget", "conversions below oracle"
+            result,
+            lambda p: p.regret,
+            "Regret against test budget",
+            "conversions below oracle",
         ),
         measure_figure(
-            document,
-            "cost_of_test",
+            result,
+            lambda p: p.cost_of_test,
             "Cost of the test against test budget",
             "conversions given up in the test",
         ),
     ]
-    if any(p["detectable_cpa_gap"] is not None for p in document["points"]):
-        costs.append(gap_figure(document))
+    if any(p.detectable_cpa_gap is not None for p in result.points):
+        costs.append(gap_figure(result))
     return {
-        "conversions": [conversions_figure(document)],
-        "pcs": [selection_figure(document)],
+        "conversions": [conversions_figure(result)],
+        "pcs": [selection_figure(result)],
         "costs": costs,
     }
 
 
-# --- reading the document ---
+# --- reading the result ---
 
 
-def by_length(document: dict) -> dict[int, list[dict]]:
+def by_length(result: SizingResult) -> dict[int, list[SweepPoint]]:
     """The points of each test length, in the document's order (budget ascending)."""
-    groups: dict[int, list[dict]] = {}
-    for point in document["points"]:
-        groups.setdefault(point["test_days"], []).append(point)
+    groups: dict[int, list[SweepPoint]] = {}
+    for point in result.points:
+        groups.setdefault(point.test_days, []).append(point)
     return groups
 
 
-def several_lengths(document: dict) -> bool:
-    return len(by_length(document)) > 1
+def several_lengths(result: SizingResult) -> bool:
+    return len(by_length(result)) > 1
 
 
 def length_rgb(index: int) -> str:
     return LENGTH_RGB[index % len(LENGTH_RGB)]
 
 
-def target_text(document: dict) -> str:
-    return f"{document['target_pcs']:.0%}"
+def target_text(result: SizingResult) -> str:
+    return f"{result.target_pcs:.0%}"
 
 
-def money(value: float, document: dict) -> str:
-    return f"{fmt(value, 'currency')} {document['currency']}"
+def money(value: float, result: SizingResult) -> str:
+    return f"{fmt(value, 'currency')} {result.currency}"
 
 
-def size_text(budget: float | None, days: int | None, document: dict) -> str:
+def size_text(budget: float | None, days: int | None, result: SizingResult) -> str:
     """A test size as a planner says it; budget 0 is no test at all, whatever its length."""
     if budget is None:
         return "none"
     if budget <= 0:
         return "no test (decide on the priors)"
-    return f"{money(budget, document)} over {days} days"
+    return f"{money(budget, result)} over {days} days"
 
 
 def ci_stats(stats: dict) -> dict:
-    """{mean, ci_low, ci_high} (a mean and its Monte Carlo interval) as stat_html's keys."""
+    """{mean, ci_low, ci_high} (a mean and its Monte Carlo interval) as stat_html's keys (the
+    optimiser's page reads its plain dicts with it)."""
     return {"mean": stats["mean"], "p5": stats["ci_low"], "p95": stats["ci_high"]}
 
 
-def interval_text(stats: dict, unit: str) -> str:
+def expectation_stats(stats: Expectation) -> dict:
+    """An expectation and its Monte Carlo interval as stat_html's keys."""
+    return {"mean": stats.mean, "p5": stats.ci_low, "p95": stats.ci_high}
+
+
+def interval_text(stats: Expectation | Shortfall, unit: str) -> str:
     """'mean (low–high)' in plain text, the interval being the 90% Monte Carlo one of the mean."""
-    low, high = fmt(stats["ci_low"], unit), fmt(stats["ci_high"], unit)
-    return f"{fmt(stats['mean'], unit)} ({low}–{high})"
+    low, high = fmt(stats.ci_low, unit), fmt(stats.ci_high, unit)
+    return f"{fmt(stats.mean, unit)} ({low}–{high})"
 
 
-def probability_text(stats: dict) -> str:
-    return f"{stats['probability']:.1%} ({stats['p5']:.1%}–{stats['p95']:.1%})"
+def probability_text(chance: Probability) -> str:
+    return f"{chance.probability:.1%} ({chance.p5:.1%}–{chance.p95:.1%})"
+
+
+def chance_stats(chance: Probability) -> dict:
+    """A probability and its Wilson interval as stat_html's keys."""
+    return {"mean": chance.probability, "p5": chance.p5, "p95": chance.p95}
 
 
 def gap_text(gap: float | None) -> str:
@@ -161,37 +183,35 @@ COSTS_NOTE = (
 )
 
 
-def header_html(document: dict) -> str:
-    points = document["points"]
-    refined = sum(p["refined"] for p in points)
-    lengths = ", ".join(str(days) for days in by_length(document))
+def header_html(result: SizingResult) -> str:
+    points = result.points
+    refined = sum(p.refined for p in points)
+    lengths = ", ".join(str(days) for days in by_length(result))
     facts = [
-        ("Source", document["source"]),
-        ("Seed", str(document["seed"])),
-        ("Replications", f"{document['replications']:,} per point"),
-        ("Campaign budget", money(document["campaign_budget"], document)),
-        ("Decision rule", decision_text(document["decision"])),
+        ("Source", result.source),
+        ("Seed", str(result.seed)),
+        ("Replications", f"{result.replications:,} per point"),
+        ("Campaign budget", money(result.campaign_budget, result)),
+        ("Decision rule", decision_text(result.decision)),
         (
             "Correct selection",
             "the kept arms include the truly best, and the arm ranked first has a true CPA within "
-            f"{document['margin']:.0%} of the best",
+            f"{result.margin:.0%} of the best",
         ),
-        ("Target P(correct selection)", target_text(document)),
+        ("Target P(correct selection)", target_text(result)),
         ("Test lengths", f"{lengths} days"),
         ("Points", f"{len(points):,} ({refined:,} added by adaptive refinement)"),
     ]
     return (
-        f"<header>\n<h1>Test sizing: {html.escape(document['scenario'])}</h1>\n"
+        f"<header>\n<h1>Test sizing: {html.escape(result.scenario)}</h1>\n"
         f"{facts_html(facts)}\n{CRN_NOTE}\n</header>"
     )
 
 
-def decision_text(decision: dict) -> str:
+def decision_text(decision: DecisionSettings) -> str:
     """'probability (target cpa 45.0, q 0.6, ...)': the rule and its set parameters."""
-    rest = ", ".join(
-        f"{k.replace('_', ' ')} {v}" for k, v in decision.items() if k != "rule" and v is not None
-    )
-    return f"{decision['rule']} ({rest})" if rest else str(decision["rule"])
+    rest = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in decision.parameters().items())
+    return f"{decision.rule} ({rest})" if rest else str(decision.rule)
 
 
 CRN_NOTE = (
@@ -204,159 +224,157 @@ CRN_NOTE = (
 )
 
 
-def selection_note(document: dict) -> str:
+def selection_note(result: SizingResult) -> str:
     return (
         '<p class="note">P(correct selection): the share of replications in which the test keeps '
-        f"the truly best arm and ranks first an arm within {document['margin']:.0%} of the best "
+        f"the truly best arm and ranks first an arm within {result.margin:.0%} of the best "
         "CPA; the band is its 90% Wilson interval. The dotted line is P(kept best) alone. The red "
-        f"line is the target of {target_text(document)}.</p>"
+        f"line is the target of {target_text(result)}.</p>"
     )
 
 
-def sweep_note(document: dict) -> str:
+def sweep_note(result: SizingResult) -> str:
     return (
         '<p class="note">One row per simulated test size. Under each value, its 90% interval: the '
         "Wilson interval of a probability or the Monte Carlo interval of a mean. CPA is expected "
         "spend over expected conversions; regret and the cost of the test are in conversions; "
         "the detectable CPA gap reads <i>none</i> where the test is too small to tell any gap "
-        f"apart with probability {target_text(document)}. Money is in "
-        f"{html.escape(document['currency'])}.</p>"
+        f"apart with probability {target_text(result)}. Money is in "
+        f"{html.escape(result.currency)}.</p>"
     )
 
 
 # --- recommendations ---
 
 
-def recommendations_html(document: dict) -> str:
+def recommendations_html(result: SizingResult) -> str:
     return facts_html(
         [
-            *most_conversions_facts(document),
-            target_fact(document),
-            ("Classical A/B test", classical_text(document)),
-            ("Planned test", planned_text(document)),
+            *most_conversions_facts(result),
+            target_fact(result),
+            ("Classical A/B test", classical_text(result)),
+            ("Planned test", planned_text(result)),
         ]
     )
 
 
-def most_conversions_facts(document: dict) -> list[tuple[str, str]]:
-    best = document["recommendations"]["most_conversions"]
-    size = size_text(best["test_budget"], best["test_days"], document)
+def most_conversions_facts(result: SizingResult) -> list[tuple[str, str]]:
+    best = result.recommendations.most_conversions
+    size = size_text(best.test_budget, best.test_days, result)
     facts = [
         (
             "Most expected conversions",
-            f"{size}: {interval_text(best['conversions'], 'count')} conversions",
+            f"{size}: {interval_text(best.conversions, 'count')} conversions",
         ),
-        ("As good within Monte Carlo error", as_good_text(best["as_good_within_error"], document)),
+        ("As good within Monte Carlo error", as_good_text(best.as_good_within_error, result)),
     ]
-    top = best["best_test"]
-    if best["test_budget"] <= 0 and top is not None:
-        below = interval_text(top["conversions_below_best"], "count")
+    top = best.best_test
+    if best.test_budget <= 0 and top is not None:
+        below = interval_text(top.conversions_below_best, "count")
         facts.append(
             (
                 "Best test, if you test",
-                f"{size_text(top['test_budget'], top['test_days'], document)}: "
-                f"{interval_text(top['conversions'], 'count')} conversions, {below} fewer than "
+                f"{size_text(top.test_budget, top.test_days, result)}: "
+                f"{interval_text(top.conversions, 'count')} conversions, {below} fewer than "
                 "not testing",
             )
         )
     return facts
 
 
-def as_good_text(sizes: list[dict], document: dict) -> str:
+def as_good_text(sizes: list[TestSize], result: SizingResult) -> str:
     """The range of sizes within Monte Carlo error of the best (they need not be contiguous).
     Budget 0 comes once per test length but is one campaign: no test at all."""
-    tests = [s for s in sizes if s["test_budget"] > 0]
+    tests = [s for s in sizes if s.test_budget > 0]
     count = len(tests) + (len(tests) < len(sizes))
     if count <= 1:
         return "no other size: every other one gives fewer conversions beyond Monte Carlo error"
-    budgets = [s["test_budget"] for s in sizes]
+    budgets = [s.test_budget for s in sizes]
     low, high = min(budgets), max(budgets)
-    lowest = "no test" if low <= 0 else money(low, document)
-    lengths = sorted({s["test_days"] for s in tests})
+    lowest = "no test" if low <= 0 else money(low, result)
+    lengths = sorted({s.test_days for s in tests})
     return (
-        f"{count} sizes, from {lowest} to {money(high, document)} "
+        f"{count} sizes, from {lowest} to {money(high, result)} "
         f"(tests of {', '.join(map(str, lengths))} days)"
     )
 
 
-def target_fact(document: dict) -> tuple[str, str]:
-    chosen = document["recommendations"]["target_selection"]
-    name = f"Smallest test with P(correct selection) ≥ {chosen['target']:.0%}"
-    if chosen["test_budget"] is None:
-        top = chosen["highest"]
+def target_fact(result: SizingResult) -> tuple[str, str]:
+    chosen = result.recommendations.target_selection
+    name = f"Smallest test with P(correct selection) ≥ {chosen.target:.0%}"
+    if not chosen.reached:
+        top = chosen.highest
         return (
             name,
             "none of the sizes tried reaches it; the highest is "
-            f"{probability_text(top['correct_selection'])} at "
-            f"{size_text(top['test_budget'], top['test_days'], document)}",
+            f"{probability_text(top.correct_selection)} at "
+            f"{size_text(top.test_budget, top.test_days, result)}",
         )
-    size = size_text(chosen["test_budget"], chosen["test_days"], document)
-    reached = f"{size}: P(correct) {probability_text(chosen['correct_selection'])}"
-    if same_size(chosen, document["recommendations"]["most_conversions"]):
+    size = size_text(chosen.test_budget, chosen.test_days, result)
+    reached = f"{size}: P(correct) {probability_text(chosen.correct_selection)}"
+    if same_size(chosen, result.recommendations.most_conversions):
         return name, f"{reached}; the most-conversions size itself"
-    below = interval_text(chosen["conversions_below_best"], "count")
+    below = interval_text(chosen.conversions_below_best, "count")
     return (
         name,
-        f"{reached}; {interval_text(chosen['conversions'], 'count')} conversions, {below} fewer "
+        f"{reached}; {interval_text(chosen.conversions, 'count')} conversions, {below} fewer "
         "than the most-conversions size",
     )
 
 
-def same_size(a: dict, b: dict) -> bool:
+def same_size(a: TargetSelection, b: MostConversions) -> bool:
     """Two sizes are one campaign when equal, or both no test (whatever the length)."""
-    if a["test_budget"] <= 0 and b["test_budget"] <= 0:
+    if a.test_budget <= 0 and b.test_budget <= 0:
         return True
-    return (a["test_budget"], a["test_days"]) == (b["test_budget"], b["test_days"])
+    return (a.test_budget, a.test_days) == b.key
 
 
-def classical_text(document: dict) -> str:
-    c, ref = document["classical"], document["reference_arm"]
+def classical_text(result: SizingResult) -> str:
+    c, ref = result.classical, result.reference_arm
     return (
-        f"telling a conversion rate of {fmt(c['base_rate'], 'share')} on {ref['arm']} from "
-        f"{fmt(c['other_rate'], 'share')} (a {c['relative_gap']:.0%} CPA gap) at significance "
-        f"{c['alpha']:.0%} and power {c['power']:.0%} needs {c['clicks_per_arm']:,} clicks per "
-        f"arm: {money(c['budget'], document)} over {ref['tested']} arms, "
-        f"{c['share_of_campaign']:.0%} of the campaign budget. {classical_saving(document)}"
+        f"telling a conversion rate of {fmt(c.base_rate, 'share')} on {ref.arm} from "
+        f"{fmt(c.other_rate, 'share')} (a {c.relative_gap:.0%} CPA gap) at significance "
+        f"{c.alpha:.0%} and power {c.power:.0%} needs {c.clicks_per_arm:,} clicks per "
+        f"arm: {money(c.budget, result)} over {ref.tested} arms, "
+        f"{c.share_of_campaign:.0%} of the campaign budget. {classical_saving(result)}"
     )
 
 
-def classical_saving(document: dict) -> str:
+def classical_saving(result: SizingResult) -> str:
     """What the two sweep answers spend against the textbook A/B size."""
-    recs = document["recommendations"]
-    best, chosen = recs["most_conversions"], recs["target_selection"]
-    if best["test_budget"] <= 0:
-        whole = money(document["classical"]["budget"], document)
+    recs = result.recommendations
+    best, chosen = recs.most_conversions, recs.target_selection
+    if best.test_budget <= 0:
+        whole = money(result.classical.budget, result)
         text = f"Sized for conversions, the answer is not to test: the whole {whole} is saved."
     else:
-        text = f"The most-conversions test spends {spend_against(best['test_budget'], document)}."
-    if chosen["test_budget"] is not None and chosen["test_budget"] > 0:
+        text = f"The most-conversions test spends {spend_against(best.test_budget, result)}."
+    if chosen.test_budget is not None and chosen.test_budget > 0:
         text += (
-            f" The smallest test reaching {chosen['target']:.0%} spends "
-            f"{spend_against(chosen['test_budget'], document)}."
+            f" The smallest test reaching {chosen.target:.0%} spends "
+            f"{spend_against(chosen.test_budget, result)}."
         )
     return text
 
 
-def spend_against(budget: float, document: dict) -> str:
+def spend_against(budget: float, result: SizingResult) -> str:
     """'289.00 EUR (1% of the classical budget)'."""
-    classical = document["classical"]["budget"]
+    classical = result.classical.budget
     share = f" ({budget / classical:.0%} of the classical budget)" if classical > 0 else ""
-    return f"{money(budget, document)}{share}"
+    return f"{money(budget, result)}{share}"
 
 
-def planned_text(document: dict) -> str:
-    planned = document["planned_test"]
-    if planned["test_budget"] <= 0:
+def planned_text(result: SizingResult) -> str:
+    planned = result.planned_test
+    if planned.test_budget <= 0:
         return "the scenario plans no test"
-    size = size_text(planned["test_budget"], planned["test_days"], document)
-    gap = planned["detectable_cpa_gap"]
+    size = size_text(planned.test_budget, planned.test_days, result)
+    gap = planned.detectable_cpa_gap
     if gap is None:
-        return (
-            f"{size}: too small to tell any CPA gap apart with probability {target_text(document)}"
-        )
+        return f"{size}: too small to tell any CPA gap apart with probability {target_text(result)}"
     return (
         f"{size}: tells apart a CPA gap of {gap_text(gap)} between the best tested arm and another "
-        f"with probability {target_text(document)}"
+        f"with probability {target_text(result)}"
     )
 
 
@@ -364,11 +382,11 @@ def planned_text(document: dict) -> str:
 
 
 def band_traces(
-    points: list[dict], low: list, high: list, mean: list, name: str, rgb: str, hover: str
+    points: list[SweepPoint], low: list, high: list, mean: list, name: str, rgb: str, hover: str
 ) -> list[go.Scatter]:
     """A line with markers over a shaded interval band, band and line sharing one legend entry;
     refined points drawn as diamonds."""
-    x = [p["test_budget"] for p in points]
+    x = [p.test_budget for p in points]
     edge = {
         "x": x,
         "mode": "lines",
@@ -377,7 +395,7 @@ def band_traces(
         "showlegend": False,
         "hoverinfo": "skip",
     }
-    symbols = ["diamond" if p["refined"] else "circle" for p in points]
+    symbols = ["diamond" if p.refined else "circle" for p in points]
     return [
         go.Scatter(y=high, name=f"{name}, interval top", **edge),
         go.Scatter(
@@ -404,31 +422,36 @@ def length_name(days: int) -> str:
     return f"{days}-day test"
 
 
-def budget_axis(fig: go.Figure, document: dict) -> None:
+def budget_axis(fig: go.Figure, result: SizingResult) -> None:
     """Linear test-budget axis from 0, so the no-test point shows."""
-    currency = html.escape(document["currency"])  # plotly reads titles as HTML
+    currency = html.escape(result.currency)  # plotly reads titles as HTML
     fig.update_xaxes(title=f"test budget ({currency})", rangemode="tozero")
 
 
-def measure_figure(document: dict, measure: str, title: str, y_title: str) -> go.Figure:
-    """The mean of a per-point measure ({mean, ci_low, ci_high}) per test length, with its band."""
+def measure_figure(
+    result: SizingResult,
+    measure: Callable[[SweepPoint], Expectation],
+    title: str,
+    y_title: str,
+) -> go.Figure:
+    """The mean of a per-point measure (an expectation) per test length, with its band."""
     fig = go.Figure()
-    money_unit = html.escape(document["currency"])
-    for i, (days, points) in enumerate(by_length(document).items()):
-        stats = [p[measure] for p in points]
+    money_unit = html.escape(result.currency)
+    for i, (days, points) in enumerate(by_length(result).items()):
+        stats = [measure(p) for p in points]
         hover = f"%{{x:,.2f}} {money_unit}: %{{y:,.1f}}<extra>{length_name(days)}</extra>"
         fig.add_traces(
             band_traces(
                 points,
-                [s["ci_low"] for s in stats],
-                [s["ci_high"] for s in stats],
-                [s["mean"] for s in stats],
+                [s.ci_low for s in stats],
+                [s.ci_high for s in stats],
+                [s.mean for s in stats],
                 length_name(days),
                 length_rgb(i),
                 hover,
             )
         )
-    budget_axis(fig, document)
+    budget_axis(fig, result)
     fig.update_yaxes(title=y_title)
     fig.update_layout(title=title, height=420, **legend_below(), **LAYOUT)
     return fig
@@ -438,69 +461,69 @@ def legend_below() -> dict:
     return {"legend": {"orientation": "h", "yanchor": "top", "y": -0.2}}
 
 
-def conversions_figure(document: dict) -> go.Figure:
+def conversions_figure(result: SizingResult) -> go.Figure:
     """Expected conversions against test budget, the oracle's level and both answers marked."""
     fig = measure_figure(
-        document,
-        "conversions",
+        result,
+        lambda p: p.conversions,
         "Expected total conversions against test budget",
         "conversions, whole campaign",
     )
-    add_oracle_lines(fig, document)
-    mark_recommendations(fig, document)
+    add_oracle_lines(fig, result)
+    mark_recommendations(fig, result)
     fig.update_layout(**MARKED_LAYOUT)
     return fig
 
 
-def add_oracle_lines(fig: go.Figure, document: dict) -> None:
+def add_oracle_lines(fig: go.Figure, result: SizingResult) -> None:
     """The oracle's expected conversions, dotted: one line when every test length has the same
     oracle (it never tests, so on common random numbers it should), else one per length."""
     means = {
-        days: stats["mean"]
-        for days in by_length(document)
-        if (stats := document["oracle"].get(str(days))) and stats["mean"] is not None
+        days: stats.mean
+        for days in by_length(result)
+        if (stats := result.oracle.get(str(days))) and stats.mean is not None
     }
     if len(set(means.values())) == 1:
         mean = next(iter(means.values()))
         hline(fig, mean, f"oracle {fmt(mean, 'count')}", MARK_COLOR, "dot")
         return
-    colors = {days: length_rgb(i) for i, days in enumerate(by_length(document))}
+    colors = {days: length_rgb(i) for i, days in enumerate(by_length(result))}
     for days, mean in means.items():
         hline(
             fig, mean, f"oracle {fmt(mean, 'count')} ({days} days)", f"rgb({colors[days]})", "dot"
         )
 
 
-def selection_figure(document: dict) -> go.Figure:
+def selection_figure(result: SizingResult) -> go.Figure:
     """P(correct selection) with its Wilson band and P(kept best) dotted, per test length, the
     target as a red line and both answers marked."""
     fig = go.Figure()
-    for i, (days, points) in enumerate(by_length(document).items()):
+    for i, (days, points) in enumerate(by_length(result).items()):
         name, rgb = length_name(days), length_rgb(i)
-        stats = [p["correct_selection"] for p in points]
+        stats = [p.correct_selection for p in points]
         hover = f"%{{x:,.2f}}: P(correct) %{{y:.1%}}<extra>{name}</extra>"
         fig.add_traces(
             band_traces(
                 points,
-                [s["p5"] for s in stats],
-                [s["p95"] for s in stats],
-                [s["probability"] for s in stats],
+                [s.p5 for s in stats],
+                [s.p95 for s in stats],
+                [s.probability for s in stats],
                 f"{name}: P(correct selection)",
                 rgb,
                 hover,
             )
         )
         fig.add_scatter(
-            x=[p["test_budget"] for p in points],
-            y=[p["kept_best"]["probability"] for p in points],
+            x=[p.test_budget for p in points],
+            y=[p.kept_best.probability for p in points],
             name=f"{name}: P(kept best)",
             mode="lines",
             line={"color": f"rgb({rgb})", "width": 1.5, "dash": "dot"},
             hovertemplate=f"%{{x:,.2f}}: P(kept best) %{{y:.1%}}<extra>{name}</extra>",
         )
-    hline(fig, document["target_pcs"], f"target {target_text(document)}", TARGET_COLOR, "dash")
-    mark_recommendations(fig, document)
-    budget_axis(fig, document)
+    hline(fig, result.target_pcs, f"target {target_text(result)}", TARGET_COLOR, "dash")
+    mark_recommendations(fig, result)
+    budget_axis(fig, result)
     fig.update_yaxes(title="share of replications", tickformat=".0%")
     fig.update_layout(
         title="Probability of correct selection against test budget",
@@ -511,38 +534,38 @@ def selection_figure(document: dict) -> go.Figure:
     return fig
 
 
-def gap_figure(document: dict) -> go.Figure:
+def gap_figure(result: SizingResult) -> go.Figure:
     """The detectable CPA gap per test length (log scale), the margin and the planned test."""
     fig = go.Figure()
-    for i, (days, points) in enumerate(by_length(document).items()):
-        shown = [p for p in points if p["detectable_cpa_gap"] is not None]
+    for i, (days, points) in enumerate(by_length(result).items()):
+        shown = [p for p in points if p.detectable_cpa_gap is not None]
         fig.add_scatter(
-            x=[p["test_budget"] for p in shown],
-            y=[p["detectable_cpa_gap"] for p in shown],
+            x=[p.test_budget for p in shown],
+            y=[p.detectable_cpa_gap for p in shown],
             name=length_name(days),
             mode="lines+markers",
             line={"color": f"rgb({length_rgb(i)})", "width": 2},
             hovertemplate=f"%{{x:,.2f}}: gap %{{y:.1%}}<extra>{length_name(days)}</extra>",
         )
-    margin = document["margin"]
+    margin = result.margin
     if margin > 0:  # a log axis cannot show 0
         hline(fig, margin, f"margin {margin:.0%}", MARK_COLOR, "dot", log_y=True)
-    planned = document["planned_test"]
-    if planned["test_budget"] > 0:
+    planned = result.planned_test
+    if planned.test_budget > 0:
         mark_x(
             fig,
-            planned["test_budget"],
-            f"planned test: {gap_text(planned['detectable_cpa_gap'])}",
-            xanchor=label_side(planned["test_budget"], document),
+            planned.test_budget,
+            f"planned test: {gap_text(planned.detectable_cpa_gap)}",
+            xanchor=label_side(planned.test_budget, result),
         )
-    budget_axis(fig, document)
-    gaps = [p["detectable_cpa_gap"] for p in document["points"] if p["detectable_cpa_gap"]]
+    budget_axis(fig, result)
+    gaps = [p.detectable_cpa_gap for p in result.points if p.detectable_cpa_gap]
     ticks = log_ticks([*gaps, margin] if margin > 0 else gaps)
     fig.update_yaxes(
         type="log", tickvals=ticks, tickformat=".0%", title="relative CPA gap told apart"
     )
     fig.update_layout(
-        title=f"CPA gap detectable with probability {target_text(document)}",
+        title=f"CPA gap detectable with probability {target_text(result)}",
         height=420,
         **legend_below(),
         **MARKED_LAYOUT,
@@ -584,44 +607,44 @@ def log_ticks(values: list[float]) -> list[float]:
     return [t for t in ticks if min(values) / 2 <= t <= max(values) * 2]
 
 
-def recommendation_marks(document: dict) -> list[tuple[float, str, str]]:
+def recommendation_marks(result: SizingResult) -> list[tuple[float, str, str]]:
     """(budget, label, colour) of each answer the sweep gives: the target's is missing when no
     size reaches it."""
-    recs = document["recommendations"]
-    best, chosen = recs["most_conversions"], recs["target_selection"]
-    suffix = several_lengths(document)
-    marks = [(best["test_budget"], "most conversions" + days_suffix(best, suffix), MARK_COLOR)]
-    if chosen["test_budget"] is not None:
-        label = f"P(correct) ≥ {chosen['target']:.0%}" + days_suffix(chosen, suffix)
-        marks.append((chosen["test_budget"], label, TARGET_COLOR))
+    recs = result.recommendations
+    best, chosen = recs.most_conversions, recs.target_selection
+    suffix = several_lengths(result)
+    marks = [(best.test_budget, "most conversions" + days_suffix(best, suffix), MARK_COLOR)]
+    if chosen.reached:
+        label = f"P(correct) ≥ {chosen.target:.0%}" + days_suffix(chosen, suffix)
+        marks.append((chosen.test_budget, label, TARGET_COLOR))
     return marks
 
 
-def days_suffix(size: dict, several: bool) -> str:
-    return f" ({size['test_days']} days)" if several and size["test_budget"] > 0 else ""
+def days_suffix(size: TestSize | TargetSelection, several: bool) -> str:
+    return f" ({size.test_days} days)" if several and size.test_budget > 0 else ""
 
 
-def mark_recommendations(fig: go.Figure, document: dict) -> None:
+def mark_recommendations(fig: go.Figure, result: SizingResult) -> None:
     """Both answers as dashed vertical lines; the second label a row higher, so that labels of
     close (or equal) budgets never overlap."""
-    for row, (budget, label, color) in enumerate(recommendation_marks(document)):
-        mark_x(fig, budget, label, color, label_side(budget, document), MARK_ROW * row)
+    for row, (budget, label, color) in enumerate(recommendation_marks(result)):
+        mark_x(fig, budget, label, color, label_side(budget, result), MARK_ROW * row)
 
 
-def label_side(budget: float, document: dict) -> str:
+def label_side(budget: float, result: SizingResult) -> str:
     """Labels run into the plot: right of lines in the left half, left of lines in the right."""
-    widest = max(p["test_budget"] for p in document["points"])
+    widest = max(p.test_budget for p in result.points)
     return "left" if budget <= widest / 2 else "right"
 
 
 # --- the sweep table ---
 
 
-def sweep_table_html(document: dict) -> str:
+def sweep_table_html(result: SizingResult) -> str:
     """One row per point, in the document's order; the recommended sizes shaded and tagged."""
-    tags = point_tags(document)
-    rows = "".join(sweep_row(p, tags) for p in document["points"])
-    currency = html.escape(document["currency"])
+    tags = point_tags(result)
+    rows = "".join(sweep_row(p, tags) for p in result.points)
+    currency = html.escape(result.currency)
     return (
         '<div class="scroll"><table class="sweep">\n'
         f'<thead><tr><th scope="col">Test budget ({currency})</th><th>Test days</th>'
@@ -631,34 +654,34 @@ def sweep_table_html(document: dict) -> str:
     )
 
 
-def point_tags(document: dict) -> dict[tuple[float, int], list[str]]:
+def point_tags(result: SizingResult) -> dict[tuple[float, int], list[str]]:
     """The answers each (budget, days) is, to tag its row."""
-    recs = document["recommendations"]
+    recs = result.recommendations
     tags: dict[tuple[float, int], list[str]] = {}
-    best, chosen = recs["most_conversions"], recs["target_selection"]
-    tags.setdefault((best["test_budget"], best["test_days"]), []).append("most conversions")
-    if chosen["test_budget"] is not None:
-        key = (chosen["test_budget"], chosen["test_days"])
-        tags.setdefault(key, []).append(f"smallest reaching {chosen['target']:.0%}")
+    best, chosen = recs.most_conversions, recs.target_selection
+    tags.setdefault(best.key, []).append("most conversions")
+    if chosen.reached:
+        key = (chosen.test_budget, chosen.test_days)
+        tags.setdefault(key, []).append(f"smallest reaching {chosen.target:.0%}")
     return tags
 
 
-def sweep_row(point: dict, tags: dict[tuple[float, int], list[str]]) -> str:
-    budget = point["test_budget"]
-    answers = tags.get((budget, point["test_days"]), [])
-    notes = (["refined"] if point["refined"] else []) + answers
+def sweep_row(point: SweepPoint, tags: dict[tuple[float, int], list[str]]) -> str:
+    budget = point.test_budget
+    answers = tags.get(point.key, [])
+    notes = (["refined"] if point.refined else []) + answers
     name = "no test" if budget <= 0 else fmt(budget, "currency")
     small = "".join(f"<small>{html.escape(n)}</small>" for n in notes)
     css = ' class="baseline"' if answers else ""  # the recommended sizes stand out
     cells = [
-        stat_html(probability_stats(point["correct_selection"]), "share"),
-        stat_html(ci_stats(point["conversions"]), "count"),
-        stat_html(ci_stats(point["cpa"]), "currency"),
-        stat_html(ci_stats(point["regret"]), "count"),
-        stat_html(ci_stats(point["cost_of_test"]), "count"),
-        html.escape(gap_text(point["detectable_cpa_gap"])),
+        stat_html(chance_stats(point.correct_selection), "share"),
+        stat_html(expectation_stats(point.conversions), "count"),
+        stat_html(expectation_stats(point.cpa), "currency"),
+        stat_html(expectation_stats(point.regret), "count"),
+        stat_html(expectation_stats(point.cost_of_test), "count"),
+        html.escape(gap_text(point.detectable_cpa_gap)),
     ]
     return (
-        f'<tr{css}><th scope="row">{html.escape(name)}{small}</th><td>{point["test_days"]}</td>'
+        f'<tr{css}><th scope="row">{html.escape(name)}{small}</th><td>{point.test_days}</td>'
         f"{''.join(f'<td>{c}</td>' for c in cells)}</tr>\n"
     )

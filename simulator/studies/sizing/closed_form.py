@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 from scipy.special import ndtr, ndtri
 
+from smmsim.scenarios.documents import Document
+
 USUAL_ALPHA = 0.05  # two-sided significance of the textbook A/B test
 USUAL_POWER = 0.8
 
@@ -46,7 +48,7 @@ def detectable_cpa_ratio(n_better: float, pcs: float) -> float | None:
 
 
 @dataclass(frozen=True)
-class ClassicalSize:
+class ClassicalSize(Document):
     """The two-proportion test's sample size, per arm, and what it costs as a test."""
 
     base_rate: float  # conversion rate per click of the reference arm

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from smmsim.scenarios.documents import Document
 from smmsim.scenarios.schema import Scenario
 from smmsim.scenarios.strategy_settings import tested_arms
 from smmsim.simulator.arms import build_arm_table
@@ -24,8 +25,9 @@ from smmsim.simulator.studies.sizing.closed_form import (
 
 
 @dataclass(frozen=True)
-class Reference:
-    """The tested arm with the best prior CPA, and what a test would see of it."""
+class Reference(Document):
+    """The tested arm with the best prior CPA, and what a test would see of it (the
+    `reference_arm` section of sizing.json)."""
 
     arm: str
     conversions_per_money: float  # at no auction pressure

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from smmsim.scenarios.documents import Document
 from smmsim.simulator.result import Result
 from smmsim.simulator.studies.outcome import Z90, proportion, testing_cost
 
@@ -34,6 +35,38 @@ class PointSamples:
     @property
     def correct_selection(self) -> np.ndarray:
         return self.kept_best & self.chosen_within_margin
+
+
+@dataclass(frozen=True)
+class TestSize(Document):
+    """A test budget and length: where a sweep point, or an answer, sits."""
+
+    __test__ = False  # not a pytest class, whatever its name
+
+    test_budget: float
+    test_days: int
+
+    @property
+    def key(self) -> tuple[float, int]:
+        return (self.test_budget, self.test_days)
+
+
+@dataclass(frozen=True)
+class Expectation(Document):
+    """An expected value with its 90% Monte Carlo interval (of the mean); None where undefined
+    (an expected CPA without conversions)."""
+
+    mean: float | None
+    ci_low: float | None
+    ci_high: float | None
+
+
+@dataclass(frozen=True)
+class Estimate(Expectation):
+    """An expectation and the 5/95% quantiles: how much one campaign varies around it."""
+
+    p5: float | None
+    p95: float | None
 
 
 def point_samples(

@@ -8,9 +8,75 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from smmsim.scenarios.documents import Document
 from smmsim.simulator.studies.comparison import paired_difference
 from smmsim.simulator.studies.outcome import proportion
-from smmsim.simulator.studies.sizing.measures import PointSamples, estimate
+from smmsim.simulator.studies.sizing.measures import Estimate, PointSamples, TestSize, estimate
+from smmsim.simulator.summary import Probability, Stats
+
+
+@dataclass(frozen=True)
+class Shortfall(Stats):
+    """Conversions a size gives up against the best, paired by replication: the difference's
+    quantiles, the 90% interval of its mean, and the replications it was read on."""
+
+    ci_low: float | None
+    ci_high: float | None
+    probability_better: float | None  # always None: neither side is 'better' by sign
+    replications_used: int
+
+
+@dataclass(frozen=True)
+class BestTest(TestSize):
+    """The best positive test, and what it gives up against the optimum."""
+
+    conversions: Estimate
+    conversions_below_best: Shortfall
+
+
+@dataclass(frozen=True)
+class MostConversions(TestSize):
+    """The size with the most expected conversions, the sizes as good within Monte Carlo error,
+    and the best positive test (None when the sweep has none)."""
+
+    conversions: Estimate
+    as_good_within_error: list[TestSize]
+    best_test: BestTest | None
+
+
+@dataclass(frozen=True)
+class HighestSelection(TestSize):
+    """Where no size reaches the target: the size that comes closest."""
+
+    correct_selection: Probability
+
+
+@dataclass(frozen=True)
+class TargetSelection(Document):
+    """The smallest size reaching the target P(correct selection). Where none does, its budget
+    and days are None, `highest` is the closest, and the reached size's numbers are ABSENT."""
+
+    target: float
+    test_budget: float | None
+    test_days: int | None
+    correct_selection: Probability
+    conversions: Estimate
+    conversions_below_best: Shortfall
+    highest: HighestSelection
+
+    @property
+    def reached(self) -> bool:
+        return self.test_budget is not None
+
+
+@dataclass(frozen=True)
+class Recommendations(Document):
+    """The sweep's two answers."""
+
+    most_conversions: MostConversions
+    target_selection: TargetSelection
 
 
 def best_point(points: list[PointSamples]) -> PointSamples:
