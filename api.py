@@ -272,7 +272,7 @@ def calibrate(
         >>> len(fit.to_frame())
         2
     """
-    from smmsim.calibration.document import CalibrationResult, calibration_document
+    from smmsim.calibration.document import calibration_document, import_document
     from smmsim.calibration.importer import ImportOptions, import_exports
     from smmsim.calibration.pipeline import DEFAULT_GROUP_BY, CalibrationSettings
     from smmsim.calibration.pipeline import calibrate as run_calibration
@@ -281,11 +281,11 @@ def calibrate(
     options = ImportOptions(fmt, dict(mapping or {}), platform, year)
     paths = [Path(e) for e in exports]
     imported = import_exports(paths, options)
-    if imported.totals["rows_used"] == 0:
+    if import_document(imported).rows_used == 0:
         raise SmmsimError(f"{', '.join(map(str, paths))}: no usable rows")
     settings = CalibrationSettings(tuple(group_by or DEFAULT_GROUP_BY), seed=seed)
     done = run_calibration(imported, settings)
-    return CalibrationResult.from_dict(calibration_document(done, [str(p) for p in paths]))
+    return calibration_document(done, [str(p) for p in paths])
 
 
 def optimise(

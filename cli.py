@@ -509,12 +509,15 @@ def calibrate(
     """
     from smmsim.calibration.columns import parse_mapping
     from smmsim.calibration.console import print_calibration
-    from smmsim.calibration.document import calibration_document, write_calibration
+    from smmsim.calibration.document import (
+        calibration_document,
+        import_document,
+        write_calibration,
+    )
     from smmsim.calibration.holdout import DEFAULT_SHARE, HoldoutSpec
     from smmsim.calibration.importer import ImportOptions, import_exports
     from smmsim.calibration.pipeline import DEFAULT_GROUP_BY, CalibrationSettings
     from smmsim.calibration.pipeline import calibrate as run_calibration
-    from smmsim.scenarios.files import json_text
     from smmsim.scenarios.loader import load_scenario
 
     if plan is not None and write_scenario is None:
@@ -535,17 +538,17 @@ def calibrate(
     imported = import_exports(list(data), options)
     stop_before_fitting(imported, out, strict, sources)
     done = run_calibration(imported, settings)
-    document = calibration_document(done, sources)
-    written = write_or_fail(lambda: write_calibration(done, document, out), out)
+    result = calibration_document(done, sources)
+    written = write_or_fail(lambda: write_calibration(done, result, out), out)
     warnings = []
     if write_scenario:
         warnings = write_or_fail(
             lambda: write_calibrated_scenario(done, sources, write_scenario, plan), write_scenario
         )
     if as_json:
-        click.echo(json_text(document), nl=False)
+        click.echo(result.to_json(), nl=False)
     else:
-        print_calibration(document, done.imported.summary())
+        print_calibration(result, import_document(done.imported))
         click.echo(f"wrote {out}/: {' '.join(written)}")
         if write_scenario:
             click.echo(f"wrote {write_scenario}; next: smmsim run {write_scenario}")
@@ -561,12 +564,12 @@ def calibrate(
 
 def stop_before_fitting(imported, out: Path, strict: bool, sources: list[str]) -> None:
     """No usable row, or --strict and a rejected one: write what the import found, then stop."""
-    from smmsim.calibration.document import write_import
+    from smmsim.calibration.document import import_document, write_import
 
-    totals = imported.totals
-    rejected, read = totals["rows_rejected"], totals["rows_read"]
+    summary = import_document(imported)
+    rejected, read = summary.rows_rejected, summary.rows_read
     see = f"see {out / 'rejected.csv'} and {out / 'import_summary.json'}"
-    if totals["rows_used"] == 0:
+    if summary.rows_used == 0:
         write_or_fail(lambda: write_import(imported, out), out)
         raise NoUsableRows(
             f"{', '.join(sources)}: no usable rows ({read} read, {rejected} rejected); {see}"

@@ -6,25 +6,28 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
+from smmsim.calibration.import_summary import ImportSummary
+from smmsim.calibration.result import CalibrationResult, Estimate, ForecastScores
+
 
 def _share(x: float | None) -> str:
     return "n/a" if x is None else f"{x:.1%}"
 
 
-def _rate(e: dict | None) -> str:
+def _rate(e: Estimate | None) -> str:
     if e is None:
         return "not in data"
-    return f"{e['mean']:.3%} ({e['p5']:.3%}-{e['p95']:.3%})"
+    return f"{e.mean:.3%} ({e.p5:.3%}-{e.p95:.3%})"
 
 
-def _money(e: dict) -> str:
-    return f"{e['mean']:.3g} ({e['p5']:.3g}-{e['p95']:.3g})"
+def _money(e: Estimate) -> str:
+    return f"{e.mean:.3g} ({e.p5:.3g}-{e.p95:.3g})"
 
 
-def import_table(summary: dict) -> Table:
+def import_table(summary: ImportSummary) -> Table:
     table = Table(
-        title=f"Import: {summary['rows_read']} rows read, {summary['rows_used']} used, "
-        f"{summary['rows_rejected']} rejected"
+        title=f"Import: {summary.rows_read} rows read, {summary.rows_used} used, "
+        f"{summary.rows_rejected} rejected"
     )
     for name in (
         "file",
@@ -38,37 +41,35 @@ def import_table(summary: dict) -> Table:
         "rejected",
     ):
         table.add_column(name, justify="right" if name in ("read", "used", "rejected") else "left")
-    for f in summary["per_file"]:
+    for f in summary.per_file:
         table.add_row(
-            f["file"],
-            f["format"],
-            f["encoding"],
-            f["separator"],
-            f["decimal_mark"],
-            f["date_order"],
-            str(f["rows_read"]),
-            str(f["rows_used"]),
-            str(f["rows_rejected"]),
+            f.file,
+            f.format,
+            f.encoding,
+            f.separator,
+            f.decimal_mark,
+            f.date_order,
+            str(f.rows_read),
+            str(f.rows_used),
+            str(f.rows_rejected),
         )
     return table
 
 
-def reasons_table(summary: dict) -> Table | None:
-    if not summary["rejected_by_reason"]:
+def reasons_table(summary: ImportSummary) -> Table | None:
+    if not summary.rejected_by_reason:
         return None
     table = Table(title="Rejected rows by reason (rows may have several; see rejected.csv)")
     table.add_column("reason")
     table.add_column("rows", justify="right")
-    for reason, n in summary["rejected_by_reason"].items():
+    for reason, n in summary.rejected_by_reason.items():
         table.add_row(reason, str(n))
     return table
 
 
-def estimates_table(document: dict) -> Table:
-    currency = document["currency"] or "currency"
-    table = Table(
-        title=f"Estimates per arm, posterior mean (90% interval), seed {document['seed']}"
-    )
+def estimates_table(result: CalibrationResult) -> Table:
+    currency = result.currency or "currency"
+    table = Table(title=f"Estimates per arm, posterior mean (90% interval), seed {result.seed}")
     for name in (
         "arm",
         "days",
@@ -80,30 +81,33 @@ def estimates_table(document: dict) -> Table:
         "CVR",
     ):
         table.add_column(name, justify="right" if name == "days" else "left")
-    for arm in document["arms"]:
-        a, f = arm["auction"], arm["fatigue"]
-        pressure = f"s_half {a['s_half']:.3g}, k {a['k']:.2f}" if a["detected"] else "not detected"
-        fatigue = f"phi {f['phi']:.3g}" if f["identified"] else "not identified"
+    for arm in result.arms:
+        a, f = arm.auction, arm.fatigue
+        pressure = f"s_half {a.s_half:.3g}, k {a.k:.2f}" if a.detected else "not detected"
+        fatigue = f"phi {f.phi:.3g}" if f.identified else "not identified"
         table.add_row(
-            arm["arm"],
-            str(arm["days"]),
-            _money(arm["cpm"]),
+            arm.arm,
+            str(arm.days),
+            _money(arm.cpm),
             pressure,
-            _rate(arm["ctr"]),
+            _rate(arm.ctr),
             fatigue,
-            _rate(arm["join_rate"]),
-            _rate(arm["cvr"]),
+            _rate(arm.join_rate),
+            _rate(arm.cvr),
         )
     return table
 
 
-def validation_table(document: dict) -> Table | None:
-    v = document["validation"]
-    if "model" not in v:
+def _scores(m: ForecastScores) -> list[str]:
+    shares = (m.wape_clicks, m.wape_conversions, m.coverage_clicks, m.coverage_conversions)
+    return [_share(x) for x in shares]
+
+
+def validation_table(result: CalibrationResult) -> Table | None:
+    v = result.validation
+    if not v.scored:
         return None
-    table = Table(
-        title=f"Hold-out ({v['holdout']}): {v['test_rows']} rows, {v['model']['cells']} arm-days"
-    )
+    table = Table(title=f"Hold-out ({v.holdout}): {v.test_rows} rows, {v.model.cells} arm-days")
     for name in (
         "",
         "WAPE clicks",
@@ -112,29 +116,21 @@ def validation_table(document: dict) -> Table | None:
         "90% coverage conversions",
     ):
         table.add_column(name, justify="left" if not name else "right")
-    for label in ("model", "baseline"):
-        m = v[label]
-        table.add_row(
-            "smmsim fit" if label == "model" else "naive pooled rates",
-            _share(m["wape_clicks"]),
-            _share(m["wape_conversions"]),
-            _share(m["coverage_clicks"]),
-            _share(m["coverage_conversions"]),
-        )
+    table.add_row("smmsim fit", *_scores(v.model))
+    table.add_row("naive pooled rates", *_scores(v.baseline))
     return table
 
 
-def print_calibration(document: dict, summary: dict) -> None:
+def print_calibration(result: CalibrationResult, summary: ImportSummary) -> None:
     console = Console()
     tables = [
         import_table(summary),
         reasons_table(summary),
-        estimates_table(document),
-        validation_table(document),
+        estimates_table(result),
+        validation_table(result),
     ]
     for table in tables:
         if table is not None:
             console.print(table)
-    note = document["validation"].get("note")
-    if note:
-        console.print(f"Hold-out: {note}")
+    if result.validation.why_none:
+        console.print(f"Hold-out: {result.validation.why_none}")

@@ -1,22 +1,23 @@
 """The calibration's outputs: calibration.json, import_summary.json, rejected.csv, holdout.csv and
-fit.html, each written atomically; the JSON document is also what `--format json` prints."""
+fit.html, each written atomically; the JSON document is also what `--json` prints.
+
+The numbers are gathered here as JSON-shaped dicts and typed once (`calibration_document`,
+`import_document`); everything that writes or shows them reads the types."""
 
 from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
 
 import numpy as np
-import pandas as pd
 
 from smmsim.calibration.fit import ArmFit
+from smmsim.calibration.import_summary import ImportSummary
 from smmsim.calibration.importer import Imported
 from smmsim.calibration.pipeline import CalibrationRun
+from smmsim.calibration.result import CalibrationResult
 from smmsim.calibration.shrinkage import INTERVAL
-from smmsim.scenarios.documents import Document
 
 SCHEMA_VERSION = 1
 
@@ -127,10 +128,11 @@ def _observed(days, name: str) -> float | None:
     return days.total(top) / denominator if denominator > 0 and days.has(top) else None
 
 
-def calibration_document(run: CalibrationRun, sources: list[str]) -> dict:
+def calibration_document(run: CalibrationRun, sources: list[str]) -> CalibrationResult:
+    """calibration.json, typed."""
     cal, v, s = run.calibration, run.validation, run.settings
     aov = cal.average_order_value
-    return {
+    document = {
         "schema_version": SCHEMA_VERSION,
         "sources": sources,
         "seed": cal.seed,
@@ -150,10 +152,12 @@ def calibration_document(run: CalibrationRun, sources: list[str]) -> dict:
             **v.metrics(),
         },
     }
+    return CalibrationResult.from_dict(document)
 
 
-def import_document(imported: Imported) -> dict:
-    return {"schema_version": SCHEMA_VERSION, **imported.summary()}
+def import_document(imported: Imported) -> ImportSummary:
+    """import_summary.json, typed."""
+    return ImportSummary.from_dict({"schema_version": SCHEMA_VERSION, **imported.summary()})
 
 
 def rejected_csv(imported: Imported) -> str:
@@ -182,17 +186,18 @@ def holdout_csv(run: CalibrationRun) -> str:
     return out.getvalue()
 
 
-def write_calibration(run: CalibrationRun, document: dict, out: Path) -> list[str]:
+def write_calibration(run: CalibrationRun, result: CalibrationResult, out: Path) -> list[str]:
     """Every output into `out`; returns the file names written."""
     from smmsim.calibration.report import fit_html
-    from smmsim.scenarios.files import json_text, write_atomic
+    from smmsim.scenarios.files import write_atomic
 
+    summary = import_document(run.imported)
     files = {
-        "calibration.json": json_text(document),
-        "import_summary.json": json_text(import_document(run.imported)),
+        "calibration.json": result.to_json(),
+        "import_summary.json": summary.to_json(),
         "rejected.csv": rejected_csv(run.imported),
         "holdout.csv": holdout_csv(run),
-        "fit.html": fit_html(run, document),
+        "fit.html": fit_html(run, result, summary),
     }
     for name, text in files.items():
         write_atomic(out / name, text)
@@ -201,31 +206,7 @@ def write_calibration(run: CalibrationRun, document: dict, out: Path) -> list[st
 
 def write_import(imported: Imported, out: Path) -> None:
     """Only what the import found: for --strict, which stops before fitting."""
-    from smmsim.scenarios.files import json_text, write_atomic
+    from smmsim.scenarios.files import write_atomic
 
-    write_atomic(out / "import_summary.json", json_text(import_document(imported)))
+    write_atomic(out / "import_summary.json", import_document(imported).to_json())
     write_atomic(out / "rejected.csv", rejected_csv(imported))
-
-
-@dataclass(frozen=True)
-class CalibrationResult(Document):
-    """What the exports say about each arm: the fitted rates with intervals, the import's
-    summary and the hold-out validation (calibration.json)."""
-
-    json_keys: ClassVar[dict[str, str]] = {"import_": "import"}
-
-    schema_version: int
-    sources: list[str]
-    seed: int
-    interval: float
-    group_by: list[str]
-    period: dict[str, Any]
-    currency: str | None
-    import_: dict[str, Any]
-    average_order_value: dict[str, Any] | None
-    arms: list[dict[str, Any]]
-    validation: dict[str, Any]
-
-    def to_frame(self) -> pd.DataFrame:
-        """One row per arm, its estimates flattened (`ctr.mean`, `ctr.low`, ...)."""
-        return pd.json_normalize(self.arms)

@@ -15,12 +15,22 @@ from __future__ import annotations
 
 import html
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import plotly.graph_objects as go
 from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
+from smmsim.calibration.import_summary import ImportedFile, ImportSummary
+from smmsim.calibration.result import (
+    ArmCalibration,
+    CalibrationResult,
+    CpmEstimate,
+    ForecastScores,
+    RateEstimate,
+)
 from smmsim.simulator.reports.kit import (
     LAYOUT,
     facts_html,
@@ -31,11 +41,26 @@ from smmsim.simulator.reports.kit import (
 )
 
 MEASURES = ("clicks", "conversions")  # what the hold-out forecasts
-RATES = (  # document key, label, unit ("currency" or "share")
-    ("cpm", "CPM0", "currency"),
-    ("ctr", "CTR0", "share"),
-    ("join_rate", "join rate", "share"),
-    ("cvr", "CVR", "share"),
+
+
+@dataclass(frozen=True)
+class Rate:
+    """One estimate the page shows per arm: a block of the estimates table and one figure."""
+
+    name: str
+    unit: str  # "currency" or "share"
+    of: Callable[[ArmCalibration], CpmEstimate | RateEstimate | None]
+
+    @property
+    def is_cpm(self) -> bool:
+        return self.unit == "currency"  # the only estimate priced in money
+
+
+RATES = (
+    Rate("CPM0", "currency", lambda arm: arm.cpm),
+    Rate("CTR0", "share", lambda arm: arm.ctr),
+    Rate("join rate", "share", lambda arm: arm.join_rate),
+    Rate("CVR", "share", lambda arm: arm.cvr),
 )
 FORECASTS = (("model", "smmsim fit"), ("baseline", "naive pooled rates"))
 FORECAST_COLORS = {"model": "rgb(31, 119, 180)", "baseline": "rgb(230, 126, 34)"}
@@ -44,36 +69,36 @@ ARM_COLORS = qualitative.Plotly
 CURVE_POINTS = 60
 
 
-def fit_html(run, document: dict) -> str:
-    """The whole fit page for a `CalibrationRun` and its `calibration_document`."""
-    charts = figure_divs(fit_figures(run, document), grid=("estimates",))
-    has_holdout = "model" in document["validation"]
+def fit_html(run, result: CalibrationResult, summary: ImportSummary) -> str:
+    """The whole fit page for a `CalibrationRun`, its result and its import summary."""
+    charts = figure_divs(fit_figures(run, result), grid=("estimates",))
+    has_holdout = result.validation.scored
     sections = [
-        header_html(document),
-        section("Import", IMPORT_NOTE, import_html(run.imported.summary())),
+        header_html(result),
+        section("Import", IMPORT_NOTE, import_html(summary)),
         section(
             "Hold-out validation",
-            validation_note(document),
-            validation_table_html(document) + charts.get("validation", "") if has_holdout else "",
+            validation_note(result),
+            validation_table_html(result) + charts.get("validation", "") if has_holdout else "",
         ),
         section(
             "Estimates with 90% intervals",
-            estimates_note(document),
-            estimates_table_html(document, run) + charts["estimates"],
+            estimates_note(result),
+            estimates_table_html(result, run) + charts["estimates"],
         ),
         section(
             "Auction pressure",
             PRESSURE_NOTE,
-            auction_table_html(document) + charts["pressure"],
+            auction_table_html(result) + charts["pressure"],
         ),
-        section("Weekday prices", WEEKDAY_NOTE, weekday_table_html(document)),
-        section("Frequency fatigue", FATIGUE_NOTE, fatigue_table_html(document)),
+        section("Weekday prices", WEEKDAY_NOTE, weekday_table_html(result)),
+        section("Frequency fatigue", FATIGUE_NOTE, fatigue_table_html(result)),
     ]
-    title = f"{', '.join(str(s) for s in document['sources'])} - smmsim calibration fit"
+    title = f"{', '.join(str(s) for s in result.sources)} - smmsim calibration fit"
     return page_html(title, "\n".join(sections))
 
 
-def fit_figures(run, document: dict) -> dict[str, list[go.Figure]]:
+def fit_figures(run, result: CalibrationResult) -> dict[str, list[go.Figure]]:
     """Every figure, by section, in page order (plotly.js rides with the first)."""
     figures: dict[str, list[go.Figure]] = {}
     v = run.validation
@@ -83,11 +108,11 @@ def fit_figures(run, document: dict) -> dict[str, list[go.Figure]]:
             arm_error_figure(v.model, v.baseline),
         ]
     figures["estimates"] = [
-        estimate_figure(document, run, key, name, unit)
-        for key, name, unit in RATES
-        if any(a[key] is not None for a in document["arms"])
+        estimate_figure(result, run, rate)
+        for rate in RATES
+        if any(rate.of(arm) is not None for arm in result.arms)
     ]
-    figures["pressure"] = [pressure_figure(run, document)]
+    figures["pressure"] = [pressure_figure(run, result)]
     return figures
 
 
@@ -142,36 +167,35 @@ def interval_html(mean: float, low: float, high: float, text) -> str:
     )
 
 
-def header_html(document: dict) -> str:
-    rows = document["import"]
-    period = document["period"]
-    v = document["validation"]
-    holdout = v["holdout"]
-    if "model" in v:
-        holdout += f" ({v['train_rows']:,} rows to fit on, {v['test_rows']:,} held out)"
-        if v.get("holdout_by") == "group":
+def header_html(result: CalibrationResult) -> str:
+    rows = result.import_
+    period = result.period
+    v = result.validation
+    holdout = v.holdout
+    if v.scored:
+        holdout += f" ({v.train_rows:,} rows to fit on, {v.test_rows:,} held out)"
+        if v.holdout_by == "group":
             holdout += ", by arm"
     else:
         holdout = "none: every row was fitted on, nothing was left to validate on"
     facts = [
-        ("Sources", ", ".join(str(s) for s in document["sources"])),
-        ("Period", f"{period['first_date']} to {period['last_date']}"),
-        ("Seed", str(document["seed"])),
-        ("Grouped by", ", ".join(document["group_by"]) + f" ({len(document['arms'])} arms)"),
+        ("Sources", ", ".join(str(s) for s in result.sources)),
+        ("Period", f"{period.first_date} to {period.last_date}"),
+        ("Seed", str(result.seed)),
+        ("Grouped by", ", ".join(result.group_by) + f" ({len(result.arms)} arms)"),
         (
             "Rows",
-            f"{rows['rows_read']:,} read, {rows['rows_used']:,} used, "
-            f"{rows['rows_rejected']:,} rejected",
+            f"{rows.rows_read:,} read, {rows.rows_used:,} used, {rows.rows_rejected:,} rejected",
         ),
         ("Hold-out", holdout),
-        ("Currency", document["currency"] or "not in the data"),
+        ("Currency", result.currency or "not in the data"),
     ]
-    aov = document.get("average_order_value")
-    if aov:
+    aov = result.average_order_value
+    if aov is not None:
         facts.append(
             (
                 "Average order value",
-                f"{money_text(aov['mean'])} ({money_text(aov['p5'])}–{money_text(aov['p95'])})",
+                f"{money_text(aov.mean)} ({money_text(aov.p5)}–{money_text(aov.p95)})",
             )
         )
     return f"<header>\n<h1>Calibration fit</h1>\n{facts_html(facts)}\n{READING_NOTE}\n</header>"
@@ -204,21 +228,20 @@ WEEKDAY_NOTE = (
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
-def weekday_table_html(document: dict) -> str:
+def weekday_table_html(result: CalibrationResult) -> str:
     rows = []
-    for arm in document["arms"]:
-        w = arm["day_of_week"]
-        intervals = w["intervals"] or [None] * 7
+    for arm in result.arms:
+        w = arm.day_of_week
+        intervals = w.intervals or [None] * 7
         cells = [
-            interval_text(m, i, number_text)
-            for m, i in zip(w["multipliers"], intervals, strict=True)
+            interval_text(m, i, number_text) for m, i in zip(w.multipliers, intervals, strict=True)
         ]
-        p = "n/a" if w["p_value"] is None else f"{w['p_value']:.2g}"
+        p = "n/a" if w.p_value is None else f"{w.p_value:.2g}"
         rows.append(
-            f'<tr><th scope="row">{label(arm["arm"])}</th>'
-            + f"<td>{'yes' if w['detected'] else 'no'}</td>"
+            f'<tr><th scope="row">{label(arm.arm)}</th>'
+            + f"<td>{'yes' if w.detected else 'no'}</td>"
             + "".join(f"<td>{label(c)}</td>" for c in cells)
-            + f'<td>{p}</td><td class="text">{label(w["note"])}</td></tr>\n'
+            + f'<td>{p}</td><td class="text">{label(w.note)}</td></tr>\n'
         )
     return table_html("weekdays", ["Arm", "Detected", *WEEKDAYS, "p-value", "Note"], rows)
 
@@ -232,20 +255,20 @@ FATIGUE_NOTE = (
 )
 
 
-def validation_note(document: dict) -> str:
-    v = document["validation"]
-    if "model" not in v and v.get("note"):
-        return f'<p class="note">No hold-out: {html.escape(v["note"])}.</p>'
-    if "model" not in v:
+def validation_note(result: CalibrationResult) -> str:
+    v = result.validation
+    if not v.scored and v.why_none:
+        return f'<p class="note">No hold-out: {html.escape(v.why_none)}.</p>'
+    if not v.scored:
         return (
             '<p class="note">There was no hold-out (<code>--holdout 0</code>): every row was '
             "fitted on, so there is nothing to validate the forecasts against. Run with a "
             "hold-out to see how well the fit forecasts unseen data.</p>"
         )
-    unit = "arms" if v.get("holdout_by") == "group" else "days"
+    unit = "arms" if v.holdout_by == "group" else "days"
     return (
-        f'<p class="note">The model was fitted on {v["train_rows"]:,} rows and forecast the '
-        f"{v['model']['cells']:,} held-out arm-days ({html.escape(v['holdout'])}) from their "
+        f'<p class="note">The model was fitted on {v.train_rows:,} rows and forecast the '
+        f"{v.model.cells:,} held-out arm-days ({html.escape(v.holdout)}) from their "
         f"spend alone; the held-out {unit} were not seen by the fit. The naive baseline uses the "
         "pooled average CPM, CTR and CVR of the training rows. <b>WAPE</b> is the total absolute "
         "error over the total observed (lower is better); <b>coverage</b> is the share of "
@@ -256,8 +279,8 @@ def validation_note(document: dict) -> str:
     )
 
 
-def estimates_note(document: dict) -> str:
-    currency = html.escape(document["currency"] or "the data's currency")
+def estimates_note(result: CalibrationResult) -> str:
+    currency = html.escape(result.currency or "the data's currency")
     return (
         '<p class="note">Per arm, each rate\'s posterior mean with its 90% interval, beside the '
         "raw rate observed (totals over all days) and the prior mean it was shrunk towards. The "
@@ -283,17 +306,17 @@ def table_html(css: str, head: list[str], rows: list[str]) -> str:
     )
 
 
-def import_html(summary: dict) -> str:
+def import_html(summary: ImportSummary) -> str:
     files = [
         "<tr>"
-        + f'<th scope="row">{label(f["file"])}</th>'
+        + f'<th scope="row">{label(f.file)}</th>'
         + "".join(
-            f'<td class="text">{label(f.get(k, ""))}</td>'
-            for k in ("format_title", "encoding", "separator", "decimal_mark", "date_order")
+            f'<td class="text">{label(text)}</td>'
+            for text in (f.format_title, f.encoding, f.separator, f.decimal_mark, f.date_order)
         )
-        + "".join(f"<td>{f[k]:,}</td>" for k in ("rows_read", "rows_used", "rows_rejected"))
+        + "".join(f"<td>{n:,}</td>" for n in (f.rows_read, f.rows_used, f.rows_rejected))
         + "</tr>\n"
-        for f in summary["per_file"]
+        for f in summary.per_file
     ]
     out = table_html(
         "import",
@@ -310,8 +333,8 @@ def import_html(summary: dict) -> str:
         ],
         files,
     )
-    out += columns_table_html(summary["per_file"])
-    reasons = summary["rejected_by_reason"]
+    out += columns_table_html(summary.per_file)
+    reasons = summary.rejected_by_reason
     if reasons:
         rows = [
             f'<tr><th scope="row">{label(reason)}</th><td>{n:,}</td></tr>\n'
@@ -325,15 +348,15 @@ def import_html(summary: dict) -> str:
     return out
 
 
-def columns_table_html(files: list[dict]) -> str:
+def columns_table_html(files: list[ImportedFile]) -> str:
     """Which header fed which field, the text columns kept for grouping, and what was ignored."""
     rows = []
     for f in files:
-        mapped = ", ".join(f"{field} ← {column}" for field, column in f.get("columns", {}).items())
-        dims = ", ".join(f"{d} ← {c}" for d, c in f.get("dimensions", {}).items())
-        cells = (mapped, dims or "none", ", ".join(f.get("ignored_columns", [])) or "none")
+        mapped = ", ".join(f"{field} ← {column}" for field, column in f.columns.items())
+        dims = ", ".join(f"{d} ← {c}" for d, c in f.dimensions.items())
+        cells = (mapped, dims or "none", ", ".join(f.ignored_columns) or "none")
         rows.append(
-            f'<tr><th scope="row">{label(f["file"])}</th>'
+            f'<tr><th scope="row">{label(f.file)}</th>'
             + "".join(f'<td class="text">{label(c)}</td>' for c in cells)
             + "</tr>\n"
         )
@@ -342,14 +365,18 @@ def columns_table_html(files: list[dict]) -> str:
     )
 
 
-def validation_table_html(document: dict) -> str:
-    v = document["validation"]
-    keys = ("wape_clicks", "wape_conversions", "coverage_clicks", "coverage_conversions")
+def table_scores(m: ForecastScores) -> tuple[float | None, ...]:
+    """A forecast's scores in the validation table's column order."""
+    return (m.wape_clicks, m.wape_conversions, m.coverage_clicks, m.coverage_conversions)
+
+
+def validation_table_html(result: CalibrationResult) -> str:
+    v = result.validation
     rows = [
         f'<tr><th scope="row">{label(name)}</th>'
-        + "".join(f"<td>{share_text(v[kind][k])}</td>" for k in keys)
-        + f"<td>{v[kind]['cells']:,}</td></tr>\n"
-        for kind, name in FORECASTS
+        + "".join(f"<td>{share_text(x)}</td>" for x in table_scores(scores))
+        + f"<td>{scores.cells:,}</td></tr>\n"
+        for (_, name), scores in zip(FORECASTS, (v.model, v.baseline), strict=True)
     ]
     head = [
         "Forecast",
@@ -362,23 +389,22 @@ def validation_table_html(document: dict) -> str:
     return table_html("validation", head, rows)
 
 
-def estimates_table_html(document: dict, run) -> str:
-    currency = document["currency"]
+def estimates_table_html(result: CalibrationResult, run) -> str:
+    currency = result.currency
     rows = []
-    for arm, fit in zip(document["arms"], run.calibration.arms, strict=True):
-        for i, (key, name, unit) in enumerate(RATES):
+    for arm, fit in zip(result.arms, run.calibration.arms, strict=True):
+        for i, rate in enumerate(RATES):
             head = (
-                f'<th scope="row" rowspan="{len(RATES)}">{label(arm["arm"])}'
-                f"<small>{arm['days']:,} days</small></th>"
+                f'<th scope="row" rowspan="{len(RATES)}">{label(arm.arm)}'
+                f"<small>{arm.days:,} days</small></th>"
                 if i == 0
                 else ""
             )
-            shown = f"{name} ({currency})" if unit == "currency" and currency else name
-            adjusted = adjusted_cpm(fit) if key == "cpm" and arm["auction"]["detected"] else None
-            rows.append(
-                f'<tr>{head}<td class="text">{label(shown)}</td>'
-                f"{estimate_cells(arm[key], unit, prior_mean(arm, fit, key), adjusted)}</tr>\n"
-            )
+            shown = f"{rate.name} ({currency})" if rate.is_cpm and currency else rate.name
+            adjusted = adjusted_cpm(fit) if rate.is_cpm and arm.auction.detected else None
+            estimate = rate.of(arm)
+            cells = estimate_cells(estimate, rate.unit, prior_mean(estimate, fit, rate), adjusted)
+            rows.append(f'<tr>{head}<td class="text">{label(shown)}</td>{cells}</tr>\n')
     head = [
         "Arm",
         "Estimate",
@@ -391,13 +417,14 @@ def estimates_table_html(document: dict, run) -> str:
     return table_html("estimates", head, rows)
 
 
-def prior_mean(arm: dict, fit, key: str) -> float | None:
+def prior_mean(estimate: CpmEstimate | RateEstimate | None, fit, rate: Rate) -> float | None:
     """The mean of the prior a rate was shrunk towards; for the CPM, E[1000 / theta] under the
-    price prior Gamma(alpha, beta), 1000 beta / (alpha - 1) (the document does not carry it)."""
-    if arm[key] is None:
+    price prior Gamma(alpha, beta), 1000 beta / (alpha - 1), from the fit, so that a prior with
+    no mean (alpha <= 1) shows none."""
+    if estimate is None:
         return None
-    if key != "cpm":
-        return arm[key].get("prior_mean")
+    if not rate.is_cpm:
+        return estimate.prior_mean
     e = fit.cpm
     return 1000 * e.prior_beta / (e.prior_alpha - 1) if e.prior_alpha > 1 else None
 
@@ -415,43 +442,46 @@ def adjusted_cpm(fit) -> float | None:
 
 
 def estimate_cells(
-    e: dict | None, unit: str, prior: float | None, adjusted: float | None = None
+    e: CpmEstimate | RateEstimate | None,
+    unit: str,
+    prior: float | None,
+    adjusted: float | None = None,
 ) -> str:
     if e is None:
         return '<td class="na" colspan="5">not in the data</td>'
     text = money_text if unit == "currency" else rate_text
-    observed = html.escape(value_text(e.get("observed"), unit))
+    observed = html.escape(value_text(e.observed, unit))
     if adjusted is not None:
         observed += f' <span class="ci">{html.escape(text(adjusted))} without pressure</span>'
     cells = [
-        interval_html(e["mean"], e["p5"], e["p95"], text),
+        interval_html(e.mean, e.p5, e.p95, text),
         observed,
         html.escape(value_text(prior, unit)) if prior is not None else "–",
     ]
     return (
         "".join(f"<td>{c}</td>" for c in cells)
-        + f'<td class="text">{label(e["shrunk_towards"])}</td>'
-        + f"<td>{html.escape(number_text(e.get('dispersion')))}</td>"
+        + f'<td class="text">{label(e.shrunk_towards)}</td>'
+        + f"<td>{html.escape(number_text(e.dispersion))}</td>"
     )
 
 
-def auction_table_html(document: dict) -> str:
+def auction_table_html(result: CalibrationResult) -> str:
     rows = []
-    for arm in document["arms"]:
-        a = arm["auction"]
-        low, high = a["daily_spend_range"]
-        if a["detected"]:
-            s_half = interval_text(a["s_half"], a["s_half_interval"], money_text)
-            k = interval_text(a["k"], a["k_interval"], number_text)
+    for arm in result.arms:
+        a = arm.auction
+        low, high = a.daily_spend_range
+        if a.detected:
+            s_half = interval_text(a.s_half, a.s_half_interval, money_text)
+            k = interval_text(a.k, a.k_interval, number_text)
         else:
             s_half = k = "–"
-        p = "n/a" if a["p_value"] is None else f"{a['p_value']:.2g}"
-        cells = ["yes" if a["detected"] else "no", s_half, k, p]
+        p = "n/a" if a.p_value is None else f"{a.p_value:.2g}"
+        cells = ["yes" if a.detected else "no", s_half, k, p]
         cells.append(f"{money_text(low)} – {money_text(high)}")
         rows.append(
-            f'<tr><th scope="row">{label(arm["arm"])}</th>'
+            f'<tr><th scope="row">{label(arm.arm)}</th>'
             + "".join(f"<td>{label(c)}</td>" for c in cells)
-            + f'<td class="text">{label(a["note"])}</td></tr>\n'
+            + f'<td class="text">{label(a.note)}</td></tr>\n'
         )
     head = ["Arm", "Detected", "s_half (90%)", "k (90%)", "p-value", "Daily spend", "Note"]
     return table_html("auction", head, rows)
@@ -463,26 +493,25 @@ def interval_text(value: float, interval, text) -> str:
     return f"{text(value)} ({text(interval[0])}–{text(interval[1])})"
 
 
-def fatigue_table_html(document: dict) -> str:
+def fatigue_table_html(result: CalibrationResult) -> str:
     rows = []
-    for arm in document["arms"]:
-        f = arm["fatigue"]
-        detected = f.get("detected", f["identified"])
-        freq = f["frequency_range"]
-        interval = f["phi_interval"]
+    for arm in result.arms:
+        f = arm.fatigue
+        freq = f.frequency_range
+        interval = f.phi_interval
         cells = [
-            "yes" if f["identified"] else "no",
-            "yes" if detected else "no",
-            number_text(f["phi"]) if detected else "0 (none written)",
+            "yes" if f.identified else "no",
+            "yes" if f.detected else "no",
+            number_text(f.phi) if f.detected else "0 (none written)",
             f"{number_text(interval[0])}–{number_text(interval[1])}" if interval else "–",
-            number_text(f["f0"]) if detected else "–",
-            "–" if f["audience"] is None else f"{f['audience']:,.0f}",
+            number_text(f.f0) if f.detected else "–",
+            "–" if f.audience is None else f"{f.audience:,.0f}",
             "–" if not freq else f"{number_text(freq[0])} – {number_text(freq[1])}",
         ]
         rows.append(
-            f'<tr><th scope="row">{label(arm["arm"])}</th>'
+            f'<tr><th scope="row">{label(arm.arm)}</th>'
             + "".join(f"<td>{label(c)}</td>" for c in cells)
-            + f'<td class="text">{label(f["note"])}</td></tr>\n'
+            + f'<td class="text">{label(f.note)}</td></tr>\n'
         )
     head = [
         "Arm",
@@ -607,45 +636,45 @@ def arm_error_figure(model, baseline) -> go.Figure:
     return fig
 
 
-def estimate_figure(document: dict, run, key: str, name: str, unit: str) -> go.Figure:
+def estimate_figure(result: CalibrationResult, run, rate: Rate) -> go.Figure:
     """Dot and whisker, one row per arm: posterior mean (p5-p95), raw rate, prior mean."""
     rows = [
-        (arm, fit)
-        for arm, fit in zip(document["arms"], run.calibration.arms, strict=True)
-        if arm[key] is not None
+        (arm, fit, rate.of(arm))
+        for arm, fit in zip(result.arms, run.calibration.arms, strict=True)
+        if rate.of(arm) is not None
     ]
-    arms = [label(arm["arm"]) for arm, _ in rows]
-    stats = [arm[key] for arm, _ in rows]
-    priors = [prior_mean(arm, fit, key) for arm, fit in rows]
-    sources = [label(s["shrunk_towards"]) for s in stats]
-    fmt = ":,.2f" if unit == "currency" else ":.3%"
+    arms = [label(arm.arm) for arm, _, _ in rows]
+    stats = [estimate for _, _, estimate in rows]
+    priors = [prior_mean(estimate, fit, rate) for _, fit, estimate in rows]
+    sources = [label(s.shrunk_towards) for s in stats]
+    fmt = ":,.2f" if rate.unit == "currency" else ":.3%"
     fig = go.Figure()
     fig.add_scatter(
-        x=[s["mean"] for s in stats],
+        x=[s.mean for s in stats],
         y=arms,
         mode="markers",
         name="posterior mean (p5–p95)",
         marker={"color": FORECAST_COLORS["model"], "size": 9},
         error_x={
             "type": "data",
-            "array": [max(s["p95"] - s["mean"], 0) for s in stats],
-            "arrayminus": [max(s["mean"] - s["p5"], 0) for s in stats],
+            "array": [max(s.p95 - s.mean, 0) for s in stats],
+            "arrayminus": [max(s.mean - s.p5, 0) for s in stats],
             "thickness": 2,
         },
-        customdata=[[s["p5"], s["p95"]] for s in stats],
+        customdata=[[s.p5, s.p95] for s in stats],
         hovertemplate=f"%{{y}}: %{{x{fmt}}} (%{{customdata[0]{fmt}}}–"
         f"%{{customdata[1]{fmt}}})<extra>posterior</extra>",
     )
     fig.add_scatter(
-        x=[s.get("observed") for s in stats],
+        x=[s.observed for s in stats],
         y=arms,
         mode="markers",
         name="observed (raw)",
         marker={"symbol": "circle-open", "size": 11, "color": "#333", "line": {"width": 2}},
         hovertemplate=f"%{{y}}: %{{x{fmt}}}<extra>observed</extra>",
     )
-    if key == "cpm":
-        adjusted = [adjusted_cpm(fit) if arm["auction"]["detected"] else None for arm, fit in rows]
+    if rate.is_cpm:
+        adjusted = [adjusted_cpm(fit) if arm.auction.detected else None for arm, fit, _ in rows]
         fig.add_scatter(
             x=adjusted,
             y=arms,
@@ -663,10 +692,10 @@ def estimate_figure(document: dict, run, key: str, name: str, unit: str) -> go.F
         customdata=sources,
         hovertemplate=f"%{{y}}: %{{x{fmt}}}<extra>prior: %{{customdata}}</extra>",
     )
-    currency = document["currency"]
-    title = f"{name} ({currency})" if unit == "currency" and currency else name
+    currency = result.currency
+    title = f"{rate.name} ({currency})" if rate.is_cpm and currency else rate.name
     fig.update_yaxes(type="category", autorange="reversed")
-    if unit == "share":
+    if rate.unit == "share":
         fig.update_xaxes(tickformat=".2%")
     fig.update_layout(
         title=f"{title} per arm",
@@ -677,13 +706,13 @@ def estimate_figure(document: dict, run, key: str, name: str, unit: str) -> go.F
     return fig
 
 
-def pressure_figure(run, document: dict) -> go.Figure:
+def pressure_figure(run, result: CalibrationResult) -> go.Figure:
     """Daily CPM against daily spend per arm, with the fitted curve cpm0 x factor(spend)."""
     fig = go.Figure()
     spends = []
-    for i, (arm, fit) in enumerate(zip(document["arms"], run.calibration.arms, strict=True)):
+    for i, (arm, fit) in enumerate(zip(result.arms, run.calibration.arms, strict=True)):
         color = ARM_COLORS[i % len(ARM_COLORS)]
-        name = label(arm["arm"])
+        name = label(arm.arm)
         spend = np.asarray(fit.days.values["spend"], dtype=float)
         impressions = np.asarray(fit.days.values["impressions"], dtype=float)
         ok = np.isfinite(spend) & np.isfinite(impressions) & (spend > 0) & (impressions > 0)
@@ -702,10 +731,10 @@ def pressure_figure(run, document: dict) -> go.Figure:
             continue
         low, high = float(spend[ok].min()), float(spend[ok].max())
         grid = np.linspace(low, high, CURVE_POINTS) if high > low else np.array([low])
-        detected = arm["auction"]["detected"]
+        detected = arm.auction.detected
         fig.add_scatter(
             x=grid,
-            y=arm["cpm"]["mean"] * fit.pressure.factor(grid),
+            y=arm.cpm.mean * fit.pressure.factor(grid),
             mode="lines",
             name=f"{name}: fitted curve" if detected else f"{name}: not detected",
             legendgroup=name,
@@ -717,7 +746,7 @@ def pressure_figure(run, document: dict) -> go.Figure:
             },
             hovertemplate=f"{name} curve: spend %{{x:,.2f}}, CPM %{{y:,.2f}}<extra></extra>",
         )
-    currency = document["currency"]
+    currency = result.currency
     unit = f" ({currency})" if currency else ""
     fig.update_xaxes(title=f"daily spend{unit}", type="log" if needs_log(spends) else "linear")
     fig.update_yaxes(title=f"CPM{unit}", rangemode="tozero")

@@ -10,11 +10,12 @@ from datetime import date, timedelta
 import numpy as np
 import pytest
 
-from smmsim.calibration.document import calibration_document
+from smmsim.calibration.document import calibration_document, import_document
 from smmsim.calibration.holdout import HoldoutSpec
 from smmsim.calibration.importer import ImportOptions, import_exports
 from smmsim.calibration.pipeline import CalibrationSettings, calibrate
 from smmsim.calibration.report import arm_wape, fit_figures, fit_html
+from smmsim.calibration.result import CalibrationResult
 from tests.test_comparison_report import TableCells
 from tests.test_report import Page, assert_well_formed_offline
 
@@ -46,11 +47,11 @@ def write_export(path, campaigns=CAMPAIGNS, days=DAYS, conversions=True, seed=7,
     return path
 
 
-def render(path, **settings) -> tuple[object, dict, str]:
+def render(path, **settings) -> tuple[object, CalibrationResult, str]:
     imported = import_exports([path], ImportOptions(fmt="generic"))
     run = calibrate(imported, CalibrationSettings(group_by=GROUP_BY, **settings))
-    document = calibration_document(run, [str(path)])
-    return run, document, fit_html(run, document)
+    result = calibration_document(run, [str(path)])
+    return run, result, fit_html(run, result, import_document(imported))
 
 
 BAD_ROWS = (
@@ -76,20 +77,20 @@ def plotly_divs(figures: dict) -> int:
 
 
 def test_page_is_offline_and_well_formed(fitted):
-    run, document, page = fitted
+    run, result, page = fitted
     assert page.startswith("<!DOCTYPE html>")
     parsed = assert_well_formed_offline(page)  # plotly.js once, no outside script, link or font
     assert not re.search(r"<script[^>]*\ssrc\s*=", page, re.IGNORECASE)
     markup = re.sub(r"(<script[^>]*>).*?</script>", r"\1</script>", page, flags=re.DOTALL)
     assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", markup, re.IGNORECASE)
-    assert parsed.plotly_divs == plotly_divs(fit_figures(run, document))
+    assert parsed.plotly_divs == plotly_divs(fit_figures(run, result))
     # hold-out (observed vs forecast, error per arm), CTR and CVR (no joins), CPM0, pressure
     assert parsed.plotly_divs == 6
 
 
 def test_every_arm_is_named_and_escaped(fitted):
-    _, document, page = fitted
-    labels = [arm["arm"] for arm in document["arms"]]
+    _, result, page = fitted
+    labels = [arm.arm for arm in result.arms]
     assert sorted(labels) == sorted(f"meta/{c}" for c in CAMPAIGNS)
     text = Page(page).text  # the visible text, entities decoded
     for table in ("estimates", "auction", "weekdays", "fatigue"):
@@ -120,9 +121,9 @@ def test_import_account(fitted):
 
 
 def test_validation_table_shows_the_document_scores(fitted):
-    run, document, page = fitted
-    v = document["validation"]
-    assert v["model"] == run.validation.model.metrics()
+    run, result, page = fitted
+    v = result.validation
+    assert v.model.to_dict() == run.validation.model.metrics()
     rows = TableCells(page, "validation").rows
     assert rows[0][1:5] == [
         "WAPE clicks",
@@ -130,58 +131,56 @@ def test_validation_table_shows_the_document_scores(fitted):
         "90% coverage clicks",
         "90% coverage conversions",
     ]
-    for row, kind in zip(rows[1:], ("model", "baseline"), strict=True):
-        m = v[kind]
+    for row, m in zip(rows[1:], (v.model, v.baseline), strict=True):
         expected = [
-            f"{m[k]:.1%}"
-            for k in ("wape_clicks", "wape_conversions", "coverage_clicks", "coverage_conversions")
+            f"{x:.1%}"
+            for x in (m.wape_clicks, m.wape_conversions, m.coverage_clicks, m.coverage_conversions)
         ]
         assert row[1:5] == expected
-        assert row[5] == f"{m['cells']:,}"
-    assert f"last 20% of the dates ({v['train_rows']:,} rows to fit on" in Page(page).text
+        assert row[5] == f"{m.cells:,}"
+    assert f"last 20% of the dates ({v.train_rows:,} rows to fit on" in Page(page).text
 
 
 def test_error_per_arm_adds_up_to_the_document_wape(fitted):
     """The residuals grouped by arm, weighted by each arm's observed total, give back the WAPE."""
-    run, document, _ = fitted
+    run, result, _ = fitted
     for kind in ("model", "baseline"):
-        fc = getattr(run.validation, kind)
+        fc, scores = getattr(run.validation, kind), getattr(result.validation, kind)
         for name in ("clicks", "conversions"):
             arms = np.array(fc.arm)
             per_arm = arm_wape(fc, name)
             weights = {a: fc.observed[name][arms == a].sum() for a in per_arm}
             total = sum(per_arm[a] * weights[a] for a in per_arm) / sum(weights.values())
-            assert total == pytest.approx(document["validation"][kind][f"wape_{name}"])
+            assert total == pytest.approx(getattr(scores, f"wape_{name}"))
 
 
 def test_figures_carry_the_estimates_and_the_fitted_curve(fitted):
-    run, document, _ = fitted
-    figures = fit_figures(run, document)
+    run, result, _ = fitted
+    figures = fit_figures(run, result)
     ctr = next(f for f in figures["estimates"] if f.layout.title.text.startswith("CTR0"))
     mean, observed, prior = ctr.data[0], ctr.data[1], ctr.data[-1]
-    arms = document["arms"]
-    assert list(mean.x) == [a["ctr"]["mean"] for a in arms]
-    assert list(mean.error_x.arrayminus) == pytest.approx(
-        [a["ctr"]["mean"] - a["ctr"]["p5"] for a in arms]
-    )
-    assert list(observed.x) == [a["ctr"]["observed"] for a in arms]
-    assert list(prior.x) == [a["ctr"]["prior_mean"] for a in arms]
+    arms = result.arms
+    assert list(mean.x) == [a.ctr.mean for a in arms]
+    assert list(mean.error_x.arrayminus) == pytest.approx([a.ctr.mean - a.ctr.p5 for a in arms])
+    assert list(observed.x) == [a.ctr.observed for a in arms]
+    assert list(prior.x) == [a.ctr.prior_mean for a in arms]
     pressure = figures["pressure"][0]
     for arm, fit in zip(arms, run.calibration.arms, strict=True):
-        markers, curve = [t for t in pressure.data if t.legendgroup == html.escape(arm["arm"])]
+        markers, curve = [t for t in pressure.data if t.legendgroup == html.escape(arm.arm)]
         days = fit.days.values
         assert list(markers.y) == pytest.approx(list(1000 * days["spend"] / days["impressions"]))
-        assert arm["auction"]["detected"]  # spend from 50 to 1,200 against s_half 800
-        expected = arm["cpm"]["mean"] * fit.pressure.factor(np.asarray(curve.x))
+        assert arm.auction.detected  # spend from 50 to 1,200 against s_half 800
+        expected = arm.cpm.mean * fit.pressure.factor(np.asarray(curve.x))
         assert list(curve.y) == pytest.approx(list(expected))
 
 
 def test_no_holdout_says_so_and_draws_no_validation(export):
-    run, document, page = render(export, holdout=HoldoutSpec(share=0))
+    run, result, page = render(export, holdout=HoldoutSpec(share=0))
     assert run.validation.model is None
+    assert not result.validation.scored
     parsed = assert_well_formed_offline(page)  # plotly.js now rides with the estimates
     assert "There was no hold-out" in parsed.text
-    assert "validation" not in fit_figures(run, document)
+    assert "validation" not in fit_figures(run, result)
     assert parsed.plotly_divs == 4
     assert 'class="validation"' not in page
     assert "Held-out arm-days" not in page
@@ -189,8 +188,8 @@ def test_no_holdout_says_so_and_draws_no_validation(export):
 
 def test_one_arm_without_conversions(tmp_path):
     path = write_export(tmp_path / "one.csv", campaigns=("solo",), conversions=False)
-    run, document, page = render(path)
-    assert document["arms"][0]["cvr"] is None
+    run, result, page = render(path)
+    assert result.arms[0].cvr is None
     parsed = assert_well_formed_offline(page)
     assert "meta/solo" in parsed.text
     estimates = TableCells(page, "estimates").rows
@@ -198,13 +197,13 @@ def test_one_arm_without_conversions(tmp_path):
     assert cvr[1] == "not in the data"
     model = TableCells(page, "validation").rows[1]
     assert model[2] == "n/a" and model[4] == "n/a"  # no conversions to score
-    observed_vs_forecast = fit_figures(run, document)["validation"][0]
+    observed_vs_forecast = fit_figures(run, result)["validation"][0]
     assert [a.text for a in observed_vs_forecast.layout.annotations] == ["clicks"]
     assert parsed.plotly_divs == 5  # no CVR figure
 
 
 def test_group_holdout_renders(export):
-    _, document, page = render(export, holdout=HoldoutSpec(by="group", share=0.34))
-    assert document["validation"]["model"]["cells"] == DAYS  # one whole arm held out
+    _, result, page = render(export, holdout=HoldoutSpec(by="group", share=0.34))
+    assert result.validation.model.cells == DAYS  # one whole arm held out
     parsed = assert_well_formed_offline(page)
     assert "the held-out arms were not seen by the fit" in parsed.text
