@@ -91,7 +91,7 @@ def simulate(
 
     Example:
         >>> run = smmsim.simulate(smmsim.load(smmsim.example("kids-shop")), reps=200, seed=1)
-        >>> bool(run.totals["spend"]["mean"] <= run.budget)
+        >>> bool(run.totals["spend"].mean <= run.budget)
         True
     """
     from smmsim.simulator.studies.run import run_plan
@@ -225,17 +225,17 @@ def check(
         >>> smmsim.check(smmsim.example("reputation-rush"), static_only=True).level
         'high'
     """
-    from smmsim.simulator.studies.risk import CheckResult, check_document
+    from smmsim.simulator.studies.risk import check_plan
 
     loaded = _plan(plan)
-    document = check_document(
+    return check_plan(
         loaded.scenario,
+        source=loaded.source,
         replications=reps,
         seed=seed,
         workers=_workers(workers),
         static_only=static_only,
     )
-    return CheckResult.from_dict({"source": loaded.source, **document})
 
 
 def calibrate(

@@ -112,7 +112,7 @@ def run(
     from smmsim.simulator.consoles.run import print_tables, progress_bar
     from smmsim.simulator.reports.run_files import write_run
     from smmsim.simulator.studies.evaluation import runs_needed, with_strategy
-    from smmsim.simulator.studies.risk import FAIL_EXIT_CODE, fails
+    from smmsim.simulator.studies.risk import FAIL_EXIT_CODE
     from smmsim.simulator.studies.run import run_plan
 
     scenario = load_scenario(file)
@@ -135,14 +135,14 @@ def run(
     if fmt == "json":
         click.echo(run.to_json(), nl=False)
     else:
-        print_tables(run.to_dict())
+        print_tables(run)
         print_flags(run.risk, run.currency)
         if out:
             click.echo(
                 f"wrote {out}/: summary.csv monthly.csv daily.csv reputation.csv strategy.csv "
                 "result.json report.html"
             )
-    if fails(run.risk, fail_on):
+    if run.risk.fails(fail_on):
         sys.exit(FAIL_EXIT_CODE)
 
 
@@ -622,33 +622,33 @@ def check(file: Path, reps, seed, out, fmt, workers, fail_on, static_only) -> No
 
     Example: smmsim check scenarios/examples/reputation-rush.yaml --fail-on high
     """
-    from smmsim.scenarios.files import json_text, write_atomic
+    from smmsim.scenarios.files import write_atomic
     from smmsim.scenarios.loader import load_scenario
     from smmsim.simulator.consoles.risk import print_flags
     from smmsim.simulator.consoles.run import progress_bar
-    from smmsim.simulator.studies.risk import FAIL_EXIT_CODE, check_document, fails
+    from smmsim.simulator.studies.risk import FAIL_EXIT_CODE, check_plan
 
     scenario = load_scenario(file)
     per_run = reps or scenario.campaign.replications
     with progress_bar(per_run, "simulating") as advance:
-        document = check_document(
+        checked = check_plan(
             scenario,
+            source=str(file),
             replications=reps,
             seed=seed,
             workers=workers,
             static_only=static_only,
             progress=advance,
         )
-    document = {"source": str(file), **document}
     if out:
-        write_or_fail(lambda: write_atomic(out / "check.json", json_text(document)), out)
+        write_or_fail(lambda: write_atomic(out / "check.json", checked.to_json()), out)
     if fmt == "json":
-        click.echo(json_text(document), nl=False)
+        click.echo(checked.to_json(), nl=False)
     else:
-        print_flags(document, scenario.campaign.currency)
+        print_flags(checked.flags, scenario.campaign.currency)
         if out:
             click.echo(f"wrote {out}/check.json")
-    if fails(document, fail_on):
+    if checked.fails(fail_on):
         sys.exit(FAIL_EXIT_CODE)
 
 

@@ -47,9 +47,9 @@ def test_the_frames_hold_the_documents_numbers():
     run = smmsim.simulate(KIDS, reps=100, seed=2, workers=1)
     frame = run.to_frame()
     total = frame[(frame["level"] == "total") & (frame["metric"] == "spend")]["mean"].item()
-    assert total == pytest.approx(run.totals["spend"]["mean"])
+    assert total == pytest.approx(run.totals["spend"].mean)
     assert run.by_platform().loc["facebook", "cpa"] == pytest.approx(
-        run.platforms["facebook"]["cpa"]["mean"]
+        run.platforms["facebook"]["cpa"].mean
     )
     daily = run.daily()
     # Spend never exceeds the budget: the daily means add up to at most the campaign's budget.

@@ -20,7 +20,7 @@ from smmsim.simulator.reports.run_page import (
 )
 from smmsim.simulator.result import Result
 from smmsim.simulator.studies.evaluation import evaluate, with_strategy
-from smmsim.simulator.studies.run import run_document
+from smmsim.simulator.studies.run import RunResult, run_document
 from smmsim.simulator.summary import result_json
 from tests.helpers import minimal_scenario_data
 
@@ -71,10 +71,15 @@ class Page(HTMLParser):
         return " ".join(self.text_parts)
 
 
+def typed(result: Result, document: dict, oracle: Result | None = None) -> RunResult:
+    """The typed run the page reads, from a document with or without a strategy section."""
+    return RunResult.from_dict(document, simulation=result, oracle=oracle)
+
+
 def run(data: dict, **kwargs) -> tuple[Result, dict, str]:
     result = simulate(scenario_from_data(data, "test.yaml"), **kwargs)
     document = result_json(result)
-    return result, document, report_html(result, document)
+    return result, document, report_html(typed(result, document))
 
 
 @pytest.fixture(scope="module")
@@ -128,7 +133,7 @@ def test_every_platform_and_target_label_is_shown(full_run):
 
 def test_one_plotly_div_per_figure(full_run):
     result, document, page = full_run
-    figures = report_figures(result, document)
+    figures = report_figures(typed(result, document))
     made = sum(len(f) for f in figures.values())
     # funnel, daily totals, daily conversions per platform, and one chart for each
     # (metric, platform, whole campaign or single month) group of targets: cpa, joins, ctr, roas
@@ -146,7 +151,7 @@ def test_target_odds_show_each_month_of_whole_campaign_targets(full_run):
 
 def test_daily_fan_quantiles_are_of_the_total_over_arms(full_run):
     result, document, _ = full_run
-    fan = report_figures(result, document)["daily"][0]
+    fan = report_figures(typed(result, document))["daily"][0]
     for i, measure in enumerate(FAN_MEASURES):
         p95, p5, p50, mean = fan.data[4 * i : 4 * i + 4]
         total = result.daily_sample[measure].sum(axis=2)
@@ -229,13 +234,13 @@ def test_then_scale() -> tuple[Result, Result, dict]:
 
 def strategy_figure(result: Result, document: dict, oracle: Result | None, title: str):
     """The strategy figure whose title starts with `title`."""
-    figures = report_figures(result, document, oracle)["strategy"]
+    figures = report_figures(typed(result, document, oracle))["strategy"]
     return next(f for f in figures if f.layout.title.text.startswith(title))
 
 
 def test_strategy_section_is_shown_for_a_test_then_scale_run(test_then_scale):
     result, oracle, document = test_then_scale
-    page = report_html(result, document, oracle)
+    page = report_html(typed(result, document, oracle))
     parsed = assert_well_formed_offline(page)
     assert "Strategy: test-then-scale" in parsed.text
     assert "<script src=" not in page and "<link" not in page  # nothing loaded from outside
@@ -279,9 +284,9 @@ def test_decision_log_has_every_arm_and_one_truly_best_arm(test_then_scale):
 
 def test_regret_histogram_is_of_the_paired_regret_and_needs_the_oracle(test_then_scale):
     result, oracle, document = test_then_scale
-    without = report_figures(result, document)["strategy"]
+    without = report_figures(typed(result, document))["strategy"]
     assert [f.layout.title.text.split(" ")[0] for f in without] == ["Timeline", "Decision"]
-    page = report_html(result, document)
+    page = report_html(typed(result, document))
     assert "Regret per replication" not in page
     assert Page(page).plotly_divs == 3 + 2
     histogram = strategy_figure(result, document, oracle, "Regret per replication").data[0]
@@ -299,7 +304,7 @@ def test_a_static_strategy_has_one_phase_and_no_decision_day():
     timeline = strategy_figure(result, document, oracle, "Timeline")
     assert list(timeline.data[0].y) == ["campaign"]
     assert timeline.layout.shapes == ()  # spread never changes its split
-    page = report_html(result, document, oracle)
+    page = report_html(typed(result, document, oracle))
     assert "Strategy: spread" in assert_well_formed_offline(page).text
     assert document["strategy"]["cost_of_testing"] is None
     assert '<th scope="row">cost of testing' not in page  # no test, so no row costing it
@@ -309,5 +314,5 @@ def test_a_static_strategy_has_one_phase_and_no_decision_day():
 def test_a_document_without_strategy_has_no_strategy_section(full_run):
     result, document, page = full_run
     assert "strategy" not in document
-    assert "strategy" not in report_figures(result, document)
+    assert "strategy" not in report_figures(typed(result, document))
     assert "Strategy" not in Page(page).text

@@ -85,7 +85,7 @@ def test_the_what_if_switches_backlash_off_on_that_platform_only():
     ("low", "medium", False),
 ])  # fmt: skip
 def test_fail_on_trips_at_or_above_its_level(level, fail_on, expected):
-    assert fails({"level": level}, fail_on) is expected
+    assert fails(level, fail_on) is expected
 
 
 # --- the simulated risk -------------------------------------------------------------------------

@@ -6,26 +6,27 @@ from rich.console import Console
 from rich.table import Table
 
 from smmsim.simulator.consoles.run import fmt, interval
+from smmsim.simulator.studies.risk import RiskAssessment
 
 STYLE = {"high": "bold red", "medium": "yellow", "low": "green"}
 
 
-def finding_lines(document: dict) -> list[str]:
+def finding_lines(risk: RiskAssessment) -> list[str]:
     """Each static finding as a short block: what the plan does, the line it crosses, why it
     matters and what to do instead (rich markup)."""
     lines = []
-    for f in document["static"]:
-        where = f"{f['platform']}/{f['tool']}" if f["tool"] else f["platform"]
+    for f in risk.static:
+        where = f"{f.platform}/{f.tool}" if f.tool else f.platform
         lines += [
-            f"[{STYLE[f['level']]}]{f['level'].upper()}[/] {f['rule']} on {where} ({f['path']})",
-            f"  plan: {f['value']:.3g} {f['unit']}; {f['level']} from {f['threshold']:.3g}",
-            f"  why: {f['why']}",
-            f"  safer: {f['safer']}",
+            f"[{STYLE[f.level]}]{f.level.upper()}[/] {f.rule} on {where} ({f.path})",
+            f"  plan: {f.value:.3g} {f.unit}; {f.level} from {f.threshold:.3g}",
+            f"  why: {f.why}",
+            f"  safer: {f.safer}",
         ]
     return lines
 
 
-def simulated_table(document: dict, currency: str) -> Table:
+def simulated_table(risk: RiskAssessment, currency: str) -> Table:
     """Per platform: the chance of backlash, its repair bill and what it costs in KPIs."""
     table = Table(title="Simulated backlash risk per platform: mean [90% interval]")
     for name in (
@@ -39,30 +40,29 @@ def simulated_table(document: dict, currency: str) -> Table:
         "positive share lost",
     ):
         table.add_column(name, justify="left" if name in ("platform", "level") else "right")
-    for row in document["simulated"]:
-        loss = row["loss"]
+    for row in risk.simulated:
+        loss = row.loss
         table.add_row(
-            row["platform"],
-            f"[{STYLE[row['level']]}]{row['level']}[/]",
-            interval(row, "share"),
-            fmt(row["events"]["mean"], "backlash_events"),
-            interval(row["repair_cost"], "repair_cost"),
-            interval(loss["conversions"], "conversions"),
-            interval(loss["cpa"], "cpa"),
-            interval(loss["positive_share"], "positive_share"),
+            row.platform,
+            f"[{STYLE[row.level]}]{row.level}[/]",
+            interval(row.chance, "share"),
+            fmt(row.events.mean, "backlash_events"),
+            interval(row.repair_cost, "repair_cost"),
+            interval(loss.conversions, "conversions"),
+            interval(loss.cpa, "cpa"),
+            interval(loss.positive_share, "positive_share"),
         )
     return table
 
 
-def print_flags(document: dict, currency: str, console: Console | None = None) -> None:
+def print_flags(risk: RiskAssessment, currency: str, console: Console | None = None) -> None:
     console = console or Console()
-    if document["static"]:
+    if risk.static:
         console.print("Static rules: tactics the plan pushes too hard")
-        for line in finding_lines(document):
+        for line in finding_lines(risk):
             console.print(line, highlight=False)
     else:
         console.print("Static rules: no tactic above its safe level.")
-    if document["simulated"]:
-        console.print(simulated_table(document, currency))
-    level = document["level"]
-    console.print(f"Overall: [{STYLE[level]}]{level}[/] risk of backlash.")
+    if risk.simulated:
+        console.print(simulated_table(risk, currency))
+    console.print(f"Overall: [{STYLE[risk.level]}]{risk.level}[/] risk of backlash.")

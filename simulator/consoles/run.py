@@ -10,7 +10,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 from rich.table import Table
 
+from smmsim.scenarios.documents import ABSENT
 from smmsim.scenarios.kpis import KPIS
+from smmsim.simulator.studies.outcome import StrategyOutcome, decisions
+from smmsim.simulator.studies.run import RunResult
+from smmsim.simulator.summary import Probability, Stats
 
 TABLE_KPIS = tuple(KPIS)  # every KPI, in the vocabulary's order
 SHARES = tuple(name for name, (unit, _) in KPIS.items() if unit == "share")
@@ -30,29 +34,28 @@ CURRENCY_KPIS = tuple(name for name, (unit, _) in KPIS.items() if unit == "curre
 MONTHLY_KPIS = ("spend", "reach", "clicks", "joins", "members", "conversions", "cpa")
 
 
-def label(metric: str, document: dict) -> str:
-    return f"{metric} ({document['currency']})" if metric in CURRENCY_KPIS else metric
+def label(metric: str, currency: str) -> str:
+    return f"{metric} ({currency})" if metric in CURRENCY_KPIS else metric
 
 
-def totals_table(document: dict) -> Table:
+def totals_table(run: RunResult) -> Table:
     """The whole campaign: each KPI's mean and 5/50/95% quantiles over replications."""
-    table = Table(
-        title=f"{document['scenario']}: {document['replications']} replications, "
-        f"seed {document['seed']}"
-    )
+    table = Table(title=f"{run.scenario}: {run.replications} replications, seed {run.seed}")
     for name in ("KPI", "mean", "5%", "50%", "95%"):
         table.add_column(name, justify="left" if name == "KPI" else "right")
     for metric in TABLE_KPIS:
-        if metric in document["totals"]:
-            stats = document["totals"][metric]
+        if metric in run.totals:
+            stats = run.totals[metric]
             table.add_row(
-                label(metric, document),
-                *[fmt(stats[k], metric) for k in ("mean", "p5", "p50", "p95")],
+                label(metric, run.currency),
+                *[fmt(value, metric) for value in (stats.mean, stats.p5, stats.p50, stats.p95)],
             )
     return table
 
 
-def breakdown_table(title: str, columns: dict[str, dict], metrics, document: dict) -> Table:
+def breakdown_table(
+    title: str, columns: dict[str, dict[str, Stats]], metrics, currency: str
+) -> Table:
     """KPI rows against named columns (platforms or months), means only; a KPI a column does not
     have (the brand's reputation on one platform) is left blank there."""
     table = Table(title=title)
@@ -62,30 +65,30 @@ def breakdown_table(title: str, columns: dict[str, dict], metrics, document: dic
     for metric in metrics:
         if any(metric in stats for stats in columns.values()):
             table.add_row(
-                label(metric, document),
+                label(metric, currency),
                 *[
-                    fmt(stats[metric]["mean"], metric) if metric in stats else ""
+                    fmt(stats[metric].mean, metric) if metric in stats else ""
                     for stats in columns.values()
                 ],
             )
     return table
 
 
-def targets_table(document: dict) -> Table:
+def targets_table(run: RunResult) -> Table:
     """Each KPI target's probability; for whole-campaign targets also the probability that it is
     already met at each month's end (is the campaign on track?)."""
     table = Table(title="KPI targets: probability of meeting each (by month end, cumulative)")
     table.add_column("target", ratio=1)
     table.add_column("odds", justify="right")
-    months = document["months"]
-    for month in months:
+    for month in run.months:
         table.add_column(month, justify="right", min_width=7)
-    for row in document["kpi_targets"]:
-        by_month = row.get("by_month") or {}
+    for odds in run.kpi_targets:
+        # A target set on one month has no month-by-month odds.
+        by_month = {} if odds.by_month is ABSENT else odds.by_month
         table.add_row(
-            row["target"],
-            f"{row['probability']:.0%}",
-            *[f"{by_month[m]:.0%}" if m in by_month else "" for m in months],
+            odds.target,
+            f"{odds.probability:.0%}",
+            *[f"{by_month[m]:.0%}" if m in by_month else "" for m in run.months],
         )
     return table
 
@@ -93,72 +96,73 @@ def targets_table(document: dict) -> Table:
 TOOL_KPIS = ("spend", "units", "impressions", "clicks", "joins", "conversions", "cpa")
 
 
-def tools_table(document: dict) -> Table:
+def tools_table(run: RunResult) -> Table:
     """Each tool on each platform: what it cost and brought (means), ads and tactics alike."""
     table = Table(title="By tool (means)")
     table.add_column("tool", no_wrap=True)
     for metric in TOOL_KPIS:
-        table.add_column(label(metric, document), justify="right")
-    for name, arm in document["arms"].items():
-        metrics = arm["metrics"]
-        cells = [fmt(metrics[m]["mean"], m) if m in metrics else "" for m in TOOL_KPIS]
+        table.add_column(label(metric, run.currency), justify="right")
+    for name, arm in run.arms.items():
+        metrics = arm.metrics
+        cells = [fmt(metrics[m].mean, m) if m in metrics else "" for m in TOOL_KPIS]
         table.add_row(name, *cells)
     return table
 
 
-def print_tables(document: dict) -> None:
+def print_tables(run: RunResult) -> None:
     console = Console()
-    console.print(totals_table(document))
-    console.print(
-        breakdown_table("By platform (means)", document["platforms"], TABLE_KPIS, document)
-    )
-    console.print(tools_table(document))
-    months = {m: v["total"] for m, v in document["monthly"].items()}
-    console.print(breakdown_table("By calendar month (means)", months, MONTHLY_KPIS, document))
-    if document["kpi_targets"]:
-        console.print(targets_table(document))
-    if "strategy" in document:
-        console.print(strategy_table(document["strategy"], document["currency"]))
-        console.print(decision_table(document["strategy"]))
+    console.print(totals_table(run))
+    console.print(breakdown_table("By platform (means)", run.platforms, TABLE_KPIS, run.currency))
+    console.print(tools_table(run))
+    months = {month: summary.total for month, summary in run.monthly.items()}
+    console.print(breakdown_table("By calendar month (means)", months, MONTHLY_KPIS, run.currency))
+    if run.kpi_targets:
+        console.print(targets_table(run))
+    if run.strategy is not ABSENT:
+        console.print(strategy_table(run.strategy, run.currency))
+        console.print(decision_table(run.strategy))
 
 
-def interval(stats: dict | None, metric: str) -> str:
-    """'mean [p5 - p95]'."""
-    if stats is None or stats.get("mean", stats.get("probability")) is None:
+def interval(stats: Stats | Probability | dict | None, metric: str) -> str:
+    """'mean [p5 - p95]', a probability as percentages. A plain dict ({mean, p5, p50, p95} or
+    {probability, p5, p95}) is read as the typed value it holds."""
+    if isinstance(stats, dict):
+        stats = (Probability if "probability" in stats else Stats).from_dict(stats)
+    if isinstance(stats, Probability):
+        if stats.probability is None:
+            return "n/a"
+        return f"{stats.probability:.0%} [{stats.p5:.0%} - {stats.p95:.0%}]"
+    if stats is None or stats.mean is None:
         return "n/a"
-    if "probability" in stats:
-        return f"{stats['probability']:.0%} [{stats['p5']:.0%} - {stats['p95']:.0%}]"
-    return (
-        f"{fmt(stats['mean'], metric)} [{fmt(stats['p5'], metric)} - {fmt(stats['p95'], metric)}]"
-    )
+    return f"{fmt(stats.mean, metric)} [{fmt(stats.p5, metric)} - {fmt(stats.p95, metric)}]"
 
 
-def strategy_rows(outcome: dict, currency: str) -> list[tuple[str, str]]:
+def strategy_rows(outcome: StrategyOutcome, currency: str) -> list[tuple[str, str]]:
     """(label, 'mean [5% - 95%]') lines of a strategy's outcome."""
-    testing = outcome["cost_of_testing"]
+    testing = outcome.cost_of_testing
     rows = [
-        ("conversions", interval(outcome["conversions"], "conversions")),
-        (f"cpa ({currency})", interval(outcome["cpa"], "cpa")),
+        ("conversions", interval(outcome.conversions, "conversions")),
+        (f"cpa ({currency})", interval(outcome.cpa, "cpa")),
         *[
             (f"spend: {phase} ({currency})", interval(stats, "spend"))
-            for phase, stats in outcome["spend_by_phase"].items()
+            for phase, stats in outcome.spend_by_phase.items()
         ],
-        ("kept arms include the truly best", interval(outcome["kept_best"], "share")),
-        ("regret: conversions below the oracle", interval(outcome["regret"]["conversions"], "n")),
-        ("oracle conversions", interval(outcome["oracle"]["conversions"], "conversions")),
+        ("kept arms include the truly best", interval(outcome.kept_best, "share")),
+        ("regret: conversions below the oracle", interval(outcome.regret.conversions, "n")),
+        ("oracle conversions", interval(outcome.oracle.conversions, "conversions")),
     ]
     if testing:
         rows.append(
             (
-                f"cost of testing: conversions given up in {testing['days']} days",
-                interval(testing["conversions"], "n"),
+                f"cost of testing: conversions given up in {testing.days} days",
+                interval(testing.conversions, "n"),
             )
         )
     return rows
 
 
-def strategy_table(outcome: dict, currency: str) -> Table:
-    table = Table(title=f"Strategy {outcome['type']}: mean [90% interval]")
+def strategy_table(outcome: StrategyOutcome, currency: str) -> Table:
+    table = Table(title=f"Strategy {outcome.type}: mean [90% interval]")
     table.add_column("measure")
     table.add_column("value", justify="right")
     for name, value in strategy_rows(outcome, currency):
@@ -166,17 +170,20 @@ def strategy_table(outcome: dict, currency: str) -> Table:
     return table
 
 
-def decision_table(outcome: dict) -> Table:
+DECISION_COLUMNS = ("truly_best", "kept", "dropped", "cut_by_stop_loss", "extended")
+
+
+def decision_table(outcome: StrategyOutcome) -> Table:
     """How often each arm was kept, dropped, cut or had its test extended."""
     table = Table(title="Decision log: share of replications")
-    columns = ("truly_best", "kept", "dropped", "cut_by_stop_loss", "extended")
     table.add_column("arm")
     table.add_column("tested")
-    for name in columns:
+    for name in DECISION_COLUMNS:
         table.add_column(name.replace("_", " "), justify="right")
-    for arm, log in outcome["decision_log"].items():
-        cells = [f"{log[c]['probability']:.0%}" for c in columns]
-        table.add_row(arm, "yes" if log["tested"] else "no", *cells)
+    for arm, log in outcome.decision_log.items():
+        shares = decisions(log)
+        cells = [f"{shares[c].probability:.0%}" for c in DECISION_COLUMNS]
+        table.add_row(arm, "yes" if log.tested else "no", *cells)
     return table
 
 

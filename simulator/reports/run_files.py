@@ -28,4 +28,4 @@ def write_run(run: RunResult, out_dir: Path) -> None:
         frame["seed"] = run.seed  # every output records its seed
         write_atomic(out_dir / name, frame.to_csv(index=False))
     write_atomic(out_dir / "result.json", run.to_json())
-    write_atomic(out_dir / "report.html", report_html(result, run.to_dict(), run.oracle))
+    write_atomic(out_dir / "report.html", report_html(run))

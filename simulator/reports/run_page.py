@@ -26,6 +26,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from smmsim.scenarios.documents import ABSENT
 from smmsim.scenarios.kpis import KPIS
 from smmsim.simulator.reports.kit import (
     FAN_RGB,
@@ -48,8 +49,10 @@ from smmsim.simulator.reports.kit import (
     unit_label,
 )
 from smmsim.simulator.result import Result
-from smmsim.simulator.studies.outcome import regret_per_replication
-from smmsim.simulator.summary import describe
+from smmsim.simulator.studies.outcome import StrategyOutcome, decisions, regret_per_replication
+from smmsim.simulator.studies.risk import RiskAssessment
+from smmsim.simulator.studies.run import RunResult
+from smmsim.simulator.summary import Probability, Stats, TargetOdds, describe
 
 TABLE_KPIS = tuple(KPIS)  # every KPI, in the vocabulary's order
 SUB_ROWS = ("direct_conversions", "member_conversions", "referral_conversions")
@@ -57,49 +60,64 @@ FAN_MEASURES = ("spend", "impressions", "clicks", "conversions")
 MS_PER_DAY = 86_400_000  # plotly date axes measure bar lengths in milliseconds
 
 
-def report_html(result: Result, document: dict, oracle: Result | None = None) -> str:
-    """The whole report page for a run and its JSON document (`run_document`, or `result_json`
-    without a strategy section); `oracle`, the oracle's run on the same random numbers, adds the
+def report_html(run: RunResult) -> str:
+    """The whole report page of a run (its strategy section only where the run has one, as
+    `run_plan`'s do); the run's `oracle`, simulated on the same random numbers, adds the
     distribution of the regret per replication."""
-    charts = figure_divs(report_figures(result, document, oracle))
+    result = run.simulation
+    charts = figure_divs(report_figures(run))
     sections = [
-        header_html(result, document),
-        section("Key KPIs", kpi_note(document), kpi_table_html(document)),
-        section("Per tool", TOOLS_NOTE, tools_table_html(document)),
-        section("KPI targets", target_note(document), target_table_html(document)),
+        header_html(run),
+        section("Key KPIs", kpi_note(run.currency), kpi_table_html(run)),
+        section("Per tool", TOOLS_NOTE, tools_table_html(run)),
+        section("KPI targets", target_note(run.kpi_targets), target_table_html(run)),
         section("Funnel per platform", FUNNEL_NOTE, charts["funnel"]),
         section("Daily delivery", fan_note(result), charts["daily"]),
         section("Monthly KPIs against targets", MONTHLY_NOTE, charts["targets"] or NO_TARGETS),
     ]
-    if "strategy" in document:
-        sections.append(strategy_section(document, charts["strategy"], oracle is not None))
-    if shows_risk(result, document):
-        sections.append(risk_section(document, charts["risk"]))
-    return page_html(f"{document['scenario']} - smmsim report", "\n".join(sections))
+    if run.strategy is not ABSENT:
+        sections.append(strategy_section(run, charts["strategy"]))
+    if shows_risk(run):
+        sections.append(risk_section(run, charts["risk"]))
+    return page_html(f"{run.scenario} - smmsim report", "\n".join(sections))
 
 
-def report_figures(
-    result: Result, document: dict, oracle: Result | None = None
-) -> dict[str, list[go.Figure]]:
+def report_figures(run: RunResult) -> dict[str, list[go.Figure]]:
     """Every figure of the report, by section, in page order (plotly.js rides with the first)."""
+    result = run.simulation
     figures = {
-        "funnel": [funnel_figure(document)],
+        "funnel": [funnel_figure(run.platforms)],
         "daily": [daily_fan_figure(result), platform_fan_figure(result, "conversions")],
-        "targets": target_figures(result, document),
+        "targets": target_figures(result, run.kpi_targets),
     }
-    if "strategy" in document:
-        figures["strategy"] = strategy_figures(document["strategy"], result, oracle)
-    if shows_risk(result, document):
+    if run.strategy is not ABSENT:
+        figures["strategy"] = strategy_figures(run.strategy, result, run.oracle)
+    if shows_risk(run):
         figures["risk"] = [backlash_figure(result)]
         if result.scenario.reputation is not None:
             figures["risk"].insert(0, reputation_figure(result))
     return figures
 
 
-def shows_risk(result: Result, document: dict) -> bool:
+def shows_risk(run: RunResult) -> bool:
     """The reputation and backlash section is there when the plan was assessed or models a
     reputation."""
-    return "risk" in document or result.scenario.reputation is not None
+    return run.risk is not ABSENT or run.simulation.scenario.reputation is not None
+
+
+def kit_stats(value: Stats | Probability | None) -> dict | None:
+    """A typed value as the {mean, p5, p95} dict the kit's helpers read; a probability's
+    estimate stands as its mean."""
+    if value is None:
+        return None
+    if isinstance(value, Probability):
+        return probability_stats(value.to_dict())
+    return value.to_dict()
+
+
+def value_html(value: Stats | Probability | None, unit: str) -> str:
+    """'mean (p5–p95)' of a typed value (`stat_html`)."""
+    return stat_html(kit_stats(value), unit)
 
 
 # --- text: header, notes, number formats ---
@@ -118,28 +136,27 @@ MONTHLY_NOTE = (
 NO_TARGETS = '<p class="note">This scenario sets no KPI targets.</p>'
 
 
-def header_html(result: Result, document: dict) -> str:
-    reps = document["replications"]
-    if document["deterministic"]:
+def header_html(run: RunResult) -> str:
+    dates = run.simulation.dates
+    if run.deterministic:
         mode = "yes: priors at their means, no noise, one replication (no intervals)"
     else:
         mode = "no"
     facts = [
         (
             "Dates",
-            f"{result.dates[0]} to {result.dates[-1]} ({document['days']} days; "
-            f"months {', '.join(document['months'])})",
+            f"{dates[0]} to {dates[-1]} ({run.days} days; months {', '.join(run.months)})",
         ),
-        ("Budget", f"{document['budget']:,.2f} {document['currency']}"),
-        ("Replications", f"{reps:,}"),
-        ("Seed", str(document["seed"])),
+        ("Budget", f"{run.budget:,.2f} {run.currency}"),
+        ("Replications", f"{run.replications:,}"),
+        ("Seed", str(run.seed)),
         ("Deterministic", mode),
     ]
-    if "strategy" in document:
-        facts.append(("Strategy", document["strategy"]["type"]))
+    if run.strategy is not ABSENT:
+        facts.append(("Strategy", run.strategy.type))
     return (
-        f"<header>\n<h1>{html.escape(document['scenario'])}</h1>\n"
-        f"{facts_html(facts)}\n{reading_note(document['deterministic'])}\n</header>"
+        f"<header>\n<h1>{html.escape(run.scenario)}</h1>\n"
+        f"{facts_html(facts)}\n{reading_note(run.deterministic)}\n</header>"
     )
 
 
@@ -158,18 +175,18 @@ def reading_note(deterministic: bool) -> str:
     )
 
 
-def kpi_note(document: dict) -> str:
+def kpi_note(currency: str) -> str:
     return (
         '<p class="note">Whole campaign, all platforms and each platform. Reach counts people on '
         "different platforms as different people. Money is in "
-        f"{html.escape(document['currency'])}; n/a where a ratio is undefined (no conversions). "
+        f"{html.escape(currency)}; n/a where a ratio is undefined (no conversions). "
         "The reputation is the brand's, so it has no per-platform value (a dash); a platform's "
         "spend includes the backlash repairs the budget paid there.</p>"
     )
 
 
-def target_note(document: dict) -> str:
-    if not document["kpi_targets"]:
+def target_note(targets: list[TargetOdds]) -> str:
+    if not targets:
         return NO_TARGETS
     return (
         '<p class="note">P(met) is the share of simulated campaigns that meet the target. For '
@@ -191,14 +208,10 @@ def fan_note(result: Result) -> str:
 # --- tables ---
 
 
-def kpi_table_html(document: dict) -> str:
-    scopes = [("All platforms", document["totals"]), *document["platforms"].items()]
+def kpi_table_html(run: RunResult) -> str:
+    scopes = [("All platforms", run.totals), *run.platforms.items()]
     head = "".join(f"<th>{html.escape(name)}</th>" for name, _ in scopes)
-    rows = [
-        kpi_row(metric, scopes, document["currency"])
-        for metric in TABLE_KPIS
-        if metric in document["totals"]
-    ]
+    rows = [kpi_row(metric, scopes, run.currency) for metric in TABLE_KPIS if metric in run.totals]
     return (
         '<div class="scroll"><table class="kpis">\n'
         f'<thead><tr><th scope="col">KPI</th><th class="text">Unit</th>{head}</tr></thead>'
@@ -206,12 +219,12 @@ def kpi_table_html(document: dict) -> str:
     )
 
 
-def kpi_row(metric: str, scopes: list[tuple[str, dict]], currency: str) -> str:
+def kpi_row(metric: str, scopes: list[tuple[str, dict[str, Stats]]], currency: str) -> str:
     unit, meaning = KPIS[metric]
     # A KPI a scope does not have (the brand's reputation on one platform) is a dash, not n/a.
     cells = "".join(
-        f"<td>{stat_html(stats[metric], unit)}</td>" if metric in stats else '<td class="na">–</td>'
-        for _, stats in scopes
+        f"<td>{value_html(kpis[metric], unit)}</td>" if metric in kpis else '<td class="na">–</td>'
+        for _, kpis in scopes
     )
     css = ' class="sub"' if metric in SUB_ROWS else ""
     return (
@@ -229,8 +242,8 @@ TOOLS_NOTE = (
 TOOL_KPIS = ("spend", "units", "impressions", "clicks", "joins", "members", "conversions", "cpa")
 
 
-def tools_table_html(document: dict) -> str:
-    currency = document["currency"]
+def tools_table_html(run: RunResult) -> str:
+    currency = run.currency
     head = "".join(
         f"<th>{html.escape(m)} ({html.escape(unit_label(KPIS[m][0], currency))})</th>"
         if KPIS[m][0] == "currency"
@@ -238,10 +251,10 @@ def tools_table_html(document: dict) -> str:
         for m in TOOL_KPIS
     )
     rows = []
-    for name, arm in document["arms"].items():
-        metrics = arm["metrics"]
-        cells = "".join(f"<td>{stat_html(metrics.get(m), KPIS[m][0])}</td>" for m in TOOL_KPIS)
-        kind = html.escape(arm["type"])
+    for name, arm in run.arms.items():
+        metrics = arm.metrics
+        cells = "".join(f"<td>{value_html(metrics.get(m), KPIS[m][0])}</td>" for m in TOOL_KPIS)
+        kind = html.escape(arm.type)
         rows.append(
             f'<tr><th scope="row">{html.escape(name)}<small>{kind}</small></th>{cells}</tr>\n'
         )
@@ -252,11 +265,10 @@ def tools_table_html(document: dict) -> str:
     )
 
 
-def target_table_html(document: dict) -> str:
-    targets = document["kpi_targets"]
+def target_table_html(run: RunResult) -> str:
+    targets, months = run.kpi_targets, run.months
     if not targets:
         return ""
-    months = document["months"]
     head = "".join(f"<th>by {html.escape(m)}</th>" for m in months)
     rows = "".join(target_row(t, months) for t in targets)
     return (
@@ -268,42 +280,38 @@ def target_table_html(document: dict) -> str:
     )
 
 
-def target_row(target: dict, months: list[str]) -> str:
-    unit = KPIS[target["metric"]][0]
-    if "by_month" in target:
-        by_month = "".join(odds_cell(target["by_month"][m]) for m in months)
+def target_row(target: TargetOdds, months: list[str]) -> str:
+    unit = KPIS[target.metric][0]
+    if target.by_month is not ABSENT:
+        by_month = "".join(odds_cell(target.by_month[m]) for m in months)
     else:
         by_month = f'<td class="na" colspan="{len(months)}">set on one month</td>'
-    texts = (
-        target["target"],
-        target["platform"] or "all",
-        target["month"] or "whole campaign",
-    )
+    texts = (target.target, target.platform or "all", target.month or "whole campaign")
     cells = "".join(f'<td class="text">{html.escape(t)}</td>' for t in texts[1:])
     return (
         f'<tr><th scope="row">{html.escape(texts[0])}</th>{cells}'
-        f"<td>{stat_html(target['expected'], unit)}</td>"
-        f"{odds_cell(target['probability'])}{by_month}</tr>\n"
+        f"<td>{value_html(target.expected, unit)}</td>"
+        f"{odds_cell(target.probability)}{by_month}</tr>\n"
     )
 
 
 # --- figures ---
 
 
-def funnel_figure(document: dict) -> go.Figure:
-    """Grouped bars: each platform's funnel stages side by side, with p5-p95 whiskers."""
-    platforms = list(document["platforms"])
+def funnel_figure(kpis: dict[str, dict[str, Stats]]) -> go.Figure:
+    """Grouped bars: each platform's funnel stages side by side, with p5-p95 whiskers; `kpis`
+    is each platform's KPIs."""
+    platforms = list(kpis)
     fig = go.Figure()
     for stage in FUNNEL:
-        stats = [document["platforms"][p][stage] for p in platforms]
-        mean, minus, plus = error_bars(stats)
+        mean, minus, plus = error_bars([kit_stats(kpis[p][stage]) for p in platforms])
         fig.add_bar(
             name=stage,
             x=platforms,
             y=mean,
             error_y={"type": "data", "array": plus, "arrayminus": minus},
         )
-    means = [s["mean"] for p in platforms for s in (document["platforms"][p][f] for f in FUNNEL)]
+    means = [kpis[p][stage].mean for p in platforms for stage in FUNNEL]
     fig.update_layout(barmode="group", title="Funnel per platform (whole campaign)", **LAYOUT)
     if needs_log(means):
         fig.update_yaxes(type="log", dtick=1, title="count (log scale)")
@@ -376,19 +384,21 @@ def platform_fan_figure(result: Result, measure: str) -> go.Figure:
     return fig
 
 
-def target_groups(document: dict) -> dict[tuple[str, str | None, bool], list[dict]]:
+def target_groups(
+    targets: list[TargetOdds],
+) -> dict[tuple[str, str | None, bool], list[TargetOdds]]:
     """KPI targets grouped by (metric, platform, whole-campaign?): one chart per group."""
-    groups: dict[tuple[str, str | None, bool], list[dict]] = {}
-    for target in document["kpi_targets"]:
-        key = (target["metric"], target["platform"], target["month"] is None)
+    groups: dict[tuple[str, str | None, bool], list[TargetOdds]] = {}
+    for target in targets:
+        key = (target.metric, target.platform, target.month is None)
         groups.setdefault(key, []).append(target)
     return groups
 
 
-def target_figures(result: Result, document: dict) -> list[go.Figure]:
+def target_figures(result: Result, targets: list[TargetOdds]) -> list[go.Figure]:
     return [
-        target_figure(result, metric, platform, cumulative, targets)
-        for (metric, platform, cumulative), targets in target_groups(document).items()
+        target_figure(result, metric, platform, cumulative, group)
+        for (metric, platform, cumulative), group in target_groups(targets).items()
     ]
 
 
@@ -402,7 +412,11 @@ def monthly_stats(
 
 
 def target_figure(
-    result: Result, metric: str, platform: str | None, cumulative: bool, targets: list[dict]
+    result: Result,
+    metric: str,
+    platform: str | None,
+    cumulative: bool,
+    targets: list[TargetOdds],
 ) -> go.Figure:
     """A KPI month by month (p5-p95 whiskers) with its target(s) as horizontal red lines."""
     months = list(result.months)
@@ -435,27 +449,27 @@ def target_figure(
     return fig
 
 
-def add_target_line(fig: go.Figure, target: dict, months: list[str]) -> None:
+def add_target_line(fig: go.Figure, target: TargetOdds, months: list[str]) -> None:
     """The whole campaign's target across every month, or a month's target over that month."""
-    if target["month"] is None:
+    if target.month is None:
         first, last = 0, len(months) - 1
     else:
-        first = last = months.index(target["month"])
-    text = f"target {target['op']} {fmt(target['value'], KPIS[target['metric']][0])}"
-    text += f" · P(met) {target['probability']:.0%}"
+        first = last = months.index(target.month)
+    text = f"target {target.op} {fmt(target.value, KPIS[target.metric][0])}"
+    text += f" · P(met) {target.probability:.0%}"
     fig.add_shape(
         type="line",
         xref="x",
         yref="y",
         x0=first - 0.45,
         x1=last + 0.45,
-        y0=target["value"],
-        y1=target["value"],
+        y0=target.value,
+        y1=target.value,
         line={"color": TARGET_COLOR, "width": 2, "dash": "dash"},
     )
     fig.add_annotation(
         x=last,
-        y=target["value"],
+        y=target.value,
         text=text,
         showarrow=False,
         yshift=10,
@@ -473,20 +487,19 @@ DECISIONS = {
     "cut_by_stop_loss": "cut by stop-loss",
     "extended": "test extended",
 }
-SETTING_BLOCKS = ("test", "decision", "scale", "adaptive", "best_guess")
 
 
-def strategy_section(document: dict, charts: str, with_regret: bool) -> str:
-    outcome = document["strategy"]
+def strategy_section(run: RunResult, charts: str) -> str:
+    outcome = run.strategy
     content = "\n".join(
         [
             settings_html(outcome),
-            strategy_table_html(outcome, document["currency"]),
-            strategy_charts_note(outcome, with_regret),
+            strategy_table_html(outcome, run.currency),
+            strategy_charts_note(outcome, with_regret=run.oracle is not None),
             charts,
         ]
     )
-    return section(f"Strategy: {outcome['type']}", STRATEGY_NOTE, content)
+    return section(f"Strategy: {outcome.type}", STRATEGY_NOTE, content)
 
 
 STRATEGY_NOTE = (
@@ -499,23 +512,33 @@ STRATEGY_NOTE = (
 )
 
 
-def settings_html(outcome: dict) -> str:
-    """The settings the strategy reads, one line per block (unset values left out)."""
+def settings_html(outcome: StrategyOutcome) -> str:
+    """The settings the strategy reads, one line per block (unset values left out; only the
+    chosen strategy's blocks are present)."""
+    blocks = {
+        "test": outcome.test,
+        "decision": outcome.decision,
+        "scale": outcome.scale,
+        "adaptive": outcome.adaptive,
+        "best_guess": outcome.best_guess,
+    }
     facts = [
         (block, ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in values.items() if v is not None))
-        for block in SETTING_BLOCKS
-        if isinstance(values := outcome.get(block), dict)
+        for block, values in blocks.items()
+        if values is not ABSENT
     ]
     return facts_html(facts) if facts else ""
 
 
-def outcome_rows(outcome: dict) -> list[tuple[str, str, str, dict | None]]:
-    """(measure, meaning, unit, stats) rows of the strategy table, in reading order."""
-    spend = outcome["spend_by_phase"]
-    testing = outcome["cost_of_testing"]
+def outcome_rows(
+    outcome: StrategyOutcome,
+) -> list[tuple[str, str, str, Stats | Probability | None]]:
+    """(measure, meaning, unit, value) rows of the strategy table, in reading order."""
+    spend = outcome.spend_by_phase
+    testing = outcome.cost_of_testing
     rows = [
-        ("conversions", "all kinds, whole campaign", "count", outcome["conversions"]),
-        ("cpa", "cost per conversion", "currency", outcome["cpa"]),
+        ("conversions", "all kinds, whole campaign", "count", outcome.conversions),
+        ("cpa", "cost per conversion", "currency", outcome.cpa),
         *[
             (f"spend: {phase}", "spent in this phase", "currency", stats)
             for phase, stats in spend.items()
@@ -526,39 +549,33 @@ def outcome_rows(outcome: dict) -> list[tuple[str, str, str, dict | None]]:
             "kept arms include the truly best",
             "the arm with the lowest true CPA is among those funded after the decision",
             "share",
-            probability_stats(outcome["kept_best"]),
+            outcome.kept_best,
         ),
     ]
-    if outcome["type"] == "test-then-scale":
-        rows.append(
-            (
-                "test extended",
-                "evidence was short at the test's end",
-                "share",
-                probability_stats(outcome["test_extended"]),
-            )
-        )
+    if outcome.type == "test-then-scale":
+        extended = outcome.test_extended
+        rows.append(("test extended", "evidence was short at the test's end", "share", extended))
     rows += [
         (
             "regret",
             "conversions below the oracle",
             "count",
-            outcome["regret"]["conversions"],
+            outcome.regret.conversions,
         ),
         (
             "regret share",
             "regret / oracle conversions",
             "share",
-            outcome["regret"]["share_of_oracle"],
+            outcome.regret.share_of_oracle,
         ),
     ]
     if testing:
         rows.append(
             (
                 "cost of testing",
-                f"conversions given up against the oracle in the {testing['days']} test days",
+                f"conversions given up against the oracle in the {testing.days} test days",
                 "count",
-                testing["conversions"],
+                testing.conversions,
             )
         )
     rows += [
@@ -566,19 +583,19 @@ def outcome_rows(outcome: dict) -> list[tuple[str, str, str, dict | None]]:
             "oracle conversions",
             "the oracle's split, same replications",
             "count",
-            outcome["oracle"]["conversions"],
+            outcome.oracle.conversions,
         ),
-        ("oracle cpa", "the oracle's cost per conversion", "currency", outcome["oracle"]["cpa"]),
+        ("oracle cpa", "the oracle's cost per conversion", "currency", outcome.oracle.cpa),
     ]
     return rows
 
 
-def strategy_table_html(outcome: dict, currency: str) -> str:
+def strategy_table_html(outcome: StrategyOutcome, currency: str) -> str:
     rows = "".join(
         f'<tr><th scope="row">{html.escape(name)}<small>{html.escape(meaning)}</small></th>'
         f'<td class="unit">{html.escape(unit_label(unit, currency))}</td>'
-        f"<td>{stat_html(stats, unit)}</td></tr>\n"
-        for name, meaning, unit, stats in outcome_rows(outcome)
+        f"<td>{value_html(value, unit)}</td></tr>\n"
+        for name, meaning, unit, value in outcome_rows(outcome)
     )
     return (
         '<div class="scroll"><table class="strategy">\n'
@@ -588,11 +605,11 @@ def strategy_table_html(outcome: dict, currency: str) -> str:
     )
 
 
-def strategy_charts_note(outcome: dict, with_regret: bool) -> str:
+def strategy_charts_note(outcome: StrategyOutcome, with_regret: bool) -> str:
     overlap = (
         " Phases may overlap: the extension runs only in the replications whose evidence was "
         "short, while the others already scale."
-        if len(outcome["phases"]) > 1
+        if len(outcome.phases) > 1
         else ""
     )
     regret = (
@@ -611,38 +628,40 @@ def strategy_charts_note(outcome: dict, with_regret: bool) -> str:
     )
 
 
-def strategy_figures(outcome: dict, result: Result, oracle: Result | None) -> list[go.Figure]:
+def strategy_figures(
+    outcome: StrategyOutcome, result: Result, oracle: Result | None
+) -> list[go.Figure]:
     figures = [timeline_figure(outcome), decision_log_figure(outcome)]
     if oracle is not None:
         figures.append(regret_figure(result, oracle))
     return figures
 
 
-def timeline_figure(outcome: dict) -> go.Figure:
+def timeline_figure(outcome: StrategyOutcome) -> go.Figure:
     """A Gantt chart of the strategy's phases over the campaign dates, decision days marked."""
-    phases = outcome["phases"]
-    starts = [date.fromisoformat(p["start"]) for p in phases]
-    ends = [date.fromisoformat(p["end"]) + timedelta(days=1) for p in phases]  # exclusive
+    phases = outcome.phases
+    starts = [date.fromisoformat(p.start) for p in phases]
+    ends = [date.fromisoformat(p.end) + timedelta(days=1) for p in phases]  # exclusive
     fig = go.Figure(
         go.Bar(
             orientation="h",
-            y=[p["phase"] for p in phases],
+            y=[p.phase for p in phases],
             base=[d.isoformat() for d in starts],
             x=[(end - start).days * MS_PER_DAY for start, end in zip(starts, ends, strict=True)],
-            customdata=[[p["start"], p["end"], p["end_day"] - p["start_day"]] for p in phases],
+            customdata=[[p.start, p.end, p.end_day - p.start_day] for p in phases],
             hovertemplate="%{y}: %{customdata[0]} to %{customdata[1]} "
             "(%{customdata[2]} days)<extra></extra>",
             marker_color=f"rgba({FAN_RGB}, 0.7)",
         )
     )
-    campaign_start = starts[0] - timedelta(days=phases[0]["start_day"])
-    for i, day in enumerate(outcome["decision_days"]):
+    campaign_start = starts[0] - timedelta(days=phases[0].start_day)
+    for i, day in enumerate(outcome.decision_days):
         x = (campaign_start + timedelta(days=day)).isoformat()
         mark_x(fig, x, f"day {day}", xanchor="left", yshift=14 * (i % 2))
     fig.update_xaxes(type="date")
     fig.update_yaxes(autorange="reversed")
     fig.update_layout(
-        title=f"Timeline of {outcome['type']}",
+        title=f"Timeline of {outcome.type}",
         height=180 + 45 * len(phases),
         showlegend=False,
         **LAYOUT,
@@ -650,16 +669,16 @@ def timeline_figure(outcome: dict) -> go.Figure:
     return fig
 
 
-def decision_log_figure(outcome: dict) -> go.Figure:
+def decision_log_figure(outcome: StrategyOutcome) -> go.Figure:
     """Grouped bars: per arm, the share of replications with each decision (90% CI whiskers)."""
-    log = outcome["decision_log"]
+    log = outcome.decision_log
     arms = list(log)
     fig = go.Figure()
     for key, label in DECISIONS.items():
-        stats = [probability_stats(log[arm][key]) for arm in arms]
-        if not any(s["mean"] > 0 for s in stats):
+        shares = [decisions(log[arm])[key] for arm in arms]
+        if not any(share.probability > 0 for share in shares):
             continue
-        mean, minus, plus = error_bars(stats)
+        mean, minus, plus = error_bars([kit_stats(share) for share in shares])
         fig.add_bar(
             name=label,
             x=arms,
@@ -667,8 +686,8 @@ def decision_log_figure(outcome: dict) -> go.Figure:
             error_y={"type": "data", "array": plus, "arrayminus": minus},
             hovertemplate=f"{label}: %{{y:.1%}}<extra>%{{x}}</extra>",
         )
-    untested = outcome["type"] == "test-then-scale"
-    ticks = [f"{a}<br>(not tested)" if untested and not log[a]["tested"] else a for a in arms]
+    untested = outcome.type == "test-then-scale"
+    ticks = [f"{a}<br>(not tested)" if untested and not log[a].tested else a for a in arms]
     fig.update_xaxes(tickvals=arms, ticktext=ticks)
     fig.update_yaxes(tickformat=".0%", range=[0, 1.05], title="share of replications")
     fig.update_layout(barmode="group", title="Decision log per arm", height=420, **LAYOUT)
@@ -702,37 +721,37 @@ RISK_NOTE = (
 )
 
 
-def risk_section(document: dict, charts: str) -> str:
-    risk = document.get("risk")
+def risk_section(run: RunResult, charts: str) -> str:
+    risk = run.risk
     content = charts
-    if risk is not None:
-        level = html.escape(risk["level"])
+    if risk is not ABSENT:
+        level = html.escape(risk.level)
         content = (
             f'<p>Overall: <span class="level-{level}">{level}</span> risk of backlash.</p>'
-            f"{findings_html(risk)}{simulated_risk_html(risk, document['currency'])}{charts}"
+            f"{findings_html(risk)}{simulated_risk_html(risk, run.currency)}{charts}"
         )
     return section("Reputation and backlash", RISK_NOTE, content)
 
 
-def findings_html(risk: dict) -> str:
-    if not risk["static"]:
+def findings_html(risk: RiskAssessment) -> str:
+    if not risk.static:
         return '<p class="note">Static rules: no tactic above its safe level.</p>'
     head = "".join(
         f'<th class="text">{h}</th>'
         for h in ("Level", "Rule", "Where", "Plan", "Threshold", "Why it matters", "Safer")
     )
     rows = []
-    for f in risk["static"]:
-        where = f"{f['platform']}/{f['tool']}" if f["tool"] else f["platform"]
+    for f in risk.static:
+        where = f"{f.platform}/{f.tool}" if f.tool else f.platform
         cells = [
-            f'<td class="text level-{f["level"]}">{html.escape(f["level"])}</td>',
-            f'<td class="text">{html.escape(f["rule"])}</td>',
-            f'<td class="text">{html.escape(where)}<span class="ci">{html.escape(f["path"])}'
+            f'<td class="text level-{f.level}">{html.escape(f.level)}</td>',
+            f'<td class="text">{html.escape(f.rule)}</td>',
+            f'<td class="text">{html.escape(where)}<span class="ci">{html.escape(f.path)}'
             "</span></td>",
-            f'<td>{f["value"]:.3g} <span class="ci">{html.escape(f["unit"])}</span></td>',
-            f"<td>{f['threshold']:.3g}</td>",
-            f'<td class="wrap">{html.escape(f["why"])}</td>',
-            f'<td class="wrap">{html.escape(f["safer"])}</td>',
+            f'<td>{f.value:.3g} <span class="ci">{html.escape(f.unit)}</span></td>',
+            f"<td>{f.threshold:.3g}</td>",
+            f'<td class="wrap">{html.escape(f.why)}</td>',
+            f'<td class="wrap">{html.escape(f.safer)}</td>',
         ]
         rows.append(f"<tr>{''.join(cells)}</tr>")
     return (
@@ -741,8 +760,8 @@ def findings_html(risk: dict) -> str:
     )
 
 
-def simulated_risk_html(risk: dict, currency: str) -> str:
-    if not risk["simulated"]:
+def simulated_risk_html(risk: RiskAssessment, currency: str) -> str:
+    if not risk.simulated:
         return ""
     head = "".join(
         f"<th>{h}</th>"
@@ -757,19 +776,18 @@ def simulated_risk_html(risk: dict, currency: str) -> str:
         )
     )
     rows = []
-    for r in risk["simulated"]:
-        chance = probability_stats(r)
-        loss = r["loss"]
+    for r in risk.simulated:
+        loss = r.loss
         cells = [
-            f'<td class="level-{r["level"]}">{html.escape(r["level"])}</td>',
-            f"<td>{stat_html(chance, 'share')}</td>",
-            f"<td>{stat_html(r['events'], 'count')}</td>",
-            f"<td>{stat_html(r['repair_cost'], 'currency')}</td>",
-            f"<td>{stat_html(loss['conversions'], 'count')}</td>",
-            f"<td>{stat_html(loss['cpa'], 'currency')}</td>",
-            f"<td>{stat_html(loss['positive_share'], 'share')}</td>",
+            f'<td class="level-{r.level}">{html.escape(r.level)}</td>',
+            f"<td>{value_html(r.chance, 'share')}</td>",
+            f"<td>{value_html(r.events, 'count')}</td>",
+            f"<td>{value_html(r.repair_cost, 'currency')}</td>",
+            f"<td>{value_html(loss.conversions, 'count')}</td>",
+            f"<td>{value_html(loss.cpa, 'currency')}</td>",
+            f"<td>{value_html(loss.positive_share, 'share')}</td>",
         ]
-        platform = html.escape(r["platform"])
+        platform = html.escape(r.platform)
         rows.append(f'<tr><th scope="row">{platform}</th>{"".join(cells)}</tr>')
     return (
         '<h3>Simulated risk per platform</h3><div class="scroll"><table class="risk">'

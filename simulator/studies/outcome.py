@@ -223,35 +223,48 @@ def decision_log(result: Result) -> dict:
     }
 
 
-def strategy_rows(outcome: dict) -> list[dict]:
-    """Tidy rows (section, name, metric, mean, p5, p50, p95) of the outcome for strategy.csv."""
+def strategy_rows(outcome: StrategyOutcome) -> list[dict]:
+    """Tidy rows (section, name, metric, mean, p5, p50, p95) of the outcome for strategy.csv; a
+    probability's estimate is its mean (it has no median)."""
     rows = []
 
-    def add(section: str, name: str, metric: str, stats: dict | None) -> None:
-        if stats is None:
+    def add(section: str, name: str, metric: str, value: Stats | Probability | None) -> None:
+        if value is None:
             return
-        if "probability" in stats:
-            stats = {"mean": stats["probability"], "p5": stats["p5"], "p95": stats["p95"]}
+        if isinstance(value, Probability):
+            stats = {"mean": value.probability, "p5": value.p5, "p95": value.p95}
+        else:
+            stats = value.to_dict()
         rows.append({"section": section, "name": name, "metric": metric, **stats})
 
-    kind = outcome["type"]
-    add("outcome", kind, "conversions", outcome["conversions"])
-    add("outcome", kind, "cpa", outcome["cpa"])
-    for phase, stats in outcome["spend_by_phase"].items():
+    kind = outcome.type
+    add("outcome", kind, "conversions", outcome.conversions)
+    add("outcome", kind, "cpa", outcome.cpa)
+    for phase, stats in outcome.spend_by_phase.items():
         add("spend_by_phase", phase, "spend", stats)
-    add("outcome", kind, "kept_best", outcome["kept_best"])
-    add("outcome", kind, "regret_conversions", outcome["regret"]["conversions"])
-    add("outcome", kind, "regret_share_of_oracle", outcome["regret"]["share_of_oracle"])
-    testing = outcome["cost_of_testing"]
-    add("outcome", kind, "cost_of_testing", testing and testing["conversions"])
-    add("outcome", kind, "test_extended", outcome["test_extended"])
-    add("outcome", "oracle", "conversions", outcome["oracle"]["conversions"])
-    add("outcome", "oracle", "cpa", outcome["oracle"]["cpa"])
-    for arm, log in outcome["decision_log"].items():
-        for metric, stats in log.items():
-            if metric != "tested":
-                add("decision_log", arm, metric, stats)
+    add("outcome", kind, "kept_best", outcome.kept_best)
+    add("outcome", kind, "regret_conversions", outcome.regret.conversions)
+    add("outcome", kind, "regret_share_of_oracle", outcome.regret.share_of_oracle)
+    testing = outcome.cost_of_testing
+    add("outcome", kind, "cost_of_testing", testing and testing.conversions)
+    add("outcome", kind, "test_extended", outcome.test_extended)
+    add("outcome", "oracle", "conversions", outcome.oracle.conversions)
+    add("outcome", "oracle", "cpa", outcome.oracle.cpa)
+    for arm, log in outcome.decision_log.items():
+        for metric, share in decisions(log).items():
+            add("decision_log", arm, metric, share)
     return rows
+
+
+def decisions(log: ArmDecisions) -> dict[str, Probability]:
+    """An arm's decision shares by name, in the document's order (`tested` is not a share)."""
+    return {
+        "kept": log.kept,
+        "dropped": log.dropped,
+        "cut_by_stop_loss": log.cut_by_stop_loss,
+        "extended": log.extended,
+        "truly_best": log.truly_best,
+    }
 
 
 def regret_per_replication(result: Result, oracle: Result) -> np.ndarray:

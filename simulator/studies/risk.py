@@ -16,7 +16,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -26,8 +25,8 @@ from smmsim.scenarios.schema import Scenario
 from smmsim.simulator.engine import simulate
 from smmsim.simulator.result import Result
 from smmsim.simulator.studies.outcome import proportion
-from smmsim.simulator.studies.risk_rules import static_findings
-from smmsim.simulator.summary import describe
+from smmsim.simulator.studies.risk_rules import Finding, static_findings
+from smmsim.simulator.summary import Probability, Stats, describe
 
 LEVELS = ("low", "medium", "high")
 LOSS_KPIS = ("conversions", "cpa", "positive_share")
@@ -119,11 +118,11 @@ def thresholds(scenario: Scenario) -> dict:
     }
 
 
-def fails(document: dict, fail_on: str | None) -> bool:
-    """Whether the plan carries a finding at or above `fail_on` ('medium' or 'high')."""
+def fails(level: str, fail_on: str | None) -> bool:
+    """Whether a plan whose overall level is `level` fails `--fail-on` ('medium' or 'high')."""
     if fail_on is None:
         return False
-    return LEVELS.index(document["level"]) >= LEVELS.index(fail_on)
+    return LEVELS.index(level) >= LEVELS.index(fail_on)
 
 
 def check_document(
@@ -166,27 +165,130 @@ def assess_risk(result: Result, *, chunk_size: int | None = None, workers: int =
     return risk_document(result, simulate_without)
 
 
+# --- the typed document: the `risk` section of result.json, and check.json ---
+
+
+@dataclass(frozen=True)
+class KpiLoss(Document):
+    """What a platform's backlash cost, paired by replication (None where no event struck, or
+    for the positive share without a reputation model)."""
+
+    conversions: Stats | None
+    cpa: Stats | None
+    positive_share: Stats | None
+
+
+@dataclass(frozen=True)
+class PlatformRisk(Document):
+    """One platform's simulated risk: the chance of at least one backlash event (with its 90%
+    Wilson interval, written flat), its level, the events, the repair bill and the KPI loss."""
+
+    platform: str
+    probability: float
+    p5: float
+    p95: float
+    level: str
+    events: Stats
+    repair_cost: Stats
+    loss: KpiLoss
+
+    @property
+    def chance(self) -> Probability:
+        """P(at least one event) with its interval, as one value."""
+        return Probability(self.probability, self.p5, self.p95)
+
+
+@dataclass(frozen=True)
+class SimulatedThresholds(Document):
+    """P(at least one event) from which a simulated finding is medium, and high."""
+
+    medium: float
+    high: float
+
+
+@dataclass(frozen=True)
+class SignalThresholds(Document):
+    """A backlash signal's levels: no hazard up to `safe`, `hazard_at_high` a day at `high`."""
+
+    safe: float
+    high: float
+    hazard_at_high: float
+
+
+@dataclass(frozen=True)
+class RiskThresholds(Document):
+    """The levels the findings were judged by (the scenario's `backlash` settings)."""
+
+    risk: SimulatedThresholds
+    signals: dict[str, SignalThresholds]  # signal name -> its levels
+
+
+@dataclass(frozen=True)
+class RiskAssessment(Document):
+    """The plan's flags: the `risk` section of result.json (check.json has the same keys, with
+    its source, seed and replications around them)."""
+
+    level: str
+    static: list[Finding]
+    simulated: list[PlatformRisk]
+    thresholds: RiskThresholds
+    backlash_enabled: bool
+
+    def fails(self, fail_on: str | None) -> bool:
+        """Whether a flag reaches `fail_on` ('medium' or 'high'), as `--fail-on` judges it."""
+        return fails(self.level, fail_on)
+
+
 @dataclass(frozen=True)
 class CheckResult(Document):
     """The plan's flags: static findings and the simulated risk per platform (check.json)."""
 
     source: str | None
     level: str
-    static: list[dict[str, Any]]
-    simulated: list[dict[str, Any]]
-    thresholds: dict[str, Any]
+    static: list[Finding]
+    simulated: list[PlatformRisk]
+    thresholds: RiskThresholds
     backlash_enabled: bool
     seed: int | None
     replications: int
 
+    @property
+    def flags(self) -> RiskAssessment:
+        """The flags alone, as a run's `risk` section holds them (what the console prints)."""
+        return RiskAssessment(
+            self.level, self.static, self.simulated, self.thresholds, self.backlash_enabled
+        )
+
     def to_frame(self) -> pd.DataFrame:
         """One row per static finding: rule, platform, level, the plan's value, the threshold."""
-        return pd.DataFrame(self.static)
+        return pd.DataFrame([f.to_dict() for f in self.static])
 
     def by_platform(self) -> pd.DataFrame:
         """The simulated risk, one row per platform (flattened: chance, repair cost, KPI loss)."""
-        return pd.json_normalize(self.simulated)
+        return pd.json_normalize([r.to_dict() for r in self.simulated])
 
     def fails(self, level: str | None) -> bool:
         """Whether a flag reaches `level` ('medium' or 'high'), as `--fail-on` judges it."""
-        return fails(self.to_dict(), level)
+        return fails(self.level, level)
+
+
+def check_plan(
+    scenario: Scenario,
+    *,
+    source: str | None = None,
+    replications: int | None = None,
+    seed: int | None = None,
+    workers: int = 1,
+    static_only: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> CheckResult:
+    """`smmsim check` as a typed document: `check_document` with the file it read."""
+    document = check_document(
+        scenario,
+        replications=replications,
+        seed=seed,
+        workers=workers,
+        static_only=static_only,
+        progress=progress,
+    )
+    return CheckResult.from_dict({"source": source, **document})

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -21,6 +21,7 @@ import numpy as np
 
 from smmsim.scenarios.beliefs import PriceBelief, RateBelief
 from smmsim.scenarios.calendar import month_index
+from smmsim.scenarios.documents import Document
 from smmsim.scenarios.reputation_schema import SIGNALS, TOP_RESULTS, Signal
 from smmsim.scenarios.schedule import affordable_units
 from smmsim.scenarios.schema import Scenario
@@ -68,8 +69,9 @@ UNITS = {
 
 
 @dataclass(frozen=True)
-class Finding:
-    """One signal of the plan above its `safe` threshold, with why it matters and what to do."""
+class Finding(Document):
+    """One signal of the plan above its `safe` threshold, with why it matters and what to do:
+    an item of the `static` findings in check.json and in result.json's `risk`."""
 
     rule: str  # the signal name, e.g. "seeding_ratio"
     level: str  # "medium" (value > signal.safe) or "high" (value >= signal.high)
@@ -83,7 +85,7 @@ class Finding:
     safer: str  # a concrete safer alternative with numbers
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        return self.to_dict()
 
 
 def static_findings(scenario: Scenario) -> list[Finding]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import pandas as pd
 
@@ -14,9 +13,30 @@ from smmsim.scenarios.schema import Scenario
 from smmsim.simulator.frames import daily_frame
 from smmsim.simulator.result import Result
 from smmsim.simulator.studies.evaluation import evaluate
-from smmsim.simulator.studies.outcome import strategy_outcome
-from smmsim.simulator.studies.risk import assess_risk
-from smmsim.simulator.summary import monthly_rows, result_json, summary_rows
+from smmsim.simulator.studies.outcome import StrategyOutcome, strategy_outcome
+from smmsim.simulator.studies.risk import RiskAssessment, assess_risk
+from smmsim.simulator.summary import Stats, TargetOdds, monthly_rows, result_json, summary_rows
+
+KpiStats = dict[str, Stats]  # KPI name -> its summary over replications (only the KPIs it has)
+
+
+@dataclass(frozen=True)
+class ArmSummary(Document):
+    """One tool line (an arm): where it runs, what kind of tool it is, and its KPIs."""
+
+    platform: str
+    tool: str
+    type: str
+    metrics: KpiStats
+
+
+@dataclass(frozen=True)
+class MonthSummary(Document):
+    """The KPIs within one calendar month: the whole campaign, each platform and each arm."""
+
+    total: KpiStats
+    platforms: dict[str, KpiStats]  # platform name -> its KPIs
+    arms: dict[str, KpiStats]  # arm name -> its KPIs
 
 
 @dataclass(frozen=True)
@@ -34,15 +54,15 @@ class RunResult(Document):
     days: int
     budget: float
     months: list[str]
-    totals: dict[str, dict[str, float | None]]
-    platforms: dict[str, dict[str, dict[str, float | None]]]
-    arms: dict[str, dict[str, Any]]
-    monthly: dict[str, Any]
-    kpi_targets: list[dict[str, Any]]
-    strategy: dict[str, Any]
-    risk: dict[str, Any]
+    totals: KpiStats
+    platforms: dict[str, KpiStats]  # platform name -> its KPIs
+    arms: dict[str, ArmSummary]  # arm name ('platform/tool') -> its summary
+    monthly: dict[str, MonthSummary]  # 'YYYY-MM' -> that month's KPIs
+    kpi_targets: list[TargetOdds]
+    strategy: StrategyOutcome  # ABSENT in a document of a simulation alone (`result_json`)
+    risk: RiskAssessment  # ABSENT where the plan's flags were not assessed
     simulation: Result = in_memory()
-    oracle: Result = in_memory()
+    oracle: Result | None = in_memory(default=None)  # the oracle's run on the same numbers
 
     def to_frame(self) -> pd.DataFrame:
         """Every KPI of every scope (total, platform, tool): level, name, metric, unit, mean,
