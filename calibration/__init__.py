@@ -1,5 +1,5 @@
 """Calibration against real campaign exports (importers, fitting, hold-out validation).
 
-Filled in by the calibration issue; simulated and imported data share the canonical daily columns
-in `simulator.columns`.
+Simulated and imported data share the canonical daily columns of `smmsim.scenarios.columns`; the
+fit writes its beliefs back as a scenario that the same loader reads.
 """

@@ -1,8 +1,7 @@
 """fit.html: how well the calibration fits, on one self-contained page that works offline.
 
-With `simulator/report.py` (whose page, CSS, table and figure helpers it reuses) and
-`scenarios/report.py`, one of the modules that import plotly. plotly.js is embedded once, with
-the first figure; nothing is loaded from outside.
+Built from the HTML kit (`simulator/reports/kit.py`: page, CSS, table and figure helpers), as
+every page is. plotly.js is embedded once, with the first figure; nothing is loaded from outside.
 
 Its sections, in order: the header (sources, period, seed, grouping, rows, hold-out), the import
 account per file and the rejected rows by reason, the hold-out validation (the model beside the

@@ -67,7 +67,7 @@ def gap_of(best: dict, p: dict) -> dict:
 
 
 def recommendations(points: list[dict], target: float) -> dict:
-    """What `scenarios.sizing.recommend` reports, read off the points' means."""
+    """What `simulator.studies.sizing.recommend` reports, read off the points' means."""
     best = max(points, key=lambda p: (p["conversions"]["mean"], -p["test_budget"]))
     tests = [p for p in points if p["test_budget"] > 0]
     top = max(tests, key=lambda p: p["conversions"]["mean"]) if tests else None

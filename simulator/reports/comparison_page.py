@@ -1,6 +1,6 @@
 """The comparison page: scenario x strategy combinations side by side, one self-contained page that
-works offline. It reuses the page, CSS, table and figure helpers of `simulator/report.py`; the two
-are the only modules that import plotly.
+works offline. It is built from the HTML kit (`simulator/reports/kit.py`: page, CSS, tables and
+figure helpers).
 
 Every combination ran with the same seed and replications on common random numbers, so the page
 shows differences against the baseline taken replication by replication (paired). Its sections,

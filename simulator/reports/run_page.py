@@ -1,7 +1,7 @@
 """The HTML report: one self-contained page a media planner can open offline.
 
-With `scenarios/report.py` (the comparison page, which reuses the helpers here: page, CSS, tables,
-figure embedding, histograms), the only module that imports plotly.
+It is built from the HTML kit (`simulator/reports/kit.py`: page, CSS, tables, figure embedding,
+histograms), as every other page is, and reads the run's typed result (`RunResult`).
 
 The page holds plotly.js once, embedded with the first figure, and no reference to any outside
 script, stylesheet or font. Its sections, in order: the run's header, a KPI table for the campaign

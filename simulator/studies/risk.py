@@ -7,7 +7,7 @@ cannot strike on that platform (`backlash.platforms` without it): conversions lo
 positive share of the top 20 lost, replication by replication, so the difference is the
 backlash's alone. Only platforms with any event get the what-if run (elsewhere the loss is 0).
 
-A finding's level: static, from the thresholds (`scenarios.risk_rules`); simulated, high when
+A finding's level: static, from the thresholds (`risk_rules`); simulated, high when
 the probability of an event reaches `backlash.risk.high`, medium from `backlash.risk.medium`.
 """
 
