@@ -271,7 +271,7 @@ def print_optimisation(document: OptimisationResult) -> None:
         console.print("The best plan has not been evaluated against the baselines.")
         return
     console.print(allocation_table(document))
-    if document.best.tactics:
+    if given(document.best.tactics):  # older documents have no tactics
         console.print(tactics_table(document.best))
     console.print(plans_table(document))
     console.print(differences_table(document))

@@ -266,7 +266,7 @@ def part_text(row: ToolRow) -> str:
 
 
 def tactics_html(best: BestTrial) -> str:
-    tactics = best.tactics
+    tactics = given(best.tactics) or []  # older documents have no tactics
     if not tactics:
         return '<p class="note">No tactic intensity was searched.</p>'
     head = "".join(
