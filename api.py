@@ -322,7 +322,6 @@ def optimise(
         >>> len(opt.to_frame())
         3
     """
-    from smmsim.simulator.studies.optimiser.document import OptimisationResult
     from smmsim.simulator.studies.optimiser.job import OptimiseJob, default_study_name
     from smmsim.simulator.studies.optimiser.job import optimise as run_study
     from smmsim.simulator.studies.optimiser.storage import default_url
@@ -351,7 +350,7 @@ def optimise(
     )
     if storage is None:
         out.mkdir(parents=True, exist_ok=True)
-    return OptimisationResult.from_dict(run_study(job))
+    return run_study(job)
 
 
 def _plan(plan: PlanLike) -> Plan:

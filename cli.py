@@ -744,7 +744,7 @@ def optimise(
 
     Example: smmsim optimise scenarios/examples/kids-shop.yaml --trials 60 --out out/opt
     """
-    from smmsim.scenarios.files import json_text, write_atomic
+    from smmsim.scenarios.files import write_atomic
     from smmsim.scenarios.loader import load_scenario
     from smmsim.simulator.consoles.optimiser import print_optimisation
     from smmsim.simulator.reports.optimiser_page import write_report
@@ -784,21 +784,22 @@ def optimise(
         )
     document = run_optimisation(job)
     write_or_fail(lambda: write_report(document, out / "optimise.html"), out)
-    if write_scenario and document["best"] is not None:
+    if write_scenario and document.best is not None:
         text = best_plan_text(file, write_scenario, scenario, document)
         write_or_fail(lambda: write_atomic(write_scenario, text), write_scenario)
     if fmt == "json":
-        click.echo(json_text(document), nl=False)
+        click.echo(document.to_json(), nl=False)
     else:
         print_optimisation(document)
         click.echo(f"wrote {out}/: optimise.json trials.csv best-allocation.csv optimise.html")
-        if write_scenario and document["best"] is not None:
+        if write_scenario and document.best is not None:
             click.echo(f"wrote {write_scenario}; next: smmsim run {write_scenario}")
 
 
-def run_optimisation(job) -> dict:
-    """Open or resume the study, run its trials with a progress bar, evaluate the best plan.
-    Ctrl-C at any point exits 130 with the stored trials kept; a failing database is one line."""
+def run_optimisation(job):
+    """Open or resume the study, run its trials with a progress bar, evaluate the best plan, and
+    return it as the typed `OptimisationResult` (its outputs written). Ctrl-C at any point exits
+    130 with the stored trials kept; a failing database is one line."""
     from dataclasses import replace
 
     from smmsim.simulator.consoles.run import progress_bar

@@ -4,7 +4,8 @@ trial has completed, when fANOVA gave no importances, or for older documents wit
 
 One real document is made once, by running the library on the kids-shop example with few trials
 and replications (a few seconds), so the page is tested against the shape the optimiser writes
-today; the edge cases are small edits of it, each saying what it stands for.
+today; the edge cases are small edits of its JSON, read back into the typed document
+(`edited`), each saying what it stands for.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from smmsim.simulator.reports.optimiser_page import (
     report_html,
     write_report,
 )
+from smmsim.simulator.studies.optimiser.document import OptimisationResult
 from smmsim.simulator.studies.optimiser.job import OptimiseJob, default_study_name, optimise
 from smmsim.simulator.studies.optimiser.storage import default_url
 from smmsim.simulator.studies.optimiser.study import settings_of
@@ -38,7 +40,7 @@ SCRIPT = re.compile(r"<script\b.*?</script>", re.DOTALL | re.IGNORECASE)
 
 
 @pytest.fixture(scope="module")
-def document(tmp_path_factory) -> dict:
+def document(tmp_path_factory) -> OptimisationResult:
     """A real optimisation document: 3 paid-ads tools, no tactics, no risk limit."""
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     out = tmp_path_factory.mktemp("optimise")
@@ -61,17 +63,29 @@ def page(document) -> str:
     return report_html(document)
 
 
-def no_trial_yet(document: dict) -> dict:
+def edited(document: OptimisationResult, edit) -> OptimisationResult:
+    """The document with `edit` applied to a copy of its JSON, read back as a typed one."""
+    data = copy.deepcopy(document.to_dict())
+    edit(data)
+    return OptimisationResult.from_dict(data)
+
+
+def no_trial_yet(document: OptimisationResult) -> OptimisationResult:
     """What a study interrupted before its first trial completed writes."""
-    empty = copy.deepcopy(document)
-    empty.update(best=None, evaluation=None, history=[], pareto_front=[], importances={})
-    empty["trials"] = {**empty["trials"], "completed": 0}
-    return empty
+
+    def empty(data: dict) -> None:
+        data.update(best=None, evaluation=None, history=[], pareto_front=[], importances={})
+        data["trials"] = {**data["trials"], "completed": 0}
+
+    return edited(document, empty)
 
 
-def with_risk_limit(document: dict) -> dict:
+def with_risk_limit(document: OptimisationResult) -> OptimisationResult:
     """A study under a risk limit that half its trials broke, whose best has tactics."""
-    limited = copy.deepcopy(document)
+    return edited(document, risk_limited)
+
+
+def risk_limited(limited: dict) -> None:
     limited["max_risk"] = 0.2
     for i, row in enumerate(limited["history"]):
         row.update(risk=0.5 if i % 2 else 0.1, feasible=not i % 2)
@@ -85,7 +99,6 @@ def with_risk_limit(document: dict) -> dict:
             "per_week": 13.1,
         }
     ]
-    return limited
 
 
 def ids_blanked(page: str) -> str:
@@ -120,7 +133,7 @@ def test_page_has_the_four_plot_sections(page):
 def test_best_share_of_each_tool_appears(document, page):
     # The allocation is the answer the planner came for: every paid-ads tool and its share.
     rows = {r[0]: r for r in TableCells(page, "allocation").rows[1:]}
-    shares = document["best"]["candidate"]["shares"]
+    shares = document.best.candidate.shares
     assert len(shares) == 3
     for tool, share in shares.items():
         name = next(n for n in rows if n.startswith(tool))
@@ -131,20 +144,23 @@ def test_every_baseline_is_compared(document, page):
     # Each baseline has its row with expected CPA, conversions, backlash and the paired deltas.
     rows = TableCells(page, "comparison").rows[1:]
     assert [r[0] for r in rows] == ["optimised", *BASELINES]
-    spend = document["evaluation"]["plans"]["spread"]["spend"]["mean"]
-    conversions = document["evaluation"]["plans"]["spread"]["conversions"]["mean"]
+    spread = document.evaluation.plans["spread"]
+    spend, conversions = spread.spend.mean, spread.conversions.mean
     assert rows[2][1] == fmt(spend / conversions, "currency")
 
 
 def test_identical_baseline_reads_as_a_tie(document):
     # best-guess is often the optimum itself: all-zero differences with P(better) 0 are a tie,
     # and must not read as 'the optimum is never better'.
-    tied = copy.deepcopy(document)
     zero = dict.fromkeys(("mean", "p5", "p50", "p95", "ci_low", "ci_high"), 0.0)
-    tied["evaluation"]["against"]["best-guess"] = {
-        k: {**zero, "probability_better": 0.0, "replications_used": 50}
-        for k in ("conversions", "cpa")
-    }
+
+    def identical(data: dict) -> None:
+        data["evaluation"]["against"]["best-guess"] = {
+            k: {**zero, "probability_better": 0.0, "replications_used": 50}
+            for k in ("conversions", "cpa")
+        }
+
+    tied = edited(document, identical)
     rows = {r[0]: r for r in TableCells(report_html(tied), "comparison").rows[1:]}
     assert "same outcome in every campaign" in rows["best-guess"]
 
@@ -163,8 +179,7 @@ def test_renders_without_a_completed_trial(document):
 def test_empty_importances_are_explained(document):
     # fANOVA needs a spread of trials; without importances the section says why, and plotly.js
     # still rides with the first figure drawn.
-    few = copy.deepcopy(document)
-    few["importances"] = {}
+    few = edited(document, lambda data: data.update(importances={}))
     page = report_html(few)
     parsed = assert_well_formed_offline(page)
     assert parsed.plotly_divs == 3
@@ -186,21 +201,25 @@ def test_risk_limit_marks_trials_and_draws_the_limit(document):
 
 def test_tool_without_extra_conversions_is_labelled(document):
     # A marginal CPA is undefined when the extra budget bought nothing: say so, do not draw 0.
-    flat = copy.deepcopy(document)
-    flat["evaluation"]["marginal_cpa"][-1]["marginal_cpa"] = None
+    def nothing_more(data: dict) -> None:
+        data["evaluation"]["marginal_cpa"][-1]["marginal_cpa"] = None
+
+    flat = edited(document, nothing_more)
     bars = report_figures(flat)["marginal"][0].data[0]
     assert bars.text[-1] == "no extra conversions"
 
 
 def test_older_document_without_currency_renders(document):
     # Documents written before `currency` and `expected_cpa` were added still make a page.
-    old = copy.deepcopy(document)
-    del old["currency"]
-    for plan in old["evaluation"]["plans"].values():
-        del plan["expected_cpa"]
+    def older(data: dict) -> None:
+        del data["currency"]
+        for plan in data["evaluation"]["plans"].values():
+            del plan["expected_cpa"]
+
+    old = edited(document, older)
     rows = TableCells(report_html(old), "comparison").rows[1:]
-    optimised = old["evaluation"]["plans"]["optimised"]
-    cpa = optimised["spend"]["mean"] / optimised["conversions"]["mean"]
+    optimised = old.evaluation.plans["optimised"]
+    cpa = optimised.spend.mean / optimised.conversions.mean
     assert rows[0][1] == fmt(cpa, "currency")
 
 
@@ -218,11 +237,11 @@ def test_write_report_writes_the_page(document, tmp_path):
 def test_console_shows_each_tool_and_baseline(document, capsys):
     print_optimisation(document)
     out = capsys.readouterr().out
-    for tool in document["best"]["candidate"]["shares"]:
+    for tool in document.best.candidate.shares:
         assert tool in out
     for baseline in BASELINES:
         assert baseline in out
-    assert document["study"] in out
+    assert document.study in out
 
 
 def test_console_shows_tactics_at_the_optimum(document, capsys):

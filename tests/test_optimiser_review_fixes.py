@@ -332,10 +332,10 @@ def test_a_tiny_risk_limit_is_noted_on_the_final_evaluation(tmp_path):
         final_replications=1,
     )
     document = optimise(job)
-    notes = document["evaluation"]["notes"]
+    notes = document.evaluation.notes
     assert any("P(backlash)" in n and "against the limit of 0.0%" in n for n in notes), notes
-    risk = document["evaluation"]["plans"]["optimised"]["backlash_probability"]
-    assert risk["p95"] > 1e-4
+    risk = document.evaluation.plans["optimised"].backlash_probability
+    assert risk.p95 > 1e-4
 
 
 # --- 7. the command line's failures ---------------------------------------------------------------

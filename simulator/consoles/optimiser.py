@@ -7,8 +7,21 @@ too: the HTML report shares them, and this module must not import plotly.
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.console import Console
 from rich.table import Table
+
+from smmsim.scenarios.documents import ABSENT
+from smmsim.simulator.studies.optimiser.document import (
+    BestTrial,
+    CpaDifference,
+    OptimisationResult,
+    PairedDifference,
+    PolicyRecord,
+    ToolRow,
+)
+from smmsim.simulator.summary import Probability, Stats
 
 OBJECTIVES = {
     "cpa": "lowest expected CPA (expected spend / expected conversions)",
@@ -25,19 +38,24 @@ NO_TRIAL = "No trial has completed yet: there is no best plan to show."
 # --- reading the document ---
 
 
-def currency_of(document: dict) -> str:
+def given(value: Any) -> Any:
+    """A document value, or None for a key this document does not have (an older one)."""
+    return None if value is ABSENT else value
+
+
+def currency_of(document: OptimisationResult) -> str:
     """The money unit; older documents carry none, so money is then shown without a unit."""
-    return document.get("currency") or ""
+    return given(document.currency) or ""
 
 
-def with_unit(name: str, document: dict) -> str:
+def with_unit(name: str, document: OptimisationResult) -> str:
     """'expected CPA (EUR)', or the bare name when the document names no currency."""
     currency = currency_of(document)
     return f"{name} ({currency})" if currency else name
 
 
-def objective_text(document: dict) -> str:
-    return OBJECTIVES.get(document["objective"], document["objective"])
+def objective_text(document: OptimisationResult) -> str:
+    return OBJECTIVES.get(document.objective, document.objective)
 
 
 def number(value: float | None, kind: str) -> str:
@@ -53,50 +71,43 @@ def number(value: float | None, kind: str) -> str:
     return f"{value:,.0f}" if whole else f"{value:,.1f}"
 
 
-def interval(stats: dict | None, kind: str, narrow: bool = False) -> str:
+def interval(stats: Stats | None, kind: str, narrow: bool = False) -> str:
     """'mean [p5 - p95]', or the mean alone where the interval is one point (deterministic);
     `narrow` puts the interval under the mean, for a table of many columns."""
-    if not stats or stats.get("mean") is None:
+    if stats is None or stats.mean is None:
         return "n/a"
-    mean, low, high = (number(stats[k], kind) for k in ("mean", "p5", "p95"))
-    if stats.get("p5") is None or low == high == mean:  # no interval: one point or one run
+    mean, low, high = (number(v, kind) for v in (stats.mean, stats.p5, stats.p95))
+    if stats.p5 is None or low == high == mean:  # no interval: one point or one run
         return mean
     return f"{mean}\n[{low} - {high}]" if narrow else f"{mean} [{low} - {high}]"
 
 
-def objective_value_text(value: float | None, document: dict) -> str:
+def objective_value_text(value: float | None, document: OptimisationResult) -> str:
     """'expected CPA 24.99 EUR' or 'expected conversions 600'."""
-    if document["objective"] == "cpa":
+    if document.objective == "cpa":
         return f"expected CPA {number(value, 'money')} {currency_of(document)}".rstrip()
     return f"expected conversions {number(value, 'count')}"
 
 
-def risk_limit_text(document: dict) -> str:
-    limit = document.get("max_risk")
+def risk_limit_text(document: OptimisationResult) -> str:
+    limit = document.max_risk
     if limit is None:
         return "none"
     return f"P(at least one backlash event) ≤ {limit:.0%}"
 
 
-def expected_cpa(plan: dict) -> float | None:
-    """A plan's expected spend over its expected conversions: the objective's CPA. Older
-    documents lack `expected_cpa`, so it is rebuilt from the two means."""
-    if "expected_cpa" in plan:
-        return plan["expected_cpa"]
-    spend, conversions = plan["spend"]["mean"], plan["conversions"]["mean"]
-    return spend / conversions if spend is not None and conversions else None
+Difference = PairedDifference | CpaDifference
 
 
-def same_outcome(difference: dict) -> bool:
+def same_outcome(difference: Difference) -> bool:
     """A paired difference that is 0 in every replication: the baseline is the optimised plan
     itself (best-guess often is), whose P(better) of 0 means a tie, not a loss."""
-    spreads = ("p5", "p95", "ci_low", "ci_high")
-    return difference.get("mean") == 0 and all(difference.get(k, 0) == 0 for k in spreads)
+    return difference.mean == 0 and all(v == 0 for v in difference.spreads())
 
 
-def ci_of(difference: dict) -> dict:
-    """{mean, ci_low, ci_high} as {mean, p5, p95}: the 90% confidence interval of the mean."""
-    return {"mean": difference["mean"], "p5": difference["ci_low"], "p95": difference["ci_high"]}
+def ci_of(difference: Difference) -> Stats:
+    """The difference's mean with the 90% confidence interval of the mean as its p5 - p95."""
+    return Stats(mean=difference.mean, p5=difference.ci_low, p50=None, p95=difference.ci_high)
 
 
 def signed(text: str) -> str:
@@ -109,159 +120,162 @@ def percent(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.1%}"
 
 
-def probability_interval(stats: dict) -> str:
-    return f"{percent(stats['probability'])} [{percent(stats['p5'])} - {percent(stats['p95'])}]"
+def probability_interval(stats: Probability) -> str:
+    return f"{percent(stats.probability)} [{percent(stats.p5)} - {percent(stats.p95)}]"
 
 
-def share_text(row: dict) -> str:
+def share_text(row: ToolRow) -> str:
     """A tool's part in the plan: its share of the paid-ads budget, its multiple of the planned
     tactic, or 'as plan' for a tool the search leaves alone (retargeting)."""
-    if row.get("share") is not None:
-        return f"{row['share']:.1%}"
-    if row.get("intensity") is not None:
-        return f"x{row['intensity']:.2f} plan"
+    if row.share is not None:
+        return f"{row.share:.1%}"
+    if row.intensity is not None:
+        return f"x{row.intensity:.2f} plan"
     return "as plan"
+
+
+def policy_of(best: BestTrial) -> PolicyRecord | None:
+    """The best plan's test-then-scale settings; None for a plain split."""
+    return given(best.candidate.policy)
 
 
 # --- tables ---
 
 
-def per_trial_text(document: dict) -> str:
-    if document.get("deterministic"):
+def per_trial_text(document: OptimisationResult) -> str:
+    if document.deterministic:
         return "1 deterministic run (expected values, no noise)"
-    return f"{document['replications_per_trial']:,} replications"
+    return f"{document.replications_per_trial:,} replications"
 
 
-def summary_line(document: dict) -> str:
-    trials = document["trials"]
-    evaluation = document.get("evaluation")
-    final = f"{evaluation['replications']:,}" if evaluation else "none"
+def summary_line(document: OptimisationResult) -> str:
+    trials, evaluation = document.trials, document.evaluation
+    final = f"{evaluation.replications:,}" if evaluation else "none"
     return (
-        f"Study {document['study']!r} in {document['storage']}: {trials['completed']} of "
-        f"{trials['target']} trials completed, {trials['failed']} failed; objective "
+        f"Study {document.study!r} in {document.storage}: {trials.completed} of "
+        f"{trials.target} trials completed, {trials.failed} failed; objective "
         f"{objective_text(document)}; risk limit {risk_limit_text(document)}; seed "
-        f"{document['seed']}, {per_trial_text(document)} per trial, {final} for the final "
+        f"{document.seed}, {per_trial_text(document)} per trial, {final} for the final "
         "evaluation."
     )
 
 
-def best_line(document: dict) -> str:
-    best = document["best"]
+def best_line(document: OptimisationResult) -> str:
+    best = document.best
     line = (
-        f"Best: trial {best['number']}, {objective_value_text(best['value'], document)} on the "
-        f"trial's own replications, backlash risk {percent(best['risk'])}."
+        f"Best: trial {best.number}, {objective_value_text(best.value, document)} on the "
+        f"trial's own replications, backlash risk {percent(best.risk)}."
     )
-    if not best["feasible"]:
+    if not best.feasible:
         line += " No trial met the risk limit: this is the least risky one."
-    policy = best["candidate"].get("policy")
+    policy = policy_of(best)
     if policy:
-        searched_q = "keep_q" in best["params"]
+        searched_q = "keep_q" in best.params  # an Optuna parameter's name
         keep = (
-            f"keeping a tool when P(CPA <= target) >= {policy['keep_q']:.2f}"
+            f"keeping a tool when P(CPA <= target) >= {policy.keep_q:.2f}"
             if searched_q
             else "keeping the tools its decision rule picks"
         )
         line += (
-            f" Test-then-scale: a {policy['test_days']}-day test on "
-            f"{percent(policy['test_share'])} of the budget, {keep}."
+            f" Test-then-scale: a {policy.test_days}-day test on "
+            f"{percent(policy.test_share)} of the budget, {keep}."
         )
     return line
 
 
-def allocation_table(document: dict) -> Table:
+def allocation_table(document: OptimisationResult) -> Table:
     """Per tool of the optimised plan: its part and planned budget, what it spent and brought."""
     money = f", money in {currency_of(document)}" if currency_of(document) else ""
     table = Table(title=f"Best allocation{money}: mean [90% interval over replications]")
     table.add_column("tool", no_wrap=True)
     for name in ("share\nplanned", "spend", "conversions", "CPA"):
         table.add_column(name, justify="right")
-    for row in document["evaluation"]["tools"]:
-        planned = row["planned_budget"]
+    for row in document.evaluation.tools:
+        planned = row.planned_budget
         part = share_text(row) + ("" if planned is None else f"\n{number(planned, 'budget')}")
         table.add_row(
-            row["tool"],
+            row.tool,
             part,
-            interval(row["spend"], "budget", narrow=True),
-            interval(row["conversions"], "count", narrow=True),
-            interval(row["cpa"], "money", narrow=True),
+            interval(row.spend, "budget", narrow=True),
+            interval(row.conversions, "count", narrow=True),
+            interval(row.cpa, "money", narrow=True),
         )
     return table
 
 
-def tactics_table(best: dict) -> Table:
+def tactics_table(best: BestTrial) -> Table:
     table = Table(title="Tactics at the optimum: units over the campaign")
     for name in ("tactic", "x plan", "units", "planned", "per week"):
         table.add_column(name, justify="left" if name == "tactic" else "right", no_wrap=True)
-    for t in best["tactics"]:
+    for t in best.tactics:
         table.add_row(
-            t["tool"],
-            f"x{t['intensity']:.2f}",
-            f"{t['units']:,.0f}",
-            f"{t['planned_units']:,.0f}",
-            f"{t['per_week']:.1f}",
+            t.tool,
+            f"x{t.intensity:.2f}",
+            f"{t.units:,.0f}",
+            f"{t.planned_units:,.0f}",
+            f"{t.per_week:.1f}",
         )
     return table
 
 
-def plans_table(document: dict) -> Table:
-    evaluation = document["evaluation"]
+def plans_table(document: OptimisationResult) -> Table:
+    evaluation = document.evaluation
     table = Table(
-        title=f"Optimised against the baselines: {evaluation['replications']:,} replications, "
-        f"seed {evaluation['seed']}, common random numbers"
+        title=f"Optimised against the baselines: {evaluation.replications:,} replications, "
+        f"seed {evaluation.seed}, common random numbers"
     )
     table.add_column("plan", no_wrap=True)
     table.add_column(with_unit("expected CPA", document), justify="right")
     table.add_column("conversions [90%]", justify="right")
     table.add_column("P(backlash) [90% CI]", justify="right")
-    for name, plan in evaluation["plans"].items():
+    for name, plan in evaluation.plans.items():
         table.add_row(
             name,
-            number(expected_cpa(plan), "money"),
-            interval(plan["conversions"], "count"),
-            probability_interval(plan["backlash_probability"]),
+            number(plan.objective_cpa(), "money"),
+            interval(plan.conversions, "count"),
+            probability_interval(plan.backlash_probability),
         )
     return table
 
 
-def differences_table(document: dict) -> Table:
+def differences_table(document: OptimisationResult) -> Table:
     """Optimised minus each baseline, replication by replication."""
     table = Table(title="Optimised - baseline, paired: difference [90% CI], P(better)")
     for name in ("baseline", "measure", "difference", "P(better)"):
         table.add_column(name, justify="right" if name in ("difference", "P(better)") else "left")
-    measures = (
-        ("conversions", "conversions", "count"),
-        ("expected_cpa", with_unit("expected CPA", document), "money"),
-    )
-    for baseline, against in document["evaluation"]["against"].items():
-        for key, label, kind in measures:
-            d = against.get(key)
-            if d is None:
+    for baseline, against in document.evaluation.against.items():
+        measures = (
+            (against.conversions, "conversions", "count"),
+            (against.expected_cpa, with_unit("expected CPA", document), "money"),
+        )
+        for d, label, kind in measures:
+            if given(d) is None:
                 continue
             if same_outcome(d):
                 table.add_row(baseline, label, "same outcome", "tie")
                 continue
-            better = d["probability_better"]
+            better = d.probability_better
             table.add_row(baseline, label, signed(interval(ci_of(d), kind)), percent(better))
     return table
 
 
-def print_optimisation(document: dict) -> None:
+def print_optimisation(document: OptimisationResult) -> None:
     """The study's outcome for a planner at the terminal; says so when no trial has completed."""
     console = Console()
     console.print(summary_line(document), highlight=False, markup=False)
-    if document.get("best") is None:
+    if document.best is None:
         console.print(NO_TRIAL, highlight=False, markup=False)
         return
     console.print(best_line(document), highlight=False, markup=False)
-    if document.get("evaluation") is None:
+    if document.evaluation is None:
         console.print("The best plan has not been evaluated against the baselines.")
         return
     console.print(allocation_table(document))
-    if document["best"].get("tactics"):
-        console.print(tactics_table(document["best"]))
+    if given(document.best.tactics):  # older documents have no tactics
+        console.print(tactics_table(document.best))
     console.print(plans_table(document))
     console.print(differences_table(document))
     notes = "; ".join(f"{k}: {v}" for k, v in BASELINE_NOTES.items())
     console.print(f"Baselines: {notes}.", highlight=False, markup=False)
-    for note in document["evaluation"].get("notes", []):
+    for note in document.evaluation.notes:
         console.print(f"Note: {note}", highlight=False, markup=False)

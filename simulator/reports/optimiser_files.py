@@ -7,41 +7,51 @@ import csv
 import io
 from pathlib import Path
 
-from smmsim.scenarios.files import json_text, write_atomic
+from smmsim.scenarios.files import write_atomic
+from smmsim.simulator.studies.optimiser.document import OptimisationResult, ToolRow
 
 
-def trials_csv(document: dict) -> str:
-    rows = document["history"]
-    params = sorted({k for r in rows for k in r["params"]})
+def trials_csv(document: OptimisationResult) -> str:
+    rows = [row.flat() for row in document.history]
+    params = sorted({k for row in document.history for k in row.params})
     fields = ["number", "state", "worker", "value", "best_so_far", "feasible", "risk"]
     fields += ["conversions", "cpa", "spend", *params]
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
-    for r in rows:
-        writer.writerow({**{k: v for k, v in r.items() if k != "params"}, **r["params"]})
+    writer.writerows(rows)
     return out.getvalue()
 
 
-def allocation_csv(document: dict) -> str:
+def allocation_csv(document: OptimisationResult) -> str:
     """The best plan per tool: share, planned budget, intensity, and mean / 5% / 95% of spend,
     conversions and CPA."""
-    evaluation = document.get("evaluation") or {}
+    tools = [] if document.evaluation is None else document.evaluation.tools
     fields = ["tool", "type", "share", "planned_budget", "intensity"]
     stats = [f"{m}_{s}" for m in ("spend", "conversions", "cpa") for s in ("mean", "p5", "p95")]
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=fields + stats, lineterminator="\n")
     writer.writeheader()
-    for row in evaluation.get("tools", []):
-        flat = {k: row[k] for k in fields}
-        for m in ("spend", "conversions", "cpa"):
-            flat.update({f"{m}_{s}": row[m][s] for s in ("mean", "p5", "p95")})
-        writer.writerow(flat)
+    writer.writerows(allocation_row(row) for row in tools)
     return out.getvalue()
 
 
-def write_documents(document: dict, out_dir: Path) -> None:
+def allocation_row(row: ToolRow) -> dict:
+    """A tool's row: its part in the plan, then mean / 5% / 95% of each measure."""
+    flat = {
+        "tool": row.tool,
+        "type": row.type,
+        "share": row.share,
+        "planned_budget": row.planned_budget,
+        "intensity": row.intensity,
+    }
+    for measure, s in {"spend": row.spend, "conversions": row.conversions, "cpa": row.cpa}.items():
+        flat.update({f"{measure}_mean": s.mean, f"{measure}_p5": s.p5, f"{measure}_p95": s.p95})
+    return flat
+
+
+def write_documents(document: OptimisationResult, out_dir: Path) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
-    write_atomic(out_dir / "optimise.json", json_text(document))
+    write_atomic(out_dir / "optimise.json", document.to_json())
     write_atomic(out_dir / "trials.csv", trials_csv(document))
     write_atomic(out_dir / "best-allocation.csv", allocation_csv(document))

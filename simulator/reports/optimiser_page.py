@@ -1,10 +1,10 @@
 """optimise.html: the study of `smmsim optimise` as one self-contained page that works offline.
 
-It reads nothing but the optimisation document (`optimisation_document`), so it can be rebuilt
-from optimise.json, and draws its own figures from the document's history rather than with
-optuna's visualisation module. It reuses the page, CSS, table and figure helpers of
-`simulator/report.py` (plotly.js embedded once, with the first figure) and two of
-`scenarios/sizing/report.py`.
+It reads nothing but the typed optimisation document (`OptimisationResult`), so it can be
+rebuilt from optimise.json (`OptimisationResult.from_dict`), and draws its own figures from the
+document's history rather than with optuna's visualisation module. It reuses the page, CSS, table
+and figure helpers of `simulator/reports/kit.py` (plotly.js embedded once, with the first figure)
+and the labelled line of `simulator/reports/sizing_page.py`.
 
 Its sections, in order: the header, the best allocation (per tool, and the tactics at the
 optimum), the optimum against the baselines, the optimisation history, the parameter importances,
@@ -23,10 +23,13 @@ import plotly.graph_objects as go
 from smmsim.scenarios.files import write_atomic
 from smmsim.simulator.consoles.optimiser import (
     NO_TRIAL,
+    Difference,
+    ci_of,
     currency_of,
-    expected_cpa,
+    given,
     objective_text,
     objective_value_text,
+    policy_of,
     risk_limit_text,
     same_outcome,
     with_unit,
@@ -46,8 +49,18 @@ from smmsim.simulator.reports.kit import (
     section,
     stat_html,
 )
-from smmsim.simulator.reports.sizing_page import ci_stats, hline
+from smmsim.simulator.reports.sizing_page import hline
+from smmsim.simulator.studies.optimiser.document import (
+    BaselineDifferences,
+    BestTrial,
+    HistoryRow,
+    OptimisationResult,
+    PlanFigures,
+    TacticAtOptimum,
+    ToolRow,
+)
 from smmsim.simulator.studies.optimiser.evaluation import MARGINAL_STEP
+from smmsim.simulator.summary import Stats
 
 TRIAL_COLOR = f"rgb({FAN_RGB})"
 OVER_LIMIT_COLOR = "#9a9a9a"
@@ -64,13 +77,13 @@ TITLES = {
 }
 
 
-def write_report(document: dict, path: Path) -> None:
+def write_report(document: OptimisationResult, path: Path) -> None:
     """optimise.html beside the other outputs, written atomically: a crash never leaves half a
     page for a planner to open."""
     write_atomic(path, report_html(document))
 
 
-def report_html(document: dict) -> str:
+def report_html(document: OptimisationResult) -> str:
     """The whole page for an optimisation document; renders with no completed trial too (a
     document built from a study that has none yet)."""
     charts = figure_divs(report_figures(document))
@@ -80,31 +93,34 @@ def report_html(document: dict) -> str:
         comparison_section(document),
         *plot_sections(document, charts),
     ]
-    return page_html(f"{document['scenario']} - optimisation", "\n".join(sections))
+    return page_html(f"{document.scenario} - optimisation", "\n".join(sections))
 
 
 # --- reading the document ---
 
 
-def completed(document: dict) -> list[dict]:
+def completed(document: OptimisationResult) -> list[HistoryRow]:
     """Completed trials with a defined objective (a CPA without conversions is null in JSON)."""
-    return [
-        r for r in document["history"] if r["state"] == "COMPLETE" and r.get("value") is not None
-    ]
+    return [r for r in document.history if r.state == "COMPLETE" and r.value is not None]
 
 
-def objective_axis(document: dict) -> str:
+def objective_axis(document: OptimisationResult) -> str:
     """The objective as an axis title; escaped, since plotly reads titles as HTML."""
     name = with_unit("expected CPA", document) if is_cpa(document) else "expected conversions"
     return html.escape(name)
 
 
-def is_cpa(document: dict) -> bool:
-    return document["objective"] == "cpa"
+def is_cpa(document: OptimisationResult) -> bool:
+    return document.objective == "cpa"
 
 
-def money(value: float | None, document: dict) -> str:
+def money(value: float | None, document: OptimisationResult) -> str:
     return f"{fmt(value, 'currency')} {currency_of(document)}".rstrip()
+
+
+def stats_html(stats: Stats | None, unit: str) -> str:
+    """The kit's 'mean (p5–p95)' cell of a typed Stats."""
+    return stat_html(None if stats is None else stats.to_dict(), unit)
 
 
 # --- header ---
@@ -119,34 +135,34 @@ HEADER_NOTE = (
 )
 
 
-def header_html(document: dict) -> str:
+def header_html(document: OptimisationResult) -> str:
     return (
-        f"<header>\n<h1>Optimisation: {html.escape(document['scenario'])}</h1>\n"
+        f"<header>\n<h1>Optimisation: {html.escape(document.scenario)}</h1>\n"
         f"{facts_html(header_facts(document))}\n{HEADER_NOTE}\n</header>"
     )
 
 
-def header_facts(document: dict) -> list[tuple[str, str]]:
-    trials, evaluation = document["trials"], document.get("evaluation")
-    per_trial = f"{document['replications_per_trial']:,}"
-    if document.get("deterministic"):
+def header_facts(document: OptimisationResult) -> list[tuple[str, str]]:
+    trials, evaluation = document.trials, document.evaluation
+    per_trial = f"{document.replications_per_trial:,}"
+    if document.deterministic:
         per_trial += " (deterministic: expected values, no noise)"
     return [
-        ("Scenario", document["scenario"]),
-        ("Study", document["study"]),
-        ("Storage", document["storage"]),
+        ("Scenario", document.scenario),
+        ("Study", document.study),
+        ("Storage", document.storage),
         ("Objective", objective_text(document)),
         ("Risk limit", risk_limit_text(document)),
-        ("Seed", str(document["seed"])),
+        ("Seed", str(document.seed)),
         ("Replications per trial", per_trial),
         (
             "Replications, final evaluation",
-            f"{evaluation['replications']:,}" if evaluation else "none (no trial completed)",
+            f"{evaluation.replications:,}" if evaluation else "none (no trial completed)",
         ),
         (
             "Trials",
-            f"{trials['completed']:,} completed of {trials['target']:,} wanted, "
-            f"{trials['failed']:,} failed ({trials['by_this_worker']:,} run by this worker)",
+            f"{trials.completed:,} completed of {trials.target:,} wanted, "
+            f"{trials.failed:,} failed ({trials.by_this_worker:,} run by this worker)",
         ),
     ]
 
@@ -163,46 +179,54 @@ BEST_NOTE = (
 )
 
 
-def best_section(document: dict) -> str:
-    best = document.get("best")
+def best_section(document: OptimisationResult) -> str:
+    best = document.best
     if best is None:
         return section("Best allocation", BEST_NOTE, NO_TRIAL_HTML)
     parts = [facts_html(best_facts(document)), allocation_table_html(document), tactics_html(best)]
     return section("Best allocation", BEST_NOTE, "\n".join(parts))
 
 
-def best_facts(document: dict) -> list[tuple[str, str]]:
-    best = document["best"]
-    within = "yes" if best["feasible"] else "no: no trial met the limit; this is the least risky"
+def best_facts(document: OptimisationResult) -> list[tuple[str, str]]:
+    best = document.best
+    within = "yes" if best.feasible else "no: no trial met the limit; this is the least risky"
     facts = [
-        ("Trial", f"#{best['number']}"),
+        ("Trial", f"#{best.number}"),
         ("Within the risk limit", within),
         (
             "Trial's own score",
-            f"{objective_value_text(best['value'], document)} over its "
-            f"{document['replications_per_trial']:,} replications; backlash risk "
-            f"{best['risk']:.1%}",
+            f"{objective_value_text(best.value, document)} over its "
+            f"{document.replications_per_trial:,} replications; backlash risk "
+            f"{best.risk:.1%}",
         ),
     ]
-    policy = (best.get("candidate") or {}).get("policy")
+    policy = policy_of(best)
     if policy:
-        facts.append(("Test-then-scale", ", ".join(f"{k} {v:g}" for k, v in policy.items())))
+        settings = policy.to_dict().items()  # each setting under its own name
+        facts.append(("Test-then-scale", ", ".join(f"{k} {v:g}" for k, v in settings)))
     return facts
 
 
-def allocation_rows(document: dict) -> list[dict]:
+def allocation_rows(document: OptimisationResult) -> list[ToolRow]:
     """The evaluated tools; without an evaluation, the best trial's shares alone."""
-    evaluation = document.get("evaluation")
-    if evaluation:
-        return evaluation["tools"]
-    shares = document["best"]["candidate"]["shares"]
+    if document.evaluation:
+        return document.evaluation.tools
     return [
-        {"tool": t, "type": "paid_ads", "share": s, "planned_budget": None}
-        for t, s in shares.items()
+        ToolRow(
+            tool=t,
+            type="paid_ads",
+            share=s,
+            planned_budget=None,
+            intensity=None,
+            spend=None,
+            conversions=None,
+            cpa=None,
+        )
+        for t, s in document.best.candidate.shares.items()
     ]
 
 
-def allocation_table_html(document: dict) -> str:
+def allocation_table_html(document: OptimisationResult) -> str:
     currency = html.escape(currency_of(document))
     unit = f" ({currency})" if currency else ""
     head = "".join(
@@ -217,32 +241,32 @@ def allocation_table_html(document: dict) -> str:
     )
 
 
-def allocation_row(row: dict) -> str:
-    planned = row.get("planned_budget")
+def allocation_row(row: ToolRow) -> str:
+    planned = row.planned_budget
     cells = [
         html.escape(part_text(row)),
         "–" if planned is None else html.escape(fmt(planned, "currency")),
-        stat_html(row.get("spend"), "currency"),
-        stat_html(row.get("conversions"), "count"),
-        stat_html(row.get("cpa"), "currency"),
+        stats_html(row.spend, "currency"),
+        stats_html(row.conversions, "count"),
+        stats_html(row.cpa, "currency"),
     ]
     return (
-        f'<tr><th scope="row">{html.escape(row["tool"])}<small>{html.escape(row["type"])}</small>'
+        f'<tr><th scope="row">{html.escape(row.tool)}<small>{html.escape(row.type)}</small>'
         f"</th>{''.join(f'<td>{c}</td>' for c in cells)}</tr>\n"
     )
 
 
-def part_text(row: dict) -> str:
+def part_text(row: ToolRow) -> str:
     """A tool's part in the plan: its share, its multiple of the plan, or as planned."""
-    if row.get("share") is not None:
-        return fmt(row["share"], "share")
-    if row.get("intensity") is not None:
-        return f"×{row['intensity']:.2f} of plan"
+    if row.share is not None:
+        return fmt(row.share, "share")
+    if row.intensity is not None:
+        return f"×{row.intensity:.2f} of plan"
     return "as planned"
 
 
-def tactics_html(best: dict) -> str:
-    tactics = best.get("tactics") or []
+def tactics_html(best: BestTrial) -> str:
+    tactics = given(best.tactics) or []  # older documents have no tactics
     if not tactics:
         return '<p class="note">No tactic intensity was searched.</p>'
     head = "".join(
@@ -260,15 +284,15 @@ def tactics_html(best: dict) -> str:
     )
 
 
-def tactic_row(t: dict) -> str:
+def tactic_row(t: TacticAtOptimum) -> str:
     cells = [
-        f"×{t['intensity']:.2f}",
-        fmt(t["units"], "count"),
-        fmt(t["planned_units"], "count"),
-        f"{t['per_week']:.1f}",
+        f"×{t.intensity:.2f}",
+        fmt(t.units, "count"),
+        fmt(t.planned_units, "count"),
+        f"{t.per_week:.1f}",
     ]
     return (
-        f'<tr><th scope="row">{html.escape(t["tool"])}<small>{html.escape(t["type"])}</small>'
+        f'<tr><th scope="row">{html.escape(t.tool)}<small>{html.escape(t.type)}</small>'
         f"</th>{''.join(f'<td>{html.escape(c)}</td>' for c in cells)}</tr>\n"
     )
 
@@ -276,9 +300,9 @@ def tactic_row(t: dict) -> str:
 # --- against the baselines ---
 
 
-def comparison_note(document: dict) -> str:
-    evaluation = document.get("evaluation") or {}
-    reps = f"{evaluation.get('replications', 0):,}"
+def comparison_note(document: OptimisationResult) -> str:
+    evaluation = document.evaluation
+    reps = f"{evaluation.replications if evaluation else 0:,}"
     aim = "the number the optimiser minimises" if is_cpa(document) else "a plain cost figure"
     return (
         '<p class="note">Each row is a whole plan simulated on the same '
@@ -297,16 +321,16 @@ def comparison_note(document: dict) -> str:
     )
 
 
-def comparison_section(document: dict) -> str:
-    evaluation = document.get("evaluation")
+def comparison_section(document: OptimisationResult) -> str:
+    evaluation = document.evaluation
     content = NO_TRIAL_HTML if evaluation is None else comparison_table_html(document)
-    for note in (evaluation or {}).get("notes", []):
+    for note in [] if evaluation is None else evaluation.notes:
         content += f'<p class="note"><b>Note:</b> {html.escape(note)}.</p>'
 
     return section("Optimised against the baselines", comparison_note(document), content)
 
 
-def comparison_table_html(document: dict) -> str:
+def comparison_table_html(document: OptimisationResult) -> str:
     currency = html.escape(currency_of(document))
     unit = f" ({currency})" if currency else ""
     head = "".join(
@@ -321,10 +345,10 @@ def comparison_table_html(document: dict) -> str:
             "P(cheaper)",
         )
     )
-    evaluation = document["evaluation"]
+    evaluation = document.evaluation
     rows = "".join(
-        plan_row(name, plan, evaluation["against"].get(name))
-        for name, plan in evaluation["plans"].items()
+        plan_row(name, plan, evaluation.against.get(name))
+        for name, plan in evaluation.plans.items()
     )
     return (
         '<div class="scroll"><table class="comparison">\n'
@@ -333,31 +357,32 @@ def comparison_table_html(document: dict) -> str:
     )
 
 
-def plan_row(name: str, plan: dict, against: dict | None) -> str:
+def plan_row(name: str, plan: PlanFigures, against: BaselineDifferences | None) -> str:
+    risk = probability_stats(plan.backlash_probability.to_dict())
     cells = [
-        f"<td>{html.escape(fmt(expected_cpa(plan), 'currency'))}</td>",
-        f"<td>{stat_html(plan['conversions'], 'count')}</td>",
-        f"<td>{stat_html(probability_stats(plan['backlash_probability']), 'share')}</td>",
+        f"<td>{html.escape(fmt(plan.objective_cpa(), 'currency'))}</td>",
+        f"<td>{stats_html(plan.conversions, 'count')}</td>",
+        f"<td>{stat_html(risk, 'share')}</td>",
     ]
     if against is None:
         cells.append('<td class="na" colspan="4">the plan the others are compared with</td>')
     else:
-        cells += [difference_cells(against.get("conversions"), "count")]
-        cells += [difference_cells(against.get("expected_cpa", against.get("cpa")), "currency")]
+        cells += [difference_cells(given(against.conversions), "count")]
+        cells += [difference_cells(against.cost(), "currency")]
     css = ' class="baseline"' if against is None else ""
     return f'<tr{css}><th scope="row">{html.escape(name)}</th>{"".join(cells)}</tr>\n'
 
 
-def difference_cells(difference: dict | None, unit: str) -> str:
+def difference_cells(difference: Difference | None, unit: str) -> str:
     """The paired difference with its 90% CI, and P(better) shaded red to green."""
     if difference is None:
         return '<td class="na" colspan="2">n/a</td>'
     if same_outcome(difference):
         return '<td class="na" colspan="2">same outcome in every campaign</td>'
-    text = stat_html(ci_stats(difference), unit)
-    if difference["mean"] is not None and difference["mean"] > 0 and text[0].isdigit():
+    text = stats_html(ci_of(difference), unit)
+    if difference.mean is not None and difference.mean > 0 and text[0].isdigit():
         text = f"+{text}"
-    better = difference.get("probability_better")
+    better = difference.probability_better
     odds = '<td class="na">n/a</td>' if better is None else odds_cell(better)
     return f"<td>{text}</td>{odds}"
 
@@ -365,20 +390,19 @@ def difference_cells(difference: dict | None, unit: str) -> str:
 # --- figures ---
 
 
-def report_figures(document: dict) -> dict[str, list[go.Figure]]:
+def report_figures(document: OptimisationResult) -> dict[str, list[go.Figure]]:
     """Every figure of the page, by section, in page order (plotly.js rides with the first)."""
     rows = completed(document)
-    evaluation = document.get("evaluation") or {}
-    importances = document.get("importances") or {}
+    evaluation, importances = document.evaluation, document.importances
     return {
         "history": [history_figure(document, rows)] if rows else [],
         "importances": [importance_figure(importances)] if importances else [],
         "pareto": [pareto_figure(document, rows)] if rows else [],
-        "marginal": [marginal_figure(document)] if evaluation.get("marginal_cpa") else [],
+        "marginal": [marginal_figure(document)] if evaluation and evaluation.marginal_cpa else [],
     }
 
 
-def plot_sections(document: dict, charts: dict[str, str]) -> list[str]:
+def plot_sections(document: OptimisationResult, charts: dict[str, str]) -> list[str]:
     return [
         section(TITLES["history"], history_note(document), charts["history"] or NO_TRIAL_HTML),
         section(
@@ -393,42 +417,42 @@ def plot_sections(document: dict, charts: dict[str, str]) -> list[str]:
     ]
 
 
-def history_note(document: dict) -> str:
+def history_note(document: OptimisationResult) -> str:
     limit = (
         " Crosses broke the risk limit and cannot be chosen."
-        if document.get("max_risk") is not None
+        if document.max_risk is not None
         else ""
     )
     return (
         '<p class="note">Each dot is one trial, scored on its '
-        f"{document['replications_per_trial']:,} simulated campaigns.{limit} The line is the best "
+        f"{document.replications_per_trial:,} simulated campaigns.{limit} The line is the best "
         "score within the limit so far: when it stops moving for many trials, more trials are "
         "unlikely to find much better. The first trials are known starting plans (the "
         "marginal-return split, the plan as written and the even spread).</p>"
     )
 
 
-def history_figure(document: dict, rows: list[dict]) -> go.Figure:
+def history_figure(document: OptimisationResult, rows: list[HistoryRow]) -> go.Figure:
     """The objective per completed trial, within and over the limit marked apart, and the best
     so far as a step line."""
     fig = go.Figure()
-    limited = document.get("max_risk") is not None
+    limited = document.max_risk is not None
     for feasible in (True, False):
-        group = [r for r in rows if r["feasible"] is feasible]
+        group = [r for r in rows if r.feasible is feasible]
         if group:
             fig.add_trace(trial_markers(group, feasible, limited))
-    best = [r for r in document["history"] if r.get("best_so_far") is not None]
+    best = [r for r in document.history if given(r.best_so_far) is not None]
     if best:
         fig.add_scatter(
-            x=[r["number"] for r in best],
-            y=[r["best_so_far"] for r in best],
+            x=[r.number for r in best],
+            y=[r.best_so_far for r in best],
             mode="lines",
             line={"color": TARGET_COLOR, "width": 2, "shape": "hv"},
             name="best so far" + (" within the limit" if limited else ""),
         )
     fig.update_xaxes(title="trial number")
     fig.update_yaxes(title=objective_axis(document))
-    log_if_spread(fig, [r["value"] for r in rows])
+    log_if_spread(fig, [r.value for r in rows])
     fig.update_layout(title="Objective per trial", height=420, **LAYOUT)
     return fig
 
@@ -449,15 +473,15 @@ def objective_ticks(values: list[float]) -> list[float]:
     return [t for t in ticks if min(values) / 1.5 <= t <= max(values) * 1.5]
 
 
-def trial_markers(rows: list[dict], feasible: bool, limited: bool) -> go.Scatter:
+def trial_markers(rows: list[HistoryRow], feasible: bool, limited: bool) -> go.Scatter:
     if not limited:
         name = "trial"
     else:
         name = "within the risk limit" if feasible else "over the risk limit"
     return go.Scatter(
-        x=[r["number"] for r in rows],
-        y=[r["value"] for r in rows],
-        customdata=[r["risk"] for r in rows],
+        x=[r.number for r in rows],
+        y=[r.value for r in rows],
+        customdata=[r.risk for r in rows],
         mode="markers",
         name=name,
         marker={
@@ -479,13 +503,13 @@ IMPORTANCE_NOTE = (
 )
 
 
-def no_importances(document: dict) -> str:
+def no_importances(document: OptimisationResult) -> str:
     """Why there are no importances: too few trials, nothing searched, or the evaluator gave
     none."""
     count = len(completed(document))
     if count < 4:
         why = f"they need at least 4 completed trials and the study has {count}"
-    elif not any(r["params"] for r in document["history"]):
+    elif not any(r.params for r in document.history):
         why = "this search has no dial to turn (one paid-ads tool and no tactic)"
     else:
         why = "the trials' scores did not let the evaluator tell the dials apart"
@@ -515,14 +539,14 @@ def importance_figure(importances: dict[str, float]) -> go.Figure:
     return fig
 
 
-def pareto_note(document: dict) -> str:
+def pareto_note(document: OptimisationResult) -> str:
     trade = "a lower CPA" if is_cpa(document) else "more conversions"
     limit = (
         " The dashed line is the risk limit: plans to its right cannot be chosen."
-        if document.get("max_risk") is not None
+        if document.max_risk is not None
         else ""
     )
-    riskless = all(r["risk"] == 0 for r in completed(document))
+    riskless = all(r.risk == 0 for r in completed(document))
     none = (
         " No trial had any backlash risk, so the front is the best trial alone." if riskless else ""
     )
@@ -534,13 +558,13 @@ def pareto_note(document: dict) -> str:
     )
 
 
-def pareto_figure(document: dict, rows: list[dict]) -> go.Figure:
+def pareto_figure(document: OptimisationResult, rows: list[HistoryRow]) -> go.Figure:
     """Every completed trial's objective against its backlash risk, the front connected."""
     fig = go.Figure()
     fig.add_scatter(
-        x=[r["risk"] for r in rows],
-        y=[r["value"] for r in rows],
-        customdata=[r["number"] for r in rows],
+        x=[r.risk for r in rows],
+        y=[r.value for r in rows],
+        customdata=[r.number for r in rows],
         mode="markers",
         name="trial",
         marker={"color": TRIAL_COLOR, "size": 7, "opacity": 0.6},
@@ -548,31 +572,31 @@ def pareto_figure(document: dict, rows: list[dict]) -> go.Figure:
     )
     add_chosen(fig, document)  # under the front, which often holds it
     add_front(fig, document)
-    if document.get("max_risk") is not None:
-        mark_x(fig, document["max_risk"], f"risk limit {document['max_risk']:.0%}")
+    if document.max_risk is not None:
+        mark_x(fig, document.max_risk, f"risk limit {document.max_risk:.0%}")
     fig.update_xaxes(
         title="P(at least one backlash event)", tickformat=".0%", range=risk_range(document, rows)
     )
     fig.update_yaxes(title=objective_axis(document))
-    log_if_spread(fig, [r["value"] for r in rows])
+    log_if_spread(fig, [r.value for r in rows])
     fig.update_layout(title=TITLES["pareto"], height=440, **LAYOUT)
     return fig
 
 
-def risk_range(document: dict, rows: list[dict]) -> list[float]:
+def risk_range(document: OptimisationResult, rows: list[HistoryRow]) -> list[float]:
     """From just below 0, so trials without risk show whole, to past the riskiest or the limit."""
-    top = max([r["risk"] for r in rows] + [document.get("max_risk") or 0, MIN_RISK_AXIS])
+    top = max([r.risk for r in rows] + [document.max_risk or 0, MIN_RISK_AXIS])
     pad = 0.04 * top
     return [-pad, top + pad]
 
 
-def add_front(fig: go.Figure, document: dict) -> None:
-    front = [p for p in document["pareto_front"] if p["value"] is not None]
+def add_front(fig: go.Figure, document: OptimisationResult) -> None:
+    front = [p for p in document.pareto_front if p.value is not None]
     if front:
         fig.add_scatter(
-            x=[p["risk"] for p in front],
-            y=[p["value"] for p in front],
-            customdata=[p["number"] for p in front],
+            x=[p.risk for p in front],
+            y=[p.value for p in front],
+            customdata=[p.number for p in front],
             mode="lines+markers",
             name="Pareto front",
             line={"color": FRONT_COLOR, "width": 2},
@@ -581,20 +605,20 @@ def add_front(fig: go.Figure, document: dict) -> None:
         )
 
 
-def add_chosen(fig: go.Figure, document: dict) -> None:
-    best = document.get("best")
-    if best is not None and best.get("value") is not None:
+def add_chosen(fig: go.Figure, document: OptimisationResult) -> None:
+    best = document.best
+    if best is not None and best.value is not None:
         fig.add_scatter(
-            x=[best["risk"]],
-            y=[best["value"]],
+            x=[best.risk],
+            y=[best.value],
             mode="markers",
-            name=f"chosen plan (trial {best['number']})",
+            name=f"chosen plan (trial {best.number})",
             marker={"symbol": "star", "size": 16, "color": MARK_COLOR},
             hoverinfo="skip",
         )
 
 
-def marginal_note(document: dict) -> str:
+def marginal_note(document: OptimisationResult) -> str:
     currency = html.escape(currency_of(document) or "unit of money")
     return (
         f'<p class="note">What one more {currency} buys at the optimum: for each paid-ads tool, '
@@ -610,8 +634,8 @@ def marginal_note(document: dict) -> str:
     )
 
 
-def no_marginal(document: dict) -> str:
-    if document.get("evaluation") is None:
+def no_marginal(document: OptimisationResult) -> str:
+    if document.evaluation is None:
         return NO_TRIAL_HTML
     return (
         '<p class="note">No paid-ads split was searched (the test-then-scale policy picks the '
@@ -619,26 +643,26 @@ def no_marginal(document: dict) -> str:
     )
 
 
-def marginal_figure(document: dict) -> go.Figure:
+def marginal_figure(document: OptimisationResult) -> go.Figure:
     """One bar per paid-ads tool; a tool whose extra budget bought nothing is a labelled gap."""
-    rows = document["evaluation"]["marginal_cpa"]
+    rows = document.evaluation.marginal_cpa
     fig = go.Figure(
         go.Bar(
-            x=[r["tool"] for r in rows],
-            y=[r["marginal_cpa"] or 0 for r in rows],
-            text=[marginal_label(r["marginal_cpa"], document) for r in rows],
+            x=[r.tool for r in rows],
+            y=[r.marginal_cpa or 0 for r in rows],
+            text=[marginal_label(r.marginal_cpa, document) for r in rows],
             textposition="outside",
             width=0.5 if len(rows) > 2 else 0.25,
-            marker_color=[TRIAL_COLOR if r["share"] > 0 else UNFUNDED_COLOR for r in rows],
-            customdata=[[r["share"], r["extra_spend"], r["extra_conversions"]] for r in rows],
+            marker_color=[TRIAL_COLOR if r.share > 0 else UNFUNDED_COLOR for r in rows],
+            customdata=[[r.share, r.extra_spend, r.extra_conversions] for r in rows],
             hovertemplate="%{x} at %{customdata[0]:.1%}: %{customdata[1]:,.2f} more spend, "
             "%{customdata[2]:,.1f} more conversions<extra></extra>",
         )
     )
-    average = expected_cpa(document["evaluation"]["plans"]["optimised"])
+    average = document.evaluation.plans["optimised"].objective_cpa()
     if average is not None:
         hline(fig, average, f"average CPA {money(average, document)}", MARK_COLOR, "dot")
-    top = max([r["marginal_cpa"] or 0 for r in rows] + [average or 0])
+    top = max([r.marginal_cpa or 0 for r in rows] + [average or 0])
     fig.update_yaxes(
         title=html.escape(with_unit("marginal CPA", document)), range=[0, 1.2 * top or 1]
     )
@@ -646,5 +670,5 @@ def marginal_figure(document: dict) -> go.Figure:
     return fig
 
 
-def marginal_label(value: float | None, document: dict) -> str:
+def marginal_label(value: float | None, document: OptimisationResult) -> str:
     return "no extra conversions" if value is None else money(value, document)

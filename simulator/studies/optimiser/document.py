@@ -1,7 +1,10 @@
-"""The optimisation as JSON and CSV: settings, search space, best plan, history, Pareto front.
+"""The optimisation as a document: settings, search space, best plan, its evaluation against the
+baselines, history, Pareto front and importances.
 
-Every number a planner reads comes with the seed and replications it was computed with; the
-storage is shown with its password redacted.
+The builders below read the study into a JSON-shaped dict; `finish` (job.py) turns it once into
+the typed `OptimisationResult`, whose sections are the dataclasses at the end of this module, so
+the console, the page and the CSV writers read attributes. Every number a planner reads comes with
+the seed and replications it was computed with; the storage is shown with its password redacted.
 """
 
 from __future__ import annotations
@@ -14,8 +17,8 @@ import optuna
 import pandas as pd
 from optuna.trial import FrozenTrial, TrialState
 
-from smmsim.scenarios.documents import Document
-from smmsim.simulator.studies.optimiser.candidate import unit_count
+from smmsim.scenarios.documents import ABSENT, Document
+from smmsim.simulator.studies.optimiser.candidate import Candidate, unit_count
 from smmsim.simulator.studies.optimiser.selection import (
     Choice,
     is_feasible,
@@ -24,7 +27,12 @@ from smmsim.simulator.studies.optimiser.selection import (
 )
 from smmsim.simulator.studies.optimiser.space import SearchSpace
 from smmsim.simulator.studies.optimiser.storage import shown
-from smmsim.simulator.studies.optimiser.study import Optimisation, StudySettings
+from smmsim.simulator.studies.optimiser.study import (
+    Optimisation,
+    StudySettings,
+    candidate_from_record,
+)
+from smmsim.simulator.summary import Probability, Stats
 
 
 def history_rows(trials: list[FrozenTrial], settings: StudySettings) -> list[dict]:
@@ -171,36 +179,275 @@ def tactic_rows(run: Optimisation, intensities: dict[str, float]) -> list[dict]:
     return rows
 
 
+# --- the document's sections ---
+
+
+@dataclass(frozen=True)
+class TrialCounts(Document):
+    """How far the study is: trials completed and failed (by every worker), run by this one, and
+    the target."""
+
+    completed: int
+    failed: int
+    by_this_worker: int
+    target: int
+
+
+@dataclass(frozen=True)
+class SpendLimits(Document):
+    """A platform's paid-ads spend limits over the campaign (money; no ceiling is None)."""
+
+    min_spend: float
+    max_spend: float | None
+
+
+@dataclass(frozen=True)
+class SearchedTactic(Document):
+    """A tactic whose intensity the search dials: its planned units and its Optuna parameter."""
+
+    tool: str
+    type: str
+    planned_units: float
+    parameter: str
+
+
+@dataclass(frozen=True)
+class SpaceDocument(Document):
+    """What the study searches: the paid-ads tools split, the platforms' limits, the tactics'
+    intensities and, for test-then-scale, the policy's ranges (echoed as the file gives them)."""
+
+    paid_ads: list[str]
+    platform_limits: dict[str, SpendLimits]  # platform name ->
+    tactics: list[SearchedTactic]
+    intensity_range: list[float]
+    policy: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class PolicyRecord(Document):
+    """The best trial's test-then-scale settings."""
+
+    test_share: float
+    test_days: int
+    keep_q: float
+
+
+@dataclass(frozen=True)
+class CandidateRecord(Document):
+    """A trial's plan as stored: paid-ads shares, tactic intensities, the policy (or None)."""
+
+    shares: dict[str, float]  # 'platform/tool' -> share of the paid-ads budget
+    intensities: dict[str, float]  # 'platform/tool' -> multiple of the planned tactic
+    policy: PolicyRecord | None
+
+    def candidate(self) -> Candidate:
+        """The plan to apply to the scenario (older records without a policy have none)."""
+        return candidate_from_record(self.to_dict())
+
+
+@dataclass(frozen=True)
+class TacticAtOptimum(Document):
+    """A searched tactic at the best plan: its multiple of the plan and its units over the
+    campaign, against the plan as written."""
+
+    tool: str
+    type: str
+    intensity: float
+    planned_units: float
+    units: float
+    per_week: float
+
+
+@dataclass(frozen=True)
+class BestTrial(Document):
+    """The chosen trial, scored on its own replications; not `feasible` when no trial met the
+    risk limit and this is the least risky."""
+
+    number: int
+    feasible: bool
+    value: float | None  # the objective: a CPA without conversions is None
+    cpa: float | None
+    conversions: float
+    spend: float
+    risk: float
+    candidate: CandidateRecord
+    params: dict[str, float]  # Optuna parameter -> value
+    tactics: list[TacticAtOptimum]
+
+
+@dataclass(frozen=True)
+class PlanFigures(Document):
+    """A plan on the final evaluation: its KPIs over the replications, the objective's CPA
+    (expected spend over expected conversions; ABSENT in older documents) and its backlash
+    risk."""
+
+    conversions: Stats
+    cpa: Stats
+    spend: Stats
+    joins: Stats
+    reach: Stats
+    roas: Stats
+    expected_cpa: float | None
+    backlash_probability: Probability
+
+    def objective_cpa(self) -> float | None:
+        """The expected CPA, rebuilt from the two means for a document written before it was."""
+        if self.expected_cpa is not ABSENT:
+            return self.expected_cpa
+        spend, conversions = self.spend.mean, self.conversions.mean
+        return spend / conversions if spend is not None and conversions else None
+
+
+@dataclass(frozen=True)
+class PairedDifference(Document):
+    """Optimised - baseline in one KPI, replication by replication: the mean with its 90%
+    confidence interval, the quantiles of the difference, and P(optimised does better)."""
+
+    mean: float | None
+    p5: float | None
+    p50: float | None
+    p95: float | None
+    ci_low: float | None
+    ci_high: float | None
+    probability_better: float | None
+    replications_used: int
+
+    def spreads(self) -> tuple[float | None, ...]:
+        return (self.p5, self.p95, self.ci_low, self.ci_high)
+
+
+@dataclass(frozen=True)
+class CpaDifference(Document):
+    """Optimised - baseline in expected CPA (a ratio of totals): the difference with a 90%
+    interval and P(cheaper) from a paired bootstrap."""
+
+    mean: float | None
+    ci_low: float | None
+    ci_high: float | None
+    probability_better: float | None
+
+    def spreads(self) -> tuple[float | None, ...]:
+        return (self.ci_low, self.ci_high)
+
+
+@dataclass(frozen=True)
+class BaselineDifferences(Document):
+    """The optimised plan against one baseline, on common random numbers."""
+
+    conversions: PairedDifference
+    cpa: PairedDifference
+    joins: PairedDifference
+    roas: PairedDifference
+    expected_cpa: CpaDifference
+
+    def cost(self) -> PairedDifference | CpaDifference | None:
+        """The difference in cost: expected CPA, or the mean CPA's in older documents."""
+        for found in (self.expected_cpa, self.cpa):
+            if found is not ABSENT:
+                return found
+        return None
+
+
+@dataclass(frozen=True)
+class ToolRow(Document):
+    """A tool of the optimised plan: its share and planned budget (paid ads) or its multiple of
+    the plan (tactics), and what it spent and brought over the final replications."""
+
+    tool: str
+    type: str
+    share: float | None
+    planned_budget: float | None
+    intensity: float | None
+    spend: Stats | None
+    conversions: Stats | None
+    cpa: Stats | None
+
+
+@dataclass(frozen=True)
+class MarginalCpa(Document):
+    """A paid-ads tool's extra spend over extra conversions when it alone gets a little more
+    budget (None when the extra budget bought nothing)."""
+
+    tool: str
+    share: float
+    extra_spend: float
+    extra_conversions: float
+    marginal_cpa: float | None
+
+
+@dataclass(frozen=True)
+class Evaluation(Document):
+    """The best plan simulated again beside the baselines, on the final replications."""
+
+    replications: int
+    seed: int
+    plans: dict[str, PlanFigures]  # 'optimised' and each baseline ->
+    notes: list[str]
+    against: dict[str, BaselineDifferences]  # baseline ->
+    tools: list[ToolRow]
+    marginal_cpa: list[MarginalCpa]
+
+
+@dataclass(frozen=True)
+class HistoryRow(Document):
+    """One trial; a trial that did not complete has its number, state, worker and parameters
+    only (the rest ABSENT)."""
+
+    number: int
+    state: str
+    worker: str | None
+    value: float | None
+    risk: float
+    feasible: bool
+    best_so_far: float | None  # the best feasible objective up to this trial
+    conversions: float
+    cpa: float | None
+    spend: float
+    params: dict[str, float]
+
+    def flat(self) -> dict[str, Any]:
+        """The trial as one table row: its figures, then its parameters as columns."""
+        figures = {k: v for k, v in self.to_dict().items() if k != "params"}
+        return {**figures, **self.params}
+
+
+@dataclass(frozen=True)
+class ParetoPoint(Document):
+    """A trial on the Pareto front of objective against backlash risk."""
+
+    number: int
+    value: float | None
+    risk: float
+
+
 @dataclass(frozen=True)
 class OptimisationResult(Document):
-    """The study's best plan, evaluated against the baselines, with its history (optimise.json)."""
+    """The study's best plan, evaluated against the baselines, with its history (optimise.json).
+    `best` and `evaluation` are None before any trial has completed."""
 
     scenario: str
     seed: int
     study: str
     storage: str
     objective: str
-    max_risk: float
+    max_risk: float | None
     pareto: bool
     replications_per_trial: int
     deterministic: bool
-    trials: dict[str, Any]
-    search_space: dict[str, Any]
-    currency: str
-    best: dict[str, Any] | None
-    evaluation: dict[str, Any] | None
-    history: list[dict[str, Any]]
-    pareto_front: list[dict[str, Any]]
-    importances: dict[str, float]
+    trials: TrialCounts
+    search_space: SpaceDocument
+    currency: str  # ABSENT in documents written before it was added
+    best: BestTrial | None
+    evaluation: Evaluation | None
+    history: list[HistoryRow]
+    pareto_front: list[ParetoPoint]
+    importances: dict[str, float]  # Optuna parameter -> share of the objective's variation
 
     def to_frame(self) -> pd.DataFrame:
         """One row per trial: state, objective, risk, conversions, CPA, spend and its parameters."""
-        rows = [
-            {**{k: v for k, v in r.items() if k != "params"}, **r["params"]} for r in self.history
-        ]
-        return pd.DataFrame(rows)
+        return pd.DataFrame([row.flat() for row in self.history])
 
     def by_platform(self) -> pd.DataFrame:
         """The best plan per tool: share, planned budget, intensity, spend, conversions, CPA."""
-        tools = (self.evaluation or {}).get("tools", [])
-        return pd.json_normalize(tools)
+        tools = [] if self.evaluation is None else self.evaluation.tools
+        return pd.json_normalize([row.to_dict() for row in tools])

@@ -13,7 +13,10 @@ import numpy as np
 from optuna.trial import FrozenTrial
 
 from smmsim.scenarios.schema import Scenario
-from smmsim.simulator.studies.optimiser.document import optimisation_document
+from smmsim.simulator.studies.optimiser.document import (
+    OptimisationResult,
+    optimisation_document,
+)
 from smmsim.simulator.studies.optimiser.evaluation import Runs, final_evaluation
 from smmsim.simulator.studies.optimiser.selection import best_choice
 from smmsim.simulator.studies.optimiser.study import (
@@ -69,8 +72,8 @@ def open_job(job: OptimiseJob) -> Optimisation:
     )
 
 
-def finish(job: OptimiseJob, run: Optimisation, this_worker: int) -> dict:
-    """The best plan of the study so far, evaluated, as the output document."""
+def finish(job: OptimiseJob, run: Optimisation, this_worker: int) -> OptimisationResult:
+    """The best plan of the study so far, evaluated, as the typed output document."""
     choice = best_choice(run.completed(), job.settings)
     evaluation = None
     if choice is not None:
@@ -98,10 +101,12 @@ def finish(job: OptimiseJob, run: Optimisation, this_worker: int) -> dict:
         study_name=job.study_name,
         this_worker=this_worker,
     )
-    return document
+    return OptimisationResult.from_dict(document)
 
 
-def optimise(job: OptimiseJob, on_trial: Callable[[FrozenTrial], None] | None = None) -> dict:
+def optimise(
+    job: OptimiseJob, on_trial: Callable[[FrozenTrial], None] | None = None
+) -> OptimisationResult:
     """Run the study to its target and return the document of its best plan."""
     run = open_job(job)
     done = run.run(on_trial)

@@ -22,7 +22,7 @@ from smmsim.simulator.studies.optimiser.candidate import (
     scaled_budget,
     scaled_schedule,
 )
-from smmsim.simulator.studies.optimiser.study import candidate_from_record
+from smmsim.simulator.studies.optimiser.document import OptimisationResult
 
 
 def optimised_data(
@@ -99,19 +99,19 @@ def _reloaded(text: str):
     return yaml.load(text, Loader=ScenarioYamlLoader)  # a SafeLoader subclass
 
 
-def best_plan_text(source: Path, target: Path, scenario: Scenario, document: dict) -> str:
+def best_plan_text(
+    source: Path, target: Path, scenario: Scenario, document: OptimisationResult
+) -> str:
     """FILE with the best plan of an optimisation document, under a header naming the study."""
-    best = document["best"]
+    best = document.best
     header = [
-        f"{source}, optimised by `smmsim optimise` (study {document['study']!r}: trial "
-        f"{best['number']}, the best of {document['trials']['completed']}; seed "
-        f"{document['seed']},",
-        f"{document['replications_per_trial']} replications per trial, objective "
-        f"{document['objective']}). Changed values carry a note; the rest is as planned.",
+        f"{source}, optimised by `smmsim optimise` (study {document.study!r}: trial "
+        f"{best.number}, the best of {document.trials.completed}; seed {document.seed},",
+        f"{document.replications_per_trial} replications per trial, objective "
+        f"{document.objective}). Changed values carry a note; the rest is as planned.",
     ]
-    if not best["feasible"]:
+    if not best.feasible:
         header.append(
-            f"No trial met the risk limit ({document['max_risk']:.1%}): this is the least risky."
+            f"No trial met the risk limit ({document.max_risk:.1%}): this is the least risky."
         )
-    candidate = candidate_from_record(best["candidate"])
-    return optimised_text(source, target, scenario, candidate, header)
+    return optimised_text(source, target, scenario, best.candidate.candidate(), header)
