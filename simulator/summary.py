@@ -41,6 +41,12 @@ class Probability(Document):
     p5: float
     p95: float
 
+    @property
+    def mean(self) -> float:
+        """The probability read as the mean of a 0/1 outcome, so a probability is drawn and
+        printed with its interval like any other summary."""
+        return self.probability
+
 
 @dataclass(frozen=True)
 class TargetOdds(Document):

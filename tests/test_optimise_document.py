@@ -19,11 +19,11 @@ import smmsim.simulator.studies.optimiser.job as job_module
 from smmsim.cli import main
 from smmsim.scenarios.files import json_text
 from smmsim.scenarios.loader import load_scenario
+from smmsim.simulator.studies.comparison import PairedStats
 from smmsim.simulator.studies.optimiser.candidate import Policy
 from smmsim.simulator.studies.optimiser.document import (
     CpaDifference,
     OptimisationResult,
-    PairedDifference,
     PolicyRecord,
 )
 from smmsim.simulator.studies.optimiser.job import OptimiseJob, optimise
@@ -101,7 +101,7 @@ def test_sections_are_typed_down_to_the_shared_types(with_tactics):
     assert isinstance(plan.conversions, Stats)
     assert isinstance(plan.backlash_probability, Probability)
     against = typed.evaluation.against["spread"]
-    assert isinstance(against.conversions, PairedDifference)
+    assert isinstance(against.conversions, PairedStats)
     assert isinstance(against.expected_cpa, CpaDifference)
     assert isinstance(typed.evaluation.tools[0].spend, Stats)
     assert [row.number for row in typed.history] == list(range(typed.trials.completed))

@@ -15,6 +15,7 @@ import smmsim
 from smmsim.cli import main
 from smmsim.scenarios.documents import ABSENT
 from smmsim.scenarios.loader import load_scenario
+from smmsim.simulator.studies.comparison import PairedStats
 from smmsim.simulator.studies.sizing.detectable import Reference
 from smmsim.simulator.studies.sizing.document import (
     ClassicalTest,
@@ -23,7 +24,6 @@ from smmsim.simulator.studies.sizing.document import (
     sizing_result,
 )
 from smmsim.simulator.studies.sizing.measures import Estimate, Expectation
-from smmsim.simulator.studies.sizing.recommend import Shortfall
 from smmsim.simulator.studies.sizing.sweep import SweepSettings, run_sweep
 from smmsim.simulator.summary import Probability
 from tests.test_size_test_cli import plan_data, write
@@ -99,5 +99,5 @@ def test_from_dict_refuses_an_unknown_key(sizing):
     with pytest.raises(KeyError, match="SweepPoint"):
         SizingResult.from_dict(document)
     below = sizing.recommendations.most_conversions.best_test.conversions_below_best.to_dict()
-    with pytest.raises(KeyError, match="Shortfall"):
-        Shortfall.from_dict({**below, "surprise": 1})
+    with pytest.raises(KeyError, match="PairedStats"):
+        PairedStats.from_dict({**below, "surprise": 1})

@@ -13,11 +13,11 @@ from rich.console import Console
 from rich.table import Table
 
 from smmsim.scenarios.documents import ABSENT
+from smmsim.simulator.studies.comparison import PairedStats
 from smmsim.simulator.studies.optimiser.document import (
     BestTrial,
     CpaDifference,
     OptimisationResult,
-    PairedDifference,
     PolicyRecord,
     ToolRow,
 )
@@ -96,7 +96,7 @@ def risk_limit_text(document: OptimisationResult) -> str:
     return f"P(at least one backlash event) ≤ {limit:.0%}"
 
 
-Difference = PairedDifference | CpaDifference
+Difference = PairedStats | CpaDifference
 
 
 def same_outcome(difference: Difference) -> bool:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
+from smmsim.simulator.studies.comparison import PairedStats
 from smmsim.simulator.studies.sizing.document import SizingResult
 from smmsim.simulator.studies.sizing.measures import Expectation, TestSize
-from smmsim.simulator.studies.sizing.recommend import Shortfall, TargetSelection
+from smmsim.simulator.studies.sizing.recommend import TargetSelection
 from smmsim.simulator.summary import Probability
 
 
@@ -15,7 +16,7 @@ def money(value: float | None, currency: str) -> str:
     return "n/a" if value is None else f"{value:,.0f} {currency}"
 
 
-def mean_ci(stats: Expectation | Shortfall, digits: int = 0) -> str:
+def mean_ci(stats: Expectation | PairedStats, digits: int = 0) -> str:
     if stats.mean is None:
         return "n/a"
     low, mean, high = (f"{v:,.{digits}f}" for v in (stats.ci_low, stats.mean, stats.ci_high))

@@ -26,11 +26,11 @@ from smmsim.simulator.reports.kit import (
     fmt,
     histogram_bar,
     histogram_edges,
+    interval_html,
     mark_x,
     needs_log,
     odds_cell,
     page_html,
-    probability_stats,
     section,
     stat_html,
     unit_label,
@@ -174,7 +174,7 @@ def combination_table_html(result: ComparisonResult) -> str:
             "regret",
             "conversions below the oracle",
             "count",
-            [c.outcome.regret.conversions.to_dict() for c in combinations],
+            [c.outcome.regret.conversions for c in combinations],
             combinations,
             baseline,
         )
@@ -184,7 +184,7 @@ def combination_table_html(result: ComparisonResult) -> str:
             "P(kept best)",
             "kept arms include the truly best",
             "share",
-            [probability_stats(c.outcome.kept_best.to_dict()) for c in combinations],
+            [c.outcome.kept_best for c in combinations],
             combinations,
             baseline,
         )
@@ -209,7 +209,7 @@ def kpi_row(
     metric: str, combinations: list[CombinationSummary], baseline: str, currency: str
 ) -> str:
     unit, meaning = KPIS[metric]
-    stats = [c.kpis[metric].to_dict() for c in combinations]
+    stats = [c.kpis[metric] for c in combinations]
     return outcome_row(metric, meaning, unit, stats, combinations, baseline, currency)
 
 
@@ -249,7 +249,7 @@ def difference_table_html(result: ComparisonResult) -> str:
 
 def difference_row(row: PairedDifference, currency: str) -> str:
     unit = KPIS[row.metric][0]
-    mean = stat_html({"mean": row.mean, "p5": row.ci_low, "p95": row.ci_high}, unit)
+    mean = interval_html(row.mean, row.ci_low, row.ci_high, unit)
     quantiles = "".join(f"<td>{html.escape(fmt(q, unit))}</td>" for q in (row.p5, row.p50, row.p95))
     better = row.probability_better
     odds = odds_cell(better) if better is not None else '<td class="na">—</td>'
@@ -269,7 +269,7 @@ def funnel_comparison_figure(result: ComparisonResult) -> go.Figure:
     combinations = result.combinations
     fig = go.Figure()
     for c in combinations:
-        mean, minus, plus = error_bars([c.kpis[stage].to_dict() for stage in FUNNEL])
+        mean, minus, plus = error_bars([c.kpis[stage] for stage in FUNNEL])
         fig.add_bar(
             name=c.label,
             x=list(FUNNEL),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import math
+from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
@@ -119,14 +120,22 @@ def _fmt_number(value: float, unit: str) -> str:
     return f"{value:,.0f}" if whole else f"{value:,.1f}"
 
 
-def stat_html(stats: dict | None, unit: str) -> str:
-    """'mean (p5–p95)', the interval on a line of its own; the mean alone where the interval is a
-    single point (a deterministic run)."""
-    if not stats or stats["mean"] is None:
+def stat_html(stats: Any, unit: str) -> str:
+    """'mean (p5–p95)' of a typed summary with `mean`, `p5` and `p95` (`Stats`, a `Probability`,
+    a calibrated estimate); 'n/a' for none."""
+    return "n/a" if stats is None else interval_html(stats.mean, stats.p5, stats.p95, unit)
+
+
+def interval_html(mean: float | None, low: float | None, high: float | None, unit: str) -> str:
+    """'mean (low–high)', the interval on a line of its own; the mean alone where the interval is
+    a single point (a deterministic run)."""
+    if mean is None:
         return "n/a"
-    mean, low, high = (html.escape(fmt(stats[k], unit)) for k in ("mean", "p5", "p95"))
-    dash = " – " if low.startswith("-") or high.startswith("-") else "–"  # not '-15–95'
-    return mean if low == high else f'{mean} <span class="ci">({low}{dash}{high})</span>'
+    mean_text, low_text, high_text = (html.escape(fmt(v, unit)) for v in (mean, low, high))
+    dash = " – " if low_text.startswith("-") or high_text.startswith("-") else "–"  # '-15 – 95'
+    if low_text == high_text:
+        return mean_text
+    return f'{mean_text} <span class="ci">({low_text}{dash}{high_text})</span>'
 
 
 def odds_cell(probability: float) -> str:
@@ -135,22 +144,18 @@ def odds_cell(probability: float) -> str:
     return f'<td class="odds" style="background: hsl({hue}, 70%, 82%)">{probability:.0%}</td>'
 
 
-def error_bars(stats: list[dict]) -> tuple[list, list, list]:
-    """Means and the distances down to p5 and up to p95 (0 where undefined or crossed)."""
-    mean = [s["mean"] for s in stats]
-    minus = [max(0.0, s["mean"] - s["p5"]) if s["mean"] is not None else 0.0 for s in stats]
-    plus = [max(0.0, s["p95"] - s["mean"]) if s["mean"] is not None else 0.0 for s in stats]
+def error_bars(stats: list[Any]) -> tuple[list, list, list]:
+    """Means and the distances down to p5 and up to p95 (0 where undefined or crossed) of typed
+    summaries with `mean`, `p5` and `p95`."""
+    mean = [s.mean for s in stats]
+    minus = [max(0.0, s.mean - s.p5) if s.mean is not None else 0.0 for s in stats]
+    plus = [max(0.0, s.p95 - s.mean) if s.mean is not None else 0.0 for s in stats]
     return mean, minus, plus
 
 
 def needs_log(values: list[float | None]) -> bool:
     positive = [v for v in values if v is not None and v > 0]
     return bool(positive) and max(positive) / min(positive) > 50
-
-
-def probability_stats(stats: dict) -> dict:
-    """{probability, p5, p95} (an estimate and its confidence interval) as {mean, p5, p95}."""
-    return {"mean": stats["probability"], "p5": stats["p5"], "p95": stats["p95"]}
 
 
 def mark_x(

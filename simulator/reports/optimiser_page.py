@@ -45,7 +45,6 @@ from smmsim.simulator.reports.kit import (
     mark_x,
     odds_cell,
     page_html,
-    probability_stats,
     section,
     stat_html,
 )
@@ -120,7 +119,7 @@ def money(value: float | None, document: OptimisationResult) -> str:
 
 def stats_html(stats: Stats | None, unit: str) -> str:
     """The kit's 'mean (p5–p95)' cell of a typed Stats."""
-    return stat_html(None if stats is None else stats.to_dict(), unit)
+    return stat_html(stats, unit)
 
 
 # --- header ---
@@ -358,7 +357,7 @@ def comparison_table_html(document: OptimisationResult) -> str:
 
 
 def plan_row(name: str, plan: PlanFigures, against: BaselineDifferences | None) -> str:
-    risk = probability_stats(plan.backlash_probability.to_dict())
+    risk = plan.backlash_probability
     cells = [
         f"<td>{html.escape(fmt(plan.objective_cpa(), 'currency'))}</td>",
         f"<td>{stats_html(plan.conversions, 'count')}</td>",

@@ -43,7 +43,6 @@ from smmsim.simulator.reports.kit import (
     needs_log,
     odds_cell,
     page_html,
-    probability_stats,
     section,
     stat_html,
     unit_label,
@@ -103,21 +102,6 @@ def shows_risk(run: RunResult) -> bool:
     """The reputation and backlash section is there when the plan was assessed or models a
     reputation."""
     return run.risk is not ABSENT or run.simulation.scenario.reputation is not None
-
-
-def kit_stats(value: Stats | Probability | None) -> dict | None:
-    """A typed value as the {mean, p5, p95} dict the kit's helpers read; a probability's
-    estimate stands as its mean."""
-    if value is None:
-        return None
-    if isinstance(value, Probability):
-        return probability_stats(value.to_dict())
-    return value.to_dict()
-
-
-def value_html(value: Stats | Probability | None, unit: str) -> str:
-    """'mean (p5–p95)' of a typed value (`stat_html`)."""
-    return stat_html(kit_stats(value), unit)
 
 
 # --- text: header, notes, number formats ---
@@ -223,7 +207,7 @@ def kpi_row(metric: str, scopes: list[tuple[str, dict[str, Stats]]], currency: s
     unit, meaning = KPIS[metric]
     # A KPI a scope does not have (the brand's reputation on one platform) is a dash, not n/a.
     cells = "".join(
-        f"<td>{value_html(kpis[metric], unit)}</td>" if metric in kpis else '<td class="na">–</td>'
+        f"<td>{stat_html(kpis[metric], unit)}</td>" if metric in kpis else '<td class="na">–</td>'
         for _, kpis in scopes
     )
     css = ' class="sub"' if metric in SUB_ROWS else ""
@@ -253,7 +237,7 @@ def tools_table_html(run: RunResult) -> str:
     rows = []
     for name, arm in run.arms.items():
         metrics = arm.metrics
-        cells = "".join(f"<td>{value_html(metrics.get(m), KPIS[m][0])}</td>" for m in TOOL_KPIS)
+        cells = "".join(f"<td>{stat_html(metrics.get(m), KPIS[m][0])}</td>" for m in TOOL_KPIS)
         kind = html.escape(arm.type)
         rows.append(
             f'<tr><th scope="row">{html.escape(name)}<small>{kind}</small></th>{cells}</tr>\n'
@@ -290,7 +274,7 @@ def target_row(target: TargetOdds, months: list[str]) -> str:
     cells = "".join(f'<td class="text">{html.escape(t)}</td>' for t in texts[1:])
     return (
         f'<tr><th scope="row">{html.escape(texts[0])}</th>{cells}'
-        f"<td>{value_html(target.expected, unit)}</td>"
+        f"<td>{stat_html(target.expected, unit)}</td>"
         f"{odds_cell(target.probability)}{by_month}</tr>\n"
     )
 
@@ -304,7 +288,7 @@ def funnel_figure(kpis: dict[str, dict[str, Stats]]) -> go.Figure:
     platforms = list(kpis)
     fig = go.Figure()
     for stage in FUNNEL:
-        mean, minus, plus = error_bars([kit_stats(kpis[p][stage]) for p in platforms])
+        mean, minus, plus = error_bars([kpis[p][stage] for p in platforms])
         fig.add_bar(
             name=stage,
             x=platforms,
@@ -404,11 +388,14 @@ def target_figures(result: Result, targets: list[TargetOdds]) -> list[go.Figure]
 
 def monthly_stats(
     result: Result, metric: str, platform: str | None, cumulative: bool
-) -> list[dict]:
-    """{mean, p5, p50, p95} of a KPI per calendar month, or from the start to each month's end."""
+) -> list[Stats]:
+    """The summary of a KPI per calendar month, or from the start to each month's end."""
     mask = result.platform_mask(platform) if platform else None
     period = "through_month" if cumulative else "month"
-    return [describe(result.kpis(mask, **{period: m})[metric]) for m in range(len(result.months))]
+    return [
+        Stats.from_dict(describe(result.kpis(mask, **{period: m})[metric]))
+        for m in range(len(result.months))
+    ]
 
 
 def target_figure(
@@ -594,7 +581,7 @@ def strategy_table_html(outcome: StrategyOutcome, currency: str) -> str:
     rows = "".join(
         f'<tr><th scope="row">{html.escape(name)}<small>{html.escape(meaning)}</small></th>'
         f'<td class="unit">{html.escape(unit_label(unit, currency))}</td>'
-        f"<td>{value_html(value, unit)}</td></tr>\n"
+        f"<td>{stat_html(value, unit)}</td></tr>\n"
         for name, meaning, unit, value in outcome_rows(outcome)
     )
     return (
@@ -678,7 +665,7 @@ def decision_log_figure(outcome: StrategyOutcome) -> go.Figure:
         shares = [decisions(log[arm])[key] for arm in arms]
         if not any(share.probability > 0 for share in shares):
             continue
-        mean, minus, plus = error_bars([kit_stats(share) for share in shares])
+        mean, minus, plus = error_bars(shares)
         fig.add_bar(
             name=label,
             x=arms,
@@ -780,12 +767,12 @@ def simulated_risk_html(risk: RiskAssessment, currency: str) -> str:
         loss = r.loss
         cells = [
             f'<td class="level-{r.level}">{html.escape(r.level)}</td>',
-            f"<td>{value_html(r.chance, 'share')}</td>",
-            f"<td>{value_html(r.events, 'count')}</td>",
-            f"<td>{value_html(r.repair_cost, 'currency')}</td>",
-            f"<td>{value_html(loss.conversions, 'count')}</td>",
-            f"<td>{value_html(loss.cpa, 'currency')}</td>",
-            f"<td>{value_html(loss.positive_share, 'share')}</td>",
+            f"<td>{stat_html(r.chance, 'share')}</td>",
+            f"<td>{stat_html(r.events, 'count')}</td>",
+            f"<td>{stat_html(r.repair_cost, 'currency')}</td>",
+            f"<td>{stat_html(loss.conversions, 'count')}</td>",
+            f"<td>{stat_html(loss.cpa, 'currency')}</td>",
+            f"<td>{stat_html(loss.positive_share, 'share')}</td>",
         ]
         platform = html.escape(r.platform)
         rows.append(f'<tr><th scope="row">{platform}</th>{"".join(cells)}</tr>')

@@ -26,16 +26,17 @@ from smmsim.simulator.reports.kit import (
     facts_html,
     figure_divs,
     fmt,
+    interval_html,
     mark_x,
     page_html,
     section,
     stat_html,
 )
+from smmsim.simulator.studies.comparison import PairedStats
 from smmsim.simulator.studies.sizing.document import DecisionSettings, SizingResult, SweepPoint
 from smmsim.simulator.studies.sizing.measures import Expectation, TestSize
 from smmsim.simulator.studies.sizing.recommend import (
     MostConversions,
-    Shortfall,
     TargetSelection,
 )
 from smmsim.simulator.summary import Probability
@@ -125,18 +126,12 @@ def size_text(budget: float | None, days: int | None, result: SizingResult) -> s
     return f"{money(budget, result)} over {days} days"
 
 
-def ci_stats(stats: dict) -> dict:
-    """{mean, ci_low, ci_high} (a mean and its Monte Carlo interval) as stat_html's keys (the
-    optimiser's page reads its plain dicts with it)."""
-    return {"mean": stats["mean"], "p5": stats["ci_low"], "p95": stats["ci_high"]}
+def mean_interval_html(stats: Expectation, unit: str) -> str:
+    """An expectation with its 90% Monte Carlo interval (of the mean), as a table cell's text."""
+    return interval_html(stats.mean, stats.ci_low, stats.ci_high, unit)
 
 
-def expectation_stats(stats: Expectation) -> dict:
-    """An expectation and its Monte Carlo interval as stat_html's keys."""
-    return {"mean": stats.mean, "p5": stats.ci_low, "p95": stats.ci_high}
-
-
-def interval_text(stats: Expectation | Shortfall, unit: str) -> str:
+def interval_text(stats: Expectation | PairedStats, unit: str) -> str:
     """'mean (low–high)' in plain text, the interval being the 90% Monte Carlo one of the mean."""
     low, high = fmt(stats.ci_low, unit), fmt(stats.ci_high, unit)
     return f"{fmt(stats.mean, unit)} ({low}–{high})"
@@ -144,11 +139,6 @@ def interval_text(stats: Expectation | Shortfall, unit: str) -> str:
 
 def probability_text(chance: Probability) -> str:
     return f"{chance.probability:.1%} ({chance.p5:.1%}–{chance.p95:.1%})"
-
-
-def chance_stats(chance: Probability) -> dict:
-    """A probability and its Wilson interval as stat_html's keys."""
-    return {"mean": chance.probability, "p5": chance.p5, "p95": chance.p95}
 
 
 def gap_text(gap: float | None) -> str:
@@ -674,11 +664,15 @@ def sweep_row(point: SweepPoint, tags: dict[tuple[float, int], list[str]]) -> st
     small = "".join(f"<small>{html.escape(n)}</small>" for n in notes)
     css = ' class="baseline"' if answers else ""  # the recommended sizes stand out
     cells = [
-        stat_html(chance_stats(point.correct_selection), "share"),
-        stat_html(expectation_stats(point.conversions), "count"),
-        stat_html(expectation_stats(point.cpa), "currency"),
-        stat_html(expectation_stats(point.regret), "count"),
-        stat_html(expectation_stats(point.cost_of_test), "count"),
+        stat_html(point.correct_selection, "share"),
+        interval_html(
+            point.conversions.mean, point.conversions.ci_low, point.conversions.ci_high, "count"
+        ),
+        mean_interval_html(point.cpa, "currency"),
+        mean_interval_html(point.regret, "count"),
+        interval_html(
+            point.cost_of_test.mean, point.cost_of_test.ci_low, point.cost_of_test.ci_high, "count"
+        ),
         html.escape(gap_text(point.detectable_cpa_gap)),
     ]
     return (

@@ -89,6 +89,22 @@ def total_runs(planned: list[tuple[str, str, Scenario]]) -> int:
     return sum(runs_needed(scenario) for _, _, scenario in planned)
 
 
+@dataclass(frozen=True)
+class PairedStats(Stats):
+    """A difference read replication by replication (both sides on the same random numbers): its
+    quantiles, the 90% confidence interval of its mean, P(better) where a side can be better,
+    and the replications it was read on (`paired_difference`)."""
+
+    ci_low: float | None
+    ci_high: float | None
+    probability_better: float | None  # None for a KPI that is no score (spend)
+    replications_used: int
+
+    def spreads(self) -> tuple[float | None, ...]:
+        """How far the difference reaches: its quantiles and its mean's interval."""
+        return (self.p5, self.p95, self.ci_low, self.ci_high)
+
+
 def paired_difference(values: np.ndarray, baseline: np.ndarray, better: int) -> dict:
     """The per-replication difference (combination - baseline): its mean with a 90% confidence
     interval (of the mean), its 5/50/95% quantiles (how it varies between replications) and the

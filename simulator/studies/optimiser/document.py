@@ -18,6 +18,7 @@ import pandas as pd
 from optuna.trial import FrozenTrial, TrialState
 
 from smmsim.scenarios.documents import ABSENT, Document
+from smmsim.simulator.studies.comparison import PairedStats
 from smmsim.simulator.studies.optimiser.candidate import Candidate, unit_count
 from smmsim.simulator.studies.optimiser.selection import (
     Choice,
@@ -299,24 +300,6 @@ class PlanFigures(Document):
 
 
 @dataclass(frozen=True)
-class PairedDifference(Document):
-    """Optimised - baseline in one KPI, replication by replication: the mean with its 90%
-    confidence interval, the quantiles of the difference, and P(optimised does better)."""
-
-    mean: float | None
-    p5: float | None
-    p50: float | None
-    p95: float | None
-    ci_low: float | None
-    ci_high: float | None
-    probability_better: float | None
-    replications_used: int
-
-    def spreads(self) -> tuple[float | None, ...]:
-        return (self.p5, self.p95, self.ci_low, self.ci_high)
-
-
-@dataclass(frozen=True)
 class CpaDifference(Document):
     """Optimised - baseline in expected CPA (a ratio of totals): the difference with a 90%
     interval and P(cheaper) from a paired bootstrap."""
@@ -334,13 +317,13 @@ class CpaDifference(Document):
 class BaselineDifferences(Document):
     """The optimised plan against one baseline, on common random numbers."""
 
-    conversions: PairedDifference
-    cpa: PairedDifference
-    joins: PairedDifference
-    roas: PairedDifference
+    conversions: PairedStats
+    cpa: PairedStats
+    joins: PairedStats
+    roas: PairedStats
     expected_cpa: CpaDifference
 
-    def cost(self) -> PairedDifference | CpaDifference | None:
+    def cost(self) -> PairedStats | CpaDifference | None:
         """The difference in cost: expected CPA, or the mean CPA's in older documents."""
         for found in (self.expected_cpa, self.cpa):
             if found is not ABSENT:

@@ -11,21 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from smmsim.scenarios.documents import Document
-from smmsim.simulator.studies.comparison import paired_difference
+from smmsim.simulator.studies.comparison import PairedStats, paired_difference
 from smmsim.simulator.studies.outcome import proportion
 from smmsim.simulator.studies.sizing.measures import Estimate, PointSamples, TestSize, estimate
-from smmsim.simulator.summary import Probability, Stats
-
-
-@dataclass(frozen=True)
-class Shortfall(Stats):
-    """Conversions a size gives up against the best, paired by replication: the difference's
-    quantiles, the 90% interval of its mean, and the replications it was read on."""
-
-    ci_low: float | None
-    ci_high: float | None
-    probability_better: float | None  # always None: neither side is 'better' by sign
-    replications_used: int
+from smmsim.simulator.summary import Probability
 
 
 @dataclass(frozen=True)
@@ -33,7 +22,7 @@ class BestTest(TestSize):
     """The best positive test, and what it gives up against the optimum."""
 
     conversions: Estimate
-    conversions_below_best: Shortfall
+    conversions_below_best: PairedStats
 
 
 @dataclass(frozen=True)
@@ -63,7 +52,7 @@ class TargetSelection(Document):
     test_days: int | None
     correct_selection: Probability
     conversions: Estimate
-    conversions_below_best: Shortfall
+    conversions_below_best: PairedStats
     highest: HighestSelection
 
     @property
