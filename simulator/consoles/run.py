@@ -123,11 +123,8 @@ def print_tables(run: RunResult) -> None:
         console.print(decision_table(run.strategy))
 
 
-def interval(stats: Stats | Probability | dict | None, metric: str) -> str:
-    """'mean [p5 - p95]', a probability as percentages. A plain dict ({mean, p5, p50, p95} or
-    {probability, p5, p95}) is read as the typed value it holds."""
-    if isinstance(stats, dict):
-        stats = (Probability if "probability" in stats else Stats).from_dict(stats)
+def interval(stats: Stats | Probability | None, metric: str) -> str:
+    """'mean [p5 - p95]', a probability as percentages."""
     if isinstance(stats, Probability):
         if stats.probability is None:
             return "n/a"
