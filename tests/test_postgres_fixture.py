@@ -49,10 +49,14 @@ def test_passwords_are_scram_and_checked(postgres_server: PostgresServer) -> Non
 
 @pytest.mark.skipif(not Path("/proc/self").exists(), reason="needs /proc to find process owners")
 def test_server_does_not_run_as_root(postgres_server: PostgresServer) -> None:
-    backend_pid = query_one(postgres_server, "SELECT pg_backend_pid()")
     postmaster_pid = int((postgres_server.data_dir / "postmaster.pid").read_text().split()[0])
-    for pid in (backend_pid, postmaster_pid):
-        assert os.stat(f"/proc/{pid}").st_uid != 0
+    # The backend serving a connection lives only as long as it: read its owner while connected.
+    with closing(psycopg2.connect(**postgres_server.connect_kwargs())) as conn:
+        with conn.cursor() as cur:
+            cur.execute("SELECT pg_backend_pid()")
+            backend_pid = cur.fetchone()[0]
+        for pid in (backend_pid, postmaster_pid):
+            assert os.stat(f"/proc/{pid}").st_uid != 0
     assert postgres_server.data_dir.stat().st_uid != 0
 
 
