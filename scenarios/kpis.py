@@ -51,3 +51,9 @@ KPIS: dict[str, tuple[str, str]] = {
     "forum_positive_share": ("share", "positive / (positive + negative) forum mentions"),
 }
 REVENUE_KPIS = ("revenue", "roas")
+
+
+def kpi_unit(metric: str, currency: str) -> str:
+    """A KPI's unit as tables print it: money in the campaign's currency."""
+    unit = KPIS[metric][0]
+    return currency if unit == "currency" else unit

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from smmsim.scenarios.documents import Document
-from smmsim.scenarios.kpis import KPIS
 from smmsim.scenarios.schema import KpiTarget
 from smmsim.simulator.result import Result
 
@@ -83,37 +82,6 @@ def scopes(result: Result) -> Iterator[tuple[str, str, np.ndarray]]:
         yield "platform", platform, result.platform_mask(platform)
     for i, arm in enumerate(result.lines.names):
         yield "arm", arm, result.arm_mask(i)
-
-
-def summary_rows(result: Result, month: int | None = None) -> list[dict]:
-    """Tidy rows (level, name, metric, unit, mean, p5, p50, p95) for every scope."""
-    rows = []
-    for level, name, mask in scopes(result):
-        kpis = result.kpis(mask, month=month, tools_only=level == "arm")
-        for metric, stats in describe_all(kpis).items():
-            rows.append(
-                {
-                    "level": level,
-                    "name": name,
-                    "metric": metric,
-                    "unit": unit_of(metric, result),
-                    **stats,
-                }
-            )
-    return rows
-
-
-def monthly_rows(result: Result) -> list[dict]:
-    return [
-        {"month": label, **row}
-        for m, label in enumerate(result.months)
-        for row in summary_rows(result, month=m)
-    ]
-
-
-def unit_of(metric: str, result: Result) -> str:
-    unit = KPIS[metric][0]
-    return result.scenario.campaign.currency if unit == "currency" else unit
 
 
 def target_odds(result: Result, target: KpiTarget) -> dict:

@@ -4,7 +4,9 @@ writes, its sections are typed all the way down, and a key with no field is refu
 from __future__ import annotations
 
 import copy
+import json
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -105,3 +107,14 @@ def test_from_dict_refuses_a_key_its_type_does_not_have(written, where):
     where(document)["surprise"] = 1
     with pytest.raises(KeyError, match="surprise"):
         RunResult.from_dict(document, simulation=run.simulation)
+
+
+def test_a_run_read_back_from_its_file_gives_the_same_tables(written):
+    # summary.csv and monthly.csv are views of the document's own fields, so a result.json read
+    # back in a notebook gives exactly the tables the command wrote beside it.
+    run, text = written
+    again = RunResult.from_dict(json.loads(text))
+    pd.testing.assert_frame_equal(again.to_frame(), run.to_frame())
+    pd.testing.assert_frame_equal(again.monthly_frame(), run.monthly_frame())
+    with pytest.raises(ValueError, match="holds no simulation"):
+        again.daily()

@@ -9,13 +9,14 @@ from dataclasses import dataclass
 import pandas as pd
 
 from smmsim.scenarios.documents import Document, in_memory
+from smmsim.scenarios.kpis import kpi_unit
 from smmsim.scenarios.schema import Scenario
 from smmsim.simulator.frames import daily_frame
 from smmsim.simulator.result import Result
 from smmsim.simulator.studies.evaluation import evaluate
 from smmsim.simulator.studies.outcome import StrategyOutcome, strategy_outcome
 from smmsim.simulator.studies.risk import RiskAssessment, assess_risk
-from smmsim.simulator.summary import Stats, TargetOdds, monthly_rows, result_json, summary_rows
+from smmsim.simulator.summary import Stats, TargetOdds, result_json
 
 KpiStats = dict[str, Stats]  # KPI name -> its summary over replications (only the KPIs it has)
 
@@ -61,13 +62,16 @@ class RunResult(Document):
     kpi_targets: list[TargetOdds]
     strategy: StrategyOutcome  # ABSENT in a document of a simulation alone (`result_json`)
     risk: RiskAssessment  # ABSENT where the plan's flags were not assessed
-    simulation: Result = in_memory()
+    # The simulation itself: kept in memory for the day-by-day views, None for a result read
+    # back from a file.
+    simulation: Result | None = in_memory(default=None)
     oracle: Result | None = in_memory(default=None)  # the oracle's run on the same numbers
 
     def to_frame(self) -> pd.DataFrame:
         """Every KPI of every scope (total, platform, tool): level, name, metric, unit, mean,
         p5, p50, p95 (summary.csv)."""
-        return pd.DataFrame(summary_rows(self.simulation))
+        arms = {name: arm.metrics for name, arm in self.arms.items()}
+        return pd.DataFrame(kpi_rows(self.totals, self.platforms, arms, self.currency))
 
     def by_platform(self) -> pd.DataFrame:
         """Mean KPIs, one row per platform and one column per KPI."""
@@ -79,12 +83,38 @@ class RunResult(Document):
 
     def monthly_frame(self) -> pd.DataFrame:
         """Every KPI of every scope within each calendar month (monthly.csv)."""
-        return pd.DataFrame(monthly_rows(self.simulation))
+        rows = [
+            {"month": label, **row}
+            for label, month in self.monthly.items()
+            for row in kpi_rows(month.total, month.platforms, month.arms, self.currency)
+        ]
+        return pd.DataFrame(rows)
 
     def daily(self) -> pd.DataFrame:
         """Per day and tool in the canonical columns; `stat` is the mean over replications or a
-        5/50/95% quantile of the daily sample (daily.csv)."""
+        5/50/95% quantile of the daily sample (daily.csv). Needs the simulation: a result read
+        back from result.json has only the summaries."""
+        if self.simulation is None:
+            raise ValueError("daily(): this result holds no simulation (read from a file?)")
         return daily_frame(self.simulation)
+
+
+def kpi_rows(
+    total: KpiStats, platforms: dict[str, KpiStats], arms: dict[str, KpiStats], currency: str
+) -> list[dict]:
+    """Tidy rows (level, name, metric, unit, mean, p5, p50, p95): the campaign, each platform,
+    each arm; money in the campaign's currency."""
+    scopes = [
+        ("total", "all", total),
+        *(("platform", name, kpis) for name, kpis in platforms.items()),
+        *(("arm", name, kpis) for name, kpis in arms.items()),
+    ]
+    return [
+        {"level": level, "name": name, "metric": metric, "unit": kpi_unit(metric, currency)}
+        | stats.to_dict()
+        for level, name, kpis in scopes
+        for metric, stats in kpis.items()
+    ]
 
 
 def run_document(
