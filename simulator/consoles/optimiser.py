@@ -161,7 +161,7 @@ def summary_line(document: OptimisationResult) -> str:
     trials, evaluation = document.trials, document.evaluation
     final = f"{evaluation.replications:,}" if evaluation else "none"
     return (
-        f"Study {document.study!r} in {document.storage}: {trials.completed} of "
+        f"Study '{document.study}' in {document.storage}: {trials.completed} of "
         f"{trials.target} trials completed, {trials.failed} failed; objective "
         f"{objective_text(document)}; risk limit {risk_limit_text(document)}; seed "
         f"{document.seed}, {per_trial_text(document)} per trial, {final} for the final "
