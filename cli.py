@@ -110,6 +110,7 @@ def run(
     from smmsim.scenarios.loader import load_scenario
     from smmsim.simulator.consoles.risk import print_flags
     from smmsim.simulator.consoles.run import print_tables, progress_bar
+    from smmsim.simulator.consoles.terminal import stdout_console
     from smmsim.simulator.reports.run_files import write_run
     from smmsim.simulator.studies.evaluation import runs_needed, with_strategy
     from smmsim.simulator.studies.risk import FAIL_EXIT_CODE
@@ -135,8 +136,9 @@ def run(
     if fmt == "json":
         click.echo(run.to_json(), nl=False)
     else:
-        print_tables(run)
-        print_flags(run.risk, run.currency)
+        console = stdout_console()
+        print_tables(run, console)
+        print_flags(run.risk, run.currency, console)
         if out:
             click.echo(
                 f"wrote {out}/: summary.csv monthly.csv daily.csv reputation.csv strategy.csv "
@@ -519,6 +521,7 @@ def calibrate(
     from smmsim.calibration.pipeline import DEFAULT_GROUP_BY, CalibrationSettings
     from smmsim.calibration.pipeline import calibrate as run_calibration
     from smmsim.scenarios.loader import load_scenario
+    from smmsim.simulator.consoles.terminal import stdout_console
 
     if plan is not None and write_scenario is None:
         raise click.BadParameter("--plan needs --write-scenario PATH to write the result to")
@@ -548,7 +551,7 @@ def calibrate(
     if as_json:
         click.echo(result.to_json(), nl=False)
     else:
-        print_calibration(result, import_document(done.imported))
+        print_calibration(result, import_document(done.imported), stdout_console())
         click.echo(f"wrote {out}/: {' '.join(written)}")
         if write_scenario:
             click.echo(f"wrote {write_scenario}; next: smmsim run {write_scenario}")

@@ -121,8 +121,9 @@ def validation_table(result: CalibrationResult) -> Table | None:
     return table
 
 
-def print_calibration(result: CalibrationResult, summary: ImportSummary) -> None:
-    console = Console()
+def print_calibration(result: CalibrationResult, summary: ImportSummary, console: Console) -> None:
+    """The tables on `console`, which the CLI makes as every command's (as wide as the content
+    needs when piped, no figure cut)."""
     tables = [
         import_table(summary),
         reasons_table(summary),

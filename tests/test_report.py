@@ -250,6 +250,17 @@ def test_strategy_section_is_shown_for_a_test_then_scale_run(test_then_scale):
         assert measure in parsed.text
 
 
+def test_strategy_settings_read_as_words_never_a_python_repr(test_then_scale):
+    # The settings hold a list (the tested arms) and a block with an unset value (stop_loss's
+    # min_spend): a planner reads '(margin 0.3, min spend none)', not "{'margin': 0.3, ...}".
+    result, oracle, document = test_then_scale
+    text = Page(report_html(typed(result, document, oracle))).text
+    assert "arms (facebook, instagram)" in text
+    assert "stop loss (margin 0.3, min spend none)" in text
+    for repr_mark in ("{'", "['", "None", "True", "False"):
+        assert repr_mark not in text
+
+
 def test_timeline_has_the_documents_phases_and_decision_days(test_then_scale):
     result, oracle, document = test_then_scale
     outcome = document["strategy"]

@@ -7,6 +7,7 @@ from rich.console import Console
 from rich.table import Table
 
 from smmsim.simulator.consoles.run import fmt
+from smmsim.simulator.consoles.terminal import stdout_console
 from smmsim.simulator.studies.comparison import ComparisonResult, PairedDifference
 from smmsim.simulator.summary import Stats
 
@@ -66,7 +67,7 @@ def spread(stats: Stats, metric: str) -> str:
     return f"{fmt(stats.mean, metric)} [{fmt(stats.p5, metric)} - {fmt(stats.p95, metric)}]"
 
 
-def print_comparison(result: ComparisonResult) -> None:
-    console = Console()
+def print_comparison(result: ComparisonResult, console: Console | None = None) -> None:
+    console = console or stdout_console()
     for table in comparison_tables(result):
         console.print(table)

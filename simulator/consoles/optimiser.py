@@ -13,6 +13,8 @@ from rich.console import Console
 from rich.table import Table
 
 from smmsim.scenarios.documents import ABSENT
+from smmsim.simulator.consoles.run import count, unsigned_zero
+from smmsim.simulator.consoles.terminal import stdout_console
 from smmsim.simulator.studies.comparison import PairedStats
 from smmsim.simulator.studies.optimiser.document import (
     BestTrial,
@@ -59,16 +61,20 @@ def objective_text(document: OptimisationResult) -> str:
 
 
 def number(value: float | None, kind: str) -> str:
-    """Money with cents below 1,000 and whole above, budgets whole; counts whole from 100 or when
-    whole, else with one decimal (a mean of 1.1 conversions is not 1.10)."""
+    """Money with cents below 1,000 and whole above, budgets whole; counts as every table shows
+    them (whole from 100 or when whole, else one decimal: 1.1 conversions, not 1.10); never
+    '-0'."""
     if value is None:
         return "n/a"
+    return unsigned_zero(number_text(value, kind))
+
+
+def number_text(value: float, kind: str) -> str:
     if kind == "budget":
         return f"{value:,.0f}"
     if kind == "money":
         return f"{value:,.2f}" if abs(value) < 1000 else f"{value:,.0f}"
-    whole = abs(value) >= 100 or value == round(value)
-    return f"{value:,.0f}" if whole else f"{value:,.1f}"
+    return count(value)
 
 
 def interval(stats: Stats | None, kind: str, narrow: bool = False) -> str:
@@ -111,8 +117,11 @@ def ci_of(difference: Difference) -> Stats:
 
 
 def signed(text: str) -> str:
-    """A difference with its sign: '+20.7 [15.6 - 25.8]' reads as 'more', '-7.30' as 'less'."""
-    return text if text.startswith(("-", "n/a")) or text.startswith("0 ") else f"+{text}"
+    """A difference with its sign: '+20.7 [15.6 - 25.8]' reads as 'more', '-7.30' as 'less';
+    a mean that rounds to zero ('0', '0.00') has none."""
+    mean = text.split(" ")[0]
+    zero = not any(d in mean for d in "123456789")
+    return text if zero or text.startswith(("-", "n/a")) else f"+{text}"
 
 
 def percent(value: float | None) -> str:
@@ -152,7 +161,7 @@ def summary_line(document: OptimisationResult) -> str:
     trials, evaluation = document.trials, document.evaluation
     final = f"{evaluation.replications:,}" if evaluation else "none"
     return (
-        f"Study {document.study!r} in {document.storage}: {trials.completed} of "
+        f"Study '{document.study}' in {document.storage}: {trials.completed} of "
         f"{trials.target} trials completed, {trials.failed} failed; objective "
         f"{objective_text(document)}; risk limit {risk_limit_text(document)}; seed "
         f"{document.seed}, {per_trial_text(document)} per trial, {final} for the final "
@@ -259,9 +268,9 @@ def differences_table(document: OptimisationResult) -> Table:
     return table
 
 
-def print_optimisation(document: OptimisationResult) -> None:
+def print_optimisation(document: OptimisationResult, console: Console | None = None) -> None:
     """The study's outcome for a planner at the terminal; says so when no trial has completed."""
-    console = Console()
+    console = console or stdout_console()
     console.print(summary_line(document), highlight=False, markup=False)
     if document.best is None:
         console.print(NO_TRIAL, highlight=False, markup=False)

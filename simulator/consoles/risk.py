@@ -6,6 +6,7 @@ from rich.console import Console
 from rich.table import Table
 
 from smmsim.simulator.consoles.run import fmt, interval
+from smmsim.simulator.consoles.terminal import stdout_console
 from smmsim.simulator.studies.risk import RiskAssessment
 
 STYLE = {"high": "bold red", "medium": "yellow", "low": "green"}
@@ -56,7 +57,7 @@ def simulated_table(risk: RiskAssessment, currency: str) -> Table:
 
 
 def print_flags(risk: RiskAssessment, currency: str, console: Console | None = None) -> None:
-    console = console or Console()
+    console = console or stdout_console()
     if risk.static:
         console.print("Static rules: tactics the plan pushes too hard")
         for line in finding_lines(risk):

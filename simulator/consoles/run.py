@@ -12,6 +12,7 @@ from rich.table import Table
 
 from smmsim.scenarios.documents import ABSENT
 from smmsim.scenarios.kpis import KPIS
+from smmsim.simulator.consoles.terminal import stdout_console
 from smmsim.simulator.studies.outcome import StrategyOutcome, decisions
 from smmsim.simulator.studies.run import RunResult
 from smmsim.simulator.summary import Probability, Stats
@@ -20,14 +21,46 @@ TABLE_KPIS = tuple(KPIS)  # every KPI, in the vocabulary's order
 SHARES = tuple(name for name, (unit, _) in KPIS.items() if unit == "share")
 
 
+# Counted things (people and arm-days too) and "n", the tables' name for a count of conversions
+# that is no KPI (regret, the cost of testing).
+COUNTS = (
+    *(name for name, (unit, _) in KPIS.items() if unit in ("count", "people", "arm-days")),
+    "n",
+)
+
+
 def fmt(value: float | None, metric: str) -> str:
+    """A figure as the tables show it: shares in %, money whole from 100 (spend and revenue
+    always), counts whole ('42', not '42.00') unless a mean below 100 has a fraction, and never
+    '-0'."""
     if value is None:
         return "n/a"
+    return unsigned_zero(figure(value, metric))
+
+
+def figure(value: float, metric: str) -> str:
     if metric in SHARES:
         return f"{value:.2%}"
+    if metric in COUNTS:
+        return count(value)
     if abs(value) >= 100 or metric in ("spend", "revenue"):
         return f"{value:,.0f}"
     return f"{value:,.2f}"
+
+
+def count(value: float) -> str:
+    """Whole from 100; below, one decimal (3.3 learning entries), two below one (0.04 backlash
+    events is not none), and no trailing zeros: a whole count reads '42', not '42.00'."""
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    text = f"{value:,.1f}" if abs(value) >= 1 else f"{value:.2f}"
+    return text.rstrip("0").rstrip(".")
+
+
+def unsigned_zero(text: str) -> str:
+    """'0', not '-0': a figure that rounds to zero (a difference of -0.001) has no sign."""
+    rounds_to_zero = text.startswith("-") and not any(d in text for d in "123456789")
+    return text[1:] if rounds_to_zero else text
 
 
 CURRENCY_KPIS = tuple(name for name, (unit, _) in KPIS.items() if unit == "currency")
@@ -77,17 +110,20 @@ def breakdown_table(
 def targets_table(run: RunResult) -> Table:
     """Each KPI target's probability; for whole-campaign targets also the probability that it is
     already met at each month's end (is the campaign on track?)."""
-    table = Table(title="KPI targets: probability of meeting each (by month end, cumulative)")
+    table = Table(
+        title="KPI targets: P(met), the share of simulated campaigns meeting each (by month end, "
+        "cumulative)"
+    )
     table.add_column("target", ratio=1)
-    table.add_column("odds", justify="right")
+    table.add_column("P(met)", justify="right")
     for month in run.months:
         table.add_column(month, justify="right", min_width=7)
-    for odds in run.kpi_targets:
-        # A target set on one month has no month-by-month odds.
-        by_month = {} if odds.by_month is ABSENT else odds.by_month
+    for target in run.kpi_targets:
+        # A target set on one month has no month-by-month P(met).
+        by_month = {} if target.by_month is ABSENT else target.by_month
         table.add_row(
-            odds.target,
-            f"{odds.probability:.0%}",
+            target.target,
+            f"{target.probability:.0%}",
             *[f"{by_month[m]:.0%}" if m in by_month else "" for m in run.months],
         )
     return table
@@ -109,8 +145,8 @@ def tools_table(run: RunResult) -> Table:
     return table
 
 
-def print_tables(run: RunResult) -> None:
-    console = Console()
+def print_tables(run: RunResult, console: Console | None = None) -> None:
+    console = console or stdout_console()
     console.print(totals_table(run))
     console.print(breakdown_table("By platform (means)", run.platforms, TABLE_KPIS, run.currency))
     console.print(tools_table(run))

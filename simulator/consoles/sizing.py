@@ -5,6 +5,8 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
+from smmsim.simulator.consoles.run import unsigned_zero
+from smmsim.simulator.consoles.terminal import stdout_console
 from smmsim.simulator.studies.comparison import PairedStats
 from smmsim.simulator.studies.sizing.document import SizingResult
 from smmsim.simulator.studies.sizing.measures import Expectation, TestSize
@@ -16,10 +18,15 @@ def money(value: float | None, currency: str) -> str:
     return "n/a" if value is None else f"{value:,.0f} {currency}"
 
 
+def decimals(value: float, digits: int) -> str:
+    """`value` with `digits` decimals and a thousands separator; never '-0'."""
+    return unsigned_zero(f"{value:,.{digits}f}")
+
+
 def mean_ci(stats: Expectation | PairedStats, digits: int = 0) -> str:
     if stats.mean is None:
         return "n/a"
-    low, mean, high = (f"{v:,.{digits}f}" for v in (stats.ci_low, stats.mean, stats.ci_high))
+    low, mean, high = (decimals(v, digits) for v in (stats.ci_low, stats.mean, stats.ci_high))
     return f"{mean} [{low} - {high}]"
 
 
@@ -28,11 +35,14 @@ def share(chance: Probability) -> str:
 
 
 def plus_minus(stats: Expectation, digits: int = 0) -> str:
-    """'480 ±12': a mean and the half-width of its 90% interval, narrow enough for a terminal."""
+    """'480 ±12': a mean and the half-width of its 90% interval, narrow enough for a terminal;
+    a count that is exactly whole (no test costs 0 conversions, not 0.0) without decimals."""
     if stats.mean is None:
         return "n/a"
     half = (stats.ci_high - stats.ci_low) / 2
-    return f"{stats.mean:,.{digits}f} ±{half:,.{digits}f}"
+    if stats.mean == round(stats.mean) and half == round(half):
+        digits = 0
+    return f"{decimals(stats.mean, digits)} ±{decimals(half, digits)}"
 
 
 def share_plus_minus(chance: Probability) -> str:
@@ -128,8 +138,8 @@ def recommendation_lines(result: SizingResult) -> list[str]:
     return lines
 
 
-def print_sizing(result: SizingResult) -> None:
-    console = Console()
+def print_sizing(result: SizingResult, console: Console | None = None) -> None:
+    console = console or stdout_console()
     console.print(sweep_table(result))
     console.print(
         "* added by the refinement around the answers. Gap told apart: the CPA difference between "

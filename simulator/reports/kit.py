@@ -96,6 +96,30 @@ def facts_html(facts: list[tuple[str, str]]) -> str:
     return f'<dl class="facts">{items}</dl>'
 
 
+def setting_text(value: Any) -> str:
+    """A setting as a planner reads it, never a Python repr: 'none' for an unset value, 'yes' or
+    'no', a block of settings or a list in parentheses ('(margin 0.5, min spend none)')."""
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dict):
+        return f"({settings_text(value, keep_unset=True)})"
+    if isinstance(value, list | tuple):
+        return f"({', '.join(setting_text(v) for v in value)})"
+    return str(value)
+
+
+def settings_text(values: dict[str, Any], keep_unset: bool = False) -> str:
+    """'ramp limit 0.2, stop loss (margin 0.5, min spend none)': each setting by its name in
+    words; unset ones left out unless `keep_unset` (inside a block, where 'none' says more)."""
+    return ", ".join(
+        f"{name.replace('_', ' ')} {setting_text(value)}"
+        for name, value in values.items()
+        if keep_unset or value is not None
+    )
+
+
 def unit_label(unit: str, currency: str) -> str:
     return {"currency": currency, "share": "%", "count": ""}.get(unit, unit)
 

@@ -5,7 +5,7 @@ histograms), as every other page is, and reads the run's typed result (`RunResul
 
 The page holds plotly.js once, embedded with the first figure, and no reference to any outside
 script, stylesheet or font. Its sections, in order: the run's header, a KPI table for the campaign
-and each platform, a table of every tool (ads and tactics), the odds of meeting each KPI target
+and each platform, a table of every tool (ads and tactics), P(met) of each KPI target
 (month by month for whole-campaign targets),
 the funnel per platform, daily fan charts (mean, median and the p5-p95 band of the daily total), the
 monthly course of every targeted KPI against its target and, when the run's document has a
@@ -44,6 +44,7 @@ from smmsim.simulator.reports.kit import (
     odds_cell,
     page_html,
     section,
+    settings_text,
     stat_html,
     unit_label,
 )
@@ -510,7 +511,7 @@ def settings_html(outcome: StrategyOutcome) -> str:
         "best_guess": outcome.best_guess,
     }
     facts = [
-        (block, ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in values.items() if v is not None))
+        (block.replace("_", " "), settings_text(values))
         for block, values in blocks.items()
         if values is not ABSENT
     ]

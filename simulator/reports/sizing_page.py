@@ -30,6 +30,7 @@ from smmsim.simulator.reports.kit import (
     mark_x,
     page_html,
     section,
+    settings_text,
     stat_html,
 )
 from smmsim.simulator.studies.comparison import PairedStats
@@ -200,7 +201,7 @@ def header_html(result: SizingResult) -> str:
 
 def decision_text(decision: DecisionSettings) -> str:
     """'probability (target cpa 45.0, q 0.6, ...)': the rule and its set parameters."""
-    rest = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in decision.parameters().items())
+    rest = settings_text(decision.parameters())
     return f"{decision.rule} ({rest})" if rest else str(decision.rule)
 
 
