@@ -93,7 +93,7 @@ def write_output_set(folder: Path, write: Callable[[Path], T], owned: Iterable[s
 
 
 def check_output_folder(
-    folder: Path, owned: Iterable[str] = (), inputs: Iterable[Path] = ()
+    folder: Path, *, owned: Iterable[str] = (), inputs: Iterable[Path] = ()
 ) -> None:
     """Before any work: `folder` can be replaced as a whole (it is not the current folder, one
     above it or a mount point), its parent and itself take files, and no input file sits there
@@ -109,7 +109,8 @@ def check_output_folder(
         raise SmmsimError(f"{folder}: the output folder is a file; name a folder")
     owned = set(owned)
     for path in inputs:
-        if Path(os.path.realpath(path)).parent == target and Path(path).name in owned:
+        real = Path(os.path.realpath(path))
+        if real.parent == target and real.name in owned:
             raise SmmsimError(
                 f"{folder}: writing the outputs would replace the input file {path}; "
                 "write them to another folder"
