@@ -7,6 +7,7 @@ stays fast.
 from __future__ import annotations
 
 import functools
+import math
 import os
 import sys
 from pathlib import Path
@@ -33,6 +34,19 @@ def handle_errors(command):
             sys.exit(exc.exit_code)
 
     return click.option("--debug", is_flag=True, help="Show tracebacks.")(wrapper)
+
+
+class FiniteFloatRange(click.FloatRange):
+    """click's FloatRange lets NaN through (every comparison with NaN is false): refuse it, and
+    infinities, with the range in the message."""
+
+    def convert(self, value, param, ctx):
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(
+                f"{value!r} is not a number in the range {self._describe_range()}.", param, ctx
+            )
+        return number
 
 
 # Shared options, defined once and stacked on every command that needs them.
@@ -63,6 +77,10 @@ fail_on_option = click.option(
     "--fail-on",
     type=click.Choice(["medium", "high"]),
     help="Exit 4 when the plan has a flag at or above this level (for automatic plan checks).",
+)
+
+force_option = click.option(
+    "--force", is_flag=True, help="Overwrite the --write-scenario file if it exists."
 )
 
 strategy_option = click.option(
@@ -111,7 +129,7 @@ def run(
     from smmsim.simulator.consoles.risk import print_flags
     from smmsim.simulator.consoles.run import print_tables, progress_bar
     from smmsim.simulator.consoles.terminal import stdout_console
-    from smmsim.simulator.reports.run_files import write_run
+    from smmsim.simulator.reports.run_files import RUN_FILES, write_run
     from smmsim.simulator.studies.evaluation import runs_needed, with_strategy
     from smmsim.simulator.studies.risk import FAIL_EXIT_CODE
     from smmsim.simulator.studies.run import run_plan
@@ -119,6 +137,7 @@ def run(
     scenario = load_scenario(file)
     if strategy:
         scenario = with_strategy(scenario, strategy, str(file))
+    check_out(out, RUN_FILES, file)
     per_run = 1 if deterministic else (reps or scenario.campaign.replications)
     with progress_bar(per_run * runs_needed(scenario), "simulating") as advance:
         run = run_plan(
@@ -132,7 +151,7 @@ def run(
             progress=advance,
         )
     if out:
-        write_or_fail(lambda: write_run(run, out), out)
+        write_outputs(out, lambda folder: write_run(run, folder), RUN_FILES)
     if fmt == "json":
         click.echo(run.to_json(), nl=False)
     else:
@@ -148,11 +167,28 @@ def run(
         sys.exit(FAIL_EXIT_CODE)
 
 
-def write_or_fail(write, out: Path):
+def write_or_fail(write, out: Path, what: str = "the outputs"):
     try:
         return write()
     except OSError as exc:
-        raise SmmsimError(f"{out}: cannot write the outputs: {exc.strerror or exc}") from None
+        raise SmmsimError(f"{out}: cannot write {what}: {exc.strerror or exc}") from None
+
+
+def check_out(out: Path | None, owned: tuple[str, ...], *inputs: Path) -> None:
+    """Before simulating: the --out folder can be written and replaced, and replacing it would
+    not lose an input file."""
+    from smmsim.scenarios.files import check_output_folder
+
+    if out is not None:
+        check_output_folder(out, owned=owned, inputs=inputs)
+
+
+def write_outputs(out: Path, write, owned: tuple[str, ...]):
+    """The command's whole output set into `out` at once: a killed run leaves the old set or the
+    new one, never both mixed. Returns what `write` returns."""
+    from smmsim.scenarios.files import write_output_set
+
+    return write_or_fail(lambda: write_output_set(out, write, owned), out)
 
 
 def strategy_list(ctx, param, value: str | None) -> list[str] | None:
@@ -198,7 +234,7 @@ def compare(files, strategies, baseline, reps, seed, out, fmt, workers) -> None:
     """
     from smmsim.simulator.consoles.comparison import print_comparison
     from smmsim.simulator.consoles.run import progress_bar
-    from smmsim.simulator.reports.comparison_files import write_comparison
+    from smmsim.simulator.reports.comparison_files import COMPARISON_FILES, write_comparison
     from smmsim.simulator.studies.comparison import (
         combinations,
         comparison_result,
@@ -207,6 +243,7 @@ def compare(files, strategies, baseline, reps, seed, out, fmt, workers) -> None:
     )
 
     loaded = load_every_scenario(files)
+    check_out(out, COMPARISON_FILES, *files)
     planned = combinations(loaded, strategies)
     labels = [label for label, _, _ in planned]
     baseline = baseline or labels[0]
@@ -224,7 +261,7 @@ def compare(files, strategies, baseline, reps, seed, out, fmt, workers) -> None:
         )
     result = comparison_result(found, baseline)
     if out:
-        write_or_fail(lambda: write_comparison(result, out), out)
+        write_outputs(out, lambda folder: write_comparison(result, folder), COMPARISON_FILES)
     if fmt == "json":
         click.echo(result.to_json(), nl=False)
     else:
@@ -294,6 +331,11 @@ def day_list(ctx, param, value: str | None) -> list[int] | None:
         raise click.BadParameter(str(exc)) from None
 
 
+# The smallest --margin: the classical two-proportion size of a zero CPA gap is infinite, and a
+# gap under 1% is past what any campaign-sized test tells apart.
+MIN_MARGIN = 0.01
+
+
 @main.command(name="size-test")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option(
@@ -315,17 +357,18 @@ def day_list(ctx, param, value: str | None) -> list[int] | None:
 )
 @click.option(
     "--target-pcs",
-    type=click.FloatRange(0.5, 1, min_open=True, max_open=True),
+    type=FiniteFloatRange(0.5, 1, min_open=True, max_open=True),
     default=0.8,
     show_default=True,
     help="Target probability of correct selection.",
 )
 @click.option(
     "--margin",
-    type=click.FloatRange(0, 5),
+    type=FiniteFloatRange(MIN_MARGIN, 5),
     default=0.2,
     show_default=True,
-    help="A chosen arm whose true CPA is within this of the best counts as correct.",
+    help="A chosen arm whose true CPA is within this of the best counts as correct; at least "
+    f"{MIN_MARGIN} (the classical A/B size of a zero gap is infinite).",
 )
 @reps_option
 @seed_option
@@ -343,7 +386,7 @@ def size_test(file, budgets, durations, points, target_pcs, margin, reps, seed, 
     from smmsim.scenarios.loader import load_scenario
     from smmsim.simulator.consoles.run import progress_bar
     from smmsim.simulator.consoles.sizing import print_sizing
-    from smmsim.simulator.reports.sizing_files import write_sizing
+    from smmsim.simulator.reports.sizing_files import SIZING_FILES, write_sizing
     from smmsim.simulator.studies.evaluation import with_strategy
     from smmsim.simulator.studies.sizing.document import sizing_result
     from smmsim.simulator.studies.sizing.points import parse_budgets
@@ -376,12 +419,13 @@ def size_test(file, budgets, durations, points, target_pcs, margin, reps, seed, 
         target_pcs=target_pcs,
         workers=workers,
     )
+    check_out(out, SIZING_FILES, file)
     runs = planned_runs(settings, budgets, durations or [scenario.strategy.test.days])
     with progress_bar(settings.replications * runs, "sweeping test sizes") as advance:
         sweep = run_sweep(scenario, str(file), settings, budgets, durations, progress=advance)
     result = sizing_result(sweep, str(file))
     if out:
-        write_or_fail(lambda: write_sizing(result, out), out)
+        write_outputs(out, lambda folder: write_sizing(result, folder), SIZING_FILES)
     if fmt == "json":
         click.echo(result.to_json(), nl=False)
     else:
@@ -481,6 +525,7 @@ def column_list(ctx, param, value: str | None) -> tuple[str, ...] | None:
     help="With --write-scenario: write this plan with the calibrated beliefs of its arms that "
     "are in the data (platform/tool), instead of a new scenario.",
 )
+@force_option
 @click.option("--json", "as_json", is_flag=True, help="Print calibration.json instead of tables.")
 @handle_errors
 def calibrate(
@@ -499,6 +544,7 @@ def calibrate(
     out,
     write_scenario,
     plan,
+    force,
     as_json,
 ) -> None:
     """Calibrate the model against ad-platform exports (Meta, Google, TikTok, LinkedIn, VK or a
@@ -512,6 +558,7 @@ def calibrate(
     from smmsim.calibration.columns import parse_mapping
     from smmsim.calibration.console import print_calibration
     from smmsim.calibration.document import (
+        CALIBRATION_FILES,
         calibration_document,
         import_document,
         write_calibration,
@@ -529,6 +576,10 @@ def calibrate(
         load_scenario(plan)  # a plan with problems is reported as any scenario file is
     if holdout_after is not None and holdout_by == "group":
         raise click.BadParameter("--holdout-after holds out dates; it needs --holdout-by time")
+    inputs = [("the data file", d) for d in data] + ([("the plan", plan)] if plan else [])
+    check_out(out, CALIBRATION_FILES, *(path for _, path in inputs))
+    if write_scenario:
+        check_scenario_target(write_scenario, inputs, force)
     options = ImportOptions(fmt, parse_mapping(mapping), platform, year, date_order)
     spec = HoldoutSpec(
         holdout_by,
@@ -542,11 +593,15 @@ def calibrate(
     stop_before_fitting(imported, out, strict, sources)
     done = run_calibration(imported, settings)
     result = calibration_document(done, sources)
-    written = write_or_fail(lambda: write_calibration(done, result, out), out)
+    written = write_outputs(
+        out, lambda folder: write_calibration(done, result, folder), CALIBRATION_FILES
+    )
     warnings = []
     if write_scenario:
         warnings = write_or_fail(
-            lambda: write_calibrated_scenario(done, sources, write_scenario, plan), write_scenario
+            lambda: write_calibrated_scenario(done, sources, write_scenario, plan),
+            write_scenario,
+            "the scenario",
         )
     if as_json:
         click.echo(result.to_json(), nl=False)
@@ -567,19 +622,27 @@ def calibrate(
 
 def stop_before_fitting(imported, out: Path, strict: bool, sources: list[str]) -> None:
     """No usable row, or --strict and a rejected one: write what the import found, then stop."""
-    from smmsim.calibration.document import import_document, write_import
+    from smmsim.calibration.document import CALIBRATION_FILES, import_document, write_import
 
     summary = import_document(imported)
     rejected, read = summary.rows_rejected, summary.rows_read
     see = f"see {out / 'rejected.csv'} and {out / 'import_summary.json'}"
     if summary.rows_used == 0:
-        write_or_fail(lambda: write_import(imported, out), out)
+        write_outputs(out, lambda folder: write_import(imported, folder), CALIBRATION_FILES)
         raise NoUsableRows(
             f"{', '.join(sources)}: no usable rows ({read} read, {rejected} rejected); {see}"
         )
     if strict and rejected:
-        write_or_fail(lambda: write_import(imported, out), out)
+        write_outputs(out, lambda folder: write_import(imported, folder), CALIBRATION_FILES)
         raise RejectedRows(f"--strict: {rejected} of {read} rows rejected; {see}")
+
+
+def check_scenario_target(path: Path, inputs: list[tuple[str, Path]], force: bool) -> None:
+    """Before any work: --write-scenario never replaces an input, nor an existing file unless
+    --force, and its folder takes files."""
+    from smmsim.scenarios.files import check_new_file
+
+    check_new_file(path, "--write-scenario", inputs, force)
 
 
 class NoUsableRows(SmmsimError):
@@ -607,6 +670,9 @@ def write_calibrated_scenario(done, sources: list[str], path: Path, plan: Path |
     return warnings
 
 
+CHECK_FILES = ("check.json",)
+
+
 @main.command()
 @click.argument("file", type=click.Path(path_type=Path))
 @reps_option
@@ -632,6 +698,7 @@ def check(file: Path, reps, seed, out, fmt, workers, fail_on, static_only) -> No
     from smmsim.simulator.studies.risk import FAIL_EXIT_CODE, check_plan
 
     scenario = load_scenario(file)
+    check_out(out, CHECK_FILES, file)
     per_run = reps or scenario.campaign.replications
     with progress_bar(per_run, "simulating") as advance:
         checked = check_plan(
@@ -644,7 +711,9 @@ def check(file: Path, reps, seed, out, fmt, workers, fail_on, static_only) -> No
             progress=advance,
         )
     if out:
-        write_or_fail(lambda: write_atomic(out / "check.json", checked.to_json()), out)
+        write_outputs(
+            out, lambda folder: write_atomic(folder / "check.json", checked.to_json()), CHECK_FILES
+        )
     if fmt == "json":
         click.echo(checked.to_json(), nl=False)
     else:
@@ -685,7 +754,7 @@ def validate(file: Path) -> None:
 )
 @click.option(
     "--max-risk",
-    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    type=FiniteFloatRange(0, 1, min_open=True, max_open=True),
     help="Ceiling on P(at least one backlash event) [optimise.max_risk].",
 )
 @click.option("--pareto", is_flag=True, help="Search CPA against backlash risk (two objectives).")
@@ -711,6 +780,7 @@ def validate(file: Path) -> None:
     type=click.IntRange(1, 200_000),
     help="Replications for the best plan and its baselines [campaign.replications].",
 )
+@force_option
 @click.option("--deterministic", is_flag=True, help="Trials on the model's expected values.")
 @click.option(
     "--heartbeat",
@@ -731,6 +801,7 @@ def optimise(
     storage,
     study_name,
     write_scenario,
+    force,
     reps,
     final_reps,
     deterministic,
@@ -750,7 +821,7 @@ def optimise(
     from smmsim.scenarios.files import write_atomic
     from smmsim.scenarios.loader import load_scenario
     from smmsim.simulator.consoles.optimiser import print_optimisation
-    from smmsim.simulator.reports.optimiser_page import write_report
+    from smmsim.simulator.reports.optimiser_files import OPTIMISE_FILES
     from smmsim.simulator.studies.optimiser.job import OptimiseJob, default_study_name
     from smmsim.simulator.studies.optimiser.storage import default_url
     from smmsim.simulator.studies.optimiser.study import settings_of
@@ -780,16 +851,15 @@ def optimise(
         workers=workers,
         heartbeat_seconds=heartbeat,
     )
-    if write_scenario and write_scenario.resolve() == file.resolve():
-        raise SmmsimError(
-            f"{write_scenario}: --write-scenario would overwrite the scenario being optimised "
-            "(and stop its study from resuming); write the plan to another file"
-        )
+    # Before any trial: the outputs can be written, and would replace no input.
+    check_out(out, OPTIMISE_FILES, file)
+    if write_scenario:
+        # Overwriting FILE would also stop its study from resuming (its fingerprint changes).
+        check_scenario_target(write_scenario, [("the scenario being optimised", file)], force)
     document = run_optimisation(job)
-    write_or_fail(lambda: write_report(document, out / "optimise.html"), out)
     if write_scenario and document.best is not None:
         text = best_plan_text(file, write_scenario, scenario, document)
-        write_or_fail(lambda: write_atomic(write_scenario, text), write_scenario)
+        write_or_fail(lambda: write_atomic(write_scenario, text), write_scenario, "the scenario")
     if fmt == "json":
         click.echo(document.to_json(), nl=False)
     else:
@@ -801,12 +871,12 @@ def optimise(
 
 def run_optimisation(job):
     """Open or resume the study, run its trials with a progress bar, evaluate the best plan, and
-    return it as the typed `OptimisationResult` (its outputs written). Ctrl-C at any point exits
-    130 with the stored trials kept; a failing database is one line."""
+    return it as the typed `OptimisationResult` (its outputs written as one set). Ctrl-C at any
+    point exits 130 with the stored trials kept; a failing database is one line."""
     from dataclasses import replace
 
     from smmsim.simulator.consoles.run import progress_bar
-    from smmsim.simulator.reports.optimiser_files import write_documents
+    from smmsim.simulator.reports.optimiser_files import OPTIMISE_FILES, write_documents
     from smmsim.simulator.studies.optimiser.job import finish, open_job
     from smmsim.simulator.studies.optimiser.storage import database_errors, shown
 
@@ -814,8 +884,6 @@ def run_optimisation(job):
     try:
         with database_errors(job.storage_url):
             run = open_job(job)
-            # Before any trial: an output folder that cannot be written fails now, not after.
-            write_or_fail(lambda: probe_writable(job.out_dir), job.out_dir)
             completed = len(run.completed())
             verb = "created" if run.created else "resumed"
             click.echo(
@@ -826,7 +894,9 @@ def run_optimisation(job):
             with progress_bar(max(job.settings.trials - completed, 0), "optimising") as advance:
                 done = run.run(lambda trial: advance(1))
             document = finish(replace(job, out_dir=None), run, done)
-            write_or_fail(lambda: write_documents(document, job.out_dir), job.out_dir)
+            write_outputs(
+                job.out_dir, lambda folder: write_documents(document, folder), OPTIMISE_FILES
+            )
             return document
     except KeyboardInterrupt:
         stored = "the" if run is None else f"{len(run.completed())}"
@@ -836,15 +906,6 @@ def run_optimisation(job):
             err=True,
         )
         sys.exit(130)
-
-
-def probe_writable(folder: Path) -> None:
-    """The folder exists and takes a file (raises OSError otherwise)."""
-    import tempfile
-
-    folder.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=folder, prefix=".probe-"):
-        pass
 
 
 def quiet_optuna() -> None:
@@ -875,7 +936,7 @@ def init(path: Path, example: str, list_only: bool, force: bool) -> None:
     text = example_text(example)
     if path.exists() and not force:
         raise SmmsimError(f"{path}: already exists; pass --force to overwrite it")
-    write_atomic(path, text)
+    write_or_fail(lambda: write_atomic(path, text), path, "the scenario")
     click.echo(f"wrote {path} (example {example}); next: smmsim run {path}")
 
 

@@ -6,8 +6,7 @@ The numbers are gathered here as JSON-shaped dicts and typed once (`calibration_
 
 from __future__ import annotations
 
-import csv
-import io
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +17,7 @@ from smmsim.calibration.importer import Imported
 from smmsim.calibration.pipeline import CalibrationRun
 from smmsim.calibration.result import CalibrationResult
 from smmsim.calibration.shrinkage import INTERVAL
+from smmsim.scenarios.files import csv_table
 
 SCHEMA_VERSION = 1
 
@@ -161,29 +161,37 @@ def import_document(imported: Imported) -> ImportSummary:
 
 
 def rejected_csv(imported: Imported) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["file", "line", "reasons", "detail", "row"])
-    for r in imported.rejected:
-        writer.writerow([r.file, r.line, ";".join(r.reasons), r.detail, r.raw])
-    return out.getvalue()
+    """One row per rejected line; the line's own text as read (neutralised where a spreadsheet
+    would run it: an export's cells are the data most likely to carry a formula)."""
+    rows = ([r.file, r.line, ";".join(r.reasons), r.detail, r.raw] for r in imported.rejected)
+    return csv_table(["file", "line", "reasons", "detail", "row"], rows)
 
 
 def holdout_csv(run: CalibrationRun) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["model", "arm", "date", "measure", "observed", "mean", "p5", "p95"])
+    header = ["model", "arm", "date", "measure", "observed", "mean", "p5", "p95"]
+    return csv_table(header, holdout_rows(run))
+
+
+def holdout_rows(run: CalibrationRun) -> Iterator[list]:
     v = run.validation
     for label, fc in (("model", v.model), ("baseline", v.baseline)):
         if fc is None:
             continue
         for name in ("clicks", "conversions"):
             for i in range(len(fc.arm)):
-                writer.writerow(
-                    [label, fc.arm[i], fc.date[i], name]
-                    + [f"{x[name][i]:.6g}" for x in (fc.observed, fc.mean, fc.low, fc.high)]
-                )
-    return out.getvalue()
+                yield [label, fc.arm[i], fc.date[i], name] + [
+                    f"{x[name][i]:.6g}" for x in (fc.observed, fc.mean, fc.low, fc.high)
+                ]
+
+
+# Every file calibrate may write into its --out folder (write_import writes the first two).
+CALIBRATION_FILES = (
+    "import_summary.json",
+    "rejected.csv",
+    "calibration.json",
+    "holdout.csv",
+    "fit.html",
+)
 
 
 def write_calibration(run: CalibrationRun, result: CalibrationResult, out: Path) -> list[str]:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from smmsim.scenarios.files import write_atomic
+from smmsim.scenarios.files import frame_csv, write_atomic
 from smmsim.simulator.reports.comparison_page import comparison_html
 from smmsim.simulator.studies.comparison import ComparisonResult
+
+COMPARISON_FILES = ("comparison.csv", "differences.csv", "comparison.json", "comparison.html")
 
 
 def write_comparison(result: ComparisonResult, out_dir: Path) -> None:
@@ -17,6 +19,6 @@ def write_comparison(result: ComparisonResult, out_dir: Path) -> None:
     }
     for name, frame in tables.items():
         frame["seed"] = result.seed
-        write_atomic(out_dir / name, frame.to_csv(index=False))
+        write_atomic(out_dir / name, frame_csv(frame))
     write_atomic(out_dir / "comparison.json", result.to_json())
     write_atomic(out_dir / "comparison.html", comparison_html(result))

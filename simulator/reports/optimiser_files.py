@@ -1,14 +1,15 @@
-"""Writing an optimisation's documents: optimise.json, trials.csv (every trial, flat) and
-best-allocation.csv (the best plan per tool), each atomically."""
+"""Writing an optimisation's outputs: optimise.json, trials.csv (every trial, flat),
+best-allocation.csv (the best plan per tool) and optimise.html, each atomically."""
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 
-from smmsim.scenarios.files import write_atomic
+from smmsim.scenarios.files import csv_table, write_atomic
+from smmsim.simulator.reports.optimiser_page import report_html
 from smmsim.simulator.studies.optimiser.document import OptimisationResult, ToolRow
+
+OPTIMISE_FILES = ("optimise.json", "trials.csv", "best-allocation.csv", "optimise.html")
 
 
 def trials_csv(document: OptimisationResult) -> str:
@@ -16,11 +17,7 @@ def trials_csv(document: OptimisationResult) -> str:
     params = sorted({k for row in document.history for k in row.params})
     fields = ["number", "state", "worker", "value", "best_so_far", "feasible", "risk"]
     fields += ["conversions", "cpa", "spend", *params]
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue()
+    return csv_table(fields, ([row.get(f, "") for f in fields] for row in rows))
 
 
 def allocation_csv(document: OptimisationResult) -> str:
@@ -29,11 +26,8 @@ def allocation_csv(document: OptimisationResult) -> str:
     tools = [] if document.evaluation is None else document.evaluation.tools
     fields = ["tool", "type", "share", "planned_budget", "intensity"]
     stats = [f"{m}_{s}" for m in ("spend", "conversions", "cpa") for s in ("mean", "p5", "p95")]
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=fields + stats, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(allocation_row(row) for row in tools)
-    return out.getvalue()
+    rows = (allocation_row(row) for row in tools)
+    return csv_table(fields + stats, ([row[f] for f in fields + stats] for row in rows))
 
 
 def allocation_row(row: ToolRow) -> dict:
@@ -51,7 +45,9 @@ def allocation_row(row: ToolRow) -> dict:
 
 
 def write_documents(document: OptimisationResult, out_dir: Path) -> None:
+    """Every output of the study into `out_dir` (OPTIMISE_FILES)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     write_atomic(out_dir / "optimise.json", document.to_json())
     write_atomic(out_dir / "trials.csv", trials_csv(document))
     write_atomic(out_dir / "best-allocation.csv", allocation_csv(document))
+    write_atomic(out_dir / "optimise.html", report_html(document))

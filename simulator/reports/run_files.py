@@ -6,11 +6,21 @@ from pathlib import Path
 
 import pandas as pd
 
-from smmsim.scenarios.files import write_atomic
+from smmsim.scenarios.files import frame_csv, write_atomic
 from smmsim.simulator.frames import reputation_frame
 from smmsim.simulator.reports.run_page import report_html
 from smmsim.simulator.studies.outcome import strategy_rows
 from smmsim.simulator.studies.run import RunResult
+
+RUN_FILES = (
+    "summary.csv",
+    "monthly.csv",
+    "daily.csv",
+    "reputation.csv",
+    "strategy.csv",
+    "result.json",
+    "report.html",
+)
 
 
 def write_run(run: RunResult, out_dir: Path) -> None:
@@ -26,6 +36,6 @@ def write_run(run: RunResult, out_dir: Path) -> None:
     }
     for name, frame in csv.items():
         frame["seed"] = run.seed  # every output records its seed
-        write_atomic(out_dir / name, frame.to_csv(index=False))
+        write_atomic(out_dir / name, frame_csv(frame))
     write_atomic(out_dir / "result.json", run.to_json())
     write_atomic(out_dir / "report.html", report_html(run))

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from smmsim.scenarios.files import write_atomic
+from smmsim.scenarios.files import frame_csv, write_atomic
 from smmsim.simulator.reports.sizing_page import sizing_html
 from smmsim.simulator.studies.sizing.document import SizingResult
+
+SIZING_FILES = ("sizing.csv", "sizing.json", "sizing.html")
 
 
 def write_sizing(result: SizingResult, out_dir: Path) -> None:
     """sizing.csv, sizing.json and sizing.html in `out_dir`, each written atomically."""
     frame = result.to_frame()
     frame["seed"] = result.seed
-    write_atomic(out_dir / "sizing.csv", frame.to_csv(index=False))
+    write_atomic(out_dir / "sizing.csv", frame_csv(frame))
     write_atomic(out_dir / "sizing.json", result.to_json())
     write_atomic(out_dir / "sizing.html", sizing_html(result))

@@ -6,6 +6,7 @@ redacted: `shown` for messages and outputs, `scrubbed` for any text an error bri
 
 from __future__ import annotations
 
+import re
 import time
 import warnings
 from collections.abc import Iterator
@@ -13,9 +14,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
-from optuna.exceptions import ExperimentalWarning
+from optuna.exceptions import ExperimentalWarning, StorageInternalError
 from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, ProgrammingError, SQLAlchemyError
 
 from smmsim.scenarios.errors import SmmsimError
@@ -34,11 +35,32 @@ def default_url(out_dir: Path) -> str:
     return f"sqlite:///{(out_dir / STUDY_FILE).resolve()}"
 
 
+def parsed_url(url: str) -> URL | None:
+    """SQLAlchemy's reading of the URL; None when it cannot be read (no scheme, a port that is
+    not a number: make_url raises ValueError for that one)."""
+    try:
+        return make_url(url)
+    except (ArgumentError, ValueError):
+        return None
+
+
+def unreadable_url(url: str) -> str | None:
+    """Why the URL cannot be read, scrubbed of its passwords; None when it can."""
+    try:
+        make_url(url)
+    except ArgumentError:
+        return "it is not a database URL"
+    except ValueError as exc:
+        port = re.search(r"int\(\) with base 10: '(.*)'", str(exc))
+        why = f"its port {port.group(1)!r} is not a number" if port else str(exc)
+        return scrubbed(why, url)
+    return None
+
+
 def in_memory(url: str) -> bool:
     """SQLite without a file (`sqlite://`, `sqlite:///`, `:memory:` in any form) is in memory."""
-    try:
-        parsed = make_url(url)
-    except ArgumentError:
+    parsed = parsed_url(url)
+    if parsed is None:
         return False
     database = parsed.database or ""
     return parsed.drivername.startswith("sqlite") and (not database or ":memory:" in database)
@@ -58,28 +80,39 @@ PASSWORD_KEYS = ("password", "pass", "passwd")  # query parameters libpq and dri
 
 def shown(url: str) -> str:
     """The URL with its password replaced by ***, for messages and output files: the one
-    after the user name and any given as a query parameter (`?password=...`)."""
-    try:
-        parsed = make_url(url)
-    except ArgumentError:
-        return "<unparseable storage URL>"
+    after the user name and any given as a query parameter (`?password=...`); a URL that cannot
+    be read is shown as written, with what may be its passwords scrubbed."""
+    parsed = parsed_url(url)
+    if parsed is None:
+        return scrubbed(url, url)
     query = {k: ("***" if k.lower() in PASSWORD_KEYS else v) for k, v in parsed.query.items()}
     rendered = parsed.set(query=query).render_as_string(hide_password=True)
     return rendered.replace(quote("***", safe=""), "***")
 
 
 def passwords_in(url: str) -> list[str]:
-    """Every password the URL carries, as written and decoded."""
-    try:
-        parsed = make_url(url)
-    except ArgumentError:
-        return []
-    found = [parsed.password] if parsed.password else []
-    for key, value in parsed.query.items():
-        if key.lower() in PASSWORD_KEYS:
-            found += [value] if isinstance(value, str) else list(value)
+    """Every password the URL carries, as written and decoded; for a URL that cannot be read,
+    whatever stands where a password would (erring towards hiding too much)."""
+    parsed = parsed_url(url)
+    if parsed is None:
+        found = _password_like(url)
+    else:
+        found = [parsed.password] if parsed.password else []
+        for key, value in parsed.query.items():
+            if key.lower() in PASSWORD_KEYS:
+                found += [value] if isinstance(value, str) else list(value)
     found += [quote(p, safe="") for p in found]  # a password as the URL spelt it
     return sorted({str(p) for p in found if p}, key=len, reverse=True)
+
+
+def _password_like(url: str) -> list[str]:
+    """In a URL SQLAlchemy cannot read: the text between the user name and the last `@`, and
+    every value of a password query parameter."""
+    _, _, rest = url.partition("://")
+    userinfo, at, _ = rest.rpartition("@")
+    found = [userinfo.partition(":")[2]] if at else []
+    keys = "|".join(PASSWORD_KEYS)
+    return found + re.findall(rf"(?i)[?&](?:{keys})=([^&]*)", url)
 
 
 def scrubbed(text: str, url: str) -> str:
@@ -93,6 +126,12 @@ def open_storage(url: str, heartbeat_seconds: int | None) -> RDBStorage:
     """Optuna's RDB storage with heartbeats: a worker killed mid-trial leaves a trial that the
     next worker marks failed and retries, so no plan is lost and none is counted twice."""
     heartbeat = heartbeat_seconds or DEFAULT_HEARTBEAT_SECONDS
+    why = unreadable_url(url)
+    if why is not None:
+        raise SmmsimError(
+            f"--storage {shown(url)}: cannot read the database URL: {why}; write it as "
+            "postgresql://user@host:5432/db or sqlite:///path/study.db"
+        )
     if in_memory(url):
         raise SmmsimError(
             f"the study storage {url} is in memory: a study there can neither be resumed nor "
@@ -137,9 +176,33 @@ def use_heartbeat(storage: RDBStorage, seconds: int) -> None:
 @contextmanager
 def database_errors(url: str) -> Iterator[None]:
     """A database that fails mid-study (a dropped connection, a full disk) as one error line,
-    its text scrubbed of the URL's passwords."""
+    its text scrubbed of the URL's passwords. Optuna wraps the driver's error in its own
+    StorageInternalError, and can mask that in turn (a trial's bookkeeping fails on the way out
+    with UnboundLocalError), so the chain of causes is searched for the database's error."""
     try:
         yield
-    except SQLAlchemyError as exc:
-        text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise SmmsimError(f"the study storage {shown(url)} failed: {scrubbed(text, url)}") from None
+    except SmmsimError:
+        raise
+    except Exception as exc:
+        failure = database_failure(exc)
+        if failure is None:
+            raise
+        text = str(failure).splitlines()[0] if str(failure) else type(failure).__name__
+        raise SmmsimError(
+            f"the study storage {shown(url)} failed: {scrubbed(text, url)}; its completed trials "
+            "are kept: run the same command again to resume"
+        ) from None
+
+
+def database_failure(exc: BaseException) -> BaseException | None:
+    """The database's own error in `exc`'s chain of causes (the driver's text through
+    SQLAlchemy), else Optuna's wrapper of it; None when the database is not to blame."""
+    wrapper, seen = None, set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, SQLAlchemyError):
+            return exc
+        if isinstance(exc, StorageInternalError) and wrapper is None:
+            wrapper = exc
+        exc = exc.__cause__ or exc.__context__
+    return wrapper
