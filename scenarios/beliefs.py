@@ -25,6 +25,7 @@ from smmsim.scenarios.schema_base import NonNegative, StrictModel, rule_error
 class Belief(StrictModel):
     """A belief with uncertainty: a number, `{mean, sd}` or a 90% interval `{p5, p95}`."""
 
+    noun: ClassVar[str] = "a belief"  # what the errors call it
     mean: float | None = None
     sd: NonNegative | None = None
     p5: float | None = None
@@ -52,7 +53,22 @@ class Belief(StrictModel):
                 "belief_form", "a belief needs a mean (with an optional sd) or p5 and p95"
             )
         self._check_support()
+        self._check_drawable()
         return self
+
+    def _check_drawable(self) -> None:
+        """Numbers within the support can still give a prior the engine cannot draw: an sd of
+        1e200 on a price overflows its lognormal; an interval too narrow has no Beta to fit."""
+        try:
+            drawable = self.distribution().drawable()
+        except (ArithmeticError, ValueError):  # overflow, or a log of 0 after underflow
+            drawable = False
+        if not drawable:
+            raise rule_error(
+                "belief_drawable",
+                f"{self.noun} with these numbers has no prior a simulation can draw from: its "
+                "draws would overflow, vanish or be undefined",
+            )
 
     def _check_support(self) -> None:
         raise NotImplementedError
@@ -61,7 +77,7 @@ class Belief(StrictModel):
 class PriceBelief(Belief):
     """A positive price (CPM), drawn lognormal per replication."""
 
-    noun: ClassVar[str] = "a price"  # what the error calls it
+    noun: ClassVar[str] = "a price"
 
     def _check_support(self) -> None:
         for name in ("mean", "p5"):
@@ -77,6 +93,8 @@ class PriceBelief(Belief):
 
 class RateBelief(Belief):
     """A rate in (0, 1) (CTR, join rate, conversion rate), drawn Beta per replication."""
+
+    noun: ClassVar[str] = "a rate"
 
     def _check_support(self) -> None:
         for name in ("mean", "p5", "p95"):

@@ -541,7 +541,7 @@ RULES: tuple[tuple[Callable[[Scenario], Iterator[Issue]], tuple[str, ...]], ...]
     (reputation_targets_have_no_platform, ("kpis",)),
     (optimise_platforms_exist, ("platforms", "optimise")),
     (optimise_limits_feasible, ("campaign", "platforms", "optimise")),
-    (optimise_tactics_exist, ("platforms", "optimise")),
+    (optimise_tactics_exist, ("campaign", "platforms", "optimise")),
     (optimise_policy_has_target, ("kpis", "strategy", "optimise")),
     (optimise_policy_fits_campaign, ("campaign", "strategy", "optimise")),
 )

@@ -16,8 +16,17 @@ class Issue:
 
     def render(self, file: str) -> str:
         where = f"{file}: {self.path}" if self.path else file
-        got = f" (got {self.value!r})" if self.has_value else ""
+        got = f" (got {_shortened(repr(self.value))})" if self.has_value else ""
         return f"{where}: {self.message}{got}"
+
+
+MAX_VALUE_CHARS = 200  # a bad value is shown, not dumped: a list of thousands reads as its start
+
+
+def _shortened(text: str) -> str:
+    if len(text) <= MAX_VALUE_CHARS:
+        return text
+    return f"{text[:MAX_VALUE_CHARS]}... ({len(text):,} characters)"
 
 
 class SmmsimError(Exception):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import types
 import typing
 from pathlib import Path
@@ -15,26 +14,14 @@ from smmsim.scenarios.checks import scenario_issues
 from smmsim.scenarios.errors import Issue, ScenarioError
 from smmsim.scenarios.hints import did_you_mean
 from smmsim.scenarios.schema import Scenario
+from smmsim.scenarios.schema_base import NotANumber
+from smmsim.scenarios.yaml_reader import ScenarioYamlError, ScenarioYamlLoader
 
 
 def load_scenario(path: str | Path) -> Scenario:
     """Parse and validate a YAML scenario; raise `ScenarioError` listing every problem."""
     path = Path(path)
     return scenario_from_data(read_yaml(path), str(path))
-
-
-class ScenarioYamlLoader(yaml.SafeLoader):
-    """Safe YAML that reads `1e-2` as a number, as YAML 1.2 does (YAML 1.1 wants `1.0e-2`)."""
-
-
-ScenarioYamlLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(
-        r"^[-+]?(?:[0-9][0-9_]*\.[0-9_]*(?:[eE][-+]?[0-9]+)?|\.[0-9_]+(?:[eE][-+]?[0-9]+)?"
-        r"|[0-9][0-9_]*[eE][-+]?[0-9]+|\.inf|\.Inf|\.INF|\.nan|\.NaN|\.NAN)$"
-    ),
-    list("-+0123456789."),
-)
 
 
 def read_yaml(path: Path) -> Any:
@@ -53,9 +40,10 @@ def read_yaml(path: Path) -> Any:
 def yaml_issue(exc: yaml.YAMLError) -> Issue:
     mark = getattr(exc, "problem_mark", None)
     problem = getattr(exc, "problem", None) or str(exc)
+    message = problem if isinstance(exc, ScenarioYamlError) else f"YAML syntax error: {problem}"
     if mark is None:
-        return Issue("", f"YAML syntax error: {problem}")
-    return Issue(f"line {mark.line + 1}, column {mark.column + 1}", f"YAML syntax error: {problem}")
+        return Issue("", message)
+    return Issue(f"line {mark.line + 1}, column {mark.column + 1}", message)
 
 
 def scenario_from_data(data: Any, source: str) -> Scenario:
@@ -180,6 +168,8 @@ def pydantic_issue(error: dict[str, Any]) -> Issue:
         return Issue(f"{path}.type", "unknown tool type" + did_you_mean(tag, tags), tag, True)
     if error["type"] == "union_tag_not_found":
         return Issue(f"{path}.type", "required key is missing")
+    if isinstance(error.get("input"), NotANumber):
+        return Issue(path, "true/false is not a number", error["input"].value, True)
     message = error["msg"].removeprefix("Value error, ")
     return Issue(path, message, error.get("input"), "input" in error)
 

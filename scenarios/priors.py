@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import lru_cache
+from statistics import NormalDist
 
 import numpy as np
 
@@ -21,6 +22,12 @@ Z95 = 1.6448536269514722  # standard normal 95th percentile: a 90% interval span
 def open_uniforms(rng: np.random.Generator, size: int) -> np.ndarray:
     """Uniforms on (0, 1): the generator's [0, 1) without its zero, whose quantile is no value."""
     return np.maximum(rng.random(size), np.finfo(float).tiny)
+
+
+# The standard normal quantiles of the smallest and largest uniforms but one that `open_uniforms`
+# gives (the generator's 53-bit grid; its 0, raised to `tiny`, comes once in 2**53 draws): a
+# lognormal's draws lie between exp(mu + sigma z) at these two.
+EXTREME_Z = tuple(NormalDist().inv_cdf(u) for u in (2.0**-53, 1 - 2.0**-53))
 
 
 @dataclass(frozen=True)
@@ -48,6 +55,14 @@ class LogNormal:
         """E[X^n] = exp(n mu + n^2 sigma^2 / 2), for any integer n (negative too)."""
         return math.exp(n * self.mu + n * n * self.sigma**2 / 2)
 
+    def drawable(self) -> bool:
+        """Every draw is a positive finite number, and so are the mean and E[1/X] that the
+        strategies read (a price of 0 or infinity would buy infinite or no impressions).
+        Raises OverflowError where a draw or moment is too large for a float."""
+        tails = [math.exp(self.mu + self.sigma * z) for z in EXTREME_Z]
+        moments = [self.power_mean(1), self.power_mean(-1)]
+        return all(math.isfinite(x) and x > 0 for x in tails + moments)
+
 
 @dataclass(frozen=True)
 class Beta:
@@ -71,6 +86,13 @@ class Beta:
         from scipy.special import betaincinv
 
         return betaincinv(self.a, self.b, u)
+
+    def drawable(self) -> bool:
+        """Finite positive shapes (or a point mass): every draw is then a rate in [0, 1]."""
+        if self.point is not None:
+            return True
+        shapes = (self.a, self.b)
+        return all(math.isfinite(x) and x > 0 for x in shapes)
 
     @property
     def second_moment(self) -> float:
@@ -98,6 +120,8 @@ def beta_from_mean_sd(mean: float, sd: float) -> Beta:
     if sd**2 == 0:  # also an sd so small that its square underflows: known exactly
         return Beta(math.nan, math.nan, point=mean)
     concentration = mean * (1 - mean) / sd**2 - 1
+    if math.isinf(concentration):  # an sd so small that the shapes overflow: known exactly too
+        return Beta(math.nan, math.nan, point=mean)
     return Beta(mean * concentration, (1 - mean) * concentration)
 
 

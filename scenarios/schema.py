@@ -9,11 +9,12 @@ reported together.
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from smmsim.scenarios.beliefs import AmountBelief, Belief, PriceBelief, RateBelief
 from smmsim.scenarios.hints import did_you_mean
@@ -70,6 +71,21 @@ class Campaign(StrictModel):
     seed: int = Field(0, ge=0)
     average_order_value: Positive | None = None
 
+    @field_validator("days")
+    @classmethod
+    def _inside_calendar(cls, days: int, info: ValidationInfo) -> int:
+        """Every campaign day, and the day after the last (where reports end the calendar),
+        must be a date Python can hold: the last is 9999-12-31."""
+        start = info.data.get("start")  # absent when the start itself is invalid
+        longest = (date.max - start).days if start is not None else days
+        if days > longest:
+            raise rule_error(
+                "campaign_calendar",
+                f"a campaign starting {start} can last at most {longest} days: its calendar "
+                f"must end before {date.max}, the last date there is",
+            )
+        return days
+
 
 TARGET_PATTERN = re.compile(r"^\s*([a-z_]+)\s*(<=|>=|<|>)\s*([-+0-9.eE]+)\s*(%?)\s*$")
 
@@ -91,9 +107,11 @@ class KpiTarget(StrictModel):
         if metric not in KPIS:
             raise rule_error("kpi_metric", f"unknown KPI {metric!r}" + did_you_mean(metric, KPIS))
         try:
-            float(match.group(3))
+            number = float(match.group(3))
         except ValueError:
             raise rule_error("kpi_syntax", f"{match.group(3)!r} is not a number") from None
+        if not math.isfinite(number):
+            raise rule_error("kpi_finite", f"the target {match.group(3)} is not a finite number")
         return value
 
     @property

@@ -14,8 +14,9 @@ from pathlib import Path
 import yaml
 
 from smmsim.scenarios.budget import retargeting_share
-from smmsim.scenarios.loader import ScenarioYamlLoader, read_yaml, scenario_from_data
+from smmsim.scenarios.loader import read_yaml, scenario_from_data
 from smmsim.scenarios.schema import Scenario
+from smmsim.scenarios.yaml_reader import ScenarioYamlLoader
 from smmsim.scenarios.yaml_text import render_yaml
 from smmsim.simulator.studies.optimiser.candidate import (
     Candidate,
