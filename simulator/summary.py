@@ -7,6 +7,7 @@ count as a miss for a KPI target.
 
 from __future__ import annotations
 
+import math
 import operator
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -109,9 +110,25 @@ def target_odds(result: Result, target: KpiTarget) -> dict:
 
 
 def probability_met(values: np.ndarray, target: KpiTarget) -> float:
+    return float(met_in(values, target).mean())
+
+
+def met_in(values: np.ndarray, target: KpiTarget) -> np.ndarray:
+    """(reps,) whether each replication meets the target; an undefined value (a CPA without
+    conversions) is a miss."""
     with np.errstate(invalid="ignore"):
-        met = OPERATORS[target.op](values, target.value) & ~np.isnan(values)
-    return float(met.mean())
+        return OPERATORS[target.op](values, target.value) & ~np.isnan(values)
+
+
+def all_targets_met(result: Result) -> np.ndarray:
+    """(reps,) whether each replication meets every KPI target of the scenario at once: the
+    chance that the whole plan works, not the chance of each target alone."""
+    met = np.ones(result.replications, dtype=bool)
+    for target in result.scenario.kpis:
+        mask = result.platform_mask(target.platform) if target.platform else None
+        month = None if target.month is None else target.month - 1
+        met &= met_in(result.kpis(mask, month=month)[target.metric], target)
+    return met
 
 
 def result_json(result: Result, source: str | None = None) -> dict:
@@ -143,6 +160,7 @@ def result_json(result: Result, source: str | None = None) -> dict:
             for m, label in enumerate(result.months)
         },
         "kpi_targets": [target_odds(result, t) for t in result.scenario.kpis],
+        "all_targets_met": (proportion(all_targets_met(result)) if result.scenario.kpis else None),
     }
 
 
@@ -162,3 +180,15 @@ def by_arm(result: Result, month: int) -> dict:
         name: describe_all(result.kpis(result.arm_mask(i), month=month, tools_only=True))
         for i, name in enumerate(result.lines.names)
     }
+
+
+Z90 = 1.6448536269514722  # a two-sided 90% interval spans +-Z90 standard errors
+
+
+def proportion(hits: np.ndarray) -> dict[str, float]:
+    """A Monte Carlo probability with its 90% Wilson interval."""
+    n = hits.size
+    p = float(hits.mean()) if n else math.nan
+    centre = (p + Z90**2 / (2 * n)) / (1 + Z90**2 / n)
+    half = Z90 * math.sqrt(p * (1 - p) / n + Z90**2 / (4 * n * n)) / (1 + Z90**2 / n)
+    return {"probability": p, "p5": max(0.0, centre - half), "p95": min(1.0, centre + half)}

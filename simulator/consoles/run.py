@@ -13,6 +13,7 @@ from rich.table import Table
 from smmsim.scenarios.documents import ABSENT
 from smmsim.scenarios.kpis import KPIS
 from smmsim.simulator.consoles.terminal import stdout_console
+from smmsim.simulator.reports.headline import run_headline
 from smmsim.simulator.studies.outcome import StrategyOutcome, decisions
 from smmsim.simulator.studies.run import RunResult
 from smmsim.simulator.summary import Probability, Stats
@@ -147,6 +148,9 @@ def tools_table(run: RunResult) -> Table:
 
 def print_tables(run: RunResult, console: Console | None = None) -> None:
     console = console or stdout_console()
+    for line in run_headline(run):
+        console.print(line, highlight=False)
+    console.print()
     console.print(totals_table(run))
     console.print(breakdown_table("By platform (means)", run.platforms, TABLE_KPIS, run.currency))
     console.print(tools_table(run))

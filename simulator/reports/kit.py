@@ -32,6 +32,9 @@ CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif;
        color: #222; margin: 0 auto; max-width: 1300px; padding: 1.5rem 2rem; line-height: 1.4; }
 h1 { margin-bottom: 0.2rem; }
+.headline { background: #f4f8fb; border-left: 4px solid #1f77b4; padding: 0.4rem 1rem;
+            margin: 0.8rem 0 1rem; max-width: 60rem; }
+.headline p { font-size: 1.1rem; margin: 0.3rem 0; }
 h2 { margin-top: 2.2rem; border-bottom: 2px solid #ddd; padding-bottom: 0.2rem; }
 p.note { color: #555; max-width: 60rem; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 0.2rem 1rem; }

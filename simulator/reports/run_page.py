@@ -28,6 +28,7 @@ from plotly.subplots import make_subplots
 
 from smmsim.scenarios.documents import ABSENT
 from smmsim.scenarios.kpis import KPIS
+from smmsim.simulator.reports.headline import run_headline
 from smmsim.simulator.reports.kit import (
     FAN_RGB,
     FUNNEL,
@@ -121,6 +122,12 @@ MONTHLY_NOTE = (
 NO_TARGETS = '<p class="note">This scenario sets no KPI targets.</p>'
 
 
+def headline_html(lines: list[str]) -> str:
+    """The answer in plain sentences, right under the title."""
+    items = "".join(f"<p>{html.escape(line)}</p>" for line in lines)
+    return f'<section class="headline">{items}</section>'
+
+
 def header_html(run: RunResult) -> str:
     dates = run.simulation.dates
     if run.deterministic:
@@ -140,7 +147,7 @@ def header_html(run: RunResult) -> str:
     if run.strategy is not ABSENT:
         facts.append(("Strategy", run.strategy.type))
     return (
-        f"<header>\n<h1>{html.escape(run.scenario)}</h1>\n"
+        f"<header>\n<h1>{html.escape(run.scenario)}</h1>\n{headline_html(run_headline(run))}\n"
         f"{facts_html(facts)}\n{reading_note(run.deterministic)}\n</header>"
     )
 

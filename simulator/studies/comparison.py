@@ -19,8 +19,8 @@ import pandas as pd
 from smmsim.scenarios.documents import Document, in_memory
 from smmsim.scenarios.schema import Scenario
 from smmsim.simulator.studies.evaluation import StrategyRun, evaluate, runs_needed, with_strategy
-from smmsim.simulator.studies.outcome import Z90, StrategyOutcome, strategy_outcome
-from smmsim.simulator.summary import Stats, TargetOdds, describe, target_odds
+from smmsim.simulator.studies.outcome import StrategyOutcome, strategy_outcome
+from smmsim.simulator.summary import Z90, Stats, TargetOdds, describe, target_odds
 
 # Paired differences are reported for these KPIs (revenue only where there is an order value).
 # Which way is better: +1 larger, -1 smaller, 0 neither (spend is a fact, not a score).

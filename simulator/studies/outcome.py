@@ -7,7 +7,6 @@ replication, not differences of two averages.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -20,18 +19,7 @@ from smmsim.scenarios.strategy_settings import tested_arms
 from smmsim.simulator.metrics import ratio
 from smmsim.simulator.result import Result
 from smmsim.simulator.strategies.adaptive import reallocation_days
-from smmsim.simulator.summary import Probability, Stats, describe
-
-Z90 = 1.6448536269514722  # a two-sided 90% interval spans +-Z90 standard errors
-
-
-def proportion(hits: np.ndarray) -> dict[str, float]:
-    """A Monte Carlo probability with its 90% Wilson interval."""
-    n = hits.size
-    p = float(hits.mean()) if n else math.nan
-    centre = (p + Z90**2 / (2 * n)) / (1 + Z90**2 / n)
-    half = Z90 * math.sqrt(p * (1 - p) / n + Z90**2 / (4 * n * n)) / (1 + Z90**2 / n)
-    return {"probability": p, "p5": max(0.0, centre - half), "p95": min(1.0, centre + half)}
+from smmsim.simulator.summary import Probability, Stats, describe, proportion
 
 
 def phases(scenario: Scenario) -> list[dict]:

@@ -24,9 +24,8 @@ from smmsim.scenarios.documents import Document
 from smmsim.scenarios.schema import Scenario
 from smmsim.simulator.engine import simulate
 from smmsim.simulator.result import Result
-from smmsim.simulator.studies.outcome import proportion
 from smmsim.simulator.studies.risk_rules import Finding, static_findings
-from smmsim.simulator.summary import Probability, Stats, describe
+from smmsim.simulator.summary import Probability, Stats, describe, proportion
 
 LEVELS = ("low", "medium", "high")
 LOSS_KPIS = ("conversions", "cpa", "positive_share")

@@ -16,7 +16,7 @@ from smmsim.simulator.result import Result
 from smmsim.simulator.studies.evaluation import evaluate
 from smmsim.simulator.studies.outcome import StrategyOutcome, strategy_outcome
 from smmsim.simulator.studies.risk import RiskAssessment, assess_risk
-from smmsim.simulator.summary import Stats, TargetOdds, result_json
+from smmsim.simulator.summary import Probability, Stats, TargetOdds, result_json
 
 KpiStats = dict[str, Stats]  # KPI name -> its summary over replications (only the KPIs it has)
 
@@ -60,6 +60,7 @@ class RunResult(Document):
     arms: dict[str, ArmSummary]  # arm name ('platform/tool') -> its summary
     monthly: dict[str, MonthSummary]  # 'YYYY-MM' -> that month's KPIs
     kpi_targets: list[TargetOdds]
+    all_targets_met: Probability | None  # every target at once, in one campaign; None: no target
     strategy: StrategyOutcome  # ABSENT in a document of a simulation alone (`result_json`)
     risk: RiskAssessment  # ABSENT where the plan's flags were not assessed
     # The simulation itself: kept in memory for the day-by-day views, None for a result read

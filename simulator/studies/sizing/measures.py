@@ -14,7 +14,8 @@ import numpy as np
 
 from smmsim.scenarios.documents import Document
 from smmsim.simulator.result import Result
-from smmsim.simulator.studies.outcome import Z90, proportion, testing_cost
+from smmsim.simulator.studies.outcome import testing_cost
+from smmsim.simulator.summary import Z90, proportion
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,8 @@ from dataclasses import dataclass
 
 from smmsim.scenarios.documents import Document
 from smmsim.simulator.studies.comparison import PairedStats, paired_difference
-from smmsim.simulator.studies.outcome import proportion
 from smmsim.simulator.studies.sizing.measures import Estimate, PointSamples, TestSize, estimate
-from smmsim.simulator.summary import Probability
+from smmsim.simulator.summary import Probability, proportion
 
 
 @dataclass(frozen=True)
