@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 import smmsim
 from smmsim.cli import main
-from smmsim.simulator.reports.headline import run_headline
+from smmsim.simulator.reports.headline import comparison_headline, run_headline, sizing_headline
 from smmsim.simulator.reports.run_page import report_html
 from smmsim.simulator.summary import Stats
 
@@ -76,3 +76,44 @@ def test_no_target_says_so():
     assert run.all_targets_met is None
     assert "The plan sets no KPI targets." in run_headline(run)
     assert np.isfinite(run.totals["conversions"].mean)
+
+
+@pytest.fixture(scope="module")
+def comparison():
+    return smmsim.compare(
+        KIDS, strategies=["spread", "test-then-scale", "oracle"], reps=150, seed=5, workers=1
+    )
+
+
+def test_compare_names_the_runnable_combination_with_most_conversions(comparison):
+    # The oracle knows the true rates: it is the yardstick, never the advice.
+    runnable = [c for c in comparison.combinations if c.strategy != "oracle"]
+    best = max(runnable, key=lambda c: c.kpis["conversions"].mean)
+    first, second = comparison_headline(comparison)
+    assert first.startswith(f"Most expected conversions: {best.label}, ")
+    assert "oracle" not in first
+    gain = next(
+        d for d in comparison.differences if d.label == best.label and d.metric == "conversions"
+    )
+    assert f"{round(gain.mean):+,}" in second and comparison.baseline in second
+
+
+def test_compare_and_size_test_consoles_open_with_their_answer(comparison, tmp_path):
+    args = ["compare", KIDS, "--strategy", "spread,test-then-scale,oracle", "--reps", "150"]
+    out = CliRunner().invoke(main, [*args, "--seed", "5", "--workers", "1"])
+    assert out.exit_code == 0, out.output
+    assert out.output.splitlines()[:2] == comparison_headline(comparison)
+    sizing = smmsim.size_test(KIDS, budgets=[0, 1000], reps=100, seed=5, workers=1)
+    args = ["size-test", KIDS, "--budgets", "0,1000", "--reps", "100", "--seed", "5"]
+    out = CliRunner().invoke(main, [*args, "--workers", "1"])
+    assert out.exit_code == 0, out.output
+    assert out.output.splitlines()[0] == sizing_headline(sizing)[0]
+
+
+def test_size_test_says_which_test_and_what_it_buys():
+    sizing = smmsim.size_test(KIDS, budgets=[0, 1000], reps=100, seed=5, workers=1)
+    best = sizing.recommendations.most_conversions
+    (line,) = sizing_headline(sizing)
+    said = "No test" if best.test_budget == 0 else f"{best.test_budget:,.2f} EUR over"
+    assert said in line
+    assert f"{round(best.conversions.mean):,} conversions" in line

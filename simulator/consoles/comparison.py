@@ -8,6 +8,7 @@ from rich.table import Table
 
 from smmsim.simulator.consoles.run import fmt
 from smmsim.simulator.consoles.terminal import stdout_console
+from smmsim.simulator.reports.headline import comparison_headline
 from smmsim.simulator.studies.comparison import ComparisonResult, PairedDifference
 from smmsim.simulator.summary import Stats
 
@@ -69,5 +70,8 @@ def spread(stats: Stats, metric: str) -> str:
 
 def print_comparison(result: ComparisonResult, console: Console | None = None) -> None:
     console = console or stdout_console()
+    for line in comparison_headline(result):
+        console.print(line, highlight=False)
+    console.print()
     for table in comparison_tables(result):
         console.print(table)

@@ -7,6 +7,7 @@ from rich.table import Table
 
 from smmsim.simulator.consoles.run import unsigned_zero
 from smmsim.simulator.consoles.terminal import stdout_console
+from smmsim.simulator.reports.headline import sizing_headline
 from smmsim.simulator.studies.comparison import PairedStats
 from smmsim.simulator.studies.sizing.document import SizingResult
 from smmsim.simulator.studies.sizing.measures import Expectation, TestSize
@@ -140,6 +141,9 @@ def recommendation_lines(result: SizingResult) -> list[str]:
 
 def print_sizing(result: SizingResult, console: Console | None = None) -> None:
     console = console or stdout_console()
+    for line in sizing_headline(result):
+        console.print(line, highlight=False)
+    console.print()
     console.print(sweep_table(result))
     console.print(
         "* added by the refinement around the answers. Gap told apart: the CPA difference between "

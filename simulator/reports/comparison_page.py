@@ -17,6 +17,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from smmsim.scenarios.kpis import KPIS
+from smmsim.simulator.reports.headline import comparison_headline
 from smmsim.simulator.reports.kit import (
     FUNNEL,
     LAYOUT,
@@ -24,6 +25,7 @@ from smmsim.simulator.reports.kit import (
     facts_html,
     figure_divs,
     fmt,
+    headline_html,
     histogram_bar,
     histogram_edges,
     interval_html,
@@ -116,7 +118,7 @@ def comparison_header(result: ComparisonResult) -> str:
     ]
     return (
         f"<header>\n<h1>Comparison of {len(combinations)} combinations</h1>\n"
-        f"{facts_html(facts)}\n{CRN_NOTE}\n</header>"
+        f"{headline_html(comparison_headline(result))}\n{facts_html(facts)}\n{CRN_NOTE}\n</header>"
     )
 
 

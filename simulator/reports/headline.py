@@ -1,15 +1,21 @@
-"""The answer first: two or three plain sentences that open a run's console output and report.
+"""The answer first: two or three plain sentences that open a command's console output and its
+report, one definition for both, read off the command's typed result.
 
-One definition for both, read off the run's typed result: what the budget buys (expected
-conversions with their 90% range and the CPA), what is left unspent, how likely the plan's KPI
-targets are all met in one campaign, and the backlash risk.
+- run: what the budget buys (expected conversions with their 90% range, for the expected spend,
+  so the cost each multiplies out), what is left unspent, how likely the KPI targets are all met
+  in one campaign, and the backlash risk;
+- compare: the combination with the most expected conversions and its paired gain over the
+  baseline;
+- size-test: the test to run and what the campaign then buys.
 """
 
 from __future__ import annotations
 
 from smmsim.scenarios.documents import ABSENT
 from smmsim.simulator.reports.kit import fmt
+from smmsim.simulator.studies.comparison import ComparisonResult
 from smmsim.simulator.studies.run import RunResult
+from smmsim.simulator.studies.sizing.document import SizingResult
 
 # Unspent money below this share of the budget is rounding in the pacing, not a plan to flag.
 UNSPENT_SHARE_WORTH_SAYING = 0.01
@@ -63,3 +69,59 @@ def targets(run: RunResult) -> str:
     if len(run.kpi_targets) == 1:
         return f"P(met) of the KPI target {run.kpi_targets[0].target}: {chance:.0%}."
     return f"P(all {len(run.kpi_targets)} KPI targets met in one campaign): {chance:.0%}."
+
+
+def comparison_headline(result: ComparisonResult) -> list[str]:
+    """The combination with the most expected conversions, and what it gains over the baseline
+    replication by replication."""
+    # The oracle knows every arm's true rates: a yardstick for regret, not a plan one can run.
+    runnable = [c for c in result.combinations if c.strategy != "oracle"] or result.combinations
+    best = max(runnable, key=lambda c: c.kpis["conversions"].mean or 0.0)
+    conversions, spend = best.kpis["conversions"].mean or 0.0, best.kpis["spend"].mean or 0.0
+    each = f": {fmt(spend / conversions, 'currency')} {best.currency} each" if conversions else ""
+    lines = [
+        f"Most expected conversions: {best.label}, {whole(conversions)} for "
+        f"{fmt(spend, 'currency')} {best.currency}{each}."
+    ]
+    if best.label == result.baseline:
+        lines.append("That is the baseline: no other combination has more expected conversions.")
+        return lines
+    gain = next(
+        d for d in result.differences if d.label == best.label and d.metric == "conversions"
+    )
+    better = (
+        ""
+        if gain.probability_better is None
+        else (f", more conversions in {gain.probability_better:.0%} of paired campaigns")
+    )
+    lines.append(
+        f"Against the baseline {result.baseline}: {signed(gain.mean)} conversions "
+        f"(90% CI {signed(gain.ci_low)} to {signed(gain.ci_high)}){better}."
+    )
+    return lines
+
+
+def sizing_headline(result: SizingResult) -> list[str]:
+    """The test with the most expected conversions over the whole campaign, and what it buys."""
+    best = result.recommendations.most_conversions
+    if best.test_budget == 0:
+        test = "No test: decide on the priors"
+    else:
+        test = (
+            f"Test with {fmt(best.test_budget, 'currency')} {result.currency} over "
+            f"{best.test_days} days"
+        )
+    conversions = best.conversions
+    return [
+        f"{test}: the campaign then buys {whole(conversions.mean)} conversions on average "
+        f"(90% CI of the mean {whole(conversions.ci_low)}–{whole(conversions.ci_high)}), "
+        "the most of the sizes tried."
+    ]
+
+
+def signed(value: float | None) -> str:
+    """A difference with its sign: +12, -3, 0."""
+    if value is None:
+        return "n/a"
+    text = whole(value)
+    return text if text.startswith("-") or text == "0" else f"+{text}"

@@ -93,6 +93,12 @@ def section(title: str, note: str, content: str) -> str:
     return f"<section>\n<h2>{html.escape(title)}</h2>\n{note}\n{content}\n</section>"
 
 
+def headline_html(lines: list[str]) -> str:
+    """A page's answer in plain sentences, right under its title."""
+    items = "".join(f"<p>{html.escape(line)}</p>" for line in lines)
+    return f'<section class="headline">{items}</section>'
+
+
 def facts_html(facts: list[tuple[str, str]]) -> str:
     """A definition list of (name, value) lines, both escaped."""
     items = "".join(f"<dt>{html.escape(k)}</dt><dd>{html.escape(v)}</dd>" for k, v in facts)

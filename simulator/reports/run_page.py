@@ -38,6 +38,7 @@ from smmsim.simulator.reports.kit import (
     facts_html,
     figure_divs,
     fmt,
+    headline_html,
     histogram_bar,
     histogram_edges,
     mark_x,
@@ -120,12 +121,6 @@ MONTHLY_NOTE = (
     "p5 to p95; the red line is the target.</p>"
 )
 NO_TARGETS = '<p class="note">This scenario sets no KPI targets.</p>'
-
-
-def headline_html(lines: list[str]) -> str:
-    """The answer in plain sentences, right under the title."""
-    items = "".join(f"<p>{html.escape(line)}</p>" for line in lines)
-    return f'<section class="headline">{items}</section>'
 
 
 def header_html(run: RunResult) -> str:

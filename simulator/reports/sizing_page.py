@@ -19,6 +19,7 @@ from collections.abc import Callable
 import plotly.graph_objects as go
 from plotly.colors import hex_to_rgb, qualitative
 
+from smmsim.simulator.reports.headline import sizing_headline
 from smmsim.simulator.reports.kit import (
     LAYOUT,
     MARK_COLOR,
@@ -26,6 +27,7 @@ from smmsim.simulator.reports.kit import (
     facts_html,
     figure_divs,
     fmt,
+    headline_html,
     interval_html,
     mark_x,
     page_html,
@@ -195,7 +197,7 @@ def header_html(result: SizingResult) -> str:
     ]
     return (
         f"<header>\n<h1>Test sizing: {html.escape(result.scenario)}</h1>\n"
-        f"{facts_html(facts)}\n{CRN_NOTE}\n</header>"
+        f"{headline_html(sizing_headline(result))}\n{facts_html(facts)}\n{CRN_NOTE}\n</header>"
     )
 
 
