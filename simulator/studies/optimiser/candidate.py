@@ -39,6 +39,9 @@ class Candidate:
     # 'platform/tool' tactic -> multiple of its planned schedule
     intensities: dict[str, float] = field(default_factory=dict)
     policy: Policy | None = None
+    # False for a marginal-CPA probe: the rounded plan's shares plus an exact step, so that the
+    # probe's difference from the plan is the step alone, not the step and a rounding.
+    rounded: bool = True
 
 
 NOTHING = [Phase(per_week=0.0)]  # a schedule must have a phase; this one books no unit
@@ -123,7 +126,11 @@ def plan_of(s: Scenario, candidate: Candidate) -> Scenario:
     """The scenario with the candidate's split, intensities and policy; everything else (the
     strategy too, without a policy) as the scenario has it."""
     platforms = []
-    shares = shares_rounded(candidate.shares, 1.0 - retargeting_share(s))
+    left = 1.0 - retargeting_share(s)
+    if candidate.rounded:
+        shares = shares_rounded(candidate.shares, left)
+    else:
+        shares = {name: share * left for name, share in candidate.shares.items()}
     for platform in s.platforms:
         tools = []
         for tool in platform.tools:

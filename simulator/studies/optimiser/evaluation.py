@@ -198,11 +198,13 @@ def marginal_cpas(
     before = base.kpis()
     left = 1.0 - retargeting_share(scenario)
     written = shares_rounded(candidate.shares, left)  # the shares the plan runs
+    planned = {t: share / left if left > 0 else 0.0 for t, share in written.items()}
     rows = []
     for tool in candidate.shares:
-        shares = {t: s * ads / (ads + step) for t, s in candidate.shares.items()}
+        shares = {t: s * ads / (ads + step) for t, s in planned.items()}
         shares[tool] += step / (ads + step)
-        probe = runs.simulate(checked_plan(bigger, replace(candidate, shares=shares), source))
+        probing = replace(candidate, shares=shares, rounded=False)
+        probe = runs.simulate(checked_plan(bigger, probing, source))
         after = probe.kpis()
         spent = after["spend"] - before["spend"]
         converted = after["conversions"] - before["conversions"]
@@ -211,7 +213,7 @@ def marginal_cpas(
         rows.append(
             {
                 "tool": tool,
-                "share": written[tool] / left if left > 0 else 0.0,
+                "share": planned[tool],
                 "extra_spend": extra_spend,
                 "extra_conversions": extra_conversions,
                 "marginal_cpa": extra_spend / extra_conversions if extra_conversions > 0 else None,
