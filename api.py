@@ -346,7 +346,7 @@ def optimise(
         scenario=loaded.scenario,
         settings=settings,
         storage_url=storage or default_url(out),
-        study_name=study or default_study_name(source, settings),
+        study_name=study or default_study_name(source, settings, loaded.scenario.optimise.searched),
         out_dir=out,
         final_replications=final_reps or loaded.scenario.campaign.replications,
         workers=_workers(workers),

@@ -780,7 +780,7 @@ def optimise(
         scenario=scenario,
         settings=settings,
         storage_url=storage or default_url(out),
-        study_name=study_name or default_study_name(file, settings),
+        study_name=study_name or default_study_name(file, settings, scenario.optimise.searched),
         out_dir=out,
         final_replications=final_reps or scenario.campaign.replications,
         workers=workers,

@@ -56,8 +56,9 @@ Edit = Set | Rename | Remove
 
 def edited_text(text: str, edits: list[Edit]) -> str:
     """`text` with `edits` applied, every other character as it was."""
+    ours = tuple(edit.note for edit in edits if edit.note)
     for edit in edits:  # one at a time: each edit moves the marks of what follows it
-        text = _apply(text, edit)
+        text = _apply(text, edit, ours)
     return text
 
 
@@ -120,7 +121,7 @@ def _content_end(node: yaml.Node) -> int:
 # --- the edits -------------------------------------------------------------------------------
 
 
-def _apply(text: str, edit: Edit) -> str:
+def _apply(text: str, edit: Edit, ours: tuple[str, ...]) -> str:
     root = _root(text)
     parent, missing = _walk(root, edit.path[:-1])
     if missing:
@@ -129,33 +130,40 @@ def _apply(text: str, edit: Edit) -> str:
         nested: Any = edit.value
         for part in reversed((*missing[1:], edit.path[-1])):
             nested = {part: nested}
-        return _insert(text, parent, str(missing[0]), nested, edit.note)
+        return _insert(text, parent, str(missing[0]), nested, edit.note, ours)
     key, value = _child(parent, edit.path[-1])
     if key is None:
         if isinstance(edit, Set):
-            return _insert(text, parent, str(edit.path[-1]), edit.value, edit.note)
+            return _insert(text, parent, str(edit.path[-1]), edit.value, edit.note, ours)
         return text
     if isinstance(edit, Set):
-        return _replace(
-            text, parent, key.end_mark.index, value, f": {flow_text(edit.value)}", edit.note
-        )
+        new = f": {flow_text(edit.value)}"
+        return _replace(text, parent, key.end_mark.index, value, new, edit.note, ours)
     if isinstance(edit, Rename):
         new = f"{edit.key}: {flow_text(edit.value)}"
-        return _replace(text, parent, key.start_mark.index, value, new, edit.note)
+        return _replace(text, parent, key.start_mark.index, value, new, edit.note, ours)
     return _remove(text, parent, key, value, edit.note)
 
 
 def _replace(
-    text: str, parent: yaml.Node, start: int, value: yaml.Node, new: str, note: str
+    text: str,
+    parent: yaml.Node,
+    start: int,
+    value: yaml.Node,
+    new: str,
+    note: str,
+    ours: tuple[str, ...],
 ) -> str:
     end = _content_end(value)
     flow = bool(parent.flow_style)
     column = _comment_column(text, end, flow)  # where the line's comment starts, as written
     edited = text[:start] + new + text[end:]
-    return _noted(edited, start + len(new), note, flow=flow, column=column)
+    return _noted(edited, start + len(new), note, ours, flow=flow, column=column)
 
 
-def _insert(text: str, parent: yaml.Node, key: str, value: Any, note: str) -> str:
+def _insert(
+    text: str, parent: yaml.Node, key: str, value: Any, note: str, ours: tuple[str, ...]
+) -> str:
     entry = f"{key}: {flow_text(value)}"
     if not isinstance(parent, yaml.MappingNode):
         raise YamlEditError(f"cannot add {key!r} under a sequence")
@@ -165,12 +173,12 @@ def _insert(text: str, parent: yaml.Node, key: str, value: Any, note: str) -> st
             raise YamlEditError("a flow mapping without its closing brace")
         gap = ", " if parent.value else ""
         edited = text[:close] + gap + entry + text[close:]
-        return _noted(edited, close + len(gap) + len(entry), note, flow=True)
+        return _noted(edited, close + len(gap) + len(entry), note, ours, flow=True)
     first_key = parent.value[0][0]
     at = _line_end(text, _content_end(parent.value[-1][1]))
     line = "\n" + " " * first_key.start_mark.column + entry
     edited = text[:at] + line + text[at:]
-    return _noted(edited, at + len(line), note, flow=False)
+    return _noted(edited, at + len(line), note, ours, flow=False)
 
 
 def _remove(text: str, parent: yaml.Node, key: yaml.Node, value: yaml.Node, note: str) -> str:
@@ -208,10 +216,19 @@ def _comment_column(text: str, at: int, flow: bool) -> int | None:
     return None if hash_at is None else at - (text.rfind("\n", 0, at) + 1) + hash_at
 
 
-def _noted(text: str, at: int, note: str, *, flow: bool, column: int | None = None) -> str:
+def _noted(
+    text: str,
+    at: int,
+    note: str,
+    ours: tuple[str, ...] = (),
+    *,
+    flow: bool,
+    column: int | None = None,
+) -> str:
     """The line holding position `at` with `note` first in its end-of-line comment. A comment
     the line already had follows the note, at the column it started in the original text
-    (`column`, so that the comment lines aligned under it still line up)."""
+    (`column`, so that the comment lines aligned under it still line up); a note of this same
+    edit there (`ours`: two values changed on one flow line) is joined with a ';'."""
     if not note:
         return text
     end = _line_end(text, at)
@@ -224,7 +241,12 @@ def _noted(text: str, at: int, note: str, *, flow: bool, column: int | None = No
         column = at - line_start + hash_at
     code = text[line_start:at] + rest[:hash_at].rstrip()
     old = rest[hash_at:].lstrip("#").strip()
-    comment = f"# {note}. Planned: {old}" if old else f"# {note}"
+    if not old:
+        comment = f"# {note}"
+    elif old.startswith(ours):
+        comment = f"# {note}; {old}"
+    else:
+        comment = f"# {note}. Planned: {old}"
     line = code + " " * max(column - len(code), 2) + comment
     return text[:line_start] + line + text[end:]
 

@@ -53,7 +53,12 @@ from smmsim.simulator.studies.optimiser.candidate import (
 from smmsim.simulator.studies.optimiser.convergence import marginal_gap, still_improving
 from smmsim.simulator.studies.optimiser.document import OptimisationResult
 from smmsim.simulator.studies.optimiser.evaluation import NO_CONVERSIONS, tool_rows
-from smmsim.simulator.studies.optimiser.job import OptimiseJob, finish, optimise
+from smmsim.simulator.studies.optimiser.job import (
+    OptimiseJob,
+    default_study_name,
+    finish,
+    optimise,
+)
 from smmsim.simulator.studies.optimiser.storage import default_url
 from smmsim.simulator.studies.optimiser.study import open_optimisation, settings_of
 from smmsim.simulator.studies.optimiser.write_back import optimised_text
@@ -559,3 +564,24 @@ def test_a_best_value_still_improving_in_the_last_quarter_is_a_sign():
         "the best plan still improved by 16.7% over the last 5 trials"
     )
     assert still_improving(rows([100.0] * 15 + [101.0] * 5), "conversions") is None  # < 1%
+
+
+def test_another_search_is_another_study():
+    """What may change is part of the question: rerunning with another --search starts a fresh
+    study instead of being refused by the one that searched something else."""
+    settings = settings_of(load_scenario(TRAVEL))
+    assert default_study_name(TRAVEL, settings) == "travel-agency-cpa"
+    searched = ("shares", "tactics")
+    assert default_study_name(TRAVEL, settings, searched) == "travel-agency-cpa-shares+tactics"
+
+
+def test_two_values_changed_on_one_flow_line_share_its_comment():
+    text = "test: {days: 28, budget: 2400}  # the test\n"
+    edits = [
+        Rename(("test", "budget"), "budget_share", 0.15, "optimised (was budget 2400)"),
+        Set(("test", "days"), 21, "optimised (was 28)"),
+    ]
+    assert edited_text(text, edits) == (
+        "test: {days: 21, budget_share: 0.15}  # optimised (was 28); optimised (was budget "
+        "2400). Planned: the test\n"
+    )

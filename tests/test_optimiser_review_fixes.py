@@ -357,7 +357,7 @@ def test_an_unwritable_out_folder_fails_before_any_trial(tmp_path):
     assert len(lines) == 1 and lines[0].startswith(f"{out}: cannot write the outputs"), lines
     assert "Traceback" not in result.output
     if (tmp_path / "study.db").exists():
-        states = trial_states(url, "kids-shop-cpa")
+        states = trial_states(url, "kids-shop-cpa-policy")  # the question: its test
         assert all(s == TrialState.WAITING for s in states), states
 
 

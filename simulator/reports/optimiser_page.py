@@ -128,10 +128,11 @@ def stats_html(stats: Stats | None, unit: str) -> str:
 # --- header ---
 
 HEADER_NOTE = (
-    '<p class="note">How to read it: the optimiser tried many budget splits and tactic levels, '
-    "each one a <b>trial</b>. Every trial simulates the campaign many times on the same random "
+    '<p class="note">How to read it: the optimiser tried many versions of the plan, changing only '
+    "what it was asked to search (the split, the tactics' levels, the test), each one a "
+    "<b>trial</b>. Every trial simulates the campaign many times on the same random "
     "market conditions (common random numbers), so trials are compared on the same luck. The "
-    "best trial is then simulated again, on more replications, beside three baseline plans. "
+    "best trial is then simulated again, on more replications, beside the baseline plans. "
     "Values read <b>mean (p5–p95)</b>: the average over simulated campaigns and the range within "
     "which 9 in 10 of them fell.</p>"
 )

@@ -36,7 +36,6 @@ from smmsim.simulator.studies.risk import event_probability
 from smmsim.simulator.summary import describe
 
 SHOWN_KPIS = ("conversions", "cpa", "spend", "joins", "reach", "roas")
-BASELINES = ("as written", "spread", "best-guess")
 # Better direction of each compared KPI: +1 larger is better, -1 smaller is.
 BETTER = {"conversions": 1, "cpa": -1, "joins": 1, "roas": 1}
 # The budget step of a marginal-CPA probe, as a share of the campaign budget.
