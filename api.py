@@ -300,8 +300,9 @@ def optimise(
     storage: str | None = None,
     study: str | None = None,
     workers: int | None = None,
+    search: list[str] | str | None = None,
 ) -> OptimisationResult:
-    """Search the budget split and tactic intensities, as `smmsim optimise` does.
+    """Search what the plan lets change (its split by default), as `smmsim optimise` does.
 
     Args:
         plan: a plan or scenario path (its `optimise:` block gives the defaults).
@@ -309,6 +310,8 @@ def optimise(
         max_risk: ceiling on P(at least one backlash event) [optimise.max_risk].
         reps: replications per trial; final_reps: for the best plan and its baselines.
         seed: [the scenario's]; workers: processes [all cores].
+        search: what may change, as names or 'shares,tactics,policy' [optimise.search: shares];
+            the plan's strategy and everything not searched run as written.
         storage: study database URL [SQLite in out/optimise/<plan>/study.db, as the CLI's
             default]; study: its name [the plan's name and the question asked].
 
@@ -327,7 +330,7 @@ def optimise(
     from smmsim.simulator.studies.optimiser.storage import default_url
     from smmsim.simulator.studies.optimiser.study import settings_of
 
-    loaded = _plan(plan)
+    loaded = _plan(plan).with_search(_search_names(search))
     source = Path(loaded.source)
     settings = settings_of(
         loaded.scenario,
@@ -343,7 +346,7 @@ def optimise(
         scenario=loaded.scenario,
         settings=settings,
         storage_url=storage or default_url(out),
-        study_name=study or default_study_name(source, settings),
+        study_name=study or default_study_name(source, settings, loaded.scenario.optimise.searched),
         out_dir=out,
         final_replications=final_reps or loaded.scenario.campaign.replications,
         workers=_workers(workers),
@@ -351,6 +354,20 @@ def optimise(
     if storage is None:
         out.mkdir(parents=True, exist_ok=True)
     return run_study(job)
+
+
+def _search_names(search: list[str] | str | None) -> list[str] | None:
+    """`search` as a list of checked names; a bad name is a `SmmsimError` naming the option."""
+    if search is None:
+        return None
+    from smmsim.scenarios.errors import SmmsimError
+    from smmsim.scenarios.optimise_schema import search_names
+
+    text = search if isinstance(search, str) else ",".join(search)
+    try:
+        return search_names(text)
+    except ValueError as exc:
+        raise SmmsimError(f"search: {exc}") from None
 
 
 def _plan(plan: PlanLike) -> Plan:

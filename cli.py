@@ -759,6 +759,13 @@ def validate(file: Path) -> None:
 )
 @click.option("--pareto", is_flag=True, help="Search CPA against backlash risk (two objectives).")
 @click.option(
+    "--search",
+    callback=lambda ctx, param, value: search_option(value),
+    help="What may change, comma-separated: shares (the paid-ads split), tactics (their "
+    "intensities), policy (the test-then-scale test); the rest runs as planned "
+    "[optimise.search: shares].",
+)
+@click.option(
     "--storage",
     envvar="SMMSIM_STORAGE",
     help="Study database URL, e.g. postgresql://user@host/db (password from PGPASSWORD or the "
@@ -798,6 +805,7 @@ def optimise(
     objective,
     max_risk,
     pareto,
+    search,
     storage,
     study_name,
     write_scenario,
@@ -811,15 +819,16 @@ def optimise(
     fmt,
     workers,
 ) -> None:
-    """Search the split of FILE's budget over platforms and tools, and its tactic intensities,
-    for the lowest expected CPA (or most conversions) within a backlash-risk limit. The study is
-    stored, so the same command resumes it after Ctrl-C; workers on several machines share one
-    with --storage postgresql://...
+    """Search the split of FILE's budget over platforms and tools (and, with --search, its tactic
+    intensities or test-then-scale policy) for the lowest expected CPA (or most conversions)
+    within a backlash-risk limit; the plan's strategy and everything not searched run as written.
+    The study is stored, so the same command resumes it after Ctrl-C; workers on several
+    machines share one with --storage postgresql://...
 
     Example: smmsim optimise scenarios/examples/kids-shop.yaml --trials 60 --out out/opt
     """
     from smmsim.scenarios.files import write_atomic
-    from smmsim.scenarios.loader import load_scenario
+    from smmsim.scenarios.plan_edits import Plan
     from smmsim.simulator.consoles.optimiser import print_optimisation
     from smmsim.simulator.reports.optimiser_files import OPTIMISE_FILES
     from smmsim.simulator.studies.optimiser.job import OptimiseJob, default_study_name
@@ -828,7 +837,7 @@ def optimise(
     from smmsim.simulator.studies.optimiser.write_back import best_plan_text
 
     quiet_optuna()
-    scenario = load_scenario(file)
+    scenario = Plan.read(file).with_search(search).scenario
     settings = settings_of(
         scenario,
         objective=objective,
@@ -845,7 +854,7 @@ def optimise(
         scenario=scenario,
         settings=settings,
         storage_url=storage or default_url(out),
-        study_name=study_name or default_study_name(file, settings),
+        study_name=study_name or default_study_name(file, settings, scenario.optimise.searched),
         out_dir=out,
         final_replications=final_reps or scenario.campaign.replications,
         workers=workers,
@@ -867,6 +876,18 @@ def optimise(
         click.echo(f"wrote {out}/: optimise.json trials.csv best-allocation.csv optimise.html")
         if write_scenario and document.best is not None:
             click.echo(f"wrote {write_scenario}; next: smmsim run {write_scenario}")
+
+
+def search_option(value: str | None) -> list[str] | None:
+    """`--search shares,tactics` as a list of names, each checked; a bad one is a usage error."""
+    if value is None:
+        return None
+    from smmsim.scenarios.optimise_schema import search_names
+
+    try:
+        return search_names(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 def run_optimisation(job):

@@ -488,7 +488,7 @@ def optimise_tactics_exist(s: Scenario) -> Iterator[Issue]:
 
 def optimise_policy_fits_campaign(s: Scenario) -> Iterator[Issue]:
     """The longest test searched (and its extension) must end before the campaign does."""
-    if not s.optimise.policy:
+    if "policy" not in s.optimise.searched:
         return
     test = s.strategy.test
     longest = s.optimise.policy_ranges.test_days[1]
@@ -505,12 +505,20 @@ def optimise_policy_fits_campaign(s: Scenario) -> Iterator[Issue]:
 
 def optimise_policy_has_target(s: Scenario) -> Iterator[Issue]:
     """Searching the keep threshold q needs the target CPA it is read against."""
-    if s.optimise.policy and s.strategy.decision.rule == "probability" and target_cpa(s) is None:
+    o = s.optimise
+    if (
+        "policy" in o.searched
+        and s.strategy.decision.rule == "probability"
+        and target_cpa(s) is None
+    ):
+        where, value = (
+            ("optimise.policy", True) if o.search is None else ("optimise.search", o.search)
+        )
         yield Issue(
-            "optimise.policy",
+            where,
             "searching the test-then-scale policy needs a target CPA: set "
             "strategy.decision.target_cpa or a campaign-wide 'cpa <=' KPI",
-            True,
+            value,
             True,
         )
 

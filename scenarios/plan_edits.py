@@ -47,6 +47,22 @@ class Plan:
         parent[key] = value
         return Plan(scenario_from_data(data, self.source), data, self.source)
 
+    def with_search(self, names: list[str] | tuple[str, ...] | None) -> Plan:
+        """A copy whose `optimise.search` is `names` (the command line's `--search`), validated
+        whole; None keeps the file's. It replaces the block's older keys too: `policy: true`
+        goes, and a `tactics` list stays only where tactics are searched."""
+        if names is None:
+            return self
+        data = copy.deepcopy(self.data)
+        block = data.get("optimise")
+        block = dict(block) if isinstance(block, dict) else {}
+        block.pop("policy", None)
+        if "tactics" not in names:
+            block.pop("tactics", None)
+        block["search"] = list(names)
+        data["optimise"] = block
+        return Plan(scenario_from_data(data, self.source), data, self.source)
+
 
 def _container(data: Any, parts: list[str], path: str, source: str) -> tuple[Any, Any]:
     """The dict or list holding the last part of the path, and the key or index in it."""

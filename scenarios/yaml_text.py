@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from datetime import date
 
 FLOW_ITEMS = 3  # maps this small (a belief, the auction curve) read best on one line
+# A word YAML reads back as this same string, so it needs no quotes (`test-then-scale`).
+PLAIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_./-]*")
+YAML_WORDS = {"true", "false", "yes", "no", "on", "off", "null", "y", "n"}
 
 
 def render_yaml(data, notes: dict[str, str], path: str = "", indent: int = 0) -> str:
@@ -58,3 +62,11 @@ def _scalar(value) -> str:
     if isinstance(value, str):
         return json.dumps(value, ensure_ascii=False)
     return str(value)
+
+
+def scalar_text(value) -> str:
+    """A scalar as a planner writes it: a plain word unquoted (`type: fixed`), a number short
+    when that is exact; anything else as `render_yaml` writes it."""
+    if isinstance(value, str) and PLAIN_WORD.fullmatch(value) and value.lower() not in YAML_WORDS:
+        return value
+    return _scalar(value)

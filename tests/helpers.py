@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 
@@ -33,3 +34,17 @@ def minimal_scenario_data() -> dict[str, Any]:
             }
         ],
     }
+
+
+def kids_shop_fixed(folder: Path) -> Path:
+    """kids-shop as a `fixed` plan whose split the optimiser searches, written into `folder`,
+    every comment kept. The bundled file runs a test-then-scale test whose even split picks the
+    tools, so the optimiser searches its policy instead: the split's tests need this copy."""
+    source = Path(__file__).resolve().parents[1] / "scenarios" / "examples" / "kids-shop.yaml"
+    text = source.read_text(encoding="utf-8")
+    for old, new in (("type: test-then-scale", "type: fixed"), ("[policy]", "[shares]")):
+        assert old in text, old
+        text = text.replace(old, new)
+    path = folder / "kids-shop-fixed.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path

@@ -1,8 +1,9 @@
 """The typed `smmsim optimise` result (`OptimisationResult`): it writes exactly the JSON the
 command writes, reads back into an equal object, and refuses a key its types do not know.
 
-The documents come from real runs: the command on kids-shop (three paid-ads tools, no tactic) and
-the library on reputation-rush (a searched seeding tactic), each with few trials and replications.
+The documents come from real runs: the command on kids-shop made `fixed` (three paid-ads tools
+split, no tactic) and the library on reputation-rush (a searched seeding tactic), each with few
+trials and replications.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from click.testing import CliRunner
 import smmsim.simulator.studies.optimiser.job as job_module
 from smmsim.cli import main
 from smmsim.scenarios.files import json_text
-from smmsim.scenarios.loader import load_scenario
+from smmsim.scenarios.plan_edits import Plan
 from smmsim.simulator.studies.comparison import PairedStats
 from smmsim.simulator.studies.optimiser.candidate import Policy
 from smmsim.simulator.studies.optimiser.document import (
@@ -30,9 +31,9 @@ from smmsim.simulator.studies.optimiser.job import OptimiseJob, optimise
 from smmsim.simulator.studies.optimiser.storage import default_url
 from smmsim.simulator.studies.optimiser.study import settings_of
 from smmsim.simulator.summary import Probability, Stats
+from tests.helpers import kids_shop_fixed
 
 ROOT = Path(__file__).resolve().parent.parent
-KIDS = ROOT / "scenarios" / "examples" / "kids-shop.yaml"
 RUSH = ROOT / "scenarios" / "examples" / "reputation-rush.yaml"
 SMALL = ["--trials", "4", "--reps", "10", "--final-reps", "20", "--workers", "1"]
 
@@ -43,7 +44,8 @@ optuna.logging.set_verbosity(optuna.logging.WARNING)
 def command(tmp_path_factory) -> tuple[str, str]:
     """(what `smmsim optimise --format json` printed, the optimise.json it wrote)."""
     out = tmp_path_factory.mktemp("optimise")
-    args = ["optimise", str(KIDS), *SMALL, "--out", str(out), "--format", "json"]
+    kids = kids_shop_fixed(out)
+    args = ["optimise", str(kids), *SMALL, "--out", str(out), "--format", "json"]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     return result.stdout, (out / "optimise.json").read_text(encoding="utf-8")
@@ -53,7 +55,7 @@ def command(tmp_path_factory) -> tuple[str, str]:
 def with_tactics(tmp_path_factory) -> tuple[OptimisationResult, dict]:
     """(the library's typed result on reputation-rush, the plain dict its builder made)."""
     out = tmp_path_factory.mktemp("rush")
-    scenario = load_scenario(RUSH)
+    scenario = Plan.read(RUSH).with_search(["shares", "tactics"]).scenario
     settings = settings_of(scenario, trials=3, replications=10, deterministic=True)
     job = OptimiseJob(
         source=RUSH,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +26,7 @@ from smmsim.cli import main
 from smmsim.scenarios.checks import scenario_issues
 from smmsim.scenarios.errors import ScenarioError
 from smmsim.scenarios.loader import load_scenario, read_yaml, scenario_from_data
+from smmsim.scenarios.plan_edits import Plan
 from smmsim.scenarios.schedule import planned_units
 from smmsim.scenarios.schema import Scenario
 from smmsim.scenarios.tools_schema import Phase
@@ -40,7 +42,7 @@ from smmsim.simulator.studies.optimiser.candidate import (
 )
 from smmsim.simulator.studies.optimiser.space import search_space
 from smmsim.simulator.studies.optimiser.write_back import optimised_text
-from tests.helpers import minimal_scenario_data
+from tests.helpers import kids_shop_fixed, minimal_scenario_data
 
 EXAMPLES = Path("scenarios/examples")
 TRAVEL = EXAMPLES / "travel-agency.yaml"
@@ -51,9 +53,14 @@ KIDS_ADS = ("facebook/paid_ads", "instagram/paid_ads", "tiktok/paid_ads")
 HEADER = ["optimised by a test", "second line"]
 
 
+KIDS_FIXED = kids_shop_fixed(Path(tempfile.mkdtemp(prefix="kids-fixed-")))
+
+
 @functools.cache
 def example(path: Path) -> Scenario:
-    return load_scenario(path)
+    """The example with its split and tactics searched (kids-shop has no tactic to search)."""
+    names = ["shares"] if path == KIDS_FIXED else ["shares", "tactics"]
+    return Plan.read(path).with_search(None if path == KIDS else names).scenario
 
 
 def tool(s: Scenario, name: str):
@@ -108,13 +115,35 @@ def test_a_daily_budget_becomes_the_optimised_share():
     assert tool(plan, "tiktok/paid_ads").budget_share == pytest.approx(0.2)
 
 
-def test_without_a_policy_the_plan_is_the_fixed_split():
-    """kids-shop's test-then-scale becomes `fixed`: the optimised split runs as it is."""
+def test_without_a_policy_the_plan_keeps_its_own_strategy():
+    """Fixed: every candidate without a policy ran `fixed`, so kids-shop's planned 4-week test
+    was replaced by the split. The plan's strategy (type, test, decision, scale) is what every
+    candidate runs; only the searched values change."""
     s = example(KIDS)
     assert s.strategy.type == "test-then-scale"
     plan = plan_of(s, Candidate(dict(zip(KIDS_ADS, (0.5, 0.3, 0.2), strict=True))))
-    assert plan.strategy.type == "fixed"
-    assert plan.strategy.test == s.strategy.test  # the other settings stay, unread
+    assert plan.strategy == s.strategy
+    travel = example(TRAVEL)
+    assert plan_of(travel, travel_candidate()).strategy == travel.strategy
+
+
+def test_tactics_keep_their_planned_schedules_unless_searched():
+    """Fixed: the tactics' intensities were searched by default, and travel-agency's
+    influencers and community posts could be cut to 0. Searching the split alone leaves every
+    tactic's schedule and budget as written, in the space and in the plan."""
+    s = load_scenario(TRAVEL)  # its optimise block names no search: the split alone
+    assert s.optimise.searched == ("shares",)
+    space = search_space(s)
+    assert space.dials == ()
+    plan = plan_of(s, space.suggest(FixedTrial(dict.fromkeys(params_of_split(space), 0.5))))
+    for before, after in zip(s.platforms, plan.platforms, strict=True):
+        for t_before, t_after in zip(before.tactics(), after.tactics(), strict=True):
+            assert t_after == t_before, t_before.name
+
+
+def params_of_split(space) -> list[str]:
+    names = [f"share.{p.platform}" for p in space.platforms[:-1]]
+    return names + [f"share.{t}" for p in space.platforms for t in p.tools[:-1]]
 
 
 def test_a_policy_sets_the_test_share_days_and_keep_threshold():
@@ -244,7 +273,7 @@ factors = st.sampled_from([0.0, 0.3, 1.0, 1.7, 2.0])
 
 
 @settings(max_examples=30, deadline=None)
-@given(st.sampled_from([TRAVEL, STEADY, KIDS]), coordinates, factors)
+@given(st.sampled_from([TRAVEL, STEADY, KIDS_FIXED]), coordinates, factors)
 def test_every_proposed_plan_passes_the_scenario_rules(path, u, factor):
     plan = plan_of(example(path), candidate_at(path, u, factor))
     assert scenario_issues(plan) == []
@@ -302,29 +331,27 @@ def test_the_written_file_has_the_optimised_shares(tmp_path):
     candidate = candidate_at(TRAVEL, [0.3, 0.6])
     loaded = load_scenario(written(tmp_path, TRAVEL, candidate))
     for name, share in candidate.shares.items():
-        assert tool(loaded, name).budget_share == pytest.approx(share * 0.95, abs=1e-6)
+        assert tool(loaded, name).budget_share == pytest.approx(share * 0.95, abs=1e-4)
     assert tool(loaded, "facebook/retargeting").budget_share == 0.05
-    assert loaded.strategy.type == "fixed"
+    assert loaded.strategy == example(TRAVEL).strategy
 
 
 def test_the_written_file_is_the_plan_a_trial_simulates(tmp_path):
-    """Shares to the file's 6 decimals, and the same units of every tactic on every day."""
+    """The same shares, and the same units of every tactic on every day: the plan itself."""
     candidate = candidate_at(TRAVEL, [0.7, 0.2], factor=1.7)
     loaded = load_scenario(written(tmp_path, TRAVEL, candidate))
     plan = plan_of(example(TRAVEL), candidate)
+    assert loaded.platforms == plan.platforms
     for p_loaded, p_plan in zip(loaded.platforms, plan.platforms, strict=True):
-        for t_loaded, t_plan in zip(p_loaded.tools, p_plan.tools, strict=True):
-            if t_plan.type in ("paid_ads", "retargeting"):
-                assert t_loaded.budget_share == pytest.approx(t_plan.budget_share, abs=1e-6)
-            else:
-                assert np.array_equal(planned_units(t_loaded, 150), planned_units(t_plan, 150))
+        for t_loaded, t_plan in zip(p_loaded.tactics(), p_plan.tactics(), strict=True):
+            assert np.array_equal(planned_units(t_loaded, 150), planned_units(t_plan, 150))
 
 
 def test_the_written_file_keeps_untouched_settings_as_written(tmp_path):
     """A belief written as p5/p95 stays p5/p95, and every setting outside the plan's tools and
     strategy is the planner's own."""
     candidate = Candidate(dict(zip(KIDS_ADS, (0.5, 0.3, 0.2), strict=True)))
-    source, out = read_yaml(KIDS), read_yaml(written(tmp_path, KIDS, candidate))
+    source, out = read_yaml(KIDS_FIXED), read_yaml(written(tmp_path, KIDS_FIXED, candidate))
     assert out["platforms"][2]["tools"][0]["cpm"] == {"p5": 1.5, "p95": 5.0}
     assert out["platforms"][0]["tools"][0]["ctr"] == {"p5": 0.007, "p95": 0.018}
     for key in ("campaign", "community", "kpis", "optimise"):
@@ -334,16 +361,13 @@ def test_the_written_file_keeps_untouched_settings_as_written(tmp_path):
             assert {k: v for k, v in t_out.items() if k != "budget_share"} == {
                 k: v for k, v in t_in.items() if k != "budget_share"
             }
-    strategy_in, strategy_out = dict(source["strategy"]), dict(out["strategy"])
-    assert strategy_out.pop("type") == "fixed"
-    strategy_in.pop("type")
-    assert strategy_out == strategy_in
+    assert out["strategy"] == source["strategy"]
 
 
 def test_the_written_file_keeps_a_precise_prior_exactly(tmp_path):
     """Fixed: render_yaml wrote every float with 6 significant digits (`.6g`), so a value with
     more digits (a calibrated prior) changed in the written file."""
-    data = read_yaml(KIDS)
+    data = read_yaml(KIDS_FIXED)
     data["platforms"][0]["tools"][0]["cvr"] = {"mean": 0.0123456789, "sd": 0.004}
     source = tmp_path / "precise.yaml"
     source.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
@@ -376,9 +400,13 @@ def test_a_float_is_written_short_when_that_is_exact_and_read_back_as_itself(tmp
 
 def test_the_written_file_notes_what_changed_and_starts_with_the_header(tmp_path):
     candidate = Candidate(dict(zip(KIDS_ADS, (0.5, 0.3, 0.2), strict=True)))
-    text = written(tmp_path, KIDS, candidate).read_text(encoding="utf-8")
+    text = written(tmp_path, KIDS_FIXED, candidate).read_text(encoding="utf-8")
     assert text.startswith("# optimised by a test\n# second line\n")
-    assert "budget_share: 0.5  # optimised (was budget_share 0.45)" in text
+    # The note comes first in the line's comment, which keeps its column and its words.
+    assert (
+        "        budget_share: 0.5     # optimised (was 0.45). Planned: largest share: parents "
+        "30+ are most present on Facebook in BG,\n" in text
+    )
 
 
 def test_the_written_tactics_carry_their_scaled_schedules(tmp_path):

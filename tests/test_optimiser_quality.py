@@ -21,7 +21,7 @@ import pytest
 from smmsim.scenarios.loader import scenario_from_data
 from smmsim.scenarios.schema import Scenario
 from smmsim.simulator.engine import simulate
-from smmsim.simulator.studies.optimiser.candidate import Candidate
+from smmsim.simulator.studies.optimiser.candidate import Candidate, shares_rounded
 from smmsim.simulator.studies.optimiser.evaluation import Runs, marginal_cpas
 from smmsim.simulator.studies.optimiser.objective import (
     checked_plan,
@@ -239,7 +239,10 @@ def test_marginal_cpas_are_the_hand_finite_differences(case):
     # Each probe adds 2% of the budget to one arm, spread evenly over the days; by hand that
     # buys days x (f(s + step / days) - f(s)) more conversions.
     arms, budget, days = CASES[case]
-    spends, conversions = closed_form_optimum(arms, budget, days)
+    # The plan runs the optimum's shares rounded to 4 decimals: the probe is that plan's.
+    shares = shares_rounded(optimum_shares(arms, budget, days), 1.0)
+    spends = np.array([shares[tool_name(arm)] for arm in arms]) * budget / days
+    conversions = hand_conversions(arms, spends, days)
     step = 0.02 * budget
     rows = optimum_marginals(case)
     for i, arm in enumerate(arms):

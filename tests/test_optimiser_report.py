@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import copy
 import re
-from pathlib import Path
 
 import optuna
 import pytest
@@ -30,10 +29,10 @@ from smmsim.simulator.studies.optimiser.document import OptimisationResult
 from smmsim.simulator.studies.optimiser.job import OptimiseJob, default_study_name, optimise
 from smmsim.simulator.studies.optimiser.storage import default_url
 from smmsim.simulator.studies.optimiser.study import settings_of
+from tests.helpers import kids_shop_fixed
 from tests.test_comparison_report import TableCells
 from tests.test_report import Page, assert_well_formed_offline
 
-EXAMPLE = Path("scenarios/examples/kids-shop.yaml")
 BASELINES = ("as written", "spread", "best-guess")
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 SCRIPT = re.compile(r"<script\b.*?</script>", re.DOTALL | re.IGNORECASE)
@@ -41,17 +40,19 @@ SCRIPT = re.compile(r"<script\b.*?</script>", re.DOTALL | re.IGNORECASE)
 
 @pytest.fixture(scope="module")
 def document(tmp_path_factory) -> OptimisationResult:
-    """A real optimisation document: 3 paid-ads tools, no tactics, no risk limit."""
+    """A real optimisation document: 3 paid-ads tools split under `fixed` (kids-shop's own plan
+    tests its tools instead), no tactics, no risk limit."""
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     out = tmp_path_factory.mktemp("optimise")
-    scenario = load_scenario(EXAMPLE)
+    source = kids_shop_fixed(out)
+    scenario = load_scenario(source)
     settings = settings_of(scenario, trials=6, replications=20)
     job = OptimiseJob(
-        source=EXAMPLE,
+        source=source,
         scenario=scenario,
         settings=settings,
         storage_url=default_url(out),
-        study_name=default_study_name(EXAMPLE, settings),
+        study_name=default_study_name(source, settings),
         out_dir=out,
         final_replications=50,
     )

@@ -114,6 +114,7 @@ def limits_run(tmp_path_factory) -> tuple[Path, object]:
     data["optimise"] = {
         "platforms": {"facebook": {"min_spend": 11000}, "instagram": {"min_spend": 10500}},
         "intensity": {"low": 1.5, "high": 2.0},
+        "search": ["shares", "tactics"],
     }
     path = write_yaml(base / "travel-limits.yaml", data)
     out = base / "out"
@@ -356,7 +357,7 @@ def test_an_unwritable_out_folder_fails_before_any_trial(tmp_path):
     assert len(lines) == 1 and lines[0].startswith(f"{out}: cannot write the outputs"), lines
     assert "Traceback" not in result.output
     if (tmp_path / "study.db").exists():
-        states = trial_states(url, "kids-shop-cpa")
+        states = trial_states(url, "kids-shop-cpa-policy")  # the question: its test
         assert all(s == TrialState.WAITING for s in states), states
 
 
@@ -639,7 +640,7 @@ def test_known_plans_propose_placements_inside_the_searched_range():
     propose 4 placements against a range of 6-8, Optuna prints 'Fixed parameter ... out of range'
     on the terminal and the trial simulates a plan outside the searched space."""
     data = read_yaml(TRAVEL)
-    data["optimise"] = {"intensity": {"low": 1.5, "high": 2.0}}
+    data["optimise"] = {"intensity": {"low": 1.5, "high": 2.0}, "search": ["shares", "tactics"]}
     space = search_space(scenario_from_data(data, str(TRAVEL)))
     (dial,) = [d for d in space.dials if d.by_placement]
     shares = dict(zip(TRAVEL_ADS, (0.5, 0.3, 0.2), strict=True))

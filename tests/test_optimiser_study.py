@@ -3,13 +3,14 @@ for one worker, seeded with the known plans once, resumable only with the same s
 limit handed to the sampler, the best trial and the Pareto front read as documented, and every
 trial simulated on the same random numbers.
 
-Studies are kids-shop at 20 replications per trial in SQLite files under tmp_path, so that a
-study is reopened as a separate process would reopen it.
+Studies are kids-shop (made `fixed`) at 20 replications per trial in SQLite files under
+tmp_path, so that a study is reopened as a separate process would reopen it.
 """
 
 from __future__ import annotations
 
 import math
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +40,10 @@ from smmsim.simulator.studies.optimiser.study import (
 )
 from smmsim.simulator.studies.optimiser.warm_start import water_filling_split
 
-KIDS = Path("scenarios/examples/kids-shop.yaml")
+# kids-shop as a `fixed` plan whose split the study searches (the bundled file tests its tools).
+from tests.helpers import kids_shop_fixed
+
+KIDS = kids_shop_fixed(Path(tempfile.mkdtemp(prefix="optimiser-study-")))
 ADS = ("facebook/paid_ads", "instagram/paid_ads", "tiktok/paid_ads")
 REPS = 20
 TRIALS = 12  # past TPE's 10 random start-up trials, so model-based proposals are covered

@@ -133,6 +133,16 @@ FIELD_CASES = [
     case(Optimise, "replications", 9, "Input should be greater than or equal to 10"),
     case(Optimise, "replications", 100_001, "Input should be less than or equal to 100000"),
     case(Optimise, "platforms", ["tiktok"], "Input should be a valid dictionary"),
+    case(Optimise, "search", "shares", "Input should be a valid list"),
+    case(Optimise, "search", [], "List should have at least 1 item after validation, not 0"),
+    case(
+        Optimise,
+        "search",
+        ["shares", "polcy"],
+        "the optimiser can search shares, tactics or policy (did you mean 'policy'?)",
+        where="[1]",
+        got="polcy",
+    ),
     case(Optimise, "tactics", "forums/community_content", "Input should be a valid list"),
     case(Optimise, "tactics", [3], "Input should be a valid string", where="[0]", got=3),
     case(Optimise, "intensity", 2, "Input should be a valid dictionary or instance of Intensity"),
@@ -558,3 +568,63 @@ def test_an_even_split_over_zero_shares_is_accepted():
     data = planned_split(0, 0)
     data["strategy"]["test"]["split"] = "even"
     assert scenario_from_data(data, FILE).strategy.test.split == "even"
+
+
+# --- what the optimiser may change ----------------------------------------------------------------
+
+
+def test_without_search_the_split_alone_is_searched():
+    """The planned strategy and tactics run as written unless the block names them."""
+    assert scenario_from_data(base_data(), FILE).optimise.searched == ("shares",)
+
+
+@pytest.mark.parametrize(
+    ("block", "searched"),
+    [
+        ({"policy": True}, ("policy",)),
+        ({"tactics": ["forums/community_content"]}, ("shares", "tactics")),
+        ({"tactics": []}, ("shares",)),
+        ({"search": ["policy", "shares", "shares"]}, ("shares", "policy")),
+    ],
+)
+def test_the_older_keys_still_name_what_is_searched(block, searched):
+    """`policy: true` searched the policy and not the split, a non-empty `tactics` list those
+    tactics beside the split: files written before `search` keep their meaning."""
+    assert scenario_from_data(with_target(**block), FILE).optimise.searched == searched
+
+
+def with_target(**block: Any) -> dict[str, Any]:
+    """The block on a plan whose decision has the target CPA a searched policy reads."""
+    data = with_optimise(**block)
+    data["strategy"] = {"decision": {"target_cpa": 30}}
+    return data
+
+
+@pytest.mark.parametrize(
+    ("block", "rule"),
+    [
+        (
+            {"search": ["shares"], "policy": True},
+            "policy: true asks to search the policy, which search does not name: add 'policy' "
+            "to search (and drop policy: true, its older form)",
+        ),
+        (
+            {"search": ["shares"], "tactics": ["forums/community_content"]},
+            "a tactics list names what may change when tactics are searched, which search does "
+            "not name: add 'tactics' to search, or remove the list",
+        ),
+    ],
+)
+def test_search_and_an_older_key_that_disagree_are_refused(block, rule):
+    assert lines_of(with_target(**block)) == [line("optimise", rule, block)]
+
+
+def test_searching_the_policy_by_name_needs_a_target_cpa():
+    assert lines_of(with_optimise(search=["policy"])) == [
+        line(
+            "optimise.search",
+            "searching the test-then-scale policy needs a target CPA: set "
+            "strategy.decision.target_cpa or a campaign-wide 'cpa <=' KPI",
+            ["policy"],
+        )
+    ]

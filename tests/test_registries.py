@@ -145,7 +145,9 @@ def test_retargeting_needs_a_kind_that_brings_clicks(kind):
 
 
 def test_the_optimiser_turns_the_registered_dial_of_every_searched_kind():
-    space = search_space(every_tool())
+    data = everything()
+    data["optimise"] = {"search": ["shares", "tactics"]}
+    space = search_space(scenario_from_data(data, "every-tool.yaml"))
     assert [d.kind for d in space.dials] == list(SEARCHED_TACTICS)
     for d in space.dials:
         assert d.parameter == f"{KINDS[d.kind].dial}.{d.tool}"

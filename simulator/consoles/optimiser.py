@@ -30,11 +30,17 @@ OBJECTIVES = {
     "conversions": "most expected conversions",
 }
 BASELINE_NOTES = {
-    "as written": "the scenario's own split and tactics",
+    "as written": "the scenario as written",
     "spread": "every paid-ads tool the same share",
     "best-guess": "everything on the best prior CPA",
 }
+NO_CPA = "–"  # a tool without conversions has no CPA: a dash, not a price
 NO_TRIAL = "No trial has completed yet: there is no best plan to show."
+SEARCHED = {
+    "shares": "the paid-ads split",
+    "tactics": "the tactics' intensities",
+    "policy": "the test-then-scale policy",
+}
 
 
 # --- reading the document ---
@@ -207,7 +213,7 @@ def allocation_table(document: OptimisationResult) -> Table:
             part,
             interval(row.spend, "budget", narrow=True),
             interval(row.conversions, "count", narrow=True),
-            interval(row.cpa, "money", narrow=True),
+            NO_CPA if row.cpa is None else interval(row.cpa, "money", narrow=True),
         )
     return table
 
@@ -284,7 +290,44 @@ def print_optimisation(document: OptimisationResult, console: Console | None = N
         console.print(tactics_table(document.best))
     console.print(plans_table(document))
     console.print(differences_table(document))
-    notes = "; ".join(f"{k}: {v}" for k, v in BASELINE_NOTES.items())
-    console.print(f"Baselines: {notes}.", highlight=False, markup=False)
+    console.print(baselines_line(document), highlight=False, markup=False)
     for note in document.evaluation.notes:
         console.print(f"Note: {note}", highlight=False, markup=False)
+    hint = convergence_line(document)
+    if hint:
+        console.print(hint, highlight=False, markup=False)
+
+
+def searched_text(document: OptimisationResult) -> str | None:
+    """'the split and the tactics' from `search_space.searched`; None in older documents."""
+    searched = given(document.search_space.searched)
+    if searched is None:
+        return None
+    parts = [SEARCHED.get(name, name) for name in searched]
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def baselines_line(document: OptimisationResult) -> str:
+    """What each baseline is, and that every plan runs the scenario's own strategy but for what
+    was searched."""
+    shown = [k for k in document.evaluation.against if k in BASELINE_NOTES]
+    notes = "; ".join(f"{k}: {BASELINE_NOTES[k]}" for k in shown)
+    searched = searched_text(document)
+    if searched is None:
+        return f"Baselines: {notes}."
+    return (
+        f"Searched: {searched}; everything else as written, the strategy included. "
+        f"Baselines: {notes}."
+    )
+
+
+def convergence_line(document: OptimisationResult) -> str | None:
+    """One plain line when more trials would likely help, with why and how many."""
+    verdict = given(document.convergence)
+    if verdict is None or not verdict.more_trials_likely_help:
+        return None
+    more = verdict.suggested_trials - document.trials.completed
+    return (
+        f"More trials would likely help: {'; and '.join(verdict.reasons)}. Run about {more} "
+        f"more (--trials {verdict.suggested_trials}); the study resumes where it stopped."
+    )

@@ -20,12 +20,15 @@ def trials_csv(document: OptimisationResult) -> str:
     return csv_table(fields, ([row.get(f, "") for f in fields] for row in rows))
 
 
+QUANTILES = ("mean", "p5", "p95")
+
+
 def allocation_csv(document: OptimisationResult) -> str:
     """The best plan per tool: share, planned budget, intensity, and mean / 5% / 95% of spend,
-    conversions and CPA."""
+    conversions and CPA (empty for a tool with no conversions)."""
     tools = [] if document.evaluation is None else document.evaluation.tools
     fields = ["tool", "type", "share", "planned_budget", "intensity"]
-    stats = [f"{m}_{s}" for m in ("spend", "conversions", "cpa") for s in ("mean", "p5", "p95")]
+    stats = [f"{m}_{s}" for m in ("spend", "conversions", "cpa") for s in QUANTILES]
     rows = (allocation_row(row) for row in tools)
     return csv_table(fields + stats, ([row[f] for f in fields + stats] for row in rows))
 
@@ -40,7 +43,8 @@ def allocation_row(row: ToolRow) -> dict:
         "intensity": row.intensity,
     }
     for measure, s in {"spend": row.spend, "conversions": row.conversions, "cpa": row.cpa}.items():
-        flat.update({f"{measure}_mean": s.mean, f"{measure}_p5": s.p5, f"{measure}_p95": s.p95})
+        # No figure (a CPA without conversions) leaves the cells empty, as JSON null does.
+        flat.update({f"{measure}_{q}": None if s is None else getattr(s, q) for q in QUANTILES})
     return flat
 
 

@@ -22,9 +22,11 @@ import plotly.graph_objects as go
 
 from smmsim.scenarios.files import write_atomic
 from smmsim.simulator.consoles.optimiser import (
+    NO_CPA,
     NO_TRIAL,
     Difference,
     ci_of,
+    convergence_line,
     currency_of,
     given,
     objective_text,
@@ -32,6 +34,7 @@ from smmsim.simulator.consoles.optimiser import (
     policy_of,
     risk_limit_text,
     same_outcome,
+    searched_text,
     with_unit,
 )
 from smmsim.simulator.reports.kit import (
@@ -125,10 +128,11 @@ def stats_html(stats: Stats | None, unit: str) -> str:
 # --- header ---
 
 HEADER_NOTE = (
-    '<p class="note">How to read it: the optimiser tried many budget splits and tactic levels, '
-    "each one a <b>trial</b>. Every trial simulates the campaign many times on the same random "
+    '<p class="note">How to read it: the optimiser tried many versions of the plan, changing only '
+    "what it was asked to search (the split, the tactics' levels, the test), each one a "
+    "<b>trial</b>. Every trial simulates the campaign many times on the same random "
     "market conditions (common random numbers), so trials are compared on the same luck. The "
-    "best trial is then simulated again, on more replications, beside three baseline plans. "
+    "best trial is then simulated again, on more replications, beside the baseline plans. "
     "Values read <b>mean (p5–p95)</b>: the average over simulated campaigns and the range within "
     "which 9 in 10 of them fell.</p>"
 )
@@ -173,8 +177,8 @@ BEST_NOTE = (
     "the paid-ads budget and <b>planned budget</b> what that share plans to spend; tactics show "
     "their multiple of the plan as written (×1.00 is unchanged), and tools the search leaves alone "
     "(retargeting) run as planned. Spend, conversions and CPA come from the final evaluation: what "
-    "each tool actually spent and brought, as mean (p5–p95) over simulated campaigns; n/a where a "
-    "tool brought no conversion.</p>"
+    "each tool actually spent and brought, as mean (p5–p95) over simulated campaigns; a dash for "
+    "the CPA of a tool that brought no conversions.</p>"
 )
 
 
@@ -182,14 +186,27 @@ def best_section(document: OptimisationResult) -> str:
     best = document.best
     if best is None:
         return section("Best allocation", BEST_NOTE, NO_TRIAL_HTML)
-    parts = [facts_html(best_facts(document)), allocation_table_html(document), tactics_html(best)]
-    return section("Best allocation", BEST_NOTE, "\n".join(parts))
+    parts = [
+        convergence_html(document),
+        facts_html(best_facts(document)),
+        allocation_table_html(document),
+        tactics_html(best),
+    ]
+    return section("Best allocation", BEST_NOTE, "\n".join(p for p in parts if p))
+
+
+def convergence_html(document: OptimisationResult) -> str:
+    """The console's line when more trials would likely help, first in the section."""
+    line = convergence_line(document)
+    return f'<p class="note"><b>{html.escape(line)}</b></p>' if line else ""
 
 
 def best_facts(document: OptimisationResult) -> list[tuple[str, str]]:
     best = document.best
     within = "yes" if best.feasible else "no: no trial met the limit; this is the least risky"
+    searched = searched_text(document)
     facts = [
+        *([("Searched", f"{searched}; everything else as written")] if searched else []),
         ("Trial", f"#{best.number}"),
         ("Within the risk limit", within),
         (
@@ -247,7 +264,7 @@ def allocation_row(row: ToolRow) -> str:
         "–" if planned is None else html.escape(fmt(planned, "currency")),
         stats_html(row.spend, "currency"),
         stats_html(row.conversions, "count"),
-        stats_html(row.cpa, "currency"),
+        NO_CPA if row.cpa is None else stats_html(row.cpa, "currency"),
     ]
     return (
         f'<tr><th scope="row">{html.escape(row.tool)}<small>{html.escape(row.type)}</small>'
@@ -305,9 +322,10 @@ def comparison_note(document: OptimisationResult) -> str:
     aim = "the number the optimiser minimises" if is_cpa(document) else "a plain cost figure"
     return (
         '<p class="note">Each row is a whole plan simulated on the same '
-        f"{reps} campaigns (same seed, common random numbers): <i>as written</i> is the "
-        "scenario as you wrote it, <i>spread</i> gives every paid-ads tool the same share, "
-        "<i>best-guess</i> puts everything on the tool with the best prior CPA. <b>Expected "
+        f"{reps} campaigns (same seed, common random numbers), under the scenario's own "
+        "strategy: <i>as written</i> is the scenario as you wrote it and, where the split is "
+        "searched, <i>spread</i> gives every paid-ads tool the same share and <i>best-guess</i> "
+        "puts everything on the tool with the best prior CPA. <b>Expected "
         f"CPA</b> is expected spend over expected conversions, {aim}. <b>P(backlash)</b> is the "
         "chance of at least one backlash event, with its 90% confidence interval. The <b>Δ</b> "
         "columns compare the optimised plan with each baseline campaign by campaign (optimised "
@@ -637,8 +655,9 @@ def no_marginal(document: OptimisationResult) -> str:
     if document.evaluation is None:
         return NO_TRIAL_HTML
     return (
-        '<p class="note">No paid-ads split was searched (the test-then-scale policy picks the '
-        "tools), so there is no marginal CPA to show.</p>"
+        '<p class="note">No campaign-long paid-ads split was searched (it is searched under the '
+        "fixed strategy only; a test picks the tools to scale), so there is no marginal CPA to "
+        "show.</p>"
     )
 
 

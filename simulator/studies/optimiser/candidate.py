@@ -1,8 +1,13 @@
 """One plan the optimiser tries: a split of the paid-ads budget, tactic intensities, a policy.
 
 A candidate is applied to the scenario to give the plan that is simulated (`plan_of`) and, for the
-best one, written back as a scenario file (`scenarios.optimiser.write_back`). Both go through
-`planned_changes`, so what runs in a trial is exactly what the written file says.
+best one, written back as a scenario file (`write_back.py` writes the values of `plan_of`'s plan),
+so what runs in a trial is exactly what the written file says. The plan keeps the scenario's own
+strategy unless the candidate carries a policy: only what the study searches changes.
+
+Values are rounded as a planner would write them, in the plan a trial simulates as much as in the
+written file: shares to 4 decimals (summing exactly to what the paid ads had), money to cents,
+weekly rates to 2 decimals, the keep threshold q to 2.
 """
 
 from __future__ import annotations
@@ -34,9 +39,32 @@ class Candidate:
     # 'platform/tool' tactic -> multiple of its planned schedule
     intensities: dict[str, float] = field(default_factory=dict)
     policy: Policy | None = None
+    # False for a marginal-CPA probe: the rounded plan's shares plus an exact step, so that the
+    # probe's difference from the plan is the step alone, not the step and a rounding.
+    rounded: bool = True
 
 
 NOTHING = [Phase(per_week=0.0)]  # a schedule must have a phase; this one books no unit
+SHARE_DECIMALS = 4  # 0.01% of a 100,000 budget is 10: finer splits are noise, not a plan
+MONEY_DECIMALS = 2  # cents
+RATE_DECIMALS = 2  # posts or seeded items per week
+Q_DECIMALS = 2  # a test cannot tell a keep threshold of 0.61 from 0.613
+
+
+def shares_rounded(shares: dict[str, float], total: float) -> dict[str, float]:
+    """`shares` (summing to 1) times `total`, each to SHARE_DECIMALS decimals but the largest,
+    which takes what makes the sum exactly `total`: with the other tools' shares written to 4
+    decimals (retargeting's), the file's shares add up in decimal, not just nearly. (Only a
+    `total` with more decimals, such as a marginal-CPA probe's, leaves the largest unrounded.)"""
+    if not shares:
+        return {}
+    scale = 10**SHARE_DECIMALS
+    units = {name: round(share * total * scale) for name, share in shares.items()}
+    largest = max(units, key=units.get)
+    rest = sum(count for name, count in units.items() if name != largest)
+    exact = {name: count / scale for name, count in units.items()}
+    exact[largest] = round((total * scale - rest) / scale, 12)  # 12: float noise, not a value
+    return exact
 
 
 def whole(x: float) -> int:
@@ -49,7 +77,9 @@ def scaled_schedule(tactic: Tactic, factor: float, days: int) -> list[Phase]:
     (influencers): whole(factor x planned) placements spread over the span the plan books them
     in. Other tactics: every `per_week` rate multiplied, and each phase's listed days replaced by
     whole(factor x count) days spread over its listed span (to the campaign's end when only one
-    day is listed)."""
+    day is listed). At 1 the schedule is the plan's own, as written."""
+    if factor == 1:
+        return list(tactic.schedule)
     if kind_of(tactic).dial == "placements":
         count = whole(factor * planned_units(tactic, days).sum())
         return spread_units(np.flatnonzero(planned_units(tactic, days)) + 1, count, days)
@@ -60,7 +90,8 @@ def scaled_schedule(tactic: Tactic, factor: float, days: int) -> list[Phase]:
 
 def _scaled_phase(phase: Phase, factor: float, days: int) -> list[Phase]:
     if phase.per_week is not None:
-        return [phase.model_copy(update={"per_week": phase.per_week * factor})]
+        rate = round(phase.per_week * factor, RATE_DECIMALS)
+        return [phase.model_copy(update={"per_week": rate})]
     listed = np.array([d for d in phase.days if d <= days])
     return [p for p in spread_units(listed, whole(len(listed) * factor), days) if p.days]
 
@@ -77,10 +108,12 @@ def spread_units(booked: np.ndarray, count: int, days: int) -> list[Phase]:
 
 
 def scaled_budget(tactic: Tactic, factor: float) -> float | None:
-    """A tool's own budget scales with its intensity: it was the price of the planned schedule."""
-    if tactic.budget is None or factor <= 0:
-        return None  # a tactic at 0 buys nothing, and a budget must be above 0
-    return tactic.budget * factor
+    """A tool's own budget scales with its intensity: it was the price of the planned schedule
+    (in cents)."""
+    if tactic.budget is None or factor == 1:
+        return tactic.budget
+    budget = round(tactic.budget * factor, MONEY_DECIMALS)
+    return budget if budget > 0 else None  # a tactic at 0 buys nothing; a budget must be > 0
 
 
 def unit_count(tactic: Tactic, factor: float, days: int) -> float:
@@ -90,16 +123,21 @@ def unit_count(tactic: Tactic, factor: float, days: int) -> float:
 
 
 def plan_of(s: Scenario, candidate: Candidate) -> Scenario:
-    """The scenario with the candidate's split, intensities and policy."""
+    """The scenario with the candidate's split, intensities and policy; everything else (the
+    strategy too, without a policy) as the scenario has it."""
     platforms = []
     left = 1.0 - retargeting_share(s)
+    if candidate.rounded:
+        shares = shares_rounded(candidate.shares, left)
+    else:
+        shares = {name: share * left for name, share in candidate.shares.items()}
     for platform in s.platforms:
         tools = []
         for tool in platform.tools:
             name = f"{platform.name}/{tool.name}"
-            if name in candidate.shares:
-                share = candidate.shares[name] * left
-                tool = tool.model_copy(update={"budget_share": share, "daily_budget": None})
+            if name in shares:
+                update = {"budget_share": shares[name], "daily_budget": None}
+                tool = tool.model_copy(update=update)
             elif name in candidate.intensities:
                 factor = candidate.intensities[name]
                 schedule = scaled_schedule(tool, factor, s.campaign.days)
@@ -111,12 +149,21 @@ def plan_of(s: Scenario, candidate: Candidate) -> Scenario:
 
 
 def _strategy(s: Scenario, candidate: Candidate):
+    """The plan's own strategy; with a policy, test-then-scale with the policy's test and keep
+    threshold (its other settings as the scenario has them)."""
     if candidate.policy is None:
-        return s.strategy.as_type("fixed")
+        return s.strategy
     p = candidate.policy
     strategy = s.strategy.as_type("test-then-scale")
+    share = rounded_inside(p.test_share, SHARE_DECIMALS)
     test = strategy.test.model_copy(
-        update={"budget": None, "budget_share": p.test_share, "days": p.test_days}
+        update={"budget": None, "budget_share": share, "days": p.test_days}
     )
-    decision = strategy.decision.model_copy(update={"q": p.keep_q})
+    decision = strategy.decision.model_copy(update={"q": rounded_inside(p.keep_q, Q_DECIMALS)})
     return strategy.model_copy(update={"test": test, "decision": decision})
+
+
+def rounded_inside(x: float, decimals: int) -> float:
+    """x in (0, 1) rounded to `decimals`, kept strictly inside (0, 1) as the schema needs."""
+    step = 10.0**-decimals
+    return min(max(round(x, decimals), step), round(1 - step, decimals))

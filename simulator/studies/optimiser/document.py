@@ -20,6 +20,7 @@ from optuna.trial import FrozenTrial, TrialState
 from smmsim.scenarios.documents import ABSENT, Document
 from smmsim.simulator.studies.comparison import PairedStats
 from smmsim.simulator.studies.optimiser.candidate import Candidate, unit_count
+from smmsim.simulator.studies.optimiser.convergence import convergence
 from smmsim.simulator.studies.optimiser.selection import (
     Choice,
     is_feasible,
@@ -83,6 +84,7 @@ def importances(study: optuna.Study, settings: StudySettings) -> dict[str, float
 
 def space_document(space: SearchSpace) -> dict:
     return {
+        "searched": list(space.searched),
         "paid_ads": list(space.paid_ads),
         "platform_limits": {
             p.platform: {"min_spend": p.min_spend, "max_spend": p.max_spend}
@@ -109,6 +111,9 @@ def optimisation_document(
     settings = run.settings
     trials = run.study.get_trials(deepcopy=False)
     complete = [t for t in trials if t.state == TrialState.COMPLETE]
+    history = history_rows(trials, settings)
+    currency = run.scenario.campaign.currency
+    marginal = [] if evaluation is None else evaluation["marginal_cpa"]
     return {
         "scenario": run.source,
         "seed": settings.seed,
@@ -129,7 +134,10 @@ def optimisation_document(
         "currency": run.scenario.campaign.currency,
         "best": None if choice is None else _best(choice, settings, run),
         "evaluation": evaluation,
-        "history": history_rows(trials, settings),
+        "convergence": None
+        if choice is None
+        else convergence(history, marginal, settings.objective, currency),
+        "history": history,
         "pareto_front": [
             {
                 "number": t.number,
@@ -214,9 +222,11 @@ class SearchedTactic(Document):
 
 @dataclass(frozen=True)
 class SpaceDocument(Document):
-    """What the study searches: the paid-ads tools split, the platforms' limits, the tactics'
-    intensities and, for test-then-scale, the policy's ranges (echoed as the file gives them)."""
+    """What the study searches: what `optimise.search` names (ABSENT in older documents), the
+    paid-ads tools split, the platforms' limits, the tactics' intensities and, for
+    test-then-scale, the policy's ranges (echoed as the file gives them)."""
 
+    searched: list[str]
     paid_ads: list[str]
     platform_limits: dict[str, SpendLimits]  # platform name ->
     tactics: list[SearchedTactic]
@@ -349,13 +359,27 @@ class ToolRow(Document):
 @dataclass(frozen=True)
 class MarginalCpa(Document):
     """A paid-ads tool's extra spend over extra conversions when it alone gets a little more
-    budget (None when the extra budget bought nothing)."""
+    budget (None when the extra budget bought nothing), with its 90% interval and whether its
+    platform spends at a spend limit (both ABSENT in older documents)."""
 
     tool: str
     share: float
     extra_spend: float
     extra_conversions: float
     marginal_cpa: float | None
+    ci_low: float | None
+    ci_high: float | None
+    at_limit: bool
+
+
+@dataclass(frozen=True)
+class Convergence(Document):
+    """Whether more trials would likely help, why, and how many trials to aim at
+    (`convergence.py`)."""
+
+    more_trials_likely_help: bool
+    reasons: list[str]
+    suggested_trials: int | None
 
 
 @dataclass(frozen=True)
@@ -422,6 +446,7 @@ class OptimisationResult(Document):
     currency: str  # ABSENT in documents written before it was added
     best: BestTrial | None
     evaluation: Evaluation | None
+    convergence: Convergence | None  # None before any trial; ABSENT in older documents
     history: list[HistoryRow]
     pareto_front: list[ParetoPoint]
     importances: dict[str, float]  # Optuna parameter -> share of the objective's variation

@@ -1,11 +1,12 @@
 """The optimum against the baselines, on a larger set of common random numbers.
 
 Trials use few replications to be fast; the chosen plan is simulated again with the scenario's
-replications, beside the plan as written, `spread` (every paid-ads tool the same share) and
-`best-guess` (everything on the best prior CPA): the same seed for all, so each difference is
-paired replication by replication and carries a 90% confidence interval. The marginal CPA of each
-paid-ads tool at the optimum is the extra spend over the extra conversions when that tool alone
-gets a little more budget, on the same random numbers.
+replications, beside the plan as written and, when the split is searched, `spread` (every
+paid-ads tool the same share) and `best-guess` (everything on the best prior CPA), each under the
+strategy the candidates run, so that only the split differs: the same seed for all, so each
+difference is paired replication by replication and carries a 90% confidence interval. The
+marginal CPA of each paid-ads tool at the optimum is the extra spend over the extra conversions
+when that tool alone gets a little more budget, on the same random numbers, with a 90% interval.
 """
 
 from __future__ import annotations
@@ -16,27 +17,35 @@ import numpy as np
 
 from smmsim.scenarios.budget import paid_ads_budget, retargeting_share
 from smmsim.scenarios.schema import Scenario
+from smmsim.scenarios.strategy_settings import arm_names
 from smmsim.scenarios.tool_kinds import PACED_ADS, RETARGETING
 from smmsim.simulator.engine import simulate
+from smmsim.simulator.plan import CampaignPlan
 from smmsim.simulator.result import Result
+from smmsim.simulator.strategies.evidence import prior_conversions_per_money
 from smmsim.simulator.studies.comparison import paired_difference
 from smmsim.simulator.studies.evaluation import with_strategy
 from smmsim.simulator.studies.optimiser.candidate import (
     Candidate,
     plan_of,
+    shares_rounded,
 )
 from smmsim.simulator.studies.optimiser.objective import checked_plan
+from smmsim.simulator.studies.optimiser.space import SearchSpace, search_space
 from smmsim.simulator.studies.risk import event_probability
 from smmsim.simulator.summary import describe
 
 SHOWN_KPIS = ("conversions", "cpa", "spend", "joins", "reach", "roas")
-BASELINES = ("as written", "spread", "best-guess")
 # Better direction of each compared KPI: +1 larger is better, -1 smaller is.
 BETTER = {"conversions": 1, "cpa": -1, "joins": 1, "roas": 1}
 # The budget step of a marginal-CPA probe, as a share of the campaign budget.
 MARGINAL_STEP = 0.02
 LIMIT_TOLERANCE = 0.01
 UNSPENT_NOTED = 0.05  # a plan that leaves more than this share of the budget unspent is noted
+# Fewer expected conversions than this print as 0: such a tool has no CPA to show (a mean of
+# per-campaign CPAs over the rare campaigns where it converted once would read as a price).
+NO_CONVERSIONS = 0.05
+Z90 = 1.6448536269514722  # two-sided 90% normal quantile
 BOOTSTRAP_SAMPLES = 1000
 BOOTSTRAP_BATCH = 50
 BOOTSTRAP_STREAM = 7919  # the bootstrap's own stream of the seed, apart from the simulation's
@@ -72,23 +81,29 @@ def plan_figures(result: Result) -> dict:
     return figures
 
 
-def tool_rows(result: Result, candidate: Candidate, ads_budget: float) -> list[dict]:
-    """Per tool of the optimised plan: its share and planned budget (paid ads), what it spent,
-    and its conversions and CPA with intervals."""
+def tool_rows(result: Result, candidate: Candidate, scenario: Scenario) -> list[dict]:
+    """Per tool of the optimised plan: its share and planned budget (paid ads, as the plan
+    rounds them), what it spent, and its conversions and CPA with intervals; no CPA (None)
+    where the tool brought no conversions."""
+    ads_budget = paid_ads_budget(plan_of(scenario, candidate))
+    left = 1.0 - retargeting_share(scenario)
+    written = shares_rounded(candidate.shares, left)
     rows = []
     for i, name in enumerate(result.lines.names):
         kpis = result.kpis(result.arm_mask(i), tools_only=True)
-        share = candidate.shares.get(name)
+        share = written[name] / left if name in written and left > 0 else None
+        conversions = describe(kpis["conversions"])
+        converted = (conversions["mean"] or 0.0) >= NO_CONVERSIONS
         rows.append(
             {
                 "tool": name,
                 "type": result.lines.kinds[i],
                 "share": share,
-                "planned_budget": None if share is None else share * ads_budget,
+                "planned_budget": None if share is None else round(share * ads_budget, 2),
                 "intensity": candidate.intensities.get(name),
                 "spend": describe(kpis["spend"]),
-                "conversions": describe(kpis["conversions"]),
-                "cpa": describe(kpis["cpa"]),
+                "conversions": conversions,
+                "cpa": describe(kpis["cpa"]) if converted else None,
             }
         )
     return rows
@@ -135,44 +150,95 @@ def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     return np.divide(num, den, out=np.full(np.shape(num), np.nan), where=den > 0)
 
 
-def baseline_plans(scenario: Scenario, source: str) -> dict[str, Scenario]:
-    return {
-        "as written": scenario,
-        "spread": with_strategy(scenario, "spread", source),
-        "best-guess": with_strategy(scenario, "best-guess", source),
-    }
+def baseline_plans(scenario: Scenario, space: SearchSpace, source: str) -> dict[str, Scenario]:
+    """The plan as written and, when the split is searched, the same plan with the even split
+    and with everything on the best prior CPA, under the strategy the candidates run. Under
+    `fixed` those are the `spread` and `best-guess` strategies themselves (retargeting funded as
+    planned); under a planned test split they are that test's split."""
+    plans = {"as written": scenario}
+    if not space.platforms:
+        return plans  # the split is the plan's own: another split would change nothing
+    if scenario.strategy.type == "fixed":
+        plans["spread"] = with_strategy(scenario, "spread", source)
+        plans["best-guess"] = with_strategy(scenario, "best-guess", source)
+        return plans
+    even = 1 / len(space.paid_ads)
+    plans["spread"] = checked_plan(scenario, Candidate(dict.fromkeys(space.paid_ads, even)), source)
+    best = best_prior_tools(scenario, space)
+    plans["best-guess"] = checked_plan(
+        scenario,
+        Candidate({t: (1 / len(best) if t in best else 0.0) for t in space.paid_ads}),
+        source,
+    )
+    return plans
+
+
+def best_prior_tools(scenario: Scenario, space: SearchSpace) -> list[str]:
+    """The paid-ads tools with the best prior CPA, as many as `strategy.best_guess.arms`."""
+    names = arm_names(scenario)
+    lam = prior_conversions_per_money(CampaignPlan.from_scenario(scenario).arms)
+    ranked = sorted(space.paid_ads, key=lambda tool: -lam[names.index(tool)])
+    return ranked[: scenario.strategy.best_guess.arms]
 
 
 def marginal_cpas(
     scenario: Scenario, candidate: Candidate, base: Result, runs: Runs, source: str
 ) -> list[dict]:
     """Per paid-ads tool: extra spend / extra conversions when it alone gets MARGINAL_STEP of
-    the budget more, every other tool (retargeting included) keeping its amount. At an interior
-    optimum these are equal."""
-    if not candidate.shares:
+    the budget more, every other tool (retargeting included) keeping its amount, with a 90%
+    interval over the paired replications. At an interior optimum these are equal. Only a
+    `fixed` plan spends by its split all campaign long; under a test the probe would measure
+    the scale-up's rule, not the split."""
+    if not candidate.shares or plan_of(scenario, candidate).strategy.type != "fixed":
         return []
     step = MARGINAL_STEP * scenario.campaign.budget
     ads = paid_ads_budget(plan_of(scenario, candidate))
     bigger = with_more_budget(scenario, step, ads / max(1 - retargeting_share(scenario), 1e-12))
     before = base.kpis()
+    left = 1.0 - retargeting_share(scenario)
+    written = shares_rounded(candidate.shares, left)  # the shares the plan runs
+    planned = {t: share / left if left > 0 else 0.0 for t, share in written.items()}
     rows = []
     for tool in candidate.shares:
-        shares = {t: s * ads / (ads + step) for t, s in candidate.shares.items()}
+        shares = {t: s * ads / (ads + step) for t, s in planned.items()}
         shares[tool] += step / (ads + step)
-        probe = runs.simulate(checked_plan(bigger, replace(candidate, shares=shares), source))
+        probing = replace(candidate, shares=shares, rounded=False)
+        probe = runs.simulate(checked_plan(bigger, probing, source))
         after = probe.kpis()
-        extra_spend = float((after["spend"] - before["spend"]).mean())
-        extra_conversions = float((after["conversions"] - before["conversions"]).mean())
+        spent = after["spend"] - before["spend"]
+        converted = after["conversions"] - before["conversions"]
+        extra_spend, extra_conversions = float(spent.mean()), float(converted.mean())
+        low, high = ratio_interval(spent, converted)
         rows.append(
             {
                 "tool": tool,
-                "share": candidate.shares[tool],
+                "share": planned[tool],
                 "extra_spend": extra_spend,
                 "extra_conversions": extra_conversions,
                 "marginal_cpa": extra_spend / extra_conversions if extra_conversions > 0 else None,
+                "ci_low": low,
+                "ci_high": high,
             }
         )
     return rows
+
+
+def ratio_interval(num: np.ndarray, den: np.ndarray) -> tuple[float | None, float | None]:
+    """90% interval of mean(num) / mean(den) over paired replications, by the delta method:
+    var(r) = (var(num) + r^2 var(den) - 2 r cov(num, den)) / (n mean(den)^2). One replication
+    (deterministic) has no spread: the interval is the point. None where den's mean is not
+    above 0."""
+    n = num.size
+    mean_den = float(den.mean())
+    if mean_den <= 0:
+        return None, None
+    r = float(num.mean()) / mean_den
+    if n < 2:
+        return r, r
+    cov = np.cov(num, den)
+    var = (cov[0, 0] + r * r * cov[1, 1] - 2 * r * cov[0, 1]) / (n * mean_den**2)
+    half = Z90 * float(np.sqrt(max(var, 0.0)))
+    return r - half, r + half
 
 
 def with_more_budget(s: Scenario, extra: float, left: float) -> Scenario:
@@ -205,7 +271,10 @@ def final_evaluation(
     with notes where the figures call for a second look."""
     plan = checked_plan(scenario, candidate, source)
     optimised = runs.simulate(plan)
-    baselines = {label: runs.simulate(s) for label, s in baseline_plans(scenario, source).items()}
+    space = search_space(scenario)
+    baselines = {
+        label: runs.simulate(s) for label, s in baseline_plans(scenario, space, source).items()
+    }
     plans = {"optimised": plan_figures(optimised)}
     plans.update({label: plan_figures(r) for label, r in baselines.items()})
     against = {label: compared(optimised, r) for label, r in baselines.items()}
@@ -221,8 +290,10 @@ def final_evaluation(
         "plans": plans,
         "notes": notes,
         "against": against,
-        "tools": tool_rows(optimised, candidate, paid_ads_budget(plan)),
-        "marginal_cpa": marginal_cpas(scenario, candidate, optimised, runs, source),
+        "tools": tool_rows(optimised, candidate, scenario),
+        "marginal_cpa": at_limits(
+            marginal_cpas(scenario, candidate, optimised, runs, source), scenario, optimised
+        ),
         "plan": plan,
     }
 
@@ -309,12 +380,30 @@ def beaten_notes(
     return notes
 
 
+def at_limits(rows: list[dict], scenario: Scenario, optimised: Result) -> list[dict]:
+    """Each marginal-CPA row marked `at_limit` when its platform spends at its min_spend or
+    max_spend (within 1%): a limit that binds keeps its marginal CPA apart from the others'."""
+    bound = set()
+    for name, limits in scenario.optimise.platforms.items():
+        spent = platform_ads_spend(optimised, name)
+        floor, ceiling = limits.min_spend, limits.max_spend
+        if spent <= floor * (1 + LIMIT_TOLERANCE) and floor > 0:
+            bound.add(name)
+        if ceiling is not None and spent >= ceiling * (1 - LIMIT_TOLERANCE):
+            bound.add(name)
+    return [{**row, "at_limit": row["tool"].split("/")[0] in bound} for row in rows]
+
+
+def platform_ads_spend(result: Result, platform: str) -> float:
+    mask = result.platform_mask(platform) & result.lines.kind_mask(*PACED_ADS)
+    return float(result.kpis(mask, tools_only=True)["spend"].mean())
+
+
 def broken_limits(scenario: Scenario, result: Result) -> list[str]:
     """The `optimise.platforms` limits a plan's paid-ads spend breaks (by more than 1%)."""
     broken = []
     for name, limits in scenario.optimise.platforms.items():
-        mask = result.platform_mask(name) & result.lines.kind_mask(*PACED_ADS)
-        spent = float(result.kpis(mask, tools_only=True)["spend"].mean())
+        spent = platform_ads_spend(result, name)
         if spent < limits.min_spend * (1 - LIMIT_TOLERANCE):
             broken.append(f"{name} spends {spent:,.0f}, min_spend {limits.min_spend:,.0f}")
         if limits.max_spend is not None and spent > limits.max_spend * (1 + LIMIT_TOLERANCE):

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 from optuna.trial import FrozenTrial
 
+from smmsim.scenarios.optimise_schema import DEFAULT_SEARCH
 from smmsim.scenarios.schema import Scenario
 from smmsim.simulator.studies.optimiser.document import (
     OptimisationResult,
@@ -42,10 +43,15 @@ class OptimiseJob:
     heartbeat_seconds: int | None = None
 
 
-def default_study_name(source: Path, settings: StudySettings) -> str:
+def default_study_name(
+    source: Path, settings: StudySettings, searched: tuple[str, ...] = DEFAULT_SEARCH
+) -> str:
     """One study per scenario file and question, so that rerunning the same command resumes it
-    and asking another question (objective, risk limit, Pareto) starts a fresh one."""
+    and asking another question (objective, risk limit, Pareto, what may change) starts a fresh
+    one."""
     parts = [re.sub(r"[^A-Za-z0-9_.-]+", "-", source.stem), settings.objective]
+    if tuple(searched) != DEFAULT_SEARCH:
+        parts.append("+".join(searched))
     if settings.max_risk is not None:
         parts.append(f"risk{settings.max_risk:g}")
     if settings.pareto:

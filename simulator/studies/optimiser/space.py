@@ -1,14 +1,21 @@
 """The search space of one scenario: which dials the optimiser turns, and their ranges.
 
-- The paid-ads budget split, in two levels of stick-breaking coordinates (`simplex.py`): platform
-  shares, projected into each platform's spend limits, then each platform's share over its
-  paid-ads tools. Parameters are named after the part they set: `share.facebook` is the fraction
-  of what is left that goes to Facebook.
-- Tactic intensities as multiples of the plan, one dial per tactic whose kind has one in the tool
-  registry: `intensity.<platform>/<tool>` for posting and seeding rates,
-  `placements.<platform>/<tool>` (whole placements) for influencers.
-- Optionally the test-then-scale policy: `test_share`, `test_days`, `keep_q`. The test then picks
-  the arms, so the split is not searched in that mode.
+Only what `optimise.search` names is searched (`shares` by default); everything else runs as the
+plan has it, the strategy above all. A named thing the plan gives nothing to change for (a split
+under a strategy that decides the split itself, tactics where none has a dial) is refused with a
+line saying what could be searched instead (`search_problems`).
+
+- The paid-ads budget split (`shares`), searched where the plan's strategy reads it (`fixed`, or a
+  test-then-scale test with the `planned` split), in two levels of stick-breaking coordinates
+  (`simplex.py`): platform shares, projected into each platform's spend limits, then each
+  platform's share over its paid-ads tools. Parameters are named after the part they set:
+  `share.facebook` is the fraction of what is left that goes to Facebook.
+- Tactic intensities (`tactics`) as multiples of the plan, one dial per tactic whose kind has one
+  in the tool registry (or per tactic the `tactics` list names): `intensity.<platform>/<tool>`
+  for posting and seeding rates, `placements.<platform>/<tool>` (whole placements) for
+  influencers.
+- The test-then-scale policy (`policy`): `test_share`, `test_days`, `keep_q`. The candidates then
+  run test-then-scale whatever the plan's type, with its other settings as written.
 """
 
 from __future__ import annotations
@@ -18,10 +25,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from smmsim.scenarios.budget import paid_ads_budget
+from smmsim.scenarios.errors import Issue
 from smmsim.scenarios.optimise_schema import PolicyRanges
 from smmsim.scenarios.schedule import planned_units
 from smmsim.scenarios.schema import Scenario
-from smmsim.scenarios.tool_kinds import KINDS, PACED_ADS, SEARCHED_TACTICS, Dial
+from smmsim.scenarios.strategy_schema import Strategy
+from smmsim.scenarios.tool_kinds import KINDS, PACED_ADS, SEARCHED_TACTICS, Dial, either
 from smmsim.simulator.studies.optimiser.candidate import (
     Candidate,
     Policy,
@@ -72,6 +81,7 @@ class SearchSpace:
     dials: tuple[TacticDial, ...]
     intensity: tuple[float, float]
     policy: PolicyRanges | None
+    searched: tuple[str, ...] = ("shares",)  # what `optimise.search` names
 
     @property
     def paid_ads(self) -> tuple[str, ...]:
@@ -111,7 +121,7 @@ class SearchSpace:
         """The candidate an Optuna trial proposes."""
         intensities = {d.tool: self._suggest_dial(trial, d) for d in self.dials}
         shares = {}
-        if self.policy is None and self.platforms:
+        if self.platforms:
             outer = [trial.suggest_float(f"share.{p.platform}", 0, 1) for p in self.platforms[:-1]]
             inner = [
                 [trial.suggest_float(f"share.{t}", 0, 1) for t in p.tools[:-1]]
@@ -154,7 +164,7 @@ class SearchSpace:
     def parameters_of(self, candidate: Candidate) -> dict[str, float]:
         """The trial parameters that propose `candidate` (to enqueue a known plan)."""
         params: dict[str, float] = {}
-        if self.policy is None and self.platforms:
+        if self.platforms:
             ads_budget = self.ads_budget(candidate.intensities)
             params.update(self._split_parameters(candidate.shares, ads_budget))
         low, high = self.intensity
@@ -192,23 +202,101 @@ class SearchSpace:
 
 def search_space(s: Scenario) -> SearchSpace:
     o = s.optimise
+    searched = o.searched
+    return SearchSpace(
+        scenario=s,
+        platforms=tuple(_platforms(s)) if "shares" in searched else (),
+        dials=tuple(_dials(s)) if "tactics" in searched else (),
+        intensity=(o.intensity.low, o.intensity.high),
+        policy=o.policy_ranges if "policy" in searched else None,
+        searched=searched,
+    )
+
+
+def candidates_strategy(s: Scenario) -> Strategy:
+    """The strategy every candidate runs: the plan's own, or test-then-scale when its policy is
+    searched."""
+    if "policy" in s.optimise.searched:
+        return s.strategy.as_type("test-then-scale")
+    return s.strategy
+
+
+def reads_split(strategy: Strategy) -> bool:
+    """Whether the strategy spends by the tools' own budget_share / daily_budget: `fixed` all
+    campaign, a test-then-scale test with the `planned` split during the test. The others
+    decide the split themselves (evenly, on the priors, by the test's evidence)."""
+    if strategy.type == "fixed":
+        return True
+    return strategy.type == "test-then-scale" and strategy.test.split == "planned"
+
+
+def _platforms(s: Scenario) -> list[PlatformBudget]:
+    """The paid ads by platform; their spend limits bound the campaign's split (under `fixed`),
+    not a test's, so a planned test split is searched without them."""
+    strategy = candidates_strategy(s)
+    if not reads_split(strategy):
+        return []
+    limited = strategy.type == "fixed"
     platforms = []
     for p in s.platforms:
         tools = tuple(f"{p.name}/{t.name}" for t in p.ad_tools() if t.type in PACED_ADS)
         if not tools:
             continue
-        limits = o.platforms.get(p.name)
+        limits = s.optimise.platforms.get(p.name) if limited else None
         if limits is None:
             platforms.append(PlatformBudget(p.name, tools))
         else:
             platforms.append(PlatformBudget(p.name, tools, limits.min_spend, limits.max_spend))
-    return SearchSpace(
-        scenario=s,
-        platforms=tuple(platforms),
-        dials=tuple(_dials(s)),
-        intensity=(o.intensity.low, o.intensity.high),
-        policy=o.policy_ranges if o.policy else None,
-    )
+    return platforms
+
+
+def search_problems(space: SearchSpace) -> list[Issue]:
+    """Each thing `optimise.search` names that the plan gives nothing to change, as a line that
+    says what could be searched instead. The study refuses to start on any: a dimension with no
+    effect would spend the trials on noise, and a silent no-op reads as an answer."""
+    s = space.scenario
+    given = s.optimise.search is not None
+    where = "optimise.search" if given else "optimise.search (default: shares)"
+    problems = []
+    strategy = candidates_strategy(s)
+    if "shares" in space.searched and not space.platforms:
+        if not reads_split(strategy):
+            why = _own_split(strategy)
+            message = (
+                f"there is no split to search: {why}; name what may change instead, e.g. "
+                f"{_alternatives(s)} (`search:` in the optimise block or --search)"
+            )
+        else:
+            message = f"there is no split to search: no {either(PACED_ADS)} tool"
+        problems.append(Issue(where, message, list(space.searched), True))
+    if "tactics" in space.searched and not space.dials:
+        kinds = either(SEARCHED_TACTICS)
+        message = f"there are no tactics to search: no {kinds} tool plans a unit"
+        problems.append(Issue(where, message, list(space.searched), True))
+    return problems
+
+
+def _own_split(strategy: Strategy) -> str:
+    if strategy.type == "test-then-scale":
+        return (
+            "the plan's test-then-scale test splits its budget evenly (test.split: even) and "
+            "the scale-up splits by the test's evidence"
+        )
+    return f"the plan's strategy {strategy.type!r} decides the split itself"
+
+
+def _alternatives(s: Scenario) -> str:
+    """What this plan could search instead of the split."""
+    found = []
+    if s.strategy.type == "test-then-scale":
+        found.append("'policy' (the test's budget, days and keep threshold)")
+    if any(t.type in SEARCHED_TACTICS for p in s.platforms for t in p.tactics()):
+        found.append("'tactics' (their intensities)")
+    if s.strategy.type == "test-then-scale":
+        found.append("or set test.split: planned to search the test's split")
+    else:
+        found.append("or set strategy.type: fixed to search the campaign's split")
+    return ", ".join(found)
 
 
 def _dials(s: Scenario) -> list[TacticDial]:

@@ -27,12 +27,12 @@ from optuna.exceptions import (
 )
 from optuna.trial import FrozenTrial, TrialState
 
-from smmsim.scenarios.errors import SmmsimError
+from smmsim.scenarios.errors import ScenarioError, SmmsimError
 from smmsim.scenarios.schema import Scenario
 from smmsim.simulator.studies.optimiser.candidate import Candidate, Policy
 from smmsim.simulator.studies.optimiser.objective import outcome_of, simulate_candidate
 from smmsim.simulator.studies.optimiser.sampling import TrialSeededSampler
-from smmsim.simulator.studies.optimiser.space import SearchSpace, search_space
+from smmsim.simulator.studies.optimiser.space import SearchSpace, search_problems, search_space
 from smmsim.simulator.studies.optimiser.storage import open_storage, scrubbed, shown, use_heartbeat
 from smmsim.simulator.studies.optimiser.warm_start import water_filling_split
 
@@ -210,8 +210,11 @@ def open_optimisation(
 ) -> Optimisation:
     """Create the study, or resume it when it exists with the same settings. `warm_start`
     enqueues the known plans in a new study (off only to measure the sampler on its own)."""
-    storage = open_storage(storage_url, heartbeat_seconds)
     space = search_space(scenario)
+    problems = search_problems(space)
+    if problems:  # before any storage is touched: nothing is created for a study that cannot run
+        raise ScenarioError(source, problems)
+    storage = open_storage(storage_url, heartbeat_seconds)
     sampler = _sampler(settings)
     try:
         study = optuna.create_study(
@@ -307,15 +310,22 @@ def _check_same_study(study: optuna.Study, fingerprint: dict, name: str) -> None
 
 
 def _enqueue_known_plans(study: optuna.Study, scenario: Scenario, space: SearchSpace) -> None:
-    """The marginal-return start first, then the plan as written and the even spread: the
-    sampler refines from the best of them instead of from random points alone."""
+    """Known plans, each with the planned tactics (and the planned test, when the policy is
+    searched): when the split is searched, the marginal-return start, the split as written and
+    the even spread; otherwise the plan as written. The sampler refines from the best of them
+    instead of from random points alone."""
     planned = {tool: 1.0 for tool in (d.tool for d in space.dials)}
     policy = _written_policy(scenario) if space.policy is not None else None
-    plans = [Candidate(water_filling_split(scenario, space), planned, policy)]
-    if space.policy is None and space.platforms:
-        plans.append(Candidate(_written_split(scenario, space), planned, None))
+    if not space.platforms:
+        plans = [Candidate({}, planned, policy)]
+    else:
         even = 1 / len(space.paid_ads)
-        plans.append(Candidate({tool: even for tool in space.paid_ads}, planned, None))
+        splits = (
+            water_filling_split(scenario, space),
+            _written_split(scenario, space),
+            {tool: even for tool in space.paid_ads},
+        )
+        plans = [Candidate(split, planned, policy) for split in splits]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # values outside a range are clipped
         for plan in plans:
