@@ -146,7 +146,7 @@ def test_size_test_prints_the_sweep_and_each_recommendation_on_one_line(plan, tm
 
 
 def test_optimise_prints_every_cell_whole(plan, tmp_path):
-    args = ("--trials", 2, "--reps", 10, "--final-reps", 20, "--workers", 1)
+    args = ("--trials", 2, "--reps", 10, "--final-reps", 20, "--workers", 1, "--search", "policy")
     printed = piped("optimise", plan, *args, "--out", tmp_path)
     document = OptimisationResult.from_dict(read(tmp_path / "optimise.json"))
     tables = [
