@@ -11,7 +11,12 @@ from click.testing import CliRunner
 
 import smmsim
 from smmsim.cli import main
-from smmsim.simulator.reports.headline import comparison_headline, run_headline, sizing_headline
+from smmsim.simulator.reports.headline import (
+    comparison_headline,
+    optimisation_headline,
+    run_headline,
+    sizing_headline,
+)
 from smmsim.simulator.reports.run_page import report_html
 from smmsim.simulator.summary import Stats
 
@@ -117,3 +122,15 @@ def test_size_test_says_which_test_and_what_it_buys():
     said = "No test" if best.test_budget == 0 else f"{best.test_budget:,.2f} EUR over"
     assert said in line
     assert f"{round(best.conversions.mean):,} conversions" in line
+
+
+def test_optimise_opens_with_the_gain_over_the_plan_as_written(tmp_path):
+    # The question a planner asks first: how much better than what I wrote, and is it done?
+    opt = smmsim.optimise(
+        KIDS, trials=3, reps=20, final_reps=60, storage=f"sqlite:///{tmp_path}/s.db", workers=1
+    )
+    first, second = optimisation_headline(opt)
+    plans = opt.evaluation.plans
+    assert f"{plans['optimised'].objective_cpa():,.2f} EUR per conversion" in first
+    assert f"against {plans['as written'].objective_cpa():,.2f} as written" in first
+    assert ("More trials would likely help" in second) == opt.convergence.more_trials_likely_help

@@ -15,6 +15,7 @@ from rich.table import Table
 from smmsim.scenarios.documents import ABSENT
 from smmsim.simulator.consoles.run import count, unsigned_zero
 from smmsim.simulator.consoles.terminal import stdout_console
+from smmsim.simulator.reports.headline import optimisation_headline
 from smmsim.simulator.studies.comparison import PairedStats
 from smmsim.simulator.studies.optimiser.document import (
     BestTrial,
@@ -277,6 +278,9 @@ def differences_table(document: OptimisationResult) -> Table:
 def print_optimisation(document: OptimisationResult, console: Console | None = None) -> None:
     """The study's outcome for a planner at the terminal; says so when no trial has completed."""
     console = console or stdout_console()
+    for line in optimisation_headline(document):
+        console.print(line, highlight=False, markup=False)
+    console.print()
     console.print(summary_line(document), highlight=False, markup=False)
     if document.best is None:
         console.print(NO_TRIAL, highlight=False, markup=False)

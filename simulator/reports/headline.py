@@ -6,7 +6,9 @@ report, one definition for both, read off the command's typed result.
   in one campaign, and the backlash risk;
 - compare: the combination with the most expected conversions and its paired gain over the
   baseline;
-- size-test: the test to run and what the campaign then buys.
+- size-test: the test to run and what the campaign then buys;
+- optimise: how much better the best plan is than the plan as written, and whether more trials
+  would likely help.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 from smmsim.scenarios.documents import ABSENT
 from smmsim.simulator.reports.kit import fmt
 from smmsim.simulator.studies.comparison import ComparisonResult
+from smmsim.simulator.studies.optimiser.document import OptimisationResult
 from smmsim.simulator.studies.run import RunResult
 from smmsim.simulator.studies.sizing.document import SizingResult
 
@@ -125,3 +128,39 @@ def signed(value: float | None) -> str:
         return "n/a"
     text = whole(value)
     return text if text.startswith("-") or text == "0" else f"+{text}"
+
+
+def optimisation_headline(result: OptimisationResult) -> list[str]:
+    """The best plan against the plan as written (paired), and whether to run more trials."""
+    evaluation = result.evaluation
+    if result.best is None or evaluation is None or "as written" not in evaluation.plans:
+        return ["No plan has been evaluated yet: no trial completed."]
+    best, written = evaluation.plans["optimised"], evaluation.plans["as written"]
+    cost = evaluation.against["as written"].cost()
+    change = (
+        ""
+        if cost is None or cost.mean is None
+        else (
+            f" ({signed_money(cost.mean)}, 90% CI {signed_money(cost.ci_low)} to "
+            f"{signed_money(cost.ci_high)})"
+        )
+    )
+    lines = [
+        f"Best plan: {fmt(best.objective_cpa(), 'currency')} {result.currency} per conversion "
+        f"against {fmt(written.objective_cpa(), 'currency')} as written{change}, "
+        f"{whole(best.conversions.mean)} expected conversions against "
+        f"{whole(written.conversions.mean)}."
+    ]
+    verdict = result.convergence
+    if verdict is not ABSENT and verdict.more_trials_likely_help:
+        lines.append(f"More trials would likely help: aim at {verdict.suggested_trials}.")
+    elif verdict is not ABSENT:
+        lines.append(f"No sign that more trials would help, after {result.trials.completed}.")
+    return lines
+
+
+def signed_money(value: float | None) -> str:
+    if value is None:
+        return "n/a"
+    text = fmt(value, "currency")
+    return text if text.startswith("-") or float(text.replace(",", "")) == 0 else f"+{text}"

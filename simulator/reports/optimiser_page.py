@@ -37,6 +37,7 @@ from smmsim.simulator.consoles.optimiser import (
     searched_text,
     with_unit,
 )
+from smmsim.simulator.reports.headline import optimisation_headline
 from smmsim.simulator.reports.kit import (
     FAN_RGB,
     LAYOUT,
@@ -45,6 +46,7 @@ from smmsim.simulator.reports.kit import (
     facts_html,
     figure_divs,
     fmt,
+    headline_html,
     mark_x,
     odds_cell,
     page_html,
@@ -141,6 +143,7 @@ HEADER_NOTE = (
 def header_html(document: OptimisationResult) -> str:
     return (
         f"<header>\n<h1>Optimisation: {html.escape(document.scenario)}</h1>\n"
+        f"{headline_html(optimisation_headline(document))}\n"
         f"{facts_html(header_facts(document))}\n{HEADER_NOTE}\n</header>"
     )
 
