@@ -136,6 +136,7 @@ def compare(
     """
     from smmsim.scenarios.errors import SmmsimError
     from smmsim.simulator.studies.comparison import (
+        chosen_baseline,
         combinations,
         comparison_result,
         run_comparison,
@@ -145,10 +146,7 @@ def compare(
     if not loaded:
         raise SmmsimError("compare: give at least one plan")
     planned = combinations([(p.source, p.scenario) for p in loaded], list(strategies or []) or None)
-    labels = [label for label, _, _ in planned]
-    chosen = baseline or labels[0]
-    if chosen not in labels:
-        raise SmmsimError(f"baseline: no combination {chosen!r}; the combinations are {labels}")
+    chosen = chosen_baseline(baseline, [label for label, _, _ in planned], "baseline")
     first = loaded[0].scenario.campaign
     found = run_comparison(
         planned,

@@ -236,6 +236,7 @@ def compare(files, strategies, baseline, reps, seed, out, fmt, workers) -> None:
     from smmsim.simulator.consoles.run import progress_bar
     from smmsim.simulator.reports.comparison_files import COMPARISON_FILES, write_comparison
     from smmsim.simulator.studies.comparison import (
+        chosen_baseline,
         combinations,
         comparison_result,
         run_comparison,
@@ -245,13 +246,7 @@ def compare(files, strategies, baseline, reps, seed, out, fmt, workers) -> None:
     loaded = load_every_scenario(files)
     check_out(out, COMPARISON_FILES, *files)
     planned = combinations(loaded, strategies)
-    labels = [label for label, _, _ in planned]
-    baseline = baseline or labels[0]
-    if baseline not in labels:
-        raise SmmsimError(
-            f"--baseline: no combination {baseline!r}{baseline_hint(baseline, labels)}; "
-            f"the combinations are {', '.join(labels)}"
-        )
+    baseline = chosen_baseline(baseline, [label for label, _, _ in planned], "--baseline")
     first = loaded[0][1].campaign
     reps = reps or first.replications
     seed = first.seed if seed is None else seed
@@ -270,25 +265,6 @@ def compare(files, strategies, baseline, reps, seed, out, fmt, workers) -> None:
             click.echo(
                 f"wrote {out}/: comparison.csv differences.csv comparison.json comparison.html"
             )
-
-
-def baseline_hint(baseline: str, labels: list[str]) -> str:
-    """' (did you mean 'plan:spread'?)' for 'spread', 'plan' (when either names one combination)
-    or 'plan:sprad'; nothing for 'plan:fixed' when fixed was not run."""
-    import difflib
-
-    from smmsim.scenarios.hints import did_you_mean
-
-    parts = {label: label.split(":", 1) for label in labels}
-    named = [label for label, part in parts.items() if baseline in part]
-    if len(named) == 1:
-        return f" (did you mean {named[0]!r}?)"
-    stem, _, name = baseline.partition(":")
-    same_stem = {part[1]: label for label, part in parts.items() if part[0] == stem}
-    if name and same_stem:
-        close = difflib.get_close_matches(name, list(same_stem), n=1, cutoff=0.6)
-        return f" (did you mean {same_stem[close[0]]!r}?)" if close else ""
-    return did_you_mean(baseline, labels)
 
 
 def load_every_scenario(files) -> list:

@@ -13,8 +13,6 @@ REPUTATION_KPIS = (
     "portals_with_link",
     "forum_positive_share",
 )
-# KPIs of whole platforms and the campaign, not of single tools.
-BACKLASH_KPIS = ("backlash_events", "repair_cost")
 
 # name -> (unit, one-line meaning); the order is the order of every table.
 KPIS: dict[str, tuple[str, str]] = {

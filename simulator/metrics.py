@@ -40,7 +40,6 @@ CAMPAIGN_STOCKS = (
     "portals_discussing",
     "portals_with_link",
 )
-BASE_MEASURES = FLOW_MEASURES + STOCK_MEASURES
 
 
 def ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import operator
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -74,15 +73,6 @@ def describe(values: np.ndarray) -> dict[str, float | None]:
 
 def describe_all(kpis: dict[str, np.ndarray]) -> dict[str, dict[str, float | None]]:
     return {name: describe(values) for name, values in kpis.items()}
-
-
-def scopes(result: Result) -> Iterator[tuple[str, str, np.ndarray]]:
-    """(level, name, arm mask) for the whole campaign, each platform and each arm."""
-    yield "total", "all", np.ones(result.lines.n, dtype=bool)
-    for platform in result.lines.platforms:
-        yield "platform", platform, result.platform_mask(platform)
-    for i, arm in enumerate(result.lines.names):
-        yield "arm", arm, result.arm_mask(i)
 
 
 def target_odds(result: Result, target: KpiTarget) -> dict:

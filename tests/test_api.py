@@ -16,7 +16,7 @@ from click.testing import CliRunner
 import smmsim
 from smmsim import api
 from smmsim.cli import main
-from smmsim.scenarios.errors import ScenarioError
+from smmsim.scenarios.errors import ScenarioError, SmmsimError
 
 ROOT = Path(__file__).resolve().parents[1]
 KIDS = "scenarios/examples/kids-shop.yaml"
@@ -130,3 +130,10 @@ def test_the_readmes_python_example_runs(tmp_path, monkeypatch):
         (tmp_path / name).symlink_to(ROOT / name)
     (tmp_path / "out").mkdir()
     exec(compile(code, "README.md", "exec"), {"__name__": "readme"})
+
+
+def test_an_unknown_baseline_names_the_likely_one_before_simulating():
+    # The API and `compare --baseline` share one rule, and the mistake costs no simulation.
+    expected = r"baseline: no combination 'kids-shop:sprad' \(did you mean 'kids-shop:spread'"
+    with pytest.raises(SmmsimError, match=expected):
+        smmsim.compare(KIDS, strategies=["spread", "oracle"], baseline="kids-shop:sprad", reps=10)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import re
 
-import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -80,7 +79,6 @@ def test_no_target_says_so():
     run = smmsim.simulate(plan, reps=50, workers=1)
     assert run.all_targets_met is None
     assert "The plan sets no KPI targets." in run_headline(run)
-    assert np.isfinite(run.totals["conversions"].mean)
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,6 @@ from smmsim.simulator.reports.optimiser_page import (
     TITLES,
     report_figures,
     report_html,
-    write_report,
 )
 from smmsim.simulator.studies.optimiser.document import OptimisationResult
 from smmsim.simulator.studies.optimiser.job import OptimiseJob, default_study_name, optimise
@@ -222,17 +221,6 @@ def test_older_document_without_currency_renders(document):
     optimised = old.evaluation.plans["optimised"]
     cpa = optimised.spend.mean / optimised.conversions.mean
     assert rows[0][1] == fmt(cpa, "currency")
-
-
-def test_write_report_writes_the_page(document, tmp_path):
-    path = tmp_path / "optimise.html"
-    write_report(document, path)
-    # The same page but for plotly's random div ids.
-    assert ids_blanked(path.read_text(encoding="utf-8")) == ids_blanked(report_html(document))
-    assert list(tmp_path.iterdir()) == [path]  # no temporary file left behind
-
-
-# --- the terminal ---
 
 
 def test_console_shows_each_tool_and_baseline(document, capsys):

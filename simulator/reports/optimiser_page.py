@@ -16,11 +16,9 @@ from __future__ import annotations
 
 import html
 import math
-from pathlib import Path
 
 import plotly.graph_objects as go
 
-from smmsim.scenarios.files import write_atomic
 from smmsim.simulator.consoles.optimiser import (
     NO_CPA,
     NO_TRIAL,
@@ -79,12 +77,6 @@ TITLES = {
     "pareto": "Pareto front: objective against backlash risk",
     "marginal": "Marginal CPA at the optimum",
 }
-
-
-def write_report(document: OptimisationResult, path: Path) -> None:
-    """optimise.html beside the other outputs, written atomically: a crash never leaves half a
-    page for a planner to open."""
-    write_atomic(path, report_html(document))
 
 
 def report_html(document: OptimisationResult) -> str:

@@ -9,6 +9,7 @@ Comparing a scenario with itself gives a difference of exactly zero.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,8 @@ import numpy as np
 import pandas as pd
 
 from smmsim.scenarios.documents import Document, in_memory
+from smmsim.scenarios.errors import SmmsimError
+from smmsim.scenarios.hints import did_you_mean
 from smmsim.scenarios.schema import Scenario
 from smmsim.simulator.studies.evaluation import StrategyRun, evaluate, runs_needed, with_strategy
 from smmsim.simulator.studies.outcome import StrategyOutcome, strategy_outcome
@@ -58,6 +61,33 @@ def combinations(
             chosen = with_strategy(scenario, name, source)
             out.append((f"{stem}:{name}", source, chosen))
     return out
+
+
+def chosen_baseline(baseline: str | None, labels: list[str], option: str) -> str:
+    """The combination the others are compared with: `baseline`, or the first; an unknown one is
+    an error naming the combinations (and the likely one), under the option's name."""
+    chosen = baseline or labels[0]
+    if chosen not in labels:
+        raise SmmsimError(
+            f"{option}: no combination {chosen!r}{baseline_hint(chosen, labels)}; "
+            f"the combinations are {', '.join(labels)}"
+        )
+    return chosen
+
+
+def baseline_hint(baseline: str, labels: list[str]) -> str:
+    """' (did you mean 'plan:spread'?)' for 'spread', 'plan' (when either names one combination)
+    or 'plan:sprad'; nothing for 'plan:fixed' when fixed was not run."""
+    parts = {label: label.split(":", 1) for label in labels}
+    named = [label for label, part in parts.items() if baseline in part]
+    if len(named) == 1:
+        return f" (did you mean {named[0]!r}?)"
+    stem, _, name = baseline.partition(":")
+    same_stem = {part[1]: label for label, part in parts.items() if part[0] == stem}
+    if name and same_stem:
+        close = difflib.get_close_matches(name, list(same_stem), n=1, cutoff=0.6)
+        return f" (did you mean {same_stem[close[0]]!r}?)" if close else ""
+    return did_you_mean(baseline, labels)
 
 
 def run_comparison(
