@@ -7,6 +7,8 @@ one function derives them for any grouping: an arm, a platform, a month, the who
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from smmsim.scenarios.kpis import KPIS
@@ -50,6 +52,40 @@ def ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     return out
 
 
+@dataclass(frozen=True)
+class Ratio:
+    """A ratio KPI: scale x numerator / denominator, both totals that add up over lines and days
+    (see `smmsim.simulator.ratios` for its expected value)."""
+
+    numerator: str
+    denominator: str
+    scale: float = 1.0
+
+
+# Prices of attention are the tools' own: media and tactic spend, without repairs (`media_spend`);
+# the CPA and the ROAS count what backlash repairs cost (`spend`).
+RATIOS = {
+    "reach_share": Ratio("reach", "audience"),
+    "frequency": Ratio("impressions", "reach"),
+    "ctr": Ratio("clicks", "impressions"),
+    "cpm": Ratio("media_spend", "impressions", 1000.0),
+    "cpc": Ratio("media_spend", "clicks"),
+    "cost_per_join": Ratio("media_spend", "joins"),
+    "cpa": Ratio("spend", "conversions"),
+    "roas": Ratio("revenue", "spend"),
+    "forum_positive_share": Ratio("forum_positive", "forum_mentions"),
+}
+
+
+class KpiDraws(dict):
+    """Every KPI per replication, name -> (reps,), and for each ratio KPI the two totals it
+    divides (`parts`), so that its expected value is the ratio of expected totals."""
+
+    def __init__(self, values: dict[str, np.ndarray], parts: dict[str, tuple]):
+        super().__init__(values)
+        self.parts = parts  # ratio KPI -> (numerator (reps,), denominator (reps,), scale)
+
+
 def reach_from_impressions(impressions: np.ndarray, audience: np.ndarray) -> np.ndarray:
     """Unique reach after C random impressions in an audience of N: N (1 - exp(-C / N))."""
     return audience * -np.expm1(-impressions / audience)
@@ -61,7 +97,7 @@ def derive_kpis(
     audiences: np.ndarray,
     average_order_value: float | None,
     reputation: bool = False,
-) -> dict[str, np.ndarray]:
+) -> KpiDraws:
     """All KPIs of one grouping from its summed base measures.
 
     Repair spend, where the grouping holds it (whole platforms), counts in `spend`, the CPA and
@@ -74,31 +110,39 @@ def derive_kpis(
     platforms are counted as different people) and then summed.
     """
     reach = reach_from_impressions(platform_impressions, audiences).sum(axis=-1)
-    audience = float(np.sum(audiences))
     conversions = (
         base["direct_conversions"] + base["member_conversions"] + base["referral_conversions"]
     )
     spend = base["spend"] + base.get("repair_spend", 0.0)
-    out = {
+    totals = {
         "spend": spend,
+        "media_spend": base["spend"],
         "impressions": base["impressions"],
         "reach": reach,
-        "reach_share": ratio(reach, audience),
-        "frequency": ratio(base["impressions"], reach),
+        "audience": np.full_like(reach, float(np.sum(audiences))),
         "clicks": base["clicks"],
-        "ctr": ratio(base["clicks"], base["impressions"]),
         "joins": base["joins"],
+        "conversions": conversions,
+    }
+    if "forum_positive" in base:
+        totals["forum_positive"] = base["forum_positive"]
+        totals["forum_mentions"] = base["forum_positive"] + base["forum_negative"]
+    if average_order_value is not None:
+        totals["revenue"] = conversions * average_order_value
+    parts = {
+        name: (totals[r.numerator], totals[r.denominator], r.scale)
+        for name, r in RATIOS.items()
+        if r.numerator in totals and r.denominator in totals
+    }
+    out = {
+        **{name: totals[name] for name in ("spend", "impressions", "reach", "clicks", "joins")},
+        **{name: scale * ratio(num, den) for name, (num, den, scale) in parts.items()},
         "members": base["members"],
         "conversions": conversions,
         "direct_conversions": base["direct_conversions"],
         "member_conversions": base["member_conversions"],
         "referral_conversions": base["referral_conversions"],
         "recommendations": base["recommendations"],
-        # Prices of attention are the tools' own: media and tactic spend, without repairs.
-        "cpm": 1000 * ratio(base["spend"], base["impressions"]),
-        "cpc": ratio(base["spend"], base["clicks"]),
-        "cost_per_join": ratio(base["spend"], base["joins"]),
-        "cpa": ratio(spend, conversions),
         "learning_days": base["learning_days"],
         "learning_entries": base["learning_entries"],
         "units": base["units"],
@@ -108,10 +152,9 @@ def derive_kpis(
         out["repair_cost"] = base["repair_cost"]
     if reputation and "positive_share" in base:
         out.update({name: base[name] for name in CAMPAIGN_STOCKS})
-        out["forum_positive_share"] = ratio(
-            base["forum_positive"], base["forum_positive"] + base["forum_negative"]
-        )
+    else:
+        out.pop("forum_positive_share", None)
     if average_order_value is not None:
-        out["revenue"] = conversions * average_order_value
-        out["roas"] = ratio(out["revenue"], spend)
-    return {name: out[name] for name in KPIS if name in out}
+        out["revenue"] = totals["revenue"]
+    kept = [name for name in KPIS if name in out]
+    return KpiDraws({name: out[name] for name in kept}, {n: parts[n] for n in kept if n in parts})

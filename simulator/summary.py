@@ -1,8 +1,9 @@
 """Turn a `Result` into what people read: quantile summaries, KPI-target odds, tidy rows.
 
-Every metric is summarised over replications as its mean and 5/50/95% quantiles. Ratios that are
-undefined in a replication (a CPA with no conversion) are left out of that metric's summary, and
-count as a miss for a KPI target.
+Every metric is summarised over replications as its expected value and the 5/50/95% quantiles of
+single campaigns. A ratio KPI's expected value is the ratio of expected totals, with its 90% Monte
+Carlo interval (`smmsim.simulator.ratios`); per-campaign ratios that are undefined in a replication
+(a CPA with no conversion) are left out of its quantiles, and count as a miss for a KPI target.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from smmsim.scenarios.documents import Document
+from smmsim.scenarios.documents import ABSENT, Document
 from smmsim.scenarios.schema import KpiTarget
+from smmsim.simulator.metrics import KpiDraws
+from smmsim.simulator.ratios import Z90, RatioEstimate, expected_ratio, paired_ratio_difference
 from smmsim.simulator.result import Result
 
 STATS = ("mean", "p5", "p50", "p95")
@@ -23,13 +26,19 @@ OPERATORS = {"<=": operator.le, ">=": operator.ge, "<": operator.lt, ">": operat
 
 @dataclass(frozen=True)
 class Stats(Document):
-    """A quantity over replications: its mean and 5/50/95% quantiles (None where undefined,
-    as a CPA with no conversion in any replication)."""
+    """A quantity over replications: its expected value (`mean`) and the 5/50/95% quantiles of
+    single campaigns (None where undefined, as a CPA with no conversion in any replication).
+
+    For a ratio KPI (`metrics.RATIOS`) `mean` is the ratio of expected totals (expected spend over
+    expected conversions for the CPA), `ci_low`/`ci_high` its 90% Monte Carlo interval, and the
+    quantiles the spread of per-campaign ratios; other KPIs have no interval (ABSENT)."""
 
     mean: float | None
     p5: float | None
     p50: float | None
     p95: float | None
+    ci_low: float | None = ABSENT
+    ci_high: float | None = ABSENT
 
 
 @dataclass(frozen=True)
@@ -71,8 +80,52 @@ def describe(values: np.ndarray) -> dict[str, float | None]:
     return {"mean": float(finite.mean()), "p5": float(p5), "p50": float(p50), "p95": float(p95)}
 
 
-def describe_all(kpis: dict[str, np.ndarray]) -> dict[str, dict[str, float | None]]:
-    return {name: describe(values) for name, values in kpis.items()}
+def describe_kpi(kpis: KpiDraws, name: str) -> dict[str, float | None]:
+    """One KPI's summary: its expected value (for a ratio KPI the ratio of expected totals, with
+    its 90% interval) and the 5/50/95% quantiles of single campaigns."""
+    stats = describe(kpis[name])
+    if name in kpis.parts:
+        num, den, scale = kpis.parts[name]
+        expected = expected_ratio(num, den, scale)
+        stats |= {"mean": expected.value, "ci_low": expected.ci_low, "ci_high": expected.ci_high}
+    return stats
+
+
+def describe_kpis(kpis: KpiDraws) -> dict[str, dict[str, float | None]]:
+    """Every KPI's summary (`describe_kpi`)."""
+    return {name: describe_kpi(kpis, name) for name in kpis}
+
+
+def kpi_difference(ours: KpiDraws, theirs: KpiDraws, name: str) -> dict[str, float | None]:
+    """One KPI of `ours` minus `theirs`, read on the same replications: the difference of the
+    expected values (of the ratios of expected totals for a ratio KPI) with its paired 90% interval
+    and the 5/50/95% quantiles of the per-campaign differences (replications where either side's
+    ratio is undefined left out)."""
+    a, b = ours[name], theirs[name]
+    both = ~np.isnan(a) & ~np.isnan(b)
+    diff = a[both] - b[both]
+    stats = describe(diff)
+    if name in ours.parts and name in theirs.parts:
+        (num_a, den_a, scale), (num_b, den_b, _) = ours.parts[name], theirs.parts[name]
+        expected = paired_ratio_difference((num_a, den_a), (num_b, den_b), scale)
+    else:
+        expected = mean_difference(diff)
+    return {
+        **stats,
+        "mean": expected.value,
+        "ci_low": expected.ci_low,
+        "ci_high": expected.ci_high,
+    }
+
+
+def mean_difference(diff: np.ndarray) -> RatioEstimate:
+    """The mean of per-replication differences with its 90% interval (a count's difference)."""
+    n = diff.size
+    if n == 0:
+        return RatioEstimate(None, None, None, None)
+    mean = float(diff.mean())
+    se = float(diff.std(ddof=1)) / math.sqrt(n) if n > 1 else 0.0
+    return RatioEstimate(mean, mean - Z90 * se, mean + Z90 * se, se)
 
 
 def target_odds(result: Result, target: KpiTarget) -> dict:
@@ -80,7 +133,8 @@ def target_odds(result: Result, target: KpiTarget) -> dict:
     that it is already met by the end of each calendar month (the month-over-month dynamics)."""
     mask = result.platform_mask(target.platform) if target.platform else None
     month = None if target.month is None else target.month - 1
-    values = result.kpis(mask, month=month)[target.metric]
+    kpis = result.kpis(mask, month=month)
+    values = kpis[target.metric]
     row = {
         "target": target.label,
         "metric": target.metric,
@@ -89,7 +143,7 @@ def target_odds(result: Result, target: KpiTarget) -> dict:
         "platform": target.platform,
         "month": result.months[month] if month is not None else None,
         "probability": probability_met(values, target),
-        "expected": describe(values),
+        "expected": describe_kpi(kpis, target.metric),
     }
     if month is None:
         row["by_month"] = {
@@ -141,7 +195,7 @@ def result_json(result: Result, source: str | None = None) -> dict:
                 "platform": result.lines.platforms[result.lines.platform_of[i]],
                 "tool": result.lines.tools[i],
                 "type": result.lines.kinds[i],
-                "metrics": describe_all(result.kpis(result.arm_mask(i), tools_only=True)),
+                "metrics": describe_kpis(result.kpis(result.arm_mask(i), tools_only=True)),
             }
             for i, name in enumerate(result.lines.names)
         },
@@ -157,9 +211,9 @@ def result_json(result: Result, source: str | None = None) -> dict:
 def breakdown(result: Result, month: int | None = None, key: str = "totals") -> dict:
     """KPI summaries of the whole campaign (under `key`) and of each platform."""
     return {
-        key: describe_all(result.kpis(month=month)),
+        key: describe_kpis(result.kpis(month=month)),
         "platforms": {
-            p: describe_all(result.kpis(result.platform_mask(p), month=month))
+            p: describe_kpis(result.kpis(result.platform_mask(p), month=month))
             for p in result.lines.platforms
         },
     }
@@ -167,12 +221,9 @@ def breakdown(result: Result, month: int | None = None, key: str = "totals") -> 
 
 def by_arm(result: Result, month: int) -> dict:
     return {
-        name: describe_all(result.kpis(result.arm_mask(i), month=month, tools_only=True))
+        name: describe_kpis(result.kpis(result.arm_mask(i), month=month, tools_only=True))
         for i, name in enumerate(result.lines.names)
     }
-
-
-Z90 = 1.6448536269514722  # a two-sided 90% interval spans +-Z90 standard errors
 
 
 def proportion(hits: np.ndarray) -> dict[str, float]:

@@ -41,7 +41,9 @@ def test_run_json_has_the_documented_top_level_keys(tmp_path):
     document = json.loads(result.output)
     assert {"replications", "seed", "totals", "arms", "monthly", "kpi_targets"} <= set(document)
     assert document["replications"] == 50
-    assert set(document["totals"]["cpa"]) == {"mean", "p5", "p50", "p95"}
+    # A ratio KPI carries the 90% interval of its expected value; a count has none.
+    assert set(document["totals"]["cpa"]) == {"mean", "p5", "p50", "p95", "ci_low", "ci_high"}
+    assert set(document["totals"]["conversions"]) == {"mean", "p5", "p50", "p95"}
 
 
 def test_run_seed_option_overrides_the_scenario_and_is_recorded(tmp_path):

@@ -28,16 +28,19 @@ def run():
 
 
 def numbers(text: str) -> list[float]:
-    text = text.replace("90%:", "")
+    text = text.replace("90% of campaigns:", "").replace("90% CI", "")
     return [float(n.replace(",", "")) for n in re.findall(r"\d[\d,]*\.?\d*", text)]
 
 
 def test_the_first_sentence_multiplies_out(run):
     # conversions x cost each = spend: the headline's CPA is the ratio of its own two figures.
-    conversions, low, high, spend, each = numbers(run_headline(run)[0])
+    conversions, low, high, spend, each, each_low, each_high = numbers(run_headline(run)[0])
     assert conversions * each == pytest.approx(spend, rel=0.002)
     assert low <= conversions <= high
     assert conversions == round(run.totals["conversions"].mean)
+    # The CPA is the table's, one definition, with the 90% CI of that expected value.
+    assert each == round(run.totals["cpa"].mean, 2)
+    assert each_low <= each <= each_high
 
 
 def test_every_target_at_once_is_no_likelier_than_the_least_likely_one(run):

@@ -41,6 +41,7 @@ from smmsim.scenarios.loader import load_scenario, scenario_from_data
 from smmsim.scenarios.plan_edits import Plan
 from smmsim.scenarios.yaml_edit import Remove, Rename, Set, edited_text
 from smmsim.simulator.consoles import optimiser as console_module
+from smmsim.simulator.metrics import KpiDraws
 from smmsim.simulator.reports.optimiser_files import allocation_csv
 from smmsim.simulator.reports.optimiser_page import report_html
 from smmsim.simulator.studies.optimiser.candidate import (
@@ -52,7 +53,7 @@ from smmsim.simulator.studies.optimiser.candidate import (
 )
 from smmsim.simulator.studies.optimiser.convergence import marginal_gap, still_improving
 from smmsim.simulator.studies.optimiser.document import OptimisationResult
-from smmsim.simulator.studies.optimiser.evaluation import NO_CONVERSIONS, tool_rows
+from smmsim.simulator.studies.optimiser.evaluation import tool_rows
 from smmsim.simulator.studies.optimiser.job import (
     OptimiseJob,
     default_study_name,
@@ -408,8 +409,7 @@ def test_a_file_with_aliases_is_written_afresh_and_says_so(tmp_path):
 
 
 class OneToolResult:
-    """A stand-in `Result` of one paid-ads tool over 200 campaigns, which converted once: the
-    mean of per-campaign CPAs over that one campaign would read as a price of 20."""
+    """A stand-in `Result` of one paid-ads tool over 200 campaigns of 20 EUR each."""
 
     def __init__(self, conversions: np.ndarray, spend: float = 20.0):
         self._conversions = conversions
@@ -423,19 +423,28 @@ class OneToolResult:
         spend = np.full(self._conversions.shape, self._spend)
         with np.errstate(divide="ignore", invalid="ignore"):
             cpa = np.where(self._conversions > 0, spend / self._conversions, np.nan)
-        return {"spend": spend, "conversions": self._conversions, "cpa": cpa}
+        values = {"spend": spend, "conversions": self._conversions, "cpa": cpa}
+        return KpiDraws(values, {"cpa": (spend, self._conversions, 1.0)})
 
 
 def test_a_tool_that_brought_no_conversions_has_no_cpa():
     scenario = load_scenario(KIDS)
+    (row,) = tool_rows(OneToolResult(np.zeros(200)), Candidate(), scenario)
+    assert row["conversions"]["mean"] == 0.0
+    assert row["cpa"] is None
+
+
+def test_a_tool_that_rarely_converts_shows_its_expected_price():
+    """One conversion in 200 campaigns of 20 EUR: the expected CPA is 4,000 EUR (all the money
+    over all the conversions), not the 20 EUR of the one campaign that converted."""
+    scenario = load_scenario(KIDS)
     once = np.zeros(200)
     once[17] = 1.0
-    assert once.mean() < NO_CONVERSIONS
     (row,) = tool_rows(OneToolResult(once), Candidate(), scenario)
-    assert row["conversions"]["mean"] == 0.005
-    assert row["cpa"] is None
+    assert row["cpa"]["mean"] == pytest.approx(4000.0)
+    assert row["cpa"]["p50"] == 20.0  # the one campaign that converted: its own CPA
     (row,) = tool_rows(OneToolResult(np.full(200, 2.0)), Candidate(), scenario)
-    assert row["cpa"]["mean"] == 10.0  # a tool that converts keeps its CPA
+    assert row["cpa"]["mean"] == pytest.approx(10.0)  # a tool that converts keeps its CPA
 
 
 def without_conversions(document: OptimisationResult) -> OptimisationResult:

@@ -21,7 +21,8 @@ def comparison_tables(result: ComparisonResult) -> list[Table]:
 def kpi_table(result: ComparisonResult) -> Table:
     table = Table(
         title=f"Comparison: {result.replications} replications, seed "
-        f"{result.seed}, common random numbers; mean [90% interval]"
+        f"{result.seed}, common random numbers; expected [5% - 95% of campaigns]",
+        caption="cpa: expected spend / expected conversions; its range is single campaigns' CPAs",
     )
     for name in ("combination", "conversions", "cpa", "spend", "regret", "kept best"):
         table.add_column(name, justify="left" if name == "combination" else "right")
@@ -39,10 +40,11 @@ def kpi_table(result: ComparisonResult) -> Table:
 
 def difference_table(result: ComparisonResult) -> Table:
     table = Table(
-        title=f"Paired differences against {result.baseline}: mean [90% CI of the mean], "
-        "5%-95% of replications, P(better)"
+        title=f"Paired differences against {result.baseline}: expected [90% CI], "
+        "5%-95% of paired campaigns, P(better in a paired campaign)",
+        caption="cpa: the difference of the expected CPAs (expected spend / expected conversions)",
     )
-    for name in ("combination", "metric", "mean [90% CI]", "5% - 95%", "P(better)"):
+    for name in ("combination", "metric", "expected [90% CI]", "5% - 95%", "P(better)"):
         table.add_column(name, justify="left" if name in ("combination", "metric") else "right")
     for d in result.differences:
         if d.mean is not None:  # no replication had both values
@@ -62,7 +64,8 @@ def difference_cells(d: PairedDifference) -> tuple[str, ...]:
 
 
 def spread(stats: Stats, metric: str) -> str:
-    """'mean [p5 - p95]' over the replications; 'n/a' where undefined in every replication."""
+    """'expected [p5 - p95]' over the replications; 'n/a' where undefined in every
+    replication."""
     if stats.mean is None:
         return "n/a"
     return f"{fmt(stats.mean, metric)} [{fmt(stats.p5, metric)} - {fmt(stats.p95, metric)}]"

@@ -72,25 +72,47 @@ def label(metric: str, currency: str) -> str:
     return f"{metric} ({currency})" if metric in CURRENCY_KPIS else metric
 
 
+RATIO_NOTE = (
+    "expected: the mean over simulated campaigns; for a ratio (ctr, cpm, cpc, cost per join, cpa, "
+    "roas, frequency, reach share) the ratio of expected totals, e.g. expected spend / expected "
+    "conversions, with the 90% CI of that estimate. 5/50/95%: single campaigns."
+)
+
+
 def totals_table(run: RunResult) -> Table:
-    """The whole campaign: each KPI's mean and 5/50/95% quantiles over replications."""
-    table = Table(title=f"{run.scenario}: {run.replications} replications, seed {run.seed}")
-    for name in ("KPI", "mean", "5%", "50%", "95%"):
+    """The whole campaign: each KPI's expected value (a ratio's with its 90% CI) and the 5/50/95%
+    quantiles of single campaigns."""
+    table = Table(
+        title=f"{run.scenario}: {run.replications} replications, seed {run.seed}",
+        caption=RATIO_NOTE,
+    )
+    for name in ("KPI", "expected", "90% CI", "5%", "50%", "95%"):
         table.add_column(name, justify="left" if name == "KPI" else "right")
     for metric in TABLE_KPIS:
         if metric in run.totals:
             stats = run.totals[metric]
             table.add_row(
                 label(metric, run.currency),
-                *[fmt(value, metric) for value in (stats.mean, stats.p5, stats.p50, stats.p95)],
+                fmt(stats.mean, metric),
+                confidence(stats, metric),
+                *[fmt(value, metric) for value in (stats.p5, stats.p50, stats.p95)],
             )
     return table
+
+
+def confidence(stats: Stats, metric: str) -> str:
+    """'26.01–27.43': a ratio's 90% CI of its expected value; blank for a KPI without one."""
+    if stats.ci_low is ABSENT or stats.ci_low is None:
+        return ""
+    return f"{fmt(stats.ci_low, metric)}–{fmt(stats.ci_high, metric)}"
 
 
 def breakdown_table(
     title: str, columns: dict[str, dict[str, Stats]], metrics, currency: str
 ) -> Table:
-    """KPI rows against named columns (platforms or months), means only; a KPI a column does not
+    """KPI rows against named columns (platforms or months), expected values only (a ratio's is
+    the ratio of expected totals, so the parts' spend and conversions add up to the total's); a
+    KPI a column does not
     have (the brand's reputation on one platform) is left blank there."""
     table = Table(title=title)
     table.add_column("KPI")
@@ -134,8 +156,9 @@ TOOL_KPIS = ("spend", "units", "impressions", "clicks", "joins", "conversions", 
 
 
 def tools_table(run: RunResult) -> Table:
-    """Each tool on each platform: what it cost and brought (means), ads and tactics alike."""
-    table = Table(title="By tool (means)")
+    """Each tool on each platform: what it cost and brought (expected values), ads and tactics
+    alike."""
+    table = Table(title="By tool (expected values)")
     table.add_column("tool", no_wrap=True)
     for metric in TOOL_KPIS:
         table.add_column(label(metric, run.currency), justify="right")
@@ -152,10 +175,14 @@ def print_tables(run: RunResult, console: Console | None = None) -> None:
         console.print(line, highlight=False)
     console.print()
     console.print(totals_table(run))
-    console.print(breakdown_table("By platform (means)", run.platforms, TABLE_KPIS, run.currency))
+    console.print(
+        breakdown_table("By platform (expected values)", run.platforms, TABLE_KPIS, run.currency)
+    )
     console.print(tools_table(run))
     months = {month: summary.total for month, summary in run.monthly.items()}
-    console.print(breakdown_table("By calendar month (means)", months, MONTHLY_KPIS, run.currency))
+    console.print(
+        breakdown_table("By calendar month (expected values)", months, MONTHLY_KPIS, run.currency)
+    )
     if run.kpi_targets:
         console.print(targets_table(run))
     if run.strategy is not ABSENT:

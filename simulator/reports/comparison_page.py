@@ -284,9 +284,9 @@ def funnel_comparison_figure(result: ComparisonResult) -> go.Figure:
     return fig
 
 
-def box_stats(values: np.ndarray) -> dict[str, list[float]] | None:
+def box_stats(values: np.ndarray, expected: float | None) -> dict[str, list[float]] | None:
     """Precomputed box of the finite values (whiskers p5-p95), so the page does not carry every
-    replication; None when no value is defined."""
+    replication, its dashed line at the `expected` value; None when no value is defined."""
     finite = values[np.isfinite(values)]
     if finite.size == 0:
         return None
@@ -297,7 +297,7 @@ def box_stats(values: np.ndarray) -> dict[str, list[float]] | None:
         "median": [p50],
         "q3": [p75],
         "upperfence": [p95],
-        "mean": [float(finite.mean())],
+        "mean": [float(finite.mean()) if expected is None else expected],
     }
 
 
@@ -305,13 +305,14 @@ def cpa_figure(result: ComparisonResult) -> go.Figure:
     """One horizontal box per combination: its CPA over the replications."""
     fig = go.Figure()
     for c in result.found:
-        stats = box_stats(c.run.result.kpis()["cpa"])
+        summary = next(s for s in result.combinations if s.label == c.label)
+        stats = box_stats(c.run.result.kpis()["cpa"], summary.kpis["cpa"].mean)
         if stats is not None:
             fig.add_trace(go.Box(name=c.label, y=[c.label], orientation="h", boxmean=True, **stats))
-    fig.update_xaxes(title=f"CPA ({money(result)}) per replication")
+    fig.update_xaxes(title=f"CPA ({money(result)}) of single campaigns")
     fig.update_yaxes(autorange="reversed")
     fig.update_layout(
-        title="CPA per replication (box p25–p75, whiskers p5–p95)",
+        title="CPA of single campaigns (box p25–p75, whiskers p5–p95; dashed: expected CPA)",
         showlegend=False,
         height=160 + 60 * len(result.found),
         **LAYOUT,

@@ -37,15 +37,18 @@ def run_headline(run: RunResult) -> list[str]:
 
 
 def buys(run: RunResult) -> str:
-    """Expected conversions with their 90% range, for the expected spend: the cost per
-    conversion is the ratio of the two, so the sentence multiplies out."""
+    """Expected conversions with the 90% range of single campaigns, for the expected spend, at
+    the expected CPA (their ratio, so the sentence multiplies out) with its 90% CI."""
     conversions, spend = run.totals["conversions"], run.totals["spend"].mean or 0.0
     low, high = whole(conversions.p5), whole(conversions.p95)
-    spread = "" if run.deterministic else f" (90%: {low}–{high})"
+    spread = "" if run.deterministic else f" (90% of campaigns: {low}–{high})"
     money = f"{fmt(spend, 'currency')} {run.currency}"
-    if not conversions.mean:
+    cpa = run.totals["cpa"]
+    if cpa.mean is None:
         return f"Expected {whole(conversions.mean)} conversions{spread} for {money}."
-    each = f"{fmt(spend / conversions.mean, 'currency')} {run.currency}"
+    each = f"{fmt(cpa.mean, 'currency')} {run.currency}"
+    if not run.deterministic and cpa.ci_low is not None:
+        each += f" (90% CI {fmt(cpa.ci_low, 'currency')}–{fmt(cpa.ci_high, 'currency')})"
     return f"Expected {whole(conversions.mean)} conversions{spread} for {money}: {each} each."
 
 

@@ -54,7 +54,7 @@ from smmsim.simulator.result import Result
 from smmsim.simulator.studies.outcome import StrategyOutcome, decisions, regret_per_replication
 from smmsim.simulator.studies.risk import RiskAssessment
 from smmsim.simulator.studies.run import RunResult
-from smmsim.simulator.summary import Probability, Stats, TargetOdds, describe
+from smmsim.simulator.summary import Probability, Stats, TargetOdds, describe_kpi
 
 TABLE_KPIS = tuple(KPIS)  # every KPI, in the vocabulary's order
 SUB_ROWS = ("direct_conversions", "member_conversions", "referral_conversions")
@@ -156,9 +156,12 @@ def reading_note(deterministic: bool) -> str:
         )
     return (
         '<p class="note">How to read it: every figure is simulated many times over with the '
-        "uncertain rates drawn afresh each time. A value reads <b>mean (p5–p95)</b>: the average "
-        "over replications and the 90% interval, within which 9 of 10 simulated campaigns fell. "
-        "Plan on the interval, not on the mean alone.</p>"
+        "uncertain rates drawn afresh each time. A value reads <b>expected (p5–p95)</b>: the "
+        "average over replications and the range within which 9 of 10 simulated campaigns fell. "
+        "A ratio (CPA, CPC, CPM, cost per join, CTR, ROAS, frequency) is the ratio of expected "
+        "totals (expected spend / expected conversions for the CPA), so platforms and tools add "
+        "up to the total; its range is that of single campaigns' own ratios. "
+        "Plan on the interval, not on the expected value alone.</p>"
     )
 
 
@@ -396,7 +399,7 @@ def monthly_stats(
     mask = result.platform_mask(platform) if platform else None
     period = "through_month" if cumulative else "month"
     return [
-        Stats.from_dict(describe(result.kpis(mask, **{period: m})[metric]))
+        Stats.from_dict(describe_kpi(result.kpis(mask, **{period: m}), metric))
         for m in range(len(result.months))
     ]
 

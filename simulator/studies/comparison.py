@@ -21,9 +21,10 @@ from smmsim.scenarios.documents import Document, in_memory
 from smmsim.scenarios.errors import SmmsimError
 from smmsim.scenarios.hints import did_you_mean
 from smmsim.scenarios.schema import Scenario
+from smmsim.simulator.metrics import KpiDraws
 from smmsim.simulator.studies.evaluation import StrategyRun, evaluate, runs_needed, with_strategy
 from smmsim.simulator.studies.outcome import StrategyOutcome, strategy_outcome
-from smmsim.simulator.summary import Z90, Stats, TargetOdds, describe, target_odds
+from smmsim.simulator.summary import Stats, TargetOdds, describe_kpis, kpi_difference, target_odds
 
 # Paired differences are reported for these KPIs (revenue only where there is an order value).
 # Which way is better: +1 larger, -1 smaller, 0 neither (spend is a fact, not a score).
@@ -120,11 +121,16 @@ def total_runs(planned: list[tuple[str, str, Scenario]]) -> int:
 
 
 @dataclass(frozen=True)
-class PairedStats(Stats):
-    """A difference read replication by replication (both sides on the same random numbers): its
-    quantiles, the 90% confidence interval of its mean, P(better) where a side can be better,
-    and the replications it was read on (`paired_difference`)."""
+class PairedStats(Document):
+    """A difference read replication by replication (both sides on the same random numbers): the
+    difference of the expected values, the 90% confidence interval of it, the quantiles of the
+    per-campaign differences, P(better) where a side can be better, and the replications it was
+    read on (`paired_difference`)."""
 
+    mean: float | None
+    p5: float | None
+    p50: float | None
+    p95: float | None
     ci_low: float | None
     ci_high: float | None
     probability_better: float | None  # None for a KPI that is no score (spend)
@@ -135,24 +141,23 @@ class PairedStats(Stats):
         return (self.p5, self.p95, self.ci_low, self.ci_high)
 
 
-def paired_difference(values: np.ndarray, baseline: np.ndarray, better: int) -> dict:
-    """The per-replication difference (combination - baseline): its mean with a 90% confidence
-    interval (of the mean), its 5/50/95% quantiles (how it varies between replications) and the
-    probability that the combination does better (`better`: +1 when larger is better, -1 when
-    smaller is, 0 for neither). Replications where either value is undefined
-    (a CPA without conversions) are left out."""
-    both = ~np.isnan(values) & ~np.isnan(baseline)
-    diff = values[both] - baseline[both]
-    stats = describe(diff)
-    n = diff.size
-    half = Z90 * diff.std(ddof=1) / np.sqrt(n) if n > 1 else np.nan
-    beats = better * diff > 0
+def paired_difference(ours: KpiDraws, theirs: KpiDraws, metric: str, better: int) -> dict:
+    """One KPI of a combination minus the baseline's, replication by replication: the difference
+    of the expected values with its 90% confidence interval (`summary.kpi_difference`: for a
+    ratio KPI the difference of the ratios of expected totals), the 5/50/95% quantiles of the
+    per-campaign differences, and the probability that the combination does better in a paired
+    campaign (`better`: +1 when larger is better, -1 when smaller is, 0 for neither).
+    Replications where either side's ratio is undefined (a CPA without conversions) are left out
+    of the quantiles and the probability."""
+    stats = kpi_difference(ours, theirs, metric)
+    a, b = ours[metric], theirs[metric]
+    both = ~np.isnan(a) & ~np.isnan(b)
+    beats = better * (a[both] - b[both]) > 0
+    n = int(both.sum())
     return {
         **stats,
-        "ci_low": stats["mean"] - half if n else None,
-        "ci_high": stats["mean"] + half if n else None,
         "probability_better": float(beats.mean()) if n and better else None,
-        "replications_used": int(n),
+        "replications_used": n,
     }
 
 
@@ -173,7 +178,7 @@ def comparison_document(found: list[Combination], baseline: str) -> dict:
                 "scenario": c.scenario.campaign.name,
                 "strategy": c.scenario.strategy.type,
                 "currency": c.scenario.campaign.currency,
-                "kpis": {m: describe(v) for m, v in c.run.result.kpis().items()},
+                "kpis": describe_kpis(c.run.result.kpis()),
                 "outcome": strategy_outcome(c.run.result, c.run.oracle),
                 "kpi_targets": [target_odds(c.run.result, t) for t in c.scenario.kpis],
             }
@@ -183,7 +188,7 @@ def comparison_document(found: list[Combination], baseline: str) -> dict:
             {
                 "label": c.label,
                 "metric": metric,
-                **paired_difference(kpis[metric], base[metric], BETTER[metric]),
+                **paired_difference(kpis, base, metric, BETTER[metric]),
             }
             for c in found
             if c.label != baseline

@@ -19,7 +19,7 @@ from smmsim.scenarios.strategy_settings import tested_arms
 from smmsim.simulator.metrics import ratio
 from smmsim.simulator.result import Result
 from smmsim.simulator.strategies.adaptive import reallocation_days
-from smmsim.simulator.summary import Probability, Stats, describe, proportion
+from smmsim.simulator.summary import Probability, Stats, describe, describe_kpi, proportion
 
 
 def phases(scenario: Scenario) -> list[dict]:
@@ -153,7 +153,7 @@ def strategy_outcome(result: Result, oracle: Result) -> dict:
         "phases": phases(scenario),
         "decision_days": decision_days(scenario),
         "conversions": describe(conversions),
-        "cpa": describe(kpis["cpa"]),
+        "cpa": describe_kpi(kpis, "cpa"),
         "spend_by_phase": {
             **{p: describe(v) for p, v in record.phase_spend.items()},
             # The strategy's phases are the ads' money; the schedules and repairs take the rest.
@@ -168,7 +168,7 @@ def strategy_outcome(result: Result, oracle: Result) -> dict:
         "cost_of_testing": cost_of_testing(result, oracle),
         "test_extended": proportion(record.extended),
         "decision_log": decision_log(result),
-        "oracle": {"conversions": describe(oracle_conversions), "cpa": describe(best["cpa"])},
+        "oracle": {"conversions": describe(oracle_conversions), "cpa": describe_kpi(best, "cpa")},
     }
 
 

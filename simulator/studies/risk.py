@@ -23,9 +23,10 @@ import pandas as pd
 from smmsim.scenarios.documents import Document
 from smmsim.scenarios.schema import Scenario
 from smmsim.simulator.engine import simulate
+from smmsim.simulator.metrics import KpiDraws
 from smmsim.simulator.result import Result
 from smmsim.simulator.studies.risk_rules import Finding, static_findings
-from smmsim.simulator.summary import Probability, Stats, describe, proportion
+from smmsim.simulator.summary import Probability, Stats, describe, kpi_difference, proportion
 
 LEVELS = ("low", "medium", "high")
 LOSS_KPIS = ("conversions", "cpa", "positive_share")
@@ -79,16 +80,17 @@ def simulated_risk(result: Result, simulate_without: Callable[[Scenario], Result
     return rows
 
 
-def kpi_loss(actual: dict, calm: dict, reputation: bool) -> dict:
+def kpi_loss(actual: KpiDraws, calm: KpiDraws, reputation: bool) -> dict:
     """What backlash cost, paired by replication: conversions and positive share lost (what-if
-    minus actual) and CPA added (actual minus what-if)."""
+    minus actual) and CPA added (actual minus what-if, in expected CPA: the ratio of expected
+    totals)."""
     loss = {
-        "conversions": describe(calm["conversions"] - actual["conversions"]),
-        "cpa": describe(actual["cpa"] - calm["cpa"]),
+        "conversions": kpi_difference(calm, actual, "conversions"),
+        "cpa": kpi_difference(actual, calm, "cpa"),
         "positive_share": None,
     }
     if reputation:
-        loss["positive_share"] = describe(calm["positive_share"] - actual["positive_share"])
+        loss["positive_share"] = kpi_difference(calm, actual, "positive_share")
     return loss
 
 

@@ -20,7 +20,9 @@ from smmsim.scenarios.schema import Scenario
 from smmsim.scenarios.strategy_settings import arm_names
 from smmsim.scenarios.tool_kinds import PACED_ADS, RETARGETING
 from smmsim.simulator.engine import simulate
+from smmsim.simulator.metrics import KpiDraws
 from smmsim.simulator.plan import CampaignPlan
+from smmsim.simulator.ratios import expected_ratio, paired_ratio_difference, probability_below_zero
 from smmsim.simulator.result import Result
 from smmsim.simulator.strategies.evidence import prior_conversions_per_money
 from smmsim.simulator.studies.comparison import paired_difference
@@ -33,7 +35,7 @@ from smmsim.simulator.studies.optimiser.candidate import (
 from smmsim.simulator.studies.optimiser.objective import checked_plan
 from smmsim.simulator.studies.optimiser.space import SearchSpace, search_space
 from smmsim.simulator.studies.risk import event_probability
-from smmsim.simulator.summary import describe
+from smmsim.simulator.summary import describe, describe_kpi
 
 SHOWN_KPIS = ("conversions", "cpa", "spend", "joins", "reach", "roas")
 # Better direction of each compared KPI: +1 larger is better, -1 smaller is.
@@ -42,13 +44,6 @@ BETTER = {"conversions": 1, "cpa": -1, "joins": 1, "roas": 1}
 MARGINAL_STEP = 0.02
 LIMIT_TOLERANCE = 0.01
 UNSPENT_NOTED = 0.05  # a plan that leaves more than this share of the budget unspent is noted
-# Fewer expected conversions than this print as 0: such a tool has no CPA to show (a mean of
-# per-campaign CPAs over the rare campaigns where it converted once would read as a price).
-NO_CONVERSIONS = 0.05
-Z90 = 1.6448536269514722  # two-sided 90% normal quantile
-BOOTSTRAP_SAMPLES = 1000
-BOOTSTRAP_BATCH = 50
-BOOTSTRAP_STREAM = 7919  # the bootstrap's own stream of the seed, apart from the simulation's
 
 
 @dataclass(frozen=True)
@@ -71,11 +66,10 @@ class Runs:
 def plan_figures(result: Result) -> dict:
     """A plan's KPIs over the replications (mean and 5/95% quantiles) and its backlash risk."""
     kpis = result.kpis()
-    figures = {name: describe(kpis[name]) for name in SHOWN_KPIS if name in kpis}
-    # The objective's CPA: expected spend over expected conversions (the mean of per-replication
-    # CPAs above weighs the unlucky replications' huge CPAs far more).
-    conversions = float(kpis["conversions"].mean())
-    figures["expected_cpa"] = float(kpis["spend"].mean()) / conversions if conversions else None
+    figures = {name: describe_kpi(kpis, name) for name in SHOWN_KPIS if name in kpis}
+    # The objective's CPA, the expected CPA of every command (expected spend over expected
+    # conversions), kept under its own key for the documents that read it there.
+    figures["expected_cpa"] = figures["cpa"]["mean"]
     events = kpis.get("backlash_events", np.zeros(result.replications))
     figures["backlash_probability"] = event_probability(events, result.deterministic)
     return figures
@@ -92,8 +86,7 @@ def tool_rows(result: Result, candidate: Candidate, scenario: Scenario) -> list[
     for i, name in enumerate(result.lines.names):
         kpis = result.kpis(result.arm_mask(i), tools_only=True)
         share = written[name] / left if name in written and left > 0 else None
-        conversions = describe(kpis["conversions"])
-        converted = (conversions["mean"] or 0.0) >= NO_CONVERSIONS
+        cpa = describe_kpi(kpis, "cpa")
         rows.append(
             {
                 "tool": name,
@@ -102,8 +95,9 @@ def tool_rows(result: Result, candidate: Candidate, scenario: Scenario) -> list[
                 "planned_budget": None if share is None else round(share * ads_budget, 2),
                 "intensity": candidate.intensities.get(name),
                 "spend": describe(kpis["spend"]),
-                "conversions": conversions,
-                "cpa": describe(kpis["cpa"]) if converted else None,
+                "conversions": describe(kpis["conversions"]),
+                # No conversion expected, no price: the expected CPA is undefined.
+                "cpa": cpa if cpa["mean"] is not None else None,
             }
         )
     return rows
@@ -111,43 +105,26 @@ def tool_rows(result: Result, candidate: Candidate, scenario: Scenario) -> list[
 
 def compared(optimised: Result, baseline: Result) -> dict:
     """Paired differences optimised - baseline per KPI, with 90% confidence intervals, and the
-    difference in expected CPA (the objective's CPA)."""
+    difference in expected CPA (the objective's CPA) with P(cheaper)."""
     ours, theirs = optimised.kpis(), baseline.kpis()
-    found = {k: paired_difference(ours[k], theirs[k], b) for k, b in BETTER.items() if k in ours}
-    found["expected_cpa"] = expected_cpa_difference(ours, theirs, seed=optimised.seed)
+    found = {k: paired_difference(ours, theirs, k, b) for k, b in BETTER.items() if k in ours}
+    found["expected_cpa"] = expected_cpa_difference(ours, theirs)
     return found
 
 
-def expected_cpa_difference(ours: dict, theirs: dict, *, seed: int) -> dict:
-    """Expected CPA (total spend / total conversions) optimised - baseline, with a 90% interval
-    and P(cheaper) from a paired bootstrap over replications: a ratio of sums has no
-    per-replication difference to average, and resampling whole replications keeps the pairing."""
-    spend = np.stack([ours["spend"], theirs["spend"]])
-    conversions = np.stack([ours["conversions"], theirs["conversions"]])
-    n = spend.shape[1]
-    point = _ratio(spend.sum(axis=1), conversions.sum(axis=1))
-    if n < 2:
-        diff = point[0] - point[1]
-        return {"mean": diff, "ci_low": diff, "ci_high": diff, "probability_better": None}
-    rng = np.random.default_rng(np.random.SeedSequence([seed, BOOTSTRAP_STREAM]))
-    batches = []
-    for _ in range(BOOTSTRAP_SAMPLES // BOOTSTRAP_BATCH):  # bounded memory at any replications
-        picks = rng.integers(0, n, size=(BOOTSTRAP_BATCH, n))
-        resampled = _ratio(spend[:, picks].sum(axis=2), conversions[:, picks].sum(axis=2))
-        batches.append(resampled[0] - resampled[1])
-    diffs = np.concatenate(batches)
-    diffs = diffs[np.isfinite(diffs)]
-    low, high = np.percentile(diffs, [5, 95]) if diffs.size else (np.nan, np.nan)
+def expected_cpa_difference(ours: KpiDraws, theirs: KpiDraws) -> dict:
+    """Expected CPA optimised - baseline (`ratios.paired_ratio_difference`) with its 90%
+    interval, and P(cheaper): how sure the paired replications make us that the optimised plan's
+    expected CPA is the lower one."""
+    spend_cpa = ours.parts["cpa"], theirs.parts["cpa"]
+    (num_a, den_a, _), (num_b, den_b, _) = spend_cpa
+    estimate = paired_ratio_difference((num_a, den_a), (num_b, den_b))
     return {
-        "mean": float(point[0] - point[1]),
-        "ci_low": float(low),
-        "ci_high": float(high),
-        "probability_better": float((diffs < 0).mean()) if diffs.size else None,
+        "mean": estimate.value,
+        "ci_low": estimate.ci_low,
+        "ci_high": estimate.ci_high,
+        "probability_better": probability_below_zero(estimate),
     }
-
-
-def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
-    return np.divide(num, den, out=np.full(np.shape(num), np.nan), where=den > 0)
 
 
 def baseline_plans(scenario: Scenario, space: SearchSpace, source: str) -> dict[str, Scenario]:
@@ -208,37 +185,19 @@ def marginal_cpas(
         spent = after["spend"] - before["spend"]
         converted = after["conversions"] - before["conversions"]
         extra_spend, extra_conversions = float(spent.mean()), float(converted.mean())
-        low, high = ratio_interval(spent, converted)
+        marginal = expected_ratio(spent, converted)
         rows.append(
             {
                 "tool": tool,
                 "share": planned[tool],
                 "extra_spend": extra_spend,
                 "extra_conversions": extra_conversions,
-                "marginal_cpa": extra_spend / extra_conversions if extra_conversions > 0 else None,
-                "ci_low": low,
-                "ci_high": high,
+                "marginal_cpa": marginal.value,
+                "ci_low": marginal.ci_low,
+                "ci_high": marginal.ci_high,
             }
         )
     return rows
-
-
-def ratio_interval(num: np.ndarray, den: np.ndarray) -> tuple[float | None, float | None]:
-    """90% interval of mean(num) / mean(den) over paired replications, by the delta method:
-    var(r) = (var(num) + r^2 var(den) - 2 r cov(num, den)) / (n mean(den)^2). One replication
-    (deterministic) has no spread: the interval is the point. None where den's mean is not
-    above 0."""
-    n = num.size
-    mean_den = float(den.mean())
-    if mean_den <= 0:
-        return None, None
-    r = float(num.mean()) / mean_den
-    if n < 2:
-        return r, r
-    cov = np.cov(num, den)
-    var = (cov[0, 0] + r * r * cov[1, 1] - 2 * r * cov[0, 1]) / (n * mean_den**2)
-    half = Z90 * float(np.sqrt(max(var, 0.0)))
-    return r - half, r + half
 
 
 def with_more_budget(s: Scenario, extra: float, left: float) -> Scenario:

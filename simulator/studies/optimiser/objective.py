@@ -15,6 +15,7 @@ from smmsim.scenarios.checks import scenario_issues
 from smmsim.scenarios.errors import ScenarioError
 from smmsim.scenarios.schema import Scenario
 from smmsim.simulator.engine import simulate
+from smmsim.simulator.ratios import expected_ratio
 from smmsim.simulator.result import Result
 from smmsim.simulator.studies.optimiser.candidate import Candidate, plan_of
 from smmsim.simulator.studies.risk import event_probability
@@ -40,7 +41,9 @@ def outcome_of(result: Result) -> TrialOutcome:
     conversions = float(kpis["conversions"].mean())
     events = kpis.get("backlash_events")
     risk = 0.0 if events is None else event_probability(events, result.deterministic)["probability"]
-    cpa = spend / conversions if conversions > 0 else float(np.inf)
+    # The expected CPA of every command; a plan with no conversion has an infinite price.
+    expected = expected_ratio(*kpis.parts["cpa"])
+    cpa = float(np.inf) if expected.value is None else expected.value
     return TrialOutcome(cpa=cpa, conversions=conversions, spend=spend, risk=risk)
 
 

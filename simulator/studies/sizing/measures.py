@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from smmsim.scenarios.documents import Document
+from smmsim.simulator.ratios import expected_ratio
 from smmsim.simulator.result import Result
 from smmsim.simulator.studies.outcome import testing_cost
 from smmsim.simulator.summary import Z90, proportion
@@ -113,15 +114,10 @@ def estimate(values: np.ndarray) -> dict[str, float | None]:
 
 
 def expected_cpa(samples: PointSamples) -> dict[str, float | None]:
-    """Expected spend over expected conversions, with a delta-method 90% interval: the campaign's
-    CPA as an accountant computes it, which a mean of per-replication CPAs is not."""
-    spend, conv = samples.spend, samples.conversions
-    if conv.mean() <= 0:
-        return dict.fromkeys(("mean", "ci_low", "ci_high"))
-    cpa = spend.mean() / conv.mean()
-    # Var(S/C) ~ Var(S - cpa C) / C^2 for the means: the ratio estimator's linearisation.
-    half = Z90 * (spend - cpa * conv).std(ddof=1) / math.sqrt(conv.size) / conv.mean()
-    return {"mean": float(cpa), "ci_low": float(cpa - half), "ci_high": float(cpa + half)}
+    """Expected spend over expected conversions with its 90% interval: the expected CPA of
+    every command (`ratios.expected_ratio`)."""
+    found = expected_ratio(samples.spend, samples.conversions)
+    return {"mean": found.value, "ci_low": found.ci_low, "ci_high": found.ci_high}
 
 
 def point_summary(samples: PointSamples) -> dict:

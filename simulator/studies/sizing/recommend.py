@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from smmsim.scenarios.documents import Document
+from smmsim.simulator.metrics import KpiDraws
 from smmsim.simulator.studies.comparison import PairedStats, paired_difference
 from smmsim.simulator.studies.sizing.measures import Estimate, PointSamples, TestSize, estimate
 from smmsim.simulator.summary import Probability, proportion
@@ -126,7 +127,9 @@ def recommendations(points: list[PointSamples], target_pcs: float) -> dict:
 def below(best: PointSamples, p: PointSamples) -> dict:
     """Conversions `p` gives up against `best`, paired by replication, with the 90% interval of
     the mean (`paired_difference` of best - p)."""
-    return paired_difference(best.conversions, p.conversions, better=0)
+    ours = KpiDraws({"conversions": best.conversions}, {})
+    theirs = KpiDraws({"conversions": p.conversions}, {})
+    return paired_difference(ours, theirs, "conversions", better=0)
 
 
 def point_key(p: PointSamples) -> dict:
