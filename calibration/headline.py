@@ -38,11 +38,10 @@ def fitted(result: CalibrationResult, rejected: str) -> str:
         counts = ", ".join(f"{name} {n}" for name, n in per_platform.items())
         where = f"on {len(per_platform)} platforms ({counts})"
     source = f"{rows.files} files" if rows.files > 1 else str(result.sources[0])
-    used = (
-        f"all {rows.rows_read:,} rows"
-        if not rows.rows_rejected
-        else f"{rows.rows_used:,} of {rows.rows_read:,} rows"
-    )
+    if rows.rows_rejected:
+        used = f"{rows.rows_used:,} of {rows.rows_read:,} rows"
+    else:
+        used = "the one row" if rows.rows_read == 1 else f"all {rows.rows_read:,} rows"
     sentence = (
         f"Fitted {arms:,} arm{'s' * (arms != 1)} {where} (by {', '.join(result.group_by)}) "
         f"from {used} of {source}"
@@ -58,7 +57,8 @@ def holdout(result: CalibrationResult) -> str:
     v = result.validation
     if not v.scored:
         if v.why_none:
-            return f"Not checked on a hold-out: {v.why_none.removeprefix('not validated: ')}."
+            why = v.why_none.removeprefix("not validated: ").removeprefix("--holdout: ")
+            return f"Not checked on a hold-out: {why}."
         return "Not checked on a hold-out (--holdout 0): every row was fitted on."
     model, baseline = v.model, v.baseline
     measure = "conversions" if model.coverage_conversions is not None else "clicks"
