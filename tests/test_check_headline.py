@@ -12,8 +12,10 @@ from click.testing import CliRunner
 
 import smmsim
 from smmsim.cli import main
+from smmsim.simulator.consoles.risk import money_interval
 from smmsim.simulator.reports.check_page import check_html
 from smmsim.simulator.reports.headline import check_headline
+from smmsim.simulator.summary import Stats
 
 RUSH = "scenarios/examples/reputation-rush.yaml"
 KIDS = "scenarios/examples/kids-shop.yaml"
@@ -102,3 +104,10 @@ def test_the_console_and_the_page_open_with_it(rush, tmp_path):
     box = re.match(r'<section class="headline">(.*?)</section>', after_title)
     assert box is not None
     assert re.findall(r"<p>(.*?)</p>", box.group(1)) == [html.escape(line) for line in headline]
+
+
+def test_money_in_the_risk_table_has_one_precision_per_cell():
+    # '2,981 [0.00 - 6,816]' mixed cents into a whole-money cell; a tiny negative read '-0.00'.
+    assert money_interval(Stats(2981.2, 0.0, 0.0, 6816.4)) == "2,981 [0 - 6,816]"
+    assert money_interval(Stats(45.65, 0.0, 0.0, 0.0)) == "45.65 [0.00 - 0.00]"
+    assert money_interval(Stats(-0.001, -0.004, 0.0, 0.0)) == "0.00 [0.00 - 0.00]"
