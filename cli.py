@@ -543,6 +543,7 @@ def calibrate(
     from smmsim.calibration.importer import ImportOptions, import_exports
     from smmsim.calibration.pipeline import DEFAULT_GROUP_BY, CalibrationSettings
     from smmsim.calibration.pipeline import calibrate as run_calibration
+    from smmsim.scenarios.files import write_atomic
     from smmsim.scenarios.loader import load_scenario
     from smmsim.simulator.consoles.terminal import stdout_console
 
@@ -569,23 +570,37 @@ def calibrate(
     stop_before_fitting(imported, out, strict, sources)
     done = run_calibration(imported, settings)
     result = calibration_document(done, sources)
-    written = write_outputs(
-        out, lambda folder: write_calibration(done, result, folder), CALIBRATION_FILES
-    )
-    warnings = []
+    # The scenario is made (and checked) before the outputs, so that fit.html's headline can
+    # name it; one that cannot be made still leaves the fit's outputs behind, then stops.
+    scenario_text, warnings, failed = None, [], None
     if write_scenario:
-        warnings = write_or_fail(
-            lambda: write_calibrated_scenario(done, sources, write_scenario, plan),
-            write_scenario,
-            "the scenario",
+        try:
+            scenario_text, warnings = calibrated_scenario(done, sources, write_scenario, plan)
+        except SmmsimError as exc:
+            failed = exc
+    named = {
+        "scenario": None if scenario_text is None else str(write_scenario),
+        "plan": None if plan is None else str(plan),
+    }
+    written = write_outputs(
+        out, lambda folder: write_calibration(done, result, folder, **named), CALIBRATION_FILES
+    )
+    if failed is not None:
+        raise failed
+    if scenario_text is not None:
+        write_or_fail(
+            lambda: write_atomic(write_scenario, scenario_text), write_scenario, "the scenario"
         )
     if as_json:
         click.echo(result.to_json(), nl=False)
     else:
-        print_calibration(result, import_document(done.imported), stdout_console())
+        rejected = str(out / "rejected.csv")
+        print_calibration(
+            result, import_document(done.imported), stdout_console(), rejected=rejected, **named
+        )
         click.echo(f"wrote {out}/: {' '.join(written)}")
         if write_scenario:
-            click.echo(f"wrote {write_scenario}; next: smmsim run {write_scenario}")
+            click.echo(f"wrote {write_scenario}")
     if imported.overlapping_rows:
         warnings.insert(
             0,
@@ -633,20 +648,18 @@ class RejectedRows(SmmsimError):
     exit_code = 3
 
 
-def write_calibrated_scenario(done, sources: list[str], path: Path, plan: Path | None) -> list[str]:
+def calibrated_scenario(
+    done, sources: list[str], path: Path, plan: Path | None
+) -> tuple[str, list[str]]:
+    """(the scenario's YAML text, validated, and its warnings) for --write-scenario PATH."""
     from smmsim.calibration.to_scenario import merge_into_plan, to_scenario
-    from smmsim.scenarios.files import write_atomic
     from smmsim.scenarios.loader import read_yaml
 
     if plan is None:
         text, _, warnings = to_scenario(done.calibration, sources, str(path))
     else:
         text, _, warnings = merge_into_plan(done.calibration, read_yaml(plan), str(plan), str(path))
-    write_atomic(path, text)
-    return warnings
-
-
-CHECK_FILES = ("check.json",)
+    return text, warnings
 
 
 @main.command()
@@ -667,10 +680,10 @@ def check(file: Path, reps, seed, out, fmt, workers, fail_on, static_only) -> No
 
     Example: smmsim check scenarios/examples/reputation-rush.yaml --fail-on high
     """
-    from smmsim.scenarios.files import write_atomic
     from smmsim.scenarios.loader import load_scenario
-    from smmsim.simulator.consoles.risk import print_flags
+    from smmsim.simulator.consoles.risk import print_check
     from smmsim.simulator.consoles.run import progress_bar
+    from smmsim.simulator.reports.check_files import CHECK_FILES, write_check
     from smmsim.simulator.studies.risk import FAIL_EXIT_CODE, check_plan
 
     scenario = load_scenario(file)
@@ -686,16 +699,21 @@ def check(file: Path, reps, seed, out, fmt, workers, fail_on, static_only) -> No
             static_only=static_only,
             progress=advance,
         )
+    currency = scenario.campaign.currency
     if out:
         write_outputs(
-            out, lambda folder: write_atomic(folder / "check.json", checked.to_json()), CHECK_FILES
+            out,
+            lambda folder: write_check(
+                checked, folder, campaign=scenario.campaign.name, currency=currency
+            ),
+            CHECK_FILES,
         )
     if fmt == "json":
         click.echo(checked.to_json(), nl=False)
     else:
-        print_flags(checked.flags, scenario.campaign.currency)
+        print_check(checked, currency)
         if out:
-            click.echo(f"wrote {out}/check.json")
+            click.echo(f"wrote {out}/: {' '.join(CHECK_FILES)}")
     if checked.fails(fail_on):
         sys.exit(FAIL_EXIT_CODE)
 

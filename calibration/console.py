@@ -6,6 +6,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
+from smmsim.calibration.headline import calibration_headline
 from smmsim.calibration.import_summary import ImportSummary
 from smmsim.calibration.result import CalibrationResult, Estimate, ForecastScores
 
@@ -26,8 +27,8 @@ def _money(e: Estimate) -> str:
 
 def import_table(summary: ImportSummary) -> Table:
     table = Table(
-        title=f"Import: {summary.rows_read} rows read, {summary.rows_used} used, "
-        f"{summary.rows_rejected} rejected"
+        title=f"Import: {summary.rows_read:,} rows read, {summary.rows_used:,} used, "
+        f"{summary.rows_rejected:,} rejected"
     )
     for name in (
         "file",
@@ -49,9 +50,9 @@ def import_table(summary: ImportSummary) -> Table:
             f.separator,
             f.decimal_mark,
             f.date_order,
-            str(f.rows_read),
-            str(f.rows_used),
-            str(f.rows_rejected),
+            f"{f.rows_read:,}",
+            f"{f.rows_used:,}",
+            f"{f.rows_rejected:,}",
         )
     return table
 
@@ -63,17 +64,16 @@ def reasons_table(summary: ImportSummary) -> Table | None:
     table.add_column("reason")
     table.add_column("rows", justify="right")
     for reason, n in summary.rejected_by_reason.items():
-        table.add_row(reason, str(n))
+        table.add_row(reason, f"{n:,}")
     return table
 
 
 def estimates_table(result: CalibrationResult) -> Table:
-    currency = result.currency or "currency"
     table = Table(title=f"Estimates per arm, posterior mean (90% interval), seed {result.seed}")
     for name in (
         "arm",
         "days",
-        f"CPM0 ({currency})",
+        f"CPM0 ({result.currency})" if result.currency else "CPM0",
         "auction pressure",
         "CTR0",
         "fatigue",
@@ -107,7 +107,7 @@ def validation_table(result: CalibrationResult) -> Table | None:
     v = result.validation
     if not v.scored:
         return None
-    table = Table(title=f"Hold-out ({v.holdout}): {v.test_rows} rows, {v.model.cells} arm-days")
+    table = Table(title=f"Hold-out ({v.holdout}): {v.test_rows:,} rows, {v.model.cells:,} arm-days")
     for name in (
         "",
         "WAPE clicks",
@@ -121,9 +121,21 @@ def validation_table(result: CalibrationResult) -> Table | None:
     return table
 
 
-def print_calibration(result: CalibrationResult, summary: ImportSummary, console: Console) -> None:
-    """The tables on `console`, which the CLI makes as every command's (as wide as the content
-    needs when piped, no figure cut)."""
+def print_calibration(
+    result: CalibrationResult,
+    summary: ImportSummary,
+    console: Console,
+    *,
+    rejected: str = "rejected.csv",
+    scenario: str | None = None,
+    plan: str | None = None,
+) -> None:
+    """The answer first (`calibration_headline`, naming the rejected rows' file and the scenario
+    written back, if any), then the tables on `console`, which the CLI makes as every command's
+    (as wide as the content needs when piped, no figure cut)."""
+    for line in calibration_headline(result, rejected=rejected, scenario=scenario, plan=plan):
+        console.print(line, highlight=False, markup=False)  # file and arm names are the data's
+    console.print()
     tables = [
         import_table(summary),
         reasons_table(summary),

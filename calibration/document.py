@@ -194,8 +194,16 @@ CALIBRATION_FILES = (
 )
 
 
-def write_calibration(run: CalibrationRun, result: CalibrationResult, out: Path) -> list[str]:
-    """Every output into `out`; returns the file names written."""
+def write_calibration(
+    run: CalibrationRun,
+    result: CalibrationResult,
+    out: Path,
+    *,
+    scenario: str | None = None,
+    plan: str | None = None,
+) -> list[str]:
+    """Every output into `out`; returns the file names written. `scenario` (merged into `plan`)
+    is the calibrated scenario written beside them, which fit.html's headline names."""
     from smmsim.calibration.report import fit_html
     from smmsim.scenarios.files import write_atomic
 
@@ -205,7 +213,7 @@ def write_calibration(run: CalibrationRun, result: CalibrationResult, out: Path)
         "import_summary.json": summary.to_json(),
         "rejected.csv": rejected_csv(run.imported),
         "holdout.csv": holdout_csv(run),
-        "fit.html": fit_html(run, result, summary),
+        "fit.html": fit_html(run, result, summary, scenario=scenario, plan=plan),
     }
     for name, text in files.items():
         write_atomic(out / name, text)

@@ -68,7 +68,8 @@ def split(frame, spec: HoldoutSpec, arm_of_row, seed: int):
         else:
             n_test = max(1, round(len(dates) * spec.share))
             if n_test >= len(dates):
-                raise ExportFileError(f"--holdout: {len(dates)} dates leave none to fit on")
+                few = "1 date leaves" if len(dates) == 1 else f"{len(dates)} dates leave"
+                raise ExportFileError(f"--holdout: {few} none to fit on")
             cut = dates[len(dates) - n_test - 1]
         test = frame["date"] > cut
         if test.all() or not test.any():

@@ -22,6 +22,7 @@ import plotly.graph_objects as go
 from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
+from smmsim.calibration.headline import calibration_headline
 from smmsim.calibration.import_summary import ImportedFile, ImportSummary
 from smmsim.calibration.result import (
     ArmCalibration,
@@ -34,6 +35,7 @@ from smmsim.simulator.reports.kit import (
     LAYOUT,
     facts_html,
     figure_divs,
+    headline_html,
     needs_log,
     page_html,
     section,
@@ -68,12 +70,20 @@ ARM_COLORS = qualitative.Plotly
 CURVE_POINTS = 60
 
 
-def fit_html(run, result: CalibrationResult, summary: ImportSummary) -> str:
-    """The whole fit page for a `CalibrationRun`, its result and its import summary."""
+def fit_html(
+    run,
+    result: CalibrationResult,
+    summary: ImportSummary,
+    *,
+    scenario: str | None = None,
+    plan: str | None = None,
+) -> str:
+    """The whole fit page for a `CalibrationRun`, its result and its import summary; `scenario`
+    names the calibrated scenario written back (merged into `plan`), for the headline."""
     charts = figure_divs(fit_figures(run, result), grid=("estimates",))
     has_holdout = result.validation.scored
     sections = [
-        header_html(result),
+        header_html(result, calibration_headline(result, scenario=scenario, plan=plan)),
         section("Import", IMPORT_NOTE, import_html(summary)),
         section(
             "Hold-out validation",
@@ -166,7 +176,7 @@ def interval_html(mean: float, low: float, high: float, text) -> str:
     )
 
 
-def header_html(result: CalibrationResult) -> str:
+def header_html(result: CalibrationResult, headline: list[str]) -> str:
     rows = result.import_
     period = result.period
     v = result.validation
@@ -197,7 +207,10 @@ def header_html(result: CalibrationResult) -> str:
                 f"{money_text(aov.mean)} ({money_text(aov.p5)}–{money_text(aov.p95)})",
             )
         )
-    return f"<header>\n<h1>Calibration fit</h1>\n{facts_html(facts)}\n{READING_NOTE}\n</header>"
+    return (
+        f"<header>\n<h1>Calibration fit</h1>\n{headline_html(headline)}\n{facts_html(facts)}\n"
+        f"{READING_NOTE}\n</header>"
+    )
 
 
 READING_NOTE = (

@@ -280,10 +280,10 @@ def test_too_few_dates_skip_the_default_hold_out_but_not_an_asked_one(tmp_path):
     result = calibrate(str(path), "--out", str(tmp_path / "a"))
     assert result.exit_code == 0, result.output
     v = read_json(tmp_path / "a" / "calibration.json")["validation"]
-    assert "model" not in v and "1 dates leave none to fit on" in v["note"]
+    assert "model" not in v and "1 date leaves none to fit on" in v["note"]
     asked = CliRunner().invoke(main, ["calibrate", str(path), "--holdout", "20%", "--out",
                                       str(tmp_path / "b")])  # fmt: skip
-    assert asked.exit_code == 2 and "--holdout: 1 dates leave none to fit on" in asked.output
+    assert asked.exit_code == 2 and "--holdout: 1 date leaves none to fit on" in asked.output
 
 
 def test_an_arm_that_spent_nothing_is_left_out_of_the_written_scenario(tmp_path):

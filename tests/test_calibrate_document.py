@@ -112,7 +112,7 @@ def test_a_skipped_hold_out_keeps_its_note_and_the_console_prints_it(tmp_path):
     imported = import_exports([path], ImportOptions())
     typed = calibration_document(calibrate(imported, CalibrationSettings()), [str(path)])
     assert not typed.validation.scored
-    assert "1 dates leave none to fit on" in typed.validation.why_none
+    assert "1 date leaves none to fit on" in typed.validation.why_none
     assert CalibrationResult.from_dict(typed.to_dict()) == typed
     shown = CliRunner().invoke(main, ["calibrate", str(path), "--out", str(tmp_path / "o")])
     assert shown.exit_code == 0, shown.output

@@ -5,9 +5,11 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from smmsim.simulator.consoles.run import fmt, interval
+from smmsim.simulator.consoles.run import fmt, interval, unsigned_zero
 from smmsim.simulator.consoles.terminal import stdout_console
-from smmsim.simulator.studies.risk import RiskAssessment
+from smmsim.simulator.reports.headline import check_headline
+from smmsim.simulator.studies.risk import CheckResult, RiskAssessment
+from smmsim.simulator.summary import Stats
 
 STYLE = {"high": "bold red", "medium": "yellow", "low": "green"}
 
@@ -48,12 +50,32 @@ def simulated_table(risk: RiskAssessment, currency: str) -> Table:
             f"[{STYLE[row.level]}]{row.level}[/]",
             interval(row.chance, "share"),
             fmt(row.events.mean, "backlash_events"),
-            interval(row.repair_cost, "repair_cost"),
+            money_interval(row.repair_cost),
             interval(loss.conversions, "conversions"),
-            interval(loss.cpa, "cpa"),
+            money_interval(loss.cpa),
             interval(loss.positive_share, "positive_share"),
         )
     return table
+
+
+def money_interval(stats: Stats | None) -> str:
+    """'mean [p5 - p95]' of money in one format: whole when any of the three reaches 100, else
+    with cents ('2,981 [0 - 6,816]', '45.65 [0.00 - 0.00]'), never '-0'."""
+    if stats is None or stats.mean is None:
+        return "n/a"
+    values = (stats.mean, stats.p5, stats.p95)
+    spec = ",.0f" if max(abs(v) for v in values) >= 100 else ",.2f"
+    mean, low, high = (unsigned_zero(format(v, spec)) for v in values)
+    return f"{mean} [{low} - {high}]"
+
+
+def print_check(result: CheckResult, currency: str, console: Console | None = None) -> None:
+    """`smmsim check`: its answer first (`check_headline`), then the flags in full."""
+    console = console or stdout_console()
+    for line in check_headline(result, currency):
+        console.print(line, highlight=False, markup=False)  # names are the planner's text
+    console.print()
+    print_flags(result.flags, currency, console)
 
 
 def print_flags(risk: RiskAssessment, currency: str, console: Console | None = None) -> None:

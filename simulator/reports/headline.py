@@ -8,7 +8,9 @@ report, one definition for both, read off the command's typed result.
   baseline;
 - size-test: the test to run and what the campaign then buys;
 - optimise: how much better the best plan is than the plan as written, and whether more trials
-  would likely help.
+  would likely help;
+- check: the backlash risk and what drives it, what the risk costs where it is likeliest, and
+  what to change first.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from smmsim.scenarios.documents import ABSENT
 from smmsim.simulator.reports.kit import fmt
 from smmsim.simulator.studies.comparison import ComparisonResult
 from smmsim.simulator.studies.optimiser.document import OptimisationResult
+from smmsim.simulator.studies.risk import CheckResult, PlatformRisk
 from smmsim.simulator.studies.run import RunResult
 from smmsim.simulator.studies.sizing.document import SizingResult
 
@@ -167,3 +170,88 @@ def signed_money(value: float | None) -> str:
         return "n/a"
     text = fmt(value, "currency")
     return text if text.startswith("-") or float(text.replace(",", "")) == 0 else f"+{text}"
+
+
+def check_headline(result: CheckResult, currency: str) -> list[str]:
+    """The plan's flags as an answer: the verdict (the level and the tactic or platform driving
+    it), what backlash costs where it is likeliest, and what to change first."""
+    lines = [risk_verdict(result), risk_cost(result, currency)]
+    advice = risk_advice(result)
+    return lines if advice is None else [*lines, advice]
+
+
+def risk_verdict(result: CheckResult) -> str:
+    """'Backlash risk: high, driven by forums/seeding (seeding ratio, reputation speed).'"""
+    level = result.level
+    if level == "low":
+        return "Backlash risk: low: no tactic above its safe level, nothing to change."
+    tactics: dict[str, list[str]] = {}  # where -> its rules at the overall level, in order
+    for f in result.static:
+        if f.level == level:
+            where = f"{f.platform}/{f.tool}" if f.tool else f.platform
+            tactics.setdefault(where, []).append(f.rule.replace("_", " "))
+    drivers = [f"{where} ({', '.join(rules)})" for where, rules in tactics.items()]
+    flagged = {w.split("/")[0] for w in tactics}
+    simulated = [r.platform for r in result.simulated if r.level == level]
+    drivers += [f"the simulated backlash on {p}" for p in simulated if p not in flagged]
+    return f"Backlash risk: {level}, driven by {and_list(drivers)}."
+
+
+def risk_cost(result: CheckResult, currency: str) -> str:
+    """What backlash costs on the platform where it is likeliest: conversions lost and the
+    repair bill, means over the simulated campaigns with their 90% ranges."""
+    if not result.replications:
+        return "Not simulated (--static-only): no estimate of what backlash would cost."
+    struck = [r for r in result.simulated if r.events.mean]
+    if not struck:
+        off = "" if result.backlash_enabled else " (the plan switches the backlash model off)"
+        return (
+            f"No backlash event in any of the {result.replications:,} simulated "
+            f"campaigns{off}: nothing lost."
+        )
+    top = max(struck, key=lambda r: r.probability)
+    others = len(struck) - 1
+    also = f"; {others} more platform{'s' * (others > 1)} in the table" if others else ""
+    return (
+        f"On {top.platform}, P(at least one backlash event) is {top.probability:.0%}; it costs "
+        f"on average {lost_conversions(top)} and {repair(top, currency)}{also}."
+    )
+
+
+def lost_conversions(row: PlatformRisk) -> str:
+    lost = row.loss.conversions
+    if lost is None or lost.mean is None:
+        return "no conversions measured"
+    return f"{whole(lost.mean)} conversions{spread_of(whole(lost.p5), whole(lost.p95))}"
+
+
+def repair(row: PlatformRisk, currency: str) -> str:
+    bill = row.repair_cost  # whole money: a bill's cents are no part of the risk
+    return f"{whole(bill.mean)} {currency} of repair{spread_of(whole(bill.p5), whole(bill.p95))}"
+
+
+def spread_of(low: str, high: str) -> str:
+    """' (90%: low–high)', nothing where the range is one value (most campaigns see none)."""
+    return "" if low == high else f" (90%: {low}–{high})"
+
+
+def risk_advice(result: CheckResult) -> str | None:
+    """The first static finding's safer alternative (the findings are ordered high first);
+    nothing for a low risk, whose verdict already says there is nothing to change."""
+    if result.level == "low":
+        return None
+    if not result.static:
+        platforms = and_list([r.platform for r in result.simulated if r.level == result.level])
+        return (
+            "No tactic is above its safe level on the plan's expected figures: to lower the "
+            f"simulated risk, ease the tactics on {platforms} and check again."
+        )
+    first, more = result.static[0], len(result.static) - 1
+    where = f"{first.platform}/{first.tool}" if first.tool else first.platform
+    rest = f"; {more} more finding{'s' * (more > 1)} below" if more else ""
+    return f"First change, on {where}: {first.safer}{rest}."
+
+
+def and_list(items: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"

@@ -1,0 +1,17 @@
+"""Writing a check's outputs: check.json (the typed document) and check.html, each atomically."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from smmsim.scenarios.files import write_atomic
+from smmsim.simulator.reports.check_page import check_html
+from smmsim.simulator.studies.risk import CheckResult
+
+CHECK_FILES = ("check.json", "check.html")
+
+
+def write_check(result: CheckResult, out_dir: Path, *, campaign: str, currency: str) -> None:
+    """check.json and check.html in `out_dir`."""
+    write_atomic(out_dir / "check.json", result.to_json())
+    write_atomic(out_dir / "check.html", check_html(result, campaign=campaign, currency=currency))
