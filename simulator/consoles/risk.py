@@ -7,7 +7,7 @@ from rich.table import Table
 
 from smmsim.simulator.consoles.run import fmt, interval, unsigned_zero
 from smmsim.simulator.consoles.terminal import stdout_console
-from smmsim.simulator.reports.headline import check_headline
+from smmsim.simulator.reports.headline import check_headline, checked_plan
 from smmsim.simulator.studies.risk import CheckResult, RiskAssessment
 from smmsim.simulator.summary import Stats
 
@@ -75,6 +75,9 @@ def print_check(result: CheckResult, currency: str, console: Console | None = No
     for line in check_headline(result, currency):
         console.print(line, highlight=False, markup=False)  # names are the planner's text
     console.print()
+    bought = checked_plan(result, currency)
+    if bought:
+        console.print(bought, highlight=False, markup=False)
     print_flags(result.flags, currency, console)
 
 

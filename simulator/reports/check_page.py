@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 
-from smmsim.simulator.reports.headline import check_headline
+from smmsim.simulator.reports.headline import check_headline, checked_plan
 from smmsim.simulator.reports.kit import facts_html, headline_html, page_html, section
 from smmsim.simulator.reports.run_page import RISK_NOTE, findings_html, simulated_risk_html
 from smmsim.simulator.studies.risk import CheckResult
@@ -45,6 +45,9 @@ def header_html(result: CheckResult, campaign: str, currency: str) -> str:
         ),
         ("Backlash model", "on" if result.backlash_enabled else "off (backlash.enabled: false)"),
     ]
+    bought = checked_plan(result, currency)
+    if bought:
+        facts.append(("The plan", bought.removeprefix("The plan as checked: ")))
     return (
         f"<header>\n<h1>Backlash check: {html.escape(campaign)}</h1>\n"
         f"{headline_html(check_headline(result, currency))}\n{facts_html(facts)}\n</header>"

@@ -172,6 +172,19 @@ def signed_money(value: float | None) -> str:
     return text if text.startswith("-") or float(text.replace(",", "")) == 0 else f"+{text}"
 
 
+def checked_plan(result: CheckResult, currency: str) -> str | None:
+    """'The plan as checked: 456 conversions expected for 12,000.00 EUR: 26.29 EUR each.'; None
+    where nothing was simulated."""
+    if not result.plan:
+        return None
+    conversions, spend, cpa = (result.plan[k].mean for k in ("conversions", "spend", "cpa"))
+    each = "" if cpa is None else f": {fmt(cpa, 'currency')} {currency} each"
+    return (
+        f"The plan as checked: {whole(conversions)} conversions expected for "
+        f"{fmt(spend, 'currency')} {currency}{each}."
+    )
+
+
 def check_headline(result: CheckResult, currency: str) -> list[str]:
     """The plan's flags as an answer: the verdict (the level and the tactic or platform driving
     it), what backlash costs where it is likeliest, and what to change first."""

@@ -26,7 +26,14 @@ from smmsim.simulator.engine import simulate
 from smmsim.simulator.metrics import KpiDraws
 from smmsim.simulator.result import Result
 from smmsim.simulator.studies.risk_rules import Finding, static_findings
-from smmsim.simulator.summary import Probability, Stats, describe, kpi_difference, proportion
+from smmsim.simulator.summary import (
+    Probability,
+    Stats,
+    describe,
+    describe_kpi,
+    kpi_difference,
+    proportion,
+)
 
 LEVELS = ("low", "medium", "high")
 LOSS_KPIS = ("conversions", "cpa", "positive_share")
@@ -141,12 +148,28 @@ def check_document(
         static = [f.as_dict() for f in static_findings(scenario)]
         level = max((f["level"] for f in static), key=LEVELS.index, default="low")
         document = {"level": level, "static": static, "simulated": [], **thresholds(scenario)}
-        return {**document, "seed": None, "replications": 0}
+        return {**document, "seed": None, "replications": 0, "plan": None}
     result = simulate(
         scenario, replications=replications, seed=seed, workers=workers, progress=progress
     )
     document = assess_risk(result, workers=workers)
-    return {**document, "seed": result.seed, "replications": result.replications}
+    return {
+        **document,
+        "seed": result.seed,
+        "replications": result.replications,
+        "plan": plan_figures(result),
+    }
+
+
+# What the plan buys, as every command defines it, beside its flags.
+PLAN_KPIS = ("conversions", "spend", "cpa")
+
+
+def plan_figures(result: Result) -> dict:
+    """The checked plan's expected conversions, spend and CPA (`summary.describe_kpi`): the
+    same figures `run` shows for the same seed and replications."""
+    kpis = result.kpis()
+    return {name: describe_kpi(kpis, name) for name in PLAN_KPIS}
 
 
 def assess_risk(result: Result, *, chunk_size: int | None = None, workers: int = 1) -> dict:
@@ -252,6 +275,9 @@ class CheckResult(Document):
     backlash_enabled: bool
     seed: int | None
     replications: int
+    # The plan as simulated (expected conversions, spend, CPA); None with --static-only, ABSENT
+    # in a check.json written before it was there.
+    plan: dict[str, Stats] | None
 
     @property
     def flags(self) -> RiskAssessment:
