@@ -41,10 +41,10 @@ def kpi_table(result: ComparisonResult) -> Table:
 def difference_table(result: ComparisonResult) -> Table:
     table = Table(
         title=f"Paired differences against {result.baseline}: expected [90% CI], "
-        "5%-95% of paired campaigns, P(better in a paired campaign)",
+        "5% to 95% of paired campaigns, P(better in a paired campaign)",
         caption="cpa: the difference of the expected CPAs (expected spend / expected conversions)",
     )
-    for name in ("combination", "metric", "expected [90% CI]", "5% - 95%", "P(better)"):
+    for name in ("combination", "metric", "expected [90% CI]", "5% to 95%", "P(better)"):
         table.add_column(name, justify="left" if name in ("combination", "metric") else "right")
     for d in result.differences:
         if d.mean is not None:  # no replication had both values
@@ -57,8 +57,9 @@ def difference_cells(d: PairedDifference) -> tuple[str, ...]:
     return (
         d.label,
         m,
-        f"{fmt(d.mean, m)} [{fmt(d.ci_low, m)} - {fmt(d.ci_high, m)}]",
-        f"{fmt(d.p5, m)} - {fmt(d.p95, m)}",
+        # Differences are often negative: 'to' reads where a hyphen would look like a minus.
+        f"{fmt(d.mean, m)} [{fmt(d.ci_low, m)} to {fmt(d.ci_high, m)}]",
+        f"{fmt(d.p5, m)} to {fmt(d.p95, m)}",
         "" if d.probability_better is None else f"{d.probability_better:.0%}",
     )
 

@@ -193,7 +193,7 @@ def best_line(document: OptimisationResult) -> str:
             else "keeping the tools its decision rule picks"
         )
         line += (
-            f" Test-then-scale: a {policy.test_days}-day test on "
+            f" Test-then-scale: {article(policy.test_days)} {policy.test_days}-day test on "
             f"{percent(policy.test_share)} of the budget, {keep}."
         )
     return line
@@ -335,3 +335,10 @@ def convergence_line(document: OptimisationResult) -> str | None:
         f"More trials would likely help: {'; and '.join(verdict.reasons)}. Run about {more} "
         f"more (--trials {verdict.suggested_trials}); the study resumes where it stopped."
     )
+
+
+def article(number: int) -> str:
+    """'an' before a number read with a vowel sound (an 8-day, an 11-day, an 18-day test)."""
+    spoken = str(number)
+    vowel = spoken.startswith("8") or (len(spoken) in (2, 5, 6) and spoken[:2] in ("11", "18"))
+    return "an" if vowel else "a"

@@ -91,13 +91,19 @@ def totals_table(run: RunResult) -> Table:
     for metric in TABLE_KPIS:
         if metric in run.totals:
             stats = run.totals[metric]
+            mean, p5, p50, p95 = row_figures((stats.mean, stats.p5, stats.p50, stats.p95), metric)
             table.add_row(
-                label(metric, run.currency),
-                fmt(stats.mean, metric),
-                confidence(stats, metric),
-                *[fmt(value, metric) for value in (stats.p5, stats.p50, stats.p95)],
+                label(metric, run.currency), mean, confidence(stats, metric), p5, p50, p95
             )
     return table
+
+
+def row_figures(values: tuple[float | None, ...], metric: str) -> list[str]:
+    """Figures of one row at one precision: money whole when any of them reaches 100, so a row
+    reads '3,066  0  2,669', not '3,066  0.00  2,669'."""
+    if metric in CURRENCY_KPIS and any(v is not None and abs(v) >= 100 for v in values):
+        return [fmt(round(v), "n") if v is not None else "n/a" for v in values]
+    return [fmt(v, metric) for v in values]
 
 
 def confidence(stats: Stats, metric: str) -> str:
@@ -120,13 +126,10 @@ def breakdown_table(
         table.add_column(name, justify="right")
     for metric in metrics:
         if any(metric in stats for stats in columns.values()):
-            table.add_row(
-                label(metric, currency),
-                *[
-                    fmt(stats[metric].mean, metric) if metric in stats else ""
-                    for stats in columns.values()
-                ],
-            )
+            present = [stats[metric].mean for stats in columns.values() if metric in stats]
+            figures = iter(row_figures(tuple(present), metric))
+            cells = [next(figures) if metric in stats else "" for stats in columns.values()]
+            table.add_row(label(metric, currency), *cells)
     return table
 
 
