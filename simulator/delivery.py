@@ -14,7 +14,6 @@ from smmsim.simulator.arms import ArmTable
 from smmsim.simulator.curves import auction_cpm, fatigued_ctr, frequency, unique_reach
 from smmsim.simulator.randomness import Draws
 
-
 RESET_TOLERANCE = 1e-9  # relative: rounding, not a budget change
 
 

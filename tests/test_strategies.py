@@ -233,9 +233,7 @@ def ramp_run(limit: float | None) -> Result:
     s = scenario(
         RAMP_MARKET, {"type": "test-then-scale", "test": test, "scale": {"ramp_limit": limit}}
     )
-    s = s.model_copy(
-        update={"campaign": s.campaign.model_copy(update={"monthly_caps": MARCH_CAP})}
-    )
+    s = s.model_copy(update={"campaign": s.campaign.model_copy(update={"monthly_caps": MARCH_CAP})})
     return simulate(s, replications=REPS, seed=SEED)
 
 

@@ -23,7 +23,8 @@ def kpi_table(result: ComparisonResult) -> Table:
         title=f"Comparison: {result.replications} replications, seed "
         f"{result.seed}, common random numbers; mean [90% interval]"
     )
-    for name in ("combination", "conversions", "cpa", "spend", "regret", "kept best"):
+    columns = ("combination", "conversions", "cpa", "spend", "unspent", "regret", "kept best")
+    for name in columns:
         table.add_column(name, justify="left" if name == "combination" else "right")
     for c in result.combinations:
         table.add_row(
@@ -31,6 +32,7 @@ def kpi_table(result: ComparisonResult) -> Table:
             spread(c.kpis["conversions"], "conversions"),
             spread(c.kpis["cpa"], "cpa"),
             spread(c.kpis["spend"], "spend"),
+            spread(c.unspent, "spend"),
             spread(c.outcome.regret.conversions, "n"),
             f"{c.outcome.kept_best.probability:.0%}",
         )

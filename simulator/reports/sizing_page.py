@@ -230,7 +230,9 @@ def sweep_note(result: SizingResult) -> str:
     return (
         '<p class="note">One row per simulated test size. Under each value, its 90% interval: the '
         "Wilson interval of a probability or the Monte Carlo interval of a mean. CPA is expected "
-        "spend over expected conversions; regret and the cost of the test are in conversions; "
+        "spend over expected conversions; spend is the whole campaign's expected spend and "
+        "unspent the budget it leaves (the budget less that spend); regret and the cost of the "
+        "test are in conversions; "
         "the detectable CPA gap reads <i>none</i> where the test is too small to tell any gap "
         f"apart with probability {target_text(result)}. Money is in "
         f"{html.escape(result.currency)}.</p>"
@@ -641,7 +643,8 @@ def sweep_table_html(result: SizingResult) -> str:
     return (
         '<div class="scroll"><table class="sweep">\n'
         f'<thead><tr><th scope="col">Test budget ({currency})</th><th>Test days</th>'
-        "<th>P(correct selection)</th><th>Conversions</th><th>CPA</th><th>Regret</th>"
+        "<th>P(correct selection)</th><th>Conversions</th><th>Spend</th><th>Unspent</th>"
+        "<th>CPA</th><th>Regret</th>"
         "<th>Cost of test</th><th>Detectable CPA gap</th></tr></thead>\n"
         f"<tbody>\n{rows}</tbody>\n</table></div>"
     )
@@ -671,6 +674,8 @@ def sweep_row(point: SweepPoint, tags: dict[tuple[float, int], list[str]]) -> st
         interval_html(
             point.conversions.mean, point.conversions.ci_low, point.conversions.ci_high, "count"
         ),
+        html.escape(fmt(point.spend.mean, "currency")),
+        html.escape(fmt(point.unspent.mean, "currency")),
         mean_interval_html(point.cpa, "currency"),
         mean_interval_html(point.regret, "count"),
         interval_html(

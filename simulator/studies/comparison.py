@@ -23,6 +23,7 @@ from smmsim.scenarios.hints import did_you_mean
 from smmsim.scenarios.schema import Scenario
 from smmsim.simulator.studies.evaluation import StrategyRun, evaluate, runs_needed, with_strategy
 from smmsim.simulator.studies.outcome import StrategyOutcome, strategy_outcome
+from smmsim.simulator.studies.spending import unspent
 from smmsim.simulator.summary import Z90, Stats, TargetOdds, describe, target_odds
 
 # Paired differences are reported for these KPIs (revenue only where there is an order value).
@@ -174,6 +175,9 @@ def comparison_document(found: list[Combination], baseline: str) -> dict:
                 "strategy": c.scenario.strategy.type,
                 "currency": c.scenario.campaign.currency,
                 "kpis": {m: describe(v) for m, v in c.run.result.kpis().items()},
+                "unspent": describe(
+                    unspent(c.scenario.campaign.budget, c.run.result.kpis()["spend"])
+                ),
                 "outcome": strategy_outcome(c.run.result, c.run.oracle),
                 "kpi_targets": [target_odds(c.run.result, t) for t in c.scenario.kpis],
             }
@@ -217,7 +221,7 @@ def comparison_rows(result: ComparisonResult) -> list[dict]:
             **stats.to_dict(),
         }
         for c in result.combinations
-        for metric, stats in c.kpis.items()
+        for metric, stats in {**c.kpis, "unspent": c.unspent}.items()
     ]
 
 
@@ -232,6 +236,7 @@ class CombinationSummary(Document):
     strategy: str
     currency: str
     kpis: dict[str, Stats]  # KPI name -> its summary
+    unspent: Stats  # the budget less the spend, per campaign (`spending.unspent`)
     outcome: StrategyOutcome
     kpi_targets: list[TargetOdds]
 
