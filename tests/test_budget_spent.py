@@ -18,13 +18,20 @@ from typing import Any
 import numpy as np
 import pytest
 import yaml
+from rich.console import Console
 
 import smmsim
 from smmsim.scenarios.loader import scenario_from_data
+from smmsim.scenarios.plan_edits import Plan
+from smmsim.simulator.consoles.comparison import print_comparison
+from smmsim.simulator.consoles.sizing import print_sizing
 from smmsim.simulator.engine import simulate
+from smmsim.simulator.reports.comparison_page import comparison_html
 from smmsim.simulator.reports.headline import run_headline, unspent_line
+from smmsim.simulator.reports.sizing_page import sizing_html
 from smmsim.simulator.strategies.base import RampLimit
 from smmsim.simulator.studies.evaluation import evaluate
+from smmsim.simulator.studies.optimiser.evaluation import unspent_notes
 from smmsim.simulator.studies.run import run_plan
 from smmsim.simulator.studies.spending import expected_unspent, unspent
 
@@ -272,3 +279,48 @@ def test_size_test_and_compare_give_the_same_no_test_answer():
     assert no_test.conversions.mean == best_guess.kpis["conversions"].mean
     assert no_test.spend.mean == best_guess.kpis["spend"].mean
     assert no_test.unspent.mean == best_guess.unspent.mean
+
+
+# --- what is left unspent is shown by every command -----------------------------------------------
+
+
+def printed(show, result) -> str:
+    console = Console(record=True, width=250)
+    show(result, console)
+    return console.export_text()
+
+
+def test_size_test_and_compare_show_spend_and_unspent_columns():
+    # A planner reads the tables, not the JSON: a test point or a combination that strands money
+    # must show it where its conversions are shown (console, page and JSON alike).
+    s = plan(days=60, budget=10_000.0, caps={1: 2_000.0, 2: 1_000.0})
+    sizing = smmsim.size_test(
+        Plan(s, {}, "capped.yaml"), budgets=[0, 100], reps=50, seed=SEED, workers=1
+    )
+    assert all(p.unspent.mean == pytest.approx(7_000.0, rel=1e-6) for p in sizing.points)
+    text = printed(print_sizing, sizing)
+    assert "spend (EUR)" in text and "unspent" in text and "7,000" in text
+    assert "<th>Unspent</th>" in sizing_html(sizing)
+    assert '"unspent"' in sizing.to_json()
+    compared = smmsim.compare(
+        Plan(s, {}, "capped.yaml"), strategies=["best-guess"], reps=50, seed=SEED, workers=1
+    )
+    assert compared.combinations[0].unspent.mean == pytest.approx(7_000.0, rel=1e-6)
+    assert "unspent" in printed(print_comparison, compared)
+    assert "budget left at the end" in comparison_html(compared)
+    assert '"unspent"' in compared.to_json()
+
+
+def test_optimise_notes_a_plan_as_written_that_leaves_money_unspent():
+    # The optimiser compares plans on CPA: one that is cheap because it spends 20% of the budget
+    # must say so, whether it is the optimum or the planner's own plan.
+    s = plan(budget=10_000.0)
+    figures = {"optimised": {"spend": {"mean": 10_000.0}}, "as written": {"spend": {"mean": 2e3}}}
+    notes = unspent_notes(s, figures, "cpa")
+    assert notes == [
+        "the plan as written leaves 8,000 of the 10,000 budget unspent on average (80%)"
+    ]
+    figures["optimised"]["spend"]["mean"] = 9_000.0
+    assert unspent_notes(s, figures, "cpa")[0].startswith(
+        "the optimised plan leaves 1,000 of the 10,000 budget unspent on average (10%): a lower CPA"
+    )

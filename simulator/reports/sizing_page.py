@@ -19,6 +19,7 @@ from collections.abc import Callable
 import plotly.graph_objects as go
 from plotly.colors import hex_to_rgb, qualitative
 
+from smmsim.scenarios.documents import ABSENT
 from smmsim.simulator.reports.headline import sizing_headline
 from smmsim.simulator.reports.kit import (
     LAYOUT,
@@ -662,6 +663,11 @@ def point_tags(result: SizingResult) -> dict[tuple[float, int], list[str]]:
     return tags
 
 
+def mean_money(value) -> str:
+    """An expected amount of money, whole; 'n/a' in a sizing.json written before it was kept."""
+    return "n/a" if value is ABSENT or value.mean is None else f"{value.mean:,.0f}"
+
+
 def sweep_row(point: SweepPoint, tags: dict[tuple[float, int], list[str]]) -> str:
     budget = point.test_budget
     answers = tags.get(point.key, [])
@@ -674,8 +680,8 @@ def sweep_row(point: SweepPoint, tags: dict[tuple[float, int], list[str]]) -> st
         interval_html(
             point.conversions.mean, point.conversions.ci_low, point.conversions.ci_high, "count"
         ),
-        html.escape(fmt(point.spend.mean, "currency")),
-        html.escape(fmt(point.unspent.mean, "currency")),
+        html.escape(mean_money(point.spend)),
+        html.escape(mean_money(point.unspent)),
         mean_interval_html(point.cpa, "currency"),
         mean_interval_html(point.regret, "count"),
         interval_html(
