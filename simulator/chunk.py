@@ -248,7 +248,9 @@ class ChunkCampaign:
             fixed,
             reserved_later=float(plan.reserved_month[day, month + 1 :].sum()),
         )
-        return self.policy.limit(budget)
+        # What the ads may still spend from today on: the pot the pacer paces.
+        left = plan.scenario.campaign.budget - self.spent_total - plan.reserved_total[day]
+        return self.policy.limit(budget, day, np.maximum(left, 0.0))
 
     def _split(self, split) -> tuple[np.ndarray, np.ndarray]:
         """The strategy's shares and fixed budgets, with retargeting funded as planned (a fixed

@@ -14,6 +14,8 @@ from smmsim.simulator.arms import ArmTable
 from smmsim.simulator.curves import auction_cpm, fatigued_ctr, frequency, unique_reach
 from smmsim.simulator.randomness import Draws
 
+RESET_TOLERANCE = 1e-9  # relative: rounding, not a budget change
+
 
 @dataclass(frozen=True)
 class TrueRates:
@@ -59,7 +61,10 @@ class LearningPhase:
         """Apply today's budget; return where an arm (re-)entered learning today."""
         a = self.arms
         first = (budget > 0) & ~self.started
-        changed = np.abs(budget - self.previous_budget) > a.learn_reset * self.previous_budget
+        # A change of exactly `reset_change` (a ramp's full step) stays within it: the tolerance
+        # keeps the rounding of previous x (1 + limit) from reading as a larger change.
+        allowed = a.learn_reset * self.previous_budget * (1 + RESET_TOLERANCE)
+        changed = np.abs(budget - self.previous_budget) > allowed
         reset = self.started & (self.previous_budget > 0) & (budget > 0) & changed
         entered = (first | (reset & ~self.active)) & (a.learn_conversions > 0)
         self.conversions[first | reset] = 0.0

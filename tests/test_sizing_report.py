@@ -47,6 +47,8 @@ def sweep_point(budget: float, days: int, pcs: float, conversions: float, gap) -
         "chosen_within_margin": proportion(min(1.0, pcs + 0.08)),
         "conversions": estimate(conversions),
         "cpa": {"mean": 30.0, "ci_low": 29.0, "ci_high": 31.0},
+        "spend": estimate(12000.0),
+        "unspent": estimate(0.0),
         "regret": estimate(450 - conversions),
         "cost_of_test": estimate(budget / 100),
         "test_spend": estimate(budget),

@@ -24,7 +24,8 @@ def kpi_table(result: ComparisonResult) -> Table:
         f"{result.seed}, common random numbers; expected [5% - 95% of campaigns]",
         caption="cpa: expected spend / expected conversions; its range is single campaigns' CPAs",
     )
-    for name in ("combination", "conversions", "cpa", "spend", "regret", "kept best"):
+    columns = ("combination", "conversions", "cpa", "spend", "unspent", "regret", "kept best")
+    for name in columns:
         table.add_column(name, justify="left" if name == "combination" else "right")
     for c in result.combinations:
         table.add_row(
@@ -32,6 +33,7 @@ def kpi_table(result: ComparisonResult) -> Table:
             spread(c.kpis["conversions"], "conversions"),
             spread(c.kpis["cpa"], "cpa"),
             spread(c.kpis["spend"], "spend"),
+            spread(c.unspent, "spend"),
             spread(c.outcome.regret.conversions, "n"),
             f"{c.outcome.kept_best.probability:.0%}",
         )

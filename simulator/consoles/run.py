@@ -13,7 +13,7 @@ from rich.table import Table
 from smmsim.scenarios.documents import ABSENT
 from smmsim.scenarios.kpis import KPIS
 from smmsim.simulator.consoles.terminal import stdout_console
-from smmsim.simulator.reports.headline import run_headline
+from smmsim.simulator.reports.headline import run_headline, unspent_line
 from smmsim.simulator.studies.outcome import StrategyOutcome, decisions
 from smmsim.simulator.studies.run import RunResult
 from smmsim.simulator.summary import Probability, Stats
@@ -178,6 +178,7 @@ def print_tables(run: RunResult, console: Console | None = None) -> None:
         console.print(line, highlight=False)
     console.print()
     console.print(totals_table(run))
+    console.print(unspent_line(run), highlight=False)
     console.print(
         breakdown_table("By platform (expected values)", run.platforms, TABLE_KPIS, run.currency)
     )

@@ -8,6 +8,7 @@ from rich.table import Table
 from smmsim.simulator.consoles.run import unsigned_zero
 from smmsim.simulator.consoles.terminal import stdout_console
 from smmsim.simulator.reports.headline import sizing_headline
+from smmsim.simulator.reports.sizing_page import mean_money
 from smmsim.simulator.studies.comparison import PairedStats
 from smmsim.simulator.studies.sizing.document import SizingResult
 from smmsim.simulator.studies.sizing.measures import Expectation, TestSize
@@ -65,6 +66,8 @@ def sweep_table(result: SizingResult) -> Table:
         "days",
         "P(correct)",
         "conversions",
+        f"spend ({result.currency})",
+        "unspent",
         "CPA",
         "regret",
         "cost of test",
@@ -78,6 +81,8 @@ def sweep_table(result: SizingResult) -> Table:
             str(p.test_days),
             share_plus_minus(p.correct_selection),
             plus_minus(p.conversions),
+            mean_money(p.spend),
+            mean_money(p.unspent),
             plus_minus(p.cpa, 2),
             plus_minus(p.regret),
             plus_minus(p.cost_of_test, 1),

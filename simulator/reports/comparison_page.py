@@ -173,6 +173,17 @@ def combination_table_html(result: ComparisonResult) -> str:
     rows = [kpi_row(m, combinations, baseline, money(result)) for m in present_kpis(result)]
     rows.append(
         outcome_row(
+            "unspent",
+            "budget left at the end",
+            "currency",
+            [c.unspent for c in combinations],
+            combinations,
+            baseline,
+            money(result),
+        )
+    )
+    rows.append(
+        outcome_row(
             "regret",
             "conversions below the oracle",
             "count",

@@ -22,9 +22,7 @@ from smmsim.simulator.studies.optimiser.document import OptimisationResult
 from smmsim.simulator.studies.risk import CheckResult, PlatformRisk
 from smmsim.simulator.studies.run import RunResult
 from smmsim.simulator.studies.sizing.document import SizingResult
-
-# Unspent money below this share of the budget is rounding in the pacing, not a plan to flag.
-UNSPENT_SHARE_WORTH_SAYING = 0.01
+from smmsim.simulator.studies.spending import expected_unspent, worth_saying
 
 
 def run_headline(run: RunResult) -> list[str]:
@@ -62,13 +60,28 @@ def whole(count: float | None) -> str:
 
 def unspent(run: RunResult) -> str | None:
     """A line when a meaningful part of the budget is left unspent on average."""
-    left = run.budget - (run.totals["spend"].mean or 0.0)
-    if left <= UNSPENT_SHARE_WORTH_SAYING * run.budget:
+    left = expected_unspent(run.budget, run.totals["spend"].mean)
+    if not worth_saying(run.budget, left):
         return None
     return (
         f"{fmt(left, 'currency')} {run.currency} of the {fmt(run.budget, 'currency')} budget "
         f"is left unspent on average ({left / run.budget:.0%})."
     )
+
+
+def unspent_line(run: RunResult) -> str:
+    """The run's unspent budget, always said (under the KPI table): expected, and the 5-95%
+    range over campaigns, in whole money."""
+    left = expected_unspent(run.budget, run.totals["spend"].mean)
+    share = left / run.budget if run.budget else 0.0
+    line = (
+        f"Budget left unspent at the end: {left:,.0f} {run.currency} of {run.budget:,.0f} "
+        f"on average ({share:.1%})"
+    )
+    spread = run.unspent
+    if spread is ABSENT or run.deterministic or spread.p95 is None:
+        return line + "."
+    return line + f"; {spread.p5:,.0f}–{spread.p95:,.0f} {run.currency} in 90% of campaigns."
 
 
 def targets(run: RunResult) -> str:

@@ -28,7 +28,7 @@ from plotly.subplots import make_subplots
 
 from smmsim.scenarios.documents import ABSENT
 from smmsim.scenarios.kpis import KPIS
-from smmsim.simulator.reports.headline import run_headline
+from smmsim.simulator.reports.headline import run_headline, unspent_line
 from smmsim.simulator.reports.kit import (
     FAN_RGB,
     FUNNEL,
@@ -70,7 +70,11 @@ def report_html(run: RunResult) -> str:
     charts = figure_divs(report_figures(run))
     sections = [
         header_html(run),
-        section("Key KPIs", kpi_note(run.currency), kpi_table_html(run)),
+        section(
+            "Key KPIs",
+            kpi_note(run.currency),
+            kpi_table_html(run) + f'<p class="note">{html.escape(unspent_line(run))}</p>',
+        ),
         section("Per tool", TOOLS_NOTE, tools_table_html(run)),
         section("KPI targets", target_note(run.kpi_targets), target_table_html(run)),
         section("Funnel per platform", FUNNEL_NOTE, charts["funnel"]),

@@ -19,6 +19,7 @@ from collections.abc import Callable
 import plotly.graph_objects as go
 from plotly.colors import hex_to_rgb, qualitative
 
+from smmsim.scenarios.documents import ABSENT
 from smmsim.simulator.reports.headline import sizing_headline
 from smmsim.simulator.reports.kit import (
     LAYOUT,
@@ -230,7 +231,9 @@ def sweep_note(result: SizingResult) -> str:
     return (
         '<p class="note">One row per simulated test size. Under each value, its 90% interval: the '
         "Wilson interval of a probability or the Monte Carlo interval of a mean. CPA is expected "
-        "spend over expected conversions; regret and the cost of the test are in conversions; "
+        "spend over expected conversions; spend is the whole campaign's expected spend and "
+        "unspent the budget it leaves (the budget less that spend); regret and the cost of the "
+        "test are in conversions; "
         "the detectable CPA gap reads <i>none</i> where the test is too small to tell any gap "
         f"apart with probability {target_text(result)}. Money is in "
         f"{html.escape(result.currency)}.</p>"
@@ -641,7 +644,8 @@ def sweep_table_html(result: SizingResult) -> str:
     return (
         '<div class="scroll"><table class="sweep">\n'
         f'<thead><tr><th scope="col">Test budget ({currency})</th><th>Test days</th>'
-        "<th>P(correct selection)</th><th>Conversions</th><th>CPA</th><th>Regret</th>"
+        "<th>P(correct selection)</th><th>Conversions</th><th>Spend</th><th>Unspent</th>"
+        "<th>CPA</th><th>Regret</th>"
         "<th>Cost of test</th><th>Detectable CPA gap</th></tr></thead>\n"
         f"<tbody>\n{rows}</tbody>\n</table></div>"
     )
@@ -659,6 +663,11 @@ def point_tags(result: SizingResult) -> dict[tuple[float, int], list[str]]:
     return tags
 
 
+def mean_money(value) -> str:
+    """An expected amount of money, whole; 'n/a' in a sizing.json written before it was kept."""
+    return "n/a" if value is ABSENT or value.mean is None else f"{value.mean:,.0f}"
+
+
 def sweep_row(point: SweepPoint, tags: dict[tuple[float, int], list[str]]) -> str:
     budget = point.test_budget
     answers = tags.get(point.key, [])
@@ -671,6 +680,8 @@ def sweep_row(point: SweepPoint, tags: dict[tuple[float, int], list[str]]) -> st
         interval_html(
             point.conversions.mean, point.conversions.ci_low, point.conversions.ci_high, "count"
         ),
+        html.escape(mean_money(point.spend)),
+        html.escape(mean_money(point.unspent)),
         mean_interval_html(point.cpa, "currency"),
         mean_interval_html(point.regret, "count"),
         interval_html(

@@ -25,14 +25,14 @@ class Adaptive(Policy):
         super().__init__(ctx)
         self.settings = ctx.scenario.strategy.adaptive
         self.evidence = Evidence(ctx.arms, ctx.n_reps)
-        self.ramp = RampLimit(self.settings.ramp_limit, (ctx.n_reps, ctx.arms.n))
+        self.ramp = RampLimit(self.settings.ramp_limit, (ctx.n_reps, ctx.arms.n), ctx.days)
         cpm = ctx.arms.priors["cpm"]
         self.cpm_mu = np.array([d.mu for d in cpm])
         self.cpm_sigma = np.array([d.sigma for d in cpm])
         self._reallocate()
 
-    def limit(self, budget: np.ndarray) -> np.ndarray:
-        return self.ramp.apply(budget)
+    def limit(self, budget: np.ndarray, day: int, left: np.ndarray) -> np.ndarray:
+        return self.ramp.apply(budget, day, left)
 
     def observe(self, day: int, budget: np.ndarray, outcome: DayOutcome) -> None:
         super().observe(day, budget, outcome)

@@ -100,8 +100,9 @@ class Policy:
     def plan(self, day: int) -> DayPlan:
         return DayPlan(self.shares, self.fixed)
 
-    def limit(self, budget: np.ndarray) -> np.ndarray:
-        """Today's budgets after any limit on how fast they may change."""
+    def limit(self, budget: np.ndarray, day: int, left: np.ndarray) -> np.ndarray:
+        """Today's budgets after any limit on how fast they may change; `left` (reps,) is what
+        the ads may still spend from today to the end (the pot the pacer paces)."""
         return budget
 
     def observe(self, day: int, budget: np.ndarray, outcome: DayOutcome) -> None:
@@ -131,22 +132,59 @@ class Policy:
 
 
 class RampLimit:
-    """No arm's daily budget may grow by more than `limit` (relative) from one day to the next.
+    """How fast an arm's daily budget may grow: the rule a media buyer follows on Meta or TikTok.
 
-    Platforms restart their learning phase when a budget changes by more than about 20% at once;
-    scaling in steps no larger than that keeps an arm out of it, at the price of a slower ramp.
-    Budget the limit holds back stays in the pot and is paced over the days left.
+    Platforms restart an arm's learning phase when its daily budget changes by more than about
+    20% at once (`learning.reset_change`). The rule:
+
+    1. the scale-up starts each kept arm at its scale budget in one step (`restart`): one
+       deliberate jump, which costs at most one learning phase. The test's budget is a test
+       budget, not a level the scale-up must creep up from: ramping 20% a day from a small test
+       would take weeks, and the money held back would pile up at the end of the campaign;
+    2. after that no arm's budget grows by more than `limit` (relative) from one day to the next,
+       so later increases (a month cap lifting, a stop-loss moving money, a reallocation) keep
+       the arm out of learning, at the price of a slower rise;
+    3. budget the limit holds back stays in the pot and is paced over the days left; where even
+       the fastest ramp could no longer spend the pot by the campaign's end, the limit gives way
+       for that replication (a learning phase costs less than a budget left unspent).
     """
 
-    def __init__(self, limit: float | None, shape: tuple[int, int]):
+    def __init__(self, limit: float | None, shape: tuple[int, int], days: int):
         self.limit = limit
+        self.days = days
         self.previous = np.zeros(shape)
 
-    def apply(self, budget: np.ndarray, active: np.ndarray | bool = True) -> np.ndarray:
-        """Cap increases where `active` (reps,) and the arm spent yesterday; remember today."""
+    def restart(self, rows: np.ndarray) -> None:
+        """The scale-up of the replications `rows`: tomorrow's budgets are taken as they come
+        (the one jump); the limit holds from the day after."""
+        self.previous[rows] = 0.0
+
+    def apply(
+        self,
+        budget: np.ndarray,
+        day: int,
+        left: np.ndarray,
+        active: np.ndarray | bool = True,
+    ) -> np.ndarray:
+        """Cap increases where `active` (reps,) and the arm spent yesterday; remember today.
+        `left` (reps,) is the pot the ads may spend from today on."""
         if self.limit is not None:
             ceiling = np.where(self.previous > 0, self.previous * (1 + self.limit), np.inf)
-            active = np.broadcast_to(np.asarray(active).reshape(-1, 1), budget.shape)
-            budget = np.where(active, np.minimum(budget, ceiling), budget)
+            rows = np.asarray(active) & ~self.stranding(np.minimum(ceiling, budget), day, left)
+            rows = np.broadcast_to(np.asarray(rows).reshape(-1, 1), budget.shape)
+            budget = np.where(rows, np.minimum(budget, ceiling), budget)
         self.previous = budget
         return budget
+
+    def stranding(self, capped: np.ndarray, day: int, left: np.ndarray) -> np.ndarray:
+        """(reps,) where the pot `left` exceeds the most the arms funded today could spend by the
+        campaign's end, each starting at its capped budget and growing by the limit every day:
+        sum over arms of capped x (1 + g + ... + g^(n - 1)), g = 1 + limit, n the days left."""
+        n = self.days - day
+        growth = 1 + self.limit
+        with np.errstate(over="ignore"):
+            days_worth = (growth**n - 1) / self.limit  # inf for a long campaign: never stranding
+        funded = np.where(capped > 0, capped, 0.0).sum(axis=1)
+        with np.errstate(invalid="ignore"):  # inf x 0 where nothing is funded today
+            capacity = np.where(funded > 0, funded * days_worth, 0.0)
+        return (capacity < left * (1 - 1e-12)) & (funded > 0)

@@ -5,8 +5,13 @@ from __future__ import annotations
 import numpy as np
 
 from smmsim.simulator.allocation import equal_marginal_split
-from smmsim.simulator.strategies.base import Policy, StrategyContext, true_conversions_per_money
-from smmsim.simulator.strategies.evidence import prior_conversions_per_money
+from smmsim.simulator.strategies.base import (
+    Policy,
+    StrategyContext,
+    StrategyRecord,
+    true_conversions_per_money,
+)
+from smmsim.simulator.strategies.test_then_scale import TestThenScale
 
 
 class Fixed(Policy):
@@ -30,26 +35,22 @@ class Spread(Policy):
         self.kept[:] = allocated
 
 
-class BestGuess(Policy):
+class BestGuess(TestThenScale):
     """No test: everything on the arm(s) with the best prior CPA, split by equal marginal CPA at
-    the priors' expected rates."""
+    the priors' expected rates, and scaled from day 1 under the plan's `scale` rules (the ramp
+    limit, and the stop-loss where there is a target). It is test-then-scale with `test.budget:
+    0`, the same simulation: size-test's no-test point and compare's best-guess agree."""
 
-    def __init__(self, ctx: StrategyContext):
-        super().__init__(ctx)
-        arms = ctx.arms
-        # Retargeting is funded as planned: its audience is what the others bring, not a split.
-        lam = np.where(arms.retargeting, -np.inf, prior_conversions_per_money(arms))
-        chosen = np.zeros(arms.n, dtype=bool)
-        chosen[np.argsort(-lam, kind="stable")[: ctx.scenario.strategy.best_guess.arms]] = True
-        split = equal_marginal_split(
-            np.maximum(lam, 0.0)[None, :],
-            chosen[None, :],
-            np.array([ctx.daily_level]),
-            arms.s_half,
-            arms.k,
-        )
-        self.shares[:] = split[0]
-        self.kept[:] = chosen
+    phase_names = ("campaign",)
+    no_test = True
+
+    def _candidates(self) -> list[int]:
+        return list(np.flatnonzero(~self.ctx.arms.retargeting))
+
+    def record(self) -> StrategyRecord:
+        # Arms left unfunded were never tried: nothing was dropped.
+        self.dropped[:] = False
+        return super().record()
 
 
 class Oracle(Policy):

@@ -28,7 +28,7 @@ from smmsim.simulator.strategies.base import (
     RampLimit,
     StrategyContext,
 )
-from smmsim.simulator.strategies.evidence import Evidence
+from smmsim.simulator.strategies.evidence import Evidence, prior_conversions_per_money
 
 # Default min_spend: ten target CPAs, the money that buys about ten conversions at target, so
 # that a cut rests on more than the first few days of Poisson noise.
@@ -37,28 +37,35 @@ STOP_LOSS_MIN_SPEND_IN_TARGETS = 10.0
 
 class TestThenScale(Policy):
     phase_names = ("test", "scale")
+    # Without a test the plan runs as best-guess (see `BestGuess`): one no-test answer.
+    no_test = False
 
     def __init__(self, ctx: StrategyContext):
         super().__init__(ctx)
         settings = ctx.scenario.strategy
         self.test, self.decision, self.scale = settings.test, settings.decision, settings.scale
+        self.no_test = self.no_test or self.test.skipped
         self.target = target_cpa(ctx.scenario)
         self.tested = np.zeros(ctx.arms.n, dtype=bool)
-        self.tested[tested_arms(ctx.scenario)] = True
-        budget = self.test.budget_of(ctx.scenario.campaign.budget)
+        self.tested[self._candidates()] = True
+        budget = 0.0 if self.no_test else self.test.budget_of(ctx.scenario.campaign.budget)
         self.test_daily = budget * self._split_weights() / self.test.days
         self.testing = np.ones(ctx.n_reps, dtype=bool)
         self.evidence = Evidence(ctx.arms, ctx.n_reps)
-        self.ramp = RampLimit(self.scale.ramp_limit, (ctx.n_reps, ctx.arms.n))
+        self.ramp = RampLimit(self.scale.ramp_limit, (ctx.n_reps, ctx.arms.n), ctx.days)
         self.spent = np.zeros(ctx.n_reps)
         # What each arm has spent and converted since the scale-up: the stop-loss judges these,
         # not the test's days at a small budget.
         self.judged_spend = np.zeros((ctx.n_reps, ctx.arms.n))
         self.judged_conversions = np.zeros((ctx.n_reps, ctx.arms.n))
-        self.decision_day = 0 if self.test.skipped else self.test.days
-        if self.test.skipped:
+        self.decision_day = 0 if self.no_test else self.test.days
+        if self.no_test:
             self.testing[:] = False
             self._decide(np.ones(ctx.n_reps, dtype=bool), day=0)
+
+    def _candidates(self) -> list[int]:
+        """The arms the test covers and the decision chooses from."""
+        return tested_arms(self.ctx.scenario)
 
     def _split_weights(self) -> np.ndarray:
         """(arms,) shares of the test budget: even over the tested arms, or as planned."""
@@ -74,22 +81,24 @@ class TestThenScale(Policy):
         testing = self.testing[:, None]
         return DayPlan(np.where(testing, 0.0, self.shares), np.where(testing, self.test_daily, 0))
 
-    def limit(self, budget: np.ndarray) -> np.ndarray:
-        return self.ramp.apply(budget, active=~self.testing)
+    def limit(self, budget: np.ndarray, day: int, left: np.ndarray) -> np.ndarray:
+        return self.ramp.apply(budget, day, left, active=~self.testing)
 
     def observe(self, day: int, budget: np.ndarray, outcome: DayOutcome) -> None:
         self.evidence.add(budget, outcome)
         spend = outcome.spend.sum(axis=1)
         self.spent += spend
-        self.phase_spend["test"] += np.where(self.testing, spend, 0.0)
-        self.phase_spend["scale"] += np.where(self.testing, 0.0, spend)
+        test, scale = (None, *self.phase_names) if len(self.phase_names) == 1 else self.phase_names
+        if test is not None:
+            self.phase_spend[test] += np.where(self.testing, spend, 0.0)
+        self.phase_spend[scale] += np.where(self.testing, 0.0, spend)
         scaling = ~self.testing[:, None]
         self.judged_spend += np.where(scaling, outcome.spend, 0.0)
         self.judged_conversions += np.where(scaling, outcome.direct_conversions, 0.0)
 
     def processes(self, env: simpy.Environment) -> list[Generator]:
-        found = [] if self.test.skipped else [self._decisions(env)]
-        if self.scale.stop_loss is not None:
+        found = [] if self.no_test else [self._decisions(env)]
+        if self.scale.stop_loss is not None and self.target is not None:
             found.append(self._stop_loss_checks(env))
         return found
 
@@ -117,21 +126,27 @@ class TestThenScale(Policy):
         if not rows.any():
             return
         evidence = self.evidence
-        # Without a test there is no evidence to wait for: every tested arm is judged on its prior.
-        minimum = 0 if self.test.skipped else self.test.min_conversions
-        candidates = self.tested & (evidence.conversions >= minimum)
+        candidates = self.tested & (evidence.conversions >= self.test.min_conversions)
         lam = evidence.mean_conversions_per_money()
-        if self.decision.rule == "probability":
+        if self.no_test:
+            # Nothing to judge an arm on but its prior: the best_guess.arms arms with the best
+            # prior CPA, as `best-guess` funds them (one no-test answer for size-test and compare).
+            prior = np.broadcast_to(prior_conversions_per_money(self.ctx.arms), lam.shape)
+            lam = np.where(self.tested, prior, 0.0)
+            tested = np.broadcast_to(self.tested, lam.shape)
+            keep = top_k(lam, tested, self.ctx.scenario.strategy.best_guess.arms)
+        elif self.decision.rule == "probability":
             keep = candidates & (evidence.probability_cpa_at_most(self.target) >= self.decision.q)
         else:
             keep = top_k(lam, candidates, self.decision.k)
-        if self.decision.if_none_kept == "best":
+        if self.decision.if_none_kept == "best" and not self.no_test:
             keep |= best_when_none(lam, candidates, self.tested, keep)
         self.kept[rows] = keep[rows]
         self.chosen[rows] = np.where(keep, lam, -np.inf).argmax(axis=1)[rows]
         self.chosen[rows & ~keep.any(axis=1)] = -1
         self.dropped[rows] = (self.tested & ~keep)[rows]
         self.testing[rows] = False
+        self.ramp.restart(rows)
         self._split(rows, lam, day)
 
     def _split(self, rows: np.ndarray, lam: np.ndarray, day: int) -> None:

@@ -24,7 +24,15 @@ from smmsim.scenarios.schema import Scenario
 from smmsim.simulator.metrics import KpiDraws
 from smmsim.simulator.studies.evaluation import StrategyRun, evaluate, runs_needed, with_strategy
 from smmsim.simulator.studies.outcome import StrategyOutcome, strategy_outcome
-from smmsim.simulator.summary import Stats, TargetOdds, describe_kpis, kpi_difference, target_odds
+from smmsim.simulator.studies.spending import unspent
+from smmsim.simulator.summary import (
+    Stats,
+    TargetOdds,
+    describe,
+    describe_kpis,
+    kpi_difference,
+    target_odds,
+)
 
 # Paired differences are reported for these KPIs (revenue only where there is an order value).
 # Which way is better: +1 larger, -1 smaller, 0 neither (spend is a fact, not a score).
@@ -179,6 +187,9 @@ def comparison_document(found: list[Combination], baseline: str) -> dict:
                 "strategy": c.scenario.strategy.type,
                 "currency": c.scenario.campaign.currency,
                 "kpis": describe_kpis(c.run.result.kpis()),
+                "unspent": describe(
+                    unspent(c.scenario.campaign.budget, c.run.result.kpis()["spend"])
+                ),
                 "outcome": strategy_outcome(c.run.result, c.run.oracle),
                 "kpi_targets": [target_odds(c.run.result, t) for t in c.scenario.kpis],
             }
@@ -222,7 +233,7 @@ def comparison_rows(result: ComparisonResult) -> list[dict]:
             **stats.to_dict(),
         }
         for c in result.combinations
-        for metric, stats in c.kpis.items()
+        for metric, stats in {**c.kpis, "unspent": c.unspent}.items()
     ]
 
 
@@ -237,6 +248,7 @@ class CombinationSummary(Document):
     strategy: str
     currency: str
     kpis: dict[str, Stats]  # KPI name -> its summary
+    unspent: Stats  # the budget less the spend, per campaign (`spending.unspent`)
     outcome: StrategyOutcome
     kpi_targets: list[TargetOdds]
 

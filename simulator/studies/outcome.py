@@ -19,6 +19,7 @@ from smmsim.scenarios.strategy_settings import tested_arms
 from smmsim.simulator.metrics import ratio
 from smmsim.simulator.result import Result
 from smmsim.simulator.strategies.adaptive import reallocation_days
+from smmsim.simulator.studies.spending import unspent
 from smmsim.simulator.summary import Probability, Stats, describe, describe_kpi, proportion
 
 
@@ -158,7 +159,7 @@ def strategy_outcome(result: Result, oracle: Result) -> dict:
             **{p: describe(v) for p, v in record.phase_spend.items()},
             # The strategy's phases are the ads' money; the schedules and repairs take the rest.
             "tactics_and_repairs": describe(kpis["spend"] - sum(record.phase_spend.values())),
-            "unspent": describe(scenario.campaign.budget - kpis["spend"]),
+            "unspent": describe(unspent(scenario.campaign.budget, kpis["spend"])),
         },
         "kept_best": proportion(record.kept[rows, record.best_arm]),
         "regret": {

@@ -16,7 +16,8 @@ from smmsim.simulator.result import Result
 from smmsim.simulator.studies.evaluation import evaluate
 from smmsim.simulator.studies.outcome import StrategyOutcome, strategy_outcome
 from smmsim.simulator.studies.risk import RiskAssessment, assess_risk
-from smmsim.simulator.summary import Probability, Stats, TargetOdds, result_json
+from smmsim.simulator.studies.spending import unspent
+from smmsim.simulator.summary import Probability, Stats, TargetOdds, describe, result_json
 
 KpiStats = dict[str, Stats]  # KPI name -> its summary over replications (only the KPIs it has)
 
@@ -61,6 +62,8 @@ class RunResult(Document):
     monthly: dict[str, MonthSummary]  # 'YYYY-MM' -> that month's KPIs
     kpi_targets: list[TargetOdds]
     all_targets_met: Probability | None  # every target at once, in one campaign; None: no target
+    unspent: Stats  # the budget less the spend, per campaign (`spending.unspent`); ABSENT in a
+    # document of a simulation alone
     strategy: StrategyOutcome  # ABSENT in a document of a simulation alone (`result_json`)
     risk: RiskAssessment  # ABSENT where the plan's flags were not assessed
     # The simulation itself: kept in memory for the day-by-day views, None for a result read
@@ -123,7 +126,12 @@ def run_document(
 ) -> dict:
     """The JSON document of a run, with its strategy's outcome against the oracle and, when
     assessed, the plan's flags."""
-    document = {**result_json(result, source), "strategy": strategy_outcome(result, oracle)}
+    budget = result.scenario.campaign.budget
+    document = {
+        **result_json(result, source),
+        "unspent": describe(unspent(budget, result.kpis()["spend"])),
+        "strategy": strategy_outcome(result, oracle),
+    }
     if risk is not None:
         document["risk"] = risk
     return document

@@ -300,6 +300,7 @@ class PlanFigures(Document):
     roas: Stats
     expected_cpa: float | None
     backlash_probability: Probability
+    unspent: Stats  # the budget less the spend (`spending.unspent`); ABSENT in older documents
 
     def objective_cpa(self) -> float | None:
         """The expected CPA, rebuilt from the two means for a document written before it was."""

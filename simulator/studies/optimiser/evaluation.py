@@ -35,6 +35,7 @@ from smmsim.simulator.studies.optimiser.candidate import (
 from smmsim.simulator.studies.optimiser.objective import checked_plan
 from smmsim.simulator.studies.optimiser.space import SearchSpace, search_space
 from smmsim.simulator.studies.risk import event_probability
+from smmsim.simulator.studies.spending import expected_unspent, unspent, worth_saying
 from smmsim.simulator.summary import describe, describe_kpi
 
 SHOWN_KPIS = ("conversions", "cpa", "spend", "joins", "reach", "roas")
@@ -43,7 +44,6 @@ BETTER = {"conversions": 1, "cpa": -1, "joins": 1, "roas": 1}
 # The budget step of a marginal-CPA probe, as a share of the campaign budget.
 MARGINAL_STEP = 0.02
 LIMIT_TOLERANCE = 0.01
-UNSPENT_NOTED = 0.05  # a plan that leaves more than this share of the budget unspent is noted
 
 
 @dataclass(frozen=True)
@@ -72,6 +72,7 @@ def plan_figures(result: Result) -> dict:
     figures["expected_cpa"] = figures["cpa"]["mean"]
     events = kpis.get("backlash_events", np.zeros(result.replications))
     figures["backlash_probability"] = event_probability(events, result.deterministic)
+    figures["unspent"] = describe(unspent(result.scenario.campaign.budget, kpis["spend"]))
     return figures
 
 
@@ -240,7 +241,7 @@ def final_evaluation(
     notes = [
         *limit_notes(scenario, optimised),
         *risk_notes(plans["optimised"], max_risk),
-        *unspent_notes(scenario, plans["optimised"], objective),
+        *unspent_notes(scenario, plans, objective),
         *beaten_notes(scenario, plans, against, baselines, objective),
     ]
     return {
@@ -286,21 +287,30 @@ def risk_notes(optimised: dict, max_risk: float | None) -> list[str]:
     ]
 
 
-def unspent_notes(scenario: Scenario, optimised: dict, objective: str) -> list[str]:
-    """A line when the optimised plan leaves part of the budget unspent: a frequency cap or a
-    saturated audience buys nothing more, and a lower CPA on less spend may not be what the
-    planner wants."""
+def unspent_notes(scenario: Scenario, plans: dict, objective: str) -> list[str]:
+    """A line for the optimised plan and for the plan as written when either leaves more than
+    rounding of the budget unspent (`spending.worth_saying`): a frequency cap or a saturated
+    audience buys nothing more, and a lower CPA on less spend may not be what the planner
+    wants."""
     budget = scenario.campaign.budget
-    spent = optimised["spend"]["mean"]
-    if spent is None or spent >= budget * (1 - UNSPENT_NOTED):
-        return []
-    note = f"the optimised plan spends {spent:,.0f} of the {budget:,.0f} budget on average"
-    if objective == "cpa":
-        note += (
-            ": a lower CPA on less spend; --objective conversions looks for the most "
-            "conversions the budget buys"
+    notes = []
+    for label, name in (("optimised", "the optimised plan"), ("as written", "the plan as written")):
+        if label not in plans or plans[label]["spend"]["mean"] is None:
+            continue
+        left = expected_unspent(budget, plans[label]["spend"]["mean"])
+        if not worth_saying(budget, left):
+            continue
+        note = (
+            f"{name} leaves {left:,.0f} of the {budget:,.0f} budget unspent on average "
+            f"({left / budget:.0%})"
         )
-    return [note]
+        if label == "optimised" and objective == "cpa":
+            note += (
+                ": a lower CPA on less spend; --objective conversions looks for the most "
+                "conversions the budget buys"
+            )
+        notes.append(note)
+    return notes
 
 
 def beaten_notes(

@@ -94,6 +94,8 @@ class SweepPoint(TestSize):
     chosen_within_margin: Probability
     conversions: Estimate
     cpa: Expectation  # expected spend over expected conversions, not a mean of CPAs
+    spend: Estimate  # the whole campaign's: test, scale, tactics and repairs
+    unspent: Estimate  # the budget less the spend (`spending.unspent`)
     regret: Estimate
     cost_of_test: Estimate
     test_spend: Estimate
@@ -115,6 +117,8 @@ class SweepPoint(TestSize):
         """The point's expected values, by sizing.csv column, in its order."""
         return {
             "conversions": self.conversions,
+            "spend": self.spend,
+            "unspent": self.unspent,
             "regret": self.regret,
             "cost_of_test": self.cost_of_test,
             "test_spend": self.test_spend,

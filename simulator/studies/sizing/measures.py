@@ -16,6 +16,7 @@ from smmsim.scenarios.documents import Document
 from smmsim.simulator.ratios import expected_ratio
 from smmsim.simulator.result import Result
 from smmsim.simulator.studies.outcome import testing_cost
+from smmsim.simulator.studies.spending import unspent
 from smmsim.simulator.summary import Z90, proportion
 
 
@@ -27,6 +28,7 @@ class PointSamples:
     days: int
     conversions: np.ndarray  # whole campaign, test and scale, community included
     spend: np.ndarray
+    unspent: np.ndarray  # the budget less the spend (`spending.unspent`)
     regret: np.ndarray  # the oracle's conversions minus these, same replication
     testing_cost: np.ndarray  # conversions the test's money would have bought at the oracle's rate
     test_spend: np.ndarray
@@ -85,6 +87,7 @@ def point_samples(
         days=days,
         conversions=conversions,
         spend=kpis["spend"],
+        unspent=unspent(result.scenario.campaign.budget, kpis["spend"]),
         regret=oracle.kpis()["conversions"] - conversions,
         testing_cost=testing_cost(result, oracle),
         test_spend=record.phase_spend["test"],
@@ -130,6 +133,8 @@ def point_summary(samples: PointSamples) -> dict:
         "chosen_within_margin": proportion(samples.chosen_within_margin),
         "conversions": estimate(samples.conversions),
         "cpa": expected_cpa(samples),
+        "spend": estimate(samples.spend),
+        "unspent": estimate(samples.unspent),
         "regret": estimate(samples.regret),
         "cost_of_test": estimate(samples.testing_cost),
         "test_spend": estimate(samples.test_spend),
