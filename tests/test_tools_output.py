@@ -56,7 +56,9 @@ def test_the_report_has_a_row_per_tool(travel):
 
 def test_the_console_lists_every_tool(travel):
     scenario, output, _ = travel
-    tools_table = output[output.index("By tool (expected values)") : output.index("By calendar month")]
+    tools_table = output[
+        output.index("By tool (expected values)") : output.index("By calendar month")
+    ]
     for platform in scenario.platforms:
         for tool in platform.tools:
             assert f"{platform.name}/{tool.name}"[:20] in tools_table
