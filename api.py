@@ -15,9 +15,9 @@ simulations use all cores unless `workers` says otherwise; the same seed gives t
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from smmsim.scenarios.plan_edits import Plan
 
@@ -351,7 +351,20 @@ def optimise(
     )
     if storage is None:
         out.mkdir(parents=True, exist_ok=True)
-    return run_study(job)
+    return _quietly(run_study, job)
+
+
+def _quietly(study: Callable[[Any], Any], job: Any) -> Any:
+    """Run a study without Optuna's line per trial in the notebook (the result holds every
+    trial); the caller's own Optuna log level comes back afterwards."""
+    import optuna
+
+    level = optuna.logging.get_verbosity()
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    try:
+        return study(job)
+    finally:
+        optuna.logging.set_verbosity(level)
 
 
 def _search_names(search: list[str] | str | None) -> list[str] | None:

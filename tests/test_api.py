@@ -137,3 +137,22 @@ def test_an_unknown_baseline_names_the_likely_one_before_simulating():
     expected = r"baseline: no combination 'kids-shop:sprad' \(did you mean 'kids-shop:spread'"
     with pytest.raises(SmmsimError, match=expected):
         smmsim.compare(KIDS, strategies=["spread", "oracle"], baseline="kids-shop:sprad", reps=10)
+
+
+def test_optimise_keeps_the_notebook_quiet_and_the_callers_log_level(tmp_path, capfd):
+    """A notebook gets the result, not Optuna's line per trial; a caller who set Optuna's
+    verbosity finds it as it was."""
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.INFO)
+    found = smmsim.optimise(
+        smmsim.example("kids-shop"),
+        trials=2,
+        reps=20,
+        final_reps=40,
+        storage=f"sqlite:///{tmp_path}/study.db",
+        workers=1,
+    )
+    assert len(found.to_frame()) == 2
+    assert "Trial 0 finished" not in capfd.readouterr().err
+    assert optuna.logging.get_verbosity() == optuna.logging.INFO
