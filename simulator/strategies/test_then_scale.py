@@ -88,10 +88,9 @@ class TestThenScale(Policy):
         self.evidence.add(budget, outcome)
         spend = outcome.spend.sum(axis=1)
         self.spent += spend
-        test, scale = (None, *self.phase_names) if len(self.phase_names) == 1 else self.phase_names
-        if test is not None:
-            self.phase_spend[test] += np.where(self.testing, spend, 0.0)
-        self.phase_spend[scale] += np.where(self.testing, 0.0, spend)
+        if "test" in self.phase_spend:  # best-guess has no test phase, only the campaign
+            self.phase_spend["test"] += np.where(self.testing, spend, 0.0)
+        self.phase_spend[self.phase_names[-1]] += np.where(self.testing, 0.0, spend)
         scaling = ~self.testing[:, None]
         self.judged_spend += np.where(scaling, outcome.spend, 0.0)
         self.judged_conversions += np.where(scaling, outcome.direct_conversions, 0.0)

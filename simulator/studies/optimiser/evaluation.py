@@ -117,8 +117,7 @@ def expected_cpa_difference(ours: KpiDraws, theirs: KpiDraws) -> dict:
     """Expected CPA optimised - baseline (`ratios.paired_ratio_difference`) with its 90%
     interval, and P(cheaper): how sure the paired replications make us that the optimised plan's
     expected CPA is the lower one."""
-    spend_cpa = ours.parts["cpa"], theirs.parts["cpa"]
-    (num_a, den_a, _), (num_b, den_b, _) = spend_cpa
+    (num_a, den_a, _), (num_b, den_b, _) = ours.parts["cpa"], theirs.parts["cpa"]
     estimate = paired_ratio_difference((num_a, den_a), (num_b, den_b))
     return {
         "mean": estimate.value,
