@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from smmsim.simulator.kernels import water_fill
+
 # The level mu is found by bisection on log(mu) over this many e-folds below the best arm's lam.
 LEVEL_RANGE_EFOLDS = 40.0
 BISECTION_STEPS = 60
@@ -56,17 +58,14 @@ def equal_marginal_split(
     """(reps, arms) shares of `daily_spend` (reps,) over the eligible arms that equalise their
     marginal cost per conversion. Rows with no eligible arm get no share at all; rows whose
     eligible arms all have lam == 0 split evenly among them (nothing to tell them apart)."""
-    lam = np.where(eligible, lam, 0.0)
-    best = lam.max(axis=1, keepdims=True)
-    lo = np.log(np.where(best > 0, best, 1.0)) - LEVEL_RANGE_EFOLDS
-    hi = np.log(np.where(best > 0, best, 1.0))
-    target = np.asarray(daily_spend, dtype=float).reshape(-1, 1)
-    for _ in range(BISECTION_STEPS):
-        mid = (lo + hi) / 2
-        too_much = spend_at_level(np.exp(mid), lam, s_half, k).sum(axis=1, keepdims=True) > target
-        lo = np.where(too_much, mid, lo)
-        hi = np.where(too_much, hi, mid)
-    spend = spend_at_level(np.exp(hi), lam, s_half, k)
+    lam = np.ascontiguousarray(np.where(eligible, lam, 0.0))
+    n_arms = lam.shape[1]
+    s_half = np.ascontiguousarray(np.broadcast_to(np.asarray(s_half, dtype=float), n_arms))
+    k = np.ascontiguousarray(np.broadcast_to(np.asarray(k, dtype=float), n_arms))
+    curves = (1 + (1 - k[:, None]) * X_GRID) / (1 + X_GRID) ** 2  # decreasing in x
+    target = np.ascontiguousarray(np.broadcast_to(daily_spend, lam.shape[0]), dtype=float)
+    spend = np.empty_like(lam)
+    water_fill(lam, target, s_half, k, curves, X_GRID, LEVEL_RANGE_EFOLDS, BISECTION_STEPS, spend)
     total = spend.sum(axis=1, keepdims=True)
     shares = np.divide(spend, total, out=np.zeros_like(spend), where=total > 0)
     undecided = (total[:, 0] == 0) & eligible.any(axis=1)

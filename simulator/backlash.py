@@ -63,12 +63,15 @@ class BacklashModel:
         start_positive: np.ndarray,
         draws: Draws,
         exposed: np.ndarray | None = None,
+        can_signal: frozenset[str] = frozenset(SIGNALS),
     ):
         """`natural_posts` (P,) the forums' natural posts a week on each platform (0: no
         seeding there), `seeds` (P,) whether the platform has a seeding tool, `arm_platform`
         (arms,) each ad arm's platform, `repair` one repair-bill distribution per platform,
         `start_positive` (reps,) the positive share of the top 20 at the start, `exposed` (P,)
-        where backlash can strike (default: everywhere)."""
+        where backlash can strike (default: everywhere), `can_signal` the signals the plan's
+        tools can raise above zero (the others stay at zero, below every threshold, and are
+        not tracked)."""
         n_reps = len(start_positive)
         n_platforms = len(natural_posts)
         shape = (n_reps, n_platforms)
@@ -79,6 +82,7 @@ class BacklashModel:
         self.arm_platform = arm_platform
         self.repair = repair
         self.draws = draws
+        self.can_signal = can_signal
         self.seeded = Trailing(WEEK, shape)
         self.posts = Trailing(WEEK, shape)
         self.promotional = Trailing(WEEK, shape)
@@ -107,25 +111,28 @@ class BacklashModel:
         arm_audience: np.ndarray,
         positive_share: np.ndarray,
     ) -> dict[str, np.ndarray]:
-        """(reps, P) each signal after today's delivery."""
-        seeded = self.seeded.add(day, today.seeded)
-        posts = self.posts.add(day, today.posts)
-        promotional = self.promotional.add(day, today.promotional_posts)
-        joins = self.joins.add(day, today.joins)
-        contest = self.contest_joins.add(day, today.contest_joins)
+        """(reps, P) each signal the plan can raise, after today's delivery."""
         week = self.arm_impressions.add(day, arm_impressions)
-        self.positive_history[day % (SPEED_WINDOW + 1)] = positive_share
-        window_ago = self.positive_history[(day - SPEED_WINDOW) % (SPEED_WINDOW + 1)]
-        # Before the window has passed the rise is since the start, over the days so far (at
-        # least a week): a first-week push reads at its full speed.
-        days = max(WEEK, min(day + 1, SPEED_WINDOW))
-        return {
-            "seeding_ratio": _ratio(seeded, self.natural_posts),
-            "sponsored_share": np.where(posts >= MIN_FEED_POSTS, _ratio(promotional, posts), 0.0),
-            "ad_frequency": self._worst_frequency(week, arm_audience),
-            "contest_share": _ratio(contest, joins),
-            "reputation_speed": self._speed(positive_share, window_ago, days, seeded.shape),
-        }
+        out = {"ad_frequency": self._worst_frequency(week, arm_audience)}
+        if "seeding_ratio" in self.can_signal:
+            out["seeding_ratio"] = _ratio(self.seeded.add(day, today.seeded), self.natural_posts)
+        if "sponsored_share" in self.can_signal:
+            posts = self.posts.add(day, today.posts)
+            promotional = self.promotional.add(day, today.promotional_posts)
+            enough = posts >= MIN_FEED_POSTS
+            out["sponsored_share"] = np.where(enough, _ratio(promotional, posts), 0.0)
+        if "contest_share" in self.can_signal:
+            contest = self.contest_joins.add(day, today.contest_joins)
+            out["contest_share"] = _ratio(contest, self.joins.add(day, today.joins))
+        if "reputation_speed" in self.can_signal:
+            self.positive_history[day % (SPEED_WINDOW + 1)] = positive_share
+            window_ago = self.positive_history[(day - SPEED_WINDOW) % (SPEED_WINDOW + 1)]
+            # Before the window has passed the rise is since the start, over the days so far
+            # (at least a week): a first-week push reads at its full speed.
+            days = max(WEEK, min(day + 1, SPEED_WINDOW))
+            shape = out["ad_frequency"].shape
+            out["reputation_speed"] = self._speed(positive_share, window_ago, days, shape)
+        return out
 
     def _worst_frequency(self, week: np.ndarray, audience: np.ndarray) -> np.ndarray:
         per_arm = frequency(week, unique_reach(week, audience))
@@ -145,8 +152,10 @@ class BacklashModel:
     def hazard(self, signals: dict[str, np.ndarray]) -> np.ndarray:
         """(reps, P) probability of an event today."""
         p = self.params
-        survive = np.full_like(signals[SIGNALS[0]], 1 - p.base_hazard)
+        survive = np.full_like(signals["ad_frequency"], 1 - p.base_hazard)
         for name, signal in p.signals().items():
+            if name not in signals:  # stays at zero: no excess over any threshold
+                continue
             excess = np.maximum(signals[name] - signal.safe, 0.0) / (signal.high - signal.safe)
             survive *= 1 - np.minimum(signal.hazard_at_high * excess**2, 1.0)
         hazard = np.minimum(1 - survive, p.max_daily_hazard)
@@ -156,7 +165,7 @@ class BacklashModel:
         """(reps, P) today's events and their repair bills; the bills come due tomorrow and the
         penalty starts then."""
         events = self.draws.binomial(np.ones_like(hazard), hazard)
-        bills = events * self.draws.rates(self.repair)
+        bills = events * self.draws.rates(self.repair, where=events > 0)
         self.pending_repair += bills
         self.active_events = self.penalty_events.add(day, events)
         return events, bills

@@ -19,6 +19,7 @@ from collections.abc import Generator
 import numpy as np
 import simpy
 
+from smmsim.scenarios.tool_kinds import FEED_POSTERS
 from smmsim.simulator.backlash import BacklashModel, PlatformDay
 from smmsim.simulator.community import CommunityStock
 from smmsim.simulator.curves import unique_reach
@@ -42,10 +43,10 @@ class ChunkCampaign:
         rates = TrueRates.draw(plan.arms, draws)
         self.ads = AdsDelivery(plan.arms, rates, draws)
         self.policy = make_policy(StrategyContext(s, plan.arms, rates, draws))
-        line_draws = draws.view(lines.names)
+        line_draws = draws.view([f"community/{name}" for name in lines.names])
         self.tactics = None
         if tactics.n:
-            tactic_draws = line_draws.view(tactics.names)
+            tactic_draws = draws.view(tactics.names)
             self.tactics = TacticDelivery(
                 tactics, TacticRates.draw(tactics, tactic_draws), tactic_draws, n
             )
@@ -110,6 +111,7 @@ class ChunkCampaign:
             repair=(s.backlash.repair_distribution(daily_budget),) * n_platforms,
             start_positive=self._positive_share(),
             draws=draws.view([f"backlash/{p.name}" for p in s.platforms]),
+            can_signal=self._signals_raised(),
             exposed=np.array(
                 [
                     s.backlash.platforms is None or p.name in s.backlash.platforms
@@ -117,6 +119,20 @@ class ChunkCampaign:
                 ]
             ),
         )
+
+    def _signals_raised(self) -> frozenset[str]:
+        """The backlash signals this plan's tools can raise: ads always reach people; seeding,
+        feed posts and contests only where the plan has such a tool."""
+        tactics = self.plan.tactics
+        seeding = tactics.of_kind("seeding").any()
+        raised = {
+            "ad_frequency": True,
+            "seeding_ratio": seeding,
+            "reputation_speed": seeding,
+            "sponsored_share": tactics.of_kind(*FEED_POSTERS).any(),
+            "contest_share": tactics.of_kind("contest").any(),
+        }
+        return frozenset(name for name, can in raised.items() if can)
 
     def _positive_share(self) -> np.ndarray:
         if self.reputation is None:

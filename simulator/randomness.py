@@ -1,15 +1,23 @@
 """Where the randomness comes from, and its deterministic twin.
 
 Replications are grouped in fixed blocks of `RNG_BLOCK`; block b has the seed sequence
-`SeedSequence(seed).spawn(...)[b]`. A chunk of work is a run of whole blocks and every raw draw
-(normals, uniforms, prior samples) is made block by block, so a replication's numbers depend only on
-the seed and its block, never on how the work is chunked or spread over processes.
+`SeedSequence(seed).spawn(...)[b]`. A chunk of work is a run of whole blocks, so a replication's
+numbers depend only on the seed and its block, never on how the work is chunked or spread over
+processes.
 
-Common random numbers. Within a block every arm draws from its own stream, keyed by the arm's name,
-and strategies draw from one more stream of their own. So two runs that share a seed share each
-arm's true rates and daily noise, whatever the strategy (a strategy's posterior draws never shift
-the market's numbers) and whatever other arms the scenario has: comparisons are paired replication
-by replication.
+Every draw is made from uniforms, one per cell: a true rate by inversion of its prior, a count by
+inversion of its cdf or, where its variance is large, by the Cornish-Fisher approximation at the
+uniform's normal quantile (simulator/kernels.py), a daily noise multiplier from the uniform's normal
+quantile. A stream's uniforms are one sequence of doubles from its generator, so they can be
+fetched many days ahead in one call per stream and block (`StreamGroup`) without changing a number:
+the k-th draw of a stream gets the same uniforms however far ahead they were fetched.
+
+Common random numbers. Within a block every arm draws from its own streams, keyed by the arm's
+name (its delivery) and by "community/" and the name (its members' churn, purchases and
+recommendations); tactics, the reputation and the backlash have streams of their own, and the
+strategies one more. So two runs that share a seed share each arm's true rates and daily noise,
+whatever the strategy (a strategy's posterior draws never shift the market's numbers) and whatever
+other arms the scenario has: comparisons are paired replication by replication.
 
 `ExpectedDraws` returns expectations instead of draws: priors at their means and no noise, so a
 deterministic run equals the closed-form arithmetic of the model.
@@ -18,27 +26,36 @@ deterministic run equals the closed-form arithmetic of the model.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Protocol
 
 import numpy as np
 
+from smmsim.simulator.kernels import (
+    APPROXIMATE_FROM_VARIANCE,
+    binomial_counts,
+    lognormal_noise,
+    poisson_counts,
+)
+
+__all__ = ["APPROXIMATE_FROM_VARIANCE", "RNG_BLOCK", "BlockDraws", "Draws", "ExpectedDraws"]
+
 RNG_BLOCK = 1000
-# Counts whose variance is at least this are drawn from the normal approximation with the
-# Cornish-Fisher skewness correction, rounded and clipped to the support: its total-variation
-# distance to the exact binomial is under 1% from variance 3 up and falls with size (0.3% at 9,
-# 0.15% at 30) and its mean within 0.2% (tests/test_randomness.py measures both). Smaller counts
-# are drawn exactly by inversion.
-APPROXIMATE_FROM_VARIANCE = 3.0
-# Stream keys: arms use the CRC-32 of their name (below 2**32); strategies use this one.
+# Stream keys: named streams use the CRC-32 of their name (below 2**32); strategies use this one.
 STRATEGY_STREAM = 2**32
+# How many uniforms a stream group fetches ahead: about this many bytes of rows, so a chunk of
+# 10,000 replications of 8 arms fetches 13 rows (a few days of draws) per generator call.
+PREFETCH_BYTES = 8 * 2**20
+MAX_ROWS_AHEAD = 64
+# The generator's [0, 1) without its zero (once in 2**53 draws), whose quantile is no value.
+SMALLEST_UNIFORM = np.finfo(float).tiny
 
 
 class Draws(Protocol):
     n_reps: int
     sizes: list[int]  # replications in each RNG block, in order
 
-    def rates(self, distributions: Sequence) -> np.ndarray: ...
+    def rates(self, distributions: Sequence, where: np.ndarray | None = None) -> np.ndarray: ...
     def noise(self, sigma: np.ndarray) -> np.ndarray: ...
     def binomial(self, n: np.ndarray, p: np.ndarray) -> np.ndarray: ...
     def poisson(self, lam: np.ndarray) -> np.ndarray: ...
@@ -54,8 +71,8 @@ def block_seeds(seed: int, n_reps: int) -> list[np.random.SeedSequence]:
     return np.random.SeedSequence(seed).spawn(n_blocks)
 
 
-def arm_stream_key(arm_name: str) -> int:
-    return zlib.crc32(arm_name.encode("utf-8"))
+def stream_key(name: str) -> int:
+    return zlib.crc32(name.encode("utf-8"))
 
 
 def substream(seed: np.random.SeedSequence, key: int) -> np.random.Generator:
@@ -65,85 +82,105 @@ def substream(seed: np.random.SeedSequence, key: int) -> np.random.Generator:
     )
 
 
+class StreamGroup:
+    """The uniforms of a few named streams (one column each) over a run of whole blocks, handed
+    out a row at a time (one uniform per replication and stream) and fetched many rows ahead in
+    one generator call per stream and block."""
+
+    def __init__(self, seeds: Sequence[np.random.SeedSequence], sizes: Sequence[int], names):
+        self.generators = [[substream(s, stream_key(name)) for name in names] for s in seeds]
+        self.sizes = list(sizes)
+        self.shape = (sum(self.sizes), len(names))
+        row_bytes = 8 * max(self.shape[0] * self.shape[1], 1)
+        self.ahead = int(np.clip(PREFETCH_BYTES // row_bytes, 1, MAX_ROWS_AHEAD))
+        self.buffer = np.empty((0, *self.shape))
+        self.next = 0
+
+    def rows(self, k: int = 1) -> np.ndarray:
+        """(k, reps, streams) the next k rows; read-only views of the prefetched uniforms."""
+        if self.next + k > len(self.buffer):
+            left = self.buffer[self.next :]
+            fresh = self._fetch(max(self.ahead, k - len(left)))
+            self.buffer = np.concatenate([left, fresh]) if len(left) else fresh
+            self.next = 0
+        rows = self.buffer[self.next : self.next + k]
+        self.next += k
+        return rows
+
+    def _fetch(self, k: int) -> np.ndarray:
+        out = np.empty((k, *self.shape))
+        start = 0
+        for generators, size in zip(self.generators, self.sizes, strict=True):
+            for column, generator in enumerate(generators):
+                out[:, start : start + size, column] = generator.random((k, size))
+            start += size
+        np.maximum(out, SMALLEST_UNIFORM, out=out)
+        out.flags.writeable = False
+        return out
+
+
 class BlockDraws:
-    """Random draws for the replications of a run of whole blocks, block by block and arm by arm."""
+    """Random draws for the replications of a run of whole blocks, one column per named stream.
+
+    Views split one run's draws into groups of streams; a stream belongs to one group only
+    (naming it twice raises), so each group can fetch its uniforms ahead without taking numbers
+    another group would have drawn."""
 
     def __init__(
         self,
         seeds: Sequence[np.random.SeedSequence],
         block_sizes: Sequence[int],
-        arm_names: Sequence[str],
-        streams: dict[str, list[np.random.Generator]] | None = None,
+        names: Sequence[str],
+        taken: set[str] | None = None,
     ):
-        # One generator per stream name and block, shared by every view that names the stream,
-        # so a stream advances in one sequence whichever view draws from it.
         self.seeds = list(seeds)
-        self.streams = {} if streams is None else streams
-        for name in arm_names:
-            if name not in self.streams:
-                key = arm_stream_key(name)
-                self.streams[name] = [substream(s, key) for s in self.seeds]
-        self.arm_generators = [
-            [self.streams[name][b] for name in arm_names] for b in range(len(self.seeds))
-        ]
-        self.strategy_generators = [substream(s, STRATEGY_STREAM) for s in seeds]
         self.sizes = [int(b) for b in block_sizes]
         self.n_reps = sum(self.sizes)
-
-    def bernoulli_wide(self, p: np.ndarray) -> np.ndarray:
-        """(reps, k) 0/1 draws with probabilities `p`, all k columns from the first stream of
-        this view: for many exchangeable columns (portals) one generator call a block, not k."""
-        out, start = [], 0
-        for generators, size in zip(self.arm_generators, self.sizes, strict=True):
-            rows = p[start : start + size]
-            out.append((generators[0].random(rows.shape) < rows).astype(float))
-            start += size
-        return np.concatenate(out)
+        self.taken = set() if taken is None else taken
+        shared = self.taken.intersection(names)
+        if shared or len(set(names)) < len(names):
+            raise ValueError(f"random streams named twice: {sorted(shared) or list(names)}")
+        self.taken.update(names)
+        self.uniforms = StreamGroup(self.seeds, self.sizes, names)
+        self.strategy_generators = [substream(s, STRATEGY_STREAM) for s in self.seeds]
 
     def view(self, names: Sequence[str]) -> BlockDraws:
-        """Draws with one column per name: an arm's or line's own stream (shared with every other
-        view naming it), or a new stream for any other name (the reputation's, the backlash's)."""
-        return BlockDraws(self.seeds, self.sizes, names, self.streams)
+        """Draws of the same replications from streams of their own, one column per name."""
+        return BlockDraws(self.seeds, self.sizes, names, self.taken)
 
-    def _per_arm(self, draw: Callable[[np.random.Generator, int, int], np.ndarray]) -> np.ndarray:
-        """(reps, arms) from `draw(generator, size, arm)`, one column per arm stream per block."""
-        return np.concatenate(
-            [
-                np.column_stack([draw(g, size, a) for a, g in enumerate(generators)])
-                for generators, size in zip(self.arm_generators, self.sizes, strict=True)
-            ]
-        )
+    def _uniform(self) -> np.ndarray:
+        return self.uniforms.rows(1)[0]
 
-    def rates(self, distributions: Sequence) -> np.ndarray:
-        """(reps, arms): each replication's true value of one rate for every arm."""
-        return self._per_arm(lambda g, size, a: distributions[a].sample(g, size))
-
-    def _normals(self) -> np.ndarray:
-        return self._per_arm(lambda g, size, a: g.standard_normal(size))
-
-    def _uniforms(self) -> np.ndarray:
-        return self._per_arm(lambda g, size, a: g.random(size))
+    def rates(self, distributions: Sequence, where: np.ndarray | None = None) -> np.ndarray:
+        """(reps, streams): each replication's true value of one rate for every stream, by
+        inversion of one uniform, so a changed prior moves every replication's value
+        monotonically (common random numbers across scenarios). With `where` (reps, streams)
+        only those cells are drawn (the rest are 0); the uniforms are used up all the same."""
+        u = self._uniform()
+        if where is None:
+            return np.column_stack([d.quantile(u[:, i]) for i, d in enumerate(distributions)])
+        out = np.zeros(u.shape)
+        for i in np.flatnonzero(where.any(axis=0)):
+            rows = where[:, i]
+            out[rows, i] = distributions[i].quantile(u[rows, i])
+        return out
 
     def noise(self, sigma: np.ndarray) -> np.ndarray:
-        """(reps, arms) mean-one lognormal multipliers exp(sigma z - sigma^2 / 2)."""
-        return np.exp(sigma * self._normals() - sigma**2 / 2)
+        """(reps, streams) mean-one lognormal multipliers exp(sigma z - sigma^2 / 2)."""
+        u = self._uniform()
+        return _elementwise(lognormal_noise, u, sigma)
 
     def binomial(self, n: np.ndarray, p: np.ndarray) -> np.ndarray:
-        n, p = np.broadcast_arrays(n, np.clip(p, 0.0, 1.0))
-        mean = n * p
-        var = mean * (1 - p)
-        out = approximate_count(mean, var, 1 - 2 * p, self._normals(), n)
-        small = (var > 0) & (var < APPROXIMATE_FROM_VARIANCE)  # var == 0: the count is certain
-        u = self._uniforms()
-        out[small] = binomial_by_inversion(u[small], n[small], p[small])
-        return out
+        return _elementwise(binomial_counts, self._uniform(), n, p)
 
     def poisson(self, lam: np.ndarray) -> np.ndarray:
-        out = approximate_count(lam, lam, 1.0, self._normals(), np.inf)
-        small = (lam > 0) & (lam < APPROXIMATE_FROM_VARIANCE)
-        u = self._uniforms()
-        out[small] = poisson_by_inversion(u[small], lam[small])
-        return out
+        return _elementwise(poisson_counts, self._uniform(), lam)
+
+    def bernoulli_wide(self, p: np.ndarray) -> np.ndarray:
+        """(reps, k) 0/1 draws with probabilities `p` from a one-stream view: k rows of its
+        uniforms, for many exchangeable columns (portals) at the cost of one stream."""
+        u = self.uniforms.rows(p.shape[1])[:, :, 0].T
+        return (u < p).astype(float)
 
     def whole(self, x: np.ndarray) -> np.ndarray:
         return np.floor(x)
@@ -168,47 +205,30 @@ class BlockDraws:
         )
 
 
-def approximate_count(mean, var, skew_term, z, upper) -> np.ndarray:
-    """Cornish-Fisher: x = mean + sd z + sd g (z^2 - 1) / 6 with skewness g = skew_term / sd
-    ((1 - 2p) for a binomial, 1 for a Poisson), rounded and clipped to [0, upper]. A count with
-    no variance is certain: sd g stays finite as sd -> 0, so it is set to its mean, not drawn."""
-    drawn = np.rint(mean + np.sqrt(var) * z + skew_term * (z * z - 1) / 6)
-    return np.clip(np.where(var > 0, drawn, mean), 0, upper)
+def _elementwise(kernel, u: np.ndarray, *parameters) -> np.ndarray:
+    """Run a compiled sampler over every cell: the parameters broadcast to the uniforms' shape
+    and are laid out flat (a copy only where they are not already)."""
+    flat = [_flat(x, u.shape) for x in parameters]
+    out = np.empty(u.shape)
+    kernel(_flat(u, u.shape), *flat, out.reshape(-1))
+    return out
 
 
-def binomial_by_inversion(u: np.ndarray, n: np.ndarray, p: np.ndarray) -> np.ndarray:
-    """Exact Binomial(n, p) draws from uniforms u: the smallest k with F(k) >= u."""
-    return _invert(
-        u,
-        np.exp(n * np.log1p(-p)),
-        lambda k, at: (n[at] - k) / (k + 1) * p[at] / (1 - p[at]),
-    )
+def _flat(x, shape: tuple[int, ...]) -> np.ndarray:
+    x = np.asarray(x, dtype=float)
+    if x.shape != shape:
+        x = np.broadcast_to(x, shape)
+    return np.ascontiguousarray(x).reshape(-1)
 
 
-def poisson_by_inversion(u: np.ndarray, lam: np.ndarray) -> np.ndarray:
-    """Exact Poisson(lam) draws from uniforms u: the smallest k with F(k) >= u."""
-    return _invert(u, np.exp(-lam), lambda k, at: lam[at] / (k + 1))
+def binomial_from_uniforms(u: np.ndarray, n: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """Binomial(n, p) counts from uniforms u, the sampler every `binomial` draw uses."""
+    return _elementwise(binomial_counts, np.asarray(u, dtype=float), n, p)
 
 
-def _invert(u: np.ndarray, pmf0: np.ndarray, ratio: Callable) -> np.ndarray:
-    """Walk the pmf up from k = 0 (pmf(k+1) = pmf(k) * ratio(k, at)), moving on only the cells
-    whose uniform is still above the cdf. With small means most stop at k = 0, so that first step
-    runs on whole arrays and only the few cells left walk on, by index."""
-    above = u > pmf0
-    counts = above.astype(float)
-    at = np.flatnonzero(above)
-    pmf = pmf0[at] * ratio(0, at)
-    cdf = pmf0[at] + pmf
-    k = 1
-    while at.size:
-        # pmf == 0 ends the walk where rounding left the cdf a hair below 1.
-        more = (u[at] > cdf) & (pmf > 0)
-        at, pmf, cdf = at[more], pmf[more], cdf[more]
-        counts[at] += 1
-        pmf = pmf * ratio(k, at)
-        cdf += pmf
-        k += 1
-    return counts
+def poisson_from_uniforms(u: np.ndarray, lam: np.ndarray) -> np.ndarray:
+    """Poisson(lam) counts from uniforms u, the sampler every `poisson` draw uses."""
+    return _elementwise(poisson_counts, np.asarray(u, dtype=float), lam)
 
 
 class ExpectedDraws:
@@ -218,8 +238,9 @@ class ExpectedDraws:
         self.n_reps = n_reps
         self.sizes = [n_reps]
 
-    def rates(self, distributions: Sequence) -> np.ndarray:
-        return np.tile([d.mean for d in distributions], (self.n_reps, 1))
+    def rates(self, distributions: Sequence, where: np.ndarray | None = None) -> np.ndarray:
+        means = np.tile([d.mean for d in distributions], (self.n_reps, 1))
+        return means if where is None else np.where(where, means, 0.0)
 
     def noise(self, sigma: np.ndarray) -> np.ndarray:
         return np.ones((self.n_reps, len(sigma)))

@@ -7,7 +7,13 @@ import pytest
 from scipy import stats
 
 from smmsim.scenarios.loader import scenario_from_data
-from smmsim.simulator.allocation import equal_marginal_split, marginal_return, spend_at_level
+from smmsim.simulator.allocation import (
+    BISECTION_STEPS,
+    LEVEL_RANGE_EFOLDS,
+    equal_marginal_split,
+    marginal_return,
+    spend_at_level,
+)
 from smmsim.simulator.arms import build_arm_table
 from smmsim.simulator.delivery import DayOutcome
 from smmsim.simulator.strategies.evidence import Evidence, conversion_prior
@@ -82,3 +88,27 @@ def test_more_conversions_for_the_same_money_raise_the_odds():
     many = evidence_for(conversions=40, impressions=100_000, spend=600.0)
     assert many.probability_cpa_at_most(25.0) > few.probability_cpa_at_most(25.0)
     assert many.mean_conversions_per_money() > few.mean_conversions_per_money()
+
+
+def test_the_compiled_split_is_the_bisection_on_the_numpy_curve():
+    """The compiled water-filling is the bisection this module's docstring states, run on
+    `spend_at_level` (the numpy statement of the curve): the same shares to rounding."""
+    rng = np.random.default_rng(4)
+    lam = rng.gamma(2.0, 0.01, (300, 4))
+    eligible = rng.random((300, 4)) > 0.2
+    eligible[:, 2] = True  # so the reference's log of each row's best lam is defined
+    s_half, k = np.array([50.0, 80.0, 120.0, 300.0]), np.array([1.0, 0.7, 0.5, 1.0])
+    budget = rng.uniform(10, 500, 300)
+    shares = equal_marginal_split(lam, eligible, budget, s_half, k)
+    open_lam = np.where(eligible, lam, 0.0)
+    hi = np.log(open_lam.max(axis=1, keepdims=True))
+    lo = hi - LEVEL_RANGE_EFOLDS
+    for _ in range(BISECTION_STEPS):
+        mid = (lo + hi) / 2
+        spent = spend_at_level(np.exp(mid), open_lam, s_half, k).sum(axis=1, keepdims=True)
+        lo, hi = (
+            np.where(spent > budget[:, None], mid, lo),
+            np.where(spent > budget[:, None], hi, mid),
+        )
+    spend = spend_at_level(np.exp(hi), open_lam, s_half, k)
+    assert np.allclose(shares, spend / spend.sum(axis=1, keepdims=True), rtol=1e-9, atol=1e-12)

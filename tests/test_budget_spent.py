@@ -185,7 +185,9 @@ def test_a_tighter_ramp_moves_money_to_later_days_and_spends_it_all():
         cumulative[limit] = np.cumsum(daily_total(result))
     order = [cumulative[limit] for limit in (None, 0.5, 0.2, 0.1)]
     for looser, tighter in itertools.pairwise(order):
-        assert (tighter <= looser * (1 + 1e-9)).all()
+        # Means over 200 campaigns: each buys whole impressions, so the totals differ by
+        # fractions of a cent where both have spent everything.
+        assert (tighter <= looser + SPENT_TO).all()
     assert (order[-1] < order[0] - 1.0).any()  # and it does move some
 
 

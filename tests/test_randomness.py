@@ -5,16 +5,18 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from scipy import stats
+from scipy.special import ndtri
 
+from smmsim.simulator import randomness
+from smmsim.simulator.kernels import normal_quantile
 from smmsim.simulator.randomness import (
     APPROXIMATE_FROM_VARIANCE,
     RNG_BLOCK,
     BlockDraws,
     ExpectedDraws,
-    approximate_count,
-    binomial_by_inversion,
+    binomial_from_uniforms,
     block_seeds,
-    poisson_by_inversion,
+    poisson_from_uniforms,
 )
 
 SAMPLES = 400_000
@@ -35,7 +37,8 @@ def total_variation(draws: np.ndarray, pmf: np.ndarray) -> float:
 @pytest.mark.parametrize("n, p", [(5, 0.2), (200, 0.004), (3, 0.5), (1000, 0.0005)])
 def test_binomial_inversion_is_exact(n, p):
     u = np.random.default_rng(1).random(SAMPLES)
-    draws = binomial_by_inversion(u, np.full(SAMPLES, float(n)), np.full(SAMPLES, p))
+    assert n * p * (1 - p) < APPROXIMATE_FROM_VARIANCE  # the inversion branch
+    draws = binomial_from_uniforms(u, np.full(SAMPLES, float(n)), np.full(SAMPLES, p))
     pmf = stats.binom.pmf(np.arange(n + 1), n, p)
     # Exact sampling: only Monte Carlo noise, about sqrt(k / SAMPLES) for k support points.
     assert total_variation(draws, pmf) < 0.005
@@ -45,17 +48,17 @@ def test_binomial_inversion_is_exact(n, p):
 @pytest.mark.parametrize("lam", [0.05, 0.5, 0.99])
 def test_poisson_inversion_is_exact(lam):
     u = np.random.default_rng(2).random(SAMPLES)
-    draws = poisson_by_inversion(u, np.full(SAMPLES, lam))
+    draws = poisson_from_uniforms(u, np.full(SAMPLES, lam))
     pmf = stats.poisson.pmf(np.arange(30), lam)
     assert total_variation(draws, pmf) < 0.005
 
 
-@pytest.mark.parametrize("mean", [APPROXIMATE_FROM_VARIANCE, 3.0, 9.0, 30.0, 400.0])
+@pytest.mark.parametrize("mean", [APPROXIMATE_FROM_VARIANCE + 0.01, 3.5, 9.0, 30.0, 400.0])
 def test_cornish_fisher_counts_are_close_to_the_binomial(mean):
     n, p = 100_000, mean / 100_000
-    z = np.random.default_rng(3).standard_normal(SAMPLES)
+    u = np.random.default_rng(3).random(SAMPLES)
     var = n * p * (1 - p)
-    draws = approximate_count(n * p, var, 1 - 2 * p, z, n)
+    draws = binomial_from_uniforms(u, np.full(SAMPLES, float(n)), np.full(SAMPLES, p))
     k = np.arange(int(mean + 12 * np.sqrt(mean) + 12))
     assert total_variation(draws, stats.binom.pmf(k, n, p)) < TV_BUDGET
     assert draws.mean() == pytest.approx(n * p, rel=0.01)
@@ -117,3 +120,62 @@ def test_expected_draws_return_expectations():
     n, p = np.array([[10.0, 20.0]] * 3), np.array([0.1, 0.5])
     assert np.array_equal(draws.binomial(n, p), n * p)
     assert np.array_equal(draws.noise(np.array([0.3, 0.5])), np.ones((3, 2)))
+
+
+@pytest.mark.parametrize("lam", [3.5, 12.0, 250.0])
+def test_cornish_fisher_counts_are_close_to_the_poisson(lam):
+    u = np.random.default_rng(4).random(SAMPLES)
+    draws = poisson_from_uniforms(u, np.full(SAMPLES, lam))
+    k = np.arange(int(lam + 12 * np.sqrt(lam) + 12))
+    assert total_variation(draws, stats.poisson.pmf(k, lam)) < TV_BUDGET
+    assert draws.mean() == pytest.approx(lam, rel=0.01)
+
+
+def test_normal_quantile_matches_scipy_in_the_body_and_the_tails():
+    """The compiled sampler's z (AS 241) is scipy's ndtri to rounding, out to the extreme
+    uniforms the generator can give (2**-53 from either end)."""
+    u = np.concatenate(
+        [np.random.default_rng(6).random(20_000), [2.0**-53, 1e-300, 1e-12, 0.075, 0.925]]
+    )
+    u = np.concatenate([u, 1 - u[u > 0.5]])
+    z = np.array([normal_quantile(x) for x in u])
+    assert np.allclose(z, ndtri(u), rtol=1e-14, atol=1e-14)
+
+
+def test_lognormal_noise_has_mean_one():
+    draws = BlockDraws(block_seeds(8, 100_000), [RNG_BLOCK] * 100, ["a", "b"])
+    noise = draws.noise(np.array([0.2, 0.6]))
+    assert noise.mean(axis=0) == pytest.approx([1.0, 1.0], rel=0.01)
+    assert np.log(noise).std(axis=0) == pytest.approx([0.2, 0.6], rel=0.02)
+
+
+def test_fetching_ahead_never_changes_a_number(monkeypatch):
+    """A stream's uniforms are one sequence of doubles: fetching one day at a time or many days
+    ahead gives every draw the same numbers."""
+
+    def a_month_of_draws():
+        draws = BlockDraws(block_seeds(3, 2 * RNG_BLOCK), [RNG_BLOCK] * 2, ["x", "y", "z"])
+        n = np.full((2 * RNG_BLOCK, 3), 30.0)
+        rates = draws.rates([_Uniform()] * 3)
+        days = [draws.binomial(n, rates) + draws.poisson(rates) for _ in range(30)]
+        return np.stack([rates, *days, draws.noise(np.full(3, 0.3))])
+
+    monkeypatch.setattr(randomness, "MAX_ROWS_AHEAD", 1)
+    one_at_a_time = a_month_of_draws()
+    monkeypatch.setattr(randomness, "MAX_ROWS_AHEAD", 64)
+    assert np.array_equal(a_month_of_draws(), one_at_a_time)
+
+
+def test_a_stream_belongs_to_one_view():
+    """Two views drawing from one stream would take each other's prefetched numbers."""
+    draws = BlockDraws(block_seeds(1, RNG_BLOCK), [RNG_BLOCK], ["vk/ads"])
+    draws.view(["community/vk/ads"])
+    with pytest.raises(ValueError, match="named twice"):
+        draws.view(["vk/ads"])
+
+
+class _Uniform:
+    """A prior whose quantile is the uniform itself: the rates show the raw numbers."""
+
+    def quantile(self, u: np.ndarray) -> np.ndarray:
+        return u

@@ -1,0 +1,202 @@
+"""Compiled samplers: one uniform in, one count out, for every cell of a day in one pass.
+
+A count is drawn from one uniform: exactly by inversion of its cdf where its variance is small,
+and by the Cornish-Fisher normal approximation (the uniform's normal quantile, with the skewness
+correction) where it is large. Doing both in one compiled loop avoids a dozen temporary arrays
+per draw. numba compiles these functions the first time they run (a few seconds) and caches the
+machine code beside this file in `__pycache__` (or in NUMBA_CACHE_DIR where that folder is not
+writable), so later runs load them in milliseconds.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+# Counts whose variance is at least this are drawn from the normal approximation with the
+# Cornish-Fisher skewness correction, rounded and clipped to the support: its total-variation
+# distance to the exact binomial is under 1% from variance 3 up and falls with size (0.3% at 9,
+# 0.15% at 30) and its mean within 0.2% (tests/test_randomness.py measures both). Smaller counts
+# are drawn exactly by inversion.
+APPROXIMATE_FROM_VARIANCE = 3.0
+
+
+# AS 241's coefficients, constant term first: numerator and denominator of the central region
+# (|u - 0.5| <= 0.425), of the tails up to r = sqrt(-log(min(u, 1 - u))) = 5, and beyond.
+CENTRAL = (
+    (3.387132872796366608, 133.14166789178437745, 1971.5909503065514427, 13731.693765509461125,
+     45921.953931549871457, 67265.770927008700853, 33430.575583588128105, 2509.0809287301226727),
+    (1.0, 42.313330701600911252, 687.1870074920579083, 5394.1960214247511077,
+     21213.794301586595867, 39307.89580009271061, 28729.085735721942674, 5226.495278852545925),
+)  # fmt: skip
+NEAR_TAIL = (
+    (1.42343711074968357734, 4.6303378461565452959, 5.7694972214606914055, 3.64784832476320460504,
+     1.27045825245236838258, 0.24178072517745061177, 0.0227238449892691845833,
+     7.7454501427834140764e-4),
+    (1.0, 2.05319162663775882187, 1.6763848301838038494, 0.68976733498510000455,
+     0.14810397642748007459, 0.0151986665636164571966, 5.475938084995344946e-4,
+     1.05075007164441684324e-9),
+)  # fmt: skip
+FAR_TAIL = (
+    (6.6579046435011037772, 5.4637849111641143699, 1.7848265399172913358, 0.29656057182850489123,
+     0.026532189526576123093, 0.0012426609473880784386, 2.71155556874348757815e-5,
+     2.01033439929228813265e-7),
+    (1.0, 0.59983220655588793769, 0.13692988092273580531, 0.0148753612908506148525,
+     7.868691311456132591e-4, 1.8463183175100546818e-5, 1.4215117583164458887e-7,
+     2.04426310338993978564e-15),
+)  # fmt: skip
+
+
+@njit(cache=True, nogil=True)
+def _rational(coefficients: tuple, r: float) -> float:
+    """num(r) / den(r), both polynomials evaluated by Horner's rule from the highest term."""
+    num, den = 0.0, 0.0
+    for i in range(len(coefficients[0]) - 1, -1, -1):
+        num = num * r + coefficients[0][i]
+        den = den * r + coefficients[1][i]
+    return num / den
+
+
+@njit(cache=True, nogil=True)
+def normal_quantile(u: float) -> float:
+    """The standard normal quantile of u in (0, 1): Wichura's AS 241 (PPND16), accurate to
+    about 1e-16 relative, so the approximation's z is the one scipy's ndtri would give."""
+    q = u - 0.5
+    if abs(q) <= 0.425:
+        return q * _rational(CENTRAL, 0.180625 - q * q)
+    r = u if q < 0 else 1.0 - u
+    if r <= 0.0:
+        return -math.inf if q < 0 else math.inf
+    r = math.sqrt(-math.log(r))
+    z = _rational(NEAR_TAIL, r - 1.6) if r <= 5.0 else _rational(FAR_TAIL, r - 5.0)
+    return -z if q < 0 else z
+
+
+@njit(cache=True, nogil=True)
+def _binomial_by_inversion(u: float, n: float, p: float) -> float:
+    """The smallest k with F(k) >= u, walking the pmf up from k = 0. pmf == 0 ends the walk where
+    rounding left the cdf a hair below 1. F(0) = (1 - p)^n >= 1 - np, so most cells of a small
+    mean stop at 0 without a logarithm."""
+    if u <= 1.0 - n * p:
+        return 0.0
+    pmf = math.exp(n * math.log1p(-p))
+    cdf = pmf
+    odds = p / (1.0 - p)
+    k = 0.0
+    while u > cdf and pmf > 0.0:
+        pmf *= (n - k) / (k + 1.0) * odds
+        cdf += pmf
+        k += 1.0
+    return k
+
+
+@njit(cache=True, nogil=True)
+def _poisson_by_inversion(u: float, lam: float) -> float:
+    """As `_binomial_by_inversion`, with F(0) = exp(-lam) >= 1 - lam."""
+    if u <= 1.0 - lam:
+        return 0.0
+    pmf = math.exp(-lam)
+    cdf = pmf
+    k = 0.0
+    while u > cdf and pmf > 0.0:
+        pmf *= lam / (k + 1.0)
+        cdf += pmf
+        k += 1.0
+    return k
+
+
+@njit(cache=True, nogil=True)
+def _cornish_fisher(u: float, mean: float, var: float, skew_term: float) -> float:
+    """x = mean + sd z + sd g (z^2 - 1) / 6 with skewness g = skew_term / sd, rounded."""
+    z = normal_quantile(u)
+    return np.rint(mean + math.sqrt(var) * z + skew_term * (z * z - 1.0) / 6.0)
+
+
+@njit(cache=True, nogil=True)
+def binomial_counts(u: np.ndarray, n: np.ndarray, p: np.ndarray, out: np.ndarray) -> None:
+    """Binomial(n, p) counts from uniforms, all four 1-d and of one length; p is clipped to
+    [0, 1]. A count with no variance (n = 0, p = 0 or p = 1) is certain: its mean."""
+    for i in range(u.size):
+        ni = n[i]
+        pi = min(max(p[i], 0.0), 1.0)
+        mean = ni * pi
+        var = mean * (1.0 - pi)
+        if not var > 0.0:
+            out[i] = mean
+        elif var < APPROXIMATE_FROM_VARIANCE:
+            out[i] = _binomial_by_inversion(u[i], ni, pi)
+        else:
+            out[i] = min(max(_cornish_fisher(u[i], mean, var, 1.0 - 2.0 * pi), 0.0), ni)
+
+
+@njit(cache=True, nogil=True)
+def poisson_counts(u: np.ndarray, lam: np.ndarray, out: np.ndarray) -> None:
+    """Poisson(lam) counts from uniforms, all three 1-d and of one length."""
+    for i in range(u.size):
+        li = lam[i]
+        if not li > 0.0:
+            out[i] = li
+        elif li < APPROXIMATE_FROM_VARIANCE:
+            out[i] = _poisson_by_inversion(u[i], li)
+        else:
+            out[i] = max(_cornish_fisher(u[i], li, li, 1.0), 0.0)
+
+
+@njit(cache=True, nogil=True)
+def lognormal_noise(u: np.ndarray, sigma: np.ndarray, out: np.ndarray) -> None:
+    """Mean-one lognormal multipliers exp(sigma z - sigma^2 / 2), z the normal quantile of u."""
+    for i in range(u.size):
+        s = sigma[i]
+        out[i] = math.exp(s * normal_quantile(u[i]) - s * s / 2.0) if s > 0.0 else 1.0
+
+
+@njit(cache=True, nogil=True)
+def _spend_at_level(mu, lam, s_half, k, curve, x_grid) -> float:
+    """An arm's daily spend where its marginal return has fallen to mu (see allocation.py): 0
+    where even its first unit of money returns no more; closed form for k = 1, else the
+    decreasing curve (1 + (1 - k) x) / (1 + x) ** 2 inverted on its grid."""
+    if not lam > mu:
+        return 0.0
+    ratio = mu / lam
+    if k == 1.0:
+        return s_half * (math.sqrt(1.0 / ratio) - 1.0)
+    if ratio > curve[0]:
+        return 0.0
+    if ratio <= curve[-1]:
+        return s_half * x_grid[-1] ** (1.0 / k)
+    # Bisect for the grid interval with curve[i] >= ratio > curve[i + 1]; interpolate linearly.
+    i, j = 0, curve.size - 1
+    while j - i > 1:
+        m = (i + j) // 2
+        if curve[m] >= ratio:
+            i = m
+        else:
+            j = m
+    t = (curve[i] - ratio) / (curve[i] - curve[j])
+    x = x_grid[i] + t * (x_grid[j] - x_grid[i])
+    return s_half * x ** (1.0 / k)
+
+
+@njit(cache=True, nogil=True)
+def water_fill(lam, target, s_half, k, curves, x_grid, efolds, steps, spend) -> None:
+    """Each row's spends (reps, arms) at the level mu where they add up to the row's target,
+    found by bisection on log(mu) over `efolds` e-folds below the row's best lam."""
+    n_reps, n_arms = lam.shape
+    for r in range(n_reps):
+        best = lam[r].max()
+        hi = math.log(best) if best > 0 else 0.0
+        lo = hi - efolds
+        for _ in range(steps):
+            mid = (lo + hi) / 2
+            mu, total = math.exp(mid), 0.0
+            for a in range(n_arms):
+                total += _spend_at_level(mu, lam[r, a], s_half[a], k[a], curves[a], x_grid)
+            if total > target[r]:
+                lo = mid
+            else:
+                hi = mid
+        mu = math.exp(hi)
+        for a in range(n_arms):
+            spend[r, a] = _spend_at_level(mu, lam[r, a], s_half[a], k[a], curves[a], x_grid)
