@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from smmsim.simulator.kernels import water_fill
+from smmsim.simulator.rows import row_sum
 
 # The level mu is found by bisection on log(mu) over this many e-folds below the best arm's lam.
 LEVEL_RANGE_EFOLDS = 40.0
@@ -66,7 +67,7 @@ def equal_marginal_split(
     target = np.ascontiguousarray(np.broadcast_to(daily_spend, lam.shape[0]), dtype=float)
     spend = np.empty_like(lam)
     water_fill(lam, target, s_half, k, curves, X_GRID, LEVEL_RANGE_EFOLDS, BISECTION_STEPS, spend)
-    total = spend.sum(axis=1, keepdims=True)
+    total = row_sum(spend, keepdims=True)
     shares = np.divide(spend, total, out=np.zeros_like(spend), where=total > 0)
     undecided = (total[:, 0] == 0) & eligible.any(axis=1)
     shares[undecided] = eligible[undecided] / eligible[undecided].sum(axis=1, keepdims=True)

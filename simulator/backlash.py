@@ -26,6 +26,7 @@ import numpy as np
 from smmsim.scenarios.reputation_schema import SIGNALS, Backlash
 from smmsim.simulator.curves import frequency, unique_reach
 from smmsim.simulator.randomness import Draws
+from smmsim.simulator.rows import row_sum
 from smmsim.simulator.windows import Trailing
 
 WEEK = 7
@@ -100,7 +101,7 @@ class BacklashModel:
         """(reps, P) today's multiplier of CTR and conversion from recent events: the
         platform's own, and `spillover` of each other platform's."""
         own = self.active_events
-        others = own.sum(axis=1, keepdims=True) - own
+        others = row_sum(own, keepdims=True) - own
         return (1 - self.params.rate_penalty) ** (own + self.params.spillover * others)
 
     def signals(

@@ -29,6 +29,7 @@ from smmsim.simulator.plan import CampaignPlan
 from smmsim.simulator.randomness import Draws
 from smmsim.simulator.recorder import Recorder
 from smmsim.simulator.reputation import ReputationDraws, ReputationModel
+from smmsim.simulator.rows import row_sum
 from smmsim.simulator.strategies import StrategyContext, make_policy
 from smmsim.simulator.tactics import TacticDay, TacticDelivery, TacticRates
 from smmsim.simulator.visitors import VisitorPool
@@ -181,7 +182,7 @@ class ChunkCampaign:
         """Pay today's tactic units, renew refreshed creatives, and deliver the ads (on the
         paced budget) and the tactics, both at today's reputation and backlash multipliers."""
         plan, n_arms = self.plan, self.plan.arms.n
-        self._charge((units * plan.tactics.unit_cost).sum(axis=1), month)
+        self._charge(row_sum(units * plan.tactics.unit_cost), month)
         budget = self._ads_budget(day)
         if self.tactics is not None:
             self.ads.refresh((units > 0).astype(float) @ plan.tactics.refreshes > 0)
@@ -191,7 +192,7 @@ class ChunkCampaign:
             budget, plan.weekday[day], audience, ctr_mult[:, :n_arms], cvr_mult[:, :n_arms]
         )
         self.policy.observe(day, budget, ads)
-        self._charge(ads.spend.sum(axis=1), month)
+        self._charge(row_sum(ads.spend), month)
         tday = self._deliver_tactics(day, units, ctr_mult[:, n_arms:], cvr_mult[:, n_arms:])
         return ads, tday, audience
 
@@ -214,8 +215,8 @@ class ChunkCampaign:
                 "reach": unique_reach(flows["impressions"], audiences),
                 "conversions": conversions,
                 **campaign,
-                "backlash_events": flows["backlash_events"].sum(axis=1),
-                "repair_spend": flows["repair_spend"].sum(axis=1),
+                "backlash_events": row_sum(flows["backlash_events"]),
+                "repair_spend": row_sum(flows["repair_spend"]),
             },
         )
 
@@ -234,11 +235,11 @@ class ChunkCampaign:
         """(reps, P) the repair bills paid today: in full where the budget allows, else what is
         left of it (the bill's full amount is recorded as `repair_cost` the day it was sent)."""
         due = self.backlash.due_repairs()
-        total = due.sum(axis=1)
+        total = row_sum(due)
         left = self._hard_left(month)
         scale = np.divide(left, total, out=np.ones_like(total), where=total > left)
         paid = due * scale[:, None]
-        self._charge(paid.sum(axis=1), month)
+        self._charge(row_sum(paid), month)
         return paid
 
     def _buy_tactics(self, month: int) -> np.ndarray:
@@ -301,7 +302,7 @@ class ChunkCampaign:
             return np.zeros(self.n_reps), np.zeros(self.n_reps)
         t = self.plan.tactics
         placed = np.where(t.of_kind("seeding"), units, 0.0)
-        seeded = placed.sum(axis=1)
+        seeded = row_sum(placed)
         rank = self.tactics.rates.rank_probability if self.tactics else np.zeros_like(placed)
         rank = mean_over(placed, rank, seeded)
         link_probability = mean_over(placed, t.link_probability, seeded)
@@ -311,8 +312,8 @@ class ChunkCampaign:
             seeded,
             rank,
             link_probability,
-            conversions.sum(axis=1),
-            recommendations.sum(axis=1),
+            row_sum(conversions),
+            row_sum(recommendations),
             outrage,
             outrage_mentions,
         )
@@ -338,7 +339,7 @@ class ChunkCampaign:
             self._positive_share(),
         )
         events, bills = self.backlash.strike(day, self.backlash.hazard(signals))
-        self.outrage = events.sum(axis=1)
+        self.outrage = row_sum(events)
         return events, bills
 
     def _reputation_stocks(self) -> dict[str, np.ndarray]:
@@ -356,4 +357,4 @@ class ChunkCampaign:
 
 def mean_over(items: np.ndarray, values: np.ndarray, total: np.ndarray) -> np.ndarray:
     """(reps,) the mean of `values` (per tactic) over today's `items` (reps, T); 0 without any."""
-    return np.divide((items * values).sum(axis=1), total, out=np.zeros_like(total), where=total > 0)
+    return np.divide(row_sum(items * values), total, out=np.zeros_like(total), where=total > 0)

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from smmsim.simulator.rows import row_sum
+
 FRONT_LOADED_RANGE = (1.5, 0.5)  # first day's and last day's weight, relative to an average day
 
 
@@ -84,14 +86,14 @@ class Pacer:
         )
         fixed = fixed_part(daily_budgets, hard_limit)
         # Scaled fixed budgets can overshoot what is left by an ulp: floor the room at zero.
-        room = np.maximum(hard_limit - fixed.sum(axis=1), 0.0)
-        flexible = np.clip(paced - fixed.sum(axis=1), 0.0, room)
+        room = np.maximum(hard_limit - row_sum(fixed), 0.0)
+        flexible = np.clip(paced - row_sum(fixed), 0.0, room)
         return fixed + shares * flexible[:, None]
 
 
 def fixed_part(daily_budgets: np.ndarray, hard_limit: np.ndarray) -> np.ndarray:
     """(reps, arms) fixed daily budgets, scaled down where the budget left cannot cover them."""
     wanted = np.broadcast_to(daily_budgets, (len(hard_limit), daily_budgets.shape[-1]))
-    total = wanted.sum(axis=1)
+    total = row_sum(wanted)
     scale = np.divide(hard_limit, total, out=np.ones_like(hard_limit), where=total > hard_limit)
     return wanted * scale[:, None]

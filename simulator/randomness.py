@@ -63,7 +63,7 @@ class Draws(Protocol):
     def strategy_beta(self, a: np.ndarray, b: np.ndarray, n_draws: int) -> np.ndarray: ...
     def strategy_normals(self, n_draws: int, n_arms: int) -> np.ndarray: ...
     def view(self, names: Sequence[str]) -> Draws: ...
-    def bernoulli_wide(self, p: np.ndarray) -> np.ndarray: ...
+    def bernoulli_wide(self, *p: np.ndarray) -> tuple[np.ndarray, ...]: ...
 
 
 def block_seeds(seed: int, n_reps: int) -> list[np.random.SeedSequence]:
@@ -176,11 +176,13 @@ class BlockDraws:
     def poisson(self, lam: np.ndarray) -> np.ndarray:
         return _elementwise(poisson_counts, self._uniform(), lam)
 
-    def bernoulli_wide(self, p: np.ndarray) -> np.ndarray:
+    def bernoulli_wide(self, *p: np.ndarray) -> tuple[np.ndarray, ...]:
         """(reps, k) 0/1 draws with probabilities `p` from a one-stream view: k rows of its
-        uniforms, for many exchangeable columns (portals) at the cost of one stream."""
-        u = self.uniforms.rows(p.shape[1])[:, :, 0].T
-        return (u < p).astype(float)
+        uniforms, for many exchangeable columns (portals) at the cost of one stream. Several
+        arrays of probabilities share the uniforms: where one is below another everywhere, its
+        successes are a subset of the other's."""
+        u = self.uniforms.rows(p[0].shape[1])[:, :, 0].T
+        return tuple((u < each).astype(float) for each in p)
 
     def whole(self, x: np.ndarray) -> np.ndarray:
         return np.floor(x)
@@ -263,5 +265,5 @@ class ExpectedDraws:
     def view(self, names: Sequence[str]) -> ExpectedDraws:
         return ExpectedDraws(self.n_reps)
 
-    def bernoulli_wide(self, p: np.ndarray) -> np.ndarray:
-        return np.asarray(p, dtype=float).copy()
+    def bernoulli_wide(self, *p: np.ndarray) -> tuple[np.ndarray, ...]:
+        return tuple(np.asarray(each, dtype=float).copy() for each in p)

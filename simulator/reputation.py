@@ -182,11 +182,15 @@ class ReputationModel:
 
     def _mention_portals(self, day: int, mentions: np.ndarray, linked: np.ndarray) -> None:
         """Each mention lands on one of the portals at random, so a portal is mentioned today
-        with probability 1 - (1 - 1/k)^mentions, and reached by a link likewise."""
+        with probability 1 - (1 - 1/k)^mentions, and reached by a link likewise. A link comes
+        with a mention, so one uniform a portal decides both: a portal reached by a link
+        today is also mentioned today."""
         shape = (len(mentions), self.params.portals)
-        hit = self.draws.portals.bernoulli_wide(self._reached(mentions, shape))
+        hit, reached_by_link = self.draws.portals.bernoulli_wide(
+            self._reached(mentions, shape), self._reached(linked, shape)
+        )
         self.recent.add(day, hit)
-        self.linked += self.draws.portals.bernoulli_wide(self._reached(linked, shape))
+        self.linked += reached_by_link
 
     def _reached(self, mentions: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
         """(reps, k) the chance that a portal gets at least one of `mentions` (reps,)."""

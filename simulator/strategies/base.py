@@ -18,6 +18,7 @@ from smmsim.scenarios.schema import Scenario
 from smmsim.simulator.arms import ArmTable
 from smmsim.simulator.delivery import DayOutcome, TrueRates
 from smmsim.simulator.randomness import Draws
+from smmsim.simulator.rows import row_sum
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,7 @@ class Policy:
         return budget
 
     def observe(self, day: int, budget: np.ndarray, outcome: DayOutcome) -> None:
-        self.phase_spend[self.phase_names[0]] += outcome.spend.sum(axis=1)
+        self.phase_spend[self.phase_names[0]] += row_sum(outcome.spend)
 
     def processes(self, env: simpy.Environment) -> list[Generator]:
         return []
@@ -184,7 +185,7 @@ class RampLimit:
         growth = 1 + self.limit
         with np.errstate(over="ignore"):
             days_worth = (growth**n - 1) / self.limit  # inf for a long campaign: never stranding
-        funded = np.where(capped > 0, capped, 0.0).sum(axis=1)
+        funded = row_sum(np.where(capped > 0, capped, 0.0))
         with np.errstate(invalid="ignore"):  # inf x 0 where nothing is funded today
             capacity = np.where(funded > 0, funded * days_worth, 0.0)
         return (capacity < left * (1 - 1e-12)) & (funded > 0)

@@ -22,6 +22,7 @@ from smmsim.scenarios.strategy_settings import target_cpa, tested_arms
 from smmsim.simulator.allocation import equal_marginal_split
 from smmsim.simulator.clock import DECISION_LEAD, STOP_LOSS_LAG
 from smmsim.simulator.delivery import DayOutcome
+from smmsim.simulator.rows import row_sum
 from smmsim.simulator.strategies.base import (
     DayPlan,
     Policy,
@@ -86,7 +87,7 @@ class TestThenScale(Policy):
 
     def observe(self, day: int, budget: np.ndarray, outcome: DayOutcome) -> None:
         self.evidence.add(budget, outcome)
-        spend = outcome.spend.sum(axis=1)
+        spend = row_sum(outcome.spend)
         self.spent += spend
         if "test" in self.phase_spend:  # best-guess has no test phase, only the campaign
             self.phase_spend["test"] += np.where(self.testing, spend, 0.0)
