@@ -76,10 +76,12 @@ def stream_key(name: str) -> int:
 
 
 def substream(seed: np.random.SeedSequence, key: int) -> np.random.Generator:
-    """A generator for one stream of a block, derived without touching the block's own state."""
-    return np.random.default_rng(
-        np.random.SeedSequence(seed.entropy, spawn_key=(*seed.spawn_key, key))
-    )
+    """A generator for one stream of a block, derived without touching the block's own state.
+    SFC64 rather than numpy's default PCG64: it passes the same statistical batteries, is
+    seeded from a SeedSequence the same way, and makes doubles about twice as fast, which is
+    most of what fetching uniforms costs."""
+    child = np.random.SeedSequence(seed.entropy, spawn_key=(*seed.spawn_key, key))
+    return np.random.Generator(np.random.SFC64(child))
 
 
 class StreamGroup:
