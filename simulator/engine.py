@@ -19,6 +19,7 @@ from smmsim.scenarios.calendar import campaign_dates, campaign_months
 from smmsim.scenarios.schema import Scenario
 from smmsim.simulator.chunk import ChunkCampaign
 from smmsim.simulator.clock import SNAPSHOT_LAG
+from smmsim.simulator.kernels import warm_up
 from smmsim.simulator.plan import CampaignPlan
 from smmsim.simulator.randomness import RNG_BLOCK, BlockDraws, Draws, ExpectedDraws, block_seeds
 from smmsim.simulator.recorder import Recorder
@@ -124,6 +125,8 @@ def _run_jobs(
         return done
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    if context.get_start_method() == "fork":
+        warm_up()  # the workers inherit the compiled samplers
     done: list[tuple[Recorder, StrategyRecord] | None] = [None] * len(jobs)
     with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=context) as pool:
         futures = {pool.submit(run_job, plan, job): i for i, job in enumerate(jobs)}

@@ -200,3 +200,23 @@ def water_fill(lam, target, s_half, k, curves, x_grid, efolds, steps, spend) -> 
         mu = math.exp(hi)
         for a in range(n_arms):
             spend[r, a] = _spend_at_level(mu, lam[r, a], s_half[a], k[a], curves[a], x_grid)
+
+
+def warm_up() -> None:
+    """Load (or compile) every sampler in this process, so that worker processes forked from it
+    inherit the machine code instead of each loading it from the cache again."""
+    one = np.ones(1)
+    binomial_counts(one / 2, one, one / 2, np.empty(1))
+    poisson_counts(one / 2, one, np.empty(1))
+    lognormal_noise(one / 2, one, np.empty(1))
+    water_fill(
+        np.ones((1, 1)),
+        one,
+        one,
+        one / 2,
+        np.ones((1, 2)),
+        np.arange(2.0),
+        1.0,
+        1,
+        np.empty((1, 1)),
+    )
