@@ -37,6 +37,7 @@ from smmsim.simulator.kernels import (
     lognormal_noise,
     poisson_counts,
 )
+from smmsim.simulator.quantiles import draw_quantile
 
 __all__ = ["APPROXIMATE_FROM_VARIANCE", "RNG_BLOCK", "BlockDraws", "Draws", "ExpectedDraws"]
 
@@ -160,11 +161,11 @@ class BlockDraws:
         only those cells are drawn (the rest are 0); the uniforms are used up all the same."""
         u = self._uniform()
         if where is None:
-            return np.column_stack([d.quantile(u[:, i]) for i, d in enumerate(distributions)])
+            return np.column_stack([draw_quantile(d, u[:, i]) for i, d in enumerate(distributions)])
         out = np.zeros(u.shape)
         for i in np.flatnonzero(where.any(axis=0)):
             rows = where[:, i]
-            out[rows, i] = distributions[i].quantile(u[rows, i])
+            out[rows, i] = draw_quantile(distributions[i], u[rows, i])
         return out
 
     def noise(self, sigma: np.ndarray) -> np.ndarray:
