@@ -115,33 +115,41 @@ def _cornish_fisher(u: float, mean: float, var: float, skew_term: float) -> floa
 
 
 @njit(cache=True, nogil=True)
+def binomial(u: float, n: float, p: float) -> float:
+    """One Binomial(n, p) count from uniform u; p is clipped to [0, 1]. A count with no variance
+    (n = 0, p = 0 or p = 1) is certain: its mean."""
+    p = min(max(p, 0.0), 1.0)
+    mean = n * p
+    var = mean * (1.0 - p)
+    if not var > 0.0:
+        return mean
+    if var < APPROXIMATE_FROM_VARIANCE:
+        return _binomial_by_inversion(u, n, p)
+    return min(max(_cornish_fisher(u, mean, var, 1.0 - 2.0 * p), 0.0), n)
+
+
+@njit(cache=True, nogil=True)
+def poisson(u: float, lam: float) -> float:
+    """One Poisson(lam) count from uniform u."""
+    if not lam > 0.0:
+        return lam
+    if lam < APPROXIMATE_FROM_VARIANCE:
+        return _poisson_by_inversion(u, lam)
+    return max(_cornish_fisher(u, lam, lam, 1.0), 0.0)
+
+
+@njit(cache=True, nogil=True)
 def binomial_counts(u: np.ndarray, n: np.ndarray, p: np.ndarray, out: np.ndarray) -> None:
-    """Binomial(n, p) counts from uniforms, all four 1-d and of one length; p is clipped to
-    [0, 1]. A count with no variance (n = 0, p = 0 or p = 1) is certain: its mean."""
+    """Binomial(n, p) counts from uniforms, all four 1-d and of one length."""
     for i in range(u.size):
-        ni = n[i]
-        pi = min(max(p[i], 0.0), 1.0)
-        mean = ni * pi
-        var = mean * (1.0 - pi)
-        if not var > 0.0:
-            out[i] = mean
-        elif var < APPROXIMATE_FROM_VARIANCE:
-            out[i] = _binomial_by_inversion(u[i], ni, pi)
-        else:
-            out[i] = min(max(_cornish_fisher(u[i], mean, var, 1.0 - 2.0 * pi), 0.0), ni)
+        out[i] = binomial(u[i], n[i], p[i])
 
 
 @njit(cache=True, nogil=True)
 def poisson_counts(u: np.ndarray, lam: np.ndarray, out: np.ndarray) -> None:
     """Poisson(lam) counts from uniforms, all three 1-d and of one length."""
     for i in range(u.size):
-        li = lam[i]
-        if not li > 0.0:
-            out[i] = li
-        elif li < APPROXIMATE_FROM_VARIANCE:
-            out[i] = _poisson_by_inversion(u[i], li)
-        else:
-            out[i] = max(_cornish_fisher(u[i], li, li, 1.0), 0.0)
+        out[i] = poisson(u[i], lam[i])
 
 
 @njit(cache=True, nogil=True)

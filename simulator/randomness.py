@@ -55,6 +55,9 @@ SMALLEST_UNIFORM = np.finfo(float).tiny
 class Draws(Protocol):
     n_reps: int
     sizes: list[int]  # replications in each RNG block, in order
+    expected: bool  # every draw is its expectation (the deterministic twin)
+
+    def uniforms(self, k: int) -> np.ndarray: ...
 
     def rates(self, distributions: Sequence, where: np.ndarray | None = None) -> np.ndarray: ...
     def noise(self, sigma: np.ndarray) -> np.ndarray: ...
@@ -144,15 +147,22 @@ class BlockDraws:
         if shared or len(set(names)) < len(names):
             raise ValueError(f"random streams named twice: {sorted(shared) or list(names)}")
         self.taken.update(names)
-        self.uniforms = StreamGroup(self.seeds, self.sizes, names)
+        self.uniforms_group = StreamGroup(self.seeds, self.sizes, names)
         self.strategy_generators = [substream(s, STRATEGY_STREAM) for s in self.seeds]
+
+    expected = False
 
     def view(self, names: Sequence[str]) -> BlockDraws:
         """Draws of the same replications from streams of their own, one column per name."""
         return BlockDraws(self.seeds, self.sizes, names, self.taken)
 
+    def uniforms(self, k: int) -> np.ndarray:
+        """(k, reps, streams) the next k rows of raw uniforms, for a compiled step that makes
+        its k draws a cell itself (read-only)."""
+        return self.uniforms_group.rows(k)
+
     def _uniform(self) -> np.ndarray:
-        return self.uniforms.rows(1)[0]
+        return self.uniforms_group.rows(1)[0]
 
     def rates(self, distributions: Sequence, where: np.ndarray | None = None) -> np.ndarray:
         """(reps, streams): each replication's true value of one rate for every stream, by
@@ -184,7 +194,7 @@ class BlockDraws:
         uniforms, for many exchangeable columns (portals) at the cost of one stream. Several
         arrays of probabilities share the uniforms: where one is below another everywhere, its
         successes are a subset of the other's."""
-        u = self.uniforms.rows(p[0].shape[1])[:, :, 0].T
+        u = self.uniforms_group.rows(p[0].shape[1])[:, :, 0].T
         return tuple((u < each).astype(float) for each in p)
 
     def whole(self, x: np.ndarray) -> np.ndarray:
@@ -239,9 +249,15 @@ def poisson_from_uniforms(u: np.ndarray, lam: np.ndarray) -> np.ndarray:
 class ExpectedDraws:
     """The deterministic twin: every draw replaced by its expectation."""
 
+    expected = True
+
     def __init__(self, n_reps: int):
         self.n_reps = n_reps
         self.sizes = [n_reps]
+
+    def uniforms(self, k: int) -> np.ndarray:
+        """No random numbers: a compiled step told `expected` takes every draw's mean."""
+        return np.empty((k, self.n_reps, 0))
 
     def rates(self, distributions: Sequence, where: np.ndarray | None = None) -> np.ndarray:
         means = np.tile([d.mean for d in distributions], (self.n_reps, 1))

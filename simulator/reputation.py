@@ -24,8 +24,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 from smmsim.scenarios.reputation_schema import TOP_RESULTS, Reputation
+from smmsim.simulator.kernels import binomial, poisson
 from smmsim.simulator.randomness import Draws
 from smmsim.simulator.windows import Trailing
 
@@ -126,8 +128,9 @@ class ReputationModel:
         unhappy = c.binomial(reviews, p.unhappy_share)
         public = c.binomial(col(recommendations), p.mentions_per_recommendation)
         praise = reviews - unhappy + public
-        entering = self._entering(col(seeded), col(seeded_rank), praise, unhappy, col(outrage))
-        self._admit(entering)
+        self._turn_over(
+            _flat(seeded), _flat(seeded_rank), _flat(praise), _flat(unhappy), _flat(outrage)
+        )
         positive = praise[:, 0] + seeded
         negative = unhappy[:, 0] + outrage_mentions
         linked = (
@@ -137,48 +140,25 @@ class ReputationModel:
         self._mention_portals(day, positive + negative, linked)
         return ReputationDay(positive, negative)
 
-    def _entering(self, seeded, seeded_rank, praise, unhappy, outrage) -> np.ndarray:
-        """(reps, Q, 4) items entering each query's top 20 today, at most 20."""
+    def _turn_over(self, seeded, seeded_rank, praise, unhappy, outrage) -> None:
+        """Today's items enter each query's top 20, each pushing out a slot (`turn_over`)."""
         p, q = self.params, self.draws.queries
-        n_queries = self.slots.shape[1]
-        ones = np.ones((len(seeded), n_queries))
-        rank = p.mention_rank_probability
-        background = q.poisson(ones * p.turnover_per_week / DAYS_PER_WEEK)
-        bg_positive = q.binomial(background, self.background[:, 0])
-        rest = np.maximum(1 - self.background[:, 0], 1e-12)
-        bg_negative = q.binomial(background - bg_positive, self.background[:, 2] / rest)
         entering = np.zeros_like(self.slots)
-        entering[..., POSITIVE_THIRD] = (
-            q.binomial(seeded * ones, seeded_rank * ones) + q.binomial(praise * ones, rank)
-        ) + bg_positive
-        entering[..., NEUTRAL] = background - bg_positive - bg_negative
-        entering[..., NEGATIVE] = (
-            q.binomial(unhappy * ones, rank) + outrage * ones * self.outrage_results
-        ) + bg_negative
-        total = entering.sum(axis=-1, keepdims=True)
-        scale = np.divide(TOP_RESULTS, total, out=np.ones_like(total), where=total > TOP_RESULTS)
-        return entering * scale
-
-    def _admit(self, entering: np.ndarray) -> None:
-        """Each entering item pushes out a slot drawn at random from the 20 (by category, one
-        conditional binomial each, kept feasible so the counts stay a partition of 20)."""
-        q = self.draws.queries
-        left = entering.sum(axis=-1)
-        remaining = np.full(left.shape, float(TOP_RESULTS))
-        out = np.zeros_like(self.slots)
-        for cat in range(4):
-            held = self.slots[..., cat]
-            if cat == 3:
-                out[..., cat] = np.minimum(left, held)
-                break
-            p = np.divide(held, remaining, out=np.zeros_like(held), where=remaining > 0)
-            drawn = q.binomial(left, p)
-            # Push out at least what the later categories cannot hold, at most what this holds.
-            least = np.maximum(0.0, left - (remaining - held))
-            out[..., cat] = np.clip(drawn, least, np.minimum(held, left))
-            left = left - out[..., cat]
-            remaining = remaining - held
-        self.slots = self.slots - out + entering
+        turn_over(
+            q.uniforms(TURNOVER_DRAWS),
+            q.expected,
+            self.slots,
+            entering,
+            seeded,
+            seeded_rank,
+            praise,
+            unhappy,
+            outrage,
+            p.turnover_per_week / DAYS_PER_WEEK,
+            self.background,
+            p.mention_rank_probability,
+            self.outrage_results,
+        )
 
     def _mention_portals(self, day: int, mentions: np.ndarray, linked: np.ndarray) -> None:
         """Each mention lands on one of the portals at random, so a portal is mentioned today
@@ -212,3 +192,75 @@ def background_mix(params: Reputation, start: np.ndarray) -> np.ndarray:
         return np.tile([b.positive, b.neutral, b.negative], (len(start), 1))
     positive = start[:, POSITIVE_OWN] + start[:, POSITIVE_THIRD]
     return np.column_stack([positive, start[:, NEUTRAL], start[:, NEGATIVE]]) / TOP_RESULTS
+
+
+def _flat(values) -> np.ndarray:
+    """(reps,) float64, contiguous: what the compiled step reads."""
+    return np.ascontiguousarray(values, dtype=float).reshape(-1)
+
+
+# The uniforms each query draws a day: background results, their positive and negative shares,
+# placed items, praise and unhappy reviews ranking, then the three pushed-out categories.
+TURNOVER_DRAWS = 9
+
+
+@njit(cache=True, nogil=True)
+def _draw_binomial(u: float, n: float, p: float, expected: bool) -> float:
+    return n * min(max(p, 0.0), 1.0) if expected else binomial(u, n, p)
+
+
+@njit(cache=True, nogil=True)
+def turn_over(
+    u, expected, slots, entering, seeded, seeded_rank, praise, unhappy, outrage,
+    turnover_per_day, background, rank, outrage_results,
+) -> None:  # fmt: skip
+    """Move every query's top 20 one day, in place: `slots` (reps, Q, 4) and today's
+    `entering` (reps, Q, 4, zeros in); u (9, reps, Q) uniforms, unused when `expected`.
+
+    Entering: `turnover_per_day` background results (Poisson) in the market's mix
+    (`background` (Q, 3): positive, neutral, negative), placed items ranking with
+    `seeded_rank`, praise and unhappy reviews with `rank`, and `outrage_results` negative results
+    per backlash event; at most 20 enter. Each pushes out a slot drawn at random from the 20: by
+    category, one conditional binomial each, kept feasible so the counts stay a partition of 20.
+    """
+    n_reps, n_queries = slots.shape[0], slots.shape[1]
+    for r in range(n_reps):
+        for q in range(n_queries):
+            b = turnover_per_day if expected else poisson(u[0, r, q], turnover_per_day)
+            bg_positive = _draw_binomial(u[1, r, q], b, background[q, 0], expected)
+            rest = max(1.0 - background[q, 0], 1e-12)
+            bg_negative = _draw_binomial(
+                u[2, r, q], b - bg_positive, background[q, 2] / rest, expected
+            )
+            third = (
+                _draw_binomial(u[3, r, q], seeded[r], seeded_rank[r], expected)
+                + _draw_binomial(u[4, r, q], praise[r], rank, expected)
+                + bg_positive
+            )
+            neutral = b - bg_positive - bg_negative
+            negative = (
+                _draw_binomial(u[5, r, q], unhappy[r], rank, expected)
+                + outrage[r] * outrage_results
+                + bg_negative
+            )
+            total = third + neutral + negative
+            scale = TOP_RESULTS / total if total > TOP_RESULTS else 1.0
+            entering[r, q, POSITIVE_THIRD] = third * scale
+            entering[r, q, NEUTRAL] = neutral * scale
+            entering[r, q, NEGATIVE] = negative * scale
+            left = (third + neutral + negative) * scale
+            remaining = float(TOP_RESULTS)
+            for cat in range(4):
+                held = slots[r, q, cat]
+                if cat == 3:
+                    out = min(left, held)
+                else:
+                    p = held / remaining if remaining > 0 else 0.0
+                    drawn = _draw_binomial(u[6 + cat, r, q], left, p, expected)
+                    # Push out at least what the later categories cannot hold, at most what
+                    # this one holds.
+                    least = max(0.0, left - (remaining - held))
+                    out = min(max(drawn, least), min(held, left))
+                left -= out
+                remaining -= held
+                slots[r, q, cat] += entering[r, q, cat] - out
