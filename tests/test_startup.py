@@ -1,0 +1,59 @@
+"""What each command imports: the heavy libraries load only in the commands that use them.
+
+Start-up time is most of a short command's wall time (`smmsim --help` would take a second with
+pandas, plotly, optuna and scipy loaded). Timing a subprocess in a test would be flaky, so these
+tests check the property behind the speed instead: which modules a fresh interpreter has loaded
+after a command.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from smmsim.scenarios.bundled import example_path
+
+HEAVY = ("numpy", "pandas", "plotly", "optuna", "scipy", "simpy", "rich", "sqlalchemy", "pydantic")
+
+
+def loaded_after(*args: str) -> set[str]:
+    """The heavy top-level packages a fresh interpreter has imported after `smmsim ARGS`."""
+    code = (
+        "import json, sys\n"
+        "from smmsim.cli import main\n"
+        "try:\n"
+        f"    main({list(args)!r})\n"
+        "except SystemExit as exit:\n"
+        "    assert not exit.code, exit.code\n"
+        f"heavy = {HEAVY!r}\n"
+        "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules} & set(heavy))))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return set(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--help"], ["run", "--help"], ["optimise", "--help"], ["calibrate", "--help"], ["--version"]],
+)
+def test_help_imports_no_heavy_library(args):
+    assert loaded_after(*args) == set()
+
+
+def test_validate_imports_neither_the_engine_nor_the_report_libraries():
+    # A scenario needs pydantic (the schema) and numpy (the priors), and nothing that draws,
+    # tabulates or plots.
+    assert loaded_after("validate", str(example_path("kids-shop"))) <= {"numpy", "pydantic"}
+
+
+def test_run_imports_no_optimiser_library(tmp_path):
+    # `run` prints the run's headline; the headline module knows every command's result type,
+    # and names them only for type checking, so optuna stays out of `run`.
+    args = ["run", str(example_path("kids-shop")), "--reps", "20", "--workers", "1"]
+    loaded = loaded_after(*args, "--out", str(tmp_path / "out"))
+    assert "optuna" not in loaded
+    assert "sqlalchemy" not in loaded
