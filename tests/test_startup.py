@@ -57,3 +57,13 @@ def test_run_imports_no_optimiser_library(tmp_path):
     loaded = loaded_after(*args, "--out", str(tmp_path / "out"))
     assert "optuna" not in loaded
     assert "sqlalchemy" not in loaded
+
+
+@pytest.mark.parametrize("command", ["run", "size-test"])
+def test_a_command_without_out_imports_no_plotting_library(command):
+    # The pages (and plotly) load only when a report is written; a console answer needs
+    # neither, only the kit's number formats.
+    args = [command, str(example_path("kids-shop")), "--reps", "20", "--workers", "1"]
+    if command == "size-test":
+        args += ["--budgets", "200,400", "--durations", "14"]
+    assert "plotly" not in loaded_after(*args)

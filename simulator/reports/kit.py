@@ -10,10 +10,14 @@ from __future__ import annotations
 import functools
 import html
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import plotly.graph_objects as go
+
+from smmsim.scenarios.documents import ABSENT
+
+if TYPE_CHECKING:  # plotly loads with the pages that draw; the consoles use the kit's formats only
+    import plotly.graph_objects as go
 
 FUNNEL = ("impressions", "clicks", "joins", "conversions")
 
@@ -167,6 +171,11 @@ def fmt(value: float | None, unit: str) -> str:
     return text[1:] if rounds_to_zero else text  # '0.00', not '-0.00'
 
 
+def mean_money(value) -> str:
+    """An expected amount of money, whole; 'n/a' in a sizing.json written before it was kept."""
+    return "n/a" if value is ABSENT or value.mean is None else f"{value.mean:,.0f}"
+
+
 def _fmt_number(value: float, unit: str) -> str:
     if unit == "currency":
         return f"{value:,.2f}"
@@ -280,6 +289,8 @@ def bin_count(values: np.ndarray, max_bins: int) -> int:
 def histogram_bar(values: np.ndarray, edges: np.ndarray, name: str) -> go.Bar:
     """A histogram binned here (the page carries bins, not every replication): each bar is the
     share of the finite values falling in its bin."""
+    import plotly.graph_objects as go
+
     finite = values[np.isfinite(values)]
     counts, _ = np.histogram(finite, bins=edges)
     share = counts / finite.size if finite.size else counts.astype(float)
