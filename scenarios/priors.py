@@ -13,16 +13,20 @@ import math
 from dataclasses import dataclass
 from functools import lru_cache
 from statistics import NormalDist
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from smmsim.scenarios import beta_fit
+
+if TYPE_CHECKING:  # numpy loads when a prior first draws: loading a scenario needs none
+    import numpy as np
 
 Z95 = 1.6448536269514722  # standard normal 95th percentile: a 90% interval spans +-Z95 sd
 
 
 def open_uniforms(rng: np.random.Generator, size: int) -> np.ndarray:
     """Uniforms on (0, 1): the generator's [0, 1) without its zero, whose quantile is no value."""
+    import numpy as np
+
     return np.maximum(rng.random(size), np.finfo(float).tiny)
 
 
@@ -49,6 +53,7 @@ class LogNormal:
         return self.quantile(open_uniforms(rng, size))
 
     def quantile(self, u: np.ndarray) -> np.ndarray:
+        import numpy as np
         from scipy.special import ndtri
 
         return np.exp(self.mu + self.sigma * ndtri(u))
@@ -83,6 +88,8 @@ class Beta:
         return self.quantile(open_uniforms(rng, size))
 
     def quantile(self, u: np.ndarray) -> np.ndarray:
+        import numpy as np
+
         if self.point is not None:
             return np.full(np.shape(u), self.point)
         from scipy.special import betaincinv
@@ -146,6 +153,7 @@ def beta_from_interval(p5: float, p95: float) -> Beta:
 def beta_by_least_squares(p5: float, p95: float, start: tuple[float, float]) -> tuple[float, float]:
     """The same fit by scipy's trust-region least squares on the log quantiles: slower to import
     (scipy.stats and scipy.optimize) but robust from any start."""
+    import numpy as np
     from scipy import optimize, stats
 
     def mismatch(log_ab: np.ndarray) -> np.ndarray:
