@@ -14,6 +14,10 @@ from __future__ import annotations
 import math
 
 STIRLING_FROM = 100.0  # shapes from here on use Stirling's series for log B(a, b)
+# Shapes beyond LARGEST_SHAPE (intervals narrower than about 0.1% of p5) go to the fallback at
+# once: the continued fraction would need more than MAX_TERMS terms (about sqrt(max(a, b))).
+LARGEST_SHAPE = 2e7
+MAX_TERMS = 5000
 TINY = 1e-300  # keeps the continued fraction's denominators off zero (Lentz's method)
 CF_EPSILON = 1e-15  # the continued fraction stops when a step changes it by less than this
 NEWTON_STEPS = 100
@@ -35,7 +39,7 @@ def continued_fraction(a: float, b: float, x: float) -> float:
     c, d = 1.0, 1.0 - qab * x / qap
     d = 1.0 / (d if abs(d) > TINY else TINY)
     h = d
-    for m in range(1, 200 + 10 * int(math.sqrt(max(a, b)))):
+    for m in range(1, min(200 + 10 * int(math.sqrt(max(a, b))), MAX_TERMS)):
         m2 = 2 * m
         for numerator in (
             m * (b - m) * x / ((qam + m2) * (a + m2)),
@@ -126,6 +130,8 @@ def size(r: tuple[float, float]) -> float:
 def solve(p5: float, p95: float, start: tuple[float, float]) -> tuple[float, float] | None:
     """(a, b) of the Beta with percentiles p5 and p95, from starting shapes `start`; None when
     Newton's method does not reach a residual it can vouch for."""
+    if not max(start) < LARGEST_SHAPE:  # also refuses a NaN start
+        return None
     try:
         return _newton(p5, p95, (math.log(start[0]), math.log(start[1])))
     except (NoConvergence, ValueError, OverflowError, ZeroDivisionError):

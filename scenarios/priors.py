@@ -142,12 +142,18 @@ def beta_from_interval(p5: float, p95: float) -> Beta:
     so both shape parameters stay positive: by Newton's method on the Beta CDF in plain Python
     (`beta_fit`, no scipy import at scenario load), else by scipy's least squares on the quantiles.
     """
+    start = interval_start(p5, p95)
+    shapes = beta_fit.solve(p5, p95, start)
+    if shapes is None:
+        shapes = beta_by_least_squares(p5, p95, start)
+    return Beta(*shapes)
+
+
+def interval_start(p5: float, p95: float) -> tuple[float, float]:
+    """Both solvers' starting shapes: the moment fit of a normal reading of the interval."""
     mid, sd = (p5 + p95) / 2, (p95 - p5) / (2 * Z95)
     start = beta_from_mean_sd(mid, min(sd, 0.99 * math.sqrt(mid * (1 - mid))))
-    shapes = beta_fit.solve(p5, p95, (start.a, start.b))
-    if shapes is None:
-        shapes = beta_by_least_squares(p5, p95, (start.a, start.b))
-    return Beta(*shapes)
+    return start.a, start.b
 
 
 def beta_by_least_squares(p5: float, p95: float, start: tuple[float, float]) -> tuple[float, float]:

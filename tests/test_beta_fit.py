@@ -12,7 +12,7 @@ import pytest
 from scipy import special, stats
 
 from smmsim.scenarios import beta_fit
-from smmsim.scenarios.priors import beta_by_least_squares, beta_from_interval
+from smmsim.scenarios.priors import beta_by_least_squares, beta_from_interval, interval_start
 
 SHAPES = [0.05, 0.3, 1.0, 2.5, 12.0, 900.0, 2.0e4]
 LARGE_SHAPES = [150.0, 2.0e4, 3.0e6, 7.0e8]
@@ -68,6 +68,15 @@ def test_newton_fit_puts_the_percentiles_where_stated(p5, p95):
     np.testing.assert_allclose(q, [p5, p95], rtol=1e-8)
 
 
+@pytest.mark.parametrize(("p5", "p95"), INTERVALS)
+def test_newton_answers_itself_wherever_its_start_is_in_range(p5, p95):
+    # The fallback is for shapes beyond LARGEST_SHAPE only (intervals narrower than about 0.1%
+    # of p5): every other interval is solved without scipy.
+    start = interval_start(p5, p95)
+    shapes = beta_fit.solve(p5, p95, start)
+    assert (shapes is None) == (max(start) >= beta_fit.LARGEST_SHAPE)
+
+
 @pytest.mark.parametrize(("p5", "p95"), [(0.007, 0.018), (0.003, 0.012), (0.2, 0.8), (1e-4, 2e-4)])
 def test_newton_and_least_squares_find_the_same_shapes(p5, p95):
     # Two solvers of the same two equations (whose root is unique) agree where the problem is
@@ -78,7 +87,7 @@ def test_newton_and_least_squares_find_the_same_shapes(p5, p95):
 
 
 def test_an_interval_too_narrow_for_newton_falls_back_to_least_squares():
-    # Shapes near 1e11: the CDF's rounding is larger than the residual Newton must vouch for.
+    # Shapes near 1e11: the continued fraction would take too long, and Newton gives up at once.
     p5, p95 = 0.3, 0.300003
     assert beta_fit.solve(p5, p95, (7.6e10, 1.8e11)) is None
     dist = beta_from_interval(p5, p95)
