@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
-import numpy as np
+# numpy loads on first use: `smmsim validate` of a plan without tactics needs none
+if TYPE_CHECKING:
+    import numpy as np
 
 
 def campaign_dates(start: date, days: int) -> list[date]:
@@ -18,6 +21,8 @@ def campaign_months(start: date, days: int) -> list[str]:
 
 def month_index(start: date, days: int) -> np.ndarray:
     """For each campaign day, the 0-based index of its calendar month."""
+    import numpy as np
+
     months = campaign_months(start, days)
     lookup = {m: i for i, m in enumerate(months)}
     return np.array([lookup[d.strftime("%Y-%m")] for d in campaign_dates(start, days)])
@@ -25,4 +30,6 @@ def month_index(start: date, days: int) -> np.ndarray:
 
 def weekday_index(start: date, days: int) -> np.ndarray:
     """For each campaign day, Monday = 0 .. Sunday = 6."""
+    import numpy as np
+
     return np.array([d.weekday() for d in campaign_dates(start, days)])

@@ -13,14 +13,20 @@ import math
 from dataclasses import dataclass
 from functools import lru_cache
 from statistics import NormalDist
+from typing import TYPE_CHECKING
 
-import numpy as np
+from smmsim.scenarios import beta_fit
+
+if TYPE_CHECKING:  # numpy loads when a prior first draws: loading a scenario needs none
+    import numpy as np
 
 Z95 = 1.6448536269514722  # standard normal 95th percentile: a 90% interval spans +-Z95 sd
 
 
 def open_uniforms(rng: np.random.Generator, size: int) -> np.ndarray:
     """Uniforms on (0, 1): the generator's [0, 1) without its zero, whose quantile is no value."""
+    import numpy as np
+
     return np.maximum(rng.random(size), np.finfo(float).tiny)
 
 
@@ -47,6 +53,7 @@ class LogNormal:
         return self.quantile(open_uniforms(rng, size))
 
     def quantile(self, u: np.ndarray) -> np.ndarray:
+        import numpy as np
         from scipy.special import ndtri
 
         return np.exp(self.mu + self.sigma * ndtri(u))
@@ -81,6 +88,8 @@ class Beta:
         return self.quantile(open_uniforms(rng, size))
 
     def quantile(self, u: np.ndarray) -> np.ndarray:
+        import numpy as np
+
         if self.point is not None:
             return np.full(np.shape(u), self.point)
         from scipy.special import betaincinv
@@ -130,17 +139,33 @@ def beta_from_interval(p5: float, p95: float) -> Beta:
     """The Beta whose 5th and 95th percentiles are p5 and p95, found by a 2-d root search.
 
     Starts from the moment fit of a normal reading of the interval, then solves in log(a), log(b)
-    so both shape parameters stay positive.
+    so both shape parameters stay positive: by Newton's method on the Beta CDF in plain Python
+    (`beta_fit`, no scipy import at scenario load), else by scipy's least squares on the quantiles.
     """
-    from scipy import optimize, stats
+    start = interval_start(p5, p95)
+    shapes = beta_fit.solve(p5, p95, start)
+    if shapes is None:
+        shapes = beta_by_least_squares(p5, p95, start)
+    return Beta(*shapes)
 
+
+def interval_start(p5: float, p95: float) -> tuple[float, float]:
+    """Both solvers' starting shapes: the moment fit of a normal reading of the interval."""
     mid, sd = (p5 + p95) / 2, (p95 - p5) / (2 * Z95)
     start = beta_from_mean_sd(mid, min(sd, 0.99 * math.sqrt(mid * (1 - mid))))
+    return start.a, start.b
+
+
+def beta_by_least_squares(p5: float, p95: float, start: tuple[float, float]) -> tuple[float, float]:
+    """The same fit by scipy's trust-region least squares on the log quantiles: slower to import
+    (scipy.stats and scipy.optimize) but robust from any start."""
+    import numpy as np
+    from scipy import optimize, stats
 
     def mismatch(log_ab: np.ndarray) -> np.ndarray:
         a, b = np.exp(log_ab)
         return np.log(stats.beta.ppf([0.05, 0.95], a, b)) - np.log([p5, p95])
 
-    sol = optimize.least_squares(mismatch, np.log([start.a, start.b]), xtol=1e-12, ftol=1e-12)
+    sol = optimize.least_squares(mismatch, np.log(start), xtol=1e-12, ftol=1e-12)
     a, b = np.exp(sol.x)
-    return Beta(float(a), float(b))
+    return float(a), float(b)

@@ -8,13 +8,19 @@ Listed `days` get one unit each time they are listed.
 
 from __future__ import annotations
 
-import numpy as np
+from typing import TYPE_CHECKING
 
 from smmsim.scenarios.tools_schema import Phase, Tactic
+
+# numpy loads on first use: `smmsim validate` of a plan without tactics needs none
+if TYPE_CHECKING:
+    import numpy as np
 
 
 def phase_units(phase: Phase, days: int) -> np.ndarray:
     """(days,) units of one phase; days outside the campaign are ignored (checks flag them)."""
+    import numpy as np
+
     out = np.zeros(days)
     if phase.days is not None:
         for day in phase.days:
@@ -33,11 +39,15 @@ def phase_units(phase: Phase, days: int) -> np.ndarray:
 
 def planned_units(tactic: Tactic, days: int) -> np.ndarray:
     """(days,) units the schedule asks for, before any budget limit."""
+    import numpy as np
+
     return sum((phase_units(p, days) for p in tactic.schedule), np.zeros(days))
 
 
 def affordable_units(tactic: Tactic, days: int) -> np.ndarray:
     """(days,) the planned units the tool's own budget pays for, earliest first."""
+    import numpy as np
+
     units = planned_units(tactic, days)
     if tactic.budget is None:
         return units

@@ -8,7 +8,7 @@ from rich.table import Table
 from smmsim.simulator.consoles.run import unsigned_zero
 from smmsim.simulator.consoles.terminal import stdout_console
 from smmsim.simulator.reports.headline import sizing_headline
-from smmsim.simulator.reports.sizing_page import mean_money
+from smmsim.simulator.reports.kit import mean_money
 from smmsim.simulator.studies.comparison import PairedStats
 from smmsim.simulator.studies.sizing.document import SizingResult
 from smmsim.simulator.studies.sizing.measures import Expectation, TestSize

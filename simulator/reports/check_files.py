@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from smmsim.scenarios.files import write_atomic
-from smmsim.simulator.reports.check_page import check_html
 from smmsim.simulator.studies.risk import CheckResult
 
 CHECK_FILES = ("check.json", "check.html")
@@ -13,5 +12,9 @@ CHECK_FILES = ("check.json", "check.html")
 
 def write_check(result: CheckResult, out_dir: Path, *, campaign: str, currency: str) -> None:
     """check.json and check.html in `out_dir`."""
+    # the page here, not at the top: a command imports this module for its file names
+    # before it simulates, and plotly need load only when a page is written
+    from smmsim.simulator.reports.check_page import check_html
+
     write_atomic(out_dir / "check.json", result.to_json())
     write_atomic(out_dir / "check.html", check_html(result, campaign=campaign, currency=currency))

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from smmsim.scenarios.files import frame_csv, write_atomic
-from smmsim.simulator.reports.comparison_page import comparison_html
 from smmsim.simulator.studies.comparison import ComparisonResult
 
 COMPARISON_FILES = ("comparison.csv", "differences.csv", "comparison.json", "comparison.html")
@@ -13,6 +12,10 @@ COMPARISON_FILES = ("comparison.csv", "differences.csv", "comparison.json", "com
 
 def write_comparison(result: ComparisonResult, out_dir: Path) -> None:
     """comparison.csv, differences.csv, comparison.json and comparison.html in `out_dir`."""
+    # the page here, not at the top: a command imports this module for its file names
+    # before it simulates, and plotly need load only when a page is written
+    from smmsim.simulator.reports.comparison_page import comparison_html
+
     tables = {
         "comparison.csv": result.to_frame(),
         "differences.csv": result.differences_frame(),

@@ -15,14 +15,19 @@ report, one definition for both, read off the command's typed result.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from smmsim.scenarios.documents import ABSENT
 from smmsim.simulator.reports.kit import fmt
-from smmsim.simulator.studies.comparison import ComparisonResult
-from smmsim.simulator.studies.optimiser.document import OptimisationResult
-from smmsim.simulator.studies.risk import CheckResult, PlatformRisk
-from smmsim.simulator.studies.run import RunResult
-from smmsim.simulator.studies.sizing.document import SizingResult
 from smmsim.simulator.studies.spending import expected_unspent, worth_saying
+
+if TYPE_CHECKING:  # each command's result type, named only in annotations: importing them all
+    # here would load every command's libraries (optuna for `run`, say) to print one headline
+    from smmsim.simulator.studies.comparison import ComparisonResult
+    from smmsim.simulator.studies.optimiser.document import OptimisationResult
+    from smmsim.simulator.studies.risk import CheckResult, PlatformRisk
+    from smmsim.simulator.studies.run import RunResult
+    from smmsim.simulator.studies.sizing.document import SizingResult
 
 
 def run_headline(run: RunResult) -> list[str]:

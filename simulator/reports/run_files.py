@@ -8,7 +8,6 @@ import pandas as pd
 
 from smmsim.scenarios.files import frame_csv, write_atomic
 from smmsim.simulator.frames import reputation_frame
-from smmsim.simulator.reports.run_page import report_html
 from smmsim.simulator.studies.outcome import strategy_rows
 from smmsim.simulator.studies.run import RunResult
 
@@ -26,6 +25,10 @@ RUN_FILES = (
 def write_run(run: RunResult, out_dir: Path) -> None:
     """summary.csv, monthly.csv, daily.csv, reputation.csv, strategy.csv, result.json and
     report.html."""
+    # the page here, not at the top: a command imports this module for its file names
+    # before it simulates, and plotly need load only when a page is written
+    from smmsim.simulator.reports.run_page import report_html
+
     result = run.simulation
     csv = {
         "summary.csv": run.to_frame(),

@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from smmsim.scenarios.files import frame_csv, write_atomic
-from smmsim.simulator.reports.sizing_page import sizing_html
 from smmsim.simulator.studies.sizing.document import SizingResult
 
 SIZING_FILES = ("sizing.csv", "sizing.json", "sizing.html")
@@ -14,6 +13,10 @@ SIZING_FILES = ("sizing.csv", "sizing.json", "sizing.html")
 
 def write_sizing(result: SizingResult, out_dir: Path) -> None:
     """sizing.csv, sizing.json and sizing.html in `out_dir`, each written atomically."""
+    # the page here, not at the top: a command imports this module for its file names
+    # before it simulates, and plotly need load only when a page is written
+    from smmsim.simulator.reports.sizing_page import sizing_html
+
     frame = result.to_frame()
     frame["seed"] = result.seed
     write_atomic(out_dir / "sizing.csv", frame_csv(frame))

@@ -19,7 +19,6 @@ from collections.abc import Callable
 import plotly.graph_objects as go
 from plotly.colors import hex_to_rgb, qualitative
 
-from smmsim.scenarios.documents import ABSENT
 from smmsim.simulator.reports.headline import sizing_headline
 from smmsim.simulator.reports.kit import (
     LAYOUT,
@@ -31,6 +30,7 @@ from smmsim.simulator.reports.kit import (
     headline_html,
     interval_html,
     mark_x,
+    mean_money,
     page_html,
     section,
     settings_text,
@@ -661,11 +661,6 @@ def point_tags(result: SizingResult) -> dict[tuple[float, int], list[str]]:
         key = (chosen.test_budget, chosen.test_days)
         tags.setdefault(key, []).append(f"smallest reaching {chosen.target:.0%}")
     return tags
-
-
-def mean_money(value) -> str:
-    """An expected amount of money, whole; 'n/a' in a sizing.json written before it was kept."""
-    return "n/a" if value is ABSENT or value.mean is None else f"{value.mean:,.0f}"
 
 
 def sweep_row(point: SweepPoint, tags: dict[tuple[float, int], list[str]]) -> str:

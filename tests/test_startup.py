@@ -1,0 +1,73 @@
+"""What each command imports: the heavy libraries load only in the commands that use them.
+
+Start-up time is most of a short command's wall time (`smmsim --help` would take a second with
+pandas, plotly, optuna and scipy loaded). Timing a subprocess in a test would be flaky, so these
+tests check the property behind the speed instead: which modules a fresh interpreter has loaded
+after a command.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from smmsim.scenarios.bundled import example_path
+
+HEAVY = ("numpy", "pandas", "plotly", "optuna", "scipy", "simpy", "rich", "sqlalchemy", "pydantic")
+
+
+def loaded_after(*args: str) -> set[str]:
+    """The heavy top-level packages a fresh interpreter has imported after `smmsim ARGS`."""
+    code = (
+        "import json, sys\n"
+        "from smmsim.cli import main\n"
+        "try:\n"
+        f"    main({list(args)!r})\n"
+        "except SystemExit as exit:\n"
+        "    assert not exit.code, exit.code\n"
+        f"heavy = {HEAVY!r}\n"
+        "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules} & set(heavy))))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return set(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--help"], ["run", "--help"], ["optimise", "--help"], ["calibrate", "--help"], ["--version"]],
+)
+def test_help_imports_no_heavy_library(args):
+    assert loaded_after(*args) == set()
+
+
+@pytest.mark.parametrize("example", ["kids-shop", "reputation-rush"])
+def test_validate_imports_neither_the_engine_nor_the_report_libraries(example):
+    # A scenario needs pydantic (the schema), and numpy only for a tactic's schedule; nothing
+    # that draws, tabulates or plots, and no scipy solver for the interval priors.
+    loaded = loaded_after("validate", str(example_path(example)))
+    assert loaded <= {"numpy", "pydantic"}
+    if example == "kids-shop":  # ads only: no schedules to count
+        assert loaded == {"pydantic"}
+
+
+def test_run_imports_no_optimiser_library(tmp_path):
+    # `run` prints the run's headline; the headline module knows every command's result type,
+    # and names them only for type checking, so optuna stays out of `run`.
+    args = ["run", str(example_path("kids-shop")), "--reps", "20", "--workers", "1"]
+    loaded = loaded_after(*args, "--out", str(tmp_path / "out"))
+    assert "optuna" not in loaded
+    assert "sqlalchemy" not in loaded
+
+
+@pytest.mark.parametrize("command", ["run", "size-test"])
+def test_a_command_without_out_imports_no_plotting_library(command):
+    # The pages (and plotly) load only when a report is written; a console answer needs
+    # neither, only the kit's number formats.
+    args = [command, str(example_path("kids-shop")), "--reps", "20", "--workers", "1"]
+    if command == "size-test":
+        args += ["--budgets", "200,400", "--durations", "14"]
+    assert "plotly" not in loaded_after(*args)
