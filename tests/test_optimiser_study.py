@@ -130,6 +130,22 @@ def test_one_trial_at_a_time_in_batches_is_the_one_at_a_time_study(reference, tm
     assert history(again) == history(reference[0])
 
 
+def failing_evaluation(*args) -> None:
+    raise RuntimeError("a plan that cannot be simulated")
+
+
+def test_a_batch_that_raises_fails_its_trials_and_says_why(monkeypatch, tmp_path):
+    """As Optuna fails the trial whose objective raised: no trial of the batch is left
+    running, and the error reaches the caller."""
+    monkeypatch.setattr(study_module, "evaluate_candidate", failing_evaluation)
+    optimisation = open_kids(tmp_path / "failing.db")
+    with pytest.raises(RuntimeError, match="cannot be simulated"):
+        optimisation.run_batches(2)
+    states = [state for _, state, _, _ in history(optimisation)]
+    assert states.count("FAIL") == 2
+    assert "RUNNING" not in states and "COMPLETE" not in states
+
+
 # --- (b) the known plans -------------------------------------------------------------------------
 
 

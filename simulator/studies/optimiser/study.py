@@ -194,29 +194,38 @@ class Optimisation:
         done = 0
         with TrialPool(parallel) as pool:
             while (left := self.settings.trials - len(self.completed())) > 0:
-                batch = []
+                untold: list[tuple[optuna.Trial, Candidate]] = []
                 try:
                     for _ in range(min(parallel, left)):
                         trial = self._ask()
-                        batch.append((trial, self.space.suggest(trial)))
-                    outcomes = pool.evaluate(self, [candidate for _, candidate in batch])
-                    for trial, candidate in batch:
-                        values = self._record(trial, candidate, next(outcomes))
-                        frozen = self.study.tell(trial, values)
-                        batch = batch[1:]
+                        untold.append((trial, self.space.suggest(trial)))
+                    outcomes = pool.evaluate(self, [candidate for _, candidate in untold])
+                    while untold:
+                        trial, candidate = untold[0]
+                        frozen = self.study.tell(
+                            trial, self._record(trial, candidate, next(outcomes))
+                        )
+                        untold.pop(0)
                         done += 1
                         if on_trial:
                             on_trial(frozen)
                 except KeyboardInterrupt:
-                    for trial, _ in batch:
+                    for trial, _ in untold:  # failed and queued again, as `run` does
                         self._current = trial._trial_id
                         self._queue_interrupted()
                     raise
                 except BaseException:
-                    for trial, _ in batch:
-                        self.study.tell(trial, state=TrialState.FAIL)
+                    self._fail_running([trial for trial, _ in untold])
                     raise
         return done
+
+    def _fail_running(self, trials: list[optuna.Trial]) -> None:
+        """A batch that raised: its trials still running are failed, as Optuna fails the trial
+        whose objective raised."""
+        storage = self.study._storage
+        for trial in trials:
+            if storage.get_trial(trial._trial_id).state == TrialState.RUNNING:
+                storage.set_trial_state_values(trial._trial_id, TrialState.FAIL)
 
     def _ask(self) -> optuna.Trial:
         with warnings.catch_warnings():
