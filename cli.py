@@ -788,6 +788,13 @@ def validate(file: Path) -> None:
     type=click.IntRange(1, 3600),
     help="Seconds between a worker's heartbeats; a trial silent for two is retried [30].",
 )
+@click.option(
+    "--parallel-trials",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Trials simulated side by side; each number gives its own reproducible study.",
+)
 @seed_option
 @out_option
 @format_option
@@ -812,6 +819,7 @@ def optimise(
     out,
     fmt,
     workers,
+    parallel_trials,
 ) -> None:
     """Search the split of FILE's budget over platforms and tools (and, with --search, its tactic
     intensities or test-then-scale policy) for the lowest expected CPA (or most conversions)
@@ -853,6 +861,7 @@ def optimise(
         final_replications=final_reps or scenario.campaign.replications,
         workers=workers,
         heartbeat_seconds=heartbeat,
+        parallel_trials=parallel_trials,
     )
     # Before any trial: the outputs can be written, and would replace no input.
     check_out(out, OPTIMISE_FILES, file)
@@ -907,7 +916,7 @@ def run_optimisation(job):
                 err=True,
             )
             with progress_bar(max(job.settings.trials - completed, 0), "optimising") as advance:
-                done = run.run(lambda trial: advance(1))
+                done = run.run_batches(job.parallel_trials, lambda trial: advance(1))
             document = finish(replace(job, out_dir=None), run, done)
             write_outputs(
                 job.out_dir, lambda folder: write_documents(document, folder), OPTIMISE_FILES

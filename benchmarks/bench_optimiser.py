@@ -1,6 +1,7 @@
 """Optimiser benchmark: how close a study gets to a known optimum, and what one trial costs.
 
-    python -m benchmarks.bench_optimiser [--seeds N] [--trials N] [--example-trials N] [--record]
+    python -m benchmarks.bench_optimiser [--seeds N] [--trials N] [--example-trials N]
+        [--parallel-trials N] [--record]
 
 Quality: deterministic studies (`smmsim optimise --deterministic`: one replication of the model's
 expected values) of the closed-form scenarios in tests/optimiser_scenarios.py: three arms all
@@ -14,8 +15,10 @@ chance that one split drawn uniformly over the simplex reaches 99% (what a rando
 Cost: seconds per trial of a study of the bundled kids-shop.yaml and reputation-steady.yaml (which
 has tactics, so intensity dials too) at the default 200 replications per trial, one process,
 beside one plain `simulate` of the plan as written at 200 replications (the rest is the sampler
-and the storage). Every study runs on SQLite in a temporary folder. Wall time by
-`time.perf_counter`; nothing asserted. `--record` appends the figures to benchmarks/RESULTS.md.
+and the storage); with `--parallel-trials N` also the same studies with N trials simulated side
+by side (`smmsim optimise --parallel-trials N`). Every study runs on SQLite in a temporary
+folder. Wall time by `time.perf_counter`; nothing asserted. `--record` appends the figures to
+benchmarks/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -135,7 +138,27 @@ def quality_rows(seeds: int, trials: int) -> list[tuple[str, str]]:
     return rows
 
 
-def example_rows(example_trials: dict[str, int]) -> list[tuple[str, str]]:
+def timed_study(name: str, scenario, trials: int, parallel: int) -> tuple[float, int, int]:
+    """(seconds, trials done, parameters searched) of one study, `parallel` trials at a time."""
+    settings = settings_of(scenario, trials=trials, replications=REPLICATIONS)
+    with tempfile.TemporaryDirectory() as folder:
+        run = open_optimisation(
+            scenario,
+            settings,
+            storage_url=default_url(Path(folder)),
+            study_name=name,
+            source=f"{name}.yaml",
+        )
+        start = time.perf_counter()
+        done = run.run_batches(parallel)
+        seconds = time.perf_counter() - start
+        space = run.space
+        split = len(space.paid_ads) - 1 if space.platforms and not space.policy else 0
+        parameters = split + len(space.dials) + (3 if space.policy else 0)
+    return seconds, done, parameters
+
+
+def example_rows(example_trials: dict[str, int], parallel: int = 1) -> list[tuple[str, str]]:
     rows = []
     for name, trials in example_trials.items():
         scenario = load_scenario(EXAMPLES / f"{name}.yaml")
@@ -143,21 +166,7 @@ def example_rows(example_trials: dict[str, int]) -> list[tuple[str, str]]:
         start = time.perf_counter()
         simulate(scenario, replications=REPLICATIONS, seed=scenario.campaign.seed)
         plain = time.perf_counter() - start
-        settings = settings_of(scenario, trials=trials, replications=REPLICATIONS)
-        with tempfile.TemporaryDirectory() as folder:
-            run = open_optimisation(
-                scenario,
-                settings,
-                storage_url=default_url(Path(folder)),
-                study_name=name,
-                source=f"{name}.yaml",
-            )
-            start = time.perf_counter()
-            done = run.run()
-            seconds = time.perf_counter() - start
-            space = run.space
-            split = len(space.paid_ads) - 1 if space.platforms and not space.policy else 0
-            parameters = split + len(space.dials) + (3 if space.policy else 0)
+        seconds, done, parameters = timed_study(name, scenario, trials, 1)
         rows.append(
             (
                 f"{name}: seconds per trial, {REPLICATIONS} replications, 1 process "
@@ -165,6 +174,15 @@ def example_rows(example_trials: dict[str, int]) -> list[tuple[str, str]]:
                 f"{seconds / done:.2f} s",
             )
         )
+        if parallel > 1:
+            seconds, done, _ = timed_study(name, scenario, trials, parallel)
+            rows.append(
+                (
+                    f"{name}: seconds per trial, {parallel} trials side by side "
+                    f"(--parallel-trials {parallel}, {done} trials)",
+                    f"{seconds / done:.2f} s",
+                )
+            )
         rows.append(
             (f"{name}: one plain simulate at {REPLICATIONS} replications", f"{plain:.2f} s")
         )
@@ -178,12 +196,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--example-trials", type=int, default=None, help="trials per bundled example"
     )
+    parser.add_argument(
+        "--parallel-trials", type=int, default=1, help="also time the examples N trials at a time"
+    )
     parser.add_argument("--record", action="store_true", help="append to benchmarks/RESULTS.md")
     args = parser.parse_args(argv)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     examples = {name: args.example_trials or trials for name, trials in EXAMPLE_TRIALS.items()}
     start = time.perf_counter()
-    rows = quality_rows(args.seeds, args.trials) + example_rows(examples)
+    rows = quality_rows(args.seeds, args.trials) + example_rows(examples, args.parallel_trials)
     rows.append(("benchmark wall time", f"{time.perf_counter() - start:.0f} s"))
     print(f"Machine: {machine()}")
     print_table(rows)

@@ -23,7 +23,7 @@ from smmsim.simulator.kernels import warm_up
 from smmsim.simulator.plan import CampaignPlan
 from smmsim.simulator.randomness import RNG_BLOCK, BlockDraws, Draws, ExpectedDraws, block_seeds
 from smmsim.simulator.recorder import Recorder
-from smmsim.simulator.result import Result, merge_chunks
+from smmsim.simulator.result import ChunkMerger, Result
 from smmsim.simulator.strategies import StrategyRecord
 
 DEFAULT_CHUNK = 10_000
@@ -57,17 +57,16 @@ def simulate(
     if workers < 1:
         raise ValueError(f"workers must be at least 1 (got {workers})")
     if deterministic:
-        chunks = [run_chunk(plan, ExpectedDraws(1), min(1, daily_sample))]
+        merger = ChunkMerger([1])
+        merger.add(0, *run_chunk(plan, ExpectedDraws(1), min(1, daily_sample)))
         if progress:
             progress(1)
     else:
         size = chunk_size or min(DEFAULT_CHUNK, -(-reps // workers))
         jobs = chunk_jobs(reps, seed, size, daily_sample)
-        chunks = _run_jobs(plan, jobs, workers, progress)
+        merger = _run_jobs(plan, jobs, workers, progress)
     c = scenario.campaign
-    return merge_chunks(
-        [recorder for recorder, _ in chunks],
-        [record for _, record in chunks],
+    return merger.result(
         scenario=scenario,
         lines=plan.lines,
         budget_arms=plan.arms,
@@ -114,28 +113,28 @@ def _run_jobs(
     jobs: list[ChunkJob],
     workers: int,
     progress: Callable[[int], None] | None,
-) -> list[tuple[Recorder, StrategyRecord]]:
-    """Run chunks in order here, or in `workers` processes; results come back in job order."""
+) -> ChunkMerger:
+    """Run chunks in order here, or in `workers` processes; each is joined in its place in the
+    run as soon as it is done (`ChunkMerger`), whatever order they finish in."""
+    merger = ChunkMerger([job.n_reps for job in jobs])
     if workers == 1 or len(jobs) == 1:
-        done = []
-        for job in jobs:
-            done.append(run_job(plan, job))
+        for i, job in enumerate(jobs):
+            merger.add(i, *run_job(plan, job))
             if progress:
                 progress(job.n_reps)
-        return done
+        return merger
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     if context.get_start_method() == "fork":
         warm_up()  # the workers inherit the compiled samplers
-    done: list[tuple[Recorder, StrategyRecord] | None] = [None] * len(jobs)
     with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=context) as pool:
         futures = {pool.submit(run_job, plan, job): i for i, job in enumerate(jobs)}
         for future in as_completed(futures):
-            i = futures[future]
-            done[i] = future.result()
+            i = futures.pop(future)
+            merger.add(i, *future.result())
             if progress:
                 progress(jobs[i].n_reps)
-    return done
+    return merger
 
 
 def run_chunk(plan: CampaignPlan, draws: Draws, n_sampled: int) -> tuple[Recorder, StrategyRecord]:

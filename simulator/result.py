@@ -103,34 +103,82 @@ class Result:
         return mask
 
 
+class ChunkMerger:
+    """Joins chunks in replication order as they finish, wherever they ran: each chunk's
+    per-replication totals, months and checkpoints are copied into the run's arrays at its
+    offset and the chunk is dropped, so a run never holds its replications twice (once in its
+    chunks and once joined). Daily sums are kept per chunk (a few numbers a day per RNG block)
+    and added in chunk order at the end, the same additions as before in the same order."""
+
+    def __init__(self, chunk_sizes: list[int]):
+        self.offsets = np.cumsum([0, *chunk_sizes])
+        self.n_reps = int(self.offsets[-1])
+        self.totals: dict[str, np.ndarray] = {}
+        self.monthly: dict[str, np.ndarray] = {}
+        self.checkpoints: dict[int, dict[str, np.ndarray]] = {}
+        n = len(chunk_sizes)
+        self.daily: list[Recorder | None] = [None] * n  # the chunks' day-by-day parts only
+        self.records: list[StrategyRecord | None] = [None] * n
+
+    def add(self, i: int, chunk: Recorder, record: StrategyRecord) -> None:
+        if not self.totals:
+            self._allocate(chunk)
+        rows = slice(int(self.offsets[i]), int(self.offsets[i + 1]))
+        for name, values in chunk.totals.items():
+            self.totals[name][rows] = values
+        for name, values in chunk.monthly.items():
+            self.monthly[name][:, rows] = values
+        for day, measures in chunk.checkpoints.items():
+            for name, values in measures.items():
+                self.checkpoints[day][name][rows] = values
+        chunk.totals, chunk.monthly, chunk.checkpoints = {}, {}, {}
+        chunk.running = {}
+        self.daily[i], self.records[i] = chunk, record
+
+    def _allocate(self, chunk: Recorder) -> None:
+        def like(values: np.ndarray, axis: int) -> np.ndarray:
+            shape = list(values.shape)
+            shape[axis] = self.n_reps
+            return np.empty(shape, dtype=values.dtype)
+
+        self.totals = {k: like(v, 0) for k, v in chunk.totals.items()}
+        self.monthly = {k: like(v, 1) for k, v in chunk.monthly.items()}
+        self.checkpoints = {
+            day: {m: like(v, 0) for m, v in measures.items()}
+            for day, measures in chunk.checkpoints.items()
+        }
+
+    def result(self, **fields) -> Result:
+        chunks, n_reps = self.daily, self.n_reps
+        return Result(
+            totals=self.totals,
+            monthly=self.monthly,
+            daily_mean={
+                k: np.concatenate([c.daily_sum[k] for c in chunks], axis=1).sum(axis=1) / n_reps
+                for k in DAILY_MEASURES
+            },
+            daily_sample={
+                k: np.concatenate([c.daily_sample[k] for c in chunks], axis=1)
+                for k in DAILY_MEASURES
+            },
+            campaign_daily_mean={
+                k: np.concatenate([c.campaign_daily_sum[k] for c in chunks], axis=1).sum(axis=1)
+                / n_reps
+                for k in DAILY_CAMPAIGN_MEASURES
+            },
+            campaign_daily_sample={
+                k: np.concatenate([c.campaign_daily_sample[k] for c in chunks], axis=1)
+                for k in DAILY_CAMPAIGN_MEASURES
+            },
+            strategy=StrategyRecord.merge(self.records),
+            checkpoints=self.checkpoints,
+            **fields,
+        )
+
+
 def merge_chunks(chunks: list[Recorder], records: list[StrategyRecord], **fields) -> Result:
     """Join chunks in replication order; daily sums become means over all replications."""
-    n_reps = sum(c.totals["spend"].shape[0] for c in chunks)
-    return Result(
-        totals={k: np.concatenate([c.totals[k] for c in chunks]) for k in chunks[0].totals},
-        monthly={
-            k: np.concatenate([c.monthly[k] for c in chunks], axis=1) for k in chunks[0].monthly
-        },
-        daily_mean={
-            k: np.concatenate([c.daily_sum[k] for c in chunks], axis=1).sum(axis=1) / n_reps
-            for k in DAILY_MEASURES
-        },
-        daily_sample={
-            k: np.concatenate([c.daily_sample[k] for c in chunks], axis=1) for k in DAILY_MEASURES
-        },
-        campaign_daily_mean={
-            k: np.concatenate([c.campaign_daily_sum[k] for c in chunks], axis=1).sum(axis=1)
-            / n_reps
-            for k in DAILY_CAMPAIGN_MEASURES
-        },
-        campaign_daily_sample={
-            k: np.concatenate([c.campaign_daily_sample[k] for c in chunks], axis=1)
-            for k in DAILY_CAMPAIGN_MEASURES
-        },
-        strategy=StrategyRecord.merge(records),
-        checkpoints={
-            day: {m: np.concatenate([c.checkpoints[day][m] for c in chunks]) for m in measures}
-            for day, measures in chunks[0].checkpoints.items()
-        },
-        **fields,
-    )
+    merger = ChunkMerger([c.totals["spend"].shape[0] for c in chunks])
+    for i, (chunk, record) in enumerate(zip(chunks, records, strict=True)):
+        merger.add(i, chunk, record)
+    return merger.result(**fields)

@@ -148,6 +148,20 @@ def test_json_format_prints_the_document(tmp_path):
     assert document["best"]["number"] in range(3)
 
 
+def test_parallel_trials_give_the_same_study_twice(tmp_path):
+    """--parallel-trials 2 simulates two plans at a time in worker processes; the same command
+    gives the same trials again (the batch size is part of what fixes the proposals)."""
+    runs = []
+    for name in ("first", "second"):
+        out = tmp_path / name
+        result = invoke("optimise", KIDS, *SMALL, "--parallel-trials", 2, "--out", out)
+        assert result.exit_code == 0, result.output
+        document = json.loads((out / "optimise.json").read_text())
+        assert document["trials"]["completed"] == 5
+        runs.append([(t.number, t.params, t.values) for t in completed(out)])
+    assert runs[0] == runs[1]
+
+
 # --- resuming ------------------------------------------------------------------------------------
 
 

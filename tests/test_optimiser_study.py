@@ -106,6 +106,46 @@ def test_another_seed_proposes_other_trials(reference, tmp_path):
         assert theirs[number] != ours[number]
 
 
+def test_trials_side_by_side_give_the_same_study_run_after_run(reference, tmp_path):
+    """Two trials at a time: proposed here one after another and told in order, so the study
+    is reproducible for that batch size. The known plans come first, as one at a time, and the
+    trials' values are those of their candidates simulated here (only the proposals after the
+    start-up differ from the one-at-a-time study: a batch's trials do not see each other)."""
+    first, second = open_kids(tmp_path / "first.db"), open_kids(tmp_path / "second.db")
+    assert first.run_batches(2) == TRIALS
+    second.run_batches(2)
+    assert history(first) == history(second)
+    ours = {n: (params, values) for n, _, params, values in history(first)}
+    serial = {n: (params, values) for n, _, params, values in history(reference[0])}
+    for number in range(KNOWN_PLANS):
+        assert ours[number] == serial[number]
+    for t in first.completed():
+        candidate = Candidate(t.user_attrs["candidate"]["shares"], {})
+        assert t.value == outcome_of(simulated(candidate)).cpa
+
+
+def test_one_trial_at_a_time_in_batches_is_the_one_at_a_time_study(reference, tmp_path):
+    again = open_kids(tmp_path / "again.db")
+    again.run_batches(1)
+    assert history(again) == history(reference[0])
+
+
+def failing_evaluation(*args) -> None:
+    raise RuntimeError("a plan that cannot be simulated")
+
+
+def test_a_batch_that_raises_fails_its_trials_and_says_why(monkeypatch, tmp_path):
+    """As Optuna fails the trial whose objective raised: no trial of the batch is left
+    running, and the error reaches the caller."""
+    monkeypatch.setattr(study_module, "evaluate_candidate", failing_evaluation)
+    optimisation = open_kids(tmp_path / "failing.db")
+    with pytest.raises(RuntimeError, match="cannot be simulated"):
+        optimisation.run_batches(2)
+    states = [state for _, state, _, _ in history(optimisation)]
+    assert states.count("FAIL") == 2
+    assert "RUNNING" not in states and "COMPLETE" not in states
+
+
 # --- (b) the known plans -------------------------------------------------------------------------
 
 

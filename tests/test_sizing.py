@@ -197,6 +197,31 @@ def test_the_same_seed_gives_the_same_sweep():
     assert first["seed"] == SEED
 
 
+def test_points_run_side_by_side_equal_points_run_one_at_a_time():
+    """A pool of workers runs each point whole in one process, the oracle beside them; the
+    engine's numbers do not depend on where replications run, so every point's per-replication
+    outcome (and its pairing with the oracle's) is the serial sweep's, number for number."""
+    s = scenario([{"p5": 0.005, "p95": 0.03}] * 3)
+
+    def points(workers: int) -> list:
+        settings = SweepSettings(replications=200, seed=SEED, workers=workers)
+        found = run_sweep(s, "sizing.yaml", settings, [0.0, 300.0, 1000.0], durations=[14, 21])
+        return [(p.budget, p.days, p.conversions, p.regret, p.testing_cost) for p in found.points]
+
+    serial, side_by_side = points(1), points(2)
+    assert [p[:2] for p in serial] == [
+        (0.0, 14),
+        (300.0, 14),
+        (1000.0, 14),
+        (300.0, 21),
+        (1000.0, 21),
+    ]
+    assert [p[:2] for p in side_by_side] == [p[:2] for p in serial]
+    for ours, theirs in zip(side_by_side, serial, strict=True):
+        for a, b in zip(ours[2:], theirs[2:], strict=True):
+            np.testing.assert_array_equal(a, b)
+
+
 def test_a_test_length_that_no_longer_fits_the_campaign_is_an_input_error():
     from smmsim.scenarios.errors import ScenarioError
 

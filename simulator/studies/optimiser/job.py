@@ -41,6 +41,9 @@ class OptimiseJob:
     final_replications: int
     workers: int = 1
     heartbeat_seconds: int | None = None
+    # Trials simulated side by side; 1 (the default) is the one-at-a-time study, and any other
+    # number gives its own study, the same run after run (`Optimisation.run_batches`).
+    parallel_trials: int = 1
 
 
 def default_study_name(
@@ -115,5 +118,5 @@ def optimise(
 ) -> OptimisationResult:
     """Run the study to its target and return the document of its best plan."""
     run = open_job(job)
-    done = run.run(on_trial)
+    done = run.run_batches(job.parallel_trials, on_trial)
     return finish(job, run, done)

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import os
 import socket
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 
 import optuna
@@ -30,7 +32,11 @@ from optuna.trial import FrozenTrial, TrialState
 from smmsim.scenarios.errors import ScenarioError, SmmsimError
 from smmsim.scenarios.schema import Scenario
 from smmsim.simulator.studies.optimiser.candidate import Candidate, Policy
-from smmsim.simulator.studies.optimiser.objective import outcome_of, simulate_candidate
+from smmsim.simulator.studies.optimiser.objective import (
+    TrialOutcome,
+    outcome_of,
+    simulate_candidate,
+)
 from smmsim.simulator.studies.optimiser.sampling import TrialSeededSampler
 from smmsim.simulator.studies.optimiser.space import SearchSpace, search_problems, search_space
 from smmsim.simulator.studies.optimiser.storage import open_storage, scrubbed, shown, use_heartbeat
@@ -158,15 +164,13 @@ class Optimisation:
     def _objective(self, trial: optuna.Trial):
         self._current = trial._trial_id
         candidate = self.space.suggest(trial)
-        result = simulate_candidate(
-            self.scenario,
-            candidate,
-            replications=self.settings.replications,
-            seed=self.settings.seed,
-            source=self.source,
-            deterministic=self.settings.deterministic,
-        )
-        outcome = outcome_of(result)
+        return self._record(trial, candidate, self._evaluate(candidate))
+
+    def _evaluate(self, candidate: Candidate) -> TrialOutcome:
+        return evaluate_candidate(self.scenario, candidate, self.settings, self.source)
+
+    def _record(self, trial: optuna.Trial, candidate: Candidate, outcome: TrialOutcome):
+        """The trial's outcome in the study; returns the value(s) Optuna is told."""
         for key, value in outcome.as_dict().items():
             trial.set_user_attr(key, value)
         if self.settings.max_risk is not None:
@@ -176,6 +180,100 @@ class Optimisation:
         trial.set_user_attr("worker", worker_name())
         first = outcome.value(self.settings.objective)
         return (first, outcome.risk) if self.settings.pareto else first
+
+    def run_batches(
+        self, parallel: int, on_trial: Callable[[FrozenTrial], None] | None = None
+    ) -> int:
+        """Like `run`, but `parallel` trials at a time, their plans simulated side by side in
+        worker processes. Each batch is proposed here one trial after another (the constant liar
+        counts the batch's earlier trials as running, so they spread out) and told in order, so
+        the same `parallel` gives the same study run after run; it is not the one-at-a-time
+        study (a trial's proposal sees the trials done before its batch, not those beside it)."""
+        if parallel < 2:
+            return self.run(on_trial)
+        done = 0
+        with TrialPool(parallel) as pool:
+            while (left := self.settings.trials - len(self.completed())) > 0:
+                untold: list[tuple[optuna.Trial, Candidate]] = []
+                try:
+                    for _ in range(min(parallel, left)):
+                        trial = self._ask()
+                        untold.append((trial, self.space.suggest(trial)))
+                    outcomes = pool.evaluate(self, [candidate for _, candidate in untold])
+                    while untold:
+                        trial, candidate = untold[0]
+                        frozen = self.study.tell(
+                            trial, self._record(trial, candidate, next(outcomes))
+                        )
+                        untold.pop(0)
+                        done += 1
+                        if on_trial:
+                            on_trial(frozen)
+                except KeyboardInterrupt:
+                    for trial, _ in untold:  # failed and queued again, as `run` does
+                        self._current = trial._trial_id
+                        self._queue_interrupted()
+                    raise
+                except BaseException:
+                    self._fail_running([trial for trial, _ in untold])
+                    raise
+        return done
+
+    def _fail_running(self, trials: list[optuna.Trial]) -> None:
+        """A batch that raised: its trials still running are failed, as Optuna fails the trial
+        whose objective raised."""
+        storage = self.study._storage
+        for trial in trials:
+            if storage.get_trial(trial._trial_id).state == TrialState.RUNNING:
+                storage.set_trial_state_values(trial._trial_id, TrialState.FAIL)
+
+    def _ask(self) -> optuna.Trial:
+        with warnings.catch_warnings():
+            # Optuna beats a trial's heartbeat only inside `optimize`: a batch's trials have none,
+            # so no other worker takes them over as stale (and a batch cut short by a crash
+            # stays RUNNING instead of being retried; the study still counts completed trials).
+            warnings.filterwarnings("ignore", "Heartbeat of storage", UserWarning)
+            return self.study.ask()
+
+
+def evaluate_candidate(
+    scenario: Scenario, candidate: Candidate, settings: StudySettings, source: str
+) -> TrialOutcome:
+    """One trial's plan simulated on the study's common random numbers, and what it measured
+    (here or in a worker process: the same numbers either way)."""
+    result = simulate_candidate(
+        scenario,
+        candidate,
+        replications=settings.replications,
+        seed=settings.seed,
+        source=source,
+        deterministic=settings.deterministic,
+    )
+    return outcome_of(result)
+
+
+class TrialPool:
+    """Worker processes that simulate a batch's plans side by side (fork where the platform has
+    it, so a worker starts with the scenario already imported)."""
+
+    def __init__(self, workers: int):
+        methods = multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        self._pool = ProcessPoolExecutor(workers, mp_context=context)
+
+    def __enter__(self) -> TrialPool:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._pool.shutdown(cancel_futures=True)
+
+    def evaluate(self, run: Optimisation, candidates: list[Candidate]) -> Iterator[TrialOutcome]:
+        """The candidates' outcomes, in their order, each computed in a worker."""
+        futures = [
+            self._pool.submit(evaluate_candidate, run.scenario, candidate, run.settings, run.source)
+            for candidate in candidates
+        ]
+        return (future.result() for future in futures)
 
 
 def _taken_over(exc: Exception) -> bool:

@@ -16,10 +16,10 @@ import numpy as np
 from smmsim.scenarios.checks import scenario_issues
 from smmsim.scenarios.errors import ScenarioError, SmmsimError
 from smmsim.scenarios.schema import Scenario
-from smmsim.simulator.engine import simulate
 from smmsim.simulator.result import Result
 from smmsim.simulator.studies.evaluation import oracle_of
 from smmsim.simulator.studies.sizing.measures import PointSamples, point_samples
+from smmsim.simulator.studies.sizing.parallel import Simulations
 from smmsim.simulator.studies.sizing.points import budget_ceiling, initial_budgets, refinements
 
 DEFAULT_POINTS = 20
@@ -91,16 +91,17 @@ def run_sweep(
     require_test_then_scale(scenario, source)
     sweep = Sweep(scenario, settings)
     lengths = durations or [scenario.strategy.test.days]
-    for days in lengths:
-        runner = PointRunner(scenario, source, settings, days, progress)
-        sweep.oracle[days] = runner.oracle_conversions()
-        # No test is one campaign whatever the test's length: it is simulated and listed once,
-        # with the first length.
-        first = days == lengths[0]
-        if budgets is not None:
-            sweep.points += [runner.run(b) for b in budgets if b > 0 or first]
-        else:
-            sweep_adaptively(sweep, runner, days, with_no_test=first)
+    with Simulations(settings.replications, settings.seed, settings.workers, progress) as sims:
+        for days in lengths:
+            runner = PointRunner(scenario, source, settings, days, sims)
+            # No test is one campaign whatever the test's length: it is simulated and listed
+            # once, with the first length.
+            first = days == lengths[0]
+            if budgets is not None:
+                sweep.points += runner.run_all([b for b in budgets if b > 0 or first])
+            else:
+                sweep_adaptively(sweep, runner, days, with_no_test=first)
+            sweep.oracle[days] = runner.oracle_conversions()
     return sweep
 
 
@@ -108,7 +109,7 @@ def sweep_adaptively(sweep: Sweep, runner: PointRunner, days: int, with_no_test:
     """Half the points on the default grid, the rest where the answers are, until resolved."""
     s = sweep.settings
     grid = initial_budgets(budget_ceiling(sweep.scenario, days), grid_size(s.points))
-    sweep.points += [runner.run(b) for b in grid if b > 0 or with_no_test]
+    sweep.points += runner.run_all([b for b in grid if b > 0 or with_no_test])
     while True:
         done = sweep.at_days(days) if with_no_test else [*sweep.no_test(), *sweep.at_days(days)]
         if len(done) >= s.points:
@@ -119,9 +120,9 @@ def sweep_adaptively(sweep: Sweep, runner: PointRunner, days: int, with_no_test:
         new = refinements(budgets, conversions, pcs, s.target_pcs)
         if not new:
             break
-        for b in new[: s.points - len(done)]:
-            sweep.points.append(runner.run(b))
-            sweep.refined.add((b, days))
+        batch = new[: s.points - len(done)]
+        sweep.points += runner.run_all(batch)
+        sweep.refined.update((b, days) for b in batch)
 
 
 def grid_size(points: int) -> int:
@@ -131,42 +132,44 @@ def grid_size(points: int) -> int:
 
 
 class PointRunner:
-    """Runs one test length's points with the sweep's seed and replications."""
+    """Runs one test length's points with the sweep's seed and replications: a batch of points
+    (and the oracle, with the first batch) side by side (`parallel.Simulations`)."""
 
     def __init__(
-        self,
-        scenario: Scenario,
-        source: str,
-        settings: SweepSettings,
-        days: int,
-        progress: Callable[[int], None] | None,
+        self, scenario: Scenario, source: str, settings: SweepSettings, days: int, sims: Simulations
     ):
         self.scenario, self.source, self.settings, self.days = scenario, source, settings, days
-        self.progress = progress
+        self.sims = sims
         self._oracle: Result | None = None
 
-    def simulate(self, scenario: Scenario) -> Result:
-        s = self.settings
-        return simulate(
-            scenario,
-            replications=s.replications,
-            seed=s.seed,
-            workers=s.workers,
-            progress=self.progress,
-        )
+    def oracle_scenario(self) -> Scenario:
+        return oracle_of(with_test(self.scenario, 0.0, self.days, self.source))
 
     def oracle(self) -> Result:
         if self._oracle is None:
-            base = with_test(self.scenario, 0.0, self.days, self.source)
-            self._oracle = self.simulate(oracle_of(base))
+            self._oracle = self.sims.run([self.oracle_scenario()])[0]
         return self._oracle
 
     def oracle_conversions(self) -> np.ndarray:
         return self.oracle().kpis()["conversions"]
 
+    def run_all(self, budgets: list[float]) -> list[PointSamples]:
+        """The points at these test budgets, in their order."""
+        wanted = self._oracle is None and bool(budgets)
+        # The oracle's scenario is built first: a length that no longer fits says so as before.
+        oracle = [self.oracle_scenario()] if wanted else []
+        scenarios = [with_test(self.scenario, b, self.days, self.source) for b in budgets]
+        results = self.sims.run(oracle + scenarios)
+        if wanted:
+            self._oracle = results.pop(0)
+        margin = self.settings.margin
+        return [
+            point_samples(b, self.days, r, self._oracle, margin)
+            for b, r in zip(budgets, results, strict=True)
+        ]
+
     def run(self, budget: float) -> PointSamples:
-        result = self.simulate(with_test(self.scenario, budget, self.days, self.source))
-        return point_samples(budget, self.days, result, self.oracle(), self.settings.margin)
+        return self.run_all([budget])[0]
 
 
 def planned_runs(settings: SweepSettings, budgets: list[float] | None, durations: list[int]) -> int:

@@ -1,0 +1,93 @@
+"""A sweep's simulations side by side: whole simulations spread over worker processes.
+
+A sweep point simulates a few thousand replications; splitting each into chunks over the cores
+(what `simulate(workers=...)` does) pays a process pool's start-up per point and leaves the
+cores idle while the last chunk of each point finishes. The sweep instead hands whole
+simulations (the oracle and every point of a batch) to one pool kept for the whole sweep, each
+running in one process. Every simulation has the sweep's seed and replications, and the engine's
+numbers never depend on how replications are chunked or where they run, so a point is the same
+number for number whichever way it is run, and the common random numbers between points survive.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import multiprocessing
+from collections.abc import Callable
+from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+
+from smmsim.scenarios.schema import Scenario
+from smmsim.simulator.engine import simulate
+from smmsim.simulator.result import Result
+
+
+def without_days(result: Result) -> Result:
+    """The result less its day-by-day record, which a sweep never reads: what a worker sends
+    back is then the per-replication totals and the strategy's record, a few MB a point."""
+    return dataclasses.replace(
+        result, daily_mean={}, daily_sample={}, campaign_daily_mean={}, campaign_daily_sample={}
+    )
+
+
+def simulate_one(scenario: Scenario, replications: int, seed: int) -> Result:
+    """One whole simulation in this process (a pool worker's job)."""
+    return without_days(simulate(scenario, replications=replications, seed=seed))
+
+
+class Simulations:
+    """Runs a sweep's simulations at its seed and replications: in this process with one worker,
+    otherwise over a pool of `workers` processes (a lone simulation is split into chunks over
+    them instead). Use it as a context manager: the pool lives as long as the sweep."""
+
+    def __init__(
+        self,
+        replications: int,
+        seed: int,
+        workers: int,
+        progress: Callable[[int], None] | None = None,
+    ):
+        self.replications, self.seed, self.workers = replications, seed, workers
+        self.progress = progress
+        self._pool: Executor | None = None
+
+    def __enter__(self) -> Simulations:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+
+    def run(self, scenarios: list[Scenario]) -> list[Result]:
+        """Every scenario simulated, results in the scenarios' order."""
+        if self.workers == 1 or len(scenarios) < 2:
+            return [self._here(s) for s in scenarios]
+        pool = self._started()
+        futures = {
+            pool.submit(simulate_one, s, self.replications, self.seed): i
+            for i, s in enumerate(scenarios)
+        }
+        done: list[Result | None] = [None] * len(scenarios)
+        for future in as_completed(futures):
+            done[futures[future]] = future.result()
+            if self.progress:
+                self.progress(self.replications)
+        return done
+
+    def _here(self, scenario: Scenario) -> Result:
+        # Chunked over the cores: a lone simulation would otherwise leave all but one idle.
+        result = simulate(
+            scenario,
+            replications=self.replications,
+            seed=self.seed,
+            workers=self.workers,
+            progress=self.progress,
+        )
+        return without_days(result)
+
+    def _started(self) -> Executor:
+        if self._pool is None:
+            methods = multiprocessing.get_all_start_methods()
+            context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=context)
+        return self._pool
