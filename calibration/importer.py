@@ -198,6 +198,8 @@ class FileReader:
             rejected.append(self._rejection(shaped.row(read[row]), found))
         keep = np.ones(len(read), dtype=bool)
         keep[list(problems)] = False
+        if not keep.any():
+            return None
         self.placeholders += sum(
             int(reading.flags(lambda r: r.placeholder)[read][keep].sum())
             for reading in numbers.values()
@@ -482,8 +484,8 @@ def import_exports(paths: list[Path], options: ImportOptions) -> Imported:
     frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
     frame, overlapping = _drop_repeats_across_files(frame, rejected, files)
     frame = frame.drop(columns=["raw"], errors="ignore")
-    if not len(frame):
-        frame = pd.DataFrame(columns=list(frame.columns) or list(CANONICAL_FRAME))
+    if not len(frame):  # no row used: no dimension either
+        frame = pd.DataFrame(columns=CANONICAL_FRAME)
     for column in CANONICAL_FRAME:
         if column not in frame:
             frame[column] = np.nan
