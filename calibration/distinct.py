@@ -8,9 +8,10 @@ over the rows: the outcome per row is the same, at the cost of the distinct cell
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from operator import itemgetter
 
 import numpy as np
 import pandas as pd
@@ -52,39 +53,57 @@ class ColumnReading:
         return self.readings[self.codes[row]].problems
 
 
+class DistinctCells:
+    """Some columns of a file's rows, gathered chunk by chunk as one code per row into each
+    column's distinct texts: a million rows of a few thousand distinct cells take 4 bytes a
+    cell, not a string each."""
+
+    def __init__(self, columns: Iterable[int]):
+        self.columns = tuple(dict.fromkeys(columns))
+        self.ids: dict[int, dict[str, int]] = {i: {} for i in self.columns}
+        self.parts: dict[int, list[np.ndarray]] = {i: [] for i in self.columns}
+
+    def add(self, rows: list[list[str]]) -> None:
+        """Gather the next rows (each at least as wide as the widest column)."""
+        for i in self.columns:
+            codes, uniques = pd.factorize(np.asarray(list(map(itemgetter(i), rows)), dtype=object))
+            ids = self.ids[i]
+            to_id = np.array([ids.setdefault(u, len(ids)) for u in uniques], dtype=np.int32)
+            self.parts[i].append(to_id[codes])
+
+    def column(self, i: int) -> tuple[np.ndarray, list[str]]:
+        """(code of each row gathered, the distinct cells) of column i."""
+        parts = self.parts[i]
+        if len(parts) != 1:
+            parts[:] = [np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)]
+        return parts[0], list(self.ids[i])
+
+    def counts(self, i: int) -> dict[str, int]:
+        """How often each distinct cell of column i occurs."""
+        codes, cells = self.column(i)
+        return dict(zip(cells, np.bincount(codes, minlength=len(cells)).tolist(), strict=True))
+
+
 def read_distinct(
-    columns: Sequence[Sequence[str]], read: Callable[..., CellReading], memo: dict
+    columns: Sequence[tuple[np.ndarray, list[str]]], read: Callable[..., CellReading]
 ) -> ColumnReading:
-    """`read(*cells)` once per distinct combination of the rows' cells in `columns` (remembered
-    in `memo` from chunk to chunk), spread over the rows."""
-    codes, keys = _factorize_rows(columns)
-    readings = []
-    for key in keys:
-        found = memo.get(key)
-        if found is None:
-            found = memo[key] = read(*key)
-        readings.append(found)
-    return ColumnReading(codes, readings)
-
-
-def _factorize_rows(columns: Sequence[Sequence[str]]) -> tuple[np.ndarray, list[tuple]]:
-    """(code per row, the distinct tuples of cells) over one or more columns."""
-    parts = [pd.factorize(np.asarray(c, dtype=object)) for c in columns]
-    if len(parts) == 1:
-        codes, uniques = parts[0]
-        return codes, [(u,) for u in uniques]
-    combined = np.zeros(len(parts[0][0]), dtype=np.int64)
-    for codes, uniques in parts:
-        combined = combined * len(uniques) + codes
+    """`read(*cells)` once per distinct combination of the rows' cells in `columns` (each a
+    `DistinctCells.column`), spread over the rows."""
+    if len(columns) == 1:
+        codes, cells = columns[0]
+        return ColumnReading(codes, [read(c) for c in cells])
+    combined = np.zeros(len(columns[0][0]), dtype=np.int64)
+    for codes, cells in columns:
+        combined = combined * max(len(cells), 1) + codes
     codes, distinct = pd.factorize(combined)
-    keys = []
-    for value in distinct:
+    readings = []
+    for value in distinct.tolist():
         key = []
-        for _, uniques in reversed(parts):
-            value, at = divmod(int(value), len(uniques))
-            key.append(uniques[at])
-        keys.append(tuple(reversed(key)))
-    return codes, keys
+        for _, cells in reversed(columns):
+            value, at = divmod(value, max(len(cells), 1))
+            key.append(cells[at])
+        readings.append(read(*reversed(key)))
+    return ColumnReading(codes, readings)
 
 
 def number_reader(name: str, style: NumberStyle) -> Callable[[str], CellReading]:

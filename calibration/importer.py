@@ -31,6 +31,7 @@ from smmsim.calibration.columns import NUMERIC_FIELDS, ColumnPlan, plan_columns
 from smmsim.calibration.distinct import (
     CellReading,
     ColumnReading,
+    DistinctCells,
     date_reading,
     number_reader,
     read_distinct,
@@ -51,7 +52,6 @@ MISSING_LABEL = "(missing)"
 # chunk's cells (lists of strings, about 1 KB a row) stay well under the memory of the result.
 CHUNK_ROWS = 50_000
 TEXT_FIELDS = ("platform", "tool", "campaign", "currency")
-MASK_64 = 2**64 - 1
 SEP_UNIT = "\x1f"  # joins a row's cells for the second half of its fingerprint
 CHAINS = (  # (smaller, larger, reason code): counts that cannot exceed the step before them
     ("clicks", "impressions", "clicks_above_impressions"),
@@ -80,7 +80,7 @@ class Rejection:
 
 
 @dataclass(frozen=True)
-class Shaped:
+class Rows:
     """A chunk's rows as wide as the header: line, cells (trailing empty cells cut) and the row
     as it was in the file."""
 
@@ -88,8 +88,16 @@ class Shaped:
     cells: list[list[str]]
     raw: list[list[str]]
 
-    def row(self, i: int) -> tuple[int, list[str], list[str]]:
-        return self.lines[i], self.cells[i], self.raw[i]
+
+@dataclass(frozen=True)
+class Shaped:
+    """Every row of a file as wide as the header: its line, its fingerprint (two 64-bit hashes
+    of its cells), and the text of the rows that were not read one line a record."""
+
+    lines: np.ndarray
+    first: np.ndarray
+    second: np.ndarray
+    raw_of: dict[int, str]
 
 
 @dataclass(frozen=True)
@@ -116,8 +124,13 @@ def import_file(path: Path, options: ImportOptions, keep_raw: bool = False) -> F
 
 
 class FileReader:
-    """Turns the raw rows of one file into canonical columns, under the file's conventions, a
-    chunk of rows at a time; each distinct cell is read once (`distinct.py`)."""
+    """Turns the raw rows of one file into canonical columns, under the file's conventions.
+
+    One pass over the rows, a chunk at a time, checks each row's shape (rejecting totals and
+    rows of the wrong width) and gathers the cells it needs as codes into each column's distinct
+    texts, with a fingerprint of each row for repeats. The file's number and date conventions
+    are then decided from the counts of the distinct cells, each distinct cell is read once
+    (`distinct.py`), and every row's reasons follow, all rows at a time."""
 
     def __init__(self, table: StreamedTable, plan: ColumnPlan, options: ImportOptions):
         self.table, self.plan, self.options = table, plan, options
@@ -128,29 +141,51 @@ class FileReader:
                 f"{table.path}: the dates have no year (columns "
                 f"{', '.join(plan.fields[p] for p in ('month', 'day'))}); give it with --year"
             )
-        numbers, dates = self._count_cells()
-        self.numbers = detect_number_style(numbers, table.separator)
-        self.dates = self._date_style(dates)
-        self.placeholders = 0
-        self.missing_labels: Counter[str] = Counter()
-        self.seen: dict[int, int] = {}  # a used-or-checked row's fingerprint -> its line
-        self.memos: dict[str, dict] = {}
+        self.numeric = [self.index[f] for f in NUMERIC_FIELDS if f in self.index]
+        self.dated = [self.index["date"]] if "date" in self.index else []
         # the first column may hold a total's label; so may the date and label columns
         named = [self.index[f] for f in ("date", "platform", "campaign") if f in self.index]
         self.total_columns = tuple(dict.fromkeys([*named, 0, *self.dims.values()]))
         self.total_cells: dict[str, bool] = {}
+        self.cells = DistinctCells([*self.index.values(), *self.dims.values()])
+        # cells of the rows rejected for their shape: they vote on the conventions too
+        self.other_numbers: Counter[str] = Counter()
+        self.other_dates: Counter[str] = Counter()
+        self.placeholders = 0
+        self.missing_labels: Counter[str] = Counter()
 
-    def _count_cells(self) -> tuple[Counter, Counter]:
-        """How often each numeric cell and each date cell occurs, for the file's conventions."""
-        numeric = [self.index[f] for f in NUMERIC_FIELDS if f in self.index]
-        dated = [self.index["date"]] if "date" in self.index else []
-        numbers: Counter[str] = Counter()
-        dates: Counter[str] = Counter()
-        for _, records in self.table.chunks(CHUNK_ROWS):
-            for counter, columns in ((numbers, numeric), (dates, dated)):
-                for i in columns:
-                    counter.update(_column(records, i))
-        return numbers, dates
+    def read(self, keep_raw: bool) -> FileImport:
+        """Every row used or rejected; `keep_raw` keeps each used row's text in a `raw` column."""
+        rejected, rows_read = [], 0
+        lines, first_hashes, second_hashes, raw_of = [], [], [], {}
+        for chunk_lines, records, one_line in self.table.chunks(CHUNK_ROWS):
+            rows_read += len(chunk_lines)
+            shaped = self._shaped_rows(chunk_lines, records, rejected)
+            self.cells.add(shaped.cells)
+            lines.append(np.array(shaped.lines, dtype=np.int64))
+            first, second = _fingerprints(shaped.cells)
+            first_hashes.append(first)
+            second_hashes.append(second)
+            if not one_line:  # rows read record by record: their text cannot be read again
+                separator = self.table.separator
+                raw_of.update(zip(shaped.lines, map(separator.join, shaped.raw), strict=True))
+        self.numbers = detect_number_style(self._counts(self.numeric), self.table.separator)
+        self.dates = self._date_style(self._counts(self.dated))
+        shaped = Shaped(
+            _joined(lines, np.int64),
+            _joined(first_hashes, np.int64),
+            _joined(second_hashes, np.int64),
+            raw_of,
+        )
+        frame = self._used(shaped, rejected, keep_raw)
+        rejected.sort(key=lambda r: r.line)
+        return FileImport(frame, rejected, self.summary(rows_read, frame, rejected))
+
+    def _counts(self, columns: list[int]) -> Counter:
+        counts = Counter(self.other_numbers if columns is self.numeric else self.other_dates)
+        for i in columns:
+            counts.update(self.cells.counts(i))
+        return counts
 
     def _date_style(self, cells: Counter) -> DateStyle:
         if self.options.date_order != "auto":
@@ -158,120 +193,121 @@ class FileReader:
         tie = layout_named(self.plan.layout).date_order
         return detect_date_style(cells, tie)
 
-    def read(self, keep_raw: bool) -> FileImport:
-        rows_read, rejected, parts = 0, [], []
-        for chunk in self.table.chunks(CHUNK_ROWS):
-            rows_read += len(chunk[0])
-            used = self._read_chunk(chunk, rejected, keep_raw)
-            if used is not None:
-                parts.append(used)
-        rejected.sort(key=lambda r: r.line)
-        frame = pd.concat(parts, ignore_index=True) if parts else self._empty(keep_raw)
-        return FileImport(frame, rejected, self.summary(rows_read, frame, rejected))
-
-    def _empty(self, keep_raw: bool):
-        columns = ["source", "line", "date", *NUMERIC_FIELDS, *TEXT_FIELDS, *self.dims]
-        return pd.DataFrame(columns=[*columns, "raw"] if keep_raw else columns)
-
-    def _read_chunk(self, chunk: tuple[list[int], list[list[str]]], rejected: list, keep_raw: bool):
-        """The chunk's used rows as a frame (None if none); rejected rows go to `rejected`."""
-        shaped = self._shaped_rows(*chunk, rejected)
-        if not shaped.lines:
-            return None
-        lines = np.array(shaped.lines, dtype=np.int64)
-        columns = list(zip(*shaped.cells, strict=True))
-        date_of = self._read_dates(columns)
-        numbers = {f: self._read_numbers(columns, f) for f in NUMERIC_FIELDS if f in self.index}
-        readings = [date_of, *numbers.values()]
-        unreadable = np.zeros(len(lines), dtype=bool)
-        for reading in readings:
-            unreadable |= reading.flags(lambda r: bool(r.problems))
-        for row in np.flatnonzero(unreadable):
-            problems = [p for reading in readings for p in reading.problems_of(row)]
-            rejected.append(self._rejection(shaped.row(row), problems))
-        read = np.flatnonzero(~unreadable)
-        if not len(read):
-            return None
-        part = self._columns(read, lines, date_of, numbers, columns)
-        problems = self._row_problems(part, [shaped.cells[i] for i in read])
-        for row, found in problems.items():
-            rejected.append(self._rejection(shaped.row(read[row]), found))
-        keep = np.ones(len(read), dtype=bool)
-        keep[list(problems)] = False
-        if not keep.any():
-            return None
-        self.placeholders += sum(
-            int(reading.flags(lambda r: r.placeholder)[read][keep].sum())
-            for reading in numbers.values()
-        )
-        used = pd.DataFrame({name: values[keep] for name, values in part.items()})
-        if keep_raw:
-            used["raw"] = [
-                self.table.separator.join(shaped.raw[read[i]]) for i in np.flatnonzero(keep)
-            ]
-        return used
-
-    def _shaped_rows(self, lines: list[int], records: list[list[str]], rejected: list) -> Shaped:
+    def _shaped_rows(self, lines: list[int], records: list[list[str]], rejected: list) -> Rows:
         """The rows as wide as the header; the others (and total rows) are rejected here, one
         reason each."""
         width = len(self.table.header)
         totals = self._totals(records)
         if not totals and all(len(fields) == width for fields in records):
-            return Shaped(lines, records, records)
-        shaped = Shaped([], [], [])
+            return Rows(lines, records, records)
+        rows = Rows([], [], [])
         for row, (line, fields) in enumerate(zip(lines, records, strict=True)):
-            if row in totals:  # before the width: a summary line is often shorter ("Итого: 5")
-                words = "a total or summary row, not one day's data"
-                rejected.append(self._rejection((line, fields, fields), [("total_row", words)]))
-                continue
             cells = fields
             if len(cells) > width and not any(c.strip() for c in cells[width:]):
                 cells = cells[:width]  # a separator at the end of the line adds empty cells
-            if len(cells) != width:
+            if row in totals:  # before the width: a summary line is often shorter ("Итого: 5")
+                problem = ("total_row", "a total or summary row, not one day's data")
+            elif len(cells) != width:
                 shifted = " (columns shifted against the header)" if cells else ""
                 words = f"has {len(cells)} fields, the header has {width}{shifted}"
-                rejected.append(
-                    self._rejection((line, cells, fields), [("wrong_field_count", words)])
-                )
+                problem = ("wrong_field_count", words)
+            else:
+                rows.lines.append(line)
+                rows.cells.append(cells)
+                rows.raw.append(fields)
                 continue
-            shaped.lines.append(line)
-            shaped.cells.append(cells)
-            shaped.raw.append(fields)
-        return shaped
+            separator = self.table.separator
+            rejected.append(
+                Rejection(self.table.path, line, (problem[0],), problem[1], separator.join(fields))
+            )
+            for counter, columns in (
+                (self.other_numbers, self.numeric),
+                (self.other_dates, self.dated),
+            ):
+                counter.update(fields[i] for i in columns if i < len(fields))
+        return rows
 
     def _totals(self, records: list[list[str]]) -> set[int]:
         """The rows whose first column, date or a label column holds a total's label."""
         found: set[int] = set()
         for i in self.total_columns:
             cells = _column(records, i, missing="")
-            for cell in set(cells) - self.total_cells.keys():
+            distinct = set(cells)
+            for cell in distinct - self.total_cells.keys():
                 self.total_cells[cell] = bool(TOTAL_ROW.match(cell))
-            if any(self.total_cells[c] for c in set(cells)):
+            if any(self.total_cells[c] for c in distinct):
                 found.update(row for row, c in enumerate(cells) if self.total_cells[c])
         return found
 
-    def _rejection(self, shaped: tuple, problems: list[tuple[str, str]]) -> Rejection:
-        line, _, raw = shaped
+    def _used(self, shaped: Shaped, rejected: list, keep_raw: bool):
+        """The frame of the rows used; the rows that cannot be go to `rejected`."""
+        date_of = self._read_dates()
+        numbers = {f: self._read_numbers(f) for f in NUMERIC_FIELDS if f in self.index}
+        readings = [date_of, *numbers.values()]
+        unreadable = np.zeros(len(shaped.lines), dtype=bool)
+        for reading in readings:
+            unreadable |= reading.flags(lambda r: bool(r.problems))
+        for row in np.flatnonzero(unreadable):
+            problems = [p for reading in readings for p in reading.problems_of(row)]
+            rejected.append(self._rejection(shaped, row, problems))
+        read = np.flatnonzero(~unreadable)
+        values = self._numbers(read, numbers)
+        problems = self._row_problems(values, shaped, read)
+        for row, found in problems.items():
+            rejected.append(self._rejection(shaped, read[row], found))
+        keep = np.ones(len(read), dtype=bool)
+        keep[list(problems)] = False
+        kept = read[keep]
+        texts = self._text_columns(read, kept)  # counts the missing labels of every row read
+        if not len(kept):
+            return self._empty(keep_raw)
+        self.placeholders = sum(
+            int(reading.flags(lambda r: r.placeholder)[kept].sum()) for reading in numbers.values()
+        )
+        columns = {
+            "source": np.full(len(kept), self.table.path, dtype=object),
+            "line": shaped.lines[kept],
+            "date": date_of.values("datetime64[D]")[kept].astype("datetime64[s]"),
+            **{name: column[keep] for name, column in values.items()},
+            **texts,
+        }
+        del values
+        used = pd.DataFrame(columns, copy=False)
+        if keep_raw:
+            used["raw"] = [self._raw(shaped, row) for row in kept]
+        return used
+
+    def _empty(self, keep_raw: bool):
+        columns = ["source", "line", "date", *NUMERIC_FIELDS, *TEXT_FIELDS, *self.dims]
+        return pd.DataFrame(columns=[*columns, "raw"] if keep_raw else columns)
+
+    def _raw(self, shaped: Shaped, row: int) -> str:
+        """Row `row`'s text as the file has it: its cells joined by the separator."""
+        line = int(shaped.lines[row])
+        found = shaped.raw_of.get(line)
+        return found if found is not None else self.table.separator.join(self.table.one_line(line))
+
+    def _rejection(self, shaped: Shaped, row: int, problems: list[tuple[str, str]]) -> Rejection:
         return Rejection(
             self.table.path,
-            line,
+            int(shaped.lines[row]),
             tuple(code for code, _ in problems),
             "; ".join(words for _, words in problems),
-            self.table.separator.join(raw),
+            self._raw(shaped, row),
         )
 
-    def _memo(self, name: str) -> dict:
-        return self.memos.setdefault(name, {})
-
-    def _read_dates(self, columns) -> ColumnReading:
+    def _read_dates(self) -> ColumnReading:
         if "date" in self.index:
             read = date_reading(lambda cell: parse_date(cell, self.dates))
-            return read_distinct([columns[self.index["date"]]], read, self._memo("date"))
+            return read_distinct([self.cells.column(self.index["date"])], read)
         parts = [p for p in ("year", "month", "day") if p in self.index]
-        read = date_reading(
-            lambda *cells: self._date_from_parts(dict(zip(parts, cells, strict=True)))
+
+        def from_parts(*cells: str) -> date:
+            return self._date_from_parts(dict(zip(parts, cells, strict=True)))
+
+        return read_distinct(
+            [self.cells.column(self.index[p]) for p in parts], date_reading(from_parts)
         )
-        return read_distinct([columns[self.index[p]] for p in parts], read, self._memo("parts"))
 
     def _date_from_parts(self, cells: dict[str, str]) -> date:
         parts = {p: cell.strip() for p, cell in cells.items()}
@@ -286,55 +322,52 @@ class FileReader:
             shown = "-".join(str(parts.get(p, year)) for p in ("year", "month", "day"))
             raise CellError(f"{shown!r} is not a valid date") from None
 
-    def _read_numbers(self, columns, name: str) -> ColumnReading:
+    def _read_numbers(self, name: str) -> ColumnReading:
         read = number_reader(name, self.numbers)
-        return read_distinct([columns[self.index[name]]], read, self._memo(name))
+        return read_distinct([self.cells.column(self.index[name])], read)
 
-    def _columns(self, read, lines, date_of, numbers, columns) -> dict[str, np.ndarray]:
-        """The canonical columns of the readable rows `read` (before the checks across cells)."""
-        part = {
-            "source": np.full(len(read), self.table.path, dtype=object),
-            "line": lines[read],
-            "date": date_of.values("datetime64[D]")[read].astype("datetime64[s]"),
-        }
+    def _numbers(self, read, numbers: dict[str, ColumnReading]) -> dict[str, np.ndarray]:
+        """The numeric fields of the readable rows `read`; reach from frequency where only that
+        is given."""
+        out = {}
         for name in NUMERIC_FIELDS:
-            part[name] = (
+            out[name] = (
                 numbers[name].values(float)[read] if name in numbers else np.full(len(read), np.nan)
             )
-        part.update(self._text_columns(read, columns))
-        reach, frequency = part["reach"], part["frequency"]
+        reach, frequency = out["reach"], out["frequency"]
         derived = np.isnan(reach) & (frequency > 0)
-        part["reach"] = np.where(
-            derived, part["impressions"] / np.where(derived, frequency, 1), reach
+        out["reach"] = np.where(
+            derived, out["impressions"] / np.where(derived, frequency, 1), reach
         )
-        return part
+        return out
 
-    def _text_columns(self, read, columns) -> dict[str, np.ndarray]:
-        """Platform, tool, campaign, currency and the dimensions of the rows `read`."""
+    def _text_columns(self, read, kept) -> dict[str, np.ndarray]:
+        """Platform, tool, campaign, currency and the dimensions of the rows `kept`; the missing
+        labels are counted over all rows `read` (a row rejected for its numbers has them too)."""
         fallback = self.options.platform or self.plan.default_platform
         stem = Path(self.table.path).stem
         out = {
-            "platform": self._cells(
-                read, columns, "platform", lambda v: (v or fallback or stem).strip().lower()
+            "platform": self._text(
+                kept, "platform", lambda v: (v or fallback or stem).strip().lower()
             ),
-            "currency": self._cells(read, columns, "currency", lambda v: v),
+            "currency": self._text(kept, "currency", lambda v: v),
         }
         labels = {}
         if "tool" in self.index:
-            labels["tool"] = self._labels(read, columns, self.index["tool"], "tool")
+            labels["tool"] = self._labels(read, kept, self.index["tool"])
         else:
-            out["tool"] = np.full(len(read), "paid_ads", dtype=object)
+            out["tool"] = np.full(len(kept), "paid_ads", dtype=object)
         if "campaign" in self.index:
-            labels["campaign"] = self._labels(read, columns, self.index["campaign"], "campaign")
+            labels["campaign"] = self._labels(read, kept, self.index["campaign"])
         else:
-            out["campaign"] = np.full(len(read), MISSING_LABEL, dtype=object)
+            out["campaign"] = np.full(len(kept), MISSING_LABEL, dtype=object)
         for name, i in self.dims.items():
-            labels[name] = self._labels(read, columns, i, name, dimension=True)
+            labels[name] = self._labels(read, kept, i)
         self._count_missing({name: missing for name, (_, missing) in labels.items()})
         out.update({name: values for name, (values, _) in labels.items()})
         return out
 
-    def _cells(self, read, columns, name: str, finish) -> np.ndarray:
+    def _text(self, read, name: str, finish) -> np.ndarray:
         """A text field's cells, stripped, '' where missing, then `finish`ed."""
         if name not in self.index:
             return np.full(len(read), finish(""), dtype=object)
@@ -343,20 +376,19 @@ class FileReader:
             value = cell.strip()
             return CellReading(finish("" if value.casefold() in MISSING_LABELS else value))
 
-        memo = self._memo(f"text {name}")
-        return read_distinct([columns[self.index[name]]], text, memo).values()[read]
+        return read_distinct([self.cells.column(self.index[name])], text).values()[read]
 
-    def _labels(self, read, columns, i: int, name: str, dimension: bool = False):
-        """(labels, missing): a grouping label per row; a blank or '#N/A' cell is '(missing)'.
-        A field's label is the stripped cell; so is a dimension's, kept even when it is blank."""
+    def _labels(self, read, kept, i: int) -> tuple[np.ndarray, np.ndarray]:
+        """(labels of the rows kept, missing among the rows read): a grouping label is the
+        stripped cell; a blank or '#N/A' cell is '(missing)'."""
 
         def label(cell: str) -> CellReading:
             value = cell.strip()
             missing = value.casefold() in MISSING_LABELS
             return CellReading(MISSING_LABEL if missing else value, missing=missing)
 
-        found = read_distinct([columns[i]], label, self._memo(f"label {name} {dimension}"))
-        return found.values()[read], found.flags(lambda r: r.missing)[read]
+        found = read_distinct([self.cells.column(i)], label)
+        return found.values()[kept], found.flags(lambda r: r.missing)[read]
 
     def _count_missing(self, missing: dict[str, np.ndarray]) -> None:
         """Count missing labels in the order a row-by-row reading first meets them (the
@@ -369,36 +401,25 @@ class FileReader:
         for _, _, name in order:
             self.missing_labels[name] += int(missing[name].sum())
 
-    def _row_problems(self, part: dict, cells: list[list[str]]) -> dict[int, list[tuple[str, str]]]:
+    def _row_problems(self, values: dict, shaped: Shaped, read) -> dict[int, list[tuple[str, str]]]:
         """Problems across the cells of a readable row: counts that exceed the step before them,
-        and an exact repeat of an earlier row (every readable row is remembered)."""
+        and an exact repeat of an earlier readable row."""
         problems: dict[int, list[tuple[str, str]]] = {}
         for small, large, code in CHAINS:
-            a, b = part[small], part[large]
+            a, b = values[small], values[large]
             with np.errstate(invalid="ignore"):
                 over = ~(np.isnan(a) | np.isnan(b)) & (a > b * (1 + 1e-9))
             for row in np.flatnonzero(over):
                 words = f"{small} ({a[row]:g}) exceed {large} ({b[row]:g})"
                 problems.setdefault(int(row), []).append((code, words))
-        for row, first in self._repeats(cells, part["line"]):
-            problems.setdefault(row, []).append(("duplicate", f"repeats line {first} exactly"))
+        rows = pd.DataFrame(
+            {"first": shaped.first[read], "second": shaped.second[read], "line": shaped.lines[read]}
+        )
+        earliest = rows.groupby(["first", "second"], sort=False)["line"].transform("first")
+        for row in np.flatnonzero((earliest != rows["line"]).to_numpy()):
+            words = f"repeats line {earliest.iat[row]} exactly"
+            problems.setdefault(int(row), []).append(("duplicate", words))
         return dict(sorted(problems.items()))
-
-    def _repeats(self, cells: list[list[str]], lines) -> list[tuple[int, int]]:
-        """(row, earlier line) of each row of `cells` that repeats an earlier row exactly.
-
-        Rows are told apart by a 128-bit fingerprint of their cells (two different 64-bit
-        hashes: of the tuple of cells and of the cells joined) rather than kept whole: a million
-        rows' cells would take gigabytes. Two different rows share a fingerprint with odds of
-        about 1 in 10^38 a pair, and the run (hashes are salted per process) sees the same
-        repeats as a row-by-row comparison."""
-        found = []
-        for row, (fields, line) in enumerate(zip(cells, lines.tolist(), strict=True)):
-            key = (hash(tuple(fields)) & MASK_64) << 64 | (hash(SEP_UNIT.join(fields)) & MASK_64)
-            first = self.seen.setdefault(key, line)
-            if first != line:
-                found.append((row, first))
-        return found
 
     def summary(self, rows_read: int, frame, rejected: list[Rejection]) -> dict:
         t, p = self.table, self.plan
@@ -442,6 +463,23 @@ def _column(records: list[list[str]], i: int, missing: str | None = None) -> lis
     return [fields[i] if len(fields) > i else missing for fields in records]
 
 
+def _fingerprints(rows: list[list[str]]) -> tuple[np.ndarray, np.ndarray]:
+    """Two 64-bit hashes of each row's cells: of the tuple of cells and of the cells joined.
+
+    Rows are told apart by these 128 bits rather than kept whole (a million rows' cells would
+    take gigabytes). Two different rows share both hashes with odds of about 1 in 10^38 a pair;
+    the hashes are salted per process, so a run finds the repeats a cell-by-cell comparison
+    finds."""
+    count = len(rows)
+    first = np.fromiter((hash(tuple(r)) for r in rows), dtype=np.int64, count=count)
+    second = np.fromiter((hash(SEP_UNIT.join(r)) for r in rows), dtype=np.int64, count=count)
+    return first, second
+
+
+def _joined(parts: list[np.ndarray], dtype) -> np.ndarray:
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
+
+
 @dataclass(frozen=True)
 class Imported:
     """Every file's used rows as one canonical frame, with what was rejected and why."""
@@ -481,7 +519,8 @@ def import_exports(paths: list[Path], options: ImportOptions) -> Imported:
         parts.append(done.frame)
         rejected.extend(done.rejected)
         files.append(done.summary)
-    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else next(iter(parts), None)
+    frame = pd.DataFrame() if frame is None else frame
     frame, overlapping = _drop_repeats_across_files(frame, rejected, files)
     frame = frame.drop(columns=["raw"], errors="ignore")
     if not len(frame):  # no row used: no dimension either

@@ -240,12 +240,12 @@ class StreamedTable:
 
     def rows(self) -> Iterator[RawRow]:
         """Every non-blank line after the header, in order."""
-        for lines, records in self.chunks():
+        for lines, records, _ in self.chunks():
             yield from (RawRow(n, tuple(f)) for n, f in zip(lines, records, strict=True))
 
-    def chunks(self, size: int = 50_000) -> Iterator[tuple[list[int], list[list[str]]]]:
-        """(lines, fields) of the non-blank rows after the header, about `size` rows at a
-        time, counting the blank ones (`blank_lines`, once read to the end).
+    def chunks(self, size: int = 50_000) -> Iterator[tuple[list[int], list[list[str]], bool]]:
+        """(lines, fields, one line a record) of the non-blank rows after the header, about
+        `size` rows at a time, counting the blank ones (`blank_lines`, once read to the end).
 
         While every record is one line, a block of lines is read by one call to the csv module;
         from the first block where a record spans lines (a quoted line break, a stray quote), the
@@ -259,17 +259,21 @@ class StreamedTable:
             kept = [k for k, f in enumerate(records) if not _blank(f)]
             blank += len(records) - len(kept)
             if len(kept) == len(records):
-                yield list(range(start + 1, start + 1 + len(records))), records
+                yield list(range(start + 1, start + 1 + len(records))), records, True
             else:
-                yield [start + 1 + k for k in kept], [records[k] for k in kept]
+                yield [start + 1 + k for k in kept], [records[k] for k in kept], True
             start += len(records)
         rest = iter_records(self.lines, self.separator, start)
         rest = unswallow(rest, len(self.header), self.lines, self.separator)
         while block := list(itertools.islice(rest, size)):
             rows = [(line, f) for line, f in block if not _blank(f)]
             blank += len(block) - len(rows)
-            yield [line for line, _ in rows], [f for _, f in rows]
+            yield [line for line, _ in rows], [f for _, f in rows], False
         self.blank_lines = blank
+
+    def one_line(self, line: int) -> list[str]:
+        """The fields of a row that `chunks` read as one line a record, read again."""
+        return next(csv.reader([self.lines[line - 1]], delimiter=self.separator), [])
 
     def _one_line_records(self, start: int, size: int) -> list[list[str]] | None:
         """The records of lines start..start+size if each is exactly one line, else None.

@@ -103,7 +103,7 @@ def test_streamed_rows_are_the_records_read_whole(tmp_path, size):
     table = open_table(path)
     streamed = [
         (line, tuple(fields))
-        for lines, records in table.chunks(size)
+        for lines, records, _ in table.chunks(size)
         for line, fields in zip(lines, records, strict=True)
     ]
     assert streamed == [(r.line, r.fields) for r in whole.rows]
