@@ -265,7 +265,7 @@ class FileReader:
             int(reading.flags(lambda r: r.placeholder)[kept].sum()) for reading in numbers.values()
         )
         columns = {
-            "source": np.full(len(kept), self.table.path, dtype=object),
+            "source": _repeated(self.table.path, len(kept)),
             "line": shaped.lines[kept],
             "date": date_of.values("datetime64[D]")[kept].astype("datetime64[s]"),
             **{name: column[keep] for name, column in values.items()},
@@ -356,11 +356,11 @@ class FileReader:
         if "tool" in self.index:
             labels["tool"] = self._labels(read, kept, self.index["tool"])
         else:
-            out["tool"] = np.full(len(kept), "paid_ads", dtype=object)
+            out["tool"] = _repeated("paid_ads", len(kept))
         if "campaign" in self.index:
             labels["campaign"] = self._labels(read, kept, self.index["campaign"])
         else:
-            out["campaign"] = np.full(len(kept), MISSING_LABEL, dtype=object)
+            out["campaign"] = _repeated(MISSING_LABEL, len(kept))
         for name, i in self.dims.items():
             labels[name] = self._labels(read, kept, i)
         self._count_missing({name: missing for name, (_, missing) in labels.items()})
@@ -370,7 +370,7 @@ class FileReader:
     def _text(self, read, name: str, finish) -> np.ndarray:
         """A text field's cells, stripped, '' where missing, then `finish`ed."""
         if name not in self.index:
-            return np.full(len(read), finish(""), dtype=object)
+            return _repeated(finish(""), len(read))
 
         def text(cell: str) -> CellReading:
             value = cell.strip()
@@ -474,6 +474,13 @@ def _fingerprints(rows: list[list[str]]) -> tuple[np.ndarray, np.ndarray]:
     first = np.fromiter((hash(tuple(r)) for r in rows), dtype=np.int64, count=count)
     second = np.fromiter((hash(SEP_UNIT.join(r)) for r in rows), dtype=np.int64, count=count)
     return first, second
+
+
+def _repeated(value: str, count: int) -> np.ndarray:
+    """`value` `count` times, as one string object (numpy's `full` makes a copy of it each)."""
+    out = np.empty(count, dtype=object)
+    out.fill(value)
+    return out
 
 
 def _joined(parts: list[np.ndarray], dtype) -> np.ndarray:
