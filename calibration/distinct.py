@@ -66,7 +66,8 @@ class DistinctCells:
     def add(self, rows: list[list[str]]) -> None:
         """Gather the next rows (each at least as wide as the widest column)."""
         for i in self.columns:
-            codes, uniques = pd.factorize(np.asarray(list(map(itemgetter(i), rows)), dtype=object))
+            cells = np.fromiter(map(itemgetter(i), rows), dtype=object, count=len(rows))
+            codes, uniques = pd.factorize(cells)
             ids = self.ids[i]
             to_id = np.array([ids.setdefault(u, len(ids)) for u in uniques], dtype=np.int32)
             self.parts[i].append(to_id[codes])

@@ -230,8 +230,9 @@ class FileReader:
     def _totals(self, records: list[list[str]]) -> set[int]:
         """The rows whose first column, date or a label column holds a total's label."""
         found: set[int] = set()
+        shortest = min(map(len, records), default=0)
         for i in self.total_columns:
-            cells = _column(records, i, missing="")
+            cells = _column(records, i, shortest, missing="")
             distinct = set(cells)
             for cell in distinct - self.total_cells.keys():
                 self.total_cells[cell] = bool(TOTAL_ROW.match(cell))
@@ -453,13 +454,11 @@ class FileReader:
         }
 
 
-def _column(records: list[list[str]], i: int, missing: str | None = None) -> list[str]:
-    """The i-th cell of every row; rows too short for it give `missing` (or are left out when it
-    is None)."""
-    if min(map(len, records), default=0) > i:
+def _column(records: list[list[str]], i: int, shortest: int, missing: str) -> list[str]:
+    """The i-th cell of every row (`shortest`: the fewest cells a row has); rows too short for
+    it give `missing`."""
+    if shortest > i:
         return list(map(operator.itemgetter(i), records))
-    if missing is None:
-        return [fields[i] for fields in records if len(fields) > i]
     return [fields[i] if len(fields) > i else missing for fields in records]
 
 

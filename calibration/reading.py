@@ -238,9 +238,9 @@ class StreamedTable:
         self.first_row = head[at + 1][0] - 1 if at + 1 < len(head) else len(lines)
         self.blank_lines: int | None = None  # known once `chunks()` has been read to the end
 
-    def rows(self) -> Iterator[RawRow]:
-        """Every non-blank line after the header, in order."""
-        for lines, records, _ in self.chunks():
+    def rows(self, size: int = 50_000) -> Iterator[RawRow]:
+        """Every non-blank line after the header, in order (read `size` rows at a time)."""
+        for lines, records, _ in self.chunks(size):
             yield from (RawRow(n, tuple(f)) for n, f in zip(lines, records, strict=True))
 
     def chunks(self, size: int = 50_000) -> Iterator[tuple[list[int], list[list[str]], bool]]:
@@ -299,7 +299,7 @@ class StreamedTable:
             header_line=self.header_line,
             header=self.header,
             preamble=self.preamble,
-            rows=tuple(itertools.islice(self.rows(), count)),
+            rows=tuple(itertools.islice(self.rows(count), count)),
             blank_lines=0,  # not counted in a head
         )
 
