@@ -169,8 +169,9 @@ class FileReader:
             if not one_line:  # rows read record by record: their text cannot be read again
                 separator = self.table.separator
                 raw_of.update(zip(shaped.lines, map(separator.join, shaped.raw), strict=True))
-        self.numbers = detect_number_style(self._counts(self.numeric), self.table.separator)
-        self.dates = self._date_style(self._counts(self.dated))
+        numbers = self._counts(self.numeric, self.other_numbers)
+        self.numbers = detect_number_style(numbers, self.table.separator)
+        self.dates = self._date_style(self._counts(self.dated, self.other_dates))
         shaped = Shaped(
             _joined(lines, np.int64),
             _joined(first_hashes, np.int64),
@@ -181,8 +182,10 @@ class FileReader:
         rejected.sort(key=lambda r: r.line)
         return FileImport(frame, rejected, self.summary(rows_read, frame, rejected))
 
-    def _counts(self, columns: list[int]) -> Counter:
-        counts = Counter(self.other_numbers if columns is self.numeric else self.other_dates)
+    def _counts(self, columns: list[int], others: Counter) -> Counter:
+        """How often each cell of `columns` occurs, over every row (`others`: the rows
+        rejected for their shape)."""
+        counts = Counter(others)
         for i in columns:
             counts.update(self.cells.counts(i))
         return counts
@@ -198,7 +201,8 @@ class FileReader:
         reason each."""
         width = len(self.table.header)
         totals = self._totals(records)
-        if not totals and all(len(fields) == width for fields in records):
+        widths = list(map(len, records))
+        if not totals and min(widths, default=width) == max(widths, default=width) == width:
             return Rows(lines, records, records)
         rows = Rows([], [], [])
         for row, (line, fields) in enumerate(zip(lines, records, strict=True)):
@@ -240,8 +244,9 @@ class FileReader:
                 found.update(row for row, c in enumerate(cells) if self.total_cells[c])
         return found
 
-    def _used(self, shaped: Shaped, rejected: list, keep_raw: bool):
-        """The frame of the rows used; the rows that cannot be go to `rejected`."""
+    def _readable(self, shaped: Shaped, rejected: list):
+        """(dates, numbers, the rows whose date and numbers all read); the others are rejected
+        with every reason their cells give, in the order of the fields."""
         date_of = self._read_dates()
         numbers = {f: self._read_numbers(f) for f in NUMERIC_FIELDS if f in self.index}
         readings = [date_of, *numbers.values()]
@@ -251,7 +256,11 @@ class FileReader:
         for row in np.flatnonzero(unreadable):
             problems = [p for reading in readings for p in reading.problems_of(row)]
             rejected.append(self._rejection(shaped, row, problems))
-        read = np.flatnonzero(~unreadable)
+        return date_of, numbers, np.flatnonzero(~unreadable)
+
+    def _used(self, shaped: Shaped, rejected: list, keep_raw: bool):
+        """The frame of the rows used; the rows that cannot be go to `rejected`."""
+        date_of, numbers, read = self._readable(shaped, rejected)
         values = self._numbers(read, numbers)
         problems = self._row_problems(values, shaped, read)
         for row, found in problems.items():
