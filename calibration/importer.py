@@ -52,7 +52,6 @@ MISSING_LABEL = "(missing)"
 # chunk's cells (lists of strings, about 1 KB a row) stay well under the memory of the result.
 CHUNK_ROWS = 50_000
 TEXT_FIELDS = ("platform", "tool", "campaign", "currency")
-SEP_UNIT = "\x1f"  # joins a row's cells for the second half of its fingerprint
 CHAINS = (  # (smaller, larger, reason code): counts that cannot exceed the step before them
     ("clicks", "impressions", "clicks_above_impressions"),
     ("reach", "impressions", "reach_above_impressions"),
@@ -91,12 +90,10 @@ class Rows:
 
 @dataclass(frozen=True)
 class Shaped:
-    """Every row of a file as wide as the header: its line, its fingerprint (two 64-bit hashes
-    of its cells), and the text of the rows that were not read one line a record."""
+    """Every row of a file as wide as the header, by its line (its cells are in the reader's
+    `DistinctCells`), and the text of the rows that were not read one line a record."""
 
     lines: np.ndarray
-    first: np.ndarray
-    second: np.ndarray
     raw_of: dict[int, str]
 
 
@@ -147,7 +144,8 @@ class FileReader:
         named = [self.index[f] for f in ("date", "platform", "campaign") if f in self.index]
         self.total_columns = tuple(dict.fromkeys([*named, 0, *self.dims.values()]))
         self.total_cells: dict[str, bool] = {}
-        self.cells = DistinctCells([*self.index.values(), *self.dims.values()])
+        # every column: a row repeats another when all its cells do
+        self.cells = DistinctCells(range(len(table.header)))
         # cells of the rows rejected for their shape: they vote on the conventions too
         self.other_numbers: Counter[str] = Counter()
         self.other_dates: Counter[str] = Counter()
@@ -157,27 +155,19 @@ class FileReader:
     def read(self, keep_raw: bool) -> FileImport:
         """Every row used or rejected; `keep_raw` keeps each used row's text in a `raw` column."""
         rejected, rows_read = [], 0
-        lines, first_hashes, second_hashes, raw_of = [], [], [], {}
+        lines, raw_of = [], {}
         for chunk_lines, records, one_line in self.table.chunks(CHUNK_ROWS):
             rows_read += len(chunk_lines)
             shaped = self._shaped_rows(chunk_lines, records, rejected)
             self.cells.add(shaped.cells)
             lines.append(np.array(shaped.lines, dtype=np.int64))
-            first, second = _fingerprints(shaped.cells)
-            first_hashes.append(first)
-            second_hashes.append(second)
             if not one_line:  # rows read record by record: their text cannot be read again
                 separator = self.table.separator
                 raw_of.update(zip(shaped.lines, map(separator.join, shaped.raw), strict=True))
         numbers = self._counts(self.numeric, self.other_numbers)
         self.numbers = detect_number_style(numbers, self.table.separator)
         self.dates = self._date_style(self._counts(self.dated, self.other_dates))
-        shaped = Shaped(
-            _joined(lines, np.int64),
-            _joined(first_hashes, np.int64),
-            _joined(second_hashes, np.int64),
-            raw_of,
-        )
+        shaped = Shaped(_joined(lines, np.int64), raw_of)
         frame = self._used(shaped, rejected, keep_raw)
         rejected.sort(key=lambda r: r.line)
         return FileImport(frame, rejected, self.summary(rows_read, frame, rejected))
@@ -422,14 +412,23 @@ class FileReader:
             for row in np.flatnonzero(over):
                 words = f"{small} ({a[row]:g}) exceed {large} ({b[row]:g})"
                 problems.setdefault(int(row), []).append((code, words))
-        rows = pd.DataFrame(
-            {"first": shaped.first[read], "second": shaped.second[read], "line": shaped.lines[read]}
-        )
-        earliest = rows.groupby(["first", "second"], sort=False)["line"].transform("first")
-        for row in np.flatnonzero((earliest != rows["line"]).to_numpy()):
-            words = f"repeats line {earliest.iat[row]} exactly"
+        lines = shaped.lines[read]
+        for row, earlier in self._repeats(read):
+            words = f"repeats line {lines[earlier]} exactly"
             problems.setdefault(int(row), []).append(("duplicate", words))
         return dict(sorted(problems.items()))
+
+    def _repeats(self, read: np.ndarray) -> list[tuple[int, int]]:
+        """(row, earlier row) among the rows `read` for each that repeats an earlier one exactly:
+        every cell the same, told by the cells' codes (the same code is the same text)."""
+        key = np.zeros(len(read), dtype=np.int64)
+        for i in self.cells.columns:
+            codes, cells = self.cells.column(i)
+            # codes in order of first appearance keep the key below the number of rows
+            key = pd.factorize(key * len(cells) + codes[read])[0]
+        _, first = np.unique(key, return_index=True)
+        earliest = first[key]
+        return [(int(r), int(earliest[r])) for r in np.flatnonzero(earliest != np.arange(len(key)))]
 
     def summary(self, rows_read: int, frame, rejected: list[Rejection]) -> dict:
         t, p = self.table, self.plan
@@ -469,19 +468,6 @@ def _column(records: list[list[str]], i: int, shortest: int, missing: str) -> li
     if shortest > i:
         return list(map(operator.itemgetter(i), records))
     return [fields[i] if len(fields) > i else missing for fields in records]
-
-
-def _fingerprints(rows: list[list[str]]) -> tuple[np.ndarray, np.ndarray]:
-    """Two 64-bit hashes of each row's cells: of the tuple of cells and of the cells joined.
-
-    Rows are told apart by these 128 bits rather than kept whole (a million rows' cells would
-    take gigabytes). Two different rows share both hashes with odds of about 1 in 10^38 a pair;
-    the hashes are salted per process, so a run finds the repeats a cell-by-cell comparison
-    finds."""
-    count = len(rows)
-    first = np.fromiter((hash(tuple(r)) for r in rows), dtype=np.int64, count=count)
-    second = np.fromiter((hash(SEP_UNIT.join(r)) for r in rows), dtype=np.int64, count=count)
-    return first, second
 
 
 def _repeated(value: str, count: int) -> np.ndarray:
