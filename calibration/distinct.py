@@ -8,7 +8,7 @@ over the rows: the outcome per row is the same, at the cost of the distinct cell
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from operator import itemgetter
@@ -65,9 +65,17 @@ class DistinctCells:
 
     def add(self, rows: list[list[str]]) -> None:
         """Gather the next rows (each at least as wide as the widest column)."""
+        self.add_columns(
+            {
+                i: np.fromiter(map(itemgetter(i), rows), dtype=object, count=len(rows))
+                for i in self.columns
+            }
+        )
+
+    def add_columns(self, columns: Mapping[int, np.ndarray] | Sequence[np.ndarray]) -> None:
+        """Gather the next rows, given as columns (by column number)."""
         for i in self.columns:
-            cells = np.fromiter(map(itemgetter(i), rows), dtype=object, count=len(rows))
-            codes, uniques = pd.factorize(cells)
+            codes, uniques = pd.factorize(columns[i])
             ids = self.ids[i]
             to_id = np.array([ids.setdefault(u, len(ids)) for u in uniques], dtype=np.int32)
             self.parts[i].append(to_id[codes])

@@ -156,12 +156,16 @@ class FileReader:
         """Every row used or rejected; `keep_raw` keeps each used row's text in a `raw` column."""
         rejected, rows_read = [], 0
         lines, raw_of = [], {}
-        for chunk_lines, records, one_line in self.table.chunks(CHUNK_ROWS):
-            rows_read += len(chunk_lines)
-            shaped = self._shaped_rows(chunk_lines, records, rejected)
+        for block in self.table.chunks(CHUNK_ROWS):
+            rows_read += len(block.lines)
+            if block.columns is not None and not self._any_total(block.columns):
+                self.cells.add_columns(block.columns)  # a plain table: every row full width
+                lines.append(np.array(block.lines, dtype=np.int64))
+                continue
+            shaped = self._shaped_rows(block.lines, block.rows(), rejected)
             self.cells.add(shaped.cells)
             lines.append(np.array(shaped.lines, dtype=np.int64))
-            if not one_line:  # rows read record by record: their text cannot be read again
+            if not block.one_line:  # rows read record by record: their text cannot be read again
                 separator = self.table.separator
                 raw_of.update(zip(shaped.lines, map(separator.join, shaped.raw), strict=True))
         numbers = self._counts(self.numeric, self.other_numbers)
@@ -220,6 +224,19 @@ class FileReader:
             ):
                 counter.update(fields[i] for i in columns if i < len(fields))
         return rows
+
+    def _any_total(self, columns: list[np.ndarray]) -> bool:
+        """Whether a row of a block read as columns is a total (its rows are then checked one by
+        one)."""
+        return any(
+            self._is_total(cell) for i in self.total_columns for cell in pd.unique(columns[i])
+        )
+
+    def _is_total(self, cell: str) -> bool:
+        found = self.total_cells.get(cell)
+        if found is None:
+            found = self.total_cells[cell] = bool(TOTAL_ROW.match(cell))
+        return found
 
     def _totals(self, records: list[list[str]]) -> set[int]:
         """The rows whose first column, date or a label column holds a total's label."""

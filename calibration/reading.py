@@ -17,6 +17,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
 from smmsim.scenarios.errors import SmmsimError
 
 SEPARATORS = (",", ";", "\t", "|")
@@ -218,6 +221,21 @@ def read_table(path: Path, separator: str | None = None) -> RawTable:
     )
 
 
+@dataclass(frozen=True)
+class Block:
+    """Rows of a file read together: their lines, and their cells as rows or as columns."""
+
+    lines: list[int]
+    records: list[list[str]] | None  # the cells row by row, or None: see `columns`
+    columns: list[np.ndarray] | None = None  # the cells column by column, every row full width
+    one_line: bool = True  # every row one line of the file (its text can be read again)
+
+    def rows(self) -> list[list[str]]:
+        if self.records is not None:
+            return self.records
+        return [list(row) for row in zip(*self.columns, strict=True)]
+
+
 class StreamedTable:
     """A file's table whose rows are read on demand, as often as needed, so that a file of a
     million rows is never held as a million lists of cells: only its lines stay in memory."""
@@ -240,36 +258,72 @@ class StreamedTable:
 
     def rows(self, size: int = 50_000) -> Iterator[RawRow]:
         """Every non-blank line after the header, in order (read `size` rows at a time)."""
-        for lines, records, _ in self.chunks(size):
-            yield from (RawRow(n, tuple(f)) for n, f in zip(lines, records, strict=True))
+        for block in self.chunks(size):
+            yield from (RawRow(n, tuple(f)) for n, f in zip(block.lines, block.rows(), strict=True))
 
-    def chunks(self, size: int = 50_000) -> Iterator[tuple[list[int], list[list[str]], bool]]:
-        """(lines, fields, one line a record) of the non-blank rows after the header, about
-        `size` rows at a time, counting the blank ones (`blank_lines`, once read to the end).
+    def chunks(self, size: int = 50_000) -> Iterator[Block]:
+        """The non-blank rows after the header, about `size` at a time, counting the blank ones
+        (`blank_lines`, once read to the end).
 
-        While every record is one line, a block of lines is read by one call to the csv module;
-        from the first block where a record spans lines (a quoted line break, a stray quote), the
-        rest is read record by record as `read_table` reads it (see `unswallow`)."""
+        While every record is one line, a block of lines is read at once: by pandas' parser into
+        columns when the block is a plain table (no quote, every line as wide as the header, no
+        blank line), else by one call to the csv module. From the first block where a record
+        spans lines (a quoted line break, a stray quote), the rest is read record by record as
+        `read_table` reads it (see `unswallow`)."""
         self.blank_lines = None
         blank, start = 0, self.first_row
         while start < len(self.lines):
+            columns = self._plain_columns(start, size)
+            if columns is not None:
+                count = len(columns[0])
+                yield Block(list(range(start + 1, start + 1 + count)), None, columns)
+                start += count
+                continue
             records = self._one_line_records(start, size)
             if records is None:
                 break
             kept = [k for k, f in enumerate(records) if not _blank(f)]
             blank += len(records) - len(kept)
             if len(kept) == len(records):
-                yield list(range(start + 1, start + 1 + len(records))), records, True
+                yield Block(list(range(start + 1, start + 1 + len(records))), records)
             else:
-                yield [start + 1 + k for k in kept], [records[k] for k in kept], True
+                yield Block([start + 1 + k for k in kept], [records[k] for k in kept])
             start += len(records)
         rest = iter_records(self.lines, self.separator, start)
         rest = unswallow(rest, len(self.header), self.lines, self.separator)
         while block := list(itertools.islice(rest, size)):
             rows = [(line, f) for line, f in block if not _blank(f)]
             blank += len(block) - len(rows)
-            yield [line for line, _ in rows], [f for _, f in rows], False
+            yield Block([line for line, _ in rows], [f for _, f in rows], one_line=False)
         self.blank_lines = blank
+
+    def _plain_columns(self, start: int, size: int) -> list[np.ndarray] | None:
+        """The cells of lines start..start+size as columns, if the block is a plain table:
+        without a quote or a NUL (the csv module then only splits each line at the separator,
+        as pandas' parser does), each line with exactly the header's number of separators, and
+        no blank line; else None."""
+        block = self.lines[start : start + size]
+        width, separator = len(self.header), self.separator
+        text = "".join(block)
+        if '"' in text or "\0" in text:
+            return None
+        if any(line.count(separator) != width - 1 for line in block):
+            return None
+        if any(not line.replace(separator, "").strip() for line in block):
+            return None
+        frame = pd.read_csv(
+            io.StringIO(text),
+            sep=separator,
+            header=None,
+            dtype=object,
+            na_filter=False,
+            quoting=csv.QUOTE_NONE,
+            skip_blank_lines=False,
+            engine="c",
+        )
+        if frame.shape != (len(block), width):
+            return None
+        return [frame[c].to_numpy(dtype=object) for c in frame.columns]
 
     def one_line(self, line: int) -> list[str]:
         """The fields of a row that `chunks` read as one line a record, read again."""

@@ -48,6 +48,30 @@ MIXED = [
 ]
 
 
+# Without a quote, most blocks of lines are plain tables (every line as wide as the header, none
+# blank), read by pandas' parser into columns; the others (a short row, a total, a blank line, a
+# trailing separator) are read by the csv module, row by row. Both must read the same.
+PLAIN = [
+    "Day,Campaign,Amount spent (USD),Impressions,Link clicks",
+    "2024-03-01,spring,12.50,1000,10",
+    "2024-03-02, spring ,1 234,2000,20",  # spaces kept in the cell, stripped from the label
+    "2024-03-03,spring,--,1000,10",
+    "2024-03-04,,3,500,5",
+    "2024-03-01,spring,12.50,1000,10",  # repeats line 2
+    "Total,,100,5000,50",
+    "2024-03-05,spring,3",  # too few fields
+    "2024-03-06,spring,3,500,5,",  # a trailing separator
+    "",
+    " , , , , ",  # blank: only spaces between the separators
+    "2024-03-07,autumn,1,100,1",
+    "2024-03-08,autumn,1,100,200",  # clicks above impressions
+    "2024-03-09,autumn,x,100,1",
+    "2024-03-01,spring,12.50,1000,10",  # repeats line 2 again
+    "2024-03-10,autumn,1,100,1",
+    "2024-03-11,autumn,1,100,1",
+]
+
+
 def write(folder: Path, lines: list[str], name: str = "export.csv") -> Path:
     path = folder / name
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -94,20 +118,45 @@ def test_a_file_reads_the_same_in_chunks_of_any_size(tmp_path, monkeypatch, size
 
 
 @pytest.mark.parametrize("size", (1, 2, 3, 4, 7, 50_000))
-def test_streamed_rows_are_the_records_read_whole(tmp_path, size):
+@pytest.mark.parametrize("lines", [MIXED, PLAIN], ids=["quoted", "plain"])
+def test_streamed_rows_are_the_records_read_whole(tmp_path, size, lines):
     """However the lines are cut into blocks, the rows are the records that reading the whole
     file at once gives, with their line numbers (a quote opened on a block's last line joins the
     next block's first line into one record)."""
-    path = write(tmp_path, MIXED)
+    path = write(tmp_path, lines)
     whole = read_table(path)
     table = open_table(path)
     streamed = [
         (line, tuple(fields))
-        for lines, records, _ in table.chunks(size)
-        for line, fields in zip(lines, records, strict=True)
+        for block in table.chunks(size)
+        for line, fields in zip(block.lines, block.rows(), strict=True)
     ]
     assert streamed == [(r.line, r.fields) for r in whole.rows]
-    assert table.blank_lines == whole.blank_lines == 1
+    assert table.blank_lines == whole.blank_lines == (1 if lines is MIXED else 2)
+    if lines is PLAIN and size == 3:  # both readings are used: lines 8-10 and 11-13 are not plain
+        plain = [b.columns is not None for b in open_table(path).chunks(size)]
+        assert plain == [True, True, False, False, True, True]
+
+
+@pytest.mark.parametrize("size", CHUNK_SIZES)
+def test_a_plain_file_reads_the_same_in_columns_and_in_rows(tmp_path, monkeypatch, size):
+    path = write(tmp_path, PLAIN)
+    whole = with_chunks(monkeypatch, 50_000, lambda: import_file(path, ImportOptions()))
+    chunked = with_chunks(monkeypatch, size, lambda: import_file(path, ImportOptions()))
+    assert_same_import(chunked, whole)
+    reasons = {r.line: r.reasons for r in whole.rejected}
+    assert reasons == {
+        6: ("duplicate",),
+        7: ("total_row",),
+        8: ("wrong_field_count",),
+        13: ("clicks_above_impressions",),
+        14: ("non_numeric",),
+        15: ("duplicate",),
+    }
+    rows = whole.rows
+    assert [r["line"] for r in rows] == [2, 3, 4, 5, 9, 12, 16, 17]
+    assert rows[1]["campaign"] == "spring" and rows[1]["spend"] == 1234
+    assert rows[3]["campaign"] == "(missing)" and whole.summary["placeholders_read_as_zero"] == 1
 
 
 def test_chunks_change_nothing_across_files(tmp_path, monkeypatch):
