@@ -244,11 +244,8 @@ class FileReader:
         shortest = min(map(len, records), default=0)
         for i in self.total_columns:
             cells = _column(records, i, shortest, missing="")
-            distinct = set(cells)
-            for cell in distinct - self.total_cells.keys():
-                self.total_cells[cell] = bool(TOTAL_ROW.match(cell))
-            if any(self.total_cells[c] for c in distinct):
-                found.update(row for row, c in enumerate(cells) if self.total_cells[c])
+            if any(self._is_total(cell) for cell in set(cells)):
+                found.update(row for row, cell in enumerate(cells) if self.total_cells[cell])
         return found
 
     def _readable(self, shaped: Shaped, rejected: list):
