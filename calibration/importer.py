@@ -244,8 +244,9 @@ class FileReader:
         shortest = min(map(len, records), default=0)
         for i in self.total_columns:
             cells = _column(records, i, shortest, missing="")
-            if any(self._is_total(cell) for cell in set(cells)):
-                found.update(row for row, cell in enumerate(cells) if self.total_cells[cell])
+            total = {cell: self._is_total(cell) for cell in set(cells)}
+            if any(total.values()):
+                found.update(row for row, cell in enumerate(cells) if total[cell])
         return found
 
     def _readable(self, shaped: Shaped, rejected: list):
