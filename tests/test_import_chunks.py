@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from smmsim.calibration import importer
+from smmsim.calibration import file_reader
 from smmsim.calibration.console import import_table
 from smmsim.calibration.document import import_document
 from smmsim.calibration.importer import ImportOptions, import_exports, import_file
@@ -79,7 +79,7 @@ def write(folder: Path, lines: list[str], name: str = "export.csv") -> Path:
 
 
 def with_chunks(monkeypatch, size: int, read):
-    monkeypatch.setattr(importer, "CHUNK_ROWS", size)
+    monkeypatch.setattr(file_reader, "CHUNK_ROWS", size)
     return read()
 
 
