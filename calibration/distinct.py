@@ -1,9 +1,10 @@
 """Reading cells column by column, each distinct cell once.
 
 A large export repeats the same few thousand cell texts (counts, dates, campaign names) across
-a million rows. Every function here reads a column of a chunk of rows by reading each distinct
-text once, with the same per-cell rules as a row-by-row reading, and spreading the results back
-over the rows: the outcome per row is the same, at the cost of the distinct cells only.
+a million rows. A file's columns are kept as codes into their distinct texts (`DistinctCells`),
+and a column is read by reading each distinct text once, with the same per-cell rules as a
+row-by-row reading, and spreading the results back over the rows (`read_distinct`): the outcome
+per row is the same, at the cost of the distinct cells only.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ class CellReading:
 
 @dataclass(frozen=True)
 class ColumnReading:
-    """A column of a chunk read cell by cell: index `codes[row]` into `readings`."""
+    """A column read distinct cell by distinct cell: row r's reading is `readings[codes[r]]`."""
 
     codes: np.ndarray
     readings: list[CellReading]
