@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -70,15 +70,21 @@ def strip_number(cell: str) -> tuple[str, bool, bool]:
     return text, negative, percent
 
 
-def detect_number_style(cells: Iterable[str], separator: str) -> NumberStyle:
-    """The file's decimal mark, by majority of the cells that can only be read one way."""
+def _weighted(cells: Iterable[str] | Mapping[str, int]) -> Iterable[tuple[str, int]]:
+    """(cell, times seen): a count of cells (from a file read in chunks) or the cells one by one."""
+    return cells.items() if isinstance(cells, Mapping) else ((c, 1) for c in cells)
+
+
+def detect_number_style(cells: Iterable[str] | Mapping[str, int], separator: str) -> NumberStyle:
+    """The file's decimal mark, by majority of the cells that can only be read one way; `cells`
+    may be a count of each distinct cell."""
     votes: Counter[str] = Counter()
-    for cell in cells:
+    for cell, times in _weighted(cells):
         text = strip_number(cell)[0]
         if _COMMA_DECIMAL.match(text):
-            votes[","] += 1
+            votes[","] += times
         elif _DOT_DECIMAL.match(text):
-            votes["."] += 1
+            votes["."] += times
     if votes:
         mark = votes.most_common(1)[0][0]
         name = "comma" if mark == "," else "point"
@@ -151,14 +157,20 @@ def month_number(name: str) -> int | None:
     return MONTHS.get(name.strip().casefold().rstrip("."))
 
 
-def detect_date_style(cells: Iterable[str], tie: str = "dmy") -> DateStyle:
+def detect_date_style(cells: Iterable[str] | Mapping[str, int], tie: str = "dmy") -> DateStyle:
     """Day-first or month-first: a first part above 12 decides day-first, a second part above 12
     month-first; when none decides, the reading whose dates span fewer days wins (a daily export
     covers consecutive days), and `tie` on a tie: day-first, as most of the world writes it,
-    unless the layout is known to write month-first (LinkedIn's exports)."""
-    pairs = [(int(m[1]), int(m[3]), int(m[4])) for c in cells if (m := _NUMERIC.match(c.strip()))]
-    first_high = sum(a > 12 for a, _, _ in pairs)
-    second_high = sum(b > 12 for _, b, _ in pairs)
+    unless the layout is known to write month-first (LinkedIn's exports). `cells` may be a count
+    of each distinct cell."""
+    weighted = [
+        ((int(m[1]), int(m[3]), int(m[4])), times)
+        for c, times in _weighted(cells)
+        if (m := _NUMERIC.match(c.strip()))
+    ]
+    pairs = [p for p, _ in weighted]
+    first_high = sum(times for (a, _, _), times in weighted if a > 12)
+    second_high = sum(times for (_, b, _), times in weighted if b > 12)
     if first_high or second_high:
         order = "dmy" if first_high >= second_high else "mdy"
         part = "first" if order == "dmy" else "second"

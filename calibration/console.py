@@ -27,8 +27,8 @@ def _money(e: Estimate) -> str:
 
 def import_table(summary: ImportSummary) -> Table:
     table = Table(
-        title=f"Import: {summary.rows_read:,} rows read, {summary.rows_used:,} used, "
-        f"{summary.rows_rejected:,} rejected"
+        title=f"Import: {summary.rows_read:,} {'row' if summary.rows_read == 1 else 'rows'} read, "
+        f"{summary.rows_used:,} used, {summary.rows_rejected:,} rejected"
     )
     for name in (
         "file",

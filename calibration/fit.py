@@ -335,9 +335,14 @@ def _ctr_noise(arm: ArmDays, dispersion: float) -> float:
 
 
 def _currency(frame) -> str:
-    codes = frame["currency"].dropna()
-    codes = codes[codes.astype(str).str.fullmatch(r"[A-Za-z]{3}")]
-    return str(codes.str.upper().mode().iloc[0]) if len(codes) else ""
+    """The commonest three-letter currency code (upper-cased; the first in order on a tie),
+    counted over the distinct cells rather than cell by cell."""
+    counts = frame["currency"].dropna().astype(str).value_counts()
+    codes = counts[counts.index.str.fullmatch(r"[A-Za-z]{3}")]
+    if not len(codes):
+        return ""
+    by_code = codes.groupby(codes.index.str.upper()).sum()
+    return str(min(by_code.index[by_code == by_code.max()]))
 
 
 def _order_value(arms: list[ArmDays], seed: int) -> tuple[float, float, float] | None:

@@ -82,7 +82,7 @@ def split(frame, spec: HoldoutSpec, arm_of_row, seed: int):
     rng = np.random.default_rng(np.random.SeedSequence([seed, 29]))
     n_test = min(len(arms) - 1, max(1, round(len(arms) * spec.share)))
     held = set(rng.choice(arms, size=n_test, replace=False))
-    test = np.array([a in held for a in arm_of_row])
+    test = np.isin(arm_of_row, list(held))
     return frame[~test], frame[test]
 
 

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+import pandas as pd
+
 from smmsim.calibration.fit import Calibration, fit_arms, group_days
 from smmsim.calibration.holdout import Forecast, HoldoutSpec, baseline_forecast, forecast, split
 from smmsim.calibration.importer import Imported
@@ -59,9 +62,15 @@ def calibrate(imported: Imported, settings: CalibrationSettings) -> CalibrationR
     return CalibrationRun(imported, calibration, validation, settings)
 
 
+def arm_labels(frame, keys: list[str]) -> np.ndarray:
+    """Each row's arm as 'platform/campaign/...', joined once per distinct arm, not per row."""
+    codes, arms = pd.factorize(pd.MultiIndex.from_frame(frame[keys].astype(str)))
+    labels = np.array(["/".join(arm) for arm in arms], dtype=object)
+    return labels[codes] if len(codes) else np.array([], dtype=object)
+
+
 def validate(frame, settings: CalibrationSettings, full_arms: dict) -> Validation:
-    keys = list(dict.fromkeys(("platform", *settings.group_by)))
-    arm_of_row = frame[keys].astype(str).agg("/".join, axis=1).to_numpy()
+    arm_of_row = arm_labels(frame, list(dict.fromkeys(("platform", *settings.group_by))))
     try:
         train, test = split(frame, settings.holdout, arm_of_row, settings.seed)
     except ExportFileError as exc:

@@ -11,14 +11,21 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import re
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
+import pandas as pd
 
 from smmsim.scenarios.errors import SmmsimError
 
 SEPARATORS = (",", ";", "\t", "|")
 SNIFF_LINES = 60  # enough lines to see past a title block and into the table
+# Where str.splitlines breaks a line and the csv module does not.
+OTHER_LINE_BREAKS = re.compile("[\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
 
 
 class ExportFileError(SmmsimError):
@@ -78,7 +85,13 @@ def _decode_as(data: bytes, name: str, path: str, skipped: int = 0) -> str:
 
 
 def physical_lines(text: str) -> list[str]:
-    """The file's lines, endings kept, split where the csv module splits them (\n, \r, \r\n)."""
+    """The file's lines, endings kept, split where the csv module splits them (\n, \r, \r\n).
+
+    `str.splitlines` splits there too, and at a few rarer characters besides; without any of
+    them in the text (nearly always) it gives the same lines without a StringIO's copy of the
+    text at four bytes a character."""
+    if not OTHER_LINE_BREAKS.search(text):
+        return text.splitlines(keepends=True)
     return list(io.StringIO(text, newline=""))
 
 
@@ -88,24 +101,29 @@ def split_lines(text: str, separator: str) -> list[tuple[int, list[str]]]:
 
 
 def split_records(lines: list[str], separator: str) -> list[tuple[int, list[str]]]:
-    """(physical line, fields) for every record of `lines`.
+    """(physical line, fields) for every record of `lines` (see `iter_records`)."""
+    return list(iter_records(lines, separator))
+
+
+def iter_records(
+    lines: list[str], separator: str, start: int = 0
+) -> Iterator[tuple[int, list[str]]]:
+    """(physical line, fields) for every record of `lines` from index `start`, one at a time.
 
     A record the csv module refuses (a quote never closed that runs into its field-size limit) is
     read as its first line alone, and reading goes on with the next line.
     """
-    records, start = [], 0
     while start < len(lines):
         reader = csv.reader(itertools.islice(lines, start, None), delimiter=separator)
         line = start + 1
         try:
             for fields in reader:
-                records.append((line, fields))
+                yield line, fields
                 line = start + reader.line_num + 1
-            break
+            return
         except csv.Error:
-            records.append((line, read_alone(lines[line - 1], separator)))
+            yield line, read_alone(lines[line - 1], separator)
             start = line
-    return records
 
 
 def read_alone(line: str, separator: str) -> list[str]:
@@ -189,50 +207,190 @@ def find_header(records: list[tuple[int, list[str]]]) -> int:
 
 def read_table(path: Path, separator: str | None = None) -> RawTable:
     """Read `path` into a header and raw rows; every physical line is a row, title or blank."""
+    source = open_table(path, separator)
+    rows = tuple(source.rows())
+    return RawTable(
+        path=source.path,
+        encoding=source.encoding,
+        separator=source.separator,
+        header_line=source.header_line,
+        header=source.header,
+        preamble=source.preamble,
+        rows=rows,
+        blank_lines=source.blank_lines,
+    )
+
+
+@dataclass(frozen=True)
+class Block:
+    """Rows of a file read together: their lines, and their cells as rows or as columns."""
+
+    lines: list[int]
+    records: list[list[str]] | None  # the cells row by row, or None: see `columns`
+    columns: list[np.ndarray] | None = None  # the cells column by column, every row full width
+    one_line: bool = True  # every row one line of the file (its text can be read again)
+
+    def rows(self) -> list[list[str]]:
+        if self.records is not None:
+            return self.records
+        return [list(row) for row in zip(*self.columns, strict=True)]
+
+
+class StreamedTable:
+    """A file's table whose rows are read on demand, as often as needed, so that a file of a
+    million rows is never held as a million lists of cells: only its lines stay in memory."""
+
+    def __init__(self, path: str, encoding: str, separator: str, lines: list[str]):
+        self.path, self.encoding, self.separator, self.lines = path, encoding, separator, lines
+        head = list(itertools.islice(iter_records(lines, separator), SNIFF_LINES + 1))
+        try:
+            at = find_header(head)
+        except ExportFileError as exc:
+            raise ExportFileError(f"{path}: {exc}") from None
+        self.header_line, header = head[at]
+        header = header[: filled_width(header)]  # "a;b;c;" names three columns, not four
+        self.header = tuple(h.strip().lstrip("\ufeff") for h in header)
+        self.preamble = tuple(separator.join(f) for _, f in head[:at])
+        # The csv module reads the same records from any record's first line, so the rows can
+        # be read again from the line after the header.
+        self.first_row = head[at + 1][0] - 1 if at + 1 < len(head) else len(lines)
+        self.blank_lines: int | None = None  # known once `chunks()` has been read to the end
+
+    def rows(self, size: int = 50_000) -> Iterator[RawRow]:
+        """Every non-blank line after the header, in order (read `size` rows at a time)."""
+        for block in self.chunks(size):
+            yield from (RawRow(n, tuple(f)) for n, f in zip(block.lines, block.rows(), strict=True))
+
+    def chunks(self, size: int = 50_000) -> Iterator[Block]:
+        """The non-blank rows after the header, about `size` at a time, counting the blank ones
+        (`blank_lines`, once read to the end).
+
+        While every record is one line, a block of lines is read at once: by pandas' parser into
+        columns when the block is a plain table (no quote, every line as wide as the header, no
+        blank line), else by one call to the csv module. From the first block where a record
+        spans lines (a quoted line break, a stray quote), the rest is read record by record as
+        `read_table` reads it (see `unswallow`)."""
+        self.blank_lines = None
+        blank, start = 0, self.first_row
+        while start < len(self.lines):
+            columns = self._plain_columns(start, size)
+            if columns is not None:
+                count = len(columns[0])
+                yield Block(list(range(start + 1, start + 1 + count)), None, columns)
+                start += count
+                continue
+            records = self._one_line_records(start, size)
+            if records is None:
+                break
+            kept = [k for k, f in enumerate(records) if not _blank(f)]
+            blank += len(records) - len(kept)
+            if len(kept) == len(records):
+                yield Block(list(range(start + 1, start + 1 + len(records))), records)
+            else:
+                yield Block([start + 1 + k for k in kept], [records[k] for k in kept])
+            start += len(records)
+        rest = iter_records(self.lines, self.separator, start)
+        rest = unswallow(rest, len(self.header), self.lines, self.separator)
+        while block := list(itertools.islice(rest, size)):
+            rows = [(line, f) for line, f in block if not _blank(f)]
+            blank += len(block) - len(rows)
+            yield Block([line for line, _ in rows], [f for _, f in rows], one_line=False)
+        self.blank_lines = blank
+
+    def _plain_columns(self, start: int, size: int) -> list[np.ndarray] | None:
+        """The cells of lines start..start+size as columns, if the block is a plain table:
+        without a quote or a NUL (the csv module then only splits each line at the separator,
+        as pandas' parser does), each line with exactly the header's number of separators, and
+        no blank line; else None."""
+        block = self.lines[start : start + size]
+        width, separator = len(self.header), self.separator
+        text = "".join(block)
+        if '"' in text or "\0" in text:
+            return None
+        if any(line.count(separator) != width - 1 for line in block):
+            return None
+        if any(not line.replace(separator, "").strip() for line in block):
+            return None
+        frame = pd.read_csv(
+            io.StringIO(text),
+            sep=separator,
+            header=None,
+            dtype=object,
+            na_filter=False,
+            quoting=csv.QUOTE_NONE,
+            skip_blank_lines=False,
+            engine="c",
+        )
+        if frame.shape != (len(block), width):
+            return None
+        return [frame[c].to_numpy(dtype=object) for c in frame.columns]
+
+    def one_line(self, line: int) -> list[str]:
+        """The fields of a row that `chunks` read as one line a record, read again."""
+        return next(csv.reader([self.lines[line - 1]], delimiter=self.separator), [])
+
+    def _one_line_records(self, start: int, size: int) -> list[list[str]] | None:
+        """The records of lines start..start+size if each is exactly one line, else None.
+
+        The csv module ends a quote left open at the end of its input silently, so the block is
+        read with the line after it: a quote opened on the block's last line then joins the two
+        lines into one record, and the block is refused."""
+        block = self.lines[start : start + size + 1]
+        try:
+            records = list(csv.reader(block, delimiter=self.separator))
+        except csv.Error:
+            return None
+        if len(records) != len(block):
+            return None
+        return records[:size]
+
+    def head(self, count: int = 200) -> RawTable:
+        """The table with its first `count` rows only: enough to judge what a column holds."""
+        return RawTable(
+            path=self.path,
+            encoding=self.encoding,
+            separator=self.separator,
+            header_line=self.header_line,
+            header=self.header,
+            preamble=self.preamble,
+            rows=tuple(itertools.islice(self.rows(count), count)),
+            blank_lines=0,  # not counted in a head
+        )
+
+
+def _blank(fields: list[str]) -> bool:
+    """No cell holds anything but spaces (most rows show it in their first cell)."""
+    if fields and fields[0] and not fields[0].isspace():
+        return False
+    return not "".join(fields).strip()
+
+
+def open_table(path: Path, separator: str | None = None) -> StreamedTable:
+    """Find `path`'s encoding, separator and header; its rows are read by `chunks()`."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise ExportFileError(f"{path}: cannot read the file: {exc.strerror or exc}") from None
     text, encoding = decode(data, str(path))
+    del data
     separator = separator or sniff_separator(text)
-    lines = physical_lines(text)
-    records = split_records(lines, separator)
-    try:
-        at = find_header(records)
-    except ExportFileError as exc:
-        raise ExportFileError(f"{path}: {exc}") from None
-    header_line, header = records[at]
-    header = header[: filled_width(header)]  # "a;b;c;" names three columns, not four
-    preamble = tuple(separator.join(f) for _, f in records[:at])
-    rows, blank = [], 0
-    for line, fields in unswallow(records[at + 1 :], len(header), lines, separator):
-        if not any(c.strip() for c in fields):
-            blank += 1
-            continue
-        rows.append(RawRow(line, tuple(fields)))
-    return RawTable(
-        path=str(path),
-        encoding=encoding,
-        separator=separator,
-        header_line=header_line,
-        header=tuple(h.strip().lstrip("\ufeff") for h in header),
-        preamble=preamble,
-        rows=tuple(rows),
-        blank_lines=blank,
-    )
+    return StreamedTable(str(path), encoding, separator, physical_lines(text))
 
 
 def unswallow(
-    records: list[tuple[int, list[str]]], width: int, lines: list[str], separator: str
-) -> list[tuple[int, list[str]]]:
+    records: Iterable[tuple[int, list[str]]], width: int, lines: list[str], separator: str
+) -> Iterator[tuple[int, list[str]]]:
     """The records, with each one that spans several lines but not the header's width read again
     line by line: a stray quote that was never closed must not swallow the rows after it (only
     its own row is then wrong; every other line keeps its number and its fields)."""
-    out = []
-    for k, (line, fields) in enumerate(records):
-        end = records[k + 1][0] if k + 1 < len(records) else len(lines) + 1
+    records = iter(records)
+    current = next(records, None)
+    while current is not None:
+        following = next(records, None)
+        line, fields = current
+        end = following[0] if following is not None else len(lines) + 1
         if end - line > 1 and len(fields) != width:
-            out.extend((n, read_alone(lines[n - 1], separator)) for n in range(line, end))
+            yield from ((n, read_alone(lines[n - 1], separator)) for n in range(line, end))
         else:
-            out.append((line, fields))
-    return out
+            yield line, fields
+        current = following
