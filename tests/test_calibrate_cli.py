@@ -105,6 +105,21 @@ def test_online_file_fit_beats_pooled_rates_on_hold_out(online):
     assert baseline["coverage_conversions"] < 0.6
 
 
+@pytest.mark.parametrize("seed", ["0", "2"])
+def test_whole_arms_held_out_are_forecast_like_their_platforms_arms(tmp_path, seed):
+    """Arms the fit never saw (--holdout-by group) come from their platform's fitted arms: the
+    forecast stays near pooled rates (it once ran 12x high on clicks and 17x on conversions,
+    pricing the new arm at its platform's CPM before auction pressure) and its 90% intervals,
+    wide with the spread between arms, hold most held-out days, which pooled rates do not."""
+    result = calibrate(*online_args(tmp_path), "--holdout-by", "group", "--seed", seed)
+    assert result.exit_code == 0, result.output
+    v = read_json(tmp_path / "calibration.json")["validation"]
+    model, baseline = v["model"], v["baseline"]
+    for measure in ("clicks", "conversions"):
+        assert model[f"wape_{measure}"] < 1.5 * baseline[f"wape_{measure}"]
+        assert model[f"coverage_{measure}"] >= 0.8 > baseline[f"coverage_{measure}"]
+
+
 def test_online_totals_match_an_independent_read(online):
     """pandas' own reader, with the two rules applied by hand, gives the same sums."""
     import pandas as pd
