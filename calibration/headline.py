@@ -69,8 +69,13 @@ def holdout(result: CalibrationResult) -> str:
         if measure == "conversions" and model.coverage_clicks is not None
         else ""
     )
+    unseen = ""
+    if model.unseen_cells:
+        which = "all" if model.unseen_cells == model.cells else f"{model.unseen_cells:,} of them"
+        unseen = f", {which} on arms the fit never saw, forecast from their platform's arms"
     return (
-        f"On the hold-out ({v.holdout}, {model.cells:,} arm-days), the 90% forecast intervals "
+        f"On the hold-out ({v.holdout}, {model.cells:,} arm-days{unseen}), the 90% forecast "
+        "intervals "
         f"held the observed {measure} on {percent(coverage)} of them{clicks}; its forecast is "
         f"off by {percent(error)} (WAPE), pooled rates' by {percent(pooled)}."
     )

@@ -96,12 +96,18 @@ class Forecast:
     mean: dict[str, np.ndarray]
     low: dict[str, np.ndarray]
     high: dict[str, np.ndarray]
+    seen: np.ndarray  # per arm-day: was its arm in the training data?
 
     def metrics(self) -> dict:
-        out = {"cells": len(self.arm)}
+        """Scores over the arm-days with an observation and a forecast; `unseen_cells` counts
+        the arm-days of arms the fit never saw, `unscored_conversions` those with no conversion
+        forecast (an arm with no fitted conversion rate), which no WAPE can include."""
+        out = {"cells": len(self.arm), "unseen_cells": int((~self.seen).sum())}
         for name in ("clicks", "conversions"):
             obs, pred = self.observed[name], self.mean[name]
-            ok = ~np.isnan(obs)
+            ok = ~np.isnan(obs) & ~np.isnan(pred)
+            if name == "conversions":
+                out["unscored_conversions"] = int((~np.isnan(obs) & np.isnan(pred)).sum())
             total = obs[ok].sum()
             out[f"wape_{name}"] = (
                 float(np.abs(obs[ok] - pred[ok]).sum() / total) if total > 0 else None
@@ -131,9 +137,9 @@ def forecast(fit: Calibration, test_arms: list[ArmDays], full_arms: dict, seed: 
         own = fitted.get(arm.key)
         if own is not None:
             wear = _fatigue_on(arm, own, full_arms.get(arm.key))
-            rows.add(arm, _arm_draws(own, arm, wear, DRAWS, rng))
+            rows.add(arm, _arm_draws(own, arm, wear, DRAWS, rng), seen=True)
         else:
-            rows.add(arm, _unseen_draws(_siblings(fit, arm.platform), arm, rng))
+            rows.add(arm, _unseen_draws(_siblings(fit, arm.platform), arm, rng), seen=False)
     return rows.forecast()
 
 
@@ -183,8 +189,9 @@ def _siblings(fit: Calibration, platform: str) -> list[ArmFit]:
     return same or list(fit.arms)
 
 
-def baseline_forecast(train, test_arms: list[ArmDays], seed: int) -> Forecast:
-    """Pooled average rates of the training rows, plain Poisson-binomial intervals."""
+def baseline_forecast(train, test_arms: list[ArmDays], seed: int, trained: set) -> Forecast:
+    """Pooled average rates of the training rows, plain Poisson-binomial intervals; `trained`
+    holds the keys of the arms in the training rows (to flag the others' arm-days)."""
     rng = np.random.default_rng(np.random.SeedSequence([seed, 37]))
     spend, impressions = train["spend"].sum(), train["impressions"].sum()
     clicks_total, conversions_total = train["clicks"].sum(), train["conversions"].sum()
@@ -202,7 +209,7 @@ def baseline_forecast(train, test_arms: list[ArmDays], seed: int) -> Forecast:
             if np.isfinite(cvr)
             else np.full_like(clicks, np.nan)
         )
-        rows.add(arm, {"clicks": clicks, "conversions": conv})
+        rows.add(arm, {"clicks": clicks, "conversions": conv}, seen=arm.key in trained)
     return rows.forecast()
 
 
@@ -212,15 +219,16 @@ class _Rows:
     KINDS = ("obs", "mean", "low", "high")
 
     def __init__(self) -> None:
-        self.arm, self.date = [], []
+        self.arm, self.date, self.seen = [], [], []
         self.names = ("clicks", "conversions")
         self.values: dict[tuple[str, str], list] = {
             (k, n): [] for k in self.KINDS for n in self.names
         }
 
-    def add(self, arm: ArmDays, draws: dict[str, np.ndarray]) -> None:
+    def add(self, arm: ArmDays, draws: dict[str, np.ndarray], seen: bool) -> None:
         tail = (1 - INTERVAL) / 2
         self.arm += [arm.label] * len(arm.dates)
+        self.seen += [seen] * len(arm.dates)
         self.date += [str(d) for d in arm.dates]
         for name in self.names:
             d = draws[name]
@@ -238,7 +246,13 @@ class _Rows:
             }
 
         return Forecast(
-            self.arm, self.date, joined("obs"), joined("mean"), joined("low"), joined("high")
+            self.arm,
+            self.date,
+            joined("obs"),
+            joined("mean"),
+            joined("low"),
+            joined("high"),
+            np.array(self.seen, dtype=bool),
         )
 
 

@@ -78,5 +78,5 @@ def validate(frame, settings: CalibrationSettings, full_arms: dict) -> Validatio
         len(train),
         len(test),
         forecast(fitted, test_arms, full_arms, settings.seed),
-        baseline_forecast(train, test_arms, settings.seed),
+        baseline_forecast(train, test_arms, settings.seed, {a.key for a in train_arms}),
     )

@@ -422,3 +422,20 @@ def test_plan_tactics_keep_their_plan(tmp_path):
     before, after = load_scenario(plan_path), load_scenario(written)
     assert after.platforms[0].tools[1] == before.platforms[0].tools[1]  # the contest
     assert after.platforms[0].tools[0].ctr != before.platforms[0].tools[0].ctr  # the ads
+
+
+def test_arm_days_of_arms_the_fit_never_saw_are_flagged(tmp_path):
+    """With whole arms held out every held-out arm-day is of an arm not fitted on: the scores,
+    holdout.csv and the headline say so."""
+    result = calibrate(*online_args(tmp_path), "--holdout-by", "group")
+    v = read_json(tmp_path / "calibration.json")["validation"]
+    assert v["model"]["unseen_cells"] == v["model"]["cells"] == v["baseline"]["unseen_cells"]
+    with open(tmp_path / "holdout.csv", encoding="utf-8") as f:
+        assert {row["arm_in_training"] for row in csv.DictReader(f)} == {"no"}
+    assert "all on arms the fit never saw" in " ".join(result.output.split())
+
+
+def test_a_time_hold_out_flags_none_where_every_arm_was_fitted_on(online):
+    v = read_json(online / "calibration.json")["validation"]
+    assert v["model"]["unseen_cells"] == 0
+    assert v["model"]["unscored_conversions"] == 0
