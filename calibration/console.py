@@ -120,6 +120,7 @@ def validation_table(result: CalibrationResult) -> Table | None:
         table.add_column(name, justify="left" if not name else "right")
     table.add_row("smmsim fit", *_scores(v.model))
     table.add_row("naive pooled rates", *_scores(v.baseline))
+    table.add_row("each arm's own rates", *_scores(v.per_arm))
     return table
 
 

@@ -174,9 +174,7 @@ def holdout_csv(run: CalibrationRun) -> str:
 
 def holdout_rows(run: CalibrationRun) -> Iterator[list]:
     v = run.validation
-    for label, fc in (("model", v.model), ("baseline", v.baseline)):
-        if fc is None:
-            continue
+    for label, fc in v.forecasts().items():
         for name in ("clicks", "conversions"):
             for i in range(len(fc.arm)):
                 seen = "yes" if fc.seen[i] else "no"

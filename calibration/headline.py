@@ -64,6 +64,7 @@ def holdout(result: CalibrationResult) -> str:
     measure = "conversions" if model.coverage_conversions is not None else "clicks"
     coverage, error = scores(model, measure)
     _, pooled = scores(baseline, measure)
+    _, own = scores(v.per_arm, measure)
     clicks = (
         f" (clicks: {model.coverage_clicks:.0%})"
         if measure == "conversions" and model.coverage_clicks is not None
@@ -77,7 +78,8 @@ def holdout(result: CalibrationResult) -> str:
         f"On the hold-out ({v.holdout}, {model.cells:,} arm-days{unseen}), the 90% forecast "
         "intervals "
         f"held the observed {measure} on {percent(coverage)} of them{clicks}; its forecast is "
-        f"off by {percent(error)} (WAPE), pooled rates' by {percent(pooled)}."
+        f"off by {percent(error)} (WAPE), pooled rates' by {percent(pooled)}, each arm's own "
+        f"rates' by {percent(own)}."
     )
 
 

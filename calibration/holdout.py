@@ -213,6 +213,42 @@ def baseline_forecast(train, test_arms: list[ArmDays], seed: int, trained: set) 
     return rows.forecast()
 
 
+def per_arm_forecast(train_arms: list[ArmDays], test_arms: list[ArmDays], seed: int) -> Forecast:
+    """An analyst's spreadsheet: each arm's own clicks and conversions per unit of money in the
+    training rows, times the day's spend, with plain Poisson intervals. An arm with no training
+    rows takes the pooled rates of all of them (the spreadsheet has nothing else)."""
+    rng = np.random.default_rng(np.random.SeedSequence([seed, 41]))
+    own = {a.key: _per_spend(a.values) for a in train_arms}
+    pooled = _per_spend(
+        {m: np.concatenate([a.values[m] for a in train_arms]) for m in ("spend", *COUNTED)}
+    )
+    rows = _Rows()
+    for arm in test_arms:
+        spend = np.nan_to_num(arm.values["spend"])
+        rates = own.get(arm.key, pooled)
+        draws = {
+            m: rng.poisson(np.broadcast_to(spend * rates[m], (DRAWS, len(spend)))).astype(float)
+            if np.isfinite(rates[m])
+            else np.full((DRAWS, len(spend)), np.nan)
+            for m in COUNTED
+        }
+        rows.add(arm, draws, seen=arm.key in own)
+    return rows.forecast()
+
+
+COUNTED = ("clicks", "conversions")
+
+
+def _per_spend(values: dict[str, np.ndarray]) -> dict[str, float]:
+    """Clicks and conversions per unit of money over the days that have both (nan: unmeasured)."""
+    out = {}
+    for measure in COUNTED:
+        both = ~np.isnan(values[measure]) & ~np.isnan(values["spend"])
+        money = values["spend"][both].sum()
+        out[measure] = values[measure][both].sum() / money if both.any() and money > 0 else np.nan
+    return out
+
+
 class _Rows:
     """Collects arm by arm the forecast draws' mean and 90% interval beside what was observed."""
 

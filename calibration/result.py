@@ -151,8 +151,9 @@ class Validation(Document):
     train_rows: int
     test_rows: int
     note: str = ABSENT  # why there is no hold-out, when the default one did not fit the data
-    model: ForecastScores = ABSENT  # absent with no hold-out, as is the baseline
-    baseline: ForecastScores = ABSENT
+    model: ForecastScores = ABSENT  # absent with no hold-out, as are the baselines
+    baseline: ForecastScores = ABSENT  # pooled rates of every training row
+    per_arm: ForecastScores = ABSENT  # each arm's own rates per unit of money (a spreadsheet)
 
     @property
     def scored(self) -> bool:
