@@ -107,7 +107,9 @@ def validation_table(result: CalibrationResult) -> Table | None:
     v = result.validation
     if not v.scored:
         return None
-    table = Table(title=f"Hold-out ({v.holdout}): {v.test_rows:,} rows, {v.model.cells:,} arm-days")
+    unseen = f" ({v.model.unseen_cells:,} of arms not fitted on)" if v.model.unseen_cells else ""
+    title = f"Hold-out ({v.holdout}): {v.test_rows:,} rows, {v.model.cells:,} arm-days{unseen}"
+    table = Table(title=title)
     for name in (
         "",
         "WAPE clicks",
@@ -118,6 +120,7 @@ def validation_table(result: CalibrationResult) -> Table | None:
         table.add_column(name, justify="left" if not name else "right")
     table.add_row("smmsim fit", *_scores(v.model))
     table.add_row("naive pooled rates", *_scores(v.baseline))
+    table.add_row("each arm's own rates", *_scores(v.per_arm))
     return table
 
 

@@ -168,18 +168,17 @@ def rejected_csv(imported: Imported) -> str:
 
 
 def holdout_csv(run: CalibrationRun) -> str:
-    header = ["model", "arm", "date", "measure", "observed", "mean", "p5", "p95"]
+    header = ["model", "arm", "date", "arm_in_training", "measure", "observed", "mean", "p5", "p95"]
     return csv_table(header, holdout_rows(run))
 
 
 def holdout_rows(run: CalibrationRun) -> Iterator[list]:
     v = run.validation
-    for label, fc in (("model", v.model), ("baseline", v.baseline)):
-        if fc is None:
-            continue
+    for label, fc in v.forecasts().items():
         for name in ("clicks", "conversions"):
             for i in range(len(fc.arm)):
-                yield [label, fc.arm[i], fc.date[i], name] + [
+                seen = "yes" if fc.seen[i] else "no"
+                yield [label, fc.arm[i], fc.date[i], seen, name] + [
                     f"{x[name][i]:.6g}" for x in (fc.observed, fc.mean, fc.low, fc.high)
                 ]
 

@@ -64,15 +64,22 @@ def holdout(result: CalibrationResult) -> str:
     measure = "conversions" if model.coverage_conversions is not None else "clicks"
     coverage, error = scores(model, measure)
     _, pooled = scores(baseline, measure)
+    _, own = scores(v.per_arm, measure)
     clicks = (
         f" (clicks: {model.coverage_clicks:.0%})"
         if measure == "conversions" and model.coverage_clicks is not None
         else ""
     )
+    unseen = ""
+    if model.unseen_cells:
+        which = "all" if model.unseen_cells == model.cells else f"{model.unseen_cells:,} of them"
+        unseen = f", {which} on arms the fit never saw, forecast from their platform's arms"
     return (
-        f"On the hold-out ({v.holdout}, {model.cells:,} arm-days), the 90% forecast intervals "
+        f"On the hold-out ({v.holdout}, {model.cells:,} arm-days{unseen}), the 90% forecast "
+        "intervals "
         f"held the observed {measure} on {percent(coverage)} of them{clicks}; its forecast is "
-        f"off by {percent(error)} (WAPE), pooled rates' by {percent(pooled)}."
+        f"off by {percent(error)} (WAPE), pooled rates' by {percent(pooled)}, each arm's own "
+        f"rates' by {percent(own)}."
     )
 
 

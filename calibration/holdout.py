@@ -96,12 +96,18 @@ class Forecast:
     mean: dict[str, np.ndarray]
     low: dict[str, np.ndarray]
     high: dict[str, np.ndarray]
+    seen: np.ndarray  # per arm-day: was its arm in the training data?
 
     def metrics(self) -> dict:
-        out = {"cells": len(self.arm)}
+        """Scores over the arm-days with an observation and a forecast; `unseen_cells` counts
+        the arm-days of arms the fit never saw, `unscored_conversions` those with no conversion
+        forecast (an arm with no fitted conversion rate), which no WAPE can include."""
+        out = {"cells": len(self.arm), "unseen_cells": int((~self.seen).sum())}
         for name in ("clicks", "conversions"):
             obs, pred = self.observed[name], self.mean[name]
-            ok = ~np.isnan(obs)
+            ok = ~np.isnan(obs) & ~np.isnan(pred)
+            if name == "conversions":
+                out["unscored_conversions"] = int((~np.isnan(obs) & np.isnan(pred)).sum())
             total = obs[ok].sum()
             out[f"wape_{name}"] = (
                 float(np.abs(obs[ok] - pred[ok]).sum() / total) if total > 0 else None
@@ -122,36 +128,70 @@ def counts(rng, mean: np.ndarray, dispersion: np.ndarray | float) -> np.ndarray:
 
 
 def forecast(fit: Calibration, test_arms: list[ArmDays], full_arms: dict, seed: int) -> Forecast:
-    """The model's forecast of every test arm-day from its spend."""
+    """The model's forecast of every test arm-day from its spend: a fitted arm from its own
+    posteriors; an arm the fit never saw from its platform's fitted arms (see `_unseen_draws`)."""
     rng = np.random.default_rng(np.random.SeedSequence([seed, 31]))
     fitted = {a.days.key: a for a in fit.arms}
-    priors = _platform_priors(fit)
     rows = _Rows()
     for arm in test_arms:
-        spend = np.nan_to_num(arm.values["spend"])
         own = fitted.get(arm.key)
-        source = own or priors.get(arm.platform) or priors["*"]
-        cpm0 = (
-            source.cpm_given_curve.sample(rng, DRAWS)[:, None] if own else _prior_cpm(source, rng)
-        )
-        factor = own.pressure.factor(spend) * own.weekdays.on(arm.dates) if own else 1.0
-        # cpm0 is the mean-one-noise price; impressions average E[1 / noise] = exp(sigma^2) more.
-        per_spend = np.exp(source.pressure.noise**2) * 1000 / (cpm0 * factor)
-        impressions = counts(rng, spend * per_spend, source.cpm.dispersion)
-        wear = _fatigue_on(arm, own, full_arms.get(arm.key))
-        ctr = _rate(source.ctr, own, rng)
-        clicks = counts(rng, impressions * ctr * wear, source.ctr.dispersion)
-        conversions = (
-            counts(rng, clicks * _rate(source.cvr, own, rng), source.cvr.dispersion)
-            if source.cvr is not None
-            else np.full_like(clicks, np.nan)
-        )
-        rows.add(arm, {"clicks": clicks, "conversions": conversions})
+        if own is not None:
+            wear = _fatigue_on(arm, own, full_arms.get(arm.key))
+            rows.add(arm, _arm_draws(own, arm, wear, DRAWS, rng), seen=True)
+        else:
+            rows.add(arm, _unseen_draws(_siblings(fit, arm.platform), arm, rng), seen=False)
     return rows.forecast()
 
 
-def baseline_forecast(train, test_arms: list[ArmDays], seed: int) -> Forecast:
-    """Pooled average rates of the training rows, plain Poisson-binomial intervals."""
+def _arm_draws(
+    source: ArmFit, arm: ArmDays, wear, n: int, rng, priced_at=None
+) -> dict[str, np.ndarray]:
+    """(n, days) clicks and conversions of `arm`'s spend through `source`'s fitted price curve
+    (auction pressure at that spend, or at `priced_at`; weekdays), CTR and conversion rate."""
+    spend = np.nan_to_num(arm.values["spend"])
+    cpm0 = source.cpm_given_curve.sample(rng, n)[:, None]
+    pressure = source.pressure.factor(spend if priced_at is None else priced_at)
+    factor = pressure * source.weekdays.on(arm.dates)
+    # cpm0 is the mean-one-noise price; impressions average E[1 / noise] = exp(sigma^2) more.
+    per_spend = np.exp(source.pressure.noise**2) * 1000 / (cpm0 * factor)
+    impressions = counts(rng, spend * per_spend, source.cpm.dispersion)
+    ctr = source.ctr.sample(rng, n)[:, None]
+    clicks = counts(rng, impressions * ctr * wear, source.ctr.dispersion)
+    if source.cvr is None:
+        return {"clicks": clicks, "conversions": np.full_like(clicks, np.nan)}
+    cvr = source.cvr.sample(rng, n)[:, None]
+    return {"clicks": clicks, "conversions": counts(rng, clicks * cvr, source.cvr.dispersion)}
+
+
+def _unseen_draws(siblings: list[ArmFit], arm: ArmDays, rng) -> dict[str, np.ndarray]:
+    """An arm the fit never saw is one more arm of its platform: each draw takes one of the
+    platform's fitted arms, at random in proportion to its training spend, and spends the day's
+    money at that arm's price (at its own median daily spend: a curve is known only over the
+    spends its arm had) and rates. Weighted by spend, the mixture's mean rate per unit of money
+    is the platform's pooled one; the spread between arms enters the interval, so it is honest
+    and wide. (The platform's prior of the base CPM alone ignores auction pressure, the price at
+    no spend, and forecast 12 times the clicks a day's money bought on the bundled export.)"""
+    spend = np.array([np.nansum(s.days.values["spend"]) for s in siblings])
+    weights = spend / spend.sum() if spend.sum() > 0 else np.full(len(siblings), 1 / len(siblings))
+    picks = np.bincount(rng.choice(len(siblings), size=DRAWS, p=weights), minlength=len(siblings))
+    wear = np.ones(len(arm.dates))  # a new arm's creative is fresh
+    parts = [
+        _arm_draws(s, arm, wear, n, rng, priced_at=np.nanmedian(s.days.values["spend"]))
+        for s, n in zip(siblings, picks, strict=True)
+        if n
+    ]
+    return {name: np.concatenate([p[name] for p in parts]) for name in ("clicks", "conversions")}
+
+
+def _siblings(fit: Calibration, platform: str) -> list[ArmFit]:
+    """The fitted arms of `platform`, or every fitted arm where the platform has none."""
+    same = [a for a in fit.arms if a.days.platform == platform]
+    return same or list(fit.arms)
+
+
+def baseline_forecast(train, test_arms: list[ArmDays], seed: int, trained: set) -> Forecast:
+    """Pooled average rates of the training rows, plain Poisson-binomial intervals; `trained`
+    holds the keys of the arms in the training rows (to flag the others' arm-days)."""
     rng = np.random.default_rng(np.random.SeedSequence([seed, 37]))
     spend, impressions = train["spend"].sum(), train["impressions"].sum()
     clicks_total, conversions_total = train["clicks"].sum(), train["conversions"].sum()
@@ -169,8 +209,44 @@ def baseline_forecast(train, test_arms: list[ArmDays], seed: int) -> Forecast:
             if np.isfinite(cvr)
             else np.full_like(clicks, np.nan)
         )
-        rows.add(arm, {"clicks": clicks, "conversions": conv})
+        rows.add(arm, {"clicks": clicks, "conversions": conv}, seen=arm.key in trained)
     return rows.forecast()
+
+
+def per_arm_forecast(train_arms: list[ArmDays], test_arms: list[ArmDays], seed: int) -> Forecast:
+    """An analyst's spreadsheet: each arm's own clicks and conversions per unit of money in the
+    training rows, times the day's spend, with plain Poisson intervals. An arm with no training
+    rows takes the pooled rates of all of them (the spreadsheet has nothing else)."""
+    rng = np.random.default_rng(np.random.SeedSequence([seed, 41]))
+    own = {a.key: _per_spend(a.values) for a in train_arms}
+    pooled = _per_spend(
+        {m: np.concatenate([a.values[m] for a in train_arms]) for m in ("spend", *COUNTED)}
+    )
+    rows = _Rows()
+    for arm in test_arms:
+        spend = np.nan_to_num(arm.values["spend"])
+        rates = own.get(arm.key, pooled)
+        draws = {
+            m: rng.poisson(np.broadcast_to(spend * rates[m], (DRAWS, len(spend)))).astype(float)
+            if np.isfinite(rates[m])
+            else np.full((DRAWS, len(spend)), np.nan)
+            for m in COUNTED
+        }
+        rows.add(arm, draws, seen=arm.key in own)
+    return rows.forecast()
+
+
+COUNTED = ("clicks", "conversions")
+
+
+def _per_spend(values: dict[str, np.ndarray]) -> dict[str, float]:
+    """Clicks and conversions per unit of money over the days that have both (nan: unmeasured)."""
+    out = {}
+    for measure in COUNTED:
+        both = ~np.isnan(values[measure]) & ~np.isnan(values["spend"])
+        money = values["spend"][both].sum()
+        out[measure] = values[measure][both].sum() / money if both.any() and money > 0 else np.nan
+    return out
 
 
 class _Rows:
@@ -179,15 +255,16 @@ class _Rows:
     KINDS = ("obs", "mean", "low", "high")
 
     def __init__(self) -> None:
-        self.arm, self.date = [], []
+        self.arm, self.date, self.seen = [], [], []
         self.names = ("clicks", "conversions")
         self.values: dict[tuple[str, str], list] = {
             (k, n): [] for k in self.KINDS for n in self.names
         }
 
-    def add(self, arm: ArmDays, draws: dict[str, np.ndarray]) -> None:
+    def add(self, arm: ArmDays, draws: dict[str, np.ndarray], seen: bool) -> None:
         tail = (1 - INTERVAL) / 2
         self.arm += [arm.label] * len(arm.dates)
+        self.seen += [seen] * len(arm.dates)
         self.date += [str(d) for d in arm.dates]
         for name in self.names:
             d = draws[name]
@@ -205,7 +282,13 @@ class _Rows:
             }
 
         return Forecast(
-            self.arm, self.date, joined("obs"), joined("mean"), joined("low"), joined("high")
+            self.arm,
+            self.date,
+            joined("obs"),
+            joined("mean"),
+            joined("low"),
+            joined("high"),
+            np.array(self.seen, dtype=bool),
         )
 
 
@@ -216,24 +299,3 @@ def _fatigue_on(arm: ArmDays, own: ArmFit | None, full: ArmDays | None) -> np.nd
     freq = cumulative_frequency(np.nan_to_num(full.values["impressions"]), f.audience)
     on_test = np.isin(full.dates, arm.dates)
     return fatigued_ctr(1.0, freq[on_test], f.f0, f.phi)
-
-
-def _rate(estimate, own: ArmFit | None, rng) -> np.ndarray:
-    """Draws of a rate: the arm's posterior, or for an unseen arm its platform's prior."""
-    if own is not None:
-        return estimate.sample(rng, DRAWS)[:, None]
-    return rng.beta(estimate.prior_a, estimate.prior_b, DRAWS)[:, None]
-
-
-def _prior_cpm(source: ArmFit, rng) -> np.ndarray:
-    e = source.cpm
-    return (1000 / rng.gamma(e.prior_alpha, 1 / e.prior_beta, DRAWS))[:, None]
-
-
-def _platform_priors(fit: Calibration) -> dict[str, ArmFit]:
-    """Any fitted arm of each platform carries that platform's prior (they share it)."""
-    out: dict[str, ArmFit] = {}
-    for arm in fit.arms:
-        out.setdefault(arm.days.platform, arm)
-    out["*"] = fit.arms[0]
-    return out

@@ -12,7 +12,14 @@ import numpy as np
 import pandas as pd
 
 from smmsim.calibration.fit import Calibration, fit_arms, group_days
-from smmsim.calibration.holdout import Forecast, HoldoutSpec, baseline_forecast, forecast, split
+from smmsim.calibration.holdout import (
+    Forecast,
+    HoldoutSpec,
+    baseline_forecast,
+    forecast,
+    per_arm_forecast,
+    split,
+)
 from smmsim.calibration.importer import Imported
 from smmsim.calibration.reading import ExportFileError
 
@@ -32,13 +39,18 @@ class Validation:
     train_rows: int
     test_rows: int
     model: Forecast | None
-    baseline: Forecast | None
+    baseline: Forecast | None  # pooled rates
     note: str = ""  # why there is no validation, when the default hold-out did not fit the data
+    per_arm: Forecast | None = None  # each arm's own rates per unit of money
 
-    def metrics(self) -> dict:
+    def forecasts(self) -> dict[str, Forecast]:
+        """The scored forecasts by their name in calibration.json and holdout.csv."""
         if self.model is None:
             return {}
-        return {"model": self.model.metrics(), "baseline": self.baseline.metrics()}
+        return {"model": self.model, "baseline": self.baseline, "per_arm": self.per_arm}
+
+    def metrics(self) -> dict:
+        return {name: fc.metrics() for name, fc in self.forecasts().items()}
 
 
 @dataclass(frozen=True)
@@ -87,5 +99,6 @@ def validate(frame, settings: CalibrationSettings, full_arms: dict) -> Validatio
         len(train),
         len(test),
         forecast(fitted, test_arms, full_arms, settings.seed),
-        baseline_forecast(train, test_arms, settings.seed),
+        baseline_forecast(train, test_arms, settings.seed, {a.key for a in train_arms}),
+        per_arm=per_arm_forecast(train_arms, test_arms, settings.seed),
     )

@@ -64,6 +64,7 @@ RATES = (
     Rate("CVR", "share", lambda arm: arm.cvr),
 )
 FORECASTS = (("model", "smmsim fit"), ("baseline", "naive pooled rates"))
+PER_ARM = "each arm's own rates"  # a score-table row only: its plots would repeat the model's
 FORECAST_COLORS = {"model": "rgb(31, 119, 180)", "baseline": "rgb(230, 126, 34)"}
 PRIOR_COLOR = "#c0392b"
 ARM_COLORS = qualitative.Plotly
@@ -282,7 +283,9 @@ def validation_note(result: CalibrationResult) -> str:
         f'<p class="note">The model was fitted on {v.train_rows:,} rows and forecast the '
         f"{v.model.cells:,} held-out arm-days ({html.escape(v.holdout)}) from their "
         f"spend alone; the held-out {unit} were not seen by the fit. The naive baseline uses the "
-        "pooled average CPM, CTR and CVR of the training rows. <b>WAPE</b> is the total absolute "
+        "pooled average CPM, CTR and CVR of the training rows; each arm's own rates are a "
+        "spreadsheet's: its training clicks and conversions per unit of money, times the day's "
+        "spend. <b>WAPE</b> is the total absolute "
         "error over the total observed (lower is better); <b>coverage</b> is the share of "
         "arm-days whose observed count fell inside the 90% forecast interval (90% is right: "
         "far below means overconfident, far above too cautious). Points above the diagonal were "
@@ -388,7 +391,11 @@ def validation_table_html(result: CalibrationResult) -> str:
         f'<tr><th scope="row">{label(name)}</th>'
         + "".join(f"<td>{share_text(x)}</td>" for x in table_scores(scores))
         + f"<td>{scores.cells:,}</td></tr>\n"
-        for (_, name), scores in zip(FORECASTS, (v.model, v.baseline), strict=True)
+        for name, scores in (
+            (FORECASTS[0][1], v.model),
+            (FORECASTS[1][1], v.baseline),
+            (PER_ARM, v.per_arm),
+        )
     ]
     head = [
         "Forecast",

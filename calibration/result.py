@@ -136,6 +136,10 @@ class ForecastScores(Document):
     coverage_clicks: float | None
     wape_conversions: float | None
     coverage_conversions: float | None
+    # Of the cells: arm-days of arms the fit never saw (forecast from their platform's arms),
+    # and arm-days with conversions observed but no conversion forecast (left out of its scores).
+    unseen_cells: int = 0
+    unscored_conversions: int = 0
 
 
 @dataclass(frozen=True)
@@ -147,8 +151,9 @@ class Validation(Document):
     train_rows: int
     test_rows: int
     note: str = ABSENT  # why there is no hold-out, when the default one did not fit the data
-    model: ForecastScores = ABSENT  # absent with no hold-out, as is the baseline
-    baseline: ForecastScores = ABSENT
+    model: ForecastScores = ABSENT  # absent with no hold-out, as are the baselines
+    baseline: ForecastScores = ABSENT  # pooled rates of every training row
+    per_arm: ForecastScores = ABSENT  # each arm's own rates per unit of money (a spreadsheet)
 
     @property
     def scored(self) -> bool:

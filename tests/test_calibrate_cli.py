@@ -105,6 +105,21 @@ def test_online_file_fit_beats_pooled_rates_on_hold_out(online):
     assert baseline["coverage_conversions"] < 0.6
 
 
+@pytest.mark.parametrize("seed", ["0", "2"])
+def test_whole_arms_held_out_are_forecast_like_their_platforms_arms(tmp_path, seed):
+    """Arms the fit never saw (--holdout-by group) come from their platform's fitted arms: the
+    forecast stays near pooled rates (it once ran 12x high on clicks and 17x on conversions,
+    pricing the new arm at its platform's CPM before auction pressure) and its 90% intervals,
+    wide with the spread between arms, hold most held-out days, which pooled rates do not."""
+    result = calibrate(*online_args(tmp_path), "--holdout-by", "group", "--seed", seed)
+    assert result.exit_code == 0, result.output
+    v = read_json(tmp_path / "calibration.json")["validation"]
+    model, baseline = v["model"], v["baseline"]
+    for measure in ("clicks", "conversions"):
+        assert model[f"wape_{measure}"] < 1.5 * baseline[f"wape_{measure}"]
+        assert model[f"coverage_{measure}"] >= 0.8 > baseline[f"coverage_{measure}"]
+
+
 def test_online_totals_match_an_independent_read(online):
     """pandas' own reader, with the two rules applied by hand, gives the same sums."""
     import pandas as pd
@@ -407,3 +422,20 @@ def test_plan_tactics_keep_their_plan(tmp_path):
     before, after = load_scenario(plan_path), load_scenario(written)
     assert after.platforms[0].tools[1] == before.platforms[0].tools[1]  # the contest
     assert after.platforms[0].tools[0].ctr != before.platforms[0].tools[0].ctr  # the ads
+
+
+def test_arm_days_of_arms_the_fit_never_saw_are_flagged(tmp_path):
+    """With whole arms held out every held-out arm-day is of an arm not fitted on: the scores,
+    holdout.csv and the headline say so."""
+    result = calibrate(*online_args(tmp_path), "--holdout-by", "group")
+    v = read_json(tmp_path / "calibration.json")["validation"]
+    assert v["model"]["unseen_cells"] == v["model"]["cells"] == v["baseline"]["unseen_cells"]
+    with open(tmp_path / "holdout.csv", encoding="utf-8") as f:
+        assert {row["arm_in_training"] for row in csv.DictReader(f)} == {"no"}
+    assert "all on arms the fit never saw" in " ".join(result.output.split())
+
+
+def test_a_time_hold_out_flags_none_where_every_arm_was_fitted_on(online):
+    v = read_json(online / "calibration.json")["validation"]
+    assert v["model"]["unseen_cells"] == 0
+    assert v["model"]["unscored_conversions"] == 0

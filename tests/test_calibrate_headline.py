@@ -91,6 +91,7 @@ def test_the_hold_out_verdict_is_the_fits_own_scores(online):
             v.model.coverage_clicks,
             v.model.wape_conversions,
             v.baseline.wape_conversions,
+            v.per_arm.wape_conversions,
         )
     ]
 

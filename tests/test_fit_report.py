@@ -131,7 +131,7 @@ def test_validation_table_shows_the_document_scores(fitted):
         "90% coverage clicks",
         "90% coverage conversions",
     ]
-    for row, m in zip(rows[1:], (v.model, v.baseline), strict=True):
+    for row, m in zip(rows[1:], (v.model, v.baseline, v.per_arm), strict=True):
         expected = [
             f"{x:.1%}"
             for x in (m.wape_clicks, m.wape_conversions, m.coverage_clicks, m.coverage_conversions)
