@@ -107,9 +107,15 @@ def validation_table(result: CalibrationResult) -> Table | None:
     v = result.validation
     if not v.scored:
         return None
-    unseen = f" ({v.model.unseen_cells:,} of arms not fitted on)" if v.model.unseen_cells else ""
+    n_unseen = v.model.unseen_cells
+    which = "all" if n_unseen == v.model.cells else f"{n_unseen:,}"
+    unseen = f" ({which} on arms the fit never saw)" if n_unseen else ""
     title = f"Hold-out ({v.holdout}): {v.test_rows:,} rows, {v.model.cells:,} arm-days{unseen}"
-    table = Table(title=title)
+    # An arm without training rows has no rates of its own: the spreadsheet pools them.
+    caption = (
+        "each arm's own rates: the pooled ones for an arm the fit never saw" if n_unseen else None
+    )
+    table = Table(title=title, caption=caption)
     for name in (
         "",
         "WAPE clicks",
