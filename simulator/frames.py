@@ -3,18 +3,24 @@ what `RunResult.daily()` returns in a notebook."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
 
 from smmsim.scenarios.columns import CANONICAL_COLUMNS
 from smmsim.simulator.recorder import DAILY_MEASURES
 from smmsim.simulator.result import Result
 from smmsim.simulator.summary import STATS
 
+if TYPE_CHECKING:  # pandas (0.2 s to import) only where a frame is asked for
+    import pandas as pd
+
 
 def daily_frame(result: Result) -> pd.DataFrame:
     """Per day and arm, in the canonical columns, one row per statistic (`stat`): the mean over
     all replications and 5/50/95% quantiles over the daily sample of replications."""
+    import pandas as pd
+
     arms = result.lines
     aov = result.scenario.campaign.average_order_value
     frames = []
@@ -46,6 +52,8 @@ def _daily_stat(result: Result, measure: str, stat: str) -> np.ndarray:
 def reputation_frame(result: Result) -> pd.DataFrame:
     """Per day, one row per statistic: the reputation's path (shares of the top 20, portals in
     discussion) and the backlash events and repair spend of that day."""
+    import pandas as pd
+
     frames = []
     for stat in STATS:
         values = {

@@ -71,3 +71,10 @@ def test_a_command_without_out_imports_no_plotting_library(command):
     if command == "size-test":
         args += ["--budgets", "200,400", "--durations", "14"]
     assert "plotly" not in loaded_after(*args)
+
+
+def test_run_without_out_imports_no_table_library():
+    # pandas (0.2 s to import) builds the CSV files and the frames a notebook asks for; a run
+    # that prints its answer writes no file.
+    args = ["run", str(example_path("kids-shop")), "--reps", "20", "--workers", "1"]
+    assert "pandas" not in loaded_after(*args)

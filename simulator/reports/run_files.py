@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
-
 from smmsim.scenarios.files import frame_csv, write_atomic
 from smmsim.simulator.frames import reputation_frame
 from smmsim.simulator.studies.outcome import strategy_rows
@@ -25,8 +23,10 @@ RUN_FILES = (
 def write_run(run: RunResult, out_dir: Path) -> None:
     """summary.csv, monthly.csv, daily.csv, reputation.csv, strategy.csv, result.json and
     report.html."""
-    # the page here, not at the top: a command imports this module for its file names
-    # before it simulates, and plotly need load only when a page is written
+    # the page and pandas here, not at the top: a command imports this module for its file
+    # names before it simulates, and plotly and pandas need load only when files are written
+    import pandas as pd
+
     from smmsim.simulator.reports.run_page import report_html
 
     result = run.simulation

@@ -16,9 +16,9 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from smmsim.scenarios.documents import Document
 from smmsim.scenarios.schema import Scenario
@@ -34,6 +34,9 @@ from smmsim.simulator.summary import (
     kpi_difference,
     proportion,
 )
+
+if TYPE_CHECKING:  # pandas (0.2 s to import) only where a frame is asked for
+    import pandas as pd
 
 LEVELS = ("low", "medium", "high")
 LOSS_KPIS = ("conversions", "cpa", "positive_share")
@@ -288,10 +291,14 @@ class CheckResult(Document):
 
     def to_frame(self) -> pd.DataFrame:
         """One row per static finding: rule, platform, level, the plan's value, the threshold."""
+        import pandas as pd
+
         return pd.DataFrame([f.to_dict() for f in self.static])
 
     def by_platform(self) -> pd.DataFrame:
         """The simulated risk, one row per platform (flattened: chance, repair cost, KPI loss)."""
+        import pandas as pd
+
         return pd.json_normalize([r.to_dict() for r in self.simulated])
 
     def fails(self, level: str | None) -> bool:

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from smmsim.scenarios.documents import Document, in_memory
 from smmsim.scenarios.kpis import kpi_unit
@@ -18,6 +17,9 @@ from smmsim.simulator.studies.outcome import StrategyOutcome, strategy_outcome
 from smmsim.simulator.studies.risk import RiskAssessment, assess_risk
 from smmsim.simulator.studies.spending import unspent
 from smmsim.simulator.summary import Probability, Stats, TargetOdds, describe, result_json
+
+if TYPE_CHECKING:  # pandas (0.2 s to import) only where a frame is asked for
+    import pandas as pd
 
 KpiStats = dict[str, Stats]  # KPI name -> its summary over replications (only the KPIs it has)
 
@@ -74,6 +76,8 @@ class RunResult(Document):
     def to_frame(self) -> pd.DataFrame:
         """Every KPI of every scope (total, platform, tool): level, name, metric, unit, mean,
         p5, p50, p95 (summary.csv)."""
+        import pandas as pd
+
         arms = {name: arm.metrics for name, arm in self.arms.items()}
         return pd.DataFrame(kpi_rows(self.totals, self.platforms, arms, self.currency))
 
@@ -87,6 +91,8 @@ class RunResult(Document):
 
     def monthly_frame(self) -> pd.DataFrame:
         """Every KPI of every scope within each calendar month (monthly.csv)."""
+        import pandas as pd
+
         rows = [
             {"month": label, **row}
             for label, month in self.monthly.items()
