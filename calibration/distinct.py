@@ -135,7 +135,8 @@ def number_reader(name: str, style: NumberStyle) -> Callable[[str], CellReading]
             problems.append(_percent(name, cell))
         if number.value < 0:
             problems.append(("negative", f"{name} is negative ({cell.strip()})"))
-        problems.extend(number_problems(name, number.value, cell))
+        if not number.percent:  # a percentage is already its reason; 1.5% would read as 0.015
+            problems.extend(number_problems(name, number.value, cell))
         return CellReading(number.value, tuple(problems), number.placeholder)
 
     return read
