@@ -483,6 +483,14 @@ def column_list(ctx, param, value: str | None) -> tuple[str, ...] | None:
     show_default=True,
     help="How to read a/b/yyyy dates.",
 )
+@click.option(
+    "--view-through",
+    type=click.Choice(["keep", "reject"]),
+    default="keep",
+    show_default=True,
+    help="Rows with more conversions than clicks (view-through conversions): use and count "
+    "them, or reject them as conversions_above_clicks.",
+)
 @click.option("--strict", is_flag=True, help="Fail (exit 3) if any row is rejected.")
 @click.option(
     "--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Random seed."
@@ -515,6 +523,7 @@ def calibrate(
     platform,
     year,
     date_order,
+    view_through,
     strict,
     seed,
     out,
@@ -557,7 +566,9 @@ def calibrate(
     check_out(out, CALIBRATION_FILES, *(path for _, path in inputs))
     if write_scenario:
         check_scenario_target(write_scenario, inputs, force)
-    options = ImportOptions(fmt, parse_mapping(mapping), platform, year, date_order)
+    options = ImportOptions(
+        fmt, parse_mapping(mapping), platform, year, date_order, view_through=view_through
+    )
     spec = HoldoutSpec(
         holdout_by,
         DEFAULT_SHARE if holdout is None else holdout,

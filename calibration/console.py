@@ -130,6 +130,13 @@ def validation_table(result: CalibrationResult) -> Table | None:
     return table
 
 
+def view_through_line(rows: int) -> str:
+    return (
+        f"{rows:,} {'row' if rows == 1 else 'rows'} with more conversions than clicks kept "
+        "(view-through conversions; --view-through reject drops them)"
+    )
+
+
 def print_calibration(
     result: CalibrationResult,
     summary: ImportSummary,
@@ -154,5 +161,7 @@ def print_calibration(
     for table in tables:
         if table is not None:
             console.print(table)
+    if summary.view_through_kept:
+        console.print(view_through_line(summary.view_through_kept), highlight=False)
     if result.validation.why_none:
         console.print(f"Hold-out: {result.validation.why_none}")

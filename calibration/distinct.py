@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from smmsim.calibration.cells import CellError, NumberStyle, parse_number
+from smmsim.calibration.plausible import date_problems, number_problems
 
 # Empty cells in these mean "not measured" (reach is not in every breakdown); elsewhere the row
 # cannot be used, since a blank spend or click count is no number at all.
@@ -134,6 +135,8 @@ def number_reader(name: str, style: NumberStyle) -> Callable[[str], CellReading]
             problems.append(_percent(name, cell))
         if number.value < 0:
             problems.append(("negative", f"{name} is negative ({cell.strip()})"))
+        if not number.percent:  # a percentage is already its reason; 1.5% would read as 0.015
+            problems.extend(number_problems(name, number.value, cell))
         return CellReading(number.value, tuple(problems), number.placeholder)
 
     return read
@@ -148,8 +151,9 @@ def date_reading(read_date: Callable[..., date]) -> Callable[..., CellReading]:
 
     def read(*cells: str) -> CellReading:
         try:
-            return CellReading(np.datetime64(read_date(*cells), "D"))
+            day = read_date(*cells)
         except CellError as exc:
             return CellReading(np.datetime64("NaT", "D"), (("bad_date", f"date: {exc}"),))
+        return CellReading(np.datetime64(day, "D"), date_problems(day))
 
     return read

@@ -67,6 +67,9 @@ class ImportOptions:
     platform: str | None = None  # for files without a platform column
     year: int | None = None  # for files whose dates have no year
     date_order: str = "auto"  # "auto", "dmy" or "mdy"
+    # "keep": conversions above clicks are view-through conversions (counted after an ad was
+    # seen, not clicked), used and counted; "reject": rejected as conversions_above_clicks
+    view_through: str = "keep"
 
 
 @dataclass(frozen=True)
@@ -150,6 +153,7 @@ class FileReader:
         self.other_numbers: Counter[str] = Counter()
         self.other_dates: Counter[str] = Counter()
         self.placeholders = 0
+        self.view_through_kept = 0
         self.missing_labels: Counter[str] = Counter()
 
     def read(self, keep_raw: bool) -> FileImport:
@@ -272,6 +276,7 @@ class FileReader:
             rejected.append(self._rejection(shaped, read[row], found))
         keep = np.ones(len(read), dtype=bool)
         keep[list(problems)] = False
+        self.view_through_kept = int((_view_through(values) & keep).sum())
         kept = read[keep]
         texts = self._text_columns(read, kept)  # counts the missing labels of every row read
         if not len(kept):
@@ -421,6 +426,8 @@ class FileReader:
         and an exact repeat of an earlier readable row."""
         problems: dict[int, list[tuple[str, str]]] = {}
         for small, large, code in CHAINS:
+            if code == "conversions_above_clicks" and self.options.view_through == "keep":
+                continue
             a, b = values[small], values[large]
             with np.errstate(invalid="ignore"):
                 over = ~(np.isnan(a) | np.isnan(b)) & (a > b * (1 + 1e-9))
@@ -471,6 +478,7 @@ class FileReader:
             "rows_rejected": len(rejected),
             "rejected_by_reason": dict(reasons.most_common()),
             "placeholders_read_as_zero": self.placeholders,
+            "view_through_kept": self.view_through_kept,
             "missing_labels": dict(self.missing_labels),
             "first_date": dates.min().date().isoformat() if len(frame) else None,
             "last_date": dates.max().date().isoformat() if len(frame) else None,
@@ -483,6 +491,12 @@ def _column(records: list[list[str]], i: int, shortest: int, missing: str) -> li
     if shortest > i:
         return list(map(operator.itemgetter(i), records))
     return [fields[i] if len(fields) > i else missing for fields in records]
+
+
+def _view_through(values: dict[str, np.ndarray]) -> np.ndarray:
+    """The rows with more conversions than clicks (view-through conversions counted too)."""
+    with np.errstate(invalid="ignore"):
+        return values["conversions"] > values["clicks"] * (1 + 1e-9)
 
 
 def _repeated(value: str, count: int) -> np.ndarray:

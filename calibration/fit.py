@@ -15,7 +15,7 @@ estimate their spread borrows the prior fitted to every arm of every platform.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -305,6 +305,19 @@ def _per_arm_dispersion(parts: list[tuple[float, int]], platform_of: np.ndarray)
     return out
 
 
+def _capped_at_clicks(arm: ArmDays, name: str) -> ArmDays:
+    """The arm with each day's `name` at most its clicks, for a per-click rate: view-through
+    conversions (kept by --view-through keep) can exceed a day's clicks, which no per-click
+    probability can give; the day then counts as every click converting, for the fitted CVR
+    only: the import summary, the observed CVR (the data's conversions over clicks) and the
+    hold-out's actual conversions keep the conversions as the data have them."""
+    values = arm.values[name]
+    capped = np.fmin(values, np.nan_to_num(arm.values["clicks"]))
+    if np.array_equal(capped, values, equal_nan=True):
+        return arm
+    return replace(arm, values={**arm.values, name: capped})
+
+
 def _rate_per_click(arms, name: str, platform_of) -> tuple[list, list[str]]:
     """A per-click rate (joins, conversions) for the arms whose data measure it, else None: an
     arm without the column, or without a single click to measure it on."""
@@ -313,7 +326,7 @@ def _rate_per_click(arms, name: str, platform_of) -> tuple[list, list[str]]:
     sources = ["no clicks to measure it on" if a.has(name) else "not in the data" for a in arms]
     if not len(measured):
         return estimates, sources
-    subset = [arms[i] for i in measured]
+    subset = [_capped_at_clicks(arms[i], name) for i in measured]
     dispersion = _dispersions(subset, name, "clicks", platform_of[measured])
     k = np.array([a.total(name) for a in subset])
     n = np.array([a.total("clicks") for a in subset])

@@ -38,6 +38,7 @@ class ImportedFile(Document):
     missing_labels: dict[str, int]  # grouping column -> rows without a label
     first_date: str | None
     last_date: str | None
+    view_through_kept: int = 0  # rows with more conversions than clicks, used (--view-through)
 
 
 @dataclass(frozen=True)
@@ -52,3 +53,4 @@ class ImportSummary(Document):
     rejected_by_reason: dict[str, int]  # reason code -> rows, over all files
     overlapping_rows: int
     per_file: list[ImportedFile]
+    view_through_kept: int = 0  # over all files

@@ -42,6 +42,7 @@ class Imported:
             "rows_read": sum(f["rows_read"] for f in self.files),
             "rows_used": sum(f["rows_used"] for f in self.files),
             "rows_rejected": sum(f["rows_rejected"] for f in self.files),
+            "view_through_kept": sum(f.get("view_through_kept", 0) for f in self.files),
         }
 
     def summary(self) -> dict:

@@ -176,6 +176,7 @@ class ImportTotals(Document):
     rows_read: int
     rows_used: int
     rows_rejected: int
+    view_through_kept: int = 0  # rows used with more conversions than clicks
 
 
 @dataclass(frozen=True)

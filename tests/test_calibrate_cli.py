@@ -37,7 +37,8 @@ def calibrate(*args: str):
 def online_args(out: Path) -> list[str]:
     maps = [x for m in ONLINE_MAP for x in ("--map", m)]
     return [str(ONLINE), *maps, "--year", "2020", "--platform", "adnetwork",
-            "--group-by", "campaign,banner", "--out", str(out)]  # fmt: skip
+            "--group-by", "campaign,banner", "--view-through", "reject",
+            "--out", str(out)]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
