@@ -28,6 +28,7 @@ from smmsim.calibration.cells import (
     parse_date,
 )
 from smmsim.calibration.columns import NUMERIC_FIELDS, ColumnPlan, plan_columns
+from smmsim.calibration.date_hint import suggest_date_mapping
 from smmsim.calibration.distinct import (
     CellReading,
     ColumnReading,
@@ -174,7 +175,13 @@ class FileReader:
         shaped = Shaped(_joined(lines, np.int64), raw_of)
         frame = self._used(shaped, rejected, keep_raw)
         rejected.sort(key=lambda r: r.line)
-        return FileImport(frame, rejected, self.summary(rows_read, frame, rejected))
+        summary = self.summary(rows_read, frame, rejected)
+        if rows_read and summary["rejected_by_reason"].get("bad_date") == rows_read:
+            hint = suggest_date_mapping(
+                self.table.header, lambda i: self.cells.column(i)[1], self.options.year is not None
+            )
+            summary["date_hint"] = hint
+        return FileImport(frame, rejected, summary)
 
     def _counts(self, columns: list[int], others: Counter) -> Counter:
         """How often each cell of `columns` occurs, over every row (`others`: the rows
@@ -313,7 +320,7 @@ class FileReader:
 
     def _read_dates(self) -> ColumnReading:
         if "date" in self.index:
-            read = date_reading(lambda cell: parse_date(cell, self.dates))
+            read = date_reading(lambda cell: parse_date(cell, self.dates, self.options.year))
             return read_distinct([self.cells.column(self.index["date"])], read)
         parts = [p for p in ("year", "month", "day") if p in self.index]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from smmsim.scenarios.documents import Document
+from smmsim.scenarios.documents import ABSENT, Document
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,8 @@ class ImportedFile(Document):
     missing_labels: dict[str, int]  # grouping column -> rows without a label
     first_date: str | None
     last_date: str | None
+    # every row failed on its date: the --map/--year that would read it (null: none found)
+    date_hint: str | None = ABSENT
 
 
 @dataclass(frozen=True)
