@@ -276,7 +276,9 @@ def calibrate(
     from smmsim.calibration.pipeline import calibrate as run_calibration
     from smmsim.scenarios.errors import SmmsimError
 
-    options = ImportOptions(fmt, dict(mapping or {}), platform, year)
+    options = ImportOptions(
+        fmt, dict(mapping or {}), platform, year, group_by=tuple(group_by or ())
+    )
     paths = [Path(e) for e in exports]
     imported = import_exports(paths, options)
     if import_document(imported).rows_used == 0:

@@ -557,7 +557,9 @@ def calibrate(
     check_out(out, CALIBRATION_FILES, *(path for _, path in inputs))
     if write_scenario:
         check_scenario_target(write_scenario, inputs, force)
-    options = ImportOptions(fmt, parse_mapping(mapping), platform, year, date_order)
+    options = ImportOptions(
+        fmt, parse_mapping(mapping), platform, year, date_order, tuple(group_by or ())
+    )
     sources = [str(d) for d in data]
     imported = import_exports(list(data), options)
     stop_before_fitting(imported, out, strict, sources)

@@ -68,6 +68,7 @@ class ImportOptions:
     platform: str | None = None  # for files without a platform column
     year: int | None = None  # for files whose dates have no year
     date_order: str = "auto"  # "auto", "dmy" or "mdy"
+    group_by: tuple[str, ...] = ()  # --group-by: numeric columns named there are labels too
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,7 @@ def import_file(path: Path, options: ImportOptions, keep_raw: bool = False) -> F
     """Read one file in chunks of rows; `keep_raw` keeps each used row's text (in a `raw`
     column) for repeats across files to be reported with it."""
     table = open_table(path)
-    plan = plan_columns(table.head(), options.fmt, options.mapping)
+    plan = plan_columns(table.head(), options.fmt, options.mapping, options.group_by)
     return FileReader(table, plan, options).read(keep_raw)
 
 
