@@ -624,7 +624,10 @@ def stop_before_fitting(imported, out: Path, strict: bool, sources: list[str]) -
     see = f"see {out / 'rejected.csv'} and {out / 'import_summary.json'}"
     if summary.rows_used == 0:
         write_outputs(out, lambda folder: write_import(imported, folder), CALIBRATION_FILES)
-        hints = "".join(f"; {f['file']}: {f['date_hint']}" for f in imported.files if f.get("date_hint"))
+        # every row failed on its date: the mapping that would read them
+        hints = "".join(
+            f"; {f['file']}: {f['date_hint']}" for f in imported.files if f.get("date_hint")
+        )
         raise NoUsableRows(
             f"{', '.join(sources)}: no usable rows ({read} read, {rejected} rejected){hints}; {see}"
         )

@@ -7,7 +7,7 @@ cells tell which is which.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 from smmsim.calibration.cells import month_number
 
@@ -15,11 +15,15 @@ MAX_DISTINCT = 200  # a month, day or year column has a few dozen distinct cells
 
 
 def suggest_date_mapping(
-    header: tuple[str, ...], cells_of: Callable[[int], list[str]], year_given: bool
+    header: tuple[str, ...],
+    cells_of: Callable[[int], list[str]],
+    year_given: bool,
+    counts: Collection[int] = (),
 ) -> str | None:
     """The options that would read the dates (`cells_of(i)`: column i's distinct cells), or None
-    when no columns look like a month and a day."""
-    kinds = {i: _kind(cells_of(i)) for i in range(len(header))}
+    when no columns look like a month and a day; `counts`: columns read as numbers (clicks can
+    be 1 to 31 too)."""
+    kinds = {i: _kind(cells_of(i)) for i in range(len(header)) if i not in counts}
     month = _pick(header, kinds, "month")
     day = _pick(header, kinds, "day", exclude={month})
     if month is None or day is None:

@@ -178,10 +178,12 @@ class FileReader:
         rejected.sort(key=lambda r: r.line)
         summary = self.summary(rows_read, frame, rejected)
         if rows_read and summary["rejected_by_reason"].get("bad_date") == rows_read:
-            hint = suggest_date_mapping(
-                self.table.header, lambda i: self.cells.column(i)[1], self.options.year is not None
+            summary["date_hint"] = suggest_date_mapping(
+                self.table.header,
+                lambda i: self.cells.column(i)[1],
+                self.options.year is not None,
+                self.numeric,
             )
-            summary["date_hint"] = hint
         return FileImport(frame, rejected, summary)
 
     def _counts(self, columns: list[int], others: Counter) -> Counter:
