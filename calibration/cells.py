@@ -119,27 +119,24 @@ def _digits_value(text: str, style: NumberStyle, raw: str) -> float:
     raise CellError(f"{raw!r} is not a number in this file's format (decimal {name})")
 
 
-MONTHS = {
-    name: number
-    for number, names in enumerate(
-        (
-            ("jan", "january", "янв", "января", "январь", "ян", "яну"),
-            ("feb", "february", "фев", "февраля", "февраль"),
-            ("mar", "march", "мар", "марта", "март"),
-            ("apr", "april", "апр", "апреля", "апрель"),
-            ("may", "мая", "май"),
-            ("jun", "june", "июн", "июня", "июнь", "юни"),
-            ("jul", "july", "июл", "июля", "июль", "юли"),
-            ("aug", "august", "авг", "августа", "август"),
-            ("sep", "sept", "september", "сен", "сент", "сентября", "сентябрь"),
-            ("oct", "october", "окт", "октября", "октябрь"),
-            ("nov", "november", "ноя", "нояб", "ноября", "ноябрь"),
-            ("dec", "december", "дек", "декабря", "декабрь"),
-        ),
-        start=1,
-    )
-    for name in names
-}
+# Month names and abbreviations in the languages of the layouts: English, Russian, Bulgarian,
+# German, French, Spanish and Ukrainian (genitive forms too: "11 октября", "11 жовтня").
+_MONTH_NAMES = (
+    "jan january янв января январь ян яну januar janv janvier ene enero січ січня січень",
+    "feb february фев февраля февраль februar févr fevr février fevrier febrero лют лютого лютий",
+    "mar march мар марта март märz mrz mars marzo бер березня березень",
+    "apr april апр апреля апрель avr avril abr abril кві квіт квітня квітень",
+    "may мая май mai mayo тра трав травня травень",
+    "jun june июн июня июнь юни juni juin junio чер черв червня червень",
+    "jul july июл июля июль юли juli juil juillet julio лип липня липень",
+    "aug august авг августа август août aout ago agosto сер серп серпня серпень",
+    "sep sept september сен сент сентября сентябрь sep septembre septiembre вер вересня вересень",
+    "oct october окт октября октябрь okt oktober octobre octubre жов жовт жовтня жовтень",
+    "nov november ноя нояб ноября ноябрь novembre noviembre лис листоп листопада листопад",
+    "dec december дек декабря декабрь dez dezember déc decembre décembre dic diciembre гру груд "
+    "грудня грудень",
+)
+MONTHS = {name: number for number, names in enumerate(_MONTH_NAMES, 1) for name in names.split()}
 _ISO = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[T ].*)?$")
 _NUMERIC = re.compile(r"^(\d{1,2})([./-])(\d{1,2})\2(\d{2}|\d{4})(?:[T ,].*)?$")
 # A month name with the day before or after it, the year optional ("11 Oct", "October 11, 2014"),

@@ -44,9 +44,19 @@ def test_month_name_dates_without_a_year_take_the_year_option(cell):
     assert parse_date(cell, MDY, 2014) == date(2014, 10, 11)
 
 
-@pytest.mark.parametrize("cell", ["11 October 2014", "October 11, 2014", "Sat, 11 Oct 2014"])
+@pytest.mark.parametrize(
+    "cell",
+    ["11 October 2014", "October 11, 2014", "Sat, 11 Oct 2014", "11 октября 2014", "11. Okt. 2014"],
+)
 def test_a_written_year_wins_over_the_year_option(cell):
     assert parse_date(cell, DMY, 2020) == date(2014, 10, 11)
+
+
+@pytest.mark.parametrize(
+    "cell", ["11 жовтня", "11. Oktober", "11 oct.", "11 octubre", "Сб, 11 окт", "11 Октябрь"]
+)
+def test_month_names_in_the_languages_of_the_layouts(cell):
+    assert parse_date(cell, DMY, 2014) == date(2014, 10, 11)
 
 
 def test_a_month_name_date_without_a_year_and_no_option_says_to_give_it():
