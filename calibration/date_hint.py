@@ -40,6 +40,13 @@ def suggest_date_mapping(
     )
 
 
+def no_year_hint(details: list[str]) -> str | None:
+    """A hint for a date column whose dates have no year ("Oct 11") and no --year given."""
+    if details and all("has no year" in d for d in details):
+        return "the dates have no year; give it with --year YEAR"
+    return None
+
+
 def _kind(cells: list[str]) -> set[str]:
     """What a column's distinct cells could be: 'month', 'day', 'year' (empty: none of them)."""
     values = [c.strip() for c in cells if c.strip()]

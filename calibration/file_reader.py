@@ -28,7 +28,7 @@ from smmsim.calibration.cells import (
     parse_date,
 )
 from smmsim.calibration.columns import NUMERIC_FIELDS, ColumnPlan, plan_columns
-from smmsim.calibration.date_hint import suggest_date_mapping
+from smmsim.calibration.date_hint import no_year_hint, suggest_date_mapping
 from smmsim.calibration.distinct import (
     CellReading,
     ColumnReading,
@@ -183,7 +183,7 @@ class FileReader:
                 lambda i: self.cells.column(i)[1],
                 self.options.year is not None,
                 self.numeric,
-            )
+            ) or no_year_hint([r.detail for r in rejected[:100]])
         return FileImport(frame, rejected, summary)
 
     def _counts(self, columns: list[int], others: Counter) -> Counter:

@@ -78,6 +78,7 @@ def test_a_file_of_weekday_month_day_dates_imports_with_year(tmp_path):
     without = import_file(path, ImportOptions())
     assert without.summary["rejected_by_reason"] == {"bad_date": 3}
     assert "give it with --year" in without.rejected[0].detail
+    assert without.summary["date_hint"] == "the dates have no year; give it with --year YEAR"
 
 
 @pytest.mark.parametrize(
