@@ -81,6 +81,18 @@ def test_a_file_of_weekday_month_day_dates_imports_with_year(tmp_path):
     assert without.summary["date_hint"] == "the dates have no year; give it with --year YEAR"
 
 
+def test_weekday_month_day_dates_calibrate_and_hold_out_in_their_own_style(tmp_path):
+    days = [date(2014, 10, d).strftime("%a, %b %d") for d in range(1, 11)]
+    path = write_daily(tmp_path, days)
+    out = tmp_path / "out"
+    args = ["calibrate", str(path), "--year", "2014", "--holdout-after", "Oct 8"]
+    result = CliRunner().invoke(main, [*args, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    document = json.loads((out / "calibration.json").read_text())
+    assert document["period"] == {"first_date": "2014-10-01", "last_date": "2014-10-10"}
+    assert document["validation"]["holdout"] == "dates after 2014-10-08"
+
+
 @pytest.mark.parametrize(
     ("text", "order", "year", "expected"),
     [
@@ -134,9 +146,12 @@ def test_holdout_after_unreadable_exits_non_zero_without_traceback(tmp_path):
     assert "--holdout-after 'someday'" in result.output
 
 
-def test_every_row_failing_on_its_date_suggests_the_month_day_mapping():
-    result = CliRunner().invoke(main, ["calibrate", str(ONLINE), "--out", "/dev/null/x"])
-    assert result.exit_code != 0
+def test_every_row_failing_on_its_date_suggests_the_month_day_mapping(tmp_path):
+    result = CliRunner().invoke(main, ["calibrate", str(ONLINE), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2
+    assert "try --map month=month --map day=day --year YEAR" in result.output
+    summary = json.loads((tmp_path / "o" / "import_summary.json").read_text())
+    assert summary["per_file"][0]["date_hint"].startswith("the dates look split")
     done = import_file(ONLINE, ImportOptions())
     assert done.summary["rows_used"] == 0
     assert done.summary["date_hint"] == (
