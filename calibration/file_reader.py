@@ -177,7 +177,7 @@ class FileReader:
         frame = self._used(shaped, rejected, keep_raw)
         rejected.sort(key=lambda r: r.line)
         summary = self.summary(rows_read, frame, rejected)
-        if rows_read and summary["rejected_by_reason"].get("bad_date") == rows_read:
+        if not len(frame) and _mostly_bad_dates(summary["rejected_by_reason"]):
             summary["date_hint"] = suggest_date_mapping(
                 self.table.header,
                 lambda i: self.cells.column(i)[1],
@@ -485,6 +485,11 @@ class FileReader:
             "first_date": dates.min().date().isoformat() if len(frame) else None,
             "last_date": dates.max().date().isoformat() if len(frame) else None,
         }
+
+
+def _mostly_bad_dates(reasons: dict[str, int]) -> bool:
+    """Whether the dates are what sank the file (totals and short rows may be rejected too)."""
+    return bool(reasons) and max(reasons, key=reasons.get) == "bad_date"
 
 
 def _column(records: list[list[str]], i: int, shortest: int, missing: str) -> list[str]:
