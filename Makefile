@@ -5,11 +5,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 EXAMPLE ?= kids-shop
 # The bundled real dataset: its `revenue` is the advertiser's spend and its dates have no year.
+# Its conversions are post-click purchases, so a row with more of them than clicks is an error
+# in the data, not view-through conversions: rejected.
 ONLINE_DATA := calibration/examples/online_advertising_performance_data.csv
 ONLINE_MAP := --map displays=impressions --map revenue=spend --map cost=ignore \
 	--map post_click_conversions=conversions --map post_click_sales_amount=revenue \
 	--map month=month --map day=day --map campaign_number=campaign --year 2020 \
-	--platform adnetwork --group-by campaign,banner
+	--platform adnetwork --group-by campaign,banner --view-through reject
 
 .PHONY: demo test lint bench clean setup
 

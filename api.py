@@ -244,6 +244,7 @@ def calibrate(
     platform: str | None = None,
     year: int | None = None,
     seed: int = 0,
+    view_through: str = "keep",
 ) -> CalibrationResult:
     """Fit the model's rates to ad-platform exports, as `smmsim calibrate` does (with its
     default hold-out of the last dates).
@@ -256,6 +257,8 @@ def calibrate(
         platform: platform name for files without a platform column.
         year: year for dates written without one.
         seed: random seed of the fit.
+        view_through: rows with more conversions than clicks: 'keep' (used and counted) or
+            'reject' (as `smmsim calibrate --view-through`).
 
     Returns:
         `CalibrationResult`: fields as in calibration.json; `to_frame()` one row per arm.
@@ -276,7 +279,14 @@ def calibrate(
     from smmsim.calibration.pipeline import calibrate as run_calibration
     from smmsim.scenarios.errors import SmmsimError
 
-    options = ImportOptions(fmt, dict(mapping or {}), platform, year)
+    options = ImportOptions(
+        fmt,
+        dict(mapping or {}),
+        platform,
+        year,
+        group_by=tuple(group_by or ()),
+        view_through=view_through,
+    )
     paths = [Path(e) for e in exports]
     imported = import_exports(paths, options)
     if import_document(imported).rows_used == 0:

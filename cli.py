@@ -463,9 +463,8 @@ def column_list(ctx, param, value: str | None) -> tuple[str, ...] | None:
 )
 @click.option(
     "--holdout-after",
-    type=click.DateTime(["%Y-%m-%d"]),
     metavar="DATE",
-    help="Hold out dates after DATE (YYYY-MM-DD).",
+    help="Hold out dates after DATE, written as the data writes its dates or as YYYY-MM-DD.",
 )
 @click.option(
     "--holdout-by",
@@ -549,6 +548,7 @@ def calibrate(
         write_calibration,
     )
     from smmsim.calibration.holdout import DEFAULT_SHARE, HoldoutSpec
+    from smmsim.calibration.holdout_date import read_holdout_date
     from smmsim.calibration.importer import ImportOptions, import_exports
     from smmsim.calibration.pipeline import DEFAULT_GROUP_BY, CalibrationSettings
     from smmsim.calibration.pipeline import calibrate as run_calibration
@@ -567,18 +567,26 @@ def calibrate(
     if write_scenario:
         check_scenario_target(write_scenario, inputs, force)
     options = ImportOptions(
-        fmt, parse_mapping(mapping), platform, year, date_order, view_through=view_through
+        fmt,
+        parse_mapping(mapping),
+        platform,
+        year,
+        date_order,
+        group_by=tuple(group_by or ()),
+        view_through=view_through,
     )
-    spec = HoldoutSpec(
-        holdout_by,
-        DEFAULT_SHARE if holdout is None else holdout,
-        holdout_after.date() if holdout_after else None,
-        explicit=holdout is not None or holdout_after is not None,
-    )
-    settings = CalibrationSettings(group_by or DEFAULT_GROUP_BY, spec, seed)
     sources = [str(d) for d in data]
     imported = import_exports(list(data), options)
     stop_before_fitting(imported, out, strict, sources)
+    # read after the import: the cut-off is written in the data's own date style
+    after = read_holdout_date(holdout_after, imported.files, year) if holdout_after else None
+    spec = HoldoutSpec(
+        holdout_by,
+        DEFAULT_SHARE if holdout is None else holdout,
+        after,
+        explicit=holdout is not None or holdout_after is not None,
+    )
+    settings = CalibrationSettings(group_by or DEFAULT_GROUP_BY, spec, seed)
     done = run_calibration(imported, settings)
     result = calibration_document(done, sources)
     # The scenario is made (and checked) before the outputs, so that fit.html's headline can
@@ -631,8 +639,12 @@ def stop_before_fitting(imported, out: Path, strict: bool, sources: list[str]) -
     see = f"see {out / 'rejected.csv'} and {out / 'import_summary.json'}"
     if summary.rows_used == 0:
         write_outputs(out, lambda folder: write_import(imported, folder), CALIBRATION_FILES)
+        # every row failed on its date: the mapping that would read them
+        hints = "".join(
+            f"; {f['file']}: {f['date_hint']}" for f in imported.files if f.get("date_hint")
+        )
         raise NoUsableRows(
-            f"{', '.join(sources)}: no usable rows ({read} read, {rejected} rejected); {see}"
+            f"{', '.join(sources)}: no usable rows ({read} read, {rejected} rejected){hints}; {see}"
         )
     if strict and rejected:
         write_outputs(out, lambda folder: write_import(imported, folder), CALIBRATION_FILES)

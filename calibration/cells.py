@@ -119,32 +119,31 @@ def _digits_value(text: str, style: NumberStyle, raw: str) -> float:
     raise CellError(f"{raw!r} is not a number in this file's format (decimal {name})")
 
 
-MONTHS = {
-    name: number
-    for number, names in enumerate(
-        (
-            ("jan", "january", "янв", "января", "январь", "ян", "яну"),
-            ("feb", "february", "фев", "февраля", "февраль"),
-            ("mar", "march", "мар", "марта", "март"),
-            ("apr", "april", "апр", "апреля", "апрель"),
-            ("may", "мая", "май"),
-            ("jun", "june", "июн", "июня", "июнь", "юни"),
-            ("jul", "july", "июл", "июля", "июль", "юли"),
-            ("aug", "august", "авг", "августа", "август"),
-            ("sep", "sept", "september", "сен", "сент", "сентября", "сентябрь"),
-            ("oct", "october", "окт", "октября", "октябрь"),
-            ("nov", "november", "ноя", "нояб", "ноября", "ноябрь"),
-            ("dec", "december", "дек", "декабря", "декабрь"),
-        ),
-        start=1,
-    )
-    for name in names
-}
+# Month names and abbreviations in the languages of the layouts: English, Russian, Bulgarian,
+# German, French, Spanish and Ukrainian (genitive forms too: "11 октября", "11 жовтня").
+_MONTH_NAMES = (
+    "jan january янв января январь ян яну januar janv janvier ene enero січ січня січень",
+    "feb february фев февраля февраль februar févr fevr février fevrier febrero лют лютого лютий",
+    "mar march мар марта март märz mrz mars marzo бер березня березень",
+    "apr april апр апреля апрель avr avril abr abril кві квіт квітня квітень",
+    "may мая май mai mayo тра трав травня травень",
+    "jun june июн июня июнь юни juni juin junio чер черв червня червень",
+    "jul july июл июля июль юли juli juil juillet julio лип липня липень",
+    "aug august авг августа август août aout ago agosto сер серп серпня серпень",
+    "sep sept september сен сент сентября сентябрь sep septembre septiembre вер вересня вересень",
+    "oct october окт октября октябрь okt oktober octobre octubre жов жовт жовтня жовтень",
+    "nov november ноя нояб ноября ноябрь novembre noviembre лис листоп листопада листопад",
+    "dec december дек декабря декабрь dez dezember déc decembre décembre dic diciembre гру груд "
+    "грудня грудень",
+)
+MONTHS = {name: number for number, names in enumerate(_MONTH_NAMES, 1) for name in names.split()}
 _ISO = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[T ].*)?$")
 _NUMERIC = re.compile(r"^(\d{1,2})([./-])(\d{1,2})\2(\d{2}|\d{4})(?:[T ,].*)?$")
-_NAMED = re.compile(
-    r"^(\d{1,2})[\s.-]*([^\d\s.,-]+)\.?[\s.,-]*(\d{4})$|^([^\d\s.,-]+)\.?\s+(\d{1,2}),?\s+(\d{4})$"
-)
+# A month name with the day before or after it, the year optional ("11 Oct", "October 11, 2014"),
+# after an optional weekday ("Sat, Oct 11"): the weekday is not checked, the month decides.
+_WEEKDAY = re.compile(r"^[^\d\s.,-]+\.?,?\s+(?=\S+[\s.-]+\S)")
+_DAY_MONTH = re.compile(r"^(\d{1,2})[\s.-]*([^\d\s.,-]+)\.?(?:[\s.,-]*(\d{4}))?$")
+_MONTH_DAY = re.compile(r"^([^\d\s.,-]+)\.?[\s-]+(\d{1,2})(?:,?\s+(\d{4}))?$")
 
 
 @dataclass(frozen=True)
@@ -204,11 +203,13 @@ def _year(y: int) -> int:
     return y + 2000 if y < 100 else y
 
 
-def parse_date(cell: str, style: DateStyle) -> date:
-    """The date in `cell`: ISO, a/b/yyyy under the file's order, or with a month name."""
+def parse_date(cell: str, style: DateStyle, year: int | None = None) -> date:
+    """The date in `cell`: ISO, a/b/yyyy under the file's order, or with a month name ("11 Oct
+    2014", "Sat, Oct 11"), whose missing year is `year` (the analyst's --year)."""
     text = cell.strip()
     if not text:
         raise CellError("empty date")
+    no_year = False
     try:
         if m := _ISO.match(text):
             return date(int(m[1]), int(m[2]), int(m[3]))
@@ -216,11 +217,31 @@ def parse_date(cell: str, style: DateStyle) -> date:
             a, b = int(m[1]), int(m[3])
             day, month = (a, b) if style.order == "dmy" else (b, a)
             return date(_year(int(m[4])), month, day)
-        if m := _NAMED.match(text):
-            day, name, year = (m[1], m[2], m[3]) if m[1] else (m[5], m[4], m[6])
-            month = month_number(name)
-            if month:
-                return date(int(year), month, int(day))
+        named = _named_date(text)
+        if named is not None:
+            day, month, written = named
+            if written is None and year is None:
+                no_year = True
+            else:
+                return date(written or year, month, day)
     except ValueError:
         raise CellError(f"{text!r} is not a valid date (read {style.order})") from None
+    if no_year:
+        raise CellError(f"{text!r} has no year; give it with --year")
     raise CellError(f"{text!r} is not a date")
+
+
+def _named_date(text: str) -> tuple[int, int, int | None] | None:
+    """(day, month, year or None) of a date written with a month name, or None."""
+    bare = _WEEKDAY.sub("", text, count=1)
+    for candidate in dict.fromkeys((text, bare)):
+        if m := _DAY_MONTH.match(candidate):
+            day, name, year = m[1], m[2], m[3]
+        elif m := _MONTH_DAY.match(candidate):
+            name, day, year = m[1], m[2], m[3]
+        else:
+            continue
+        month = month_number(name)
+        if month:
+            return int(day), month, int(year) if year else None
+    return None

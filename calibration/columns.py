@@ -51,12 +51,27 @@ def parse_mapping(pairs: tuple[str, ...]) -> dict[str, str]:
                 f"--map {pair!r}: unknown field {field!r}{did_you_mean(field, MAPPABLE)}; "
                 f"fields are {', '.join(MAPPABLE)}"
             )
+        _one_campaign(mapping, column, field)
         mapping[column] = field
     return mapping
 
 
-def plan_columns(table: RawTable, fmt: str, mapping: dict[str, str]) -> ColumnPlan:
-    """The layout (detected or named), its columns, then the analyst's mapping on top."""
+def _one_campaign(mapping: dict[str, str], column: str, field: str) -> None:
+    """A row has one campaign label: two columns mapped to it would silently keep only one."""
+    other = next((c for c, f in mapping.items() if f == "campaign" and c != column), None)
+    if field == "campaign" and other is not None:
+        names = ",".join(dimension_name(c) for c in (other, column))
+        raise ExportFileError(
+            f"--map {column}=campaign: {other!r} is already mapped to campaign, and one column "
+            f"can be; to group by both, leave them unmapped and use --group-by {names}"
+        )
+
+
+def plan_columns(
+    table: RawTable, fmt: str, mapping: dict[str, str], grouping: tuple[str, ...] = ()
+) -> ColumnPlan:
+    """The layout (detected or named), its columns, then the analyst's mapping on top; a numeric
+    column named in `grouping` (--group-by: an ID such as campaign_id) is a dimension too."""
     layout, found = _layout_for(table, fmt)
     fields = {k: v for k, v in found.items() if k in MAPPABLE}
     dimensions = {k: v for k, v in found.items() if k not in MAPPABLE}
@@ -78,7 +93,7 @@ def plan_columns(table: RawTable, fmt: str, mapping: dict[str, str]) -> ColumnPl
     for i, column in enumerate(table.header):
         if column in used or column in mapping or not column:
             continue
-        if _mostly_text(table, i):
+        if _mostly_text(table, i) or dimension_name(column) in grouping:
             dimensions[dimension_name(column)] = column
         else:
             ignored.append(column)

@@ -28,6 +28,7 @@ from smmsim.calibration.cells import (
     parse_date,
 )
 from smmsim.calibration.columns import NUMERIC_FIELDS, ColumnPlan, plan_columns
+from smmsim.calibration.date_hint import no_year_hint, suggest_date_mapping
 from smmsim.calibration.distinct import (
     CellReading,
     ColumnReading,
@@ -70,6 +71,7 @@ class ImportOptions:
     # "keep": conversions above clicks are view-through conversions (counted after an ad was
     # seen, not clicked), used and counted; "reject": rejected as conversions_above_clicks
     view_through: str = "keep"
+    group_by: tuple[str, ...] = ()  # --group-by: numeric columns named there are labels too
 
 
 @dataclass(frozen=True)
@@ -119,7 +121,7 @@ def import_file(path: Path, options: ImportOptions, keep_raw: bool = False) -> F
     """Read one file in chunks of rows; `keep_raw` keeps each used row's text (in a `raw`
     column) for repeats across files to be reported with it."""
     table = open_table(path)
-    plan = plan_columns(table.head(), options.fmt, options.mapping)
+    plan = plan_columns(table.head(), options.fmt, options.mapping, options.group_by)
     return FileReader(table, plan, options).read(keep_raw)
 
 
@@ -178,7 +180,15 @@ class FileReader:
         shaped = Shaped(_joined(lines, np.int64), raw_of)
         frame = self._used(shaped, rejected, keep_raw)
         rejected.sort(key=lambda r: r.line)
-        return FileImport(frame, rejected, self.summary(rows_read, frame, rejected))
+        summary = self.summary(rows_read, frame, rejected)
+        if not len(frame) and _mostly_bad_dates(summary["rejected_by_reason"]):
+            summary["date_hint"] = suggest_date_mapping(
+                self.table.header,
+                lambda i: self.cells.column(i)[1],
+                self.options.year is not None,
+                self.numeric,
+            ) or no_year_hint([r.detail for r in rejected[:100]])
+        return FileImport(frame, rejected, summary)
 
     def _counts(self, columns: list[int], others: Counter) -> Counter:
         """How often each cell of `columns` occurs, over every row (`others`: the rows
@@ -318,7 +328,7 @@ class FileReader:
 
     def _read_dates(self) -> ColumnReading:
         if "date" in self.index:
-            read = date_reading(lambda cell: parse_date(cell, self.dates))
+            read = date_reading(lambda cell: parse_date(cell, self.dates, self.options.year))
             return read_distinct([self.cells.column(self.index["date"])], read)
         parts = [p for p in ("year", "month", "day") if p in self.index]
 
@@ -483,6 +493,11 @@ class FileReader:
             "first_date": dates.min().date().isoformat() if len(frame) else None,
             "last_date": dates.max().date().isoformat() if len(frame) else None,
         }
+
+
+def _mostly_bad_dates(reasons: dict[str, int]) -> bool:
+    """Whether the dates are what sank the file (totals and short rows may be rejected too)."""
+    return bool(reasons) and max(reasons, key=reasons.get) == "bad_date"
 
 
 def _column(records: list[list[str]], i: int, shortest: int, missing: str) -> list[str]:

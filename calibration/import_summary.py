@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from smmsim.scenarios.documents import Document
+from smmsim.scenarios.documents import ABSENT, Document
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,8 @@ class ImportedFile(Document):
     first_date: str | None
     last_date: str | None
     view_through_kept: int = 0  # rows with more conversions than clicks, used (--view-through)
+    # every row failed on its date: the --map/--year that would read it (null: none found)
+    date_hint: str | None = ABSENT
 
 
 @dataclass(frozen=True)
