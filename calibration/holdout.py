@@ -25,6 +25,7 @@ from smmsim.calibration.shrinkage import INTERVAL
 from smmsim.simulator.curves import fatigued_ctr
 
 DRAWS = 2000
+COUNTED = ("clicks", "conversions")  # what a forecast predicts of each held-out arm-day
 DEFAULT_SHARE = 0.2
 
 
@@ -103,7 +104,7 @@ class Forecast:
         the arm-days of arms the fit never saw, `unscored_conversions` those with no conversion
         forecast (an arm with no fitted conversion rate), which no WAPE can include."""
         out = {"cells": len(self.arm), "unseen_cells": int((~self.seen).sum())}
-        for name in ("clicks", "conversions"):
+        for name in COUNTED:
             obs, pred = self.observed[name], self.mean[name]
             ok = ~np.isnan(obs) & ~np.isnan(pred)
             if name == "conversions":
@@ -180,7 +181,7 @@ def _unseen_draws(siblings: list[ArmFit], arm: ArmDays, rng) -> dict[str, np.nda
         for s, n in zip(siblings, picks, strict=True)
         if n
     ]
-    return {name: np.concatenate([p[name] for p in parts]) for name in ("clicks", "conversions")}
+    return {name: np.concatenate([p[name] for p in parts]) for name in COUNTED}
 
 
 def _siblings(fit: Calibration, platform: str) -> list[ArmFit]:
@@ -236,9 +237,6 @@ def per_arm_forecast(train_arms: list[ArmDays], test_arms: list[ArmDays], seed: 
     return rows.forecast()
 
 
-COUNTED = ("clicks", "conversions")
-
-
 def _per_spend(values: dict[str, np.ndarray]) -> dict[str, float]:
     """Clicks and conversions per unit of money over the days that have both (nan: unmeasured)."""
     out = {}
@@ -256,7 +254,7 @@ class _Rows:
 
     def __init__(self) -> None:
         self.arm, self.date, self.seen = [], [], []
-        self.names = ("clicks", "conversions")
+        self.names = COUNTED
         self.values: dict[tuple[str, str], list] = {
             (k, n): [] for k in self.KINDS for n in self.names
         }

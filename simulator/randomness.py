@@ -108,6 +108,7 @@ class StreamGroup:
             left = self.buffer[self.next :]
             fresh = self._fetch(max(self.ahead, k - len(left)))
             self.buffer = np.concatenate([left, fresh]) if len(left) else fresh
+            self.buffer.flags.writeable = False  # rows handed out are views of it
             self.next = 0
         rows = self.buffer[self.next : self.next + k]
         self.next += k
@@ -120,9 +121,7 @@ class StreamGroup:
             for column, generator in enumerate(generators):
                 out[:, start : start + size, column] = generator.random((k, size))
             start += size
-        np.maximum(out, SMALLEST_UNIFORM, out=out)
-        out.flags.writeable = False
-        return out
+        return np.maximum(out, SMALLEST_UNIFORM, out=out)
 
 
 class BlockDraws:

@@ -143,12 +143,10 @@ class ReputationModel:
     def _turn_over(self, seeded, seeded_rank, praise, unhappy, outrage) -> None:
         """Today's items enter each query's top 20, each pushing out a slot (`turn_over`)."""
         p, q = self.params, self.draws.queries
-        entering = np.zeros_like(self.slots)
         turn_over(
             q.uniforms(TURNOVER_DRAWS),
             q.expected,
             self.slots,
-            entering,
             seeded,
             seeded_rank,
             praise,
@@ -211,11 +209,11 @@ def _draw_binomial(u: float, n: float, p: float, expected: bool) -> float:
 
 @njit(cache=True, nogil=True)
 def turn_over(
-    u, expected, slots, entering, seeded, seeded_rank, praise, unhappy, outrage,
+    u, expected, slots, seeded, seeded_rank, praise, unhappy, outrage,
     turnover_per_day, background, rank, outrage_results,
 ) -> None:  # fmt: skip
-    """Move every query's top 20 one day, in place: `slots` (reps, Q, 4) and today's
-    `entering` (reps, Q, 4, zeros in); u (9, reps, Q) uniforms, unused when `expected`.
+    """Move every query's top 20 one day, in place: `slots` (reps, Q, 4); u (9, reps, Q)
+    uniforms, unused when `expected`.
 
     Entering: `turnover_per_day` background results (Poisson) in the market's mix
     (`background` (Q, 3): positive, neutral, negative), placed items ranking with
@@ -245,10 +243,9 @@ def turn_over(
             )
             total = third + neutral + negative
             scale = TOP_RESULTS / total if total > TOP_RESULTS else 1.0
-            entering[r, q, POSITIVE_THIRD] = third * scale
-            entering[r, q, NEUTRAL] = neutral * scale
-            entering[r, q, NEGATIVE] = negative * scale
-            left = (third + neutral + negative) * scale
+            # By category, in slot order (own positive, third-party positive, neutral, negative).
+            entering = (0.0, third * scale, neutral * scale, negative * scale)
+            left = total * scale
             remaining = float(TOP_RESULTS)
             for cat in range(4):
                 held = slots[r, q, cat]
@@ -263,4 +260,4 @@ def turn_over(
                     out = min(max(drawn, least), min(held, left))
                 left -= out
                 remaining -= held
-                slots[r, q, cat] += entering[r, q, cat] - out
+                slots[r, q, cat] += entering[cat] - out
