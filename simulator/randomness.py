@@ -67,7 +67,6 @@ class Draws(Protocol):
     def strategy_beta(self, a: np.ndarray, b: np.ndarray, n_draws: int) -> np.ndarray: ...
     def strategy_normals(self, n_draws: int, n_arms: int) -> np.ndarray: ...
     def view(self, names: Sequence[str]) -> Draws: ...
-    def bernoulli_wide(self, *p: np.ndarray) -> tuple[np.ndarray, ...]: ...
 
 
 def block_seeds(seed: int, n_reps: int) -> list[np.random.SeedSequence]:
@@ -106,7 +105,9 @@ class StreamGroup:
         """(k, reps, streams) the next k rows; read-only views of the prefetched uniforms."""
         if self.next + k > len(self.buffer):
             left = self.buffer[self.next :]
-            fresh = self._fetch(max(self.ahead, k - len(left)))
+            # A whole number of k-row requests ahead, so a stream read k rows a day (the
+            # reputation's queries and portals) leaves nothing over to copy at the next fetch.
+            fresh = self._fetch(max(-(-self.ahead // k) * k, k) - len(left))
             self.buffer = np.concatenate([left, fresh]) if len(left) else fresh
             self.buffer.flags.writeable = False  # rows handed out are views of it
             self.next = 0
@@ -187,14 +188,6 @@ class BlockDraws:
 
     def poisson(self, lam: np.ndarray) -> np.ndarray:
         return _elementwise(poisson_counts, self._uniform(), lam)
-
-    def bernoulli_wide(self, *p: np.ndarray) -> tuple[np.ndarray, ...]:
-        """(reps, k) 0/1 draws with probabilities `p` from a one-stream view: k rows of its
-        uniforms, for many exchangeable columns (portals) at the cost of one stream. Several
-        arrays of probabilities share the uniforms: where one is below another everywhere, its
-        successes are a subset of the other's."""
-        u = self.uniforms_group.rows(p[0].shape[1])[:, :, 0].T
-        return tuple((u < each).astype(float) for each in p)
 
     def whole(self, x: np.ndarray) -> np.ndarray:
         return np.floor(x)
@@ -282,6 +275,3 @@ class ExpectedDraws:
 
     def view(self, names: Sequence[str]) -> ExpectedDraws:
         return ExpectedDraws(self.n_reps)
-
-    def bernoulli_wide(self, *p: np.ndarray) -> tuple[np.ndarray, ...]:
-        return tuple(np.asarray(each, dtype=float).copy() for each in p)

@@ -62,18 +62,20 @@ class ReputationModel:
             dtype=float,
         )
         self.slots = np.broadcast_to(start, (n_reps, *start.shape)).copy()  # (reps, Q, 4)
+        self._held = self.slots.sum(axis=1)  # (reps, 4) slots by category over the queries
         self.background = background_mix(params, start)  # (Q, 3): positive, neutral, negative
         self.start_net = self.net()
         k = params.portals
         self.recent = Trailing(params.discussion_days, (n_reps, k))  # mentions per portal
         self.linked = np.zeros((n_reps, k))
+        self._portals = np.zeros((n_reps, 2))  # portals discussing, and of those with a link
 
     # --- what the KPIs read -------------------------------------------------------------------
 
     def _share(self, *categories: int) -> np.ndarray:
         """(reps,) the share of all the queries' results in `categories`: slot totals over
         20 x queries (the mean over queries, computed so that whole counts give exact shares)."""
-        held = sum(self.slots[..., c] for c in categories).sum(axis=1)
+        held = sum(self._held[:, c] for c in categories)
         return held / (TOP_RESULTS * self.slots.shape[1])
 
     def positive_share(self) -> np.ndarray:
@@ -89,16 +91,10 @@ class ReputationModel:
         return self.positive_share() - self.negative_share()
 
     def portals_discussing(self) -> np.ndarray:
-        return self._discussing().sum(axis=1)
+        return self._portals[:, 0].copy()
 
     def portals_with_link(self) -> np.ndarray:
-        return (self._discussing() * np.minimum(1.0, self.linked)).sum(axis=1)
-
-    def _discussing(self) -> np.ndarray:
-        # With expected draws the mentions are fractional: min(1, .) is then the expected count
-        # of portals under a small-mention approximation. The running sum of fractional hits can
-        # drift an ulp below 0 once they leave the window: a count of portals is never negative.
-        return np.clip(self.recent.total, 0.0, 1.0)
+        return self._portals[:, 1].copy()
 
     def rate_multipliers(self) -> tuple[np.ndarray, np.ndarray]:
         """(reps,) CTR and conversion multipliers from the change in net reputation."""
@@ -131,6 +127,7 @@ class ReputationModel:
         self._turn_over(
             _flat(seeded), _flat(seeded_rank), _flat(praise), _flat(unhappy), _flat(outrage)
         )
+        self._held = self.slots.sum(axis=1)
         positive = praise[:, 0] + seeded
         negative = unhappy[:, 0] + outrage_mentions
         linked = (
@@ -163,19 +160,25 @@ class ReputationModel:
         with probability 1 - (1 - 1/k)^mentions, and reached by a link likewise. A link comes
         with a mention, so one uniform a portal decides both: a portal reached by a link
         today is also mentioned today."""
-        shape = (len(mentions), self.params.portals)
-        hit, reached_by_link = self.draws.portals.bernoulli_wide(
-            self._reached(mentions, shape), self._reached(linked, shape)
+        portals, recent = self.draws.portals, self.recent
+        mention_portals(
+            portals.uniforms(self.params.portals),
+            portals.expected,
+            self._reached(mentions),
+            self._reached(linked),
+            recent.ring,
+            day % len(recent.ring),
+            recent.total,
+            self.linked,
+            self._portals,
         )
-        self.recent.add(day, hit)
-        self.linked += reached_by_link
 
-    def _reached(self, mentions: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-        """(reps, k) the chance that a portal gets at least one of `mentions` (reps,)."""
+    def _reached(self, mentions: np.ndarray) -> np.ndarray:
+        """(reps,) the chance that a given portal gets at least one of `mentions` (reps,)."""
         k = self.params.portals
         if k == 1:
-            return np.broadcast_to(col(np.minimum(mentions, 1.0)), shape)
-        return np.broadcast_to(col(-np.expm1(np.log1p(-1 / k) * mentions)), shape)
+            return _flat(np.minimum(mentions, 1.0))
+        return _flat(-np.expm1(np.log1p(-1 / k) * mentions))
 
 
 def col(values: np.ndarray) -> np.ndarray:
@@ -261,3 +264,37 @@ def turn_over(
                 left -= out
                 remaining -= held
                 slots[r, q, cat] += entering[cat] - out
+
+
+@njit(cache=True, nogil=True)
+def mention_portals(
+    u, expected, p_mention, p_link, ring, slot, recent, linked, counts
+) -> None:  # fmt: skip
+    """Today's mentions and links land on the portals, in place, and the portals discussing
+    and linked are counted. u (k, reps, 1) one uniform per portal: a portal is mentioned when
+    it is below `p_mention` and reached by a link when below `p_link` (reps,), so a portal
+    reached by a link is also mentioned. `recent` (reps, k) is the trailing window's total of
+    mentions and `ring[slot]` the day that leaves it; `counts` (reps, 2) gets the portals with
+    ongoing discussion and, of those, the ones with a link.
+
+    With expected draws the hits are the probabilities themselves: min(1, .) of the running
+    sum is then the expected count of portals under a small-mention approximation. The running
+    sum of fractional hits can drift an ulp below 0 once they leave the window: a count of
+    portals is never negative."""
+    n_reps, k = recent.shape
+    for r in range(n_reps):
+        discussing, with_link = 0.0, 0.0
+        for j in range(k):
+            if expected:
+                hit, reached = p_mention[r], p_link[r]
+            else:
+                hit = 1.0 if u[j, r, 0] < p_mention[r] else 0.0
+                reached = 1.0 if u[j, r, 0] < p_link[r] else 0.0
+            recent[r, j] += hit - ring[slot, r, j]
+            ring[slot, r, j] = hit
+            linked[r, j] += reached
+            open_now = min(max(recent[r, j], 0.0), 1.0)
+            discussing += open_now
+            with_link += open_now * min(1.0, linked[r, j])
+        counts[r, 0] = discussing
+        counts[r, 1] = with_link

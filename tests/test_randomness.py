@@ -179,14 +179,3 @@ class _Uniform:
 
     def quantile(self, u: np.ndarray) -> np.ndarray:
         return u
-
-
-def test_a_link_reaches_only_a_portal_that_is_mentioned():
-    """Portals: a link comes with a mention, so the portals a link reaches today are a subset
-    of those mentioned today, and each keeps its own probability."""
-    draws = BlockDraws(block_seeds(4, 2 * RNG_BLOCK), [RNG_BLOCK] * 2, ["reputation/portals"])
-    mentioned, linked = np.full((2 * RNG_BLOCK, 20), 0.3), np.full((2 * RNG_BLOCK, 20), 0.1)
-    hit, reached = draws.bernoulli_wide(mentioned, linked)
-    assert (reached <= hit).all()
-    assert hit.mean() == pytest.approx(0.3, abs=0.01)
-    assert reached.mean() == pytest.approx(0.1, abs=0.01)

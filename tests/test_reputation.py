@@ -17,8 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from smmsim.scenarios.reputation_schema import TOP_RESULTS, Reputation
-from smmsim.simulator.randomness import BlockDraws, ExpectedDraws, block_seeds
-from smmsim.simulator.reputation import ReputationDraws, ReputationModel
+from smmsim.simulator.randomness import RNG_BLOCK, BlockDraws, ExpectedDraws, block_seeds
+from smmsim.simulator.reputation import ReputationDraws, ReputationModel, mention_portals
 from tests.smm_helpers import (
     CTR,
     CVR,
@@ -305,3 +305,24 @@ def test_a_better_net_share_multiplies_ctr_and_conversion_by_the_exponential_of_
     np.testing.assert_allclose(
         conversions / clicks, CVR * np.exp(CVR_ELASTICITY * change), rtol=REL
     )
+
+
+def test_a_link_reaches_only_a_portal_that_is_mentioned():
+    """Portals: a link comes with a mention (one uniform a portal decides both), so a portal
+    reached by a link today is also mentioned today, each with its own probability; the
+    trailing window counts a portal as discussing while a mention is in it."""
+    reps, k, window = 2 * RNG_BLOCK, 20, 3
+    draws = BlockDraws(block_seeds(4, reps), [RNG_BLOCK] * 2, ["reputation/portals"])
+    ring, recent = np.zeros((window, reps, k)), np.zeros((reps, k))
+    linked, counts = np.zeros((reps, k)), np.zeros((reps, 2))
+    mention, link = np.full(reps, 0.3), np.full(reps, 0.1)
+    mention_portals(draws.uniforms(k), False, mention, link, ring, 0, recent, linked, counts)
+    assert ((linked <= recent) & np.isin(recent, (0.0, 1.0))).all()
+    assert recent.mean() == pytest.approx(0.3, abs=0.01)
+    assert linked.mean() == pytest.approx(0.1, abs=0.01)
+    assert np.array_equal(counts, np.column_stack([recent.sum(1), (recent * linked).sum(1)]))
+    nothing = np.zeros(reps)
+    for day in range(1, window + 1):  # no mentions for a whole window: nothing is discussed
+        u = draws.uniforms(k)
+        mention_portals(u, False, nothing, nothing, ring, day % window, recent, linked, counts)
+    assert (counts[:, 0] == 0).all() and (linked.sum(1) > 0).any()
