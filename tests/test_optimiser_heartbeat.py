@@ -39,3 +39,18 @@ def test_a_worker_with_another_heartbeat_is_refused(tmp_path):
     opened(tmp_path, 5)
     with pytest.raises(SmmsimError, match=r"runs with --heartbeat 5; a worker with --heartbeat 7"):
         opened(tmp_path, 7)
+
+
+def test_a_study_file_commits_to_its_log_without_waiting_for_the_disk(tmp_path):
+    """SQLite studies run in write-ahead-log mode with synchronous=NORMAL, so a commit (Optuna
+    makes about twenty a trial) does not wait for the disk; closing the study folds the log back
+    into the one study file."""
+    from smmsim.simulator.studies.optimiser.storage import open_storage
+
+    storage = open_storage(default_url(tmp_path), heartbeat_seconds=None)
+    with storage.engine.connect() as connection:
+        mode = connection.exec_driver_sql("PRAGMA journal_mode").scalar()
+        sync = connection.exec_driver_sql("PRAGMA synchronous").scalar()
+    assert (mode, sync) == ("wal", 1)  # 1: NORMAL (2 is FULL, SQLite's default)
+    storage.engine.dispose()
+    assert [p.name for p in tmp_path.iterdir()] == ["study.db"]

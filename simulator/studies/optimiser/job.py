@@ -110,6 +110,7 @@ def finish(job: OptimiseJob, run: Optimisation, this_worker: int) -> Optimisatio
         study_name=job.study_name,
         this_worker=this_worker,
     )
+    run.close()
     return OptimisationResult.from_dict(document)
 
 

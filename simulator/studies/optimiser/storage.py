@@ -7,16 +7,18 @@ redacted: `shown` for messages and outputs, `scrubbed` for any text an error bri
 from __future__ import annotations
 
 import re
+import sqlite3
 import time
 import warnings
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from urllib.parse import quote
 
 from optuna.exceptions import ExperimentalWarning, StorageInternalError
 from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy import event
+from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, ProgrammingError, SQLAlchemyError
 
 from smmsim.scenarios.errors import SmmsimError
@@ -158,12 +160,38 @@ def _rdb_storage(url: str, heartbeat: int) -> RDBStorage:
 def _new_rdb_storage(url: str, heartbeat: int) -> RDBStorage:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ExperimentalWarning)  # heartbeats: what we need
-        return RDBStorage(
+        storage = RDBStorage(
             url,
             heartbeat_interval=heartbeat,
             grace_period=2 * heartbeat,
             heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback(max_retry=RETRIES),
         )
+    if storage.engine.dialect.name == "sqlite":
+        write_ahead(storage.engine)
+    return storage
+
+
+def write_ahead(engine: Engine) -> None:
+    """SQLite in write-ahead-log mode, synced at checkpoints rather than at every commit.
+
+    Optuna commits about twenty times a trial (each parameter and attribute on its own), and a
+    commit in SQLite's default mode waits for the disk twice: 12 ms a commit on the development
+    machine, a third of a 200-replication trial. In WAL mode with synchronous=NORMAL a commit
+    only appends to the log; the database cannot be corrupted by a crash, and a power cut can
+    lose at most the last trials, which a resumed study runs again. Readers and a writer in
+    other processes (workers sharing the file) no longer block each other."""
+    event.listen(engine, "connect", _write_ahead_pragmas)
+    engine.dispose()  # the connections that created the tables were opened without it
+
+
+def _write_ahead_pragmas(connection: sqlite3.Connection, _record) -> None:
+    cursor = connection.cursor()
+    # Kept in the file, so a no-op once set. A worker that finds the new file locked by
+    # another leaves the mode to that one (or to its own next connection).
+    with suppress(sqlite3.OperationalError):
+        cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
 
 
 def use_heartbeat(storage: RDBStorage, seconds: int) -> None:

@@ -27,6 +27,7 @@ from optuna.exceptions import (
     ExperimentalWarning,
     UpdateFinishedTrialError,
 )
+from optuna.storages import RDBStorage
 from optuna.trial import FrozenTrial, TrialState
 
 from smmsim.scenarios.errors import ScenarioError, SmmsimError
@@ -111,6 +112,13 @@ class Optimisation:
     source: str
     created: bool  # this call created the study (and enqueued the known plans)
     _current: int | None = None  # id of the trial this worker is running, for Ctrl-C
+    _storage: RDBStorage | None = None
+
+    def close(self) -> None:
+        """Let go of the database: SQLite folds its write-ahead log back into study.db, so the
+        folder holds the one file (a process that ends does the same)."""
+        if self._storage is not None:
+            self._storage.engine.dispose()
 
     def completed(self) -> list[FrozenTrial]:
         return self.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
@@ -339,7 +347,7 @@ def open_optimisation(
         _wait_until_ready(study, study_name)
         _check_same_study(study, fingerprint, study_name)
         _join_heartbeat(study, storage, heartbeat_seconds, study_name)
-    return Optimisation(scenario, settings, space, study, source, created)
+    return Optimisation(scenario, settings, space, study, source, created, _storage=storage)
 
 
 def _is_ready(study: optuna.Study) -> bool:
