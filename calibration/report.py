@@ -836,6 +836,7 @@ def _pressure_traces(fig: go.Figure, arm, fit, color: str, at: dict) -> list[flo
         y=1000 * spend[ok] / impressions[ok],
         mode="markers",
         name=name,
+        legendgroup=name,
         marker={"color": color, "size": 5, "opacity": 0.7},
         text=when,
         hovertemplate=f"{name}, %{{text}}<br>spend %{{x:,.2f}}, CPM %{{y:,.2f}}<extra></extra>",
@@ -851,6 +852,7 @@ def _pressure_traces(fig: go.Figure, arm, fit, color: str, at: dict) -> list[flo
         y=arm.cpm.mean * fit.pressure.factor(grid),
         mode="lines",
         name=f"{name}: fitted curve" if detected else f"{name}: not detected",
+        legendgroup=name,
         line={
             "color": color,
             "width": 2.5 if detected else 1.2,
