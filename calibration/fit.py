@@ -177,20 +177,18 @@ def group_days(frame, group_by: tuple[str, ...]) -> list[ArmDays]:
 def fit_arms(arms: list[ArmDays], group_by: tuple[str, ...], seed: int, frame) -> Calibration:
     if not arms:
         raise ExportFileError("no usable rows to calibrate on (every row was rejected)")
-    priced = any(a.has("spend") for a in arms)  # a funnel without spend has rates, no price
-    if priced and not any(a.total("spend") > 0 and a.total("impressions") > 0 for a in arms):
+    # a funnel without spend has rates and no price (an arm of a file without spend, beside
+    # files with it, too)
+    priced = np.array([a.has("spend") for a in arms], dtype=bool)
+    if priced.any() and not any(a.total("spend") > 0 and a.total("impressions") > 0 for a in arms):
         raise ExportFileError(
             "no day with both spend and impressions: there is no price to calibrate"
         )
     platform_of = np.array([a.platform for a in arms])
-    shapes = [_price_shape(a) if priced else _no_price(a) for a in arms]
+    shapes = [_price_shape(a) if p else _no_price(a) for a, p in zip(arms, priced, strict=True)]
     pressures = [p for p, _ in shapes]
     weekdays = [w for _, w in shapes]
-    if priced:
-        cpms, cpms_given_curve, cpm_source = _fit_prices(arms, shapes, platform_of)
-    else:
-        cpms = cpms_given_curve = [None] * len(arms)
-        cpm_source = ["no spend in the data"] * len(arms)
+    cpms, cpms_given_curve, cpm_source = _prices_of_priced(arms, shapes, platform_of, priced)
     ctr_dispersion = _dispersions(arms, "clicks", "impressions", platform_of)
     audiences = _platform_audiences(arms)
     fatigues = [
@@ -236,7 +234,7 @@ def fit_arms(arms: list[ArmDays], group_by: tuple[str, ...], seed: int, frame) -
                 cvr=cvrs[i],
                 ctr_noise=0.0 if arm.is_period else _ctr_noise(arm, ctr_dispersion[i]),
                 prior_source=sources,
-                unmeasured=_unmeasured(arm, priced),
+                unmeasured=_unmeasured(arm, bool(priced[i])),
             )
         )
     return Calibration(
@@ -339,6 +337,7 @@ def _fit_prices(arms, shapes, platform_of) -> tuple[list, list, list[str]]:
     counts, exposure, parts = [], [], []
     for arm, (pressure, weekdays) in zip(arms, shapes, strict=True):
         s, i = np.nan_to_num(arm.values["spend"]), np.nan_to_num(arm.values["impressions"])
+        i = np.where(np.isnan(arm.values["spend"]), 0.0, i)  # a day without spend has no price
         # An undetected curve is written with headroom (at most 1% here) but not fitted through:
         # cpm0 is then the observed price level itself. The curve is read at each cell's spend
         # per day (a day's spend for daily rows).
@@ -367,6 +366,18 @@ def _fit_prices(arms, shapes, platform_of) -> tuple[list, list, list[str]]:
         beta = c.beta * (alpha - 1) / (c.alpha - 1)
         marginal.append(PriceEstimate(alpha, beta, c.prior_alpha, c.prior_beta, c.dispersion))
     return marginal, given_curve, sources
+
+
+def _prices_of_priced(arms, shapes, platform_of, priced) -> tuple[list, list, list[str]]:
+    """`_fit_prices` over the arms with spend; None (and why) for the others."""
+    n = len(arms)
+    cpms, given_curve, sources = [None] * n, [None] * n, ["no spend in the data"] * n
+    at = np.flatnonzero(priced)
+    if len(at):
+        found = _fit_prices([arms[i] for i in at], [shapes[i] for i in at], platform_of[at])
+        for j, i in enumerate(at):
+            cpms[i], given_curve[i], sources[i] = found[0][j], found[1][j], found[2][j]
+    return cpms, given_curve, sources
 
 
 def _pooled_within_platforms(shrink, columns: tuple, platform_of) -> tuple[list, list[str]]:

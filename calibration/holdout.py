@@ -149,12 +149,22 @@ def forecast(fit: Calibration, test_arms: list[ArmDays], full_arms: dict, seed: 
     rows = _Rows()
     for arm in test_arms:
         own = fitted.get(arm.key)
-        if own is not None:
+        siblings = _siblings(fit, arm.platform)
+        unpriced = own.cpm_given_curve is None if own is not None else not siblings
+        if unpriced:
+            # no price to turn its spend into impressions (its data had no spend): not forecast,
+            # so not scored (each WAPE counts the arm-days with a forecast)
+            rows.add(arm, _no_forecast(arm), seen=own is not None)
+        elif own is not None:
             wear = _fatigue_on(arm, own, full_arms.get(arm.key))
             rows.add(arm, _arm_draws(own, arm, wear, DRAWS, rng), seen=True)
         else:
-            rows.add(arm, _unseen_draws(_siblings(fit, arm.platform), arm, rng), seen=False)
+            rows.add(arm, _unseen_draws(siblings, arm, rng), seen=False)
     return rows.forecast()
+
+
+def _no_forecast(arm: ArmDays) -> dict[str, np.ndarray]:
+    return {name: np.full((DRAWS, len(arm.dates)), np.nan) for name in COUNTED}
 
 
 def _arm_draws(
@@ -199,9 +209,10 @@ def _unseen_draws(siblings: list[ArmFit], arm: ArmDays, rng) -> dict[str, np.nda
 
 
 def _siblings(fit: Calibration, platform: str) -> list[ArmFit]:
-    """The fitted arms of `platform`, or every fitted arm where the platform has none."""
-    same = [a for a in fit.arms if a.days.platform == platform]
-    return same or list(fit.arms)
+    """The fitted arms of `platform` with a price, or every priced arm where it has none."""
+    priced = [a for a in fit.arms if a.cpm_given_curve is not None]
+    same = [a for a in priced if a.days.platform == platform]
+    return same or priced
 
 
 def baseline_forecast(train, test_arms: list[ArmDays], seed: int, trained: set) -> Forecast:

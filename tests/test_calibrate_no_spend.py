@@ -153,3 +153,27 @@ def test_bundled_ab_test_without_its_spend_column(tmp_path):
         assert arm["cvr"]["observed"] == pytest.approx(purchases / clicks)
         assert arm["cpm"] is None
     assert "Not fitted from these data" in result.output
+
+
+def test_a_file_without_spend_beside_one_with_it(funnel, tmp_path):
+    """Search bought with money in one export, display measured without it in another: search
+    gets its price, display none (and only display is listed as unpriced), and neither's CTR
+    moves."""
+    rows = list(csv.reader(funnel.open()))
+    priced = tmp_path / "priced.csv"
+    with priced.open("w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["Spend", *rows[0]])
+        writer.writerows([f"{int(r[2]) * 0.005:.2f}", *r] for r in rows[1:] if r[1] == "search")
+    unpriced = tmp_path / "unpriced.csv"
+    with unpriced.open("w", newline="") as f:
+        csv.writer(f).writerows([rows[0], *(r for r in rows[1:] if r[1] == "display")])
+    mapping = {"Page views": "impressions", "Sign-ups": "joins", "Payments": "conversions"}
+    result = smmsim.calibrate(priced, unpriced, mapping=mapping, platform="web")
+    arms = {arm.key[1]: arm for arm in result.arms}
+    assert arms["search"].cpm.mean == pytest.approx(5.0, rel=0.01)  # 0.005 a view, exactly
+    assert arms["display"].cpm is None
+    parts = {item.part: item.arms for item in result.not_fitted}
+    assert parts["cpm"] == ["web/display"]
+    for tool, arm in arms.items():
+        assert arm.ctr.mean == pytest.approx(TRUE[tool][0], rel=0.1)
