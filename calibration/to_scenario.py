@@ -37,7 +37,6 @@ SCENARIO_DEFAULTS = {
     "noise": AdArm.model_fields["noise"].default,
     "fatigue": {"f0": Fatigue.model_fields["f0"].default, "phi": DEFAULT_PHI},
 }
-PRICE_KEYS = ("cpm", "auction")  # what a funnel without spend cannot give
 
 
 def _unpriced(cal: Calibration) -> list[str]:
