@@ -446,8 +446,8 @@ def column_list(ctx, param, value: str | None) -> tuple[str, ...] | None:
     "mapping",
     multiple=True,
     metavar="COLUMN=FIELD",
-    help="Read COLUMN as FIELD (a canonical column, frequency, currency, year, month, day, or "
-    "ignore); repeat for several.",
+    help="Read COLUMN as FIELD (a canonical column, date_end, frequency, currency, year, month, "
+    "day, or ignore); repeat for several.",
 )
 @click.option(
     "--group-by",
