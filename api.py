@@ -245,6 +245,7 @@ def calibrate(
     year: int | None = None,
     seed: int = 0,
     view_through: str = "keep",
+    period: str | None = None,
 ) -> CalibrationResult:
     """Fit the model's rates to ad-platform exports, as `smmsim calibrate` does (with its
     default hold-out of the last dates).
@@ -259,6 +260,8 @@ def calibrate(
         seed: random seed of the fit.
         view_through: rows with more conversions than clicks: 'keep' (used and counted) or
             'reject' (as `smmsim calibrate --view-through`).
+        period: 'START..END', the days every row covers, for files of totals without dates
+            (as `smmsim calibrate --period`).
 
     Returns:
         `CalibrationResult`: fields as in calibration.json; `to_frame()` one row per arm.
@@ -275,6 +278,7 @@ def calibrate(
     """
     from smmsim.calibration.document import calibration_document, import_document
     from smmsim.calibration.importer import ImportOptions, import_exports
+    from smmsim.calibration.period_option import read_period
     from smmsim.calibration.pipeline import DEFAULT_GROUP_BY, CalibrationSettings
     from smmsim.calibration.pipeline import calibrate as run_calibration
     from smmsim.scenarios.errors import SmmsimError
@@ -286,6 +290,7 @@ def calibrate(
         year,
         group_by=tuple(group_by or ()),
         view_through=view_through,
+        period=read_period(period, year=year) if period else None,
     )
     paths = [Path(e) for e in exports]
     imported = import_exports(paths, options)

@@ -446,8 +446,8 @@ def column_list(ctx, param, value: str | None) -> tuple[str, ...] | None:
     "mapping",
     multiple=True,
     metavar="COLUMN=FIELD",
-    help="Read COLUMN as FIELD (a canonical column, frequency, currency, year, month, day, or "
-    "ignore); repeat for several.",
+    help="Read COLUMN as FIELD (a canonical column, date_end, frequency, currency, year, month, "
+    "day, or ignore); repeat for several.",
 )
 @click.option(
     "--group-by",
@@ -481,6 +481,12 @@ def column_list(ctx, param, value: str | None) -> tuple[str, ...] | None:
     default="auto",
     show_default=True,
     help="How to read a/b/yyyy dates.",
+)
+@click.option(
+    "--period",
+    metavar="START..END",
+    help="The days every row covers, for a file of totals without dates (one row per ad or "
+    "campaign), e.g. 2024-03-01..2024-03-31.",
 )
 @click.option(
     "--view-through",
@@ -522,6 +528,7 @@ def calibrate(
     platform,
     year,
     date_order,
+    period,
     view_through,
     strict,
     seed,
@@ -550,6 +557,7 @@ def calibrate(
     from smmsim.calibration.holdout import DEFAULT_SHARE, HoldoutSpec
     from smmsim.calibration.holdout_date import read_holdout_date
     from smmsim.calibration.importer import ImportOptions, import_exports
+    from smmsim.calibration.period_option import read_period
     from smmsim.calibration.pipeline import DEFAULT_GROUP_BY, CalibrationSettings
     from smmsim.calibration.pipeline import calibrate as run_calibration
     from smmsim.scenarios.files import write_atomic
@@ -574,6 +582,7 @@ def calibrate(
         date_order,
         group_by=tuple(group_by or ()),
         view_through=view_through,
+        period=read_period(period, date_order, year) if period else None,
     )
     sources = [str(d) for d in data]
     imported = import_exports(list(data), options)

@@ -245,3 +245,53 @@ def _named_date(text: str) -> tuple[int, int, int | None] | None:
         if month:
             return int(day), month, int(year) if year else None
     return None
+
+
+# Two dates in one cell, joined by a spaced dash, an en or em dash, "..", "to" or a bare dash
+# ("2024-03-01 - 2024-03-31", "01.03.2024-31.03.2024", "Mar 1, 2024 – Mar 31, 2024").
+_RANGE_JOIN = re.compile(r"\s*(?:\.\.|–|—|\bto\b|\bпо\b|\bbis\b)\s*|\s+-\s+|-")
+
+
+def split_range(text: str) -> tuple[str, str] | None:
+    """The two dates of a range cell, or None: split at the first join where both sides are
+    written as dates (by their shape: the file's day/month order is not known yet when the
+    cells vote on it). Tried before `parse_date`, whose ISO and a/b/yyyy patterns would read
+    "2024-03-01 - 2024-03-31" as its first day alone."""
+    text = text.strip()
+    for join in _RANGE_JOIN.finditer(text):
+        left, right = text[: join.start()].strip(), text[join.end() :].strip()
+        if _written_as_date(left) and _written_as_date(right):
+            return left, right
+    return None
+
+
+def _written_as_date(text: str) -> bool:
+    return bool(
+        re.fullmatch(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}", text)
+        or re.fullmatch(r"\d{1,2}([./-])\d{1,2}\1(\d{2}|\d{4})", text)
+        or _named_date(text)
+    )
+
+
+def range_parts(cells: Mapping[str, int]) -> Counter[str]:
+    """The cells with each range cell counted as its two dates, for `detect_date_style`."""
+    out: Counter[str] = Counter()
+    for cell, times in cells.items():
+        parts = split_range(cell)
+        for part in parts or (cell,):
+            out[part] += times
+    return out
+
+
+def parse_span(cell: str, style: DateStyle, year: int | None = None) -> tuple[date, date]:
+    """(first day, last day) of a cell that is one date (both the same) or a range of dates; a
+    range's first date without a year takes the last one's ("Mar 1 - Mar 31, 2024")."""
+    parts = split_range(cell)
+    if parts is None:
+        day = parse_date(cell, style, year)
+        return day, day
+    end = parse_date(parts[1], style, year)
+    start = parse_date(parts[0], style, end.year)
+    if end < start:
+        raise CellError(f"{cell.strip()!r} ends before it starts")
+    return start, end

@@ -20,9 +20,14 @@ from smmsim.scenarios.hints import did_you_mean
 NUMERIC_FIELDS = ("spend", "impressions", "reach", "frequency", "clicks", "joins", "conversions")
 NUMERIC_FIELDS += ("revenue",)
 DATE_PARTS = ("year", "month", "day")
-MAPPABLE = (*CANONICAL_COLUMNS, "frequency", "currency", *DATE_PARTS, "ignore")
-# Counts an importer cannot do without: the funnel starts at spend -> impressions -> clicks.
-REQUIRED = ("spend", "impressions", "clicks")
+# date_end: a row's last day, beside `date` as its first ("Reporting starts" / "Reporting ends")
+MAPPABLE = (*CANONICAL_COLUMNS, "date_end", "frequency", "currency", *DATE_PARTS, "ignore")
+# Counts an importer cannot do without: impressions -> clicks. Spend is optional: a funnel
+# without it calibrates its rates (CTR, CVR) but no price (see `fit.py`).
+REQUIRED = ("impressions", "clicks")
+# The date column of a pair whose other end is `date_end` names the start ("Reporting starts",
+# "Дата начала отчетности", ...); a per-day column ("Day") beside a "Reporting ends" does not.
+_START_WORDS = ("start", "begin", "начал", "beginn", "inicio", "début", "debut", "почат", "from")
 
 
 @dataclass(frozen=True)
@@ -68,12 +73,19 @@ def _one_campaign(mapping: dict[str, str], column: str, field: str) -> None:
 
 
 def plan_columns(
-    table: RawTable, fmt: str, mapping: dict[str, str], grouping: tuple[str, ...] = ()
+    table: RawTable,
+    fmt: str,
+    mapping: dict[str, str],
+    grouping: tuple[str, ...] = (),
+    period: bool = False,
 ) -> ColumnPlan:
     """The layout (detected or named), its columns, then the analyst's mapping on top; a numeric
-    column named in `grouping` (--group-by: an ID such as campaign_id) is a dimension too."""
+    column named in `grouping` (--group-by: an ID such as campaign_id) is a dimension too.
+    `period`: the analyst gave --period, so the file must not have dates of its own."""
     layout, found = _layout_for(table, fmt)
     fields = {k: v for k, v in found.items() if k in MAPPABLE}
+    if "date_end" in fields and not _names_a_start(fields.get("date", "")):
+        fields.pop("date_end")
     dimensions = {k: v for k, v in found.items() if k not in MAPPABLE}
     for column, field in mapping.items():
         if column not in table.header:
@@ -87,7 +99,7 @@ def plan_columns(
             fields.pop("date", None)  # the date is composed from its parts instead
         if field != "ignore":
             fields[field] = column
-    _check_complete(table, layout, fields)
+    _check_complete(table, layout, fields, period)
     used = set(fields.values()) | set(dimensions.values())
     ignored = [c for c in table.header if c not in used and c in mapping]
     for i, column in enumerate(table.header):
@@ -110,14 +122,39 @@ def _layout_for(table: RawTable, fmt: str) -> tuple[Layout, dict[str, str]]:
     return layout, layout_columns(layout, list(table.header))
 
 
-def _check_complete(table: RawTable, layout: Layout, fields: dict[str, str]) -> None:
+def _names_a_start(header: str) -> bool:
+    return any(word in header.casefold() for word in _START_WORDS)
+
+
+def _check_complete(
+    table: RawTable, layout: Layout, fields: dict[str, str], period: bool = False
+) -> None:
     missing = [f for f in REQUIRED if f not in fields]
-    if "date" not in fields and not {"month", "day"} <= set(fields):
+    dated = "date" in fields or {"month", "day"} <= set(fields)
+    if period and dated:
+        column = fields.get("date") or fields["day"]
+        raise ExportFileError(
+            f"{table.path}: --period is for files without dates, and this one has them "
+            f"(column {column!r}); leave --period out, or --map {column}=ignore to read every "
+            "row as the period's totals"
+        )
+    if "date_end" in fields and "date" not in fields:
+        raise ExportFileError(
+            f"{table.path}: {fields['date_end']!r} is the period's last day (date_end), but no "
+            "column is its first; map it with --map COLUMN=date"
+        )
+    if not dated and not period:
         missing.insert(0, "date")
     if missing:
+        hint = ""
+        if "date" in missing:
+            hint = (
+                "; a file of totals over a period (one row per ad or campaign, no date) "
+                "calibrates with --period START..END, the days its rows cover"
+            )
         raise ExportFileError(
             f"{table.path}: no column for {', '.join(missing)} (read as {layout.title}; "
-            f"columns: {', '.join(table.header)}); name them with --map COLUMN=FIELD"
+            f"columns: {', '.join(table.header)}); name them with --map COLUMN=FIELD{hint}"
         )
 
 

@@ -9,6 +9,7 @@ from rich.table import Table
 from smmsim.calibration.headline import calibration_headline
 from smmsim.calibration.import_summary import ImportSummary
 from smmsim.calibration.result import CalibrationResult, Estimate, ForecastScores
+from smmsim.scenarios.documents import ABSENT
 
 
 def _share(x: float | None) -> str:
@@ -21,7 +22,9 @@ def _rate(e: Estimate | None) -> str:
     return f"{e.mean:.3%} ({e.p5:.3%}-{e.p95:.3%})"
 
 
-def _money(e: Estimate) -> str:
+def _money(e: Estimate | None) -> str:
+    if e is None:
+        return "no spend in data"
     return f"{e.mean:.3g} ({e.p5:.3g}-{e.p95:.3g})"
 
 
@@ -85,6 +88,8 @@ def estimates_table(result: CalibrationResult) -> Table:
         a, f = arm.auction, arm.fatigue
         pressure = f"s_half {a.s_half:.3g}, k {a.k:.2f}" if a.detected else "not detected"
         fatigue = f"phi {f.phi:.3g}" if f.identified else "not identified"
+        if arm.cpm is None:
+            pressure = "no spend in data"
         table.add_row(
             arm.arm,
             str(arm.days),
@@ -163,5 +168,18 @@ def print_calibration(
             console.print(table)
     if summary.view_through_kept:
         console.print(view_through_line(summary.view_through_kept), highlight=False)
+    for line in not_fitted_lines(result):
+        console.print(line, highlight=False, markup=False)
     if result.validation.why_none:
         console.print(f"Hold-out: {result.validation.why_none}")
+
+
+def not_fitted_lines(result: CalibrationResult) -> list[str]:
+    """One line per model part the data could not measure, with what a scenario keeps."""
+    if result.not_fitted is ABSENT or not result.not_fitted:  # an older document, or all fit
+        return []
+    lines = ["Not fitted from these data (a written scenario keeps the plan's beliefs):"]
+    for item in result.not_fitted:
+        arms = "every arm" if len(item.arms) == len(result.arms) else ", ".join(item.arms)
+        lines.append(f"  {item.part}: {item.reason} ({arms}); {item.scenario}")
+    return lines

@@ -48,28 +48,11 @@ def arm_document(arm: ArmFit) -> dict:
         "arm": d.label,
         "platform": d.platform,
         "key": list(d.key),
-        "days": len(d.dates),
+        "days": d.days_covered(),
         "first_date": str(d.dates.min()),
-        "last_date": str(d.dates.max()),
+        "last_date": str(d.last_day),
         "totals": {name: d.total(name) if d.has(name) else None for name in d.values},
-        "cpm": _estimate(
-            arm.cpm.cpm_mean,
-            arm.cpm.interval(),
-            sd=arm.cpm.cpm_sd,
-            observed=1000 * d.total("spend") / max(d.total("impressions"), 1e-12),
-            observed_without_pressure=_observed_base_cpm(arm),
-            prior_mean=1000 * arm.cpm.prior_beta / (arm.cpm.prior_alpha - 1),
-            shrunk_towards=arm.prior_source["cpm"],
-            dispersion=arm.cpm.dispersion,
-            meaning="base CPM cpm0, before auction pressure; its interval includes the "
-            "uncertainty of the auction curve",
-        ),
-        "cpm_given_curve": _estimate(
-            arm.cpm_given_curve.cpm_mean,
-            arm.cpm_given_curve.interval(),
-            sd=arm.cpm_given_curve.cpm_sd,
-            meaning="cpm0 with s_half and k as fitted (what --write-scenario writes)",
-        ),
+        **_prices(arm),
         "auction": {
             "detected": p.detected,
             "s_half": p.s_half,
@@ -100,11 +83,34 @@ def arm_document(arm: ArmFit) -> dict:
             "frequency_range": _pair(f.frequency_range),
             "note": f.note,
         },
-        "noise": {
-            "log_cpm_sd": p.log_cpm_sd,
-            "log_cpm_sd_interval": _pair(p.log_cpm_sd_interval()),
-            "ctr_sd": arm.ctr_noise,
-        },
+        "noise": _noise(arm),
+    }
+
+
+def _prices(arm: ArmFit) -> dict:
+    """The base CPM, with and without the curve's uncertainty; None without spend."""
+    if arm.cpm is None:
+        return {"cpm": None, "cpm_given_curve": None}
+    d = arm.days
+    return {
+        "cpm": _estimate(
+            arm.cpm.cpm_mean,
+            arm.cpm.interval(),
+            sd=arm.cpm.cpm_sd,
+            observed=1000 * d.total("spend") / max(d.total("impressions"), 1e-12),
+            observed_without_pressure=_observed_base_cpm(arm),
+            prior_mean=1000 * arm.cpm.prior_beta / (arm.cpm.prior_alpha - 1),
+            shrunk_towards=arm.prior_source["cpm"],
+            dispersion=arm.cpm.dispersion,
+            meaning="base CPM cpm0, before auction pressure; its interval includes the "
+            "uncertainty of the auction curve",
+        ),
+        "cpm_given_curve": _estimate(
+            arm.cpm_given_curve.cpm_mean,
+            arm.cpm_given_curve.interval(),
+            sd=arm.cpm_given_curve.cpm_sd,
+            meaning="cpm0 with s_half and k as fitted (what --write-scenario writes)",
+        ),
     }
 
 
@@ -112,11 +118,24 @@ def _pair(interval: tuple[float, float] | None) -> list[float] | None:
     return list(interval) if interval else None
 
 
+def _noise(arm: ArmFit) -> dict:
+    """The daily noise of the CPM and CTR; None where the data have no days to show it."""
+    if "noise" in arm.unmeasured:
+        return {"log_cpm_sd": None, "log_cpm_sd_interval": None, "ctr_sd": None}
+    p = arm.pressure
+    return {
+        "log_cpm_sd": p.log_cpm_sd,
+        "log_cpm_sd_interval": _pair(p.log_cpm_sd_interval()),
+        "ctr_sd": arm.ctr_noise,
+    }
+
+
 def _observed_base_cpm(arm: ArmFit) -> float:
     """Spend over impressions with each day's pressure taken out: what cpm0 is shrunk from."""
     d = arm.days
     spend = np.nan_to_num(d.values["spend"])
-    base_spend = spend / arm.pressure.factor(spend) if arm.pressure.detected else spend
+    factor = arm.pressure.factor(d.daily_spend()) if arm.pressure.detected else 1.0
+    base_spend = spend / factor
     base_spend = base_spend / arm.weekdays.on(d.dates)
     return 1000 * float(base_spend.sum()) / max(d.total("impressions"), 1e-12)
 
@@ -143,6 +162,7 @@ def calibration_document(run: CalibrationRun, sources: list[str]) -> Calibration
         "import": run.imported.totals,
         "average_order_value": ({"mean": aov[0], "p5": aov[1], "p95": aov[2]} if aov else None),
         "arms": [arm_document(a) for a in cal.arms],
+        "not_fitted": not_fitted_document(cal),
         "validation": {
             "holdout": s.holdout.describe(),
             "holdout_by": s.holdout.by,
@@ -153,6 +173,25 @@ def calibration_document(run: CalibrationRun, sources: list[str]) -> Calibration
         },
     }
     return CalibrationResult.from_dict(document)
+
+
+# What a written scenario holds for a part the data could not fit.
+KEPT = "kept from the plan (--plan); without one, the scenario's default"
+KEPT_PRICE = "kept from the plan (--plan); without one, no scenario is written"
+
+
+def not_fitted_document(cal) -> list[dict]:
+    """Each model part some arm's data could not measure: why, which arms, and what a written
+    scenario holds for it instead."""
+    return [
+        {
+            "part": part,
+            "reason": why,
+            "arms": arms,
+            "scenario": KEPT_PRICE if part in ("cpm", "auction") else KEPT,
+        }
+        for part, (why, arms) in cal.not_fitted().items()
+    ]
 
 
 def import_document(imported: Imported) -> ImportSummary:

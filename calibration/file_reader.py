@@ -26,6 +26,8 @@ from smmsim.calibration.cells import (
     detect_number_style,
     month_number,
     parse_date,
+    parse_span,
+    range_parts,
 )
 from smmsim.calibration.columns import NUMERIC_FIELDS, ColumnPlan, plan_columns
 from smmsim.calibration.date_hint import no_year_hint, suggest_date_mapping
@@ -38,6 +40,7 @@ from smmsim.calibration.distinct import (
     read_distinct,
 )
 from smmsim.calibration.layouts import layout_named
+from smmsim.calibration.plausible import date_problems
 from smmsim.calibration.reading import ExportFileError, StreamedTable, open_table
 
 # A total label stands alone or before a colon ("Total", "Итого:", "Total: Account"), so that a
@@ -72,6 +75,8 @@ class ImportOptions:
     # seen, not clicked), used and counted; "reject": rejected as conversions_above_clicks
     view_through: str = "keep"
     group_by: tuple[str, ...] = ()  # --group-by: numeric columns named there are labels too
+    # --period: the first and last day that every row of a file without dates covers
+    period: tuple[date, date] | None = None
 
 
 @dataclass(frozen=True)
@@ -121,7 +126,9 @@ def import_file(path: Path, options: ImportOptions, keep_raw: bool = False) -> F
     """Read one file in chunks of rows; `keep_raw` keeps each used row's text (in a `raw`
     column) for repeats across files to be reported with it."""
     table = open_table(path)
-    plan = plan_columns(table.head(), options.fmt, options.mapping, options.group_by)
+    plan = plan_columns(
+        table.head(), options.fmt, options.mapping, options.group_by, options.period is not None
+    )
     return FileReader(table, plan, options).read(keep_raw)
 
 
@@ -138,13 +145,14 @@ class FileReader:
         self.table, self.plan, self.options = table, plan, options
         self.index = plan.field_columns(table.header)
         self.dims = {d: table.header.index(c) for d, c in plan.dimensions.items()}
-        if "date" not in self.index and "year" not in self.index and options.year is None:
+        parts_only = "date" not in self.index and "day" in self.index
+        if parts_only and "year" not in self.index and options.year is None:
             raise ExportFileError(
                 f"{table.path}: the dates have no year (columns "
                 f"{', '.join(plan.fields[p] for p in ('month', 'day'))}); give it with --year"
             )
         self.numeric = [self.index[f] for f in NUMERIC_FIELDS if f in self.index]
-        self.dated = [self.index["date"]] if "date" in self.index else []
+        self.dated = [self.index[f] for f in ("date", "date_end") if f in self.index]
         # the first column may hold a total's label; so may the date and label columns
         named = [self.index[f] for f in ("date", "platform", "campaign") if f in self.index]
         self.total_columns = tuple(dict.fromkeys([*named, 0, *self.dims.values()]))
@@ -202,7 +210,7 @@ class FileReader:
         if self.options.date_order != "auto":
             return DateStyle(self.options.date_order, f"{self.options.date_order}: --date-order")
         tie = layout_named(self.plan.layout).date_order
-        return detect_date_style(cells, tie)
+        return detect_date_style(range_parts(cells), tie)
 
     def _shaped_rows(self, lines: list[int], records: list[list[str]], rejected: list) -> Rows:
         """The rows as wide as the header; the others (and total rows) are rejected here, one
@@ -266,20 +274,20 @@ class FileReader:
     def _readable(self, shaped: Shaped, rejected: list):
         """(dates, numbers, the rows whose date and numbers all read); the others are rejected
         with every reason their cells give, in the order of the fields."""
-        date_of = self._read_dates()
+        date_of, end_of = self._read_dates(len(shaped.lines)), self._read_ends(len(shaped.lines))
         numbers = {f: self._read_numbers(f) for f in NUMERIC_FIELDS if f in self.index}
-        readings = [date_of, *numbers.values()]
+        readings = [date_of, end_of, *numbers.values()]
         unreadable = np.zeros(len(shaped.lines), dtype=bool)
         for reading in readings:
             unreadable |= reading.flags(lambda r: bool(r.problems))
         for row in np.flatnonzero(unreadable):
             problems = [p for reading in readings for p in reading.problems_of(row)]
             rejected.append(self._rejection(shaped, row, problems))
-        return date_of, numbers, np.flatnonzero(~unreadable)
+        return (date_of, end_of), numbers, np.flatnonzero(~unreadable)
 
     def _used(self, shaped: Shaped, rejected: list, keep_raw: bool):
         """The frame of the rows used; the rows that cannot be go to `rejected`."""
-        date_of, numbers, read = self._readable(shaped, rejected)
+        (date_of, end_of), numbers, read = self._readable(shaped, rejected)
         values = self._numbers(read, numbers)
         problems = self._row_problems(values, shaped, read)
         for row, found in problems.items():
@@ -294,10 +302,14 @@ class FileReader:
         self.placeholders = sum(
             int(reading.flags(lambda r: r.placeholder)[kept].sum()) for reading in numbers.values()
         )
+        first = date_of.values("datetime64[D]")[kept]
+        last = end_of.values("datetime64[D]")[kept]
         columns = {
             "source": _repeated(self.table.path, len(kept)),
             "line": shaped.lines[kept],
-            "date": date_of.values("datetime64[D]")[kept].astype("datetime64[s]"),
+            "date": first.astype("datetime64[s]"),
+            # the days a row covers: 1 for a day's row, more for a period's totals
+            "days": (last - first).astype(np.int64) + 1,
             **{name: column[keep] for name, column in values.items()},
             **texts,
         }
@@ -308,7 +320,7 @@ class FileReader:
         return used
 
     def _empty(self, keep_raw: bool):
-        columns = ["source", "line", "date", *NUMERIC_FIELDS, *TEXT_FIELDS, *self.dims]
+        columns = ["source", "line", "date", "days", *NUMERIC_FIELDS, *TEXT_FIELDS, *self.dims]
         return pd.DataFrame(columns=[*columns, "raw"] if keep_raw else columns)
 
     def _raw(self, shaped: Shaped, row: int) -> str:
@@ -326,9 +338,12 @@ class FileReader:
             self._raw(shaped, row),
         )
 
-    def _read_dates(self) -> ColumnReading:
+    def _read_dates(self, rows: int) -> ColumnReading:
+        """Each row's first day: its date, the start of its range cell, or --period's."""
+        if self.options.period is not None:
+            return _constant(np.datetime64(self.options.period[0], "D"), rows)
         if "date" in self.index:
-            read = date_reading(lambda cell: parse_date(cell, self.dates, self.options.year))
+            read = date_reading(lambda cell: parse_span(cell, self.dates, self.options.year)[0])
             return read_distinct([self.cells.column(self.index["date"])], read)
         parts = [p for p in ("year", "month", "day") if p in self.index]
 
@@ -338,6 +353,40 @@ class FileReader:
         return read_distinct(
             [self.cells.column(self.index[p]) for p in parts], date_reading(from_parts)
         )
+
+    def _read_ends(self, rows: int) -> ColumnReading:
+        """Each row's last day: that of its range cell, its date_end column, or --period's; a
+        problem with the first day is the first day's reading's (told once, not twice)."""
+        if self.options.period is not None:
+            return _constant(np.datetime64(self.options.period[1], "D"), rows)
+        if "date" not in self.index:  # year/month/day parts: one day a row, told once
+            dates = self._read_dates(rows)
+            return ColumnReading(dates.codes, [CellReading(r.value) for r in dates.readings])
+        year, columns = self.options.year, [self.cells.column(self.index["date"])]
+        if "date_end" in self.index:
+            columns.append(self.cells.column(self.index["date_end"]))
+
+        def last_day(first: str, end: str | None = None) -> CellReading:
+            try:
+                start, last = parse_span(first, self.dates, year)
+            except CellError:
+                start = last = None  # the first day's reading rejects the row
+            if end is not None:
+                try:
+                    last = parse_date(end, self.dates, year)
+                except CellError as exc:
+                    return CellReading(np.datetime64("NaT", "D"), (("bad_date", f"date: {exc}"),))
+                if start is not None and last < start:
+                    words = f"date: the last day {end.strip()!r} is before the first {first!r}"
+                    return CellReading(np.datetime64("NaT", "D"), (("bad_date", words),))
+            if last is None:
+                return CellReading(np.datetime64("NaT", "D"))
+            # a one-day row's date is checked by the first day's reading
+            return CellReading(
+                np.datetime64(last, "D"), date_problems(last) if last != start else ()
+            )
+
+        return read_distinct(columns, last_day)
 
     def _date_from_parts(self, cells: dict[str, str]) -> date:
         parts = {p: cell.strip() for p, cell in cells.items()}
@@ -491,8 +540,19 @@ class FileReader:
             "view_through_kept": self.view_through_kept,
             "missing_labels": dict(self.missing_labels),
             "first_date": dates.min().date().isoformat() if len(frame) else None,
-            "last_date": dates.max().date().isoformat() if len(frame) else None,
+            "last_date": _last_day(frame) if len(frame) else None,
+            "period_rows": int((frame["days"] > 1).sum()) if len(frame) else 0,
         }
+
+
+def _constant(day: np.datetime64, rows: int) -> ColumnReading:
+    """The same day for every row (--period), as a reading of no cell."""
+    return ColumnReading(np.zeros(rows, dtype=np.int64), [CellReading(day)])
+
+
+def _last_day(frame) -> str:
+    ends = frame["date"] + pd.to_timedelta(frame["days"] - 1, unit="D")
+    return ends.max().date().isoformat()
 
 
 def _mostly_bad_dates(reasons: dict[str, int]) -> bool:

@@ -10,17 +10,31 @@ conditions on the one before it:
 5. join rate and conversion rate per click, Beta-Binomial.
 Shrinkage (`shrinkage.py`) pools the arms of one platform; a platform with too few arms to
 estimate their spread borrows the prior fitted to every arm of every platform.
+
+Two kinds of data carry less than that, and the fit says which parts it could not measure
+(`ArmFit.unmeasured`, by the scenario key that part is written to):
+- period rows (each row an ad's totals over several days): the rates and the base CPM use the
+  totals, auction pressure the spend per day (spend / the row's days, as if spent evenly), and
+  weekday prices, daily noise and fatigue over time are not fitted;
+- no spend column: the rates are fitted, and no price (CPM, auction pressure, weekday prices,
+  daily price noise).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from smmsim.calibration.fatigue import Fatigue, daily_audiences, fit_fatigue
-from smmsim.calibration.pressure import Pressure, fit_pressure
+from smmsim.calibration.fatigue import (
+    Fatigue,
+    audience_from_reach,
+    daily_audiences,
+    fit_fatigue,
+    no_fatigue,
+)
+from smmsim.calibration.pressure import Pressure, fit_pressure, not_priced
 from smmsim.calibration.reading import ExportFileError
 from smmsim.calibration.shrinkage import (
     MIN_GROUPS_FOR_PRIOR,
@@ -49,10 +63,38 @@ class ArmDays:
     platform: str
     dates: np.ndarray  # datetime64[D]
     values: dict[str, np.ndarray]  # DAILY_SUMS -> (days,), NaN where not measured
+    # days each cell covers (from its `dates` on), where a row is a period's totals; None: 1 each
+    span: np.ndarray | None = None
 
     @property
     def label(self) -> str:
         return "/".join(self.key)
+
+    @property
+    def periods(self) -> np.ndarray:
+        """The days each cell covers (1 for a day's cell)."""
+        return np.ones(len(self.dates)) if self.span is None else self.span
+
+    @property
+    def is_period(self) -> bool:
+        """Whether some cell is a period's totals rather than one day."""
+        return self.span is not None and bool((self.span > 1).any())
+
+    def daily_spend(self) -> np.ndarray:
+        """Each cell's spend per day: a period's spend spread evenly over its days."""
+        return np.nan_to_num(self.values["spend"]) / self.periods
+
+    @property
+    def last_day(self) -> np.datetime64:
+        return (self.dates + (self.periods - 1).astype("timedelta64[D]")).max()
+
+    def days_covered(self) -> int:
+        """Calendar days with data (a period's days counted once however many cells cover it)."""
+        if not self.is_period:
+            return len(self.dates)
+        starts = self.dates.astype(np.int64)
+        days = [np.arange(a, a + int(n)) for a, n in zip(starts, self.periods, strict=True)]
+        return len(np.unique(np.concatenate(days)))
 
     def total(self, name: str) -> float:
         return float(np.nansum(self.values[name]))
@@ -66,16 +108,19 @@ class ArmFit:
     days: ArmDays
     pressure: Pressure
     weekdays: Weekdays  # day-of-week CPM multipliers (flat unless the data show a pattern)
-    cpm: PriceEstimate  # base CPM cpm0, before auction pressure, the curve's uncertainty included
+    # base CPM cpm0, before auction pressure, the curve's uncertainty included (None: no spend)
+    cpm: PriceEstimate | None
     # cpm0 with the auction curve taken as fitted: the price level at the observed spend, and what
     # a scenario that fixes s_half and k at their estimates must draw from
-    cpm_given_curve: PriceEstimate
+    cpm_given_curve: PriceEstimate | None
     fatigue: Fatigue
     ctr: BetaEstimate  # base CTR ctr0, before fatigue
     join_rate: BetaEstimate | None
     cvr: BetaEstimate | None
     ctr_noise: float  # daily lognormal sd of CTR beyond binomial noise
     prior_source: dict[str, str]  # rate -> "platform" / "all arms" / "weak": what it borrowed from
+    # model parts the data could not measure for this arm, by scenario key -> why
+    unmeasured: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -91,12 +136,20 @@ class Calibration:
     def arm(self, label: str) -> ArmFit:
         return next(a for a in self.arms if a.days.label == label)
 
+    def not_fitted(self) -> dict[str, tuple[str, list[str]]]:
+        """Each model part some arm could not measure: (why, those arms), first reason given."""
+        out: dict[str, tuple[str, list[str]]] = {}
+        for arm in self.arms:
+            for part, why in arm.unmeasured.items():
+                out.setdefault(part, (why, []))[1].append(arm.days.label)
+        return out
+
 
 def group_days(frame, group_by: tuple[str, ...]) -> list[ArmDays]:
     """Daily sums per group; a column that is all NaN stays NaN (not measured), not 0."""
     missing = [g for g in group_by if g not in frame.columns]
     if missing:
-        not_keys = {*DAILY_SUMS, "frequency", "source", "line", "date"}
+        not_keys = {*DAILY_SUMS, "frequency", "source", "line", "date", "days"}
         usable = [c for c in frame.columns if c not in not_keys]
         raise ExportFileError(
             f"--group-by: no column {missing[0]!r}{did_you_mean(missing[0], usable)}; "
@@ -104,9 +157,10 @@ def group_days(frame, group_by: tuple[str, ...]) -> list[ArmDays]:
         )
     keys = list(dict.fromkeys(("platform", *group_by)))
     measured = {c: frame[c].notna().any() for c in DAILY_SUMS}
-    daily = frame.groupby([*keys, "date"], sort=True, dropna=False)[list(DAILY_SUMS)].sum(
-        min_count=1
-    )
+    # period rows: a cell is a first day and a length (rows of other lengths are other cells)
+    periodic = "days" in frame and bool((frame["days"] > 1).any())
+    cell = [*keys, "date", "days"] if periodic else [*keys, "date"]
+    daily = frame.groupby(cell, sort=True, dropna=False)[list(DAILY_SUMS)].sum(min_count=1)
     arms = []
     for key, part in daily.groupby(level=list(range(len(keys))), sort=True):
         key = key if isinstance(key, tuple) else (key,)
@@ -115,26 +169,32 @@ def group_days(frame, group_by: tuple[str, ...]) -> list[ArmDays]:
             for c in DAILY_SUMS
         }
         dates = part.index.get_level_values("date").to_numpy().astype("datetime64[D]")
-        arms.append(ArmDays(tuple(str(k) for k in key), str(key[0]), dates, values))
+        span = part.index.get_level_values("days").to_numpy(float) if periodic else None
+        arms.append(ArmDays(tuple(str(k) for k in key), str(key[0]), dates, values, span))
     return arms
 
 
 def fit_arms(arms: list[ArmDays], group_by: tuple[str, ...], seed: int, frame) -> Calibration:
     if not arms:
         raise ExportFileError("no usable rows to calibrate on (every row was rejected)")
-    if not any(a.total("spend") > 0 and a.total("impressions") > 0 for a in arms):
+    # a funnel without spend has rates and no price (an arm of a file without spend, beside
+    # files with it, too)
+    priced = np.array([a.has("spend") for a in arms], dtype=bool)
+    if priced.any() and not any(a.total("spend") > 0 and a.total("impressions") > 0 for a in arms):
         raise ExportFileError(
             "no day with both spend and impressions: there is no price to calibrate"
         )
     platform_of = np.array([a.platform for a in arms])
-    shapes = [_price_shape(a) for a in arms]
+    shapes = [_price_shape(a) if p else _no_price(a) for a, p in zip(arms, priced, strict=True)]
     pressures = [p for p, _ in shapes]
     weekdays = [w for _, w in shapes]
-    cpms, cpms_given_curve, cpm_source = _fit_prices(arms, shapes, platform_of)
+    cpms, cpms_given_curve, cpm_source = _prices_of_priced(arms, shapes, platform_of, priced)
     ctr_dispersion = _dispersions(arms, "clicks", "impressions", platform_of)
     audiences = _platform_audiences(arms)
     fatigues = [
-        fit_fatigue(
+        _period_fatigue(a)
+        if a.is_period
+        else fit_fatigue(
             a.values["impressions"],
             a.values["reach"],
             a.values["clicks"],
@@ -172,8 +232,9 @@ def fit_arms(arms: list[ArmDays], group_by: tuple[str, ...], seed: int, frame) -
                 ctr=ctrs[i],
                 join_rate=joins[i],
                 cvr=cvrs[i],
-                ctr_noise=_ctr_noise(arm, ctr_dispersion[i]),
+                ctr_noise=0.0 if arm.is_period else _ctr_noise(arm, ctr_dispersion[i]),
                 prior_source=sources,
+                unmeasured=_unmeasured(arm, bool(priced[i])),
             )
         )
     return Calibration(
@@ -181,7 +242,7 @@ def fit_arms(arms: list[ArmDays], group_by: tuple[str, ...], seed: int, frame) -
         group_by=tuple(group_by),
         seed=seed,
         first_date=str(min(a.dates.min() for a in arms)),
-        last_date=str(max(a.dates.max() for a in arms)),
+        last_date=str(max(a.last_day for a in arms)),
         currency=_currency(frame),
         average_order_value=_order_value(arms, seed),
     )
@@ -198,12 +259,50 @@ def _platform_audiences(arms: list[ArmDays]) -> dict[str, float]:
     return {p: float(np.median(s)) for p, s in sizes.items() if s}
 
 
+PERIOD_ROWS = "the rows are totals over periods of several days, not days"
+NO_SPEND = "the data have no spend column"
+
+
+def _unmeasured(arm: ArmDays, priced: bool) -> dict[str, str]:
+    """The model parts (scenario keys) this arm's data cannot measure, and why."""
+    out = {}
+    if not priced:
+        out.update(dict.fromkeys(("cpm", "auction", "day_of_week", "noise"), NO_SPEND))
+    if arm.is_period:
+        for part in ("day_of_week", "noise", "fatigue"):
+            out.setdefault(part, PERIOD_ROWS)
+    return out
+
+
+def _no_price(arm: ArmDays) -> tuple[Pressure, Weekdays]:
+    return not_priced(len(arm.dates), NO_SPEND), flat(f"not fitted: {NO_SPEND}")
+
+
+def _period_fatigue(arm: ArmDays) -> Fatigue:
+    """Wear-out over time needs the days in order; a period's reach still gives the audience
+    (the same saturation model holds over any window: r = N (1 - exp(-i / N)))."""
+    audience = None
+    if arm.has("reach"):
+        audience = audience_from_reach(
+            arm.values["impressions"], np.nan_to_num(arm.values["reach"])
+        )
+    return no_fatigue(len(arm.dates), f"not fitted: {PERIOD_ROWS}", audience)
+
+
 def _price_shape(arm: ArmDays) -> tuple[Pressure, Weekdays]:
     """The auction curve, then weekday multipliers on its residuals, then the curve again on
-    weekday-adjusted prices (so neither soaks up the other and the noise left is the engine's)."""
-    s = np.nan_to_num(arm.values["spend"])
-    i = np.nan_to_num(arm.values["impressions"])
+    weekday-adjusted prices (so neither soaks up the other and the noise left is the engine's).
+
+    Period rows: the curve by spend per day (the price of a period is that of its daily spend,
+    if spent evenly), and no weekdays; the residual sd is then the scatter of period averages,
+    not a day's price noise, so it is not kept."""
+    s = arm.daily_spend()
+    i = np.nan_to_num(arm.values["impressions"]) / arm.periods
     first = fit_pressure(s, i)
+    if arm.is_period:
+        measured = first.note.replace(" days ", " periods ").replace(" 1 periods ", " 1 period ")
+        note = f"{measured}, by spend per day (a period's spend / its days)"
+        return replace(first, log_cpm_sd=0.0, note=note), flat(f"not fitted: {PERIOD_ROWS}")
     weekdays = fit_weekdays(arm.dates, first.log_residuals(s, i))
     if not weekdays.detected:
         return first, weekdays
@@ -238,9 +337,12 @@ def _fit_prices(arms, shapes, platform_of) -> tuple[list, list, list[str]]:
     counts, exposure, parts = [], [], []
     for arm, (pressure, weekdays) in zip(arms, shapes, strict=True):
         s, i = np.nan_to_num(arm.values["spend"]), np.nan_to_num(arm.values["impressions"])
+        i = np.where(np.isnan(arm.values["spend"]), 0.0, i)  # a day without spend has no price
         # An undetected curve is written with headroom (at most 1% here) but not fitted through:
-        # cpm0 is then the observed price level itself.
-        x = (s / pressure.factor(s) if pressure.detected else s) / weekdays.on(arm.dates)
+        # cpm0 is then the observed price level itself. The curve is read at each cell's spend
+        # per day (a day's spend for daily rows).
+        factor = pressure.factor(arm.daily_spend()) if pressure.detected else 1.0
+        x = s / factor / weekdays.on(arm.dates)
         counts.append(i.sum())
         exposure.append(x.sum())
         parts.append(poisson_dispersion(i, x))
@@ -264,6 +366,18 @@ def _fit_prices(arms, shapes, platform_of) -> tuple[list, list, list[str]]:
         beta = c.beta * (alpha - 1) / (c.alpha - 1)
         marginal.append(PriceEstimate(alpha, beta, c.prior_alpha, c.prior_beta, c.dispersion))
     return marginal, given_curve, sources
+
+
+def _prices_of_priced(arms, shapes, platform_of, priced) -> tuple[list, list, list[str]]:
+    """`_fit_prices` over the arms with spend; None (and why) for the others."""
+    n = len(arms)
+    cpms, given_curve, sources = [None] * n, [None] * n, ["no spend in the data"] * n
+    at = np.flatnonzero(priced)
+    if len(at):
+        found = _fit_prices([arms[i] for i in at], [shapes[i] for i in at], platform_of[at])
+        for j, i in enumerate(at):
+            cpms[i], given_curve[i], sources[i] = found[0][j], found[1][j], found[2][j]
+    return cpms, given_curve, sources
 
 
 def _pooled_within_platforms(shrink, columns: tuple, platform_of) -> tuple[list, list[str]]:

@@ -63,6 +63,7 @@ def split(frame, spec: HoldoutSpec, arm_of_row, seed: int):
     if spec.share == 0 and spec.after is None:
         return frame, frame.iloc[0:0]
     if spec.by == "time":
+        _check_days(frame, spec)
         dates = np.sort(frame["date"].unique())
         if spec.after is not None:
             cut = np.datetime64(spec.after)
@@ -85,6 +86,18 @@ def split(frame, spec: HoldoutSpec, arm_of_row, seed: int):
     held = set(rng.choice(arms, size=n_test, replace=False))
     test = np.isin(arm_of_row, list(held))
     return frame[~test], frame[test]
+
+
+def _check_days(frame, spec: HoldoutSpec) -> None:
+    """A time hold-out needs days: rows of a period's totals have no later days to hold out."""
+    if "days" not in frame or not (frame["days"] > 1).any():
+        return
+    option = "--holdout-after" if spec.after is not None else "--holdout-by time"
+    longest = int(frame["days"].max())
+    raise ExportFileError(
+        f"{option}: the rows are totals over periods (up to {longest} days each), not days, so "
+        "no later days can be held out; use --holdout-by group to hold out whole arms"
+    )
 
 
 @dataclass(frozen=True)
@@ -136,12 +149,22 @@ def forecast(fit: Calibration, test_arms: list[ArmDays], full_arms: dict, seed: 
     rows = _Rows()
     for arm in test_arms:
         own = fitted.get(arm.key)
-        if own is not None:
+        siblings = _siblings(fit, arm.platform)
+        unpriced = own.cpm_given_curve is None if own is not None else not siblings
+        if unpriced:
+            # no price to turn its spend into impressions (its data had no spend): not forecast,
+            # so not scored (each WAPE counts the arm-days with a forecast)
+            rows.add(arm, _no_forecast(arm), seen=own is not None)
+        elif own is not None:
             wear = _fatigue_on(arm, own, full_arms.get(arm.key))
             rows.add(arm, _arm_draws(own, arm, wear, DRAWS, rng), seen=True)
         else:
-            rows.add(arm, _unseen_draws(_siblings(fit, arm.platform), arm, rng), seen=False)
+            rows.add(arm, _unseen_draws(siblings, arm, rng), seen=False)
     return rows.forecast()
+
+
+def _no_forecast(arm: ArmDays) -> dict[str, np.ndarray]:
+    return {name: np.full((DRAWS, len(arm.dates)), np.nan) for name in COUNTED}
 
 
 def _arm_draws(
@@ -151,7 +174,8 @@ def _arm_draws(
     (auction pressure at that spend, or at `priced_at`; weekdays), CTR and conversion rate."""
     spend = np.nan_to_num(arm.values["spend"])
     cpm0 = source.cpm_given_curve.sample(rng, n)[:, None]
-    pressure = source.pressure.factor(spend if priced_at is None else priced_at)
+    # the curve at a cell's spend per day (a period's spend spread over its days)
+    pressure = source.pressure.factor(arm.daily_spend() if priced_at is None else priced_at)
     factor = pressure * source.weekdays.on(arm.dates)
     # cpm0 is the mean-one-noise price; impressions average E[1 / noise] = exp(sigma^2) more.
     per_spend = np.exp(source.pressure.noise**2) * 1000 / (cpm0 * factor)
@@ -177,7 +201,7 @@ def _unseen_draws(siblings: list[ArmFit], arm: ArmDays, rng) -> dict[str, np.nda
     picks = np.bincount(rng.choice(len(siblings), size=DRAWS, p=weights), minlength=len(siblings))
     wear = np.ones(len(arm.dates))  # a new arm's creative is fresh
     parts = [
-        _arm_draws(s, arm, wear, n, rng, priced_at=np.nanmedian(s.days.values["spend"]))
+        _arm_draws(s, arm, wear, n, rng, priced_at=np.nanmedian(s.days.daily_spend()))
         for s, n in zip(siblings, picks, strict=True)
         if n
     ]
@@ -185,9 +209,10 @@ def _unseen_draws(siblings: list[ArmFit], arm: ArmDays, rng) -> dict[str, np.nda
 
 
 def _siblings(fit: Calibration, platform: str) -> list[ArmFit]:
-    """The fitted arms of `platform`, or every fitted arm where the platform has none."""
-    same = [a for a in fit.arms if a.days.platform == platform]
-    return same or list(fit.arms)
+    """The fitted arms of `platform` with a price, or every priced arm where it has none."""
+    priced = [a for a in fit.arms if a.cpm_given_curve is not None]
+    same = [a for a in priced if a.days.platform == platform]
+    return same or priced
 
 
 def baseline_forecast(train, test_arms: list[ArmDays], seed: int, trained: set) -> Forecast:

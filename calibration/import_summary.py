@@ -39,6 +39,7 @@ class ImportedFile(Document):
     first_date: str | None
     last_date: str | None
     view_through_kept: int = 0  # rows with more conversions than clicks, used (--view-through)
+    period_rows: int = 0  # rows of one period's totals (a range of days, or --period), not a day
     # every row failed on its date: the --map/--year that would read it (null: none found)
     date_hint: str | None = ABSENT
 

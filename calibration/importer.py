@@ -113,6 +113,7 @@ CANONICAL_FRAME = (
     "source",
     "line",
     "date",
+    "days",  # how many days the row covers: 1, or a period's length
     "platform",
     "tool",
     "campaign",

@@ -170,6 +170,18 @@ _META = Layout(
             "Дата початку звітності",  # UK [M9]
             "Початок звітності",  # UK [M9]
         ),
+        # a period's last day, beside its first above: a per-ad export over a period writes both
+        "date_end": (
+            "Reporting ends",  # EN [M1][M3]
+            "Дата окончания отчетности",  # RU, as the start's wording [M2][M9]
+            "Окончание отчётного периода",  # RU [M3]
+            "Окончание отчетности",  # RU [M13]
+            "Ende der Berichterstattung",  # DE [M16]
+            "Fin del informe",  # ES [M4][M15]
+            "Fin des rapports",  # FR [M5][M6]
+            "Дата закінчення звітності",  # UK [M9]
+            "Кінець звітності",  # UK [M9]
+        ),
         "campaign": (
             "Campaign name",  # EN [M1][M3]
             "Название кампании",  # RU [M3][M13]
@@ -698,7 +710,8 @@ GENERIC = Layout(
     title="Generic CSV (canonical or common English column names)",
     platform="",
     fields={
-        "date": ("date", "day"),
+        "date": ("date", "day", "start date", "date start", "reporting starts"),
+        "date_end": ("end date", "date end", "reporting ends"),
         "platform": ("platform",),
         "tool": ("tool",),
         "campaign": ("campaign", "campaign name"),

@@ -74,6 +74,17 @@ def calibrate(imported: Imported, settings: CalibrationSettings) -> CalibrationR
     return CalibrationRun(imported, calibration, validation, settings)
 
 
+def _check_spend(frame, spec: HoldoutSpec) -> None:
+    """Every forecast scored is a day's clicks and conversions from its spend."""
+    asked = spec.share > 0 or spec.after is not None
+    if asked and not frame["spend"].notna().any():
+        option = "--holdout-after" if spec.after is not None else "--holdout"
+        raise ExportFileError(
+            f"{option}: the data have no spend, and the hold-out forecasts clicks and "
+            "conversions from the money spent; leave it out (--holdout 0)"
+        )
+
+
 def arm_labels(frame, keys: list[str]) -> np.ndarray:
     """Each row's arm as 'platform/campaign/...', joined once per distinct arm, not per row."""
     codes, arms = pd.factorize(pd.MultiIndex.from_frame(frame[keys].astype(str)))
@@ -84,6 +95,7 @@ def arm_labels(frame, keys: list[str]) -> np.ndarray:
 def validate(frame, settings: CalibrationSettings, full_arms: dict) -> Validation:
     arm_of_row = arm_labels(frame, list(dict.fromkeys(("platform", *settings.group_by))))
     try:
+        _check_spend(frame, settings.holdout)
         train, test = split(frame, settings.holdout, arm_of_row, settings.seed)
     except ExportFileError as exc:
         if settings.holdout.explicit:

@@ -176,3 +176,8 @@ def _undetected(span, days, sd, p_value, note, log_cpm: np.ndarray) -> Pressure:
         note=note,
         log_cpm0_fit=float(log_cpm.mean()) if len(log_cpm) else 0.0,
     )
+
+
+def not_priced(days: int, why: str) -> Pressure:
+    """No curve for data without a price (no spend): flat, and nothing measured."""
+    return _undetected((0.0, 0.0), days, 0.0, None, f"not fitted: {why}", np.zeros(0))

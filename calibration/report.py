@@ -31,6 +31,7 @@ from smmsim.calibration.result import (
     ForecastScores,
     RateEstimate,
 )
+from smmsim.scenarios.documents import ABSENT
 from smmsim.simulator.reports.kit import (
     LAYOUT,
     facts_html,
@@ -91,6 +92,7 @@ def fit_html(
             validation_note(result),
             validation_table_html(result) + charts.get("validation", "") if has_holdout else "",
         ),
+        not_fitted_html(result),
         section(
             "Estimates with 90% intervals",
             estimates_note(result),
@@ -99,7 +101,7 @@ def fit_html(
         section(
             "Auction pressure",
             PRESSURE_NOTE,
-            auction_table_html(result) + charts["pressure"],
+            auction_table_html(result) + charts.get("pressure", ""),
         ),
         section("Weekday prices", WEEKDAY_NOTE, weekday_table_html(result)),
         section("Frequency fatigue", FATIGUE_NOTE, fatigue_table_html(result)),
@@ -122,7 +124,8 @@ def fit_figures(run, result: CalibrationResult) -> dict[str, list[go.Figure]]:
         for rate in RATES
         if any(rate.of(arm) is not None for arm in result.arms)
     ]
-    figures["pressure"] = [pressure_figure(run, result)]
+    pressure = pressure_figure(run, result)
+    figures["pressure"] = [pressure] if pressure is not None else []
     return figures
 
 
@@ -254,7 +257,7 @@ def weekday_table_html(result: CalibrationResult) -> str:
             f'<tr><th scope="row">{label(arm.arm)}</th>'
             + f"<td>{'yes' if w.detected else 'no'}</td>"
             + "".join(f"<td>{label(c)}</td>" for c in cells)
-            + f'<td>{p}</td><td class="text">{label(w.note)}</td></tr>\n'
+            + f'<td>{p}</td><td class="wrap">{label(w.note)}</td></tr>\n'
         )
     return table_html("weekdays", ["Arm", "Detected", *WEEKDAYS, "p-value", "Note"], rows)
 
@@ -372,7 +375,7 @@ def columns_table_html(files: list[ImportedFile]) -> str:
         cells = (mapped, dims or "none", ", ".join(f.ignored_columns) or "none")
         rows.append(
             f'<tr><th scope="row">{label(f.file)}</th>'
-            + "".join(f'<td class="text">{label(c)}</td>' for c in cells)
+            + "".join(f'<td class="wrap">{label(c)}</td>' for c in cells)
             + "</tr>\n"
         )
     return table_html(
@@ -455,7 +458,8 @@ def adjusted_cpm(fit) -> float | None:
     impressions = np.nansum(fit.days.values["impressions"])
     if impressions <= 0:
         return None
-    curve = fit.pressure.factor(spend) if fit.pressure.detected else 1.0  # as the fit does
+    # as the fit does: the curve at each cell's spend per day
+    curve = fit.pressure.factor(fit.days.daily_spend()) if fit.pressure.detected else 1.0
     base = spend / curve / fit.weekdays.on(fit.days.dates)
     return float(1000 * np.sum(base) / impressions)
 
@@ -484,6 +488,33 @@ def estimate_cells(
     )
 
 
+NOT_FITTED_NOTE = (
+    '<p class="note">Parts of the model these data cannot measure: rows of a period\'s totals '
+    "have no days "
+    "(so no weekday prices, daily noise or wear-out over time), and a funnel without spend has "
+    "no price. A scenario written with --plan keeps the plan's beliefs for them; without a "
+    "plan it holds the scenario's defaults, marked NOT CALIBRATED (no price: no scenario).</p>"
+)
+
+
+def not_fitted_html(result: CalibrationResult) -> str:
+    """A section listing each part the data could not fit, or nothing when all were."""
+    if result.not_fitted is ABSENT or not result.not_fitted:
+        return ""
+    rows = [
+        f'<tr><th scope="row">{label(item.part)}</th><td class="wrap">{label(item.reason)}</td>'
+        f'<td class="wrap">{label(_arms_text(item.arms, result))}</td>'
+        f'<td class="wrap">{label(item.scenario)}</td></tr>\n'
+        for item in result.not_fitted
+    ]
+    table = table_html("not-fitted", ["Part", "Why", "Arms", "Written scenario"], rows)
+    return section("Not fitted from these data", NOT_FITTED_NOTE, table)
+
+
+def _arms_text(arms: list[str], result: CalibrationResult) -> str:
+    return f"every arm ({len(arms)})" if len(arms) == len(result.arms) else ", ".join(arms)
+
+
 def auction_table_html(result: CalibrationResult) -> str:
     rows = []
     for arm in result.arms:
@@ -500,7 +531,7 @@ def auction_table_html(result: CalibrationResult) -> str:
         rows.append(
             f'<tr><th scope="row">{label(arm.arm)}</th>'
             + "".join(f"<td>{label(c)}</td>" for c in cells)
-            + f'<td class="text">{label(a.note)}</td></tr>\n'
+            + f'<td class="wrap">{label(a.note)}</td></tr>\n'
         )
     head = ["Arm", "Detected", "s_half (90%)", "k (90%)", "p-value", "Daily spend", "Note"]
     return table_html("auction", head, rows)
@@ -530,7 +561,7 @@ def fatigue_table_html(result: CalibrationResult) -> str:
         rows.append(
             f'<tr><th scope="row">{label(arm.arm)}</th>'
             + "".join(f"<td>{label(c)}</td>" for c in cells)
-            + f'<td class="text">{label(f.note)}</td></tr>\n'
+            + f'<td class="wrap">{label(f.note)}</td></tr>\n'
         )
     head = [
         "Arm",
@@ -725,49 +756,109 @@ def estimate_figure(result: CalibrationResult, run, rate: Rate) -> go.Figure:
     return fig
 
 
-def pressure_figure(run, result: CalibrationResult) -> go.Figure:
-    """Daily CPM against daily spend per arm, with the fitted curve cpm0 x factor(spend)."""
-    fig = go.Figure()
+PANELS_PER_ROW = 3
+PANEL_HEIGHT = 300
+ARMS_PER_PANEL = 6  # more lines than this in one small plot cannot be told apart
+
+
+def pressure_panels(priced: list) -> list[tuple[str, list]]:
+    """(title, arms) of each small plot: one per platform, a platform with more than
+    ARMS_PER_PANEL arms split over several, in the arms' order."""
+    panels = []
+    for platform in dict.fromkeys(arm.platform for arm, _ in priced):
+        members = [(arm, fit) for arm, fit in priced if arm.platform == platform]
+        for first in range(0, len(members), ARMS_PER_PANEL):
+            part = members[first : first + ARMS_PER_PANEL]
+            if len(members) <= ARMS_PER_PANEL:
+                title = f"{platform} ({len(members)} arm{'s' if len(members) > 1 else ''})"
+            else:
+                title = f"{platform} (arms {first + 1}-{first + len(part)} of {len(members)})"
+            panels.append((label(title), part))
+    return panels
+
+
+def pressure_figure(run, result: CalibrationResult) -> go.Figure | None:
+    """Daily CPM against daily spend, one small plot per platform (`pressure_panels`; shared
+    axes, so that the platforms' prices compare at a glance), each arm's days and its fitted
+    curve cpm0 x factor(spend) in its own colour; None when no arm has a price (no spend)."""
+    priced = [
+        (arm, fit)
+        for arm, fit in zip(result.arms, run.calibration.arms, strict=True)
+        if arm.cpm is not None
+    ]
+    if not priced:
+        return None
+    panels = pressure_panels(priced)
+    cols = min(PANELS_PER_ROW, len(panels))
+    rows = math.ceil(len(panels) / cols)
+    fig = make_subplots(
+        rows=rows,
+        cols=cols,
+        shared_xaxes="all",
+        shared_yaxes="all",
+        subplot_titles=[title for title, _ in panels],
+        horizontal_spacing=0.06,
+        vertical_spacing=min(0.12, 0.3 / rows),
+    )
     spends = []
-    for i, (arm, fit) in enumerate(zip(result.arms, run.calibration.arms, strict=True)):
-        color = ARM_COLORS[i % len(ARM_COLORS)]
-        name = label(arm.arm)
-        spend = np.asarray(fit.days.values["spend"], dtype=float)
-        impressions = np.asarray(fit.days.values["impressions"], dtype=float)
-        ok = np.isfinite(spend) & np.isfinite(impressions) & (spend > 0) & (impressions > 0)
-        spends += list(spend[ok])
-        fig.add_scatter(
-            x=spend[ok],
-            y=1000 * spend[ok] / impressions[ok],
-            mode="markers",
-            name=name,
-            legendgroup=name,
-            marker={"color": color, "size": 6, "opacity": 0.75},
-            text=[str(d) for d in fit.days.dates[ok]],
-            hovertemplate=f"{name}, %{{text}}<br>spend %{{x:,.2f}}, CPM %{{y:,.2f}}<extra></extra>",
-        )
-        if not ok.any():
-            continue
-        low, high = float(spend[ok].min()), float(spend[ok].max())
-        grid = np.linspace(low, high, CURVE_POINTS) if high > low else np.array([low])
-        detected = arm.auction.detected
-        fig.add_scatter(
-            x=grid,
-            y=arm.cpm.mean * fit.pressure.factor(grid),
-            mode="lines",
-            name=f"{name}: fitted curve" if detected else f"{name}: not detected",
-            legendgroup=name,
-            showlegend=False,
-            line={
-                "color": color,
-                "width": 2.5 if detected else 1.5,
-                "dash": None if detected else "dot",
-            },
-            hovertemplate=f"{name} curve: spend %{{x:,.2f}}, CPM %{{y:,.2f}}<extra></extra>",
-        )
+    for panel, (_, members) in enumerate(panels):
+        at = {"row": panel // cols + 1, "col": panel % cols + 1}
+        for i, (arm, fit) in enumerate(members):
+            spends += _pressure_traces(fig, arm, fit, ARM_COLORS[i % len(ARM_COLORS)], at)
     currency = result.currency
     unit = f" ({currency})" if currency else ""
-    fig.update_xaxes(title=f"daily spend{unit}", type="log" if needs_log(spends) else "linear")
-    fig.update_yaxes(title=f"CPM{unit}", rangemode="tozero")
-    fig.update_layout(title="Daily CPM against daily spend, per arm", height=480, **LAYOUT)
+    fig.update_xaxes(type="log" if needs_log(spends) else "linear")
+    fig.update_xaxes(title=f"daily spend{unit}", row=rows)
+    fig.update_yaxes(rangemode="tozero")
+    fig.update_yaxes(title=f"CPM{unit}", col=1)
+    fig.update_layout(
+        title="Daily CPM against daily spend, per platform (hover for the arm)",
+        height=120 + PANEL_HEIGHT * rows,
+        showlegend=False,
+        **LAYOUT,
+    )
     return fig
+
+
+def _pressure_traces(fig: go.Figure, arm, fit, color: str, at: dict) -> list[float]:
+    """One arm's days (markers) and fitted curve (line) in the panel `at`; its spends. A period
+    row is drawn at its spend per day (its spend over its days), as the curve was fitted."""
+    name = label(arm.arm)
+    spend = fit.days.daily_spend()
+    impressions = np.asarray(fit.days.values["impressions"], dtype=float) / fit.days.periods
+    ok = np.isfinite(impressions) & (spend > 0) & (impressions > 0)
+    when = [
+        str(d) if n == 1 else f"{d}, {int(n)} days"
+        for d, n in zip(fit.days.dates[ok], fit.days.periods[ok], strict=True)
+    ]
+    fig.add_scatter(
+        x=spend[ok],
+        y=1000 * spend[ok] / impressions[ok],
+        mode="markers",
+        name=name,
+        legendgroup=name,
+        marker={"color": color, "size": 5, "opacity": 0.7},
+        text=when,
+        hovertemplate=f"{name}, %{{text}}<br>spend %{{x:,.2f}}, CPM %{{y:,.2f}}<extra></extra>",
+        **at,
+    )
+    if not ok.any():
+        return []
+    low, high = float(spend[ok].min()), float(spend[ok].max())
+    grid = np.linspace(low, high, CURVE_POINTS) if high > low else np.array([low])
+    detected = arm.auction.detected
+    fig.add_scatter(
+        x=grid,
+        y=arm.cpm.mean * fit.pressure.factor(grid),
+        mode="lines",
+        name=f"{name}: fitted curve" if detected else f"{name}: not detected",
+        legendgroup=name,
+        line={
+            "color": color,
+            "width": 2.5 if detected else 1.2,
+            "dash": None if detected else "dot",
+        },
+        hovertemplate=f"{name} curve: spend %{{x:,.2f}}, CPM %{{y:,.2f}}<extra></extra>",
+        **at,
+    )
+    return list(spend[ok])

@@ -100,9 +100,9 @@ class FatigueFit(Document):
 class Noise(Document):
     """Day-to-day variation of the CPM (log scale) and of the CTR."""
 
-    log_cpm_sd: float
+    log_cpm_sd: float | None  # None: rows of a period's totals, or no spend, show no days
     log_cpm_sd_interval: list[float] | None
-    ctr_sd: float
+    ctr_sd: float | None
 
 
 @dataclass(frozen=True)
@@ -116,8 +116,8 @@ class ArmCalibration(Document):
     first_date: str
     last_date: str
     totals: dict[str, float | None]  # canonical measure -> total, None where not in the data
-    cpm: CpmEstimate
-    cpm_given_curve: CpmGivenCurve
+    cpm: CpmEstimate | None  # None: the data have no spend
+    cpm_given_curve: CpmGivenCurve | None
     auction: AuctionPressure
     day_of_week: WeekdayPrices
     ctr: RateEstimate | None
@@ -165,6 +165,17 @@ class Validation(Document):
 
 
 @dataclass(frozen=True)
+class NotFitted(Document):
+    """A model part the data could not measure (period rows have no days, a funnel without
+    spend no price): why, for which arms, and what a written scenario holds instead."""
+
+    part: str  # the scenario key: cpm, auction, day_of_week, noise or fatigue
+    reason: str
+    arms: list[str]
+    scenario: str
+
+
+@dataclass(frozen=True)
 class Period(Document):
     first_date: str
     last_date: str
@@ -197,6 +208,7 @@ class CalibrationResult(Document):
     average_order_value: Estimate | None
     arms: list[ArmCalibration]
     validation: Validation
+    not_fitted: list[NotFitted] = ABSENT  # empty when the data measured every part
 
     def to_frame(self) -> pd.DataFrame:
         """One row per arm, its estimates flattened (`ctr.mean`, `ctr.p5`, ...)."""

@@ -20,6 +20,7 @@ from smmsim.calibration.shrinkage import BetaEstimate
 from smmsim.scenarios.loader import scenario_from_data
 from smmsim.scenarios.schema import Fatigue, Scenario
 from smmsim.scenarios.tool_kinds import AD_TOOL_TYPES
+from smmsim.scenarios.tools_schema import AdArm
 from smmsim.scenarios.yaml_text import render_yaml
 
 # A vague belief for a rate the data do not measure: 0.1% to 20% of clicks covers every funnel
@@ -29,6 +30,17 @@ VAGUE_RATE = {"p5": 0.001, "p95": 0.2}
 # thirty days of the busiest day's impressions at one per person keep that bound from binding.
 AUDIENCE_DAYS = 30
 DEFAULT_PHI = Fatigue.model_fields["phi"].default  # what a plan without `fatigue` assumes
+# What a new scenario holds for a part the data could not measure: the schema's default, which
+# is what a plan that leaves the key out assumes.
+SCENARIO_DEFAULTS = {
+    "day_of_week": list(AdArm.model_fields["day_of_week"].default),
+    "noise": AdArm.model_fields["noise"].default,
+    "fatigue": {"f0": Fatigue.model_fields["f0"].default, "phi": DEFAULT_PHI},
+}
+
+
+def _unpriced(cal: Calibration) -> list[str]:
+    return [a.days.label for a in cal.arms if a.cpm_given_curve is None]
 
 
 def scenario_data(cal: Calibration, sources: list[str]) -> tuple[dict, dict, list[str]]:
@@ -36,6 +48,14 @@ def scenario_data(cal: Calibration, sources: list[str]) -> tuple[dict, dict, lis
     notes: dict[str, str] = {}
     warnings: list[str] = []
     first, last = date.fromisoformat(cal.first_date), date.fromisoformat(cal.last_date)
+    unpriced = _unpriced(cal)
+    if unpriced:
+        raise ExportFileError(
+            f"--write-scenario: the data have no spend, so no price (cpm, auction) and no "
+            f"budget for {', '.join(unpriced)}; give the plan these arms belong to with --plan "
+            "PLAN.yaml (its tools, as platform/tool, keep their cpm and auction and take the "
+            "calibrated ctr, join_rate and cvr), or calibrate an export with a spend column"
+        )
     spend = {a.days.label: a.days.total("spend") for a in cal.arms}
     budget = sum(spend.values())
     if budget <= 0:
@@ -92,14 +112,26 @@ def _missing_lines(warnings: list[str]) -> list[str]:
 
 
 def _tool(arm: ArmFit, share: float, path: str, notes: dict, warnings: list[str]) -> dict:
+    """The arm as a paid-ads tool; a part the data could not measure holds the schema's
+    default, marked NOT CALIBRATED (`merge_into_plan` keeps the plan's instead). An arm without
+    a price (no spend) is only merged into a plan, which keeps its price."""
+    tool = _measured_tool(arm, share, path, notes, warnings)
+    for part, why in arm.unmeasured.items():
+        if part in SCENARIO_DEFAULTS:
+            tool[part] = SCENARIO_DEFAULTS[part]
+            notes[f"{path}.{part}"] = f"NOT CALIBRATED: {why}; the default, replace it if known"
+    return tool
+
+
+def _measured_tool(arm: ArmFit, share: float, path: str, notes: dict, warnings: list[str]) -> dict:
     p, f = arm.pressure, arm.fatigue
     price = arm.cpm_given_curve  # the scenario fixes s_half and k at their estimates
-    lo, hi = price.interval()
+    lo, hi = price.interval() if price is not None else (math.nan, math.nan)
     tool = {
         "type": "paid_ads",
         "name": "/".join(arm.days.key[1:]) or "paid_ads",
         "budget_share": round(share, 6),
-        "cpm": {"mean": _round(price.cpm_mean), "sd": _round(price.cpm_sd)},
+        "cpm": {"mean": _round(price.cpm_mean), "sd": _round(price.cpm_sd)} if price else None,
         "ctr": _belief(arm.ctr),
         "join_rate": _belief(arm.join_rate) if arm.join_rate else dict(VAGUE_RATE),
         "cvr": _belief(arm.cvr) if arm.cvr else dict(VAGUE_RATE),
@@ -208,16 +240,29 @@ def merge_into_plan(
                 continue
             path = f"platforms[{p_index}].tools[{t_index}]"
             calibrated = _tool(fitted[label], 1.0, path, notes, scratch)
+            unmeasured = fitted[label].unmeasured
             for key in CALIBRATED_KEYS:
-                if key in ("join_rate", "cvr") and getattr(fitted[label], key) is None:
+                unknown = key in ("join_rate", "cvr") and getattr(fitted[label], key) is None
+                if unknown or key in unmeasured:
                     notes.pop(f"{path}.{key}", None)  # the plan's belief stands
                     continue
                 tool[key] = calibrated[key]
+            kept = [k for k in ("cpm", "auction", "day_of_week", "noise") if k in unmeasured]
+            if kept:
+                why = unmeasured[kept[0]]
+                scratch.append(f"{label}: the plan's {', '.join(kept)} kept: {why}")
             # The calibrated CTR already has the data's wear-out in it (or, without reach, is
             # its average): the plan's own fatigue on top would count wear-out twice.
             planned_phi = (tool.get("fatigue") or {}).get("phi", DEFAULT_PHI)
-            tool["fatigue"] = calibrated["fatigue"]
-            if not fitted[label].fatigue.detected and planned_phi:
+            if "fatigue" in unmeasured:
+                scratch.append(
+                    f"{label}: the plan's fatigue (phi {planned_phi}) kept: "
+                    f"{unmeasured['fatigue']}; the calibrated CTR is the period's average"
+                )
+                notes.pop(f"{path}.fatigue", None)
+            else:
+                tool["fatigue"] = calibrated["fatigue"]
+            if "fatigue" not in unmeasured and not fitted[label].fatigue.detected and planned_phi:
                 scratch.append(
                     f"{label}: the plan's fatigue (phi {planned_phi}) set to 0: "
                     f"{fitted[label].fatigue.note}; the calibrated CTR already includes it"

@@ -45,6 +45,7 @@ REAL_HEADERS = {
         ],
         {
             "date": "Reporting starts",
+            "date_end": "Reporting ends",
             "campaign": "Campaign name",
             "spend": "Amount spent (USD)",
             "impressions": "Impressions",
@@ -113,6 +114,7 @@ REAL_HEADERS = {
         ],
         {
             "date": "Día",
+            "date_end": "Fin del informe",
             "campaign": "Nombre de la campaña",
             "spend": "Importe gastado (EUR)",
             "impressions": "Impresiones",
@@ -149,6 +151,7 @@ REAL_HEADERS = {
         ],
         {
             "date": "Début des rapports",
+            "date_end": "Fin des rapports",
             "campaign": "Nom de la campagne",
             "spend": "Montant dépensé (EUR)",
             "impressions": "Impressions",
@@ -660,7 +663,7 @@ def test_layouts_are_keyed_by_name_and_default_to_their_platform() -> None:
     assert GENERIC.platform == ""
 
 
-ALLOWED_FIELDS = set(CANONICAL_COLUMNS) | {"frequency", "currency"}
+ALLOWED_FIELDS = set(CANONICAL_COLUMNS) | {"frequency", "currency", "date_end"}
 
 
 @pytest.mark.parametrize("layout", [*LAYOUTS.values(), GENERIC], ids=lambda layout: layout.name)
