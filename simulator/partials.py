@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from smmsim.simulator.ratios import UNDEFINED, RatioEstimate, scaled_estimate
+from smmsim.simulator.ratios import UNDEFINED, RatioEstimate, scaled_estimate, wilson
 from smmsim.simulator.sketch import QuantileSketch
 
 QUANTILES = (0.05, 0.5, 0.95)
@@ -204,8 +204,6 @@ class Count(Partial):
         return Count(self.hits + other.hits, self.n + other.n, self.share)
 
     def finish(self):
-        from smmsim.simulator.summary import wilson
-
         if self.share:
             return self.hits / self.n if self.n else math.nan
         return wilson(self.hits, self.n)

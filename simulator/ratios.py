@@ -82,3 +82,11 @@ def _standard_error(influence: np.ndarray) -> float:
 def scaled_estimate(r: float, se: float, scale: float) -> RatioEstimate:
     value, half = scale * r, Z90 * scale * se
     return RatioEstimate(value, value - half, value + half, scale * se)
+
+
+def wilson(hits: int, n: int) -> dict[str, float]:
+    """A Monte Carlo probability, `hits` out of `n`, with its 90% Wilson interval."""
+    p = hits / n if n else math.nan
+    centre = (p + Z90**2 / (2 * n)) / (1 + Z90**2 / n)
+    half = Z90 * math.sqrt(p * (1 - p) / n + Z90**2 / (4 * n * n)) / (1 + Z90**2 / n)
+    return {"probability": p, "p5": max(0.0, centre - half), "p95": min(1.0, centre + half)}

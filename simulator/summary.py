@@ -18,7 +18,13 @@ from smmsim.scenarios.documents import ABSENT, Document
 from smmsim.scenarios.schema import KpiTarget
 from smmsim.simulator.metrics import KpiDraws
 from smmsim.simulator.partials import Count, Describe, Kpi, Ratio, chunk_blocks
-from smmsim.simulator.ratios import Z90, RatioEstimate, expected_ratio, paired_ratio_difference
+from smmsim.simulator.ratios import (
+    Z90,
+    RatioEstimate,
+    expected_ratio,
+    paired_ratio_difference,
+    wilson,
+)
 from smmsim.simulator.result import Result
 
 STATS = ("mean", "p5", "p50", "p95")
@@ -250,11 +256,3 @@ def proportion(hits: np.ndarray) -> dict[str, float]:
     if chunk_blocks() is not None:
         return Count.of(hits)
     return wilson(int(np.count_nonzero(hits)), hits.size)
-
-
-def wilson(hits: int, n: int) -> dict[str, float]:
-    """`hits` out of `n` with its 90% Wilson interval."""
-    p = hits / n if n else math.nan
-    centre = (p + Z90**2 / (2 * n)) / (1 + Z90**2 / n)
-    half = Z90 * math.sqrt(p * (1 - p) / n + Z90**2 / (4 * n * n)) / (1 + Z90**2 / n)
-    return {"probability": p, "p5": max(0.0, centre - half), "p95": min(1.0, centre + half)}
