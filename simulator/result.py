@@ -18,6 +18,7 @@ from smmsim.simulator.metrics import (
     derive_kpis,
 )
 from smmsim.simulator.recorder import DAILY_CAMPAIGN_MEASURES, DAILY_MEASURES, Recorder
+from smmsim.simulator.sketch import QuantileSketch
 from smmsim.simulator.strategies import StrategyRecord
 
 SCOPED = PLATFORM_FLOWS + CAMPAIGN_FLOWS + CAMPAIGN_STOCKS
@@ -32,7 +33,7 @@ class Streamed:
     relative_error: float  # of every quantile (`simulator.sketch`)
     target_months: dict[tuple[str, str | None, bool], list[dict]]  # (metric, platform, whole
     # campaign?) -> per month, the KPI's summary within it or from the start to its end
-    regret: object | None  # QuantileSketch of the oracle's conversions minus the strategy's
+    regret: QuantileSketch | None  # of the oracle's conversions minus the strategy's
 
 
 @dataclass(frozen=True)
