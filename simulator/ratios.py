@@ -84,7 +84,7 @@ def scaled_estimate(r: float, se: float, scale: float) -> RatioEstimate:
     return RatioEstimate(value, value - half, value + half, scale * se)
 
 
-def wilson(hits: int, n: int) -> dict[str, float]:
+def wilson(hits: float, n: int) -> dict[str, float]:
     """A Monte Carlo probability, `hits` out of `n`, with its 90% Wilson interval."""
     p = hits / n if n else math.nan
     centre = (p + Z90**2 / (2 * n)) / (1 + Z90**2 / n)

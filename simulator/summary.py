@@ -255,4 +255,4 @@ def proportion(hits: np.ndarray) -> dict[str, float]:
     """A Monte Carlo probability with its 90% Wilson interval."""
     if chunk_blocks() is not None:
         return Count.of(hits)
-    return wilson(int(np.count_nonzero(hits)), hits.size)
+    return wilson(float(np.sum(hits)), hits.size)

@@ -21,7 +21,7 @@ from smmsim.simulator.engine import TooManyReplications, simulate
 from smmsim.simulator.reports.run_files import RUN_FILES, write_run
 from smmsim.simulator.sketch import RELATIVE_ERROR, QuantileSketch
 from smmsim.simulator.studies.risk import without_backlash_on
-from smmsim.simulator.studies.run import run_plan
+from smmsim.simulator.studies.run import RunResult, run_plan
 
 KIDS = "scenarios/examples/kids-shop.yaml"
 RUSH = "scenarios/examples/reputation-rush.yaml"
@@ -152,7 +152,9 @@ def test_a_streamed_run_writes_every_output_and_says_its_quantiles_are_estimates
     _, streamed = kids_runs
     write_run(streamed, tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(RUN_FILES)
-    written = json.loads((tmp_path / "result.json").read_text(encoding="utf-8"))
+    text = (tmp_path / "result.json").read_text(encoding="utf-8")
+    written = json.loads(text)
+    assert RunResult.from_dict(written).to_json() == text  # read back, typed, the same
     assert written["replications"] == 3_000
     assert written["quantiles"]["relative_error"] == RELATIVE_ERROR
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
