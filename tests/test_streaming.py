@@ -137,13 +137,14 @@ def test_a_what_if_changes_no_replication_without_an_event():
 
 def test_streamed_numbers_do_not_depend_on_chunk_size_or_workers():
     scenario = load_scenario(KIDS)
-    documents = [
+    runs = [
         run_plan(
             scenario, replications=4_000, seed=3, chunk_size=size, workers=workers, stream=True
-        ).to_json()
+        )
         for size, workers in [(1_000, 1), (3_000, 2), (4_000, 1)]
     ]
-    assert documents[0] == documents[1] == documents[2]
+    assert runs[0].to_json() == runs[1].to_json() == runs[2].to_json()
+    assert runs[0].daily().equals(runs[1].daily()) and runs[0].daily().equals(runs[2].daily())
 
 
 def test_a_streamed_run_writes_every_output_and_says_its_quantiles_are_estimates(
