@@ -79,7 +79,8 @@ def simulate(
 
     Args:
         plan: a `Plan` from `load`, or a scenario path.
-        reps: replications [the scenario's `campaign.replications`].
+        reps: replications [the scenario's `campaign.replications`]; above 200,000 (up to
+            1,000,000) none is kept and the quantiles are streamed, within 0.1%.
         seed: random seed [the scenario's `campaign.seed`].
         strategy: budget strategy [the scenario's `strategy.type`].
         deterministic: priors at their means and no noise (the closed-form arithmetic).

@@ -65,9 +65,9 @@ class Campaign(StrictModel):
     budget: Positive
     monthly_caps: dict[Annotated[int, Field(ge=1)], Positive] = Field(default_factory=dict)
     pacing: Literal["even", "front-loaded"] = "even"
-    # Per-replication totals and months are kept for exact quantiles: about 100 bytes per arm and
-    # month per replication, so the ceiling keeps a large plan within a laptop's memory.
-    replications: int = Field(1000, ge=1, le=200_000)
+    # Up to 200,000 replications every one is kept (exact quantiles: about 100 bytes per arm and
+    # month each); `smmsim run` streams above that, up to 1,000,000 (quantiles within 0.1%).
+    replications: int = Field(1000, ge=1, le=1_000_000)
     seed: int = Field(0, ge=0)
     average_order_value: Positive | None = None
 

@@ -16,6 +16,7 @@ import numpy as np
 import simpy
 
 from smmsim.scenarios.calendar import campaign_dates, campaign_months
+from smmsim.scenarios.errors import SmmsimError
 from smmsim.scenarios.schema import Scenario
 from smmsim.simulator.chunk import ChunkCampaign
 from smmsim.simulator.clock import SNAPSHOT_LAG
@@ -28,6 +29,21 @@ from smmsim.simulator.strategies import StrategyRecord
 
 DEFAULT_CHUNK = 10_000
 DEFAULT_DAILY_SAMPLE = 1000
+# A simulation keeps every replication's totals and months (about 1.7 KB a replication for
+# kids-shop): 200,000 of them peak at about 1.1 GB. Only `smmsim run` goes further, streaming
+# (`studies.streamed`); every other study reads replications one by one and stops here.
+KEEP_LIMIT = 200_000
+
+
+class TooManyReplications(SmmsimError):
+    """More replications than a study that keeps them all may hold."""
+
+    def __init__(self, reps: int):
+        super().__init__(
+            f"replications: {reps:,} is more than {KEEP_LIMIT:,}, the most a study keeps in "
+            "memory (only `smmsim run` streams larger runs); ask for fewer with --reps or "
+            "campaign.replications"
+        )
 
 
 def simulate(
@@ -56,6 +72,8 @@ def simulate(
         raise ValueError(f"replications must be at least 1 (got {reps})")
     if workers < 1:
         raise ValueError(f"workers must be at least 1 (got {workers})")
+    if not deterministic and reps > KEEP_LIMIT:
+        raise TooManyReplications(reps)
     if deterministic:
         merger = ChunkMerger([1])
         merger.add(0, *run_chunk(plan, ExpectedDraws(1), min(1, daily_sample)))
@@ -117,24 +135,34 @@ def _run_jobs(
     """Run chunks in order here, or in `workers` processes; each is joined in its place in the
     run as soon as it is done (`ChunkMerger`), whatever order they finish in."""
     merger = ChunkMerger([job.n_reps for job in jobs])
-    if workers == 1 or len(jobs) == 1:
-        for i, job in enumerate(jobs):
-            merger.add(i, *run_job(plan, job))
-            if progress:
-                progress(job.n_reps)
-        return merger
+
+    def done(i: int, chunk: tuple[Recorder, StrategyRecord]) -> None:
+        merger.add(i, *chunk)
+        if progress:
+            progress(jobs[i].n_reps)
+
+    for_each_done(run_job, [(plan, job) for job in jobs], workers, done)
+    return merger
+
+
+def for_each_done(
+    work: Callable, arguments: list[tuple], workers: int, done: Callable[[int, object], None]
+) -> None:
+    """Call `work(*arguments[i])` for every i, here in order or in `workers` processes, and hand
+    each answer to `done(i, answer)` as soon as it is there (in any order)."""
+    if workers == 1 or len(arguments) == 1:
+        for i, args in enumerate(arguments):
+            done(i, work(*args))
+        return
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     if context.get_start_method() == "fork":
         warm_up()  # the workers inherit the compiled samplers
-    with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=context) as pool:
-        futures = {pool.submit(run_job, plan, job): i for i, job in enumerate(jobs)}
+    with ProcessPoolExecutor(min(workers, len(arguments)), mp_context=context) as pool:
+        futures = {pool.submit(work, *args): i for i, args in enumerate(arguments)}
         for future in as_completed(futures):
             i = futures.pop(future)
-            merger.add(i, *future.result())
-            if progress:
-                progress(jobs[i].n_reps)
-    return merger
+            done(i, future.result())
 
 
 def run_chunk(plan: CampaignPlan, draws: Draws, n_sampled: int) -> tuple[Recorder, StrategyRecord]:

@@ -46,7 +46,7 @@ def expected_ratio(num: np.ndarray, den: np.ndarray, scale: float = 1.0) -> Rati
         return UNDEFINED
     r = float(num.mean()) / mean_den
     se = _standard_error((num - r * den) / mean_den)
-    return _scaled(r, se, scale)
+    return scaled_estimate(r, se, scale)
 
 
 def paired_ratio_difference(
@@ -61,7 +61,7 @@ def paired_ratio_difference(
         return UNDEFINED
     r_a, r_b = float(np.mean(num_a)) / mean_a, float(np.mean(num_b)) / mean_b
     influence = (num_a - r_a * den_a) / mean_a - (num_b - r_b * den_b) / mean_b
-    return _scaled(r_a - r_b, _standard_error(influence), scale)
+    return scaled_estimate(r_a - r_b, _standard_error(influence), scale)
 
 
 def probability_below_zero(estimate: RatioEstimate) -> float | None:
@@ -79,6 +79,14 @@ def _standard_error(influence: np.ndarray) -> float:
     return float(influence.std(ddof=1)) / math.sqrt(n) if n > 1 else 0.0
 
 
-def _scaled(r: float, se: float, scale: float) -> RatioEstimate:
+def scaled_estimate(r: float, se: float, scale: float) -> RatioEstimate:
     value, half = scale * r, Z90 * scale * se
     return RatioEstimate(value, value - half, value + half, scale * se)
+
+
+def wilson(hits: float, n: int) -> dict[str, float]:
+    """A Monte Carlo probability, `hits` out of `n`, with its 90% Wilson interval."""
+    p = hits / n if n else math.nan
+    centre = (p + Z90**2 / (2 * n)) / (1 + Z90**2 / n)
+    half = Z90 * math.sqrt(p * (1 - p) / n + Z90**2 / (4 * n * n)) / (1 + Z90**2 / n)
+    return {"probability": p, "p5": max(0.0, centre - half), "p95": min(1.0, centre + half)}

@@ -18,9 +18,22 @@ from smmsim.simulator.metrics import (
     derive_kpis,
 )
 from smmsim.simulator.recorder import DAILY_CAMPAIGN_MEASURES, DAILY_MEASURES, Recorder
+from smmsim.simulator.sketch import QuantileSketch
 from smmsim.simulator.strategies import StrategyRecord
 
 SCOPED = PLATFORM_FLOWS + CAMPAIGN_FLOWS + CAMPAIGN_STOCKS
+
+
+@dataclass(frozen=True)
+class Streamed:
+    """What a streamed run's report needs from its replications, summarised while it ran:
+    each KPI target group's monthly summaries and the regret's histogram (a quantile sketch)."""
+
+    replications: int
+    relative_error: float  # of every quantile (`simulator.sketch`)
+    target_months: dict[tuple[str, str | None, bool], list[dict]]  # (metric, platform, whole
+    # campaign?) -> per month, the KPI's summary within it or from the start to its end
+    regret: QuantileSketch | None  # of the oracle's conversions minus the strategy's
 
 
 @dataclass(frozen=True)
@@ -40,9 +53,14 @@ class Result:
     campaign_daily_sample: dict[str, np.ndarray]  # -> (days, sampled reps)
     strategy: StrategyRecord  # what the strategy did in each replication
     checkpoints: dict[int, dict[str, np.ndarray]]  # day -> spend, conversions (reps,) before it
+    # A streamed run keeps no replication: `totals`, `monthly` and `checkpoints` are empty and
+    # `strategy` None; what its report draws beside the daily views was summarised as it ran.
+    streamed: Streamed | None = None
 
     @property
     def replications(self) -> int:
+        if self.streamed is not None:
+            return self.streamed.replications
         return next(iter(self.totals.values())).shape[0]
 
     def kpis(
@@ -149,31 +167,37 @@ class ChunkMerger:
         }
 
     def result(self, **fields) -> Result:
-        chunks, n_reps = self.daily, self.n_reps
         return Result(
             totals=self.totals,
             monthly=self.monthly,
-            daily_mean={
-                k: np.concatenate([c.daily_sum[k] for c in chunks], axis=1).sum(axis=1) / n_reps
-                for k in DAILY_MEASURES
-            },
-            daily_sample={
-                k: np.concatenate([c.daily_sample[k] for c in chunks], axis=1)
-                for k in DAILY_MEASURES
-            },
-            campaign_daily_mean={
-                k: np.concatenate([c.campaign_daily_sum[k] for c in chunks], axis=1).sum(axis=1)
-                / n_reps
-                for k in DAILY_CAMPAIGN_MEASURES
-            },
-            campaign_daily_sample={
-                k: np.concatenate([c.campaign_daily_sample[k] for c in chunks], axis=1)
-                for k in DAILY_CAMPAIGN_MEASURES
-            },
+            **daily_fields(self.daily, self.n_reps),
             strategy=StrategyRecord.merge(self.records),
             checkpoints=self.checkpoints,
             **fields,
         )
+
+
+def daily_fields(chunks: list[Recorder], n_reps: int) -> dict[str, dict[str, np.ndarray]]:
+    """The day-by-day fields of a run from its chunks' daily parts, in chunk order: daily sums
+    become means over all replications, samples are joined."""
+    return {
+        "daily_mean": {
+            k: np.concatenate([c.daily_sum[k] for c in chunks], axis=1).sum(axis=1) / n_reps
+            for k in DAILY_MEASURES
+        },
+        "daily_sample": {
+            k: np.concatenate([c.daily_sample[k] for c in chunks], axis=1) for k in DAILY_MEASURES
+        },
+        "campaign_daily_mean": {
+            k: np.concatenate([c.campaign_daily_sum[k] for c in chunks], axis=1).sum(axis=1)
+            / n_reps
+            for k in DAILY_CAMPAIGN_MEASURES
+        },
+        "campaign_daily_sample": {
+            k: np.concatenate([c.campaign_daily_sample[k] for c in chunks], axis=1)
+            for k in DAILY_CAMPAIGN_MEASURES
+        },
+    }
 
 
 def merge_chunks(chunks: list[Recorder], records: list[StrategyRecord], **fields) -> Result:

@@ -17,7 +17,14 @@ import numpy as np
 from smmsim.scenarios.documents import ABSENT, Document
 from smmsim.scenarios.schema import KpiTarget
 from smmsim.simulator.metrics import KpiDraws
-from smmsim.simulator.ratios import Z90, RatioEstimate, expected_ratio, paired_ratio_difference
+from smmsim.simulator.partials import Count, Describe, Kpi, Ratio, chunk_blocks
+from smmsim.simulator.ratios import (
+    Z90,
+    RatioEstimate,
+    expected_ratio,
+    paired_ratio_difference,
+    wilson,
+)
 from smmsim.simulator.result import Result
 
 STATS = ("mean", "p5", "p50", "p95")
@@ -72,7 +79,10 @@ class TargetOdds(Document):
 
 
 def describe(values: np.ndarray) -> dict[str, float | None]:
-    """{mean, p5, p50, p95} over replications, ignoring undefined (NaN) values."""
+    """{mean, p5, p50, p95} over replications, ignoring undefined (NaN) values (a partial of
+    them while a chunk of a streamed run is summarised: `simulator.partials`)."""
+    if chunk_blocks() is not None:
+        return Describe.of(values)
     finite = values[~np.isnan(values)]
     if finite.size == 0:
         return dict.fromkeys(STATS)
@@ -84,6 +94,9 @@ def describe_kpi(kpis: KpiDraws, name: str) -> dict[str, float | None]:
     """One KPI's summary: its expected value (for a ratio KPI the ratio of expected totals, with
     its 90% interval) and the 5/50/95% quantiles of single campaigns."""
     stats = describe(kpis[name])
+    if chunk_blocks() is not None:
+        parts = kpis.parts.get(name)
+        return Kpi(stats, parts and Ratio.of([parts[0], parts[1]], parts[2]))
     if name in kpis.parts:
         num, den, scale = kpis.parts[name]
         expected = expected_ratio(num, den, scale)
@@ -104,6 +117,8 @@ def kpi_difference(ours: KpiDraws, theirs: KpiDraws, name: str) -> dict[str, flo
     a, b = ours[name], theirs[name]
     both = ~np.isnan(a) & ~np.isnan(b)
     diff = a[both] - b[both]
+    if chunk_blocks() is not None:
+        return _streamed_difference(ours, theirs, name, a - b)
     stats = describe(diff)
     if name in ours.parts and name in theirs.parts:
         (num_a, den_a, scale), (num_b, den_b, _) = ours.parts[name], theirs.parts[name]
@@ -116,6 +131,14 @@ def kpi_difference(ours: KpiDraws, theirs: KpiDraws, name: str) -> dict[str, flo
         "ci_low": expected.ci_low,
         "ci_high": expected.ci_high,
     }
+
+
+def _streamed_difference(ours: KpiDraws, theirs: KpiDraws, name: str, diff: np.ndarray) -> Kpi:
+    """`kpi_difference` of a chunk of a streamed run (NaN where either side is undefined)."""
+    if name in ours.parts and name in theirs.parts:
+        (num_a, den_a, scale), (num_b, den_b, _) = ours.parts[name], theirs.parts[name]
+        return Kpi(describe(diff), Ratio.of([num_a, den_a, num_b, den_b], scale))
+    return Kpi(describe(diff), None, mean=True)
 
 
 def mean_difference(diff: np.ndarray) -> RatioEstimate:
@@ -154,6 +177,8 @@ def target_odds(result: Result, target: KpiTarget) -> dict:
 
 
 def probability_met(values: np.ndarray, target: KpiTarget) -> float:
+    if chunk_blocks() is not None:
+        return Count.of(met_in(values, target), share=True)
     return float(met_in(values, target).mean())
 
 
@@ -228,8 +253,6 @@ def by_arm(result: Result, month: int) -> dict:
 
 def proportion(hits: np.ndarray) -> dict[str, float]:
     """A Monte Carlo probability with its 90% Wilson interval."""
-    n = hits.size
-    p = float(hits.mean()) if n else math.nan
-    centre = (p + Z90**2 / (2 * n)) / (1 + Z90**2 / n)
-    half = Z90 * math.sqrt(p * (1 - p) / n + Z90**2 / (4 * n * n)) / (1 + Z90**2 / n)
-    return {"probability": p, "p5": max(0.0, centre - half), "p95": min(1.0, centre + half)}
+    if chunk_blocks() is not None:
+        return Count.of(hits)
+    return wilson(float(np.sum(hits)), hits.size)

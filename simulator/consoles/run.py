@@ -192,6 +192,9 @@ def print_tables(run: RunResult, console: Console | None = None) -> None:
     if run.strategy is not ABSENT:
         console.print(strategy_table(run.strategy, run.currency))
         console.print(decision_table(run.strategy))
+    note = run.quantile_note()
+    if note:
+        console.print(note, highlight=False)
 
 
 def interval(stats: Stats | Probability | None, metric: str) -> str:

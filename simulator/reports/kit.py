@@ -286,14 +286,18 @@ def bin_count(values: np.ndarray, max_bins: int) -> int:
     return max(1, min(max_bins, max(sturges, fd)))
 
 
-def histogram_bar(values: np.ndarray, edges: np.ndarray, name: str) -> go.Bar:
+def histogram_bar(
+    values: np.ndarray, edges: np.ndarray, name: str, weights: np.ndarray | None = None
+) -> go.Bar:
     """A histogram binned here (the page carries bins, not every replication): each bar is the
-    share of the finite values falling in its bin."""
+    share of the finite values falling in its bin (`weights`: how many each value stands for)."""
     import plotly.graph_objects as go
 
-    finite = values[np.isfinite(values)]
-    counts, _ = np.histogram(finite, bins=edges)
-    share = counts / finite.size if finite.size else counts.astype(float)
+    finite = np.isfinite(values)
+    weights = np.ones(values.shape) if weights is None else np.asarray(weights, dtype=float)
+    counts, _ = np.histogram(values[finite], bins=edges, weights=weights[finite])
+    total = weights[finite].sum()
+    share = counts / total if total else counts.astype(float)
     return go.Bar(
         name=name,
         x=(edges[:-1] + edges[1:]) / 2,

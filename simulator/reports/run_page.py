@@ -51,6 +51,7 @@ from smmsim.simulator.reports.kit import (
     unit_label,
 )
 from smmsim.simulator.result import Result
+from smmsim.simulator.sketch import QuantileSketch
 from smmsim.simulator.studies.outcome import StrategyOutcome, decisions, regret_per_replication
 from smmsim.simulator.studies.risk import RiskAssessment
 from smmsim.simulator.studies.run import RunResult
@@ -147,8 +148,14 @@ def header_html(run: RunResult) -> str:
         facts.append(("Strategy", run.strategy.type))
     return (
         f"<header>\n<h1>{html.escape(run.scenario)}</h1>\n{headline_html(run_headline(run))}\n"
-        f"{facts_html(facts)}\n{reading_note(run.deterministic)}\n</header>"
+        f"{facts_html(facts)}\n{reading_note(run.deterministic)}\n{streamed_note(run)}</header>"
     )
+
+
+def streamed_note(run: RunResult) -> str:
+    """A streamed run's quantiles are estimates: say so, and how close (empty when exact)."""
+    note = run.quantile_note()
+    return f'<p class="note">{html.escape(note)}</p>\n' if note else ""
 
 
 def reading_note(deterministic: bool) -> str:
@@ -399,7 +406,11 @@ def target_figures(result: Result, targets: list[TargetOdds]) -> list[go.Figure]
 def monthly_stats(
     result: Result, metric: str, platform: str | None, cumulative: bool
 ) -> list[Stats]:
-    """The summary of a KPI per calendar month, or from the start to each month's end."""
+    """The summary of a KPI per calendar month, or from the start to each month's end (a
+    streamed run summarised them while it ran)."""
+    if result.streamed is not None:
+        months = result.streamed.target_months[(metric, platform, cumulative)]
+        return [Stats.from_dict(stats) for stats in months]
     mask = result.platform_mask(platform) if platform else None
     period = "through_month" if cumulative else "month"
     return [
@@ -629,7 +640,9 @@ def strategy_figures(
     outcome: StrategyOutcome, result: Result, oracle: Result | None
 ) -> list[go.Figure]:
     figures = [timeline_figure(outcome), decision_log_figure(outcome)]
-    if oracle is not None:
+    if result.streamed is not None and result.streamed.regret is not None:
+        figures.append(streamed_regret_figure(result.streamed.regret))
+    elif oracle is not None:
         figures.append(regret_figure(result, oracle))
     return figures
 
@@ -694,8 +707,20 @@ def decision_log_figure(outcome: StrategyOutcome) -> go.Figure:
 def regret_figure(result: Result, oracle: Result) -> go.Figure:
     """Histogram of the regret per replication (oracle's conversions minus the strategy's)."""
     regret = regret_per_replication(result, oracle)
-    fig = go.Figure(histogram_bar(regret, histogram_edges([regret]), "regret"))
-    mean = float(regret.mean())
+    bars = histogram_bar(regret, histogram_edges([regret]), "regret")
+    return regret_layout(go.Figure(bars), float(regret.mean()))
+
+
+def streamed_regret_figure(sketch: QuantileSketch) -> go.Figure:
+    """The regret's histogram from a streamed run's sketch: its buckets' values (each within
+    0.1% of the regrets it counts) binned as the exact histogram would bin them."""
+    values, counts = sketch.values_and_counts()
+    bars = histogram_bar(values, histogram_edges([values]), "regret", weights=counts)
+    mean = float(values @ counts / counts.sum()) if counts.size else 0.0
+    return regret_layout(go.Figure(bars), mean)
+
+
+def regret_layout(fig: go.Figure, mean: float) -> go.Figure:
     mark_x(fig, 0, "no regret ", xanchor="right" if mean >= 0 else "left")
     mark_x(fig, mean, f" mean {fmt(mean, 'count')}", TARGET_COLOR, "left" if mean >= 0 else "right")
     fig.update_xaxes(title="conversions below the oracle, per replication")

@@ -106,9 +106,12 @@ def kpi_loss(actual: KpiDraws, calm: KpiDraws, reputation: bool) -> dict:
 
 def risk_document(result: Result, simulate_without: Callable[[Scenario], Result]) -> dict:
     """The flags of a plan: static findings, simulated risk per platform, the overall level."""
-    scenario = result.scenario
+    return flags(result.scenario, simulated_risk(result, simulate_without))
+
+
+def flags(scenario: Scenario, simulated: list[dict]) -> dict:
+    """The flags from the simulated risk rows: with the static findings and the overall level."""
     static = [f.as_dict() for f in static_findings(scenario)]
-    simulated = simulated_risk(result, simulate_without)
     levels = [f["level"] for f in static] + [r["level"] for r in simulated]
     return {
         "level": max(levels, key=LEVELS.index, default="low"),

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from smmsim.scenarios.documents import Document, in_memory
+from smmsim.scenarios.documents import ABSENT, Document, in_memory
 from smmsim.scenarios.kpis import kpi_unit
 from smmsim.scenarios.schema import Scenario
 from smmsim.simulator.frames import daily_frame
@@ -16,6 +16,7 @@ from smmsim.simulator.studies.evaluation import evaluate
 from smmsim.simulator.studies.outcome import StrategyOutcome, strategy_outcome
 from smmsim.simulator.studies.risk import RiskAssessment, assess_risk
 from smmsim.simulator.studies.spending import unspent
+from smmsim.simulator.studies.streamed import STREAM_ABOVE, stream_run
 from smmsim.simulator.summary import Probability, Stats, TargetOdds, describe, result_json
 
 if TYPE_CHECKING:  # pandas (0.2 s to import) only where a frame is asked for
@@ -44,6 +45,16 @@ class MonthSummary(Document):
 
 
 @dataclass(frozen=True)
+class QuantileMethod(Document):
+    """How a run's quantiles were read: `streamed` from a log-grid histogram, each within
+    `relative_error` of the exact quantile of the replications (`simulator.sketch`). A run that
+    kept every replication has exact quantiles and no such section."""
+
+    method: str
+    relative_error: float
+
+
+@dataclass(frozen=True)
 class RunResult(Document):
     """What a plan buys, with uncertainty: KPIs by platform, tool and month, the KPI targets'
     probabilities, the strategy against the oracle, and the plan's flags (`risk`)."""
@@ -68,10 +79,22 @@ class RunResult(Document):
     # document of a simulation alone
     strategy: StrategyOutcome  # ABSENT in a document of a simulation alone (`result_json`)
     risk: RiskAssessment  # ABSENT where the plan's flags were not assessed
+    quantiles: QuantileMethod  # ABSENT where every replication was kept (exact quantiles)
     # The simulation itself: kept in memory for the day-by-day views, None for a result read
     # back from a file.
     simulation: Result | None = in_memory(default=None)
     oracle: Result | None = in_memory(default=None)  # the oracle's run on the same numbers
+
+    def quantile_note(self) -> str | None:
+        """What a reader must know of the quantiles when they were streamed (None: exact)."""
+        if self.quantiles is ABSENT:
+            return None
+        return (
+            f"Quantiles (p5, p50, p95) are streamed estimates: {self.replications:,} replications "
+            "were summarised as they ran, not kept; each quantile lies within "
+            f"{self.quantiles.relative_error:.1%} of the exact one. Expected values, intervals "
+            "and probabilities are exact."
+        )
 
     def to_frame(self) -> pd.DataFrame:
         """Every KPI of every scope (total, platform, tool): level, name, metric, unit, mean,
@@ -153,9 +176,27 @@ def run_plan(
     chunk_size: int | None = None,
     workers: int = 1,
     progress: Callable[[int], None] | None = None,
+    stream: bool | None = None,
 ) -> RunResult:
     """Simulate the plan under its strategy (and the oracle, to measure regret), assess its
-    risk on the same seed and replications, and return the run's typed document."""
+    risk on the same seed and replications, and return the run's typed document.
+
+    Above `STREAM_ABOVE` replications (or with `stream=True`) no replication is kept: each chunk
+    is summarised as it ends (`studies.streamed`), and quantiles are streamed estimates."""
+    reps = replications or scenario.campaign.replications
+    if stream is None:
+        stream = reps > STREAM_ABOVE
+    if stream and not deterministic:
+        document, simulation = stream_run(
+            scenario,
+            source=source,
+            replications=reps,
+            seed=seed,
+            chunk_size=chunk_size,
+            workers=workers,
+            progress=progress,
+        )
+        return RunResult.from_dict(document, simulation=simulation)
     done = evaluate(
         scenario,
         replications=replications,
