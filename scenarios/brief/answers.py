@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from smmsim.scenarios.brief.questions import QUESTIONS, REQUIRED
 from smmsim.scenarios.brief.seed import GOALS, REPUTATION_GOALS, SECTORS
 from smmsim.scenarios.errors import Issue, ScenarioError, SmmsimError
 from smmsim.scenarios.hints import did_you_mean
@@ -38,24 +39,6 @@ class Brief:
     start: date = field(default_factory=lambda: first_of_next_month(date.today()))
     order_value: float | None = None
     top20: tuple[int, int, int, int] | None = None  # the brand query's top 20 today
-
-
-# key -> (flag, what it asks); required answers have no default in `Brief`.
-QUESTIONS: dict[str, tuple[str, str]] = {
-    "name": ("--name", "business name (also the key search query)"),
-    "sector": ("--sector", "sector"),
-    "budget_per_month": ("--budget-per-month", "budget per month"),
-    "months": ("--months", "campaign length in months"),
-    "currency": ("--currency", "currency (3 letters)"),
-    "per_eur": ("--per-eur", "units of the currency per euro"),
-    "start": ("--start", "start date (YYYY-MM-DD)"),
-    "community_people": ("--community-people", "people for community work (0.5 = half-time)"),
-    "content_per_week": ("--content-per-week", "posts a week you can produce"),
-    "goals": ("--goal", "goals"),
-    "order_value": ("--order-value", "average order value"),
-    "top20": ("--top20", "top 20 results of the brand query today: own,third,neutral,negative"),
-}
-REQUIRED = ("sector", "budget_per_month", "community_people", "content_per_week", "goals")
 
 
 def first_of_next_month(today: date) -> date:

@@ -87,7 +87,7 @@ class BriefResult(Document):
     platforms: list[PlatformChoice]
     tools: list[ToolChoice]
     kpis: list[KpiChoice]
-    unmeasured: list[str]  # seed KPIs smmsim has no metric for
+    kpi_notes: list[str]  # seed KPIs without a target here, and why
     scenario_file: str | None = None
     scenario_text: str = in_memory(default="")
 
@@ -130,9 +130,9 @@ def make_brief(brief: Brief) -> BriefResult:
     proposed = kept or ranked[:1]  # the cheapest, so that --write-anyway has a plan to write
     shares = _shares(proposed, money.retargeting_share)
     expect = _expectations(brief, money, proposed, shares)
-    targets, unmeasured = goal_targets(brief, expect)
+    targets, kpi_notes = goal_targets(brief, expect)
     data, notes = _scenario(brief, money, proposed, shares, tactics, targets, expect)
-    text = _yaml(brief, verdict, ranked, proposed, data, notes, unmeasured)
+    text = _yaml(brief, verdict, ranked, proposed, data, notes, kpi_notes)
     scenario_from_data(yaml.safe_load(text), "the brief's scenario")  # what validate will say
     return BriefResult(
         verdict=verdict.verdict,
@@ -158,7 +158,7 @@ def make_brief(brief: Brief) -> BriefResult:
         ],
         tools=_tool_choices(brief, money, proposed, shares, tactics),
         kpis=[KpiChoice(t.target, t.month, t.note) for t in targets],
-        unmeasured=unmeasured,
+        kpi_notes=kpi_notes,
         scenario_text=text,
     )
 
@@ -253,7 +253,9 @@ def _expectations(
 def _tool_choices(
     brief: Brief, money: Layout, proposed: list[AdOption], shares: dict[str, float], t: Tactics
 ) -> list[ToolChoice]:
-    ads = money.budget - money.tactics_per_week * money.days / 7
+    # The engine buys tactic units while money lasts, and the paid ads split what is left.
+    tactic_cost = min(money.tactics_per_week * money.days / 7, money.budget)
+    ads = money.budget - tactic_cost
     goals = [g for g in brief.goals if g in ("new-sales", "order-value")] or list(brief.goals)
     found = [
         ToolChoice(o.platform, "paid_ads", goals, o.example, ads * shares[o.platform])
@@ -267,11 +269,15 @@ def _tool_choices(
         )
     if t.content is not None:
         goals = [g for g in brief.goals if g in COMMUNITY_GOALS]
-        cost = t.content.per_week * t.content.tool["cost_per_post"] * money.days / 7
+        cost = min(
+            t.content.per_week * t.content.tool["cost_per_post"] * money.days / 7, tactic_cost
+        )
         found.append(ToolChoice(host, "community_content", goals, t.content.example, cost))
     if t.seeding is not None:
         goals = [g for g in brief.goals if g in REPUTATION_GOALS]
-        cost = t.seeding.per_week * t.seeding.tool["cost_per_item"] * money.days / 7
+        cost = min(
+            t.seeding.per_week * t.seeding.tool["cost_per_item"] * money.days / 7, tactic_cost
+        )
         found.append(ToolChoice(t.seeding.platform, "seeding", goals, t.seeding.example, cost))
     return found
 
@@ -378,8 +384,8 @@ def _scenario(
 def _strategy(money: Layout, expect: Expectations, notes: dict[str, str]) -> dict[str, Any]:
     """Test in month 1, keep what works, scale it (seed step 4); a one-month plan has no time
     to scale, so it runs as planned."""
-    if not _has_test(money):
-        notes["strategy"] = "one month: no time to test and then scale; the shares run as planned"
+    if not _has_test(money) or expect.campaign.conversions <= 0:
+        notes["strategy"] = "no test: one month, or no money for paid ads; shares run as planned"
         return {"type": "fixed"}
     target_cpa = nice_up(expect.campaign_spend / expect.campaign.conversions)
     notes["strategy.test"] = (
@@ -406,7 +412,7 @@ def _yaml(
     proposed: list[AdOption],
     data: dict[str, Any],
     notes: dict[str, str],
-    unmeasured: list[str],
+    kpi_notes: list[str],
 ) -> str:
     cur = brief.currency
     head = [
@@ -434,14 +440,12 @@ def _yaml(
         "Next: smmsim validate, then smmsim run on this file.",
     ]
     sections = []
+    # The seed KPIs without a target go above the targets (or above the strategy, when none).
+    notes_at = "kpis" if "kpis" in data else "strategy"
     for key, value in data.items():
         block = render_yaml({key: value}, notes)
-        if key == "kpis" and unmeasured:
-            extra = "\n".join(
-                f"# {line}"
-                for line in ["Seed KPIs smmsim does not measure:"]
-                + [f"  - {u}" for u in unmeasured]
-            )
-            block = f"{extra}\n{block}"
+        if key == notes_at and kpi_notes:
+            lines = ["Seed KPIs without a target here:", *(f"  - {u}" for u in kpi_notes)]
+            block = "\n".join(f"# {line}" for line in lines) + "\n" + block
         sections.append(block)
     return "\n".join(f"# {line}" for line in head) + "\n" + "\n\n".join(sections) + "\n"

@@ -68,7 +68,7 @@ SECTORS: dict[str, Sector] = {
     ),
     "online-shop": Sector("online shops", True, "kids-shop", "reputation-steady", KIDS),
     "b2b-industrial": Sector(
-        "narrow B2B or industrial goods (not on the seed's list)",
+        "narrow B2B or industrial goods",
         False,
         "kids-shop",
         "reputation-steady",

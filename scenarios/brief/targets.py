@@ -21,9 +21,10 @@ from smmsim.scenarios.brief.seed import (
     SEED_THIRD_PARTY_SHARE,
 )
 
-PROMOTION = "seed, example KPIs, social-media promotion / sales from new sources"
-AUDIENCE = "seed, example KPIs, sales from a new social audience / higher order value"
-REPUTATION = "seed, example KPIs, reputation management / sales by recommendation"
+# The seed's "Example KPIs by goal", by the goals each list serves.
+PROMOTION = "seed KPIs for promotion / new sources"
+AUDIENCE = "seed KPIs for a new social audience / order value"
+REPUTATION = "seed KPIs for reputation / recommendation"
 EXPECTED = "expected at the priors' means"
 
 
@@ -78,8 +79,8 @@ def goal_targets(brief: Brief, e: Expectations) -> tuple[list[Target], list[str]
         targets.append(
             Target(
                 f"member_conversions >= {_number(nice_down(e.member_conversions))}",
-                "repeat sales: the seed names no KPI for them; members' later orders are "
-                f"smmsim's measure ({EXPECTED}: members x the example's monthly order rate)",
+                "repeat sales: the seed names no KPI; members' later orders measure them "
+                f"({EXPECTED}: members x the example's monthly order rate)",
             )
         )
     if "warm-leads" in brief.goals:
@@ -89,12 +90,18 @@ def goal_targets(brief: Brief, e: Expectations) -> tuple[list[Target], list[str]
         )
     if "reputation" in brief.goals or "recommendation" in brief.goals:
         _reputation(targets, notes)
-    return targets, notes
+    # A count the plan expects none of is no target (its money went to the tactics): say so.
+    empty = [t for t in targets if t.target.endswith(">= 0")]
+    notes += [f"{t.target.split()[0]}: no target, the plan expects none" for t in empty]
+    return [t for t in targets if t not in empty], notes
 
 
 def _promotion(e: Expectations, currency: str, targets: list[Target], notes: list[str]) -> None:
     m1, spend = e.month1, e.month1_spend
-    test = f"{PROMOTION}; month 1 is the test (step 4): {EXPECTED}"
+    if m1.conversions <= 0 or e.campaign.conversions <= 0:
+        notes.append(f"{PROMOTION}: no targets, as the paid ads get no money in month 1")
+        return
+    test = f"{PROMOTION}; month 1 is the test (step 4), {EXPECTED}"
     for metric, value in (
         ("impressions", m1.impressions),
         ("clicks", m1.clicks),
@@ -102,18 +109,18 @@ def _promotion(e: Expectations, currency: str, targets: list[Target], notes: lis
     ):
         targets.append(Target(f"{metric} >= {_number(nice_down(value))}", test, 1))
     costs = (
-        ("cpm", spend / m1.impressions * 1000, "cost per impression (per 1000)"),
-        ("cpc", spend / m1.clicks, "cost per click"),
-        ("cost_per_join", spend / m1.joins, "cost per join"),
-        ("cpa", spend / m1.conversions, "cost per conversion, while learning"),
+        ("cpm", spend / m1.impressions * 1000),
+        ("cpc", spend / m1.clicks),
+        ("cost_per_join", spend / m1.joins),
+        ("cpa", spend / m1.conversions),
     )
-    for metric, value, what in costs:
-        targets.append(Target(f"{metric} <= {_number(nice_up(value))}", f"{what}: {test}", 1))
+    for metric, value in costs:
+        targets.append(Target(f"{metric} <= {_number(nice_up(value))}", test, 1))
     campaign_cpa = e.campaign_spend / e.campaign.conversions
     targets.append(
         Target(
             f"cpa <= {_number(nice_up(campaign_cpa))}",
-            f"{PROMOTION} (lower cost of a sale): {EXPECTED}, whole campaign, {currency}",
+            f"{PROMOTION} (cost per sale): {EXPECTED}, whole campaign, in {currency}",
         )
     )
     notes += [
@@ -129,7 +136,7 @@ def _audience(e: Expectations, targets: list[Target], notes: list[str], order: b
     targets.append(
         Target(
             f"recommendations >= {_number(nice_down(e.recommendations))}",
-            f"natural recommendations ({AUDIENCE}): {EXPECTED}, whole campaign",
+            f"natural recommendations ({AUDIENCE}), {EXPECTED}, whole campaign",
         )
     )
     if not order:
@@ -137,7 +144,7 @@ def _audience(e: Expectations, targets: list[Target], notes: list[str], order: b
     targets.append(
         Target(
             f"members >= {_number(nice_down(e.members_end))}",
-            f"growth of active members ({AUDIENCE}): {EXPECTED}, the ads' joins after churn",
+            f"growth of active members ({AUDIENCE}), {EXPECTED}: joins after churn",
             e.months,
         )
     )
@@ -154,15 +161,15 @@ def _reputation(targets: list[Target], notes: list[str]) -> None:
     targets += [
         Target(
             f"positive_share >= {SEED_POSITIVE_SHARE}%",
-            f"{REPUTATION}: positive reviews in the top 20 of key queries above 70%",
+            f"{REPUTATION}: positive share of the top 20 of key queries above 70%",
         ),
         Target(
             f"portals_with_link >= {SEED_PORTALS_WITH_LINK}",
-            f"{REPUTATION}: discussion on 20 popular related portals, each with a link",
+            f"{REPUTATION}: discussion on 20 related portals, each with a link",
         ),
         Target(
             f"third_party_share >= {SEED_THIRD_PARTY_SHARE}%",
-            f"{REPUTATION}: at least 15% of results are third parties recommending the client",
+            f"{REPUTATION}: 15% of results are third parties recommending the client",
         ),
     ]
     notes += [

@@ -40,7 +40,7 @@ def judge(
     the community posts and seeding cost in month 1."""
     sector = SECTORS[brief.sector]
     fit_reason = (
-        f"step 1: {sector.label} {'are' if sector.fits else 'is not'} among the businesses the "
+        f"step 1: {sector.label} {'are' if sector.fits else 'are not'} among the businesses the "
         f"seed finds best suited to SMM ({SEED_LIST})"
     )
     missing = _missing_conditions(brief, ranked, kept, test_budget, tactics)
@@ -67,13 +67,13 @@ def _missing_conditions(
     community = [g for g in brief.goals if g in COMMUNITY_GOALS]
     if community and brief.community_people <= 0:
         reasons.append(
-            f"step 2 (people): the goals {', '.join(community)} need community work, but no "
+            f"step 2 (people): community work is needed (goals: {', '.join(community)}), but no "
             "people are available for it (--community-people 0)"
         )
     if community and brief.content_per_week <= 0:
         reasons.append(
-            f"step 2 (content): the goals {', '.join(community)} need posts for the community, "
-            "but none are produced (--content-per-week 0)"
+            f"step 2 (content): posts for the community are needed (goals: "
+            f"{', '.join(community)}), but none are produced (--content-per-week 0)"
         )
     month = brief.budget_per_month
     if tactics >= month:
