@@ -70,6 +70,7 @@ class KpiChoice(Document):
     target: str
     month: int | None
     source: str
+    expected: float | None  # the plan's expectation behind the rounded target; None: the seed's
 
 
 @dataclass(frozen=True)
@@ -157,7 +158,7 @@ def make_brief(brief: Brief) -> BriefResult:
             for i, o in enumerate(ranked)
         ],
         tools=_tool_choices(brief, money, proposed, shares, tactics),
-        kpis=[KpiChoice(t.target, t.month, t.note) for t in targets],
+        kpis=[KpiChoice(t.target, t.month, t.note, t.expected) for t in targets],
         kpi_notes=kpi_notes,
         scenario_text=text,
     )
@@ -232,11 +233,13 @@ def _expectations(
     members = conversions = recommendations = 0.0
     for m, funnel in enumerate(months):
         length = money.months[m] / MONTH_DAYS
-        # members at the start of a month order and recommend during it: this month's joins
-        # are left to the next (the examples' conversion lags are 10-45 days)
+        after = members * (1 - churn) ** length + funnel.joins
+        # Members recommend from the day they join (the month's average membership); they
+        # order only after the examples' conversion lag (10-45 days), so this month's joins
+        # are left to the next month's orders.
+        recommendations += (members + after) / 2 * recommend * length
         conversions += members * orders * length
-        recommendations += members * recommend * length
-        members = members * (1 - churn) ** length + funnel.joins
+        members = after
     campaign = sum(months, Funnel())
     return Expectations(
         month1=months[0],

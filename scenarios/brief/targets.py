@@ -33,6 +33,7 @@ class Target:
     target: str
     note: str
     month: int | None = None
+    expected: float | None = None  # the plan's expectation behind a rounded target
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,7 @@ def goal_targets(brief: Brief, e: Expectations) -> tuple[list[Target], list[str]
                 f"member_conversions >= {_number(nice_down(e.member_conversions))}",
                 "repeat sales: the seed names no KPI; members' later orders measure them "
                 f"({EXPECTED}: members x the example's monthly order rate)",
+                expected=e.member_conversions,
             )
         )
     if "warm-leads" in brief.goals:
@@ -107,7 +109,7 @@ def _promotion(e: Expectations, currency: str, targets: list[Target], notes: lis
         ("clicks", m1.clicks),
         ("joins", m1.joins),
     ):
-        targets.append(Target(f"{metric} >= {_number(nice_down(value))}", test, 1))
+        targets.append(Target(f"{metric} >= {_number(nice_down(value))}", test, 1, value))
     costs = (
         ("cpm", spend / m1.impressions * 1000),
         ("cpc", spend / m1.clicks),
@@ -115,12 +117,13 @@ def _promotion(e: Expectations, currency: str, targets: list[Target], notes: lis
         ("cpa", spend / m1.conversions),
     )
     for metric, value in costs:
-        targets.append(Target(f"{metric} <= {_number(nice_up(value))}", test, 1))
+        targets.append(Target(f"{metric} <= {_number(nice_up(value))}", test, 1, value))
     campaign_cpa = e.campaign_spend / e.campaign.conversions
     targets.append(
         Target(
             f"cpa <= {_number(nice_up(campaign_cpa))}",
             f"{PROMOTION} (cost per sale): {EXPECTED}, whole campaign, in {currency}",
+            expected=campaign_cpa,
         )
     )
     notes += [
@@ -137,6 +140,7 @@ def _audience(e: Expectations, targets: list[Target], notes: list[str], order: b
         Target(
             f"recommendations >= {_number(nice_down(e.recommendations))}",
             f"natural recommendations ({AUDIENCE}), {EXPECTED}, whole campaign",
+            expected=e.recommendations,
         )
     )
     if not order:
@@ -146,6 +150,7 @@ def _audience(e: Expectations, targets: list[Target], notes: list[str], order: b
             f"members >= {_number(nice_down(e.members_end))}",
             f"growth of active members ({AUDIENCE}), {EXPECTED}: joins after churn",
             e.months,
+            e.members_end,
         )
     )
     notes += [
