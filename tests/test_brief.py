@@ -212,6 +212,12 @@ def test_a_missing_answer_names_its_flag():
     assert "Traceback" not in result.output
     rep = invoke(*KIDS_SHOP, "--goal", "reputation")
     assert rep.exit_code == 2 and "--top20" in rep.output
+    # a bad answer is reported once, by its own rule, not also as missing
+    bad = invoke(*KIDS_SHOP, "--goal", "reputation", "--top20", "3,3,8,5")
+    assert bad.output.strip().splitlines() == [
+        "the brief: top20: --top20: the four counts must add up to 20 (they add to 19) "
+        "(got '3,3,8,5')"
+    ]
 
 
 @pytest.mark.parametrize(

@@ -64,15 +64,16 @@ def brief_from_answers(answers: dict[str, Any], source: str = "the brief") -> Br
             values[key] = parse(raw)
         except ValueError as exc:
             issues.append(Issue(key, f"{QUESTIONS[key][0]}: {exc}", raw, True))
-    issues += _cross_checks(values)
+    issues += _cross_checks(values, answers)
     if issues:
         raise ScenarioError(source, issues)
     return Brief(**values)
 
 
-def _cross_checks(values: dict[str, Any]) -> list[Issue]:
+def _cross_checks(values: dict[str, Any], answers: dict[str, Any]) -> list[Issue]:
+    """Answers another answer needs; one given but bad is reported once, by its own check."""
     issues = []
-    if values.get("currency", "EUR") != "EUR" and "per_eur" not in values:
+    if values.get("currency", "EUR") != "EUR" and answers.get("per_eur") is None:
         issues.append(
             Issue(
                 "per_eur",
@@ -81,7 +82,7 @@ def _cross_checks(values: dict[str, Any]) -> list[Issue]:
             )
         )
     goals = values.get("goals", ())
-    if any(g in REPUTATION_GOALS for g in goals) and "top20" not in values:
+    if any(g in REPUTATION_GOALS for g in goals) and answers.get("top20") is None:
         issues.append(
             Issue(
                 "top20",

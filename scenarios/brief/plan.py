@@ -426,8 +426,8 @@ def _yaml(
         + "; ".join(GOALS[g] for g in brief.goals)
         + ".",
         f"Conditions: {brief.budget_per_month:,.2f} {cur} a month for {brief.months} month(s), "
-        f"{brief.community_people:g} people for community work, {brief.content_per_week:g} "
-        "posts a week.",
+        f"people for community work: {brief.community_people:g}; posts a week: "
+        f"{brief.content_per_week:g}.",
         "Platforms (step 3: few, not all), cheapest expected sale first at the priors' means, "
         "while learning:",
     ]
