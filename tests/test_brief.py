@@ -231,6 +231,7 @@ def test_a_missing_answer_names_its_flag():
         ("--top20", "1,2,3"),
         ("--top20", "5,5,5,6"),
         ("--start", "2027-13-01"),
+        ("--start", "2027-03-15"),  # month 1, the test, would be half a month
         ("--currency", "euro"),
     ],
 )

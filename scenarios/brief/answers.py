@@ -154,11 +154,17 @@ def _currency(raw: Any) -> str:
 
 def _start(raw: Any) -> date:
     if isinstance(raw, date):
-        return raw
-    try:
-        return date.fromisoformat(str(raw))
-    except ValueError:
-        raise ValueError("must be a date YYYY-MM-DD") from None
+        day = raw
+    else:
+        try:
+            day = date.fromisoformat(str(raw))
+        except ValueError:
+            raise ValueError("must be a date YYYY-MM-DD") from None
+    # KPI months are calendar months and month 1 is the test: a start mid-month would leave
+    # the test a stub of a month.
+    if day.day != 1:
+        raise ValueError("a brief starts on the first of a month (month 1 is the test month)")
+    return day
 
 
 def _top20(raw: Any) -> tuple[int, int, int, int]:
@@ -184,6 +190,8 @@ def _name(raw: Any) -> str:
     text = str(raw).strip()
     if not text:
         raise ValueError("must not be empty")
+    if any(not ch.isprintable() for ch in text):  # it is written into comments, one line each
+        raise ValueError("must be one line of printable text")
     return text
 
 

@@ -11,7 +11,7 @@ QUESTIONS: dict[str, tuple[str, str]] = {
     "months": ("--months", "campaign length in months"),
     "currency": ("--currency", "currency (3 letters)"),
     "per_eur": ("--per-eur", "units of the currency per euro"),
-    "start": ("--start", "start date (YYYY-MM-DD)"),
+    "start": ("--start", "start date, the first of a month (YYYY-MM-01)"),
     "community_people": ("--community-people", "people for community work (0.5 = half-time)"),
     "content_per_week": ("--content-per-week", "posts a week you can produce"),
     "goals": ("--goal", "goals"),
