@@ -63,8 +63,8 @@ def test_a_fit_business_gets_a_scenario_that_validates_and_runs(kids_plan):
 
 def test_the_test_month_targets_are_the_engines_deterministic_numbers(tmp_path):
     # The targets' expectations come from the funnel's closed form; with every prior at its
-    # mean and no noise the engine's month 1 must give the same impressions, clicks, joins and
-    # costs of attention (what the closed form leaves out, fatigue and the community's own
+    # mean and no noise the engine's month 1 must give the same reach, impressions, clicks,
+    # joins and costs of attention (what the closed form leaves out, fatigue and the community's own
     # posts, is well under 1% of a test month this small). Without retargeting, whose visitors'
     # pool the closed form does not model (its targets are lower bounds then).
     args = KIDS_SHOP[:-2]
@@ -84,7 +84,7 @@ def test_the_test_month_targets_are_the_engines_deterministic_numbers(tmp_path):
     engine = {t["target"]: t["expected"]["mean"] for t in json.loads(ran.output)["kpi_targets"]}
     brief = smmsim.brief(**answers_of(args))
     month1 = {k.target: k.expected for k in brief.kpis if k.month == 1}
-    for metric in ("impressions", "clicks", "joins", "cpm", "cpc", "cost_per_join"):
+    for metric in ("reach", "impressions", "clicks", "joins", "cpm", "cpc", "cost_per_join"):
         (target,) = [t for t in month1 if t.startswith(metric + " ")]
         assert engine[f"{target} in month 1"] == pytest.approx(month1[target], rel=0.01), metric
 

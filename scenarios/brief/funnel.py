@@ -9,6 +9,7 @@ Fatigue, frequency caps, daily noise and the community's own posts are left out:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from smmsim.scenarios.brief.options import AdOption
@@ -50,3 +51,9 @@ def month_funnel(option: AdOption, spend: float, days: int, learning: bool) -> F
     impressions = spend / cpm * 1000
     clicks = impressions * option.ctr
     return Funnel(impressions, clicks, clicks * option.join_rate, clicks * option.cvr)
+
+
+def unique_reach(impressions: float, audience: int) -> float:
+    """People reached by `impressions` random impressions in an audience of `audience`:
+    N (1 - exp(-C / N)), the engine's formula (`simulator.curves.unique_reach`)."""
+    return audience * -math.expm1(-impressions / audience)

@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 
 from smmsim.scenarios.brief.answers import Brief
-from smmsim.scenarios.brief.funnel import Funnel, month_funnel
+from smmsim.scenarios.brief.funnel import Funnel, month_funnel, unique_reach
 from smmsim.scenarios.brief.layout import (
     MIN_TEST_CONVERSIONS,
     Layout,
@@ -223,12 +223,15 @@ def _expectations(
     churn = community.get("churn_per_month", 0.05)
     orders = community.get("member_conversion_per_month", 0.02)
     recommend = community.get("recommendations_per_member_per_month", 0.1)
-    months = []
+    months, reach = [], 0.0
     for m in range(1, len(money.months) + 1):
         spends = _month_spends(brief, money, proposed, shares, m)
         funnel = Funnel()
         for o in proposed:
-            funnel = funnel + month_funnel(o, spends[o.platform], money.months[m - 1], m == 1)
+            one = month_funnel(o, spends[o.platform], money.months[m - 1], m == 1)
+            if m == 1:
+                reach += unique_reach(one.impressions, o.audience)
+            funnel = funnel + one
         months.append(funnel)
     members = conversions = recommendations = 0.0
     for m, funnel in enumerate(months):
@@ -243,6 +246,7 @@ def _expectations(
     campaign = sum(months, Funnel())
     return Expectations(
         month1=months[0],
+        month1_reach=reach,
         month1_spend=money.spend(1),
         campaign=campaign,
         campaign_spend=money.budget,

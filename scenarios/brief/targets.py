@@ -41,6 +41,7 @@ class Expectations:
     """What the plan expects, from the funnel: month 1 (the test) and the whole campaign."""
 
     month1: Funnel
+    month1_reach: float  # unique people reached in month 1, summed over platforms
     month1_spend: float
     campaign: Funnel
     campaign_spend: float
@@ -105,6 +106,7 @@ def _promotion(e: Expectations, currency: str, targets: list[Target], notes: lis
         return
     test = f"{PROMOTION}; month 1 is the test (step 4), {EXPECTED}"
     for metric, value in (
+        ("reach", e.month1_reach),
         ("impressions", m1.impressions),
         ("clicks", m1.clicks),
         ("joins", m1.joins),
@@ -127,8 +129,7 @@ def _promotion(e: Expectations, currency: str, targets: list[Target], notes: lis
         )
     )
     notes += [
-        f"reach of the target audience ({PROMOTION}): smmsim measures reach and reach_share; "
-        "the brief has no closed form for them, so read them from smmsim run before a target",
+        "reach on networks, blogs and portals beyond the proposed platforms: no smmsim metric",
         "people active on their first visit to the group: no smmsim metric",
         "site statistics (traffic quality, goal conversions, cost per sale): conversions and "
         "cpa are smmsim's; traffic quality has no metric",
