@@ -55,6 +55,12 @@ class Layout:
     retargeting_share: float
 
     @property
+    def has_test(self) -> bool:
+        """A plan of two months or more tests in month 1 and scales after it; one month has
+        no time to scale."""
+        return len(self.months) >= 2
+
+    @property
     def daily(self) -> float:
         return self.budget / self.days
 

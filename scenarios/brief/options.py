@@ -10,6 +10,7 @@ sale, which ranks the platforms and sizes the test.
 from __future__ import annotations
 
 import copy
+import dataclasses
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -17,7 +18,14 @@ from typing import Any
 import yaml
 
 from smmsim.scenarios.beliefs import PriceBelief, RateBelief
-from smmsim.scenarios.brief.seed import SECTORS, Candidate
+from smmsim.scenarios.brief.answers import Brief
+from smmsim.scenarios.brief.seed import (
+    COMMUNITY_GOALS,
+    REPUTATION_GOALS,
+    RETARGETING_GOALS,
+    SECTORS,
+    Candidate,
+)
 from smmsim.scenarios.bundled import example_text
 from smmsim.scenarios.tools_schema import Learning
 
@@ -162,3 +170,38 @@ def in_currency(tool: dict[str, Any], per_eur: float) -> dict[str, Any]:
 
 def _platform(data: dict[str, Any], name: str) -> dict[str, Any]:
     return next(p for p in data["platforms"] if p["name"] == name)
+
+
+@dataclass(frozen=True)
+class Tactics:
+    """The scheduled tactics and retargeting the goals call for, and what they cost a week."""
+
+    content: TacticOption | None
+    seeding: TacticOption | None
+    retargeting: TacticOption | None
+
+    @property
+    def per_week(self) -> float:
+        cost = 0.0
+        if self.content is not None:
+            cost += self.content.per_week * self.content.tool["cost_per_post"]
+        if self.seeding is not None:
+            cost += self.seeding.per_week * self.seeding.tool["cost_per_item"]
+        return cost
+
+
+def goal_tactics(brief: Brief) -> Tactics:
+    """The tactics and retargeting the brief's goals call for, copied from the examples."""
+    sector = SECTORS[brief.sector]
+    goals = set(brief.goals)
+    content = None
+    if goals & set(COMMUNITY_GOALS) and brief.community_people > 0 and brief.content_per_week > 0:
+        found = tactic_option(sector.warm_example, "community_content", brief.per_eur)
+        content = dataclasses.replace(found, per_week=brief.content_per_week)
+    seeding = None
+    if goals & set(REPUTATION_GOALS):
+        seeding = tactic_option(SEEDING_EXAMPLE, "seeding", brief.per_eur)
+    retargeting = None
+    if goals & set(RETARGETING_GOALS):
+        retargeting = tactic_option(sector.warm_example, "retargeting", brief.per_eur)
+    return Tactics(content, seeding, retargeting)

@@ -22,7 +22,7 @@ class Sector:
     label: str
     fits: bool  # on the seed's step-1 list of businesses best suited to SMM
     example: str  # the bundled example whose priors stand in for this sector's
-    retargeting_example: str  # the bundled example with retargeting priors for this sector
+    warm_example: str  # the bundled example with retargeting and community posts for it
     candidates: tuple[Candidate, ...]
 
 

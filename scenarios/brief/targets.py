@@ -14,7 +14,7 @@ import math
 from dataclasses import dataclass
 
 from smmsim.scenarios.brief.answers import Brief
-from smmsim.scenarios.brief.funnel import Funnel
+from smmsim.scenarios.brief.expectations import Expectations
 from smmsim.scenarios.brief.seed import (
     SEED_PORTALS_WITH_LINK,
     SEED_POSITIVE_SHARE,
@@ -34,21 +34,6 @@ class Target:
     note: str
     month: int | None = None
     expected: float | None = None  # the plan's expectation behind a rounded target
-
-
-@dataclass(frozen=True)
-class Expectations:
-    """What the plan expects, from the funnel: month 1 (the test) and the whole campaign."""
-
-    month1: Funnel
-    month1_reach: float  # unique people reached in month 1, summed over platforms
-    month1_spend: float
-    campaign: Funnel
-    campaign_spend: float
-    members_end: float
-    member_conversions: float
-    recommendations: float
-    months: int
 
 
 def nice_down(x: float) -> float:
