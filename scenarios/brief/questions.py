@@ -15,7 +15,7 @@ QUESTIONS: dict[str, tuple[str, str]] = {
     "community_people": ("--community-people", "people for community work (0.5 = half-time)"),
     "content_per_week": ("--content-per-week", "posts a week you can produce"),
     "goals": ("--goal", "goals"),
-    "order_value": ("--order-value", "average order value"),
+    "order_value": ("--order-value", "average order value (blank: none)"),
     "top20": ("--top20", "top 20 results of the brand query today: own,third,neutral,negative"),
 }
 REQUIRED = ("sector", "budget_per_month", "community_people", "content_per_week", "goals")
