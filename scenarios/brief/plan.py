@@ -83,9 +83,6 @@ def make_brief(brief: Brief) -> BriefResult:
     ranked = ad_options(brief.sector, brief.per_eur)
     tactics = goal_tactics(brief)
     money, kept = _size(brief, ranked, tactics)
-    if tactics.retargeting is not None and tactics.retargeting.platform not in _names(kept):
-        tactics = dataclasses.replace(tactics, retargeting=None)
-        money, kept = _size(brief, ranked, tactics)
     test_budget = money.paid_ads(1)
     verdict = judge(brief, ranked, kept, test_budget, money.tactics(1))
     proposed = kept or ranked[:1]  # the cheapest, so that --write-anyway has a plan to write
@@ -122,10 +119,6 @@ def make_brief(brief: Brief) -> BriefResult:
         kpi_notes=kpi_notes,
         scenario_text=text,
     )
-
-
-def _names(options: list[AdOption]) -> set[str]:
-    return {o.platform for o in options}
 
 
 def _size(brief: Brief, ranked: list[AdOption], tactics: Tactics) -> tuple[Layout, list[AdOption]]:

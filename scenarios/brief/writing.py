@@ -58,8 +58,8 @@ def scenario_data(
         if i == 0 and t.retargeting is not None:
             rt = {"type": "retargeting", "budget_share": t.retargeting.share, **t.retargeting.tool}
             notes[f"{here}.tools[{len(tools)}].budget_share"] = (
-                f"keeps leads warm and brings buyers back (goals); share and priors from "
-                f"the bundled example {t.retargeting.example}"
+                f"keeps leads warm and brings buyers back (goals); share and priors: the "
+                f"bundled example {t.retargeting.example}'s {t.retargeting.platform} retargeting"
             )
             tools.append(rt)
         if i == 0 and t.content is not None:
@@ -67,7 +67,7 @@ def scenario_data(
             content = {"type": "community_content", **content}
             notes[f"{here}.tools[{len(tools)}].schedule"] = (
                 f"your answer: posts a week you can produce (seed step 2, content); cost and "
-                f"rates from the bundled example {t.content.example}"
+                f"rates: the bundled example {t.content.example}'s {t.content.platform} posts"
             )
             tools.append(content)
         platforms.append({"name": o.platform, "audience": o.audience, "tools": tools})
