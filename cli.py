@@ -1014,7 +1014,9 @@ NOT_FIT_EXIT_CODE = 5
     type=FiniteFloatRange(min=0, min_open=True),
     help="Units of --currency per euro (the bundled priors are in euros).",
 )
-@click.option("--start", help="First day, YYYY-MM-DD [the first of next month].")
+@click.option(
+    "--start", help="First day, the 1st of a month: YYYY-MM-01 [the first of next month]."
+)
 @click.option(
     "--community-people",
     type=FiniteFloatRange(min=0),
@@ -1061,8 +1063,10 @@ def brief(from_file, interactive, out, as_json, force, write_anyway, **flags) ->
     tools and KPI targets. Writes a starting scenario for smmsim run; exits 5 without writing it
     when the verdict is not 'SMM fits' (unless --write-anyway).
 
-    Example: smmsim brief --sector children --budget-per-month 4000 --community-people 1
-    --content-per-week 4 --goal new-sales --goal repeat-sales --out plan.yaml
+    \b
+    Example:
+      smmsim brief --sector children --budget-per-month 4000 --community-people 1
+        --content-per-week 4 --goal new-sales --goal repeat-sales --out plan.yaml
     """
     from smmsim.scenarios.brief.answers import brief_from_answers, read_brief_file
     from smmsim.scenarios.brief.plan import make_brief
