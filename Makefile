@@ -32,6 +32,9 @@ demo: $(STAMP)
 	$(BIN)/smmsim check scenarios/examples/reputation-rush.yaml --out out/demo/check
 	$(BIN)/smmsim optimise scenarios/examples/$(EXAMPLE).yaml --out out/demo/optimise \
 		--write-scenario out/demo/optimise/$(EXAMPLE)-optimised.yaml
+	$(BIN)/smmsim brief --name "Little Steps" --sector online-shop --budget-per-month 4000 \
+		--start 2027-03-01 --community-people 1 --content-per-week 4 --goal new-sales \
+		--goal repeat-sales --goal order-value --order-value 42 --out out/demo/brief/kids-shop.yaml --force
 
 test: $(STAMP)
 	$(BIN)/ruff check .

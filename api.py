@@ -23,6 +23,7 @@ from smmsim.scenarios.plan_edits import Plan
 
 if TYPE_CHECKING:  # the results' modules import numpy, pandas and the engine: loaded on use
     from smmsim.calibration.document import CalibrationResult
+    from smmsim.scenarios.brief.plan import BriefResult
     from smmsim.simulator.studies.comparison import ComparisonResult
     from smmsim.simulator.studies.optimiser.document import OptimisationResult
     from smmsim.simulator.studies.risk import CheckResult
@@ -368,6 +369,37 @@ def optimise(
     if storage is None:
         out.mkdir(parents=True, exist_ok=True)
     return _quietly(run_study, job)
+
+
+def brief(from_file: str | Path | None = None, **answers: Any) -> BriefResult:
+    """The planning brief (`smmsim brief`): the seed's verdict, the platforms, tools and KPI
+    targets it proposes, and the starting scenario as YAML text.
+
+    Args:
+        from_file: a YAML file with a `brief:` block of answers.
+        **answers: answers by their `brief:` keys (sector, budget_per_month, community_people,
+            content_per_week, goals, ...); they override the file's.
+
+    Returns:
+        A `BriefResult`: `verdict` and `reasons`, `platforms` (ranked, each with its reason),
+        `tools`, `kpis` (each with where its number comes from); `scenario_text` is the scenario
+        `smmsim brief --out` writes (it is written whatever the verdict: the caller decides).
+
+    Raises:
+        ScenarioError: every missing or bad answer, each naming its key and flag.
+
+    Example:
+        >>> b = smmsim.brief(sector="children", budget_per_month=4000, community_people=1,
+        ...                  content_per_week=4, goals=["new-sales"], start="2027-03-01")
+        >>> b.verdict, [p.platform for p in b.platforms if p.proposed]
+        ('SMM fits', ['facebook', 'instagram', 'tiktok'])
+    """
+    from smmsim.scenarios.brief.answers import brief_from_answers, read_brief_file
+    from smmsim.scenarios.brief.plan import make_brief
+
+    given = read_brief_file(Path(from_file)) if from_file is not None else {}
+    source = str(from_file) if from_file is not None else "the brief"
+    return make_brief(brief_from_answers(given | answers, source))
 
 
 def _quietly(study: Callable[[Any], Any], job: Any) -> Any:

@@ -10,11 +10,15 @@ import functools
 import math
 import os
 import sys
+from datetime import date
 from pathlib import Path
 
 import click
 
 from smmsim.calibration.layouts import IMPORT_FORMATS
+from smmsim.scenarios.brief.questions import REQUIRED as BRIEF_REQUIRED
+from smmsim.scenarios.brief.seed import GOALS as BRIEF_GOALS
+from smmsim.scenarios.brief.seed import SECTORS as BRIEF_SECTORS
 from smmsim.scenarios.errors import ScenarioError, SmmsimError
 from smmsim.scenarios.strategy_names import STRATEGIES
 
@@ -1000,6 +1004,168 @@ def init(path: Path, example: str, list_only: bool, force: bool) -> None:
         raise SmmsimError(f"{path}: already exists; pass --force to overwrite it")
     write_or_fail(lambda: write_atomic(path, text), path, "the scenario")
     click.echo(f"wrote {path} (example {example}); next: smmsim run {path}")
+
+
+# The exit status of a brief whose verdict is not "SMM fits" and that wrote nothing.
+NOT_FIT_EXIT_CODE = 5
+
+
+@main.command()
+@click.option(
+    "--from",
+    "from_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Read the answers from a YAML file's brief: block; flags override it.",
+)
+@click.option("--name", help="Business name, also its key search query [My business].")
+@click.option("--sector", type=click.Choice(list(BRIEF_SECTORS)), help="The business's sector.")
+@click.option(
+    "--budget-per-month", type=FiniteFloatRange(min=0, min_open=True), help="Budget per month."
+)
+@click.option("--months", type=click.IntRange(1, 24), help="Campaign length in months [3].")
+@click.option("--currency", help="Three-letter currency [EUR].")
+@click.option(
+    "--per-eur",
+    type=FiniteFloatRange(min=0, min_open=True),
+    help="Units of --currency per euro (the bundled priors are in euros).",
+)
+@click.option(
+    "--start", help="First day, the 1st of a month: YYYY-MM-01 [the first of next month]."
+)
+@click.option(
+    "--community-people",
+    type=FiniteFloatRange(min=0),
+    help="People for community work (0.5 is half-time; 0: none).",
+)
+@click.option(
+    "--content-per-week",
+    type=FiniteFloatRange(min=0),
+    help="Posts a week the business can produce for its community.",
+)
+@click.option(
+    "--goal",
+    "goals",
+    multiple=True,
+    type=click.Choice(list(BRIEF_GOALS)),
+    help="A goal of the client (repeat the option for several).",
+)
+@click.option(
+    "--order-value", type=FiniteFloatRange(min=0, min_open=True), help="Average order value."
+)
+@click.option(
+    "--top20",
+    help="The brand query's top 20 results today: own,third,neutral,negative "
+    "(needed for the reputation and recommendation goals).",
+)
+@click.option(
+    "--interactive/--no-interactive",
+    default=None,
+    help="Ask for missing answers [when stdin is a terminal and an answer is missing].",
+)
+@click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the scenario to FILE."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the brief as JSON.")
+@click.option("--force", is_flag=True, help="Overwrite the --out file if it exists.")
+@click.option(
+    "--write-anyway",
+    is_flag=True,
+    help="Write the scenario (and exit 0) even when the verdict is not 'SMM fits'.",
+)
+@handle_errors
+def brief(from_file, interactive, out, as_json, force, write_anyway, **flags) -> None:
+    """Plan from the seed's steps 1-4: is SMM a fit, do the conditions exist, which platforms,
+    tools and KPI targets. Writes a starting scenario for smmsim run; exits 5 without writing it
+    when the verdict is not 'SMM fits' (unless --write-anyway).
+
+    \b
+    Example:
+      smmsim brief --sector children --budget-per-month 4000 --community-people 1
+        --content-per-week 4 --goal new-sales --goal repeat-sales --out plan.yaml
+    """
+    from smmsim.scenarios.brief.answers import brief_from_answers, read_brief_file
+    from smmsim.scenarios.brief.plan import make_brief
+    from smmsim.scenarios.files import check_new_file, write_atomic
+    from smmsim.simulator.consoles.brief import brief_lines
+
+    answers = read_brief_file(from_file) if from_file else {}
+    answers |= {k: v for k, v in flags.items() if v is not None and v != ()}
+    if interactive is None:
+        interactive = sys.stdin.isatty() and not all(k in answers for k in BRIEF_REQUIRED)
+    if interactive:
+        ask_missing(answers)
+    plan = brief_from_answers(answers, str(from_file) if from_file else "the brief")
+    if out is not None:
+        inputs = [("the brief", from_file)] if from_file else []
+        check_new_file(out, "--out", inputs, force)
+    result = make_brief(plan)
+    if out is not None and (result.fits or write_anyway):
+        write_or_fail(lambda: write_atomic(out, result.scenario_text), out, "the scenario")
+        result = result.written_to(str(out))
+    if as_json:
+        click.echo(result.to_json(), nl=False)
+    else:
+        click.echo("\n".join(brief_lines(result)))
+        if result.scenario_file:
+            click.echo(f"\nwrote {out}; next: smmsim validate {out}, then smmsim run {out}")
+        elif not result.fits:
+            click.echo(
+                "\nwrote no scenario: the verdict is not 'SMM fits' (--write-anyway writes it)"
+            )
+        else:
+            click.echo("\npass --out FILE.yaml to write the scenario")
+    if not result.fits and not write_anyway:
+        sys.exit(NOT_FIT_EXIT_CODE)
+
+
+def ask_missing(answers: dict) -> None:
+    """Ask in the terminal for every answer not yet given, with choices and defaults; a bad
+    answer is explained and asked again."""
+    from smmsim.scenarios.brief.answers import PARSERS, first_of_next_month
+    from smmsim.scenarios.brief.questions import QUESTIONS
+    from smmsim.scenarios.brief.seed import REPUTATION_GOALS
+
+    defaults = {
+        "name": "My business",
+        "months": 3,
+        "currency": "EUR",
+        "start": first_of_next_month(date.today()).isoformat(),
+        "order_value": "",
+    }
+    for key, (flag, question) in QUESTIONS.items():
+        if key in answers:
+            continue
+        if key == "per_eur" and answers.get("currency", "EUR") == "EUR":
+            continue
+        if key == "top20" and not set(answers.get("goals", ())) & set(REPUTATION_GOALS):
+            continue
+        if key == "sector":
+            answers[key] = click.prompt(question, type=click.Choice(list(BRIEF_SECTORS)))
+            continue
+        if key == "goals":
+            question = f"{question} (comma-separated: {', '.join(BRIEF_GOALS)})"
+        value = click.prompt(
+            question,
+            default=defaults.get(key),
+            show_default=defaults.get(key) != "",
+            value_proc=_checked(PARSERS[key], flag),
+        )
+        if value != "":
+            answers[key] = value
+
+
+def _checked(parse, flag: str):
+    """A prompt's check: the answer parsed as the flag would be, or the reason to ask again."""
+
+    def check(text: str):
+        if text == "":
+            return ""
+        try:
+            return parse(text)
+        except ValueError as exc:
+            raise click.UsageError(f"{flag}: {exc}") from None
+
+    return check
 
 
 if __name__ == "__main__":

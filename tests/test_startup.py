@@ -38,7 +38,14 @@ def loaded_after(*args: str) -> set[str]:
 
 @pytest.mark.parametrize(
     "args",
-    [["--help"], ["run", "--help"], ["optimise", "--help"], ["calibrate", "--help"], ["--version"]],
+    [
+        ["--help"],
+        ["run", "--help"],
+        ["optimise", "--help"],
+        ["calibrate", "--help"],
+        ["brief", "--help"],
+        ["--version"],
+    ],
 )
 def test_help_imports_no_heavy_library(args):
     assert loaded_after(*args) == set()
@@ -78,3 +85,15 @@ def test_run_without_out_imports_no_table_library():
     # that prints its answer writes no file.
     args = ["run", str(example_path("kids-shop")), "--reps", "20", "--workers", "1"]
     assert "pandas" not in loaded_after(*args)
+
+
+def test_brief_imports_neither_the_engine_nor_the_report_libraries(tmp_path):
+    # A brief writes and validates a scenario: the schema (pydantic), and numpy only where the
+    # plan has community posts whose schedule is counted, as `validate` does; nothing that
+    # draws, tabulates or plots.
+    args = ["brief", "--sector", "children", "--budget-per-month", "4000", "--start",
+            "2027-03-01", "--community-people", "1", "--content-per-week", "4"]  # fmt: skip
+    ads_only = loaded_after(*args, "--goal", "new-sales", "--out", str(tmp_path / "a.yaml"))
+    assert ads_only == {"pydantic"}
+    community = loaded_after(*args, "--goal", "order-value", "--out", str(tmp_path / "b.yaml"))
+    assert community <= {"numpy", "pydantic"}
