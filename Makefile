@@ -12,6 +12,11 @@ ONLINE_MAP := --map displays=impressions --map revenue=spend --map cost=ignore \
 	--map post_click_conversions=conversions --map post_click_sales_amount=revenue \
 	--map month=month --map day=day --map campaign_number=campaign --year 2020 \
 	--platform adnetwork --group-by campaign,banner --view-through reject
+# kids-shop's first month as an ad export (made from known rates: calibration/examples/README.md);
+# its campaigns are named by the marketer, so --arm says which arm of the plan each one is.
+KIDS_ACTUALS := calibration/examples/kids-shop-march-actuals.csv
+KIDS_ARMS := --arm "LS Spring - Prospecting=facebook/paid_ads" \
+	--arm "LS Spring - Prospecting=instagram/paid_ads" --arm "LS Spring - TikTok test=tiktok/paid_ads"
 
 .PHONY: demo test lint bench clean setup
 
@@ -32,6 +37,9 @@ demo: $(STAMP)
 	$(BIN)/smmsim check scenarios/examples/reputation-rush.yaml --out out/demo/check
 	$(BIN)/smmsim optimise scenarios/examples/$(EXAMPLE).yaml --out out/demo/optimise \
 		--write-scenario out/demo/optimise/$(EXAMPLE)-optimised.yaml
+	$(BIN)/smmsim track scenarios/examples/kids-shop.yaml $(KIDS_ACTUALS) --as-of 2027-03-31 \
+		$(KIDS_ARMS) --out out/demo/track --write-scenario out/demo/track/kids-shop-april-may.yaml \
+		--force
 
 test: $(STAMP)
 	$(BIN)/ruff check .

@@ -1,15 +1,25 @@
 """smmsim: simulate social-media marketing budgets and test campaigns.
 
 The Python API (see `smmsim.api`): `load`, `example`, `simulate`, `compare`, `size_test`,
-`check`, `calibrate`, `optimise`. Each returns a typed result with `to_json()` and pandas views.
-They are loaded on first use, so `import smmsim` (and the `smmsim` command) stays fast.
+`check`, `calibrate`, `optimise`, `track`. Each returns a typed result with `to_json()` and pandas
+views. They are loaded on first use, so `import smmsim` (and the `smmsim` command) stays fast.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-API = ("load", "example", "simulate", "compare", "size_test", "check", "calibrate", "optimise")
+API = (
+    "load",
+    "example",
+    "simulate",
+    "compare",
+    "size_test",
+    "check",
+    "calibrate",
+    "optimise",
+    "track",
+)
 
 __all__ = list(API)
 

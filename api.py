@@ -397,10 +397,14 @@ def track(
         reallocation; `to_frame()` is track.csv.
 
     Example:
-        >>> t = smmsim.track(smmsim.example("kids-shop"), "scenarios/examples/kids-shop-march.csv",
-        ...                  as_of="2027-03-31", reps=200)
-        >>> t.days_tracked
-        31
+        >>> march = "calibration/examples/kids-shop-march-actuals.csv"
+        >>> arms = ["LS Spring - Prospecting=facebook/paid_ads",
+        ...         "LS Spring - Prospecting=instagram/paid_ads",
+        ...         "LS Spring - TikTok test=tiktok/paid_ads"]
+        >>> t = smmsim.track(smmsim.example("kids-shop"), march, as_of="2027-03-31", arms=arms,
+        ...                  reps=200, workers=1)
+        >>> t.days_tracked, [k.status for k in t.overlay if k.scope == "ads" and k.metric == "cpa"]
+        (31, ['behind'])
     """
     from smmsim.simulator.studies.track.study import TrackSettings
 

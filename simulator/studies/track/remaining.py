@@ -54,8 +54,11 @@ def remaining_plan(
     old_months = campaign_months(c.start, c.days)
     new_months = campaign_months(start, days_left)
     spent_by_month = _spend_by_month(actuals)
-    if c.monthly_caps:
-        campaign["monthly_caps"] = _caps(c.monthly_caps, old_months, new_months, spent_by_month)
+    caps = _caps(c.monthly_caps, old_months, new_months, spent_by_month)
+    if caps:
+        campaign["monthly_caps"] = caps
+    else:
+        campaign.pop("monthly_caps", None)
     out["strategy"] = {"type": "fixed"}
     notes["strategy"] = "the rest keeps the plan's split (budget_share); see track's reallocation"
     out["kpis"] = _targets(out.get("kpis") or [], old_months, new_months)

@@ -83,6 +83,14 @@ KIDS_SHOP_CAMPAIGNS = {
 }
 
 
+# Rows a real download carries besides the campaign's days: a total line (the importer rejects
+# it) and a brand-search campaign on a platform the plan does not have (set aside by `track`).
+KIDS_SHOP_EXTRA_ROWS = [
+    ["Total", "", "", 2656.98, "", "", "", "", ""],
+    ["2027-03-15", "google", "LS Brand search", 41.2, 3120, 2810, 188, 0, 6],
+]
+
+
 def main(argv: list[str]) -> None:
     """python -m smmsim.simulator.studies.track.synthetic PLAN UNTIL SEED > export.csv"""
     plan_path, until, seed = argv
@@ -90,7 +98,7 @@ def main(argv: list[str]) -> None:
     data = truth_plan(plan, KIDS_SHOP_TRUTH)
     result = simulate_truth(data, replications=1, seed=int(seed))
     rows = export_rows(result, 0, date.fromisoformat(until), KIDS_SHOP_CAMPAIGNS)
-    sys.stdout.write(export_csv(rows))
+    sys.stdout.write(export_csv(rows + KIDS_SHOP_EXTRA_ROWS))
 
 
 if __name__ == "__main__":
