@@ -378,7 +378,7 @@ def track(
     view_through: str = "keep",
     reps: int | None = None,
     seed: int | None = None,
-    trials: int = 0,
+    trials: int = 10,
     workers: int | None = None,
 ) -> TrackResult:
     """Lay actual results over a plan in flight, as `smmsim track` does.
@@ -389,7 +389,7 @@ def track(
         as_of: the last day the actuals cover (YYYY-MM-DD); later rows are set aside.
         arms: 'CAMPAIGN=platform/tool' for export campaigns not named after their tool.
         fmt, mapping, platform, year, view_through: read the exports as `calibrate` does.
-        reps, seed: [the plan's]; trials: optimiser trials for re-splitting the rest [0: none].
+        reps, seed: [the plan's]; trials: optimiser trials re-splitting the rest [10; 0: none].
 
     Returns:
         `TrackResult`: the actuals against the plan's bands (`overlay`), the updated beliefs,
@@ -402,7 +402,7 @@ def track(
         ...         "LS Spring - Prospecting=instagram/paid_ads",
         ...         "LS Spring - TikTok test=tiktok/paid_ads"]
         >>> t = smmsim.track(smmsim.example("kids-shop"), march, as_of="2027-03-31", arms=arms,
-        ...                  reps=200, workers=1)
+        ...                  reps=200, trials=0, workers=1)
         >>> t.days_tracked, [k.status for k in t.overlay if k.scope == "ads" and k.metric == "cpa"]
         (31, ['behind'])
     """

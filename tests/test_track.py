@@ -42,7 +42,8 @@ def tracked(plan, truth, folder):
     results = []
     for rep in range(CAMPAIGNS):
         export = write_export(truth, rep, folder / f"actuals-{rep}.csv")
-        results.append(api.track(plan, export, as_of=AS_OF.isoformat(), reps=300, workers=1))
+        track = api.track(plan, export, as_of=AS_OF.isoformat(), reps=300, trials=0, workers=1)
+        results.append(track)
     return results
 
 
@@ -142,7 +143,7 @@ def test_a_campaign_far_below_plan_is_flagged_behind(plan, truth, folder):
         cells[4:] = [str(int(c) // 10) for c in cells[4:]]
         rows.append(",".join(cells))
     export.write_text("\n".join(rows) + "\n")
-    r = api.track(plan, export, as_of=AS_OF.isoformat(), reps=200, workers=1)
+    r = api.track(plan, export, as_of=AS_OF.isoformat(), reps=200, trials=0, workers=1)
     flags = {k.metric: k.status for k in r.overlay if k.scope == "ads"}
     assert flags["impressions"] == flags["clicks"] == "behind"
     assert flags["cpm"] == flags["cpc"] == "behind"
@@ -210,7 +211,7 @@ def test_without_arm_options_the_campaigns_match_nothing_and_say_how(plan, truth
 
 def test_campaigns_named_like_the_tools_match_without_options(plan, truth, folder):
     export = write_export(truth, 2, folder / "named.csv")  # campaign = the tool's name
-    r = api.track(plan, export, as_of=AS_OF.isoformat(), reps=100, workers=1)
+    r = api.track(plan, export, as_of=AS_OF.isoformat(), reps=100, trials=0, workers=1)
     assert r.imports.rows_used == 2 * DAYS_TRACKED and r.imports.rows_set_aside == 0
 
 
@@ -275,3 +276,13 @@ def test_the_reallocation_moves_money_to_the_arm_that_sells_cheaper(plan, truth,
     assert sum(re.shares.values()) == pytest.approx(1.0)
     assert re.shares["facebook/paid_ads"] > 0.5
     assert re.conversions_gain.mean > 0
+
+
+def test_the_api_answers_as_the_command_does(plan, truth, folder):
+    export = write_export(truth, 6, folder / "api.csv")
+    out = folder / "out-api"
+    args = ["track", str(plan), str(export), "--as-of", AS_OF.isoformat(), "--reps", "100"]
+    args += ["--seed", "2", "--trials", "0", "--workers", "1", "--out", str(out)]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    r = api.track(plan, export, as_of=AS_OF, reps=100, seed=2, trials=0, workers=1)
+    assert r.to_json() == (out / "track.json").read_text(encoding="utf-8")
