@@ -286,3 +286,27 @@ def test_the_api_answers_as_the_command_does(plan, truth, folder):
     assert CliRunner().invoke(main, args).exit_code == 0
     r = api.track(plan, export, as_of=AS_OF, reps=100, seed=2, trials=0, workers=1)
     assert r.to_json() == (out / "track.json").read_text(encoding="utf-8")
+
+
+def test_a_plan_with_tactics_and_retargeting_is_tracked_on_its_own_calendar(folder):
+    # reputation-rush seeds the forums in week one only: by day 10 that tactic is over, so the
+    # rest of the plan drops it; the weekly group posts go on, counted from the rest's day 1.
+    from smmsim.scenarios.plan_edits import Plan
+    from smmsim.simulator.studies.track.synthetic import export_csv, export_rows, simulate_truth
+
+    plan = Plan.read("scenarios/examples/reputation-rush.yaml")
+    truth = simulate_truth(plan.data, replications=1, seed=4)
+    export = folder / "rush.csv"
+    export.write_text(export_csv(export_rows(truth, 0, date(2027, 3, 10), {})), encoding="utf-8")
+    rest = folder / "rush-rest.yaml"
+    args = ["track", plan.source, str(export), "--as-of", "2027-03-10", "--reps", "100"]
+    args += ["--trials", "0", "--out", str(folder / "out-rush"), "--write-scenario", str(rest)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    scenario = load_scenario(rest)
+    tools = {(p.name, t.type) for p in scenario.platforms for t in p.tools}
+    assert ("facebook", "retargeting") in tools and ("facebook", "community_content") in tools
+    assert ("forums", "seeding") not in tools
+    assert scenario.campaign.days == 91 - 10
+    document = json.loads((folder / "out-rush" / "track.json").read_text())
+    assert {a["arm"] for a in document["arms"]} == {"facebook/paid_ads", "facebook/retargeting"}

@@ -63,6 +63,7 @@ def remaining_plan(
     notes["strategy"] = "the rest keeps the plan's split (budget_share); see track's reallocation"
     out["kpis"] = _targets(out.get("kpis") or [], old_months, new_months)
     _update_tools(out, scenario, updates, table, notes)
+    _shift_schedules(out, actuals.days)
     _optimise_block(out, actuals, scenario)
     return out, notes
 
@@ -133,6 +134,57 @@ def _update_tools(
                         f"updated with the actuals: plan {belief.prior_mean:.4g}, 90% interval "
                         f"{belief.p5:.4g}-{belief.p95:.4g}"
                     )
+
+
+def _shift_schedules(out: dict, tracked: int) -> None:
+    """Tactic schedules count campaign days: day d of the plan is day d - tracked of the rest.
+    Phases over by the as-of date go; a tactic with none left goes too (its spend to date is not
+    in ad exports, so it is not tracked)."""
+    for platform in out.get("platforms") or []:
+        kept_tools = []
+        for tool in platform.get("tools") or []:
+            schedule = tool.get("schedule")
+            if schedule is None:
+                kept_tools.append(tool)
+                continue
+            phases = [_shifted(phase, tracked) for phase in _phases(schedule)]
+            phases = [phase for phase in phases if phase is not None]
+            if phases:
+                kept_tools.append({**tool, "schedule": phases})
+        platform["tools"] = kept_tools
+    _drop_empty_platforms(out)
+
+
+def _drop_empty_platforms(out: dict) -> None:
+    """A platform whose every tool was a tactic now over has nothing left to run: it goes, with
+    its targets and its optimiser limits."""
+    gone = {p.get("name") for p in out.get("platforms") or [] if not p.get("tools")}
+    if not gone:
+        return
+    out["platforms"] = [p for p in out["platforms"] if p.get("name") not in gone]
+    out["kpis"] = [t for t in out.get("kpis") or [] if t.get("platform") not in gone]
+    limits = (out.get("optimise") or {}).get("platforms")
+    if isinstance(limits, dict):
+        for name in gone:
+            limits.pop(name, None)
+
+
+def _phases(schedule) -> list[dict]:
+    return [schedule] if isinstance(schedule, dict) else list(schedule)
+
+
+def _shifted(phase: dict, tracked: int) -> dict | None:
+    phase = dict(phase)
+    if phase.get("days") is not None:
+        days = [d - tracked for d in phase["days"] if d > tracked]
+        return {**phase, "days": days} if days else None
+    end = phase.get("end_day")
+    if end is not None and end <= tracked:
+        return None
+    phase["start_day"] = max(phase.get("start_day", 1) - tracked, 1)
+    if end is not None:
+        phase["end_day"] = end - tracked
+    return phase
 
 
 def _optimise_block(out: dict, actuals: Actuals, scenario: Scenario) -> None:
