@@ -263,6 +263,9 @@ def test_outputs_and_the_scenario_for_the_rest(plan, truth, folder):
     update = next(u for u in document["updates"] if u["arm"] == "facebook/paid_ads")
     assert facebook.ctr.mean == pytest.approx(update["ctr"]["mean"], rel=1e-5)
     assert "Tracked 30 days" in result.output  # the console opens with the headline
+    # piped (CliRunner is no terminal), every cell of the tables prints whole
+    for cell in ("facebook/paid_ads", "cost_per_join", "direct_conversions", "cpa <= 30"):
+        assert cell in result.output
 
 
 def test_the_reallocation_moves_money_to_the_arm_that_sells_cheaper(plan, truth, folder):

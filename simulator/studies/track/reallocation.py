@@ -41,6 +41,8 @@ def reallocate(
     rest: Scenario, source: str, *, trials: int, replications: int, seed: int, workers: int = 1
 ) -> Reallocation | None:
     """None when the rest has nothing to re-split (one paid-ads tool, or no trial completed)."""
+    if sum(t.budget_share is not None for p in rest.platforms for t in p.ad_tools()) < 2:
+        return None
     settings = settings_of(rest, trials=trials, replications=max(replications // 4, 50), seed=seed)
     with tempfile.TemporaryDirectory() as folder:
         job = OptimiseJob(
