@@ -313,3 +313,17 @@ def test_a_plan_with_tactics_and_retargeting_is_tracked_on_its_own_calendar(fold
     assert scenario.campaign.days == 91 - 10
     document = json.loads((folder / "out-rush" / "track.json").read_text())
     assert {a["arm"] for a in document["arms"]} == {"facebook/paid_ads", "facebook/retargeting"}
+
+
+def test_monthly_bands_split_the_actuals_by_calendar_month(tracked):
+    r = tracked[0]
+    for metric in ("spend", "clicks", "conversions"):
+        rows = [m for m in r.monthly if m.metric == metric]
+        assert [m.month for m in rows] == ["2027-03", "2027-04"]
+        total = sum(a.totals[metric] for a in r.arms)
+        assert sum(m.actual for m in rows) == pytest.approx(total)
+        march, april = rows
+        # March has one day left after the as-of date: its band sits just above the actuals;
+        # April has no actuals, so its band is the re-forecast's alone.
+        assert march.actual <= march.now.p10 <= march.now.p90
+        assert april.actual == 0 and april.now.p50 > 0

@@ -102,3 +102,35 @@ def overlay(plan: Result, actuals: Actuals) -> list[TrackedKpi]:
             cost = metric in COSTS
             rows.append(TrackedKpi(scope, metric, value, band, status(value, band, cost), cost))
     return rows
+
+
+@dataclass(frozen=True)
+class MonthTrack(Document):
+    """One calendar month's volume over all ad arms: the plan's band, the actuals in it, and the
+    band of actuals + re-forecast (the plan's for a month not yet started, the actuals' for one
+    over)."""
+
+    month: str  # 'YYYY-MM'
+    metric: str
+    plan: Band
+    actual: float
+    now: Band
+
+
+def monthly_bands(plan: Result, rest: Result, actuals: Actuals) -> list[MonthTrack]:
+    n_arms = len(actuals.arms)
+    months = [f"{d.year:04d}-{d.month:02d}" for d in actuals.dates]
+    rows = []
+    for m, label in enumerate(plan.months):
+        in_month = np.array([x == label for x in months], dtype=bool)
+        for metric in VOLUMES:
+            measure = PLAN_MEASURE[metric]
+            planned = plan.monthly[measure][m, :, :n_arms].sum(axis=1)
+            actual = float(actuals.values[metric][in_month].sum()) if in_month.any() else 0.0
+            ahead = np.zeros(rest.replications)
+            if label in rest.months:
+                ahead = rest.monthly[measure][rest.months.index(label), :, :n_arms].sum(axis=1)
+            rows.append(
+                MonthTrack(label, metric, band_of(planned), actual, band_of(actual + ahead))
+            )
+    return rows

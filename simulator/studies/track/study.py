@@ -21,7 +21,7 @@ from smmsim.simulator.studies.track.forecast import (
     forecast_rows,
     target_rows,
 )
-from smmsim.simulator.studies.track.overlay import TrackedKpi, overlay
+from smmsim.simulator.studies.track.overlay import MonthTrack, TrackedKpi, monthly_bands, overlay
 from smmsim.simulator.studies.track.reallocation import Reallocation, reallocate
 from smmsim.simulator.studies.track.remaining import (
     remaining_plan,
@@ -83,6 +83,7 @@ class TrackResult(Document):
     imports: ImportAccount
     arms: list[ArmActuals]
     overlay: list[TrackedKpi]
+    monthly: list[MonthTrack]
     targets: list[TargetTrack]
     updates: list[ArmUpdate]
     forecast: list[ForecastRow]
@@ -139,6 +140,7 @@ def track_plan(
         imports=imports,
         arms=[_arm_actuals(actuals, j) for j in range(len(actuals.arms))],
         overlay=overlay(planned, actuals),
+        monthly=monthly_bands(planned, rest_result, actuals),
         targets=target_rows(planned, rest_result, actuals, scenario),
         updates=updates,
         forecast=forecast_rows(planned, rest_result, actuals),
