@@ -15,6 +15,7 @@ from smmsim import api
 from smmsim.cli import main
 from smmsim.scenarios.loader import load_scenario
 from smmsim.simulator.studies.track.overlay import Band, status
+from smmsim.simulator.studies.track.study import TrackResult
 from tests.track_helpers import AS_OF, TRUTH, truth_campaigns, write_export, write_plan
 
 DAYS_TRACKED = 30
@@ -246,7 +247,9 @@ def test_outputs_and_the_scenario_for_the_rest(plan, truth, folder):
         "track.html",
         "track.json",
     ]
-    document = json.loads((out / "track.json").read_text())
+    text = (out / "track.json").read_text()
+    document = json.loads(text)
+    assert TrackResult.from_dict(document).to_json() == text  # typed, and read back whole
     assert document["seed"] == 5 and document["as_of"] == AS_OF.isoformat()
     csv = (out / "track.csv").read_text().splitlines()
     assert csv[0].startswith("kind,scope,kpi,actual,plan_p10,plan_p50,plan_p90,status")

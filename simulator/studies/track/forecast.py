@@ -86,7 +86,7 @@ def combined_kpis(
     if month is None:
         period = rest.totals
     elif month in rest.months:
-        period = rest._period(rest.months.index(month), None)
+        period = rest.month_measures(rest.months.index(month))
     else:  # a month already over: its values are the actuals alone
         period = {name: np.zeros_like(v) for name, v in rest.totals.items()}
     base = {name: v[:, mask].sum(axis=1) for name, v in period.items() if name not in SCOPED}
