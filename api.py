@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -448,10 +448,17 @@ def track_files(plan: Plan, paths: list[Path], settings, options, arms: list[str
     from smmsim.simulator.studies.track.study import ImportAccount, track_plan
 
     arm_map = parse_arm_map(arms, plan.scenario)
-    if settings.as_of < plan.scenario.campaign.start:
+    c = plan.scenario.campaign
+    last = c.start + timedelta(days=c.days - 1)
+    if settings.as_of < c.start:
         raise SmmsimError(
-            f"--as-of {settings.as_of} is before the plan starts "
-            f"({plan.scenario.campaign.start}): there is nothing to track yet"
+            f"--as-of {settings.as_of} is before the plan starts ({c.start}): there is nothing "
+            "to track yet"
+        )
+    if settings.as_of >= last:
+        raise SmmsimError(
+            f"--as-of {settings.as_of} is at or after the plan's last day ({last}): no day is "
+            "left to re-forecast or re-split"
         )
     imported = import_exports(paths, options)
     summary = import_document(imported)

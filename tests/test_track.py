@@ -220,6 +220,7 @@ def test_campaigns_named_like_the_tools_match_without_options(plan, truth, folde
     ("option", "message"),
     [
         (["--as-of", "2027-02-01"], "before the plan starts"),
+        (["--as-of", "2027-04-29"], "no day is left"),
         (["--as-of", "31/03/2027"], "YYYY-MM-DD"),
         (["--as-of", AS_OF.isoformat(), "--arm", "Spring FB=vk/paid_ads"], "no ad arm"),
         (["--as-of", AS_OF.isoformat(), "--arm", "no equals sign"], "CAMPAIGN=platform/tool"),
