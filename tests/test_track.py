@@ -255,6 +255,9 @@ def test_outputs_and_the_scenario_for_the_rest(plan, truth, folder):
     csv = (out / "track.csv").read_text().splitlines()
     assert csv[0].startswith("kind,scope,kpi,actual,plan_p10,plan_p50,plan_p90,status")
     assert len(csv) == 1 + len(document["overlay"]) + len(document["targets"])
+    # P(clicks >= 9000) goes from about 63% to near certain: far beyond Monte Carlo noise
+    assert any(row.startswith("target,campaign,clicks >= 9000,") for row in csv)
+    assert "odds up" in next(row for row in csv if ",clicks >= 9000," in row)
     page = (out / "track.html").read_text()
     assert "<script src=" not in page  # offline: plotly is inline
     assert page.index("Tracked 30 days") < page.index("Cumulative to date")  # headline first

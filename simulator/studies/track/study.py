@@ -188,7 +188,7 @@ def track_rows(result: TrackResult) -> list[dict]:
             "plan_p10": None,
             "plan_p50": None,
             "plan_p90": None,
-            "status": _target_status(t),
+            "status": _target_status(t, result.replications),
             "p_met_plan": t.plan_probability,
             "p_met_now": t.probability,
         }
@@ -197,11 +197,14 @@ def track_rows(result: TrackResult) -> list[dict]:
     return rows
 
 
-def _target_status(t: TargetTrack) -> str:
-    """Better or worse odds than planned, by more than Monte Carlo noise could explain."""
+def _target_status(t: TargetTrack, replications: int) -> str:
+    """Better or worse odds than planned, by more than Monte Carlo noise could explain: two
+    standard errors of the difference of two proportions over the replications."""
     if t.probability is None:
         return "not measured"
-    change = t.probability - t.plan_probability
-    if abs(change) < 0.05:
+    before, after = t.plan_probability, t.probability
+    se = np.sqrt((before * (1 - before) + after * (1 - after)) / replications)
+    change = after - before
+    if abs(change) <= 2 * se:
         return "as planned"
     return "odds up" if change > 0 else "odds down"
