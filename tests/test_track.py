@@ -334,3 +334,38 @@ def test_monthly_bands_split_the_actuals_by_calendar_month(tracked):
         # April has no actuals, so its band is the re-forecast's alone.
         assert march.actual <= march.now.p10 <= march.now.p90
         assert april.actual == 0 and april.now.p50 > 0
+
+
+def test_one_day_updates_are_the_closed_form_conjugate_posteriors(plan):
+    # One day: no dispersion can be measured (it stays 1), so the update is exactly
+    # Beta(a + k, b + n - k) for the rates and Gamma(alpha + impressions, beta + exposure) for
+    # 1000 / CPM, with the exposure the spend freed of learning, pressure and price noise.
+    import math
+
+    from smmsim.simulator.arms import build_arm_table
+    from smmsim.simulator.studies.track.actuals import Actuals
+    from smmsim.simulator.studies.track.update import update_arms
+
+    scenario = load_scenario(plan)
+    table = build_arm_table(scenario)
+    values = {
+        "spend": np.array([[50.0, 0.0]]),
+        "impressions": np.array([[10_000.0, 0.0]]),
+        "clicks": np.array([[150.0, 0.0]]),
+        "joins": np.array([[6.0, 0.0]]),
+        "conversions": np.array([[3.0, 0.0]]),
+    }
+    actuals = Actuals(table.names, (date(2027, 3, 1),), values, 1, {}, {})
+    facebook, tiktok = update_arms(actuals, table, np.array([0]))
+    prior = table.priors["ctr"][0]
+    assert facebook.ctr.mean == pytest.approx((prior.a + 150) / (prior.a + prior.b + 10_000))
+    cvr = table.priors["cvr"][0]
+    assert facebook.cvr.mean == pytest.approx((cvr.a + 3) / (cvr.a + cvr.b + 150))
+    cpm = table.priors["cpm"][0]
+    alpha = 1 / math.expm1(cpm.sigma**2)
+    beta = alpha / (1000 * math.exp(-cpm.mu + cpm.sigma**2 / 2))
+    pressure = 1 + 50 / table.s_half[0]  # k = 1
+    exposure = 50 * table.learn_efficiency[0] * math.exp(table.noise[0] ** 2) / pressure
+    assert facebook.cpm.mean == pytest.approx(1000 * (beta + exposure) / (alpha + 10_000 - 1))
+    # An arm without actuals keeps the plan's beliefs.
+    assert not tiktok.ctr.updated and tiktok.ctr.mean == pytest.approx(table.priors["ctr"][1].mean)
