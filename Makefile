@@ -12,6 +12,11 @@ ONLINE_MAP := --map displays=impressions --map revenue=spend --map cost=ignore \
 	--map post_click_conversions=conversions --map post_click_sales_amount=revenue \
 	--map month=month --map day=day --map campaign_number=campaign --year 2020 \
 	--platform adnetwork --group-by campaign,banner --view-through reject
+# kids-shop's first month as an ad export (made from known rates: calibration/examples/README.md);
+# its campaigns are named by the marketer, so --arm says which arm of the plan each one is.
+KIDS_ACTUALS := calibration/examples/kids-shop-march-actuals.csv
+KIDS_ARMS := --arm "LS Spring - Prospecting=facebook/paid_ads" \
+	--arm "LS Spring - Prospecting=instagram/paid_ads" --arm "LS Spring - TikTok test=tiktok/paid_ads"
 
 .PHONY: demo test lint bench clean setup
 
@@ -35,6 +40,9 @@ demo: $(STAMP)
 	$(BIN)/smmsim brief --name "Little Steps" --sector online-shop --budget-per-month 4000 \
 		--start 2027-03-01 --community-people 1 --content-per-week 4 --goal new-sales \
 		--goal repeat-sales --goal order-value --order-value 42 --out out/demo/brief/kids-shop.yaml --force
+	$(BIN)/smmsim track scenarios/examples/kids-shop.yaml $(KIDS_ACTUALS) --as-of 2027-03-31 \
+		$(KIDS_ARMS) --out out/demo/track --write-scenario out/demo/track/kids-shop-april-may.yaml \
+		--force
 
 test: $(STAMP)
 	$(BIN)/ruff check .

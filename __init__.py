@@ -1,9 +1,9 @@
 """smmsim: simulate social-media marketing budgets and test campaigns.
 
 The Python API (see `smmsim.api`): `load`, `example`, `simulate`, `compare`, `size_test`,
-`check`, `calibrate`, `optimise`, `brief`. Each returns a typed result with `to_json()` (and pandas
-views where it has tables). They are loaded on first use, so `import smmsim` (and the `smmsim`
-command) stays fast.
+`check`, `calibrate`, `optimise`, `brief`, `track`. Each returns a typed result with `to_json()`
+(and pandas views where it has tables). They are loaded on first use, so `import smmsim` (and
+the `smmsim` command) stays fast.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ API = (
     "calibrate",
     "optimise",
     "brief",
+    "track",
 )
 
 __all__ = list(API)

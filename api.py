@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +30,7 @@ if TYPE_CHECKING:  # the results' modules import numpy, pandas and the engine: l
     from smmsim.simulator.studies.risk import CheckResult
     from smmsim.simulator.studies.run import RunResult
     from smmsim.simulator.studies.sizing.document import SizingResult
+    from smmsim.simulator.studies.track.study import TrackResult
 
 PlanLike = Plan | str | Path
 
@@ -400,6 +402,133 @@ def brief(from_file: str | Path | None = None, **answers: Any) -> BriefResult:
     given = read_brief_file(Path(from_file)) if from_file is not None else {}
     source = str(from_file) if from_file is not None else "the brief"
     return make_brief(brief_from_answers(given | answers, source))
+
+
+def track(
+    plan: PlanLike,
+    *actuals: str | Path,
+    as_of: str | date,
+    arms: Sequence[str] = (),
+    fmt: str = "auto",
+    mapping: dict[str, str] | None = None,
+    platform: str | None = None,
+    year: int | None = None,
+    view_through: str = "keep",
+    reps: int | None = None,
+    seed: int | None = None,
+    trials: int = 10,
+    workers: int | None = None,
+) -> TrackResult:
+    """Lay actual results over a plan in flight, as `smmsim track` does.
+
+    Args:
+        plan: the plan (a `Plan` or a scenario path) the campaign runs.
+        actuals: ad-platform exports of its results so far (the calibration's formats).
+        as_of: the last day the actuals cover (YYYY-MM-DD); later rows are set aside.
+        arms: 'CAMPAIGN=platform/tool' for export campaigns not named after their tool.
+        fmt, mapping, platform, year, view_through: read the exports as `calibrate` does.
+        reps, seed: [the plan's]; trials: optimiser trials re-splitting the rest [10; 0: none].
+
+    Returns:
+        `TrackResult`: the actuals against the plan's bands (`overlay`), the updated beliefs,
+        the re-forecast (`forecast`), each target's odds before and after (`targets`), the
+        reallocation; `to_frame()` is track.csv.
+
+    Example:
+        >>> march = "calibration/examples/kids-shop-march-actuals.csv"
+        >>> arms = ["LS Spring - Prospecting=facebook/paid_ads",
+        ...         "LS Spring - Prospecting=instagram/paid_ads",
+        ...         "LS Spring - TikTok test=tiktok/paid_ads"]
+        >>> t = smmsim.track(smmsim.example("kids-shop"), march, as_of="2027-03-31", arms=arms,
+        ...                  reps=200, trials=0, workers=1)
+        >>> t.days_tracked, [k.status for k in t.overlay if k.scope == "ads" and k.metric == "cpa"]
+        (31, ['behind'])
+    """
+    from smmsim.simulator.studies.track.study import TrackSettings
+
+    loaded = _plan(plan)
+    settings = TrackSettings(
+        as_of=as_of if isinstance(as_of, date) else _iso_date(str(as_of)),
+        seed=seed,
+        replications=reps,
+        trials=trials,
+        workers=_workers(workers),
+    )
+    result, _ = track_files(
+        loaded,
+        [Path(a) for a in actuals],
+        settings,
+        import_options(fmt, mapping, platform, year, view_through),
+        list(arms),
+    )
+    return result
+
+
+def import_options(fmt, mapping, platform, year, view_through, date_order: str = "auto"):
+    """The calibration importer's options, as `calibrate` and `track` take them."""
+    from smmsim.calibration.importer import ImportOptions
+
+    return ImportOptions(
+        fmt, dict(mapping or {}), platform, year, date_order, view_through=view_through
+    )
+
+
+def track_files(plan: Plan, paths: list[Path], settings, options, arms: list[str]):
+    """(TrackResult, the import): the exports read with the calibration's importers, their rows
+    matched to the plan's arms, and the track study run. Shared by `track` and the CLI; with no
+    row to track it raises `NoActuals` carrying the import, for the rejected rows' file."""
+    from collections import Counter
+
+    from smmsim.calibration.document import import_document
+    from smmsim.calibration.importer import import_exports
+    from smmsim.scenarios.errors import SmmsimError
+    from smmsim.simulator.studies.track.actuals import NoActuals, match_actuals, parse_arm_map
+    from smmsim.simulator.studies.track.study import ImportAccount, track_plan
+
+    arm_map = parse_arm_map(arms, plan.scenario)
+    c = plan.scenario.campaign
+    last = c.start + timedelta(days=c.days - 1)
+    if settings.as_of < c.start:
+        raise SmmsimError(
+            f"--as-of {settings.as_of} is before the plan starts ({c.start}): there is nothing "
+            "to track yet"
+        )
+    if settings.as_of >= last:
+        raise SmmsimError(
+            f"--as-of {settings.as_of} is at or after the plan's last day ({last}): no day is "
+            "left to re-forecast or re-split"
+        )
+    imported = import_exports(paths, options)
+    summary = import_document(imported)
+    actuals, aside = match_actuals(imported.frame, plan.scenario, settings.as_of, arm_map)
+    account = ImportAccount(
+        files=[str(p) for p in paths],
+        rows_read=summary.rows_read,
+        rows_used=actuals.rows_used,
+        rows_rejected=summary.rows_rejected,
+        rows_set_aside=len(aside),
+        rejected_by_reason=dict(imported.summary()["rejected_by_reason"]),
+        set_aside_by_reason=dict(Counter(a.reason for a in aside).most_common()),
+    )
+    if actuals.rows_used == 0:
+        raise NoActuals(
+            f"{', '.join(map(str, paths))}: no row matches the plan's arms by {settings.as_of} "
+            f"({summary.rows_read} read, {summary.rows_rejected} rejected, {len(aside)} set "
+            f"aside: {account.set_aside_by_reason}); see --arm",
+            imported=imported,
+            aside=aside,
+        )
+    result = track_plan(plan, actuals, aside, account, settings)
+    return result, imported
+
+
+def _iso_date(text: str) -> date:
+    from smmsim.scenarios.errors import SmmsimError
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise SmmsimError(f"--as-of {text!r}: write the date as YYYY-MM-DD") from None
 
 
 def _quietly(study: Callable[[Any], Any], job: Any) -> Any:

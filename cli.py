@@ -983,6 +983,122 @@ def quiet_optuna() -> None:
 
 
 @main.command()
+@click.argument("plan", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("actuals", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--as-of",
+    required=True,
+    metavar="DATE",
+    help="The last day the actuals cover (YYYY-MM-DD); later rows are set aside.",
+)
+@click.option(
+    "--arm",
+    "arms",
+    multiple=True,
+    metavar="CAMPAIGN=platform/tool",
+    help="Read the export's CAMPAIGN on that platform as this arm of the plan (rows match an "
+    "arm by platform and a campaign named like the tool otherwise); repeat for several.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(IMPORT_FORMATS),
+    default="auto",
+    show_default=True,
+    help="Export layout; auto detects it from the header.",
+)
+@click.option("--map", "mapping", multiple=True, metavar="COLUMN=FIELD", help="As calibrate's.")
+@click.option("--platform", help="Platform name for files without a platform column.")
+@click.option("--year", type=click.IntRange(1990, 2100), help="Year for dates written without one.")
+@click.option(
+    "--date-order", type=click.Choice(["auto", "dmy", "mdy"]), default="auto", show_default=True
+)
+@click.option(
+    "--view-through",
+    type=click.Choice(["keep", "reject"]),
+    default="keep",
+    show_default=True,
+    help="Rows with more conversions than clicks: use them, or reject them (as calibrate).",
+)
+@click.option(
+    "--trials",
+    type=click.IntRange(min=0),
+    default=10,
+    show_default=True,
+    help="Optimiser trials re-splitting the remaining budget; 0 skips the reallocation.",
+)
+@reps_option
+@seed_option
+@click.option(
+    "--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Output DIR."
+)
+@click.option(
+    "--write-scenario",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the plan for the remaining days (updated beliefs, remaining budget and dates).",
+)
+@force_option
+@workers_option
+@click.option("--json", "as_json", is_flag=True, help="Print track.json instead of tables.")
+@handle_errors
+def track(
+    plan, actuals, as_of, arms, fmt, mapping, platform, year, date_order, view_through, trials,
+    reps, seed, out, write_scenario, force, workers, as_json,
+) -> None:  # fmt: skip
+    """Track a campaign in flight: lay the ACTUALS (ad-platform exports, as calibrate reads them)
+    over PLAN's bands to --as-of, flag each KPI on track, behind or ahead, update each arm's
+    beliefs, re-forecast the rest with each target's odds before and after, and propose a split
+    of the remaining budget.
+
+    Example: smmsim track plan.yaml march.csv --as-of 2027-03-31 --out out/track
+    """
+    from smmsim.api import _iso_date, import_options, track_files
+    from smmsim.calibration.columns import parse_mapping
+    from smmsim.scenarios.files import write_atomic
+    from smmsim.scenarios.plan_edits import Plan
+    from smmsim.simulator.consoles.terminal import stdout_console
+    from smmsim.simulator.consoles.track import print_track
+    from smmsim.simulator.reports.track_files import (
+        TRACK_FILES,
+        rejected_rows,
+        write_rejected,
+        write_track,
+    )
+    from smmsim.simulator.studies.track.actuals import NoActuals
+    from smmsim.simulator.studies.track.study import TrackSettings
+
+    loaded = Plan.read(plan)
+    inputs = [("the plan", plan)] + [("the data file", a) for a in actuals]
+    check_out(out, TRACK_FILES, plan, *actuals)
+    if write_scenario:
+        check_scenario_target(write_scenario, inputs, force)
+    settings = TrackSettings(
+        as_of=_iso_date(as_of), seed=seed, replications=reps, trials=trials, workers=workers
+    )
+    options = import_options(fmt, parse_mapping(mapping), platform, year, view_through, date_order)
+    try:
+        result, imported = track_files(loaded, list(actuals), settings, options, list(arms))
+    except NoActuals as exc:
+        rows = rejected_rows(exc.imported.rejected, exc.aside)
+        write_outputs(out, lambda folder: write_rejected(rows, folder), TRACK_FILES)
+        raise
+    rows = rejected_rows(imported.rejected, result.aside)
+    written = write_outputs(out, lambda folder: write_track(result, rows, folder), TRACK_FILES)
+    del written
+    if write_scenario:
+        write_or_fail(
+            lambda: write_atomic(write_scenario, result.rest_yaml), write_scenario, "the scenario"
+        )
+    if as_json:
+        click.echo(result.to_json(), nl=False)
+        return
+    print_track(result, stdout_console(), str(out / "rejected_rows.csv"))
+    click.echo(f"wrote {out}/: {' '.join(TRACK_FILES)}")
+    if write_scenario:
+        click.echo(f"wrote {write_scenario}; next: smmsim run {write_scenario}")
+
+
+@main.command()
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path), default="scenario.yaml")
 @click.option("--example", default="kids-shop", show_default=True, help="Bundled example.")
 @click.option("--list", "list_only", is_flag=True, help="List the bundled examples.")

@@ -18,8 +18,17 @@ from smmsim.simulator.metrics import (
     STOCK_MEASURES,
 )
 
-# Daily reach is the day's own unique reach, as ad platforms export it.
-DAILY_MEASURES = ("spend", "impressions", "reach", "clicks", "joins", "conversions")
+# Daily reach is the day's own unique reach, as ad platforms export it. Direct conversions (from
+# ad clicks alone) are what an ad platform's export reports: `smmsim track` lays actuals over them.
+DAILY_MEASURES = (
+    "spend",
+    "impressions",
+    "reach",
+    "clicks",
+    "joins",
+    "conversions",
+    "direct_conversions",
+)
 # Campaign-wide daily measures (one column): the reputation's path and the backlash events.
 DAILY_CAMPAIGN_MEASURES = (
     "positive_share",

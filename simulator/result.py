@@ -101,6 +101,10 @@ class Result:
             reputation=self.scenario.reputation is not None,
         )
 
+    def month_measures(self, month: int) -> dict[str, np.ndarray]:
+        """Every base measure per replication within calendar month `month` (0-based)."""
+        return self._period(month, None)
+
     def _period(self, month: int | None, through_month: int | None) -> dict[str, np.ndarray]:
         """Base measures over a period; stocks are read at the period's end."""
         if month is None and through_month is None:
