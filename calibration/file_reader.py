@@ -174,6 +174,7 @@ class FileReader:
             if not block.one_line:  # rows read record by record: their text cannot be read again
                 separator = self.table.separator
                 raw_of.update(zip(shaped.lines, map(separator.join, shaped.raw), strict=True))
+        rows_read += self._bad_encoding(rejected)
         numbers = self._counts(self.numeric, self.other_numbers)
         self.numbers = detect_number_style(numbers, self.table.separator)
         self.dates = self._date_style(self._counts(self.dated, self.other_dates))
@@ -189,6 +190,15 @@ class FileReader:
                 self.numeric,
             ) or no_year_hint([r.detail for r in rejected[:100]])
         return FileImport(frame, rejected, summary)
+
+    def _bad_encoding(self, rejected: list[Rejection]) -> int:
+        """Reject the lines that are not in the file's encoding (UTF-8 with some cp1251 lines):
+        each is a row of the file, rejected with the bytes that fail and what would read them."""
+        for bad in self.table.bad_lines.values():
+            rejected.append(
+                Rejection(self.table.path, bad.line, ("bad_encoding",), bad.detail, bad.raw)
+            )
+        return len(self.table.bad_lines)
 
     def _counts(self, columns: list[int], others: Counter) -> Counter:
         """How often each cell of `columns` occurs, over every row (`others`: the rows
@@ -489,6 +499,7 @@ class FileReader:
             "rejected_by_reason": dict(reasons.most_common()),
             "placeholders_read_as_zero": self.placeholders,
             "view_through_kept": self.view_through_kept,
+            "bad_encoding_lines": len(t.bad_lines),
             "missing_labels": dict(self.missing_labels),
             "first_date": dates.min().date().isoformat() if len(frame) else None,
             "last_date": dates.max().date().isoformat() if len(frame) else None,

@@ -39,6 +39,7 @@ class ImportedFile(Document):
     first_date: str | None
     last_date: str | None
     view_through_kept: int = 0  # rows with more conversions than clicks, used (--view-through)
+    bad_encoding_lines: int = 0  # lines not in the file's encoding, rejected as bad_encoding
     # every row failed on its date: the --map/--year that would read it (null: none found)
     date_hint: str | None = ABSENT
 
@@ -56,3 +57,4 @@ class ImportSummary(Document):
     overlapping_rows: int
     per_file: list[ImportedFile]
     view_through_kept: int = 0  # over all files
+    bad_encoding_lines: int = 0  # over all files

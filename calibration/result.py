@@ -177,6 +177,7 @@ class ImportTotals(Document):
     rows_used: int
     rows_rejected: int
     view_through_kept: int = 0  # rows used with more conversions than clicks
+    bad_encoding_lines: int = 0  # lines not in their file's encoding, rejected
 
 
 @dataclass(frozen=True)
