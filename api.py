@@ -245,6 +245,7 @@ def calibrate(
     year: int | None = None,
     seed: int = 0,
     view_through: str = "keep",
+    repair_shifted: bool = False,
 ) -> CalibrationResult:
     """Fit the model's rates to ad-platform exports, as `smmsim calibrate` does (with its
     default hold-out of the last dates).
@@ -259,6 +260,9 @@ def calibrate(
         seed: random seed of the fit.
         view_through: rows with more conversions than clicks: 'keep' (used and counted) or
             'reject' (as `smmsim calibrate --view-through`).
+        repair_shifted: put rows whose values sit k columns off their header back under it
+            when one offset fits (as `smmsim calibrate --repair-shifted`); else they are
+            rejected as shifted_columns.
 
     Returns:
         `CalibrationResult`: fields as in calibration.json; `to_frame()` one row per arm.
@@ -286,6 +290,7 @@ def calibrate(
         year,
         group_by=tuple(group_by or ()),
         view_through=view_through,
+        repair_shifted=repair_shifted,
     )
     paths = [Path(e) for e in exports]
     imported = import_exports(paths, options)

@@ -490,6 +490,13 @@ def column_list(ctx, param, value: str | None) -> tuple[str, ...] | None:
     help="Rows with more conversions than clicks (view-through conversions): use and count "
     "them, or reject them as conversions_above_clicks.",
 )
+@click.option(
+    "--repair-shifted",
+    is_flag=True,
+    help="Rows whose values sit 1-3 columns off their header (missing or extra cells): put "
+    "them back under the header and use them when exactly one offset fits; otherwise (and "
+    "without this flag) they are rejected as shifted_columns.",
+)
 @click.option("--strict", is_flag=True, help="Fail (exit 3) if any row is rejected.")
 @click.option(
     "--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Random seed."
@@ -523,6 +530,7 @@ def calibrate(
     year,
     date_order,
     view_through,
+    repair_shifted,
     strict,
     seed,
     out,
@@ -574,6 +582,7 @@ def calibrate(
         date_order,
         group_by=tuple(group_by or ()),
         view_through=view_through,
+        repair_shifted=repair_shifted,
     )
     sources = [str(d) for d in data]
     imported = import_exports(list(data), options)

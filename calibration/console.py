@@ -7,7 +7,7 @@ from rich.console import Console
 from rich.table import Table
 
 from smmsim.calibration.headline import calibration_headline
-from smmsim.calibration.import_summary import ImportSummary
+from smmsim.calibration.import_summary import ImportSummary, bad_encoding_line, shifted_line
 from smmsim.calibration.result import CalibrationResult, Estimate, ForecastScores
 
 
@@ -137,16 +137,6 @@ def view_through_line(rows: int) -> str:
     )
 
 
-def bad_encoding_line(summary: ImportSummary) -> str:
-    """The files with lines not in their encoding, and how many (rejected as bad_encoding)."""
-    files = [f for f in summary.per_file if f.bad_encoding_lines]
-    counts = ", ".join(f"{f.bad_encoding_lines:,} in {f.file}" for f in files)
-    return (
-        f"Lines not in their file's encoding, rejected as bad_encoding: {counts} "
-        "(the rest of each file is UTF-8; save those lines as UTF-8 to use them)"
-    )
-
-
 def print_calibration(
     result: CalibrationResult,
     summary: ImportSummary,
@@ -173,6 +163,9 @@ def print_calibration(
             console.print(table)
     if summary.view_through_kept:
         console.print(view_through_line(summary.view_through_kept), highlight=False)
+    shifted = shifted_line(summary)
+    if shifted:
+        console.print(shifted, highlight=False, markup=False)
     if summary.bad_encoding_lines:
         console.print(bad_encoding_line(summary), highlight=False, markup=False)
     if result.validation.why_none:

@@ -89,6 +89,12 @@ class DistinctCells:
             parts[:] = [np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)]
         return parts[0], list(self.ids[i])
 
+    def replace(self, i: int, row: int, cell: str) -> None:
+        """Row `row` of column i now holds `cell` (a row put back under its header)."""
+        codes, _ = self.column(i)
+        ids = self.ids[i]
+        codes[row] = ids.setdefault(cell, len(ids))
+
     def counts(self, i: int) -> dict[str, int]:
         """How often each distinct cell of column i occurs."""
         codes, cells = self.column(i)
