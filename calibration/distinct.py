@@ -89,11 +89,13 @@ class DistinctCells:
             parts[:] = [np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)]
         return parts[0], list(self.ids[i])
 
-    def replace(self, i: int, row: int, cell: str) -> None:
-        """Row `row` of column i now holds `cell` (a row put back under its header)."""
+    def replace(self, i: int, rows: np.ndarray, cells: np.ndarray) -> None:
+        """Rows `rows` of column i now hold `cells` (rows put back under their header)."""
         codes, _ = self.column(i)
+        local, uniques = pd.factorize(cells)
         ids = self.ids[i]
-        codes[row] = ids.setdefault(cell, len(ids))
+        to_id = np.array([ids.setdefault(u, len(ids)) for u in uniques], dtype=np.int32)
+        codes[rows] = to_id[local]
 
     def counts(self, i: int) -> dict[str, int]:
         """How often each distinct cell of column i occurs."""

@@ -333,16 +333,23 @@ class FileReader:
         fields = {i: f for f, i in self.index.items()}
         found = find_shifted_rows(self.cells, self.table.header, self.numbers, suspect, odd, fields)
         excluded = np.zeros(len(suspect), dtype=bool)
-        self.repaired_rows = []
-        for row, words, cells in zip(found.rows, found.words, found.repaired, strict=True):
-            if cells is not None and self.options.repair_shifted:
-                for i, cell in enumerate(cells):
-                    self.cells.replace(i, int(row), cell)
-                self.repaired_rows.append(int(row))
+        repair = found.repairable & self.options.repair_shifted
+        if repair.any():
+            self.repaired_rows = found.rows[repair].tolist()
+            for i in range(len(self.table.header)):
+                self.cells.replace(i, found.rows[repair], found.repaired[:, i])
+        hint = " (--repair-shifted would put it back)"
+        for row, words, fixed, can in zip(
+            found.rows.tolist(),
+            found.words,
+            repair.tolist(),
+            found.repairable.tolist(),
+            strict=True,
+        ):
+            if fixed:
                 continue
-            if cells is not None:
-                words += " (--repair-shifted would put it back)"
-            rejected.append(self._rejection(shaped, int(row), [("shifted_columns", words)]))
+            words += hint if can else ""
+            rejected.append(self._rejection(shaped, row, [("shifted_columns", words)]))
             excluded[row] = True
         self.repaired_shifted = len(self.repaired_rows)
         return excluded

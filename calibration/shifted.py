@@ -28,8 +28,10 @@ MAX_SHIFT = 3
 # A kind at least this common among a column's whole-looking rows is normal there; rarer ones
 # (a stray fraction in a count column) are evidence that a cell does not belong.
 COMMON = 0.01
-SCALE_MARGIN = 0.5  # powers of ten beyond the 1%..99% range of a column's numbers
+SCALE_MARGIN = 0.5  # powers of ten beyond the range of a column's numbers in the sample
 MIN_MOVED = 2  # cells a shift must move for its fit to say anything
+PLAIN_WHOLE = re.compile(r"\d{1,15}")
+PLAIN_FRACTION = re.compile(r"\d{0,15}\.\d{1,15}")
 DATE_LIKE = re.compile(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}(?:[ T].*)?")
 MISSING = frozenset({"", "#n/a", "n/a", "na", "null", "none", "(not set)"})
 
@@ -37,6 +39,12 @@ MISSING = frozenset({"", "#n/a", "n/a", "na", "null", "none", "(not set)"})
 def cell_kind(cell: str, style: NumberStyle) -> tuple[int, float]:
     """(kind, log10 of the number's size, nan if none or zero) of one cell."""
     text = cell.strip()
+    if PLAIN_WHOLE.fullmatch(text):  # most cells: read without the general parser
+        value = int(text)
+        return WHOLE, math.log10(value) if value else math.nan
+    if style.decimal == "." and PLAIN_FRACTION.fullmatch(text):
+        value = float(text)
+        return FRACTION, math.log10(value) if value else math.nan
     if text.casefold() in MISSING or text in PLACEHOLDERS:
         return EMPTY, math.nan
     if DATE_LIKE.fullmatch(text):
@@ -76,8 +84,7 @@ def learn_profiles(kinds: np.ndarray, sizes: np.ndarray) -> Profiles:
         accepts[c, WHOLE] |= accepts[c, FRACTION]  # an amount can be written without decimals
         numbers = sizes[:, c][~np.isnan(sizes[:, c])]
         if len(numbers) >= 10:
-            smallest, largest = np.quantile(numbers, [0.01, 0.99])
-            low[c], high[c] = smallest - SCALE_MARGIN, largest + SCALE_MARGIN
+            low[c], high[c] = numbers.min() - SCALE_MARGIN, numbers.max() + SCALE_MARGIN
     return Profiles(accepts, low, high)
 
 
@@ -88,11 +95,12 @@ class Shifts:
     column s + k on; k < 0, -k columns right from column s on."""
 
     rows: np.ndarray
-    fitting: list[list[tuple[int, int]]]
+    group: np.ndarray  # per shifted row: its group of rows that the same hypotheses fit
+    fitting: list[list[tuple[int, int]]]  # per group: the leading hypothesis first
 
-    def offsets(self, i: int) -> tuple[int, ...]:
-        """The offsets that fit the i-th shifted row."""
-        return tuple(dict.fromkeys(k for k, _ in self.fitting[i]))
+    def offsets(self, group: int) -> tuple[int, ...]:
+        """The offsets that fit the rows of a group."""
+        return tuple(dict.fromkeys(k for k, _ in self.fitting[group]))
 
 
 def find_shifts(
@@ -133,11 +141,16 @@ def find_shifts(
     misfit_now = (bad[0] & filled[:, :width]).any(axis=1) | filled[:, width:].any(axis=1)
     shifted = np.flatnonzero(telling.any(axis=1) & (misfit_now | odd))
     hypotheses = [(k, s) for k in OFFSETS for s in range(width - k + 1 if k > 0 else width)]
+    # rows that the same hypotheses fit form a group, judged once
+    patterns = np.packbits(np.concatenate([fit, telling], axis=1)[shifted], axis=1)
+    distinct, group = np.unique(patterns, axis=0, return_inverse=True)
     fitting = []
-    for r in shifted:  # the hypotheses that move cells first; the others are alternatives
-        order = np.argsort(~telling[r], kind="stable")
-        fitting.append([hypotheses[h] for h in order if fit[r, h]])
-    return Shifts(shifted, fitting)
+    for pattern in distinct:
+        bits = np.unpackbits(pattern)[: 2 * len(hypotheses)].astype(bool)
+        fits_here, leads = bits[: len(hypotheses)], bits[len(hypotheses) :]
+        order = np.argsort(~leads, kind="stable")  # the hypotheses that move cells first
+        fitting.append([hypotheses[h] for h in order if fits_here[h]])
+    return Shifts(shifted, group.reshape(-1), fitting)
 
 
 def _misfits(

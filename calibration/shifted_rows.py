@@ -23,7 +23,6 @@ from smmsim.calibration.shifted import (
     find_shifts,
     kind_table,
     learn_profiles,
-    realigned,
     source_position,
 )
 
@@ -35,15 +34,18 @@ Column = tuple[np.ndarray, list[str]]  # codes of the rows, distinct cells
 
 @dataclass(frozen=True)
 class ShiftedRows:
-    """The shifted rows (index among the file's rows), the words of each one's reason, and the
-    cells put back under the header of those that can be repaired (else None)."""
+    """The shifted rows (index among the file's rows), the words of each one's reason, which
+    can be repaired, and the cells of those put back under the header (repairable x width)."""
 
     rows: np.ndarray
     words: list[str]
-    repaired: list[list[str] | None]
+    repairable: np.ndarray
+    repaired: np.ndarray
 
 
-NONE = ShiftedRows(np.zeros(0, dtype=np.intp), [], [])
+NONE = ShiftedRows(
+    np.zeros(0, dtype=np.intp), [], np.zeros(0, dtype=bool), np.zeros((0, 0), dtype=object)
+)
 
 
 def find_shifted_rows(
@@ -75,24 +77,63 @@ def find_shifted_rows(
     kinds, sizes = _kinds(columns, style, rows, odd)
     is_odd = np.fromiter((int(r) in odd for r in rows), dtype=bool, count=len(rows))
     shifts = find_shifts(kinds, sizes, profiles, width, is_odd)
-    words, repaired = [], []
-    for i, at in enumerate(shifts.rows):
-        row_cells = _cells_of(columns, int(rows[at]), odd)
-        (k, s), offsets = shifts.fitting[i][0], shifts.offsets(i)
+    found = rows[shifts.rows]
+    texts = _texts(columns, found, odd)
+    words: list[str] = [""] * len(found)
+    repair = np.zeros(len(found), dtype=bool)
+    cells = np.empty((len(found), width), dtype=object)
+    for group, fitting in enumerate(shifts.fitting):
+        members = np.flatnonzero(shifts.group == group)
+        (k, s), offsets = fitting[0], shifts.offsets(group)
         # certain: one offset, and every place of the gap it allows gives the same mapped cells
-        mapped = {
-            tuple(realigned(row_cells, k_, s_, width)[c] for c in fields)
-            for k_, s_ in shifts.fitting[i]
-        }
-        certain = len(offsets) == 1 and len(mapped) == 1
-        text = describe(k, s, offsets, certain, header)
+        certain = _same_mapped(texts[members], fitting, fields) & (len(offsets) == 1)
         lost = [f for c, f in fields.items() if source_position(k, s, c) < 0]
-        if certain and lost:
-            text += f"; not repaired: {', '.join(lost)} among the missing cells"
-        words.append(text)
-        fits = certain and not lost
-        repaired.append(realigned(row_cells, k, s, width) if fits else None)
-    return ShiftedRows(rows[shifts.rows], words, repaired)
+        sure = describe(k, s, offsets, True, header)
+        if lost:
+            sure += f"; not repaired: {', '.join(lost)} among the missing cells"
+        unsure = describe(k, s, offsets, False, header)
+        for member, known in zip(members.tolist(), certain.tolist(), strict=True):
+            words[member] = sure if known else unsure
+        if not lost:
+            fixed = members[certain]
+            repair[fixed] = True
+            for column in range(width):
+                at = source_position(k, s, column)
+                cells[fixed, column] = texts[fixed, at] if at >= 0 else ""
+    return ShiftedRows(found, words, repair, cells[repair])
+
+
+def _texts(columns: Sequence[Column], rows: np.ndarray, odd: Mapping[int, list[str]]):
+    """The rows' cells (rows x width + MAX_SHIFT, "" past a row's end); rows in `odd` from
+    their original cells."""
+    width = len(columns)
+    out = np.full((len(rows), width + MAX_SHIFT), "", dtype=object)
+    for i, (codes, texts) in enumerate(columns):
+        distinct = np.unique(codes[rows])
+        table = np.empty(int(distinct.max(initial=-1)) + 1, dtype=object)
+        table[distinct] = [texts[d] for d in distinct]
+        out[:, i] = table[codes[rows]]
+    for at, row in enumerate(rows.tolist()):
+        if row in odd:
+            original = odd[row][: width + MAX_SHIFT]
+            out[at] = ""
+            out[at, : len(original)] = original
+    return out
+
+
+def _same_mapped(
+    texts: np.ndarray, fitting: list[tuple[int, int]], fields: Mapping[int, str]
+) -> np.ndarray:
+    """Per row: whether every hypothesis that fits puts the same cell in each mapped column."""
+    same = np.ones(len(texts), dtype=bool)
+    for column in fields:
+        sources = {source_position(k, s, column) for k, s in fitting}
+        cells = [
+            texts[:, at] if at >= 0 else np.full(len(texts), "", dtype=object) for at in sources
+        ]
+        for other in cells[1:]:
+            same &= cells[0] == other
+    return same
 
 
 def _sample(rows: np.ndarray) -> np.ndarray:
@@ -135,9 +176,3 @@ def _misfitting(
         misfit = ~profiles.fits(i, kinds, sizes) & (kinds != EMPTY)
         out |= misfit[codes]
     return out
-
-
-def _cells_of(columns: Sequence[Column], row: int, odd: Mapping[int, list[str]]) -> list[str]:
-    if row in odd:
-        return odd[row]
-    return [texts[codes[row]] for codes, texts in columns]
