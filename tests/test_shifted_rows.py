@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from smmsim.calibration import file_reader
 from smmsim.calibration.importer import ImportOptions, import_file
 from smmsim.calibration.shifted import (
     DATE,
@@ -170,5 +171,20 @@ def test_the_cli_reports_repaired_rows(tmp_path):
     assert result.exit_code == 0, result.output
     summary = json.loads((fixed / "import_summary.json").read_text(encoding="utf-8"))
     assert summary["repaired_shifted"] == len(SHIFTED) and summary["rows_rejected"] == 0
+    calibration = json.loads((fixed / "calibration.json").read_text(encoding="utf-8"))
+    assert calibration["import"]["repaired_shifted"] == len(SHIFTED)
     assert f"{len(SHIFTED)} shifted rows put back under their header" in result.output
     assert "put back under their header" in (fixed / "fit.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("size", [1, 7])
+@pytest.mark.parametrize("trailing", [True, False], ids=["trailing-empty", "short"])
+def test_shifted_rows_read_the_same_in_chunks_of_any_size(tmp_path, monkeypatch, size, trailing):
+    path = write_facebook_ads(tmp_path / "fb.csv", 120, SHIFTED, trailing=trailing)
+    for repair in (False, True):
+        whole = read(path, repair_shifted=repair)
+        monkeypatch.setattr(file_reader, "CHUNK_ROWS", size)
+        chunked = read(path, repair_shifted=repair)
+        monkeypatch.setattr(file_reader, "CHUNK_ROWS", 50_000)
+        assert chunked.rejected == whole.rejected and chunked.summary == whole.summary
+        assert chunked.frame.equals(whole.frame)
