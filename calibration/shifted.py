@@ -190,8 +190,8 @@ def kind_table(cells: Sequence[str], style: NumberStyle) -> tuple[np.ndarray, np
     """(kinds, sizes) of distinct cells, one each."""
     pairs = [cell_kind(c, style) for c in cells]
     kinds = np.fromiter((p[0] for p in pairs), dtype=np.int8, count=len(pairs))
-    sizes = np.fromiter((p[1] for p in pairs), dtype=float, count=len(pairs))
-    return kinds.astype(np.intp), sizes
+    sizes = np.fromiter((p[1] for p in pairs), dtype=np.float32, count=len(pairs))
+    return kinds, sizes
 
 
 def describe(k: int, s: int, offsets: tuple[int, ...], certain: bool, header: Sequence[str]) -> str:
