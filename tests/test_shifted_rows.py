@@ -188,3 +188,13 @@ def test_shifted_rows_read_the_same_in_chunks_of_any_size(tmp_path, monkeypatch,
         monkeypatch.setattr(file_reader, "CHUNK_ROWS", 50_000)
         assert chunked.rejected == whole.rejected and chunked.summary == whole.summary
         assert chunked.frame.equals(whole.frame)
+
+
+def test_the_python_api_repairs_shifted_rows_on_request(tmp_path):
+    import smmsim
+
+    path = write_facebook_ads(tmp_path / "fb.csv", ROWS, SHIFTED)
+    plain = smmsim.calibrate(path, mapping=FACEBOOK_MAP)
+    fixed = smmsim.calibrate(path, mapping=FACEBOOK_MAP, repair_shifted=True)
+    assert (plain.import_.rows_used, fixed.import_.rows_used) == (ROWS - len(SHIFTED), ROWS)
+    assert fixed.import_.repaired_shifted == len(SHIFTED)
