@@ -250,6 +250,7 @@ def calibrate(
     seed: int = 0,
     view_through: str = "keep",
     period: str | None = None,
+    repair_shifted: bool = False,
 ) -> CalibrationResult:
     """Fit the model's rates to ad-platform exports, as `smmsim calibrate` does (with its
     default hold-out of the last dates).
@@ -266,6 +267,9 @@ def calibrate(
             'reject' (as `smmsim calibrate --view-through`).
         period: 'START..END', the days every row covers, for files of totals without dates
             (as `smmsim calibrate --period`).
+        repair_shifted: put rows whose values sit k columns off their header back under it
+            when one offset fits (as `smmsim calibrate --repair-shifted`); else they are
+            rejected as shifted_columns.
 
     Returns:
         `CalibrationResult`: fields as in calibration.json; `to_frame()` one row per arm.
@@ -295,6 +299,7 @@ def calibrate(
         group_by=tuple(group_by or ()),
         view_through=view_through,
         period=read_period(period, year=year) if period else None,
+        repair_shifted=repair_shifted,
     )
     paths = [Path(e) for e in exports]
     imported = import_exports(paths, options)

@@ -506,6 +506,13 @@ def column_list(ctx, param, value: str | None) -> tuple[str, ...] | None:
     help="Rows with more conversions than clicks (view-through conversions): use and count "
     "them, or reject them as conversions_above_clicks.",
 )
+@click.option(
+    "--repair-shifted",
+    is_flag=True,
+    help="Rows whose values sit 1-3 columns off their header (missing or extra cells): put "
+    "them back under the header and use them when exactly one offset fits; otherwise (and "
+    "without this flag) they are rejected as shifted_columns.",
+)
 @click.option("--strict", is_flag=True, help="Fail (exit 3) if any row is rejected.")
 @click.option(
     "--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Random seed."
@@ -540,6 +547,7 @@ def calibrate(
     date_order,
     period,
     view_through,
+    repair_shifted,
     strict,
     seed,
     out,
@@ -593,6 +601,7 @@ def calibrate(
         group_by=tuple(group_by or ()),
         view_through=view_through,
         period=read_period(period, date_order, year) if period else None,
+        repair_shifted=repair_shifted,
     )
     sources = [str(d) for d in data]
     imported = import_exports(list(data), options)

@@ -7,7 +7,7 @@ from rich.console import Console
 from rich.table import Table
 
 from smmsim.calibration.headline import calibration_headline
-from smmsim.calibration.import_summary import ImportSummary
+from smmsim.calibration.import_summary import ImportSummary, bad_encoding_line, shifted_line
 from smmsim.calibration.result import CalibrationResult, Estimate, ForecastScores
 from smmsim.scenarios.documents import ABSENT
 
@@ -170,6 +170,11 @@ def print_calibration(
         console.print(view_through_line(summary.view_through_kept), highlight=False)
     for line in not_fitted_lines(result):
         console.print(line, highlight=False, markup=False)
+    shifted = shifted_line(summary)
+    if shifted:
+        console.print(shifted, highlight=False, markup=False)
+    if summary.bad_encoding_lines:
+        console.print(bad_encoding_line(summary), highlight=False, markup=False)
     if result.validation.why_none:
         console.print(f"Hold-out: {result.validation.why_none}")
 

@@ -89,6 +89,14 @@ class DistinctCells:
             parts[:] = [np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)]
         return parts[0], list(self.ids[i])
 
+    def replace(self, i: int, rows: np.ndarray, cells: np.ndarray) -> None:
+        """Rows `rows` of column i now hold `cells` (rows put back under their header)."""
+        codes, _ = self.column(i)
+        local, uniques = pd.factorize(cells)
+        ids = self.ids[i]
+        to_id = np.array([ids.setdefault(u, len(ids)) for u in uniques], dtype=np.int32)
+        codes[rows] = to_id[local]
+
     def counts(self, i: int) -> dict[str, int]:
         """How often each distinct cell of column i occurs."""
         codes, cells = self.column(i)

@@ -42,6 +42,8 @@ from smmsim.calibration.distinct import (
 from smmsim.calibration.layouts import layout_named
 from smmsim.calibration.plausible import date_problems
 from smmsim.calibration.reading import ExportFileError, StreamedTable, open_table
+from smmsim.calibration.shifted import MAX_SHIFT
+from smmsim.calibration.shifted_rows import find_shifted_rows
 
 # A total label stands alone or before a colon ("Total", "Итого:", "Total: Account"), so that a
 # campaign called "Total Recall promo" is still a campaign.
@@ -77,6 +79,9 @@ class ImportOptions:
     group_by: tuple[str, ...] = ()  # --group-by: numeric columns named there are labels too
     # --period: the first and last day that every row of a file without dates covers
     period: tuple[date, date] | None = None
+    # --repair-shifted: a row whose values sit k columns off their header, where one offset
+    # fits, is put back under its header and used (else it is rejected as shifted_columns)
+    repair_shifted: bool = False
 
 
 @dataclass(frozen=True)
@@ -164,6 +169,11 @@ class FileReader:
         self.other_dates: Counter[str] = Counter()
         self.placeholders = 0
         self.view_through_kept = 0
+        # rows of another width than the header, kept (padded or cut) to be judged for a shift:
+        # their original cells by line
+        self.odd_lines: dict[int, list[str]] = {}
+        self.repaired_shifted = 0
+        self.repaired_rows: list[int] = []
         self.missing_labels: Counter[str] = Counter()
 
     def read(self, keep_raw: bool) -> FileImport:
@@ -182,6 +192,7 @@ class FileReader:
             if not block.one_line:  # rows read record by record: their text cannot be read again
                 separator = self.table.separator
                 raw_of.update(zip(shaped.lines, map(separator.join, shaped.raw), strict=True))
+        rows_read += self._bad_encoding(rejected)
         numbers = self._counts(self.numeric, self.other_numbers)
         self.numbers = detect_number_style(numbers, self.table.separator)
         self.dates = self._date_style(self._counts(self.dated, self.other_dates))
@@ -197,6 +208,15 @@ class FileReader:
                 self.numeric,
             ) or no_year_hint([r.detail for r in rejected[:100]])
         return FileImport(frame, rejected, summary)
+
+    def _bad_encoding(self, rejected: list[Rejection]) -> int:
+        """Reject the lines that are not in the file's encoding (UTF-8 with some cp1251 lines):
+        each is a row of the file, rejected with the bytes that fail and what would read them."""
+        for bad in self.table.bad_lines.values():
+            rejected.append(
+                Rejection(self.table.path, bad.line, ("bad_encoding",), bad.detail, bad.raw)
+            )
+        return len(self.table.bad_lines)
 
     def _counts(self, columns: list[int], others: Counter) -> Counter:
         """How often each cell of `columns` occurs, over every row (`others`: the rows
@@ -227,6 +247,13 @@ class FileReader:
                 cells = cells[:width]  # a separator at the end of the line adds empty cells
             if row in totals:  # before the width: a summary line is often shorter ("Итого: 5")
                 problem = ("total_row", "a total or summary row, not one day's data")
+            elif len(cells) != width and 0 < len(cells) <= width + MAX_SHIFT:
+                # perhaps shifted: judged with the other rows once the columns are known
+                self.odd_lines[line] = cells
+                rows.lines.append(line)
+                rows.cells.append((cells + [""] * width)[:width])
+                rows.raw.append(fields)
+                continue
             elif len(cells) != width:
                 shifted = " (columns shifted against the header)" if cells else ""
                 words = f"has {len(cells)} fields, the header has {width}{shifted}"
@@ -273,17 +300,72 @@ class FileReader:
 
     def _readable(self, shaped: Shaped, rejected: list):
         """(dates, numbers, the rows whose date and numbers all read); the others are rejected
-        with every reason their cells give, in the order of the fields."""
-        date_of, end_of = self._read_dates(len(shaped.lines)), self._read_ends(len(shaped.lines))
-        numbers = {f: self._read_numbers(f) for f in NUMERIC_FIELDS if f in self.index}
-        readings = [date_of, end_of, *numbers.values()]
-        unreadable = np.zeros(len(shaped.lines), dtype=bool)
-        for reading in readings:
-            unreadable |= reading.flags(lambda r: bool(r.problems))
-        for row in np.flatnonzero(unreadable):
+        with every reason their cells give, in the order of the fields. Shifted rows are
+        rejected as such (or, with --repair-shifted, put back under their header and read),
+        rows of another width than the header as such."""
+        dates, numbers, unreadable = self._read_cells(len(shaped.lines))
+        odd = np.zeros(len(shaped.lines), dtype=bool)
+        odd_rows = np.searchsorted(shaped.lines, list(self.odd_lines))
+        odd[odd_rows] = True
+        excluded = self._shifted(shaped, unreadable | odd, odd_rows, rejected)
+        if self.repaired_shifted:  # their cells changed: read again
+            dates, numbers, unreadable = self._read_cells(len(shaped.lines))
+        width = len(self.table.header)
+        for row in np.flatnonzero(odd & ~excluded & ~self._repaired_mask(len(odd))):
+            cells = self.odd_lines[int(shaped.lines[row])]
+            words = f"has {len(cells)} fields, the header has {width}"
+            words += " (columns shifted against the header)"
+            rejected.append(self._rejection(shaped, row, [("wrong_field_count", words)]))
+            excluded[row] = True
+        readings = [*dates, *numbers.values()]
+        for row in np.flatnonzero(unreadable & ~excluded):
             problems = [p for reading in readings for p in reading.problems_of(row)]
             rejected.append(self._rejection(shaped, row, problems))
-        return (date_of, end_of), numbers, np.flatnonzero(~unreadable)
+        return dates, numbers, np.flatnonzero(~unreadable & ~excluded)
+
+    def _read_cells(self, rows: int):
+        """((first days, last days), numbers by field, the rows with a problem in any of them)."""
+        dates = (self._read_dates(rows), self._read_ends(rows))
+        numbers = {f: self._read_numbers(f) for f in NUMERIC_FIELDS if f in self.index}
+        unreadable = np.zeros(rows, dtype=bool)
+        for reading in (*dates, *numbers.values()):
+            unreadable |= reading.flags(lambda r: bool(r.problems))
+        return dates, numbers, unreadable
+
+    def _shifted(
+        self, shaped: Shaped, suspect: np.ndarray, odd_rows: np.ndarray, rejected: list
+    ) -> np.ndarray:
+        """The rows rejected as shifted_columns (a mask); with --repair-shifted, the shifted
+        rows that can be put back under their header are, and counted instead."""
+        odd = {int(r): self.odd_lines[int(shaped.lines[r])] for r in odd_rows}
+        fields = {i: f for f, i in self.index.items()}
+        found = find_shifted_rows(self.cells, self.table.header, self.numbers, suspect, odd, fields)
+        excluded = np.zeros(len(suspect), dtype=bool)
+        repair = found.repairable & self.options.repair_shifted
+        if repair.any():
+            self.repaired_rows = found.rows[repair].tolist()
+            for i in range(len(self.table.header)):
+                self.cells.replace(i, found.rows[repair], found.repaired[:, i])
+        hint = " (--repair-shifted would put it back)"
+        for row, words, fixed, can in zip(
+            found.rows.tolist(),
+            found.words,
+            repair.tolist(),
+            found.repairable.tolist(),
+            strict=True,
+        ):
+            if fixed:
+                continue
+            words += hint if can else ""
+            rejected.append(self._rejection(shaped, row, [("shifted_columns", words)]))
+            excluded[row] = True
+        self.repaired_shifted = len(self.repaired_rows)
+        return excluded
+
+    def _repaired_mask(self, rows: int) -> np.ndarray:
+        mask = np.zeros(rows, dtype=bool)
+        mask[self.repaired_rows] = True
+        return mask
 
     def _used(self, shaped: Shaped, rejected: list, keep_raw: bool):
         """The frame of the rows used; the rows that cannot be go to `rejected`."""
@@ -538,6 +620,8 @@ class FileReader:
             "rejected_by_reason": dict(reasons.most_common()),
             "placeholders_read_as_zero": self.placeholders,
             "view_through_kept": self.view_through_kept,
+            "bad_encoding_lines": len(t.bad_lines),
+            "repaired_shifted": self.repaired_shifted,
             "missing_labels": dict(self.missing_labels),
             "first_date": dates.min().date().isoformat() if len(frame) else None,
             "last_date": _last_day(frame) if len(frame) else None,

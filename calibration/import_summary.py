@@ -40,6 +40,8 @@ class ImportedFile(Document):
     last_date: str | None
     view_through_kept: int = 0  # rows with more conversions than clicks, used (--view-through)
     period_rows: int = 0  # rows of one period's totals (a range of days, or --period), not a day
+    bad_encoding_lines: int = 0  # lines not in the file's encoding, rejected as bad_encoding
+    repaired_shifted: int = 0  # shifted rows put back under their header (--repair-shifted)
     # every row failed on its date: the --map/--year that would read it (null: none found)
     date_hint: str | None = ABSENT
 
@@ -57,3 +59,32 @@ class ImportSummary(Document):
     overlapping_rows: int
     per_file: list[ImportedFile]
     view_through_kept: int = 0  # over all files
+    bad_encoding_lines: int = 0  # over all files
+    repaired_shifted: int = 0  # over all files
+
+
+def bad_encoding_line(summary: ImportSummary) -> str:
+    """The files with lines not in their encoding, and how many (rejected as bad_encoding)."""
+    files = [f for f in summary.per_file if f.bad_encoding_lines]
+    counts = ", ".join(f"{f.bad_encoding_lines:,} in {f.file}" for f in files)
+    return (
+        f"Lines not in their file's encoding, rejected as bad_encoding: {counts} "
+        "(the rest of each file is UTF-8; save those lines as UTF-8 to use them)"
+    )
+
+
+def shifted_line(summary: ImportSummary) -> str | None:
+    """What became of the rows whose values sit off their header, if any."""
+    rejected = summary.rejected_by_reason.get("shifted_columns", 0)
+    if summary.repaired_shifted:
+        line = (
+            f"{summary.repaired_shifted:,} shifted rows put back under their header and read "
+            "(--repair-shifted)"
+        )
+        return line + (f"; {rejected:,} more rejected as shifted_columns" if rejected else "")
+    if rejected:
+        return (
+            f"{rejected:,} rows rejected as shifted_columns (values sit columns off their header; "
+            "--repair-shifted puts back those where exactly one offset fits)"
+        )
+    return None

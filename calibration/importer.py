@@ -43,6 +43,8 @@ class Imported:
             "rows_used": sum(f["rows_used"] for f in self.files),
             "rows_rejected": sum(f["rows_rejected"] for f in self.files),
             "view_through_kept": sum(f.get("view_through_kept", 0) for f in self.files),
+            "bad_encoding_lines": sum(f.get("bad_encoding_lines", 0) for f in self.files),
+            "repaired_shifted": sum(f.get("repaired_shifted", 0) for f in self.files),
         }
 
     def summary(self) -> dict:

@@ -20,9 +20,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from smmsim.calibration.mixed_encoding import BadLine, MixedEncodingError, split_bad_lines
 from smmsim.scenarios.errors import SmmsimError
 
 SEPARATORS = (",", ";", "\t", "|")
+BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
 SNIFF_LINES = 60  # enough lines to see past a title block and into the table
 # Where str.splitlines breaks a line and the csv module does not.
 OTHER_LINE_BREAKS = re.compile("[\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
@@ -63,8 +65,8 @@ def decode(data: bytes, path: str) -> tuple[str, str]:
     for bom, name in boms:
         if data.startswith(bom):
             return _decode_as(data[len(bom) :], name.replace("-sig", ""), path, len(bom)), name
-    sample = data[:4000]
-    if sample and sample.count(0) > len(sample) // 4:
+    if _utf16(data):
+        sample = data[:4000]
         # ASCII text in UTF-16 has a zero in every other byte; which half says the byte order.
         name = "utf-16-le" if sample[1::2].count(0) > sample[0::2].count(0) else "utf-16-be"
         return _decode_as(data, name, path), name
@@ -72,6 +74,40 @@ def decode(data: bytes, path: str) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         return _decode_as(data, "cp1251", path), "cp1251"
+
+
+def decode_lines(data: bytes, path: str) -> tuple[list[str], str, dict[int, BadLine]]:
+    """The file's physical lines, its encoding, and the lines that are not in it: a file that is
+    UTF-8 except some lines keeps its UTF-8 lines, and each other line is blanked here and
+    given back as a `BadLine` (its row is rejected as bad_encoding); it is never re-decoded as a
+    whole. Other files read as `decode` reads them (a BOM, UTF-16, or wholly cp1251)."""
+    bom = data.startswith(BOMS[0])
+    if (data.startswith(BOMS) and not bom) or _utf16(data):
+        text, encoding = decode(data, path)
+        return physical_lines(text), encoding, {}
+    body = data[len(BOMS[0]) :] if bom else data
+    try:
+        return physical_lines(body.decode("utf-8")), "utf-8-sig" if bom else "utf-8", {}
+    except UnicodeDecodeError:
+        pass
+    lines = physical_lines(body.decode("utf-8", "surrogateescape"))
+    try:
+        bad = split_bad_lines(lines)
+    except MixedEncodingError as exc:
+        raise ExportFileError(f"{path}: {exc}") from None
+    if bad is None:  # wholly a legacy code page; after a UTF-8 BOM, that is an error
+        text, encoding = decode(data, path)
+        return physical_lines(text), encoding, {}
+    for number in bad:  # keep the line (and so every line's number), not its bytes
+        line = lines[number - 1]
+        lines[number - 1] = line[len(line.rstrip("\r\n")) :]
+    return lines, "utf-8-sig" if bom else "utf-8", bad
+
+
+def _utf16(data: bytes) -> bool:
+    """ASCII text in UTF-16 has a zero in every other byte."""
+    sample = data[:4000]
+    return bool(sample) and sample.count(0) > len(sample) // 4
 
 
 def _decode_as(data: bytes, name: str, path: str, skipped: int = 0) -> str:
@@ -255,6 +291,8 @@ class StreamedTable:
         # be read again from the line after the header.
         self.first_row = head[at + 1][0] - 1 if at + 1 < len(head) else len(lines)
         self.blank_lines: int | None = None  # known once `chunks()` has been read to the end
+        # lines below the header that are not in the file's encoding (blanked in `lines`)
+        self.bad_lines: dict[int, BadLine] = {}
 
     def rows(self, size: int = 50_000) -> Iterator[RawRow]:
         """Every non-blank line after the header, in order (read `size` rows at a time)."""
@@ -295,7 +333,7 @@ class StreamedTable:
             rows = [(line, f) for line, f in block if not _blank(f)]
             blank += len(block) - len(rows)
             yield Block([line for line, _ in rows], [f for _, f in rows], one_line=False)
-        self.blank_lines = blank
+        self.blank_lines = blank - len(self.bad_lines)  # rejected as rows, not blank
 
     def _plain_columns(self, start: int, size: int) -> list[np.ndarray] | None:
         """The cells of lines start..start+size as columns, if the block is a plain table:
@@ -371,10 +409,12 @@ def open_table(path: Path, separator: str | None = None) -> StreamedTable:
         data = path.read_bytes()
     except OSError as exc:
         raise ExportFileError(f"{path}: cannot read the file: {exc.strerror or exc}") from None
-    text, encoding = decode(data, str(path))
+    lines, encoding, bad = decode_lines(data, str(path))
     del data
-    separator = separator or sniff_separator(text)
-    return StreamedTable(str(path), encoding, separator, physical_lines(text))
+    separator = separator or sniff_separator("".join(lines[:SNIFF_LINES]))
+    table = StreamedTable(str(path), encoding, separator, lines)
+    table.bad_lines = {n: b for n, b in bad.items() if n > table.header_line}
+    return table
 
 
 def unswallow(

@@ -23,7 +23,12 @@ from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
 from smmsim.calibration.headline import calibration_headline
-from smmsim.calibration.import_summary import ImportedFile, ImportSummary
+from smmsim.calibration.import_summary import (
+    ImportedFile,
+    ImportSummary,
+    bad_encoding_line,
+    shifted_line,
+)
 from smmsim.calibration.result import (
     ArmCalibration,
     CalibrationResult,
@@ -363,6 +368,11 @@ def import_html(summary: ImportSummary) -> str:
         )
     else:
         out += '<p class="note">No row was rejected.</p>'
+    shifted = shifted_line(summary)
+    if shifted:
+        out += f'<p class="note">{html.escape(shifted)}.</p>'
+    if summary.bad_encoding_lines:
+        out += f'<p class="note">{html.escape(bad_encoding_line(summary))}.</p>'
     return out
 
 

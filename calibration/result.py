@@ -188,6 +188,8 @@ class ImportTotals(Document):
     rows_used: int
     rows_rejected: int
     view_through_kept: int = 0  # rows used with more conversions than clicks
+    bad_encoding_lines: int = 0  # lines not in their file's encoding, rejected
+    repaired_shifted: int = 0  # shifted rows put back under their header and read
 
 
 @dataclass(frozen=True)

@@ -179,3 +179,78 @@ def truth(arms: dict | None = None) -> dict[str, dict[str, float]]:
             "s_half": s_half,
         }
     return out
+
+
+FACEBOOK_HEADER = [
+    "ad_id",
+    "reporting_start",
+    "reporting_end",
+    "campaign_id",
+    "fb_campaign_id",
+    "age",
+    "gender",
+    "interest1",
+    "interest2",
+    "interest3",
+    "impressions",
+    "clicks",
+    "spent",
+    "total_conversion",
+    "approved_conversion",
+]
+FACEBOOK_MAP = {"reporting_start": "date", "spent": "spend", "total_conversion": "conversions"}
+
+
+def facebook_ads_rows(count: int, seed: int = 3) -> list[list[str]]:
+    """Rows as a Facebook ad export (one ad's day each) writes them: IDs of three scales,
+    age bands and gender as text, interest codes, counts as whole numbers, spend with decimals."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    rows = []
+    for n in range(count):
+        campaign = int(rng.choice([916, 936, 1178]))
+        impressions = int(rng.lognormal(9.5, 1.2)) + 100
+        clicks = int(rng.binomial(impressions, 0.0002)) + 1
+        spent = round(clicks * float(rng.uniform(1.1, 1.7)), 2) + 0.01
+        conversions = int(rng.integers(1, 6))
+        day = f"{17 + n % 14}/08/2017"
+        rows.append(
+            [
+                str(708_746 + 37 * n),
+                day,
+                day,
+                str(campaign),
+                str(103_000 + campaign * 7 + n % 40),
+                str(rng.choice(["30-34", "35-39", "40-44", "45-49"])),
+                str(rng.choice(["M", "F"])),
+                *(str(int(rng.integers(2, 115))) for _ in range(3)),
+                str(impressions),
+                str(clicks),
+                f"{spent:.2f}",
+                str(conversions),
+                str(int(rng.integers(0, conversions + 1))),
+            ]
+        )
+    return rows
+
+
+def write_facebook_ads(
+    path: Path,
+    count: int = 300,
+    shifted: dict[int, tuple[int, ...]] | None = None,
+    trailing: bool = True,
+) -> Path:
+    """A Facebook ad export whose rows `shifted` (row number -> columns whose cells are
+    missing) lack those cells, so every later value sits that many columns left; `trailing`:
+    the writer still ends each short row with empty cells up to the header's width (as the
+    public export does), else the row is short."""
+    lines = [",".join(FACEBOOK_HEADER)]
+    for n, cells in enumerate(facebook_ads_rows(count)):
+        missing = (shifted or {}).get(n, ())
+        kept = [c for i, c in enumerate(cells) if i not in missing]
+        if trailing:
+            kept += [""] * len(missing)
+        lines.append(",".join(kept))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path

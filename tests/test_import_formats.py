@@ -776,6 +776,8 @@ def test_several_files_in_different_dialects_add_up(tmp_path):
         "rows_used": 2 + 3 + 2,
         "rows_rejected": 1 + 2 + 16,
         "view_through_kept": 0,
+        "bad_encoding_lines": 0,
+        "repaired_shifted": 0,
     }
     frame = imported.frame
     assert len(frame) == imported.totals["rows_used"]
