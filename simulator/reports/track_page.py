@@ -98,14 +98,21 @@ def monthly_figure(result: TrackResult) -> go.Figure:
                        showlegend=legend),
             row=row, col=col,
         )  # fmt: skip
+        started = _months_with_actuals(actuals)  # a month not begun has no actual, not 0
+        shown = [a if m in started else None for a, m in zip(actual, labels, strict=True)]
         fig.add_trace(
-            go.Scatter(x=labels, y=actual, name="actual to date", mode="markers",
+            go.Scatter(x=labels, y=shown, name="actual to date", mode="markers",
                        legendgroup="a", marker={"color": ACTUAL, "size": 9, "symbol": "diamond"},
                        showlegend=legend),
             row=row, col=col,
         )  # fmt: skip
     fig.update_layout(title="By calendar month (all ad arms)", height=640, **LAYOUT)
+    fig.update_xaxes(type="category")  # "2027-03" is a month, not its first day
     return fig
+
+
+def _months_with_actuals(actuals) -> set[str]:
+    return {f"{d.year:04d}-{d.month:02d}" for d in actuals.dates}
 
 
 def _actual_by_month(actuals, measure: str, labels: list[str]) -> list[float]:

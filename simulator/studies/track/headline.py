@@ -13,7 +13,7 @@ def _num(value: float | None, metric: str = "") -> str:
         return "n/a"
     if metric == "ctr":
         return f"{value:.2%}"
-    if abs(value) >= 100:
+    if abs(value) >= 100 or float(value).is_integer():  # counts read as counts: 29, not 29.00
         return f"{value:,.0f}"
     return f"{value:,.2f}"
 
