@@ -91,3 +91,16 @@ def test_an_unseen_arm_pays_the_price_its_relatives_money_paid_not_their_median_
     model, _ = held_out(export({"A": CAMPAIGNS["A"]}))
     ((forecast_total, observed),) = totals(model, "clicks").values()
     assert forecast_total == pytest.approx(observed, rel=0.06)
+
+
+def test_an_arm_with_one_relative_is_forecast_from_its_platform():
+    """Campaign A keeps one fitted banner: one arm cannot show how A's banners differ, so the
+    held-out banners of A are forecast from every arm of the platform, mostly B's money, whose
+    clicks cost 4 times more: well under A's clicks (its relatives would have been right)."""
+    frame = export(CAMPAIGNS)
+    alone = (frame["campaign"] == "A") & (frame["banner"] != "b1")
+    train, test = frame[~alone], frame[alone]
+    fit = fit_arms(group_days(train, GROUP_BY), GROUP_BY, 0, train)
+    model = forecast(fit, group_days(test, GROUP_BY), {}, seed=0)
+    for arm, (forecast_total, observed) in totals(model, "clicks").items():
+        assert forecast_total < 0.6 * observed, arm
