@@ -481,7 +481,7 @@ def column_list(ctx, param, value: str | None) -> tuple[str, ...] | None:
     type=click.Choice(["time", "group"]),
     default="time",
     show_default=True,
-    help="Hold out the last dates, or whole arms (predicted from their platform's prior).",
+    help="Hold out the last dates, or whole arms (predicted from the fitted arms most like them).",
 )
 @click.option("--platform", help="Platform name for files without a platform column.")
 @click.option("--year", type=click.IntRange(1990, 2100), help="Year for dates written without one.")

@@ -73,7 +73,9 @@ def holdout(result: CalibrationResult) -> str:
     unseen = ""
     if model.unseen_cells:
         which = "all" if model.unseen_cells == model.cells else f"{model.unseen_cells:,} of them"
-        unseen = f", {which} on arms the fit never saw, forecast from their platform's arms"
+        unseen = (
+            f", {which} on arms the fit never saw, forecast from the fitted arms most like them"
+        )
     return (
         f"On the hold-out ({v.holdout}, {model.cells:,} arm-days{unseen}), the 90% forecast "
         "intervals "

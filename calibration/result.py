@@ -136,7 +136,7 @@ class ForecastScores(Document):
     coverage_clicks: float | None
     wape_conversions: float | None
     coverage_conversions: float | None
-    # Of the cells: arm-days of arms the fit never saw (forecast from their platform's arms),
+    # Of the cells: arm-days of arms the fit never saw (forecast from the arms most like them),
     # and arm-days with conversions observed but no conversion forecast (left out of its scores).
     unseen_cells: int = 0
     unscored_conversions: int = 0

@@ -107,17 +107,21 @@ def test_online_file_fit_beats_pooled_rates_on_hold_out(online):
 
 
 @pytest.mark.parametrize("seed", ["0", "2"])
-def test_whole_arms_held_out_are_forecast_like_their_platforms_arms(tmp_path, seed):
-    """Arms the fit never saw (--holdout-by group) come from their platform's fitted arms: the
-    forecast stays near pooled rates (it once ran 12x high on clicks and 17x on conversions,
-    pricing the new arm at its platform's CPM before auction pressure) and its 90% intervals,
-    wide with the spread between arms, hold most held-out days, which pooled rates do not."""
+def test_whole_arms_held_out_are_forecast_like_their_campaigns_arms(tmp_path, seed):
+    """Arms the fit never saw (--holdout-by group) come from the fitted arms of their campaign
+    (the first --group-by column): in this export clicks per unit of money are a campaign's
+    (about 6, 25 and 19 for camps 1-3), which pooled rates mix. So the clicks forecast beats
+    pooled rates by far (it once drew from every arm of the platform and lost to them; before
+    that it ran 12x high, pricing the new arm at its platform's CPM before auction pressure);
+    conversions, noisy day to day, at least tie; and its 90% intervals, wide with the spread
+    between arms, hold most held-out days, which pooled rates do not."""
     result = calibrate(*online_args(tmp_path), "--holdout-by", "group", "--seed", seed)
     assert result.exit_code == 0, result.output
     v = read_json(tmp_path / "calibration.json")["validation"]
     model, baseline = v["model"], v["baseline"]
+    assert model["wape_clicks"] < 0.5 * baseline["wape_clicks"]
+    assert model["wape_conversions"] < 1.1 * baseline["wape_conversions"]
     for measure in ("clicks", "conversions"):
-        assert model[f"wape_{measure}"] < 1.5 * baseline[f"wape_{measure}"]
         assert model[f"coverage_{measure}"] >= 0.8 > baseline[f"coverage_{measure}"]
 
 
