@@ -64,6 +64,26 @@ run_reps_option = click.option(
     type=click.IntRange(1, 1_000_000),
     help="Replications [the scenario's]; above 200,000 summarised as they run.",
 )
+# What compare, size-test, check and optimise keep in memory: every replication (only run streams).
+KEPT_REPLICATIONS = 200_000
+
+
+def require_kept(file, reps: int | None, replications: int, flag: str = "--reps") -> None:
+    """A study that keeps every replication refuses a file asking for more (before any work),
+    naming the file and the key; an option given on the command line has its own cap."""
+    if reps is None and replications > KEPT_REPLICATIONS:
+        from smmsim.scenarios.errors import Issue
+
+        issue = Issue(
+            "campaign.replications",
+            f"at most {KEPT_REPLICATIONS:,} for this command, which keeps every replication "
+            f"(only `smmsim run` streams larger runs); ask for fewer here with {flag}",
+            replications,
+            True,
+        )
+        raise ScenarioError(str(file), [issue])
+
+
 out_option = click.option(
     "--out", type=click.Path(file_okay=False, path_type=Path), help="Write outputs to DIR."
 )
@@ -258,6 +278,7 @@ def compare(files, strategies, baseline, reps, seed, out, fmt, workers) -> None:
     planned = combinations(loaded, strategies)
     baseline = chosen_baseline(baseline, [label for label, _, _ in planned], "--baseline")
     first = loaded[0][1].campaign
+    require_kept(loaded[0][0], reps, first.replications)
     reps = reps or first.replications
     seed = first.seed if seed is None else seed
     with progress_bar(reps * total_runs(planned), "simulating") as advance:
@@ -392,6 +413,7 @@ def size_test(file, budgets, durations, points, target_pcs, margin, reps, seed, 
         )
         scenario = with_strategy(scenario, "test-then-scale", str(file))
     c = scenario.campaign
+    require_kept(file, reps, c.replications)
     if budgets is not None:
         try:
             budgets = parse_budgets(budgets, c.budget)
@@ -738,6 +760,7 @@ def check(file: Path, reps, seed, out, fmt, workers, fail_on, static_only) -> No
     from smmsim.simulator.studies.risk import FAIL_EXIT_CODE, check_plan
 
     scenario = load_scenario(file)
+    require_kept(file, reps, scenario.campaign.replications)
     check_out(out, CHECK_FILES, file)
     per_run = reps or scenario.campaign.replications
     with progress_bar(per_run, "simulating") as advance:
@@ -901,6 +924,7 @@ def optimise(
         seed=seed,
         deterministic=deterministic or None,
     )
+    require_kept(file, final_reps, scenario.campaign.replications, "--final-reps")
     out = out or Path("out") / "optimise" / file.stem
     job = OptimiseJob(
         source=file,
@@ -1077,6 +1101,7 @@ def track(
     from smmsim.simulator.studies.track.study import TrackSettings
 
     loaded = Plan.read(plan)
+    require_kept(plan, reps, loaded.scenario.campaign.replications)
     inputs = [("the plan", plan)] + [("the data file", a) for a in actuals]
     check_out(out, TRACK_FILES, plan, *actuals)
     if write_scenario:

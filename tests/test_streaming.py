@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -182,3 +183,28 @@ def test_run_accepts_a_million_replications_and_no_more():
 def test_studies_that_keep_every_replication_refuse_more_than_they_can_hold():
     with pytest.raises(TooManyReplications, match="only `smmsim run` streams"):
         simulate(load_scenario(KIDS), replications=200_001)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["compare"],
+        ["size-test"],
+        ["check"],
+        ["optimise", "--trials", "1"],
+        ["track", "calibration/examples/kids-shop-march-actuals.csv", "--as-of", "2027-03-31"],
+    ],
+)
+def test_a_file_asking_a_keeping_study_for_too_many_replications_is_its_error(command, tmp_path):
+    """Only `run` streams: the other commands refuse a scenario asking for more than they keep
+    before any work, naming the file, the key and the value (exit 2, no outputs)."""
+    text = Path(KIDS).read_text(encoding="utf-8")
+    big = tmp_path / "big.yaml"
+    big.write_text(text.replace("replications: 2000\n", "replications: 300000\n", 1))
+    assert load_scenario(big).campaign.replications == 300_000
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, [command[0], str(big), *command[1:], "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    assert f"{big}: campaign.replications: at most 200,000" in result.output
+    assert "(got 300000)" in result.output
+    assert not out.exists()
