@@ -113,6 +113,45 @@ force_option = click.option(
     "--force", is_flag=True, help="Overwrite the --write-scenario file if it exists."
 )
 
+# How exports are read, the same for calibrate and track (track reads with calibrate's importers).
+import_format_option = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(IMPORT_FORMATS),
+    default="auto",
+    show_default=True,
+    help="Export layout; auto detects it from the header.",
+)
+map_option = click.option(
+    "--map",
+    "mapping",
+    multiple=True,
+    metavar="COLUMN=FIELD",
+    help="Read COLUMN as FIELD (a canonical column, date_end, frequency, currency, year, month, "
+    "day, or ignore); repeat for several.",
+)
+platform_option = click.option(
+    "--platform", help="Platform name for files without a platform column."
+)
+year_option = click.option(
+    "--year", type=click.IntRange(1990, 2100), help="Year for dates written without one."
+)
+date_order_option = click.option(
+    "--date-order",
+    type=click.Choice(["auto", "dmy", "mdy"]),
+    default="auto",
+    show_default=True,
+    help="How to read a/b/yyyy dates.",
+)
+view_through_option = click.option(
+    "--view-through",
+    type=click.Choice(["keep", "reject"]),
+    default="keep",
+    show_default=True,
+    help="Rows with more conversions than clicks (view-through conversions): use and count "
+    "them, or reject them as conversions_above_clicks.",
+)
+
 strategy_option = click.option(
     "--strategy",
     type=click.Choice(STRATEGIES),
@@ -465,22 +504,8 @@ def column_list(ctx, param, value: str | None) -> tuple[str, ...] | None:
 
 @main.command()
 @click.argument("data", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(IMPORT_FORMATS),
-    default="auto",
-    show_default=True,
-    help="Export layout; auto detects it from the header.",
-)
-@click.option(
-    "--map",
-    "mapping",
-    multiple=True,
-    metavar="COLUMN=FIELD",
-    help="Read COLUMN as FIELD (a canonical column, date_end, frequency, currency, year, month, "
-    "day, or ignore); repeat for several.",
-)
+@import_format_option
+@map_option
 @click.option(
     "--group-by",
     metavar="COLS",
@@ -505,29 +530,16 @@ def column_list(ctx, param, value: str | None) -> tuple[str, ...] | None:
     show_default=True,
     help="Hold out the last dates, or whole arms (predicted from the fitted arms most like them).",
 )
-@click.option("--platform", help="Platform name for files without a platform column.")
-@click.option("--year", type=click.IntRange(1990, 2100), help="Year for dates written without one.")
-@click.option(
-    "--date-order",
-    type=click.Choice(["auto", "dmy", "mdy"]),
-    default="auto",
-    show_default=True,
-    help="How to read a/b/yyyy dates.",
-)
+@platform_option
+@year_option
+@date_order_option
 @click.option(
     "--period",
     metavar="START..END",
     help="The days every row covers, for a file of totals without dates (one row per ad or "
     "campaign), e.g. 2024-03-01..2024-03-31.",
 )
-@click.option(
-    "--view-through",
-    type=click.Choice(["keep", "reject"]),
-    default="keep",
-    show_default=True,
-    help="Rows with more conversions than clicks (view-through conversions): use and count "
-    "them, or reject them as conversions_above_clicks.",
-)
+@view_through_option
 @click.option(
     "--repair-shifted",
     is_flag=True,
@@ -1032,27 +1044,12 @@ def quiet_optuna() -> None:
     help="Read the export's CAMPAIGN on that platform as this arm of the plan (rows match an "
     "arm by platform and a campaign named like the tool otherwise); repeat for several.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(IMPORT_FORMATS),
-    default="auto",
-    show_default=True,
-    help="Export layout; auto detects it from the header.",
-)
-@click.option("--map", "mapping", multiple=True, metavar="COLUMN=FIELD", help="As calibrate's.")
-@click.option("--platform", help="Platform name for files without a platform column.")
-@click.option("--year", type=click.IntRange(1990, 2100), help="Year for dates written without one.")
-@click.option(
-    "--date-order", type=click.Choice(["auto", "dmy", "mdy"]), default="auto", show_default=True
-)
-@click.option(
-    "--view-through",
-    type=click.Choice(["keep", "reject"]),
-    default="keep",
-    show_default=True,
-    help="Rows with more conversions than clicks: use them, or reject them (as calibrate).",
-)
+@import_format_option
+@map_option
+@platform_option
+@year_option
+@date_order_option
+@view_through_option
 @click.option(
     "--trials",
     type=click.IntRange(min=0),
