@@ -243,6 +243,7 @@ def test_outputs_and_the_scenario_for_the_rest(plan, truth, folder):
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.iterdir()) == [
+        "plotly.min.js",
         "rejected_rows.csv",
         "track.csv",
         "track.html",
