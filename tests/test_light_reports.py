@@ -37,7 +37,7 @@ def test_each_report_is_under_1_mb_and_loads_the_shared_plotlyjs_beside_it(demo_
         # the copy beside it is the installed plotly's own, whole
         assert shared.read_text(encoding="utf-8") == plotlyjs()
         assert len(PLOTLY_JS_BANNER.findall(shared.read_text(encoding="utf-8"))) == 1
-    else:  # a page that draws nothing (a check with no simulated risk) loads nothing either
+    else:  # a page that draws nothing (check.html is tables only) loads nothing either
         assert parsed.sources == []
         assert not shared.exists()
 
