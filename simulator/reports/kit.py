@@ -32,7 +32,7 @@ MAX_BINS = 40
 
 PLOT_CONFIG = {"displaylogo": False, "responsive": True}
 
-# plotly.js (about 4.6 MB) is kept once per output folder under this name, and each page loads it
+# plotly.js (4.8 MB) is kept once per output folder under this name, and each page loads it
 # by relative path, so a page is small and the folder still opens offline; `--plotlyjs inline`
 # puts it inside the page instead, for a report sent as one file.
 PLOTLYJS_FILE = "plotly.min.js"
