@@ -152,6 +152,14 @@ view_through_option = click.option(
     "them, or reject them as conversions_above_clicks.",
 )
 
+plotlyjs_option = click.option(
+    "--plotlyjs",
+    type=click.Choice(["folder", "inline"]),
+    default="folder",
+    show_default=True,
+    help="Where the reports find plotly.js: one plotly.min.js in the output folder, beside "
+    "reports under 1 MB; or inside each report (about 5 MB), to send one file on its own.",
+)
 strategy_option = click.option(
     "--strategy",
     type=click.Choice(STRATEGIES),
@@ -184,9 +192,20 @@ def main() -> None:
 @workers_option
 @strategy_option
 @fail_on_option
+@plotlyjs_option
 @handle_errors
 def run(
-    file: Path, reps, seed, out, fmt, deterministic, chunk_size, workers, strategy, fail_on
+    file: Path,
+    reps,
+    seed,
+    out,
+    fmt,
+    deterministic,
+    chunk_size,
+    workers,
+    strategy,
+    fail_on,
+    plotlyjs,
 ) -> None:
     """Simulate FILE and report KPIs with uncertainty, by platform and month, what its strategy
     achieves against the oracle (regret, cost of testing, decisions), and its flags: tactics
@@ -220,7 +239,7 @@ def run(
             progress=advance,
         )
     if out:
-        write_outputs(out, lambda folder: write_run(run, folder), RUN_FILES)
+        write_outputs(out, lambda folder: write_run(run, folder, plotlyjs), RUN_FILES)
     if fmt == "json":
         click.echo(run.to_json(), nl=False)
     else:
@@ -230,10 +249,20 @@ def run(
         if out:
             click.echo(
                 f"wrote {out}/: summary.csv monthly.csv daily.csv reputation.csv strategy.csv "
-                "result.json report.html"
+                f"result.json report.html{shared_plotlyjs(plotlyjs)}"
             )
     if run.risk.fails(fail_on):
         sys.exit(FAIL_EXIT_CODE)
+
+
+def shared_plotlyjs(mode: str) -> str:
+    """The shared plotly.js in a 'wrote' line, where the folder has one."""
+    return " plotly.min.js" if mode == "folder" else ""
+
+
+def present(out: Path, owned: tuple[str, ...]) -> str:
+    """The command's files now in `out` (plotly.min.js only where a page loads it from there)."""
+    return " ".join(name for name in owned if (out / name).exists())
 
 
 def write_or_fail(write, out: Path, what: str = "the outputs"):
@@ -294,8 +323,9 @@ def strategy_list(ctx, param, value: str | None) -> list[str] | None:
 @out_option
 @format_option
 @workers_option
+@plotlyjs_option
 @handle_errors
-def compare(files, strategies, baseline, reps, seed, out, fmt, workers) -> None:
+def compare(files, strategies, baseline, reps, seed, out, fmt, workers, plotlyjs) -> None:
     """Run every scenario x strategy under common random numbers and compare them, paired
     replication by replication, against a baseline.
 
@@ -326,7 +356,9 @@ def compare(files, strategies, baseline, reps, seed, out, fmt, workers) -> None:
         )
     result = comparison_result(found, baseline)
     if out:
-        write_outputs(out, lambda folder: write_comparison(result, folder), COMPARISON_FILES)
+        write_outputs(
+            out, lambda folder: write_comparison(result, folder, plotlyjs), COMPARISON_FILES
+        )
     if fmt == "json":
         click.echo(result.to_json(), nl=False)
     else:
@@ -334,6 +366,7 @@ def compare(files, strategies, baseline, reps, seed, out, fmt, workers) -> None:
         if out:
             click.echo(
                 f"wrote {out}/: comparison.csv differences.csv comparison.json comparison.html"
+                f"{shared_plotlyjs(plotlyjs)}"
             )
 
 
@@ -421,8 +454,11 @@ MIN_MARGIN = 0.01
 @out_option
 @format_option
 @workers_option
+@plotlyjs_option
 @handle_errors
-def size_test(file, budgets, durations, points, target_pcs, margin, reps, seed, out, fmt, workers):
+def size_test(
+    file, budgets, durations, points, target_pcs, margin, reps, seed, out, fmt, workers, plotlyjs
+):
     """Sweep the test budget (and length) of FILE's test-then-scale strategy: simulate the whole
     campaign at each, and recommend the test that buys the most conversions and the smallest that
     picks the right arm with the target probability.
@@ -472,13 +508,15 @@ def size_test(file, budgets, durations, points, target_pcs, margin, reps, seed, 
         sweep = run_sweep(scenario, str(file), settings, budgets, durations, progress=advance)
     result = sizing_result(sweep, str(file))
     if out:
-        write_outputs(out, lambda folder: write_sizing(result, folder), SIZING_FILES)
+        write_outputs(out, lambda folder: write_sizing(result, folder, plotlyjs), SIZING_FILES)
     if fmt == "json":
         click.echo(result.to_json(), nl=False)
     else:
         print_sizing(result)
         if out:
-            click.echo(f"wrote {out}/: sizing.csv sizing.json sizing.html")
+            click.echo(
+                f"wrote {out}/: sizing.csv sizing.json sizing.html{shared_plotlyjs(plotlyjs)}"
+            )
 
 
 def holdout_share(ctx, param, value: str | None) -> float | None:
@@ -567,6 +605,7 @@ def column_list(ctx, param, value: str | None) -> tuple[str, ...] | None:
 )
 @force_option
 @click.option("--json", "as_json", is_flag=True, help="Print calibration.json instead of tables.")
+@plotlyjs_option
 @handle_errors
 def calibrate(
     data,
@@ -589,6 +628,7 @@ def calibrate(
     plan,
     force,
     as_json,
+    plotlyjs,
 ) -> None:
     """Calibrate the model against ad-platform exports (Meta, Google, TikTok, LinkedIn, VK or a
     generic long format): report unusable rows, fit every arm's CPM, auction pressure, CTR,
@@ -663,8 +703,9 @@ def calibrate(
         "scenario": None if scenario_text is None else str(write_scenario),
         "plan": None if plan is None else str(plan),
     }
+    page = {**named, "plotlyjs": plotlyjs}
     written = write_outputs(
-        out, lambda folder: write_calibration(done, result, folder, **named), CALIBRATION_FILES
+        out, lambda folder: write_calibration(done, result, folder, **page), CALIBRATION_FILES
     )
     if failed is not None:
         raise failed
@@ -756,8 +797,9 @@ def calibrated_scenario(
 @workers_option
 @fail_on_option
 @click.option("--static-only", is_flag=True, help="Only the static rules; simulate nothing.")
+@plotlyjs_option
 @handle_errors
-def check(file: Path, reps, seed, out, fmt, workers, fail_on, static_only) -> None:
+def check(file: Path, reps, seed, out, fmt, workers, fail_on, static_only, plotlyjs) -> None:
     """Flag tactics in FILE so aggressive they are likely to backfire: static rules (each with
     the plan's value, the threshold, why it matters and a safer alternative) and the simulated
     risk per platform (chance of backlash, repair cost, KPI loss). Exit 4 with --fail-on when a
@@ -790,7 +832,11 @@ def check(file: Path, reps, seed, out, fmt, workers, fail_on, static_only) -> No
         write_outputs(
             out,
             lambda folder: write_check(
-                checked, folder, campaign=scenario.campaign.name, currency=currency
+                checked,
+                folder,
+                campaign=scenario.campaign.name,
+                currency=currency,
+                plotlyjs=plotlyjs,
             ),
             CHECK_FILES,
         )
@@ -799,7 +845,7 @@ def check(file: Path, reps, seed, out, fmt, workers, fail_on, static_only) -> No
     else:
         print_check(checked, currency)
         if out:
-            click.echo(f"wrote {out}/: {' '.join(CHECK_FILES)}")
+            click.echo(f"wrote {out}/: {present(out, CHECK_FILES)}")
     if checked.fails(fail_on):
         sys.exit(FAIL_EXIT_CODE)
 
@@ -885,6 +931,7 @@ def validate(file: Path) -> None:
 @out_option
 @format_option
 @workers_option
+@plotlyjs_option
 @handle_errors
 def optimise(
     file: Path,
@@ -906,6 +953,7 @@ def optimise(
     fmt,
     workers,
     parallel_trials,
+    plotlyjs,
 ) -> None:
     """Search the split of FILE's budget over platforms and tools (and, with --search, its tactic
     intensities or test-then-scale policy) for the lowest expected CPA (or most conversions)
@@ -955,7 +1003,7 @@ def optimise(
     if write_scenario:
         # Overwriting FILE would also stop its study from resuming (its fingerprint changes).
         check_scenario_target(write_scenario, [("the scenario being optimised", file)], force)
-    document = run_optimisation(job)
+    document = run_optimisation(job, plotlyjs)
     if write_scenario and document.best is not None:
         text = best_plan_text(file, write_scenario, scenario, document)
         write_or_fail(lambda: write_atomic(write_scenario, text), write_scenario, "the scenario")
@@ -963,7 +1011,10 @@ def optimise(
         click.echo(document.to_json(), nl=False)
     else:
         print_optimisation(document)
-        click.echo(f"wrote {out}/: optimise.json trials.csv best-allocation.csv optimise.html")
+        click.echo(
+            f"wrote {out}/: optimise.json trials.csv best-allocation.csv optimise.html"
+            f"{shared_plotlyjs(plotlyjs)}"
+        )
         if write_scenario and document.best is not None:
             click.echo(f"wrote {write_scenario}; next: smmsim run {write_scenario}")
 
@@ -980,7 +1031,7 @@ def search_option(value: str | None) -> list[str] | None:
         raise click.BadParameter(str(exc)) from None
 
 
-def run_optimisation(job):
+def run_optimisation(job, plotlyjs: str = "folder"):
     """Open or resume the study, run its trials with a progress bar, evaluate the best plan, and
     return it as the typed `OptimisationResult` (its outputs written as one set). Ctrl-C at any
     point exits 130 with the stored trials kept; a failing database is one line."""
@@ -1006,7 +1057,9 @@ def run_optimisation(job):
                 done = run.run_batches(job.parallel_trials, lambda trial: advance(1))
             document = finish(replace(job, out_dir=None), run, done)
             write_outputs(
-                job.out_dir, lambda folder: write_documents(document, folder), OPTIMISE_FILES
+                job.out_dir,
+                lambda folder: write_documents(document, folder, plotlyjs),
+                OPTIMISE_FILES,
             )
             return document
     except KeyboardInterrupt:
@@ -1070,10 +1123,11 @@ def quiet_optuna() -> None:
 @force_option
 @workers_option
 @click.option("--json", "as_json", is_flag=True, help="Print track.json instead of tables.")
+@plotlyjs_option
 @handle_errors
 def track(
     plan, actuals, as_of, arms, fmt, mapping, platform, year, date_order, view_through, trials,
-    reps, seed, out, write_scenario, force, workers, as_json,
+    reps, seed, out, write_scenario, force, workers, as_json, plotlyjs,
 ) -> None:  # fmt: skip
     """Track a campaign in flight: lay the ACTUALS (ad-platform exports, as calibrate reads them)
     over PLAN's bands to --as-of, flag each KPI on track, behind or ahead, update each arm's
@@ -1114,7 +1168,9 @@ def track(
         write_outputs(out, lambda folder: write_rejected(rows, folder), TRACK_FILES)
         raise
     rows = rejected_rows(imported.rejected, result.aside)
-    written = write_outputs(out, lambda folder: write_track(result, rows, folder), TRACK_FILES)
+    written = write_outputs(
+        out, lambda folder: write_track(result, rows, folder, plotlyjs), TRACK_FILES
+    )
     del written
     if write_scenario:
         write_or_fail(
@@ -1124,7 +1180,7 @@ def track(
         click.echo(result.to_json(), nl=False)
         return
     print_track(result, stdout_console(), str(out / "rejected_rows.csv"))
-    click.echo(f"wrote {out}/: {' '.join(TRACK_FILES)}")
+    click.echo(f"wrote {out}/: {present(out, TRACK_FILES)}")
     if write_scenario:
         click.echo(f"wrote {write_scenario}; next: smmsim run {write_scenario}")
 

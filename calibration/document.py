@@ -18,6 +18,7 @@ from smmsim.calibration.pipeline import CalibrationRun
 from smmsim.calibration.result import CalibrationResult
 from smmsim.calibration.shrinkage import INTERVAL
 from smmsim.scenarios.files import csv_table
+from smmsim.simulator.reports.kit import PLOTLYJS_FILE, write_pages
 
 SCHEMA_VERSION = 1
 
@@ -229,6 +230,7 @@ CALIBRATION_FILES = (
     "calibration.json",
     "holdout.csv",
     "fit.html",
+    PLOTLYJS_FILE,
 )
 
 
@@ -239,9 +241,11 @@ def write_calibration(
     *,
     scenario: str | None = None,
     plan: str | None = None,
+    plotlyjs: str = "folder",
 ) -> list[str]:
     """Every output into `out`; returns the file names written. `scenario` (merged into `plan`)
-    is the calibrated scenario written beside them, which fit.html's headline names."""
+    is the calibrated scenario written beside them, which fit.html's headline names; plotly.js
+    is kept beside fit.html or inside it (`plotlyjs` 'folder' or 'inline')."""
     from smmsim.calibration.report import fit_html
     from smmsim.scenarios.files import write_atomic
 
@@ -251,11 +255,11 @@ def write_calibration(
         "import_summary.json": summary.to_json(),
         "rejected.csv": rejected_csv(run.imported),
         "holdout.csv": holdout_csv(run),
-        "fit.html": fit_html(run, result, summary, scenario=scenario, plan=plan),
     }
     for name, text in files.items():
         write_atomic(out / name, text)
-    return list(files)
+    page = fit_html(run, result, summary, scenario=scenario, plan=plan)
+    return list(files) + write_pages(out, {"fit.html": page}, plotlyjs)
 
 
 def write_import(imported: Imported, out: Path) -> None:

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+from tests.browser import browser_available
+from tests.demo_reports import write_demo_reports
 from tests.postgres import PostgresServer, postgres_available, throwaway_postgres
 
 # In CI (CI=true) every run draws the same examples, so a landing never hinges on a lucky draw;
@@ -33,3 +35,21 @@ def postgres_server() -> Iterator[PostgresServer]:
     # the unprivileged user the server runs as (when we are root) could not reach the cluster.
     with throwaway_postgres(Path(tempfile.gettempdir())) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def browser() -> None:
+    """Headless Chromium can start. Skips where it cannot, but CI sets SMMSIM_REQUIRE_BROWSER=1
+    (and installs it) so the browser tests fail there rather than silently not running."""
+    reason = browser_available()
+    if reason is not None:
+        if os.environ.get("SMMSIM_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"SMMSIM_REQUIRE_BROWSER=1 but headless Chromium is unavailable: {reason}")
+        pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def demo_reports(tmp_path_factory) -> dict[str, Path]:
+    """Every report `make demo` writes (and compare's), each in its own folder as the commands
+    write them by default (plotly.js shared beside the page); folder name -> report path."""
+    return write_demo_reports(tmp_path_factory.mktemp("demo"))

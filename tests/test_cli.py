@@ -20,6 +20,7 @@ OUTPUT_FILES = {
     "strategy.csv",
     "result.json",
     "report.html",
+    "plotly.min.js",  # the report's plotly.js, beside it
 }
 
 

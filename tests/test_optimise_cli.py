@@ -39,7 +39,14 @@ ROOT = Path(__file__).resolve().parent.parent
 # tests its tools, and the optimiser searches that test's policy instead).
 KIDS = kids_shop_fixed(Path(tempfile.mkdtemp(prefix="optimise-cli-")))
 STUDY = "kids-shop-fixed-cpa"  # the default name: the file's and the question's
-OUTPUT_FILES = {"optimise.json", "trials.csv", "best-allocation.csv", "optimise.html", "study.db"}
+OUTPUT_FILES = {
+    "optimise.json",
+    "trials.csv",
+    "best-allocation.csv",
+    "optimise.html",
+    "plotly.min.js",
+    "study.db",
+}
 SMALL = ["--trials", "5", "--reps", "20", "--final-reps", "40", "--workers", "1"]
 TIMEOUT_S = 90
 

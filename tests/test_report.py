@@ -12,7 +12,7 @@ import pytest
 
 from smmsim.scenarios.loader import scenario_from_data
 from smmsim.simulator.engine import simulate
-from smmsim.simulator.reports.kit import fmt
+from smmsim.simulator.reports.kit import PLOTLYJS_FILE, fmt, with_plotlyjs
 from smmsim.simulator.reports.run_page import (
     FAN_MEASURES,
     report_figures,
@@ -103,13 +103,17 @@ def full_run() -> tuple[Result, dict, str]:
 
 
 def assert_well_formed_offline(page: str) -> Page:
+    """A page as built loads plotly.js once, from the file beside it, and nothing else; written
+    inline it holds plotly.js once and loads nothing at all."""
     parsed = Page(page)
     assert parsed.mismatches == []
     assert parsed.stack == []
-    assert len(PLOTLY_JS_BANNER.findall(page)) == 1  # plotly.js embedded exactly once
+    assert parsed.sources == [PLOTLYJS_FILE]  # by relative path, so the folder opens offline
     assert page.count("window.PlotlyConfig") == 1
-    external = [s for s in parsed.sources if re.match(r"\s*(https?:)?//", s, re.IGNORECASE)]
-    assert external == []
+    inline = with_plotlyjs(page, "inline")
+    assert len(PLOTLY_JS_BANNER.findall(inline)) == 1  # plotly.js embedded exactly once
+    assert Page(inline).sources == []
+    assert inline.count("window.PlotlyConfig") == 1
     return parsed
 
 

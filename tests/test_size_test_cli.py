@@ -39,7 +39,8 @@ def test_it_writes_the_curves_and_records_the_seed(tmp_path):
     out = tmp_path / "out"
     result = size_test(plan, "--reps", REPS, "--budgets", "0,5%,900", "--seed", 5, "--out", out)
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in out.iterdir()) == ["sizing.csv", "sizing.html", "sizing.json"]
+    written = sorted(p.name for p in out.iterdir())
+    assert written == ["plotly.min.js", "sizing.csv", "sizing.html", "sizing.json"]
     document = json.loads((out / "sizing.json").read_text())
     frame = pd.read_csv(out / "sizing.csv")
     budget = document["campaign_budget"]

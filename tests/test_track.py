@@ -243,6 +243,7 @@ def test_outputs_and_the_scenario_for_the_rest(plan, truth, folder):
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.iterdir()) == [
+        "plotly.min.js",
         "rejected_rows.csv",
         "track.csv",
         "track.html",
@@ -259,7 +260,8 @@ def test_outputs_and_the_scenario_for_the_rest(plan, truth, folder):
     assert any(row.startswith("target,campaign,clicks >= 9000,") for row in csv)
     assert "odds up" in next(row for row in csv if ",clicks >= 9000," in row)
     page = (out / "track.html").read_text()
-    assert "<script src=" not in page  # offline: plotly is inline
+    assert '<script charset="utf-8" src="plotly.min.js">' in page  # offline: plotly beside it
+    assert (out / "plotly.min.js").stat().st_size > 1_000_000
     assert page.index("Tracked 30 days") < page.index("Cumulative to date")  # headline first
     scenario = load_scenario(rest)
     spent = sum(a["totals"]["spend"] for a in document["arms"])

@@ -5,13 +5,21 @@ from __future__ import annotations
 from pathlib import Path
 
 from smmsim.scenarios.files import frame_csv, write_atomic
+from smmsim.simulator.reports.kit import PLOTLYJS_FILE, write_pages
 from smmsim.simulator.studies.comparison import ComparisonResult
 
-COMPARISON_FILES = ("comparison.csv", "differences.csv", "comparison.json", "comparison.html")
+COMPARISON_FILES = (
+    "comparison.csv",
+    "differences.csv",
+    "comparison.json",
+    "comparison.html",
+    PLOTLYJS_FILE,
+)
 
 
-def write_comparison(result: ComparisonResult, out_dir: Path) -> None:
-    """comparison.csv, differences.csv, comparison.json and comparison.html in `out_dir`."""
+def write_comparison(result: ComparisonResult, out_dir: Path, plotlyjs: str = "folder") -> None:
+    """comparison.csv, differences.csv, comparison.json and comparison.html in `out_dir` (with
+    plotly.min.js beside them in `plotlyjs` mode 'folder')."""
     # the page here, not at the top: a command imports this module for its file names
     # before it simulates, and plotly need load only when a page is written
     from smmsim.simulator.reports.comparison_page import comparison_html
@@ -24,4 +32,4 @@ def write_comparison(result: ComparisonResult, out_dir: Path) -> None:
         frame["seed"] = result.seed
         write_atomic(out_dir / name, frame_csv(frame))
     write_atomic(out_dir / "comparison.json", result.to_json())
-    write_atomic(out_dir / "comparison.html", comparison_html(result))
+    write_pages(out_dir, {"comparison.html": comparison_html(result)}, plotlyjs)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import html
 import math
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -30,6 +31,21 @@ MARK_COLOR = "#555"
 MAX_BINS = 40
 
 PLOT_CONFIG = {"displaylogo": False, "responsive": True}
+
+# plotly.js (4.8 MB) is kept once per output folder under this name, and each page loads it
+# by relative path, so a page is small and the folder still opens offline; `--plotlyjs inline`
+# puts it inside the page instead, for a report sent as one file.
+PLOTLYJS_FILE = "plotly.min.js"
+
+PLOTLYJS_MODES = ("folder", "inline")
+
+# What the first figure of a page carries in front of it (plotly's own MathJax setting, then the
+# library by relative path); `with_plotlyjs` swaps the second tag for the library inline.
+PLOTLYJS_SRC_TAG = f'<script charset="utf-8" src="{PLOTLYJS_FILE}"></script>'
+
+PLOTLYJS_LOADER = (
+    f"<script>window.PlotlyConfig = {{MathJaxConfig: 'local'}};</script>{PLOTLYJS_SRC_TAG}"
+)
 
 # The figures' look. The template is not part of LAYOUT: set on a figure, plotly validates and
 # deep-copies the whole template (about 18 ms a figure, a fifth of a report); `figure_divs` puts
@@ -74,7 +90,8 @@ th.baseline, td.baseline { background: #eef4fb; }
 
 
 def page_html(title: str, body: str) -> str:
-    """A complete, self-contained page: the stylesheet inline, nothing loaded from outside."""
+    """A complete page: the stylesheet inline; nothing loaded but plotly.js, from beside the page
+    (`with_plotlyjs` puts it inline)."""
     return (
         f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         f"<title>{html.escape(title)}</title>\n<style>{CSS}</style>\n</head>\n"
@@ -86,28 +103,68 @@ def figure_divs(
     figures: dict[str, list[go.Figure]], grid: tuple[str, ...] = ("targets",)
 ) -> dict[str, str]:
     """Each section's figures as HTML, side by side for the sections in `grid`; plotly.js is
-    embedded once, with the very first figure, so `figures` must be in page order."""
+    loaded once, before the very first figure, so `figures` must be in page order."""
     out, first = {}, True
     for key, section_figures in figures.items():
         parts = []
         for fig in section_figures:
-            parts.append(f'<div class="chart">{figure_html(fig, include_plotlyjs=first)}</div>')
+            loader = PLOTLYJS_LOADER if first else ""
+            parts.append(f'<div class="chart">{loader}{figure_html(fig)}</div>')
             first = False
         css = "charts grid" if key in grid else "charts"
         out[key] = f'<div class="{css}">{"".join(parts)}</div>' if parts else ""
     return out
 
 
-def figure_html(fig: go.Figure, include_plotlyjs: bool) -> str:
-    """One figure as a div, in the report's template. The figure was validated as it was built,
-    so it is written as it stands, without a second validation."""
+def figure_html(fig: go.Figure) -> str:
+    """One figure as a div, in the report's template, without plotly.js (`figure_divs` loads it
+    once a page). The figure was validated as it was built, so it is written as it stands,
+    without a second validation."""
     import plotly.io as pio
 
     spec = fig.to_dict()
     spec["layout"]["template"] = template_spec()
     return pio.to_html(
-        spec, full_html=False, include_plotlyjs=include_plotlyjs, config=PLOT_CONFIG, validate=False
+        spec, full_html=False, include_plotlyjs=False, config=PLOT_CONFIG, validate=False
     )
+
+
+def write_pages(out_dir: Path, pages: dict[str, str], plotlyjs_mode: str = "folder") -> list[str]:
+    """Each page into `out_dir` (atomically) in `plotlyjs_mode`; in 'folder' mode one copy of
+    plotly.js beside them if any page draws. Returns the names written, pages first."""
+    from smmsim.scenarios.files import write_atomic
+
+    written = []
+    for name, page in pages.items():
+        write_atomic(out_dir / name, with_plotlyjs(page, plotlyjs_mode))
+        written.append(name)
+    if plotlyjs_mode == "folder" and any(uses_plotlyjs(p) for p in pages.values()):
+        write_atomic(out_dir / PLOTLYJS_FILE, plotlyjs())
+        written.append(PLOTLYJS_FILE)
+    return written
+
+
+def uses_plotlyjs(page: str) -> bool:
+    """Whether a page built by the kit loads plotly.js from beside it (it draws a figure)."""
+    return PLOTLYJS_SRC_TAG in page
+
+
+def with_plotlyjs(page: str, mode: str) -> str:
+    """The page as written in `mode`: 'folder' as built (plotly.js from the file beside it),
+    'inline' with plotly.js inside the page, which then opens on its own, offline."""
+    if mode not in PLOTLYJS_MODES:
+        raise ValueError(f"plotly.js mode {mode!r}: choose from {', '.join(PLOTLYJS_MODES)}")
+    if mode == "folder" or not uses_plotlyjs(page):
+        return page
+    return page.replace(PLOTLYJS_SRC_TAG, f'<script charset="utf-8">{plotlyjs()}</script>', 1)
+
+
+@functools.cache
+def plotlyjs() -> str:
+    """The minified plotly.js of the installed plotly package, read once per process."""
+    from plotly.offline import get_plotlyjs
+
+    return get_plotlyjs()
 
 
 @functools.cache

@@ -6,10 +6,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from smmsim.scenarios.files import csv_table, write_atomic
+from smmsim.simulator.reports.kit import PLOTLYJS_FILE, write_pages
 from smmsim.simulator.reports.optimiser_page import report_html
 from smmsim.simulator.studies.optimiser.document import OptimisationResult, ToolRow
 
-OPTIMISE_FILES = ("optimise.json", "trials.csv", "best-allocation.csv", "optimise.html")
+OPTIMISE_FILES = (
+    "optimise.json",
+    "trials.csv",
+    "best-allocation.csv",
+    "optimise.html",
+    PLOTLYJS_FILE,
+)
 
 
 def trials_csv(document: OptimisationResult) -> str:
@@ -48,10 +55,11 @@ def allocation_row(row: ToolRow) -> dict:
     return flat
 
 
-def write_documents(document: OptimisationResult, out_dir: Path) -> None:
-    """Every output of the study into `out_dir` (OPTIMISE_FILES)."""
+def write_documents(document: OptimisationResult, out_dir: Path, plotlyjs: str = "folder") -> None:
+    """Every output of the study into `out_dir` (OPTIMISE_FILES; plotly.min.js only in
+    `plotlyjs` mode 'folder' when the page draws)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     write_atomic(out_dir / "optimise.json", document.to_json())
     write_atomic(out_dir / "trials.csv", trials_csv(document))
     write_atomic(out_dir / "best-allocation.csv", allocation_csv(document))
-    write_atomic(out_dir / "optimise.html", report_html(document))
+    write_pages(out_dir, {"optimise.html": report_html(document)}, plotlyjs)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from smmsim.scenarios.files import frame_csv, write_atomic
 from smmsim.simulator.frames import reputation_frame
+from smmsim.simulator.reports.kit import PLOTLYJS_FILE, write_pages
 from smmsim.simulator.studies.outcome import strategy_rows
 from smmsim.simulator.studies.run import RunResult
 
@@ -17,12 +18,13 @@ RUN_FILES = (
     "strategy.csv",
     "result.json",
     "report.html",
+    PLOTLYJS_FILE,
 )
 
 
-def write_run(run: RunResult, out_dir: Path) -> None:
+def write_run(run: RunResult, out_dir: Path, plotlyjs: str = "folder") -> None:
     """summary.csv, monthly.csv, daily.csv, reputation.csv, strategy.csv, result.json and
-    report.html."""
+    report.html (with plotly.min.js beside it in `plotlyjs` mode 'folder')."""
     # the page and pandas here, not at the top: a command imports this module for its file
     # names before it simulates, and plotly and pandas need load only when files are written
     import pandas as pd
@@ -41,4 +43,4 @@ def write_run(run: RunResult, out_dir: Path) -> None:
         frame["seed"] = run.seed  # every output records its seed
         write_atomic(out_dir / name, frame_csv(frame))
     write_atomic(out_dir / "result.json", run.to_json())
-    write_atomic(out_dir / "report.html", report_html(run))
+    write_pages(out_dir, {"report.html": report_html(run)}, plotlyjs)

@@ -6,13 +6,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from smmsim.scenarios.files import frame_csv, write_atomic
+from smmsim.simulator.reports.kit import PLOTLYJS_FILE, write_pages
 from smmsim.simulator.studies.sizing.document import SizingResult
 
-SIZING_FILES = ("sizing.csv", "sizing.json", "sizing.html")
+SIZING_FILES = ("sizing.csv", "sizing.json", "sizing.html", PLOTLYJS_FILE)
 
 
-def write_sizing(result: SizingResult, out_dir: Path) -> None:
-    """sizing.csv, sizing.json and sizing.html in `out_dir`, each written atomically."""
+def write_sizing(result: SizingResult, out_dir: Path, plotlyjs: str = "folder") -> None:
+    """sizing.csv, sizing.json and sizing.html in `out_dir`, each written atomically (with
+    plotly.min.js beside them in `plotlyjs` mode 'folder')."""
     # the page here, not at the top: a command imports this module for its file names
     # before it simulates, and plotly need load only when a page is written
     from smmsim.simulator.reports.sizing_page import sizing_html
@@ -21,4 +23,4 @@ def write_sizing(result: SizingResult, out_dir: Path) -> None:
     frame["seed"] = result.seed
     write_atomic(out_dir / "sizing.csv", frame_csv(frame))
     write_atomic(out_dir / "sizing.json", result.to_json())
-    write_atomic(out_dir / "sizing.html", sizing_html(result))
+    write_pages(out_dir, {"sizing.html": sizing_html(result)}, plotlyjs)

@@ -7,9 +7,10 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from smmsim.scenarios.files import csv_table, frame_csv, write_atomic
+from smmsim.simulator.reports.kit import PLOTLYJS_FILE, write_pages
 from smmsim.simulator.studies.track.study import TrackResult
 
-TRACK_FILES = ("track.json", "track.csv", "rejected_rows.csv", "track.html")
+TRACK_FILES = ("track.json", "track.csv", "rejected_rows.csv", "track.html", PLOTLYJS_FILE)
 REJECTED_HEADER = ("file", "line", "reasons", "detail", "row")
 
 
@@ -25,7 +26,11 @@ def write_rejected(rows: list[Sequence], out_dir: Path) -> None:
     write_atomic(out_dir / "rejected_rows.csv", csv_table(list(REJECTED_HEADER), rows))
 
 
-def write_track(result: TrackResult, rejected: list[Sequence], out_dir: Path) -> None:
+def write_track(
+    result: TrackResult, rejected: list[Sequence], out_dir: Path, plotlyjs: str = "folder"
+) -> None:
+    """track.json, track.csv, rejected_rows.csv and track.html (with plotly.min.js beside them
+    in `plotlyjs` mode 'folder')."""
     from smmsim.simulator.reports.track_page import track_html
 
     frame = result.to_frame()
@@ -33,4 +38,4 @@ def write_track(result: TrackResult, rejected: list[Sequence], out_dir: Path) ->
     write_atomic(out_dir / "track.json", result.to_json())
     write_atomic(out_dir / "track.csv", frame_csv(frame))
     write_rejected(rejected, out_dir)
-    write_atomic(out_dir / "track.html", track_html(result))
+    write_pages(out_dir, {"track.html": track_html(result)}, plotlyjs)
