@@ -13,10 +13,13 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from smmsim.cli import main
+from smmsim.simulator.reports.summary_page import MAX_TARGETS, MAX_TOOLS
 from tests.browser import chromium, render
+from tests.helpers import minimal_scenario_data
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "scenarios" / "examples"
 KIDS = EXAMPLES / "kids-shop.yaml"
@@ -44,13 +47,15 @@ def travel(tmp_path_factory) -> Path:
 
 
 class Cells(HTMLParser):
-    """The text of each element carrying a data-kpi, data-arm or data-target attribute."""
+    """The text of each element carrying a data-kpi, data-arm, data-target or data-platform
+    attribute."""
 
     def __init__(self) -> None:
         super().__init__()
         self.kpi: dict[str, str] = {}
         self.arm: dict[str, str] = {}
         self.target: dict[str, str] = {}
+        self.platform: dict[str, str] = {}
         self._open: list[tuple[str, dict[str, str], str]] = []  # (tag, its dict, key)
 
     def handle_starttag(self, tag, attrs):
@@ -61,6 +66,8 @@ class Cells(HTMLParser):
             self._open.append((tag, self.arm, attr["data-arm"]))
         elif tag == "tr" and "data-target" in attr:
             self._open.append((tag, self.target, attr["data-target"]))
+        elif tag == "span" and "data-platform" in attr:
+            self._open.append((tag, self.platform, attr["data-platform"]))
 
     def handle_endtag(self, tag):
         if self._open and self._open[-1][0] == tag:
@@ -125,6 +132,12 @@ def test_plan_spend_and_shares_equal_the_run_document(kids):
         assert abs(share - spend / total) <= 0.0005 + 1e-9, (arm, text)
         shares.append(share)
     assert sum(shares) == pytest.approx(1.0, abs=0.002)  # the tools split the whole spend
+    platforms = cells(kids).platform
+    assert set(platforms) == {a["platform"] for a in document["arms"].values()}
+    for platform, text in platforms.items():
+        tools = [a for a in document["arms"].values() if a["platform"] == platform]
+        spend = sum(a["metrics"]["spend"]["mean"] for a in tools)
+        assert abs(numbers(text)[0] - spend / total) <= 0.0005 + 1e-9, (platform, text)
 
 
 def test_targets_and_all_met_equal_the_run_document(kids):
@@ -211,3 +224,60 @@ def test_opens_in_a_browser_without_errors_or_fetches(browser, kids):
     rendered = render(kids)
     assert rendered.errors == []
     assert all(url.startswith(("file:", "data:")) for url in rendered.resources)
+
+
+def many_tools_plan(folder: Path) -> Path:
+    """Ten platforms of one paid-ads tool each, a target on each platform's CPA and two on the
+    whole campaign, tested then scaled: more than one sheet holds in full."""
+    data = minimal_scenario_data()
+    tool = data["platforms"][0]["tools"][0]
+    names = [f"platform{i}" for i in range(10)]
+    data["platforms"] = [
+        {"name": n, "audience": 300_000, "tools": [{**tool, "budget_share": 0.1}]} for n in names
+    ]
+    data["kpis"] = [
+        {"target": "cpa <= 40"},
+        {"target": "conversions >= 200"},
+        *({"target": "cpa <= 45", "platform": n} for n in names),
+    ]
+    data["strategy"] = {
+        "type": "test-then-scale",
+        "test": {"days": 14, "budget": 2000, "split": "even"},
+        "decision": {"rule": "probability", "target_cpa": 40, "q": 0.6},
+    }
+    path = folder / "many-tools.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def many(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("many")
+    return run_with_summary(many_tools_plan(folder), folder / "out")
+
+
+def test_a_long_plan_is_cut_to_the_page_and_says_so(many):
+    document = json.loads((many.parent / "result.json").read_text())
+    shown = cells(many)
+    hidden = set(document["arms"]) - set(shown.arm)
+    assert len(shown.arm) == MAX_TOOLS and len(hidden) == len(document["arms"]) - MAX_TOOLS + 1
+    # the tools left out are the smallest, and their row adds up their spend and share
+    smallest = min(
+        document["arms"][a]["metrics"]["spend"]["mean"] for a in shown.arm if a != "more"
+    )
+    spends = {a: document["arms"][a]["metrics"]["spend"]["mean"] for a in hidden}
+    assert all(s <= smallest for s in spends.values())
+    total = document["totals"]["spend"]["mean"]
+    more = numbers(shown.arm["more"])  # count, spend, share
+    assert more[0] == len(hidden)
+    assert abs(more[1] - sum(spends.values())) <= 0.005 + 1e-6
+    assert abs(more[2] - sum(spends.values()) / total) <= 0.0005 + 1e-9
+    assert len(shown.target) == MAX_TARGETS - 1
+    text = many.read_text(encoding="utf-8")
+    assert f"{len(document['kpi_targets']) - MAX_TARGETS + 1} more targets" in text
+    assert f"P(all {len(document['kpi_targets'])} targets met" in text
+
+
+@pytest.mark.parametrize("paper", ["A4", "letter"])
+def test_a_long_plan_still_prints_on_one_sheet(browser, many, paper, tmp_path):
+    assert printed_pages(many, paper, tmp_path) == 1

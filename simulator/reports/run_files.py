@@ -10,6 +10,8 @@ from smmsim.simulator.reports.kit import PLOTLYJS_FILE, write_pages
 from smmsim.simulator.studies.outcome import strategy_rows
 from smmsim.simulator.studies.run import RunResult
 
+SUMMARY_FILE = "summary.html"  # the client summary, only with `summary`
+
 RUN_FILES = (
     "summary.csv",
     "monthly.csv",
@@ -19,7 +21,7 @@ RUN_FILES = (
     "result.json",
     "report.html",
     PLOTLYJS_FILE,
-    "summary.html",  # only with --summary; owned, so a run without it leaves no stale copy
+    SUMMARY_FILE,  # owned though optional: a run without it leaves no stale copy
 )
 
 
@@ -51,4 +53,4 @@ def write_run(
     if summary:
         from smmsim.simulator.reports.summary_page import summary_html
 
-        write_atomic(out_dir / "summary.html", summary_html(run))
+        write_atomic(out_dir / SUMMARY_FILE, summary_html(run))

@@ -45,7 +45,7 @@ body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-se
 @media print { body { margin: 0; } }
 h1 { font-size: 15pt; margin: 0; }
 .sub { color: #555; margin: 0.1rem 0 0.4rem; }
-h2 { font-size: 10.5pt; margin: 0.6rem 0 0.2rem; border-bottom: 1.5px solid #ddd; }
+h2 { font-size: 10.5pt; margin: 0.5rem 0 0.15rem; border-bottom: 1.5px solid #ddd; }
 .headline { background: #f4f8fb; border-left: 3px solid #1f77b4; padding: 0.2rem 0.6rem;
             margin: 0.3rem 0; }
 .headline p { margin: 0.15rem 0; font-size: 9.5pt; }
@@ -69,6 +69,14 @@ section, tr { break-inside: avoid; }
 """
 
 BAR_WIDTH = 60  # px of a 100% share bar
+
+# What keeps the page one sheet for any plan: the largest bundled plan (travel-agency, 8 tools,
+# 9 targets) prints on one Letter sheet with two lines to spare, so a longer plan shows its
+# largest tools, its first targets and its most frequent drops, and says how many more the full
+# report lists.
+MAX_TOOLS = 8
+MAX_TARGETS = 9
+MAX_NAMED = 5  # platforms or tools named in one line of text
 
 
 def summary_html(run: RunResult) -> str:
@@ -114,25 +122,69 @@ def plan_html(run: RunResult) -> str:
     """Each tool, platform by platform: its expected spend (p5–p95 over campaigns) and its share
     of the expected total spend, the split the plan and its strategy actually produce."""
     total = run.totals["spend"].mean or 0.0
+    shown, rest = largest(run.arms, lambda arm: arm.metrics["spend"].mean or 0.0, MAX_TOOLS)
     rows = []
-    for name, arm in run.arms.items():
+    for name, arm in shown.items():
         spend = arm.metrics["spend"]
-        share = (spend.mean or 0.0) / total if total else 0.0
         rows.append(
             f'<tr data-arm="{html.escape(name)}"><th scope="row">{html.escape(name)}</th>'
             f'<td class="text">{html.escape(arm.type)}</td>'
-            f"<td>{stat_html(spend, 'currency')}</td>"
-            f"<td>{share_bar(share)} {html.escape(fmt(share, 'share'))}</td></tr>"
+            f"<td>{stat_html(spend, 'currency')}</td>{share_cell(spend.mean, total)}</tr>"
+        )
+    if rest:
+        # a sum of means is the sum's mean; its p5-p95 cannot be added up, so none is shown
+        spend = sum(arm.metrics["spend"].mean or 0.0 for arm in rest.values())
+        rows.append(
+            f'<tr data-arm="more"><th scope="row">{len(rest)} more tools</th>'
+            '<td class="text">see report.html</td>'
+            f"<td>{html.escape(fmt(spend, 'currency'))}</td>{share_cell(spend, total)}</tr>"
         )
     head = (
         '<thead><tr><th class="text">Platform/tool</th><th class="text">Kind</th>'
         f"<th>Spend ({html.escape(run.currency)})</th><th>Share</th></tr></thead>"
     )
     note = (
-        '<p class="note">Expected spend (in 90% of simulated campaigns: low–high) and its share '
-        "of the expected total; platforms' backlash repairs are not a tool's spend.</p>"
+        f'<p class="note">{platform_line(run)}Expected spend (in 90% of simulated campaigns: '
+        "low–high) and its share of the expected total; platforms' backlash repairs are not a "
+        "tool's spend.</p>"
     )
     return f"<table>{head}<tbody>{''.join(rows)}</tbody></table>{note}"
+
+
+def largest(items: dict, size, keep: int) -> tuple[dict, dict]:
+    """`items` split into those shown (all where they fit in `keep`, else the `keep - 1` largest
+    by `size`, in their own order) and the rest, summed up in one more line."""
+    if len(items) <= keep:
+        return items, {}
+    top = set(sorted(items, key=lambda k: size(items[k]), reverse=True)[: keep - 1])
+    return (
+        {k: v for k, v in items.items() if k in top},
+        {k: v for k, v in items.items() if k not in top},
+    )
+
+
+def share_cell(spend: float | None, total: float) -> str:
+    share = (spend or 0.0) / total if total else 0.0
+    return f"<td>{share_bar(share)} {html.escape(fmt(share, 'share'))}</td>"
+
+
+def platform_line(run: RunResult) -> str:
+    """Each platform's share of the tools' expected spend, in one line under the tools."""
+    spend: dict[str, float] = {}
+    for arm in run.arms.values():
+        spend[arm.platform] = spend.get(arm.platform, 0.0) + (arm.metrics["spend"].mean or 0.0)
+    total = sum(spend.values())
+    if not total:
+        return ""
+    shown, rest = largest(spend, lambda v: v, MAX_NAMED)
+    named = [
+        f'<span data-platform="{html.escape(p)}">{html.escape(p)} '
+        f"{html.escape(fmt(v / total, 'share'))}</span>"
+        for p, v in shown.items()
+    ]
+    if rest:
+        named.append(f"{len(rest)} more {html.escape(fmt(sum(rest.values()) / total, 'share'))}")
+    return f"<b>By platform: {', '.join(named)}.</b> "
 
 
 def share_bar(share: float) -> str:
@@ -186,8 +238,14 @@ def targets_html(run: RunResult) -> str:
         f'<td class="text">{html.escape(t.month or "whole campaign")}</td>'
         f"<td>{stat_html(t.expected, KPIS[t.metric][0])}</td>"
         f'<td class="odds" style="{odds_style(t.probability)}">{t.probability:.0%}</td></tr>'
-        for t in run.kpi_targets
+        for t in run.kpi_targets[: MAX_TARGETS - 1 if len(run.kpi_targets) > MAX_TARGETS else None]
     )
+    hidden = len(run.kpi_targets) - MAX_TARGETS + 1
+    if hidden > 1:
+        rows += (
+            f'<tr><th scope="row">{hidden} more targets</th>'
+            '<td class="text" colspan="4">in report.html; all count in P(all met) below</td></tr>'
+        )
     head = (
         '<thead><tr><th class="text">Target</th><th class="text">Platform</th>'
         '<th class="text">Period</th><th>Expected (p5–p95)</th><th>P(met)</th></tr></thead>'
@@ -224,10 +282,16 @@ def backlash_items(run: RunResult) -> list[str]:
     risk = run.risk
     if risk is ABSENT:
         return ["Backlash risk: not assessed in this run."]
-    platforms = ", ".join(
+    raised = [r for r in risk.simulated if r.level != "low"]
+    named = [
         f"{html.escape(r.platform)} {level_html(r.level)} (P(an event) {percent(r.probability)})"
-        for r in risk.simulated
-    )
+        for r in sorted(raised, key=lambda r: r.probability, reverse=True)[:MAX_NAMED]
+    ]
+    if len(raised) > MAX_NAMED:
+        named.append(f"{len(raised) - MAX_NAMED} more above low")
+    if risk.simulated:
+        named.append("low on the others" if raised else "low on every platform")
+    platforms = ", ".join(named)
     findings = len(risk.static)
     flagged = (
         f"; {findings} tactic{'s' * (findings != 1)} above its safe level (see report.html)"
@@ -254,11 +318,20 @@ def strategy_items(run: RunResult) -> list[str]:
         return []
     items = []
     for what, pick in (("drops", "dropped"), ("cuts by its stop-loss", "cut_by_stop_loss")):
-        shares = [
-            f"{html.escape(arm)} in {percent(getattr(log, pick).probability)} of campaigns"
-            for arm, log in outcome.decision_log.items()
-            if percent(getattr(log, pick).probability) != "0%"
-        ]
+        often = sorted(
+            (
+                (getattr(log, pick).probability, arm)
+                for arm, log in outcome.decision_log.items()
+                if percent(getattr(log, pick).probability) != "0%"
+            ),
+            reverse=True,
+        )
+        shares = [f"{html.escape(arm)} in {percent(p)} of campaigns" for p, arm in often]
+        if len(shares) > MAX_NAMED:
+            shares = [
+                *shares[:MAX_NAMED],
+                f"{len(shares) - MAX_NAMED} more tools in fewer campaigns",
+            ]
         if shares:
             items.append(f"The {html.escape(outcome.type)} strategy {what} {'; '.join(shares)}.")
     if outcome.decision_days and not items:
@@ -278,8 +351,9 @@ def footer_html(run: RunResult) -> str:
         if run.deterministic
         else f"{run.replications:,} simulated campaigns"
     )
+    streamed = run.quantile_note()  # a streamed run's ranges are estimates: say how close
     return (
         f'<p class="note">smmsim, {kind}, seed {run.seed}: the same file, seed and replications '
         "give the same numbers. The full report (report.html) has every platform, month and "
-        "chart.</p>"
+        f"chart.{' ' + html.escape(streamed) if streamed else ''}</p>"
     )
