@@ -16,7 +16,7 @@ import html
 from smmsim.scenarios.documents import ABSENT
 from smmsim.scenarios.kpis import KPIS
 from smmsim.simulator.reports.headline import run_headline, unspent_line
-from smmsim.simulator.reports.kit import fmt, stat_html, unit_label
+from smmsim.simulator.reports.kit import fmt, odds_cell, stat_html, unit_label
 from smmsim.simulator.studies.run import RunResult
 
 # The KPIs a client asks about, in reading order; those the run lacks (revenue without an order
@@ -232,16 +232,18 @@ def kpi_cells(metric: str, run: RunResult) -> str:
 def targets_html(run: RunResult) -> str:
     if not run.kpi_targets:
         return '<p class="note">The plan sets no KPI targets.</p>'
+    fits = len(run.kpi_targets) <= MAX_TARGETS
+    shown = run.kpi_targets if fits else run.kpi_targets[: MAX_TARGETS - 1]  # and one more line
     rows = "".join(
         f'<tr data-target="{html.escape(t.target)}"><th scope="row">{html.escape(t.target)}</th>'
         f'<td class="text">{html.escape(t.platform or "all platforms")}</td>'
         f'<td class="text">{html.escape(t.month or "whole campaign")}</td>'
         f"<td>{stat_html(t.expected, KPIS[t.metric][0])}</td>"
-        f'<td class="odds" style="{odds_style(t.probability)}">{t.probability:.0%}</td></tr>'
-        for t in run.kpi_targets[: MAX_TARGETS - 1 if len(run.kpi_targets) > MAX_TARGETS else None]
+        f"{odds_cell(t.probability)}</tr>"
+        for t in shown
     )
-    hidden = len(run.kpi_targets) - MAX_TARGETS + 1
-    if hidden > 1:
+    hidden = len(run.kpi_targets) - len(shown)
+    if hidden:
         rows += (
             f'<tr><th scope="row">{hidden} more targets</th>'
             '<td class="text" colspan="4">in report.html; all count in P(all met) below</td></tr>'
@@ -251,11 +253,6 @@ def targets_html(run: RunResult) -> str:
         '<th class="text">Period</th><th>Expected (p5–p95)</th><th>P(met)</th></tr></thead>'
     )
     return f"<table>{head}<tbody>{rows}</tbody></table>\n<p>{html.escape(all_met(run))}</p>"
-
-
-def odds_style(probability: float) -> str:
-    """The report's odds shading: red (0) through yellow to green (1)."""
-    return f"background: hsl({round(120 * probability)}, 70%, 82%)"
 
 
 def all_met(run: RunResult) -> str:
