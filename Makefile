@@ -29,7 +29,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/smmsim run scenarios/examples/$(EXAMPLE).yaml --out out/demo
+	$(BIN)/smmsim run scenarios/examples/$(EXAMPLE).yaml --out out/demo --summary
 	$(BIN)/smmsim size-test scenarios/examples/$(EXAMPLE).yaml --out out/demo/size-test
 	$(BIN)/smmsim calibrate $(ONLINE_DATA) $(ONLINE_MAP) --out out/demo/calibration \
 		--write-scenario out/demo/calibration/calibrated.yaml

@@ -193,6 +193,13 @@ def main() -> None:
 @strategy_option
 @fail_on_option
 @plotlyjs_option
+@click.option(
+    "--summary",
+    "client_summary",
+    is_flag=True,
+    help="Also write summary.html into --out: one printable page for the client (the plan, "
+    "headline KPIs with ranges, KPI targets and their odds, the risks).",
+)
 @handle_errors
 def run(
     file: Path,
@@ -206,6 +213,7 @@ def run(
     strategy,
     fail_on,
     plotlyjs,
+    client_summary,
 ) -> None:
     """Simulate FILE and report KPIs with uncertainty, by platform and month, what its strategy
     achieves against the oracle (regret, cost of testing, decisions), and its flags: tactics
@@ -225,6 +233,8 @@ def run(
     scenario = load_scenario(file)
     if strategy:
         scenario = with_strategy(scenario, strategy, str(file))
+    if client_summary and not out:
+        raise click.UsageError("--summary writes summary.html into --out: name a folder")
     check_out(out, RUN_FILES, file)
     per_run = 1 if deterministic else (reps or scenario.campaign.replications)
     with progress_bar(per_run * runs_needed(scenario), "simulating") as advance:
@@ -239,7 +249,9 @@ def run(
             progress=advance,
         )
     if out:
-        write_outputs(out, lambda folder: write_run(run, folder, plotlyjs), RUN_FILES)
+        write_outputs(
+            out, lambda folder: write_run(run, folder, plotlyjs, client_summary), RUN_FILES
+        )
     if fmt == "json":
         click.echo(run.to_json(), nl=False)
     else:
@@ -250,6 +262,7 @@ def run(
             click.echo(
                 f"wrote {out}/: summary.csv monthly.csv daily.csv reputation.csv strategy.csv "
                 f"result.json report.html{shared_plotlyjs(plotlyjs)}"
+                f"{' summary.html' if client_summary else ''}"
             )
     if run.risk.fails(fail_on):
         sys.exit(FAIL_EXIT_CODE)

@@ -152,7 +152,7 @@ def test_a_streamed_run_writes_every_output_and_says_its_quantiles_are_estimates
     kids_runs, tmp_path
 ):
     _, streamed = kids_runs
-    write_run(streamed, tmp_path)
+    write_run(streamed, tmp_path, summary=True)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(RUN_FILES)
     text = (tmp_path / "result.json").read_text(encoding="utf-8")
     written = json.loads(text)
@@ -161,6 +161,7 @@ def test_a_streamed_run_writes_every_output_and_says_its_quantiles_are_estimates
     assert written["quantiles"]["relative_error"] == RELATIVE_ERROR
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert "streamed estimates" in page
+    assert "streamed estimates" in (tmp_path / "summary.html").read_text(encoding="utf-8")
     assert "Regret per replication" in page  # drawn from the regret's sketch
     console = Console(record=True, width=200)
     print_tables(streamed, console)

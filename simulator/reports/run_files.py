@@ -10,6 +10,8 @@ from smmsim.simulator.reports.kit import PLOTLYJS_FILE, write_pages
 from smmsim.simulator.studies.outcome import strategy_rows
 from smmsim.simulator.studies.run import RunResult
 
+SUMMARY_FILE = "summary.html"  # the client summary, only with `summary`
+
 RUN_FILES = (
     "summary.csv",
     "monthly.csv",
@@ -19,12 +21,16 @@ RUN_FILES = (
     "result.json",
     "report.html",
     PLOTLYJS_FILE,
+    SUMMARY_FILE,  # owned though optional: a run without it leaves no stale copy
 )
 
 
-def write_run(run: RunResult, out_dir: Path, plotlyjs: str = "folder") -> None:
+def write_run(
+    run: RunResult, out_dir: Path, plotlyjs: str = "folder", summary: bool = False
+) -> None:
     """summary.csv, monthly.csv, daily.csv, reputation.csv, strategy.csv, result.json and
-    report.html (with plotly.min.js beside it in `plotlyjs` mode 'folder')."""
+    report.html (with plotly.min.js beside it in `plotlyjs` mode 'folder'); with `summary`, the
+    one-page client summary.html too."""
     # the page and pandas here, not at the top: a command imports this module for its file
     # names before it simulates, and plotly and pandas need load only when files are written
     import pandas as pd
@@ -44,3 +50,7 @@ def write_run(run: RunResult, out_dir: Path, plotlyjs: str = "folder") -> None:
         write_atomic(out_dir / name, frame_csv(frame))
     write_atomic(out_dir / "result.json", run.to_json())
     write_pages(out_dir, {"report.html": report_html(run)}, plotlyjs)
+    if summary:
+        from smmsim.simulator.reports.summary_page import summary_html
+
+        write_atomic(out_dir / SUMMARY_FILE, summary_html(run))
