@@ -7,7 +7,7 @@ from rich.console import Console
 from rich.table import Table
 
 from smmsim.simulator.consoles.run import fmt
-from smmsim.simulator.consoles.terminal import stdout_console
+from smmsim.simulator.consoles.terminal import bracket, stdout_console
 from smmsim.simulator.reports.headline import comparison_headline
 from smmsim.simulator.studies.comparison import ComparisonResult, PairedDifference
 from smmsim.simulator.summary import Stats
@@ -71,7 +71,7 @@ def spread(stats: Stats, metric: str) -> str:
     replication."""
     if stats.mean is None:
         return "n/a"
-    return f"{fmt(stats.mean, metric)} [{fmt(stats.p5, metric)} - {fmt(stats.p95, metric)}]"
+    return f"{fmt(stats.mean, metric)} {bracket(fmt(stats.p5, metric), fmt(stats.p95, metric))}"
 
 
 def print_comparison(result: ComparisonResult, console: Console | None = None) -> None:

@@ -14,7 +14,7 @@ from rich.table import Table
 
 from smmsim.scenarios.documents import ABSENT
 from smmsim.simulator.consoles.run import count, unsigned_zero
-from smmsim.simulator.consoles.terminal import stdout_console
+from smmsim.simulator.consoles.terminal import bracket, stdout_console
 from smmsim.simulator.reports.headline import optimisation_headline
 from smmsim.simulator.studies.comparison import PairedStats
 from smmsim.simulator.studies.optimiser.document import (
@@ -92,7 +92,7 @@ def interval(stats: Stats | None, kind: str, narrow: bool = False) -> str:
     mean, low, high = (number(v, kind) for v in (stats.mean, stats.p5, stats.p95))
     if stats.p5 is None or low == high == mean:  # no interval: one point or one run
         return mean
-    return f"{mean}\n[{low} - {high}]" if narrow else f"{mean} [{low} - {high}]"
+    return f"{mean}\n{bracket(low, high)}" if narrow else f"{mean} {bracket(low, high)}"
 
 
 def objective_value_text(value: float | None, document: OptimisationResult) -> str:
@@ -137,7 +137,7 @@ def percent(value: float | None) -> str:
 
 
 def probability_interval(stats: Probability) -> str:
-    return f"{percent(stats.probability)} [{percent(stats.p5)} - {percent(stats.p95)}]"
+    return f"{percent(stats.probability)} {bracket(percent(stats.p5), percent(stats.p95))}"
 
 
 def share_text(row: ToolRow) -> str:

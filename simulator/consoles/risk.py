@@ -6,7 +6,7 @@ from rich.console import Console
 from rich.table import Table
 
 from smmsim.simulator.consoles.run import fmt, interval, unsigned_zero
-from smmsim.simulator.consoles.terminal import stdout_console
+from smmsim.simulator.consoles.terminal import bracket, stdout_console
 from smmsim.simulator.reports.headline import check_headline, checked_plan
 from smmsim.simulator.studies.risk import CheckResult, RiskAssessment
 from smmsim.simulator.summary import Stats
@@ -66,7 +66,7 @@ def money_interval(stats: Stats | None) -> str:
     values = (stats.mean, stats.p5, stats.p95)
     spec = ",.0f" if max(abs(v) for v in values) >= 100 else ",.2f"
     mean, low, high = (unsigned_zero(format(v, spec)) for v in values)
-    return f"{mean} [{low} - {high}]"
+    return f"{mean} {bracket(low, high)}"
 
 
 def print_check(result: CheckResult, currency: str, console: Console | None = None) -> None:

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from smmsim.scenarios.documents import ABSENT
 from smmsim.scenarios.kpis import KPIS
-from smmsim.simulator.consoles.terminal import stdout_console
+from smmsim.simulator.consoles.terminal import bracket, stdout_console
 from smmsim.simulator.reports.headline import run_headline, unspent_line
 from smmsim.simulator.studies.outcome import StrategyOutcome, decisions
 from smmsim.simulator.studies.run import RunResult
@@ -202,10 +202,10 @@ def interval(stats: Stats | Probability | None, metric: str) -> str:
     if isinstance(stats, Probability):
         if stats.probability is None:
             return "n/a"
-        return f"{stats.probability:.0%} [{stats.p5:.0%} - {stats.p95:.0%}]"
+        return f"{stats.probability:.0%} {bracket(f'{stats.p5:.0%}', f'{stats.p95:.0%}')}"
     if stats is None or stats.mean is None:
         return "n/a"
-    return f"{fmt(stats.mean, metric)} [{fmt(stats.p5, metric)} - {fmt(stats.p95, metric)}]"
+    return f"{fmt(stats.mean, metric)} {bracket(fmt(stats.p5, metric), fmt(stats.p95, metric))}"
 
 
 def strategy_rows(outcome: StrategyOutcome, currency: str) -> list[tuple[str, str]]:

@@ -20,6 +20,14 @@ from rich.table import Table
 PIPED_WIDTH = 100_000
 
 
+def bracket(low: str, high: str) -> str:
+    """An interval's two printed bounds, '[5 - 90]'; '[-23 to 91.9]' where a bound is negative,
+    which a dash between them would read as a subtraction."""
+    if low.startswith("-") or high.startswith("-"):
+        return f"[{low} to {high}]"
+    return f"[{low} - {high}]"
+
+
 class FoldCells(RenderHook):
     """Folds a cell's overlong word onto the next line rather than cutting it with '…'."""
 
