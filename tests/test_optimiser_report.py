@@ -122,12 +122,57 @@ def test_page_is_offline_and_well_formed(page):
     assert 'href="http' not in rest
 
 
-def test_page_has_the_four_plot_sections(page):
-    # History, importances, risk and marginal CPA each get their section and one figure.
-    text = Page(page).text
+def test_page_has_the_four_plot_sections(document):
+    # History, importances, risk and marginal CPA each get their section and one figure when
+    # trials carried a backlash risk.
+    text = Page(report_html(with_risk_limit(document))).text
     for title in TITLES.values():
         assert title in text
-    assert Page(page).plotly_divs == 4
+    assert Page(report_html(with_risk_limit(document))).plotly_divs == 4
+
+
+def test_riskless_study_says_so_instead_of_a_pareto_plot(document, page):
+    # kids-shop split under `fixed` has no tactic, so no trial carries any backlash risk: the
+    # Pareto plot would be a row of dots on zero; a line says so instead.
+    assert all(r.risk == 0 for r in document.history)
+    assert report_figures(document)["pareto"] == []
+    text = Page(page).text
+    assert TITLES["pareto"] not in text
+    assert "No backlash risk in any of the" in text
+    assert Page(page).plotly_divs == 3
+
+
+def test_importances_are_keyed_by_budget_shares(document, page):
+    # The split is searched in stick-breaking coordinates (share.<tool> is a fraction of what is
+    # left); the planner reads importances of each tool's budget share instead.
+    tools = set(document.best.candidate.shares)
+    assert document.importances and set(document.importances) == {f"{t} share" for t in tools}
+    assert sum(document.importances.values()) == pytest.approx(1.0)
+    assert any(name.startswith("share.") for r in document.history for name in r.params)
+    (figure,) = report_figures(document)["importances"]
+    assert set(figure.data[0].y) == set(document.importances)
+
+
+def test_storage_path_is_not_on_the_page(document, page):
+    # The study's SQLite path names the user's folders and is no business of a client; the page
+    # says what kind of storage it is, optimise.json keeps the URL to resume.
+    assert document.storage.startswith("sqlite:///")
+    database = document.storage.removeprefix("sqlite:///")
+    assert database not in page and document.storage not in page
+    assert "a SQLite file" in Page(page).text
+
+
+def test_marginal_cpa_bars_carry_their_intervals(document):
+    # Each bar's whiskers reach the 90% interval the final evaluation's replications gave it.
+    (figure,) = report_figures(document)["marginal"]
+    bars = figure.data[0]
+    rows = document.evaluation.marginal_cpa
+    with_interval = [r for r in rows if r.marginal_cpa is not None and r.ci_low is not None]
+    assert with_interval
+    for i, r in enumerate(rows):
+        if r in with_interval:
+            assert bars.error_y.array[i] == pytest.approx(r.ci_high - r.marginal_cpa)
+            assert bars.error_y.arrayminus[i] == pytest.approx(r.marginal_cpa - r.ci_low)
 
 
 def test_best_share_of_each_tool_appears(document, page):
@@ -182,7 +227,7 @@ def test_empty_importances_are_explained(document):
     few = edited(document, lambda data: data.update(importances={}))
     page = report_html(few)
     parsed = assert_well_formed_offline(page)
-    assert parsed.plotly_divs == 3
+    assert parsed.plotly_divs == 2  # history and marginal CPA; no risk, so no Pareto plot
     assert "No importances to show" in parsed.text
 
 
