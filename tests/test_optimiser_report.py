@@ -153,6 +153,17 @@ def test_importances_are_keyed_by_budget_shares(document, page):
     assert set(figure.data[0].y) == set(document.importances)
 
 
+def test_older_importances_by_coordinate_are_flagged(document, page):
+    # optimise.json written before carries `share.<platform>` coordinates: the page warns that
+    # they are not budget shares; today's document has no such warning.
+    assert "written before importances were computed" not in page
+
+    def older(data: dict) -> None:
+        data["importances"] = {"share.facebook": 0.7, "share.instagram": 0.3}
+
+    assert "written before importances were computed" in report_html(edited(document, older))
+
+
 def test_storage_path_is_not_on_the_page(document, page):
     # The study's SQLite path names the user's folders and is no business of a client; the page
     # says what kind of storage it is, optimise.json keeps the URL to resume.

@@ -368,7 +368,7 @@ def difference_figure(result: ComparisonResult) -> go.Figure:
         shared_yaxes=True,
         subplot_titles=[panel_title(result, m) for m in metrics],
         horizontal_spacing=0.04,
-        vertical_spacing=0.5 / rows,
+        vertical_spacing=0.3 / rows,
     )
     for i, metric in enumerate(metrics):
         row, col = divmod(i, PANEL_COLUMNS)

@@ -438,7 +438,7 @@ def plot_sections(document: OptimisationResult, charts: dict[str, str]) -> list[
         section(TITLES["history"], history_note(document), charts["history"] or NO_TRIAL_HTML),
         section(
             TITLES["importances"],
-            IMPORTANCE_NOTE,
+            importance_note(document),
             charts["importances"] or no_importances(document),
         ),
         *pareto_section(document, charts["pareto"]),
@@ -535,6 +535,21 @@ IMPORTANCE_NOTE = (
     "little cost; a dominant one is where the decision matters. With few trials these are "
     "rough.</p>"
 )
+
+
+OLDER_IMPORTANCE_NOTE = (
+    '<p class="note">This document was written before importances were computed on the budget '
+    "shares: its <code>share.…</code> dials are the optimiser's own coordinates, each the "
+    "fraction of the budget not yet given out that goes to that part (the last part takes the "
+    "rest), not a budget share. Rerun the study (it resumes from its storage) for importances "
+    "by share.</p>"
+)
+
+
+def importance_note(document: OptimisationResult) -> str:
+    """The note, with a warning for an older document keyed by the split's coordinates."""
+    older = any(name.startswith("share.") for name in document.importances)
+    return IMPORTANCE_NOTE + (OLDER_IMPORTANCE_NOTE if older else "")
 
 
 def no_importances(document: OptimisationResult) -> str:
