@@ -690,7 +690,8 @@ def marginal_note(document: OptimisationResult) -> str:
     return (
         f'<p class="note">What one more {currency} buys at the optimum: for each paid-ads tool, '
         "the extra spend divided by the extra conversions when that tool alone gets "
-        f"{MARGINAL_STEP:.0%} more of the budget, on the same simulated campaigns. At an "
+        f"{MARGINAL_STEP:.0%} more of the budget, on the same simulated campaigns; the whiskers "
+        "(and the figures under each tool) give its 90% interval over those campaigns. At an "
         "<b>interior optimum</b>, where every tool is funded and none is at a spend limit, these "
         "are equal: otherwise moving money from the dearer tool to the cheaper one would lower "
         "the CPA. A tool left at 0% (lighter bar) should cost at least as much at the margin as "
@@ -719,7 +720,7 @@ def marginal_figure(document: OptimisationResult) -> go.Figure:
             x=[r.tool for r in rows],
             y=[r.marginal_cpa or 0 for r in rows],
             text=[marginal_label(r.marginal_cpa, document) for r in rows],
-            textposition="outside",
+            textposition="none",  # under the axis instead (`marginal_tick`): clear of whiskers
             width=0.5 if len(rows) > 2 else 0.25,
             error_y=marginal_error(rows),
             marker_color=[TRIAL_COLOR if r.share > 0 else UNFUNDED_COLOR for r in rows],
@@ -736,8 +737,21 @@ def marginal_figure(document: OptimisationResult) -> go.Figure:
     fig.update_yaxes(
         title=html.escape(with_unit("marginal CPA", document)), range=[0, 1.2 * top or 1]
     )
-    fig.update_layout(title=TITLES["marginal"], showlegend=False, height=420, **LAYOUT)
+    fig.update_xaxes(
+        tickvals=[r.tool for r in rows], ticktext=[marginal_tick(r, document) for r in rows]
+    )
+    fig.update_layout(title=TITLES["marginal"], showlegend=False, height=440, **LAYOUT)
     return fig
+
+
+def marginal_tick(row, document: OptimisationResult) -> str:
+    """'facebook/paid_ads<br>18.50 EUR (12.10–25.30)': the tool, its marginal CPA and interval
+    (escaped, since plotly reads tick labels as HTML)."""
+    text = marginal_label(row.marginal_cpa, document)
+    low, high = given(row.ci_low), given(row.ci_high)
+    if row.marginal_cpa is not None and low is not None and high is not None:
+        text += f" ({fmt(low, 'currency')}–{fmt(high, 'currency')})"
+    return f"{html.escape(row.tool)}<br>{html.escape(text)}"
 
 
 def marginal_error(rows: list) -> dict:
