@@ -184,6 +184,8 @@ def test_marginal_cpa_bars_carry_their_intervals(document):
         if r in with_interval:
             assert bars.error_y.array[i] == pytest.approx(r.ci_high - r.marginal_cpa)
             assert bars.error_y.arrayminus[i] == pytest.approx(r.marginal_cpa - r.ci_low)
+            tick = figure.layout.xaxis.ticktext[i]  # the numbers under the tool, in words
+            assert tick.startswith(r.tool) and f"({fmt(r.ci_low, 'currency')}–" in tick
 
 
 def test_best_share_of_each_tool_appears(document, page):
