@@ -23,6 +23,7 @@ from smmsim.simulator.reports.optimiser_page import (
     TITLES,
     report_figures,
     report_html,
+    storage_text,
 )
 from smmsim.simulator.studies.optimiser.document import OptimisationResult
 from smmsim.simulator.studies.optimiser.job import OptimiseJob, default_study_name, optimise
@@ -171,6 +172,21 @@ def test_storage_path_is_not_on_the_page(document, page):
     database = document.storage.removeprefix("sqlite:///")
     assert database not in page and document.storage not in page
     assert "a SQLite file" in Page(page).text
+
+
+@pytest.mark.parametrize(
+    ("url", "kind"),
+    [
+        ("postgresql://bob:***@db.example:5432/smm", "a PostgreSQL server"),
+        ("postgresql+psycopg2://bob@db.example/smm?password=***", "a PostgreSQL server"),
+        ("sqlite:///home/bob/plans/study.db", "a SQLite file"),
+        ("sqlite://", "memory"),
+    ],
+)
+def test_storage_is_described_without_its_address(url, kind):
+    text = storage_text(url)
+    assert text.startswith(kind)
+    assert not any(part in text for part in ("bob", "db.example", "/home", "smm", "***"))
 
 
 def test_marginal_cpa_bars_carry_their_intervals(document):
