@@ -101,12 +101,12 @@ def fit_html(
         section(
             "Estimates with 90% intervals",
             estimates_note(result),
-            estimates_table_html(result, run) + charts["estimates"],
+            charts["estimates"] + estimates_table_html(result, run),  # the plot before ~150 rows
         ),
         section(
             "Auction pressure",
             PRESSURE_NOTE,
-            auction_table_html(result) + charts.get("pressure", ""),
+            charts.get("pressure", "") + auction_table_html(result),
         ),
         section("Weekday prices", WEEKDAY_NOTE, weekday_table_html(result)),
         section("Frequency fatigue", FATIGUE_NOTE, fatigue_table_html(result)),
@@ -333,9 +333,10 @@ def import_html(summary: ImportSummary) -> str:
     files = [
         "<tr>"
         + f'<th scope="row">{label(f.file)}</th>'
+        + f'<td class="wrap">{label(f.format_title)}</td>'  # a sentence: wraps, the table fits
         + "".join(
             f'<td class="text">{label(text)}</td>'
-            for text in (f.format_title, f.encoding, f.separator, f.decimal_mark, f.date_order)
+            for text in (f.encoding, f.separator, f.decimal_mark, f.date_order)
         )
         + "".join(f"<td>{n:,}</td>" for n in (f.rows_read, f.rows_used, f.rows_rejected))
         + "</tr>\n"

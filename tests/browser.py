@@ -46,7 +46,8 @@ PROBE_ID = "smmsim-probe"
 
 # First in <head>, before plotly.js: uncaught errors (including a script that fails to load,
 # caught on the way down), rejected promises and console.error calls, and after the load the URL
-# of every resource fetched, as JSON in a hidden <pre> the dump carries.
+# of every resource fetched and the tables too wide for the window, as JSON in a hidden <pre>
+# the dump carries.
 PROBE = f"""<script>
 (function () {{
   var errors = [];
@@ -59,7 +60,32 @@ PROBE = f"""<script>
       document.documentElement.appendChild(box);
     }}
     var urls = performance.getEntriesByType("resource").map(function (e) {{ return e.name; }});
-    box.textContent = JSON.stringify({{errors: errors, resources: urls}});
+    box.textContent = JSON.stringify({{errors: errors, resources: urls, wide: wideTables()}});
+  }}
+  // Each table that neither fits the window nor scrolls inside a box that does, named by its
+  // class and first header; and the page itself when anything makes it wider than the window.
+  function wideTables() {{
+    var edge = document.documentElement.clientWidth, wide = [];
+    document.querySelectorAll("table").forEach(function (t) {{
+      var box = t.parentElement, scrolls = false;
+      while (box && box !== document.body) {{
+        var overflow = getComputedStyle(box).overflowX;
+        if (overflow === "auto" || overflow === "scroll") {{ scrolls = true; break; }}
+        box = box.parentElement;
+      }}
+      var right = (scrolls ? box : t).getBoundingClientRect().right;
+      if (right > edge + 1) {{
+        var th = t.querySelector("th");
+        wide.push("table." + (t.className || "(no class)") + " '" +
+          (th ? th.textContent.trim().slice(0, 30) : "") + "' reaches " + Math.round(right) +
+          " px of " + edge + (scrolls ? " (its scroll box is wider than the window)" : ""));
+      }}
+    }});
+    if (document.documentElement.scrollWidth > edge + 1) {{
+      wide.push("the page is " + document.documentElement.scrollWidth + " px wide in a " +
+        edge + " px window");
+    }}
+    return wide;
   }}
   window.addEventListener("error", function (e) {{
     var where = e.target && e.target !== window ? (e.target.src || e.target.href || "") : "";
@@ -127,6 +153,7 @@ class Rendered:
     plots: list[Plot] = field(default_factory=list)
     errors: list[str] | None = None
     resources: list[str] | None = None
+    wide: list[str] | None = None  # tables that neither fit the window nor scroll in a box
 
 
 def render(page: Path, budget_ms: int = 10_000) -> Rendered:
@@ -163,6 +190,7 @@ def parse_dom(dom: str) -> Rendered:
     if parser.probe is not None:
         seen = json.loads(parser.probe)
         rendered.errors, rendered.resources = seen["errors"], seen["resources"]
+        rendered.wide = seen["wide"]
     return rendered
 
 

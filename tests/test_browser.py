@@ -22,6 +22,7 @@ def problems(rendered: Rendered) -> list[str]:
         return ["the probe never reported: the page's scripts did not run to their end"]
     found += [f"JavaScript error: {e}" for e in rendered.errors]
     found += [f"fetched {url}" for url in rendered.resources if not url.startswith(LOCAL)]
+    found += [f"too wide: {w}" for w in rendered.wide or []]
     for i, plot in enumerate(rendered.plots):
         if not plot.svgs:
             found.append(f"plot {i + 1}: no SVG (plotly did not draw it)")
@@ -46,12 +47,15 @@ def test_report_renders_every_plot_offline_without_errors(browser, demo_reports,
 
 def test_a_broken_plot_is_caught(browser, demo_reports, tmp_path):
     """The check can fail: the same report with its plotly.js missing renders no SVG and
-    raises errors (Plotly is not defined), and a figure pointing at the network is seen."""
+    raises errors (Plotly is not defined), a figure pointing at the network is seen, and so is
+    a table wider than the window outside any scroll box."""
     report = demo_reports["size-test"]
     broken = tmp_path / report.name
     page = report.read_text(encoding="utf-8")
-    broken.write_text(page.replace("</body>", '<img src="http://example.com/x.png"></body>'))
+    wide = '<table class="bare"><tr><th style="min-width: 3000px">wide</th></tr></table>'
+    broken.write_text(page.replace("</body>", f'<img src="http://example.com/x.png">{wide}</body>'))
     found = problems(render(broken))  # no plotly.min.js beside this copy
     assert any("no SVG" in f for f in found)
     assert any(f.startswith("JavaScript error") and "Plotly is not defined" in f for f in found)
     assert any(f.startswith("fetched http://example.com/") for f in found)
+    assert any(f.startswith("too wide: table.bare 'wide'") for f in found)

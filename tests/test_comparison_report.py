@@ -106,21 +106,66 @@ def test_every_combination_label_appears(written):
     assert shown == set(labels[1:])  # every combination but the baseline is differenced
 
 
-def test_difference_charts_leave_out_the_baseline(compared):
+def dots_and_bars(figure) -> dict[str, dict[str, dict]]:
+    """Per panel (its x axis) and combination: the mean dot and the CI and p5-p95 segments."""
+    panels: dict[str, dict[str, dict]] = {}
+    for trace in figure.data:
+        rows = panels.setdefault(trace.xaxis, {})
+        if trace.mode == "markers":
+            for label, x in zip(trace.y, trace.x, strict=True):
+                rows.setdefault(label, {})["mean"] = x
+        else:  # segments: low, high, gap per combination
+            kind = "ci" if trace.line.width > 2 else "spread"
+            for i in range(0, len(trace.x), 3):
+                rows.setdefault(trace.y[i], {})[kind] = (trace.x[i], trace.x[i + 1])
+    return panels
+
+
+def test_difference_dots_and_intervals_are_the_paired_differences(compared):
+    """One panel per KPI on its own axis, one row per combination but the baseline: the dot at
+    the mean paired difference, the thick bar its 90% CI and the thin line p5-p95."""
+    (figure,) = comparison_figures(compared)["differences"]
+    others = {c.label for c in compared.found if c.label != compared.baseline}
+    panels = dots_and_bars(figure)
+    metrics = {d.metric for d in compared.differences}
+    assert len(panels) == len(metrics) >= 4  # conversions, cpa, spend, joins at least
+    by_panel = list(panels.values())
+    for metric, rows in zip(
+        dict.fromkeys(d.metric for d in compared.differences), by_panel, strict=True
+    ):
+        assert set(rows) == others  # the baseline is left out of every panel
+        for d in (d for d in compared.differences if d.metric == metric):
+            row = rows[d.label]
+            assert row["mean"] == pytest.approx(d.mean)
+            assert row["ci"] == pytest.approx((d.ci_low, d.ci_high))
+            assert row["spread"] == pytest.approx((d.p5, d.p95))
+            assert d.ci_low <= row["mean"] <= d.ci_high
+
+
+def test_funnel_panels_have_every_combination_on_their_own_scale(compared):
+    """One bar trace per stage (its own x axis, so conversions are not flattened under
+    impressions on a log scale), each with every combination at its mean."""
     figures = comparison_figures(compared)
-    others = [c.label for c in compared.found if c.label != compared.baseline]
-    assert len(figures["differences"]) == 2  # conversions and CPA
-    for figure in figures["differences"]:
-        assert [trace.name for trace in figure.data] == others
-        for trace in figure.data:  # each histogram holds all of its replications' shares
-            assert sum(trace.y) == pytest.approx(1.0)
+    (funnel,) = figures["funnel"]
+    labels = [c.label for c in compared.combinations]
+    assert [trace.name for trace in funnel.data] == [
+        "impressions",
+        "clicks",
+        "joins",
+        "conversions",
+    ]
+    assert len({trace.xaxis for trace in funnel.data}) == 4
+    for trace in funnel.data:
+        assert list(trace.y) == labels
+        means = [c.kpis[trace.name].mean for c in compared.combinations]
+        assert list(trace.x) == pytest.approx(means)
+    assert all(axis.type != "log" for axis in (funnel.layout.xaxis, funnel.layout.xaxis4))
 
 
-def test_funnel_and_cpa_charts_have_every_combination(compared):
+def test_cpa_boxes_have_every_combination(compared):
     found = compared.found
     figures = comparison_figures(compared)
     labels = [c.label for c in found]
-    assert [trace.name for trace in figures["funnel"][0].data] == labels
     boxes = figures["cpa"][0].data
     assert [box.name for box in boxes] == labels
     for box, combination in zip(boxes, found, strict=True):
@@ -128,6 +173,16 @@ def test_funnel_and_cpa_charts_have_every_combination(compared):
         median = np.percentile(cpa[np.isfinite(cpa)], 50)
         assert box.median[0] == pytest.approx(median)  # the box is of the per-replication CPA
         assert box.lowerfence[0] <= box.q1[0] <= box.median[0] <= box.q3[0] <= box.upperfence[0]
+
+
+def test_verdict_and_plots_come_before_the_long_differences_table(written):
+    """The page reads from the answer down: the verdict first, every plot, then the long table
+    of paired differences; the short KPI table may come before the plots."""
+    page, _ = written
+    table = page.index('<table class="differences">')
+    assert page.index('class="headline"') < page.index('class="plotly-graph-div"')
+    assert page.rindex('class="plotly-graph-div"') < table
+    assert page.index('<table class="combinations">') < page.index('class="plotly-graph-div"')
 
 
 def test_a_scenario_compared_with_itself_differs_by_zero(plan):
@@ -146,15 +201,14 @@ def test_a_scenario_compared_with_itself_differs_by_zero(plan):
         assert used == f"{REPS:,}" or metric == "cpa"  # a CPA may be undefined in a replication
 
 
-def test_self_comparison_histogram_is_one_bin_at_zero(plan):
+def test_self_comparison_draws_every_dot_and_interval_at_zero(plan):
     scenario = load_scenario(plan)
     planned = combinations([(f"a/{plan.name}", scenario), (f"b/{plan.name}", scenario)], None)
     found = run_comparison(planned, replications=REPS, seed=3)
-    for figure in comparison_figures(comparison_result(found, planned[0][0]))["differences"]:
-        (trace,) = figure.data
-        assert list(trace.y) == [1.0]  # every replication's difference is in one bin ...
-        low, high = trace.customdata[0]
-        assert low < 0 < high  # ... the bin around zero
+    (figure,) = comparison_figures(comparison_result(found, planned[0][0]))["differences"]
+    for rows in dots_and_bars(figure).values():
+        (row,) = rows.values()  # the one combination that is not the baseline
+        assert row["mean"] == 0 and row["ci"] == (0, 0) and row["spread"] == (0, 0)
 
 
 def test_a_lone_baseline_says_there_is_nothing_to_compare(plan):

@@ -23,6 +23,7 @@ from smmsim.simulator.reports.optimiser_page import (
     TITLES,
     report_figures,
     report_html,
+    storage_text,
 )
 from smmsim.simulator.studies.optimiser.document import OptimisationResult
 from smmsim.simulator.studies.optimiser.job import OptimiseJob, default_study_name, optimise
@@ -122,12 +123,85 @@ def test_page_is_offline_and_well_formed(page):
     assert 'href="http' not in rest
 
 
-def test_page_has_the_four_plot_sections(page):
-    # History, importances, risk and marginal CPA each get their section and one figure.
-    text = Page(page).text
+def test_page_has_the_four_plot_sections(document):
+    # History, importances, risk and marginal CPA each get their section and one figure when
+    # trials carried a backlash risk.
+    text = Page(report_html(with_risk_limit(document))).text
     for title in TITLES.values():
         assert title in text
-    assert Page(page).plotly_divs == 4
+    assert Page(report_html(with_risk_limit(document))).plotly_divs == 4
+
+
+def test_riskless_study_says_so_instead_of_a_pareto_plot(document, page):
+    # kids-shop split under `fixed` has no tactic, so no trial carries any backlash risk: the
+    # Pareto plot would be a row of dots on zero; a line says so instead.
+    assert all(r.risk == 0 for r in document.history)
+    assert report_figures(document)["pareto"] == []
+    text = Page(page).text
+    assert TITLES["pareto"] not in text
+    assert "No backlash risk in any of the" in text
+    assert Page(page).plotly_divs == 3
+
+
+def test_importances_are_keyed_by_budget_shares(document, page):
+    # The split is searched in stick-breaking coordinates (share.<tool> is a fraction of what is
+    # left); the planner reads importances of each tool's budget share instead.
+    tools = set(document.best.candidate.shares)
+    assert document.importances and set(document.importances) == {f"{t} share" for t in tools}
+    assert sum(document.importances.values()) == pytest.approx(1.0)
+    assert any(name.startswith("share.") for r in document.history for name in r.params)
+    (figure,) = report_figures(document)["importances"]
+    assert set(figure.data[0].y) == set(document.importances)
+
+
+def test_older_importances_by_coordinate_are_flagged(document, page):
+    # optimise.json written before carries `share.<platform>` coordinates: the page warns that
+    # they are not budget shares; today's document has no such warning.
+    assert "written before importances were computed" not in page
+
+    def older(data: dict) -> None:
+        data["importances"] = {"share.facebook": 0.7, "share.instagram": 0.3}
+
+    assert "written before importances were computed" in report_html(edited(document, older))
+
+
+def test_storage_path_is_not_on_the_page(document, page):
+    # The study's SQLite path names the user's folders and is no business of a client; the page
+    # says what kind of storage it is, optimise.json keeps the URL to resume.
+    assert document.storage.startswith("sqlite:///")
+    database = document.storage.removeprefix("sqlite:///")
+    assert database not in page and document.storage not in page
+    assert "a SQLite file" in Page(page).text
+
+
+@pytest.mark.parametrize(
+    ("url", "kind"),
+    [
+        ("postgresql://bob:***@db.example:5432/smm", "a PostgreSQL server"),
+        ("postgresql+psycopg2://bob@db.example/smm?password=***", "a PostgreSQL server"),
+        ("sqlite:///home/bob/plans/study.db", "a SQLite file"),
+        ("sqlite://", "memory"),
+    ],
+)
+def test_storage_is_described_without_its_address(url, kind):
+    text = storage_text(url)
+    assert text.startswith(kind)
+    assert not any(part in text for part in ("bob", "db.example", "/home", "smm", "***"))
+
+
+def test_marginal_cpa_bars_carry_their_intervals(document):
+    # Each bar's whiskers reach the 90% interval the final evaluation's replications gave it.
+    (figure,) = report_figures(document)["marginal"]
+    bars = figure.data[0]
+    rows = document.evaluation.marginal_cpa
+    with_interval = [r for r in rows if r.marginal_cpa is not None and r.ci_low is not None]
+    assert with_interval
+    for i, r in enumerate(rows):
+        if r in with_interval:
+            assert bars.error_y.array[i] == pytest.approx(r.ci_high - r.marginal_cpa)
+            assert bars.error_y.arrayminus[i] == pytest.approx(r.marginal_cpa - r.ci_low)
+            tick = figure.layout.xaxis.ticktext[i]  # the numbers under the tool, in words
+            assert tick.startswith(r.tool) and f"({fmt(r.ci_low, 'currency')}–" in tick
 
 
 def test_best_share_of_each_tool_appears(document, page):
@@ -182,7 +256,7 @@ def test_empty_importances_are_explained(document):
     few = edited(document, lambda data: data.update(importances={}))
     page = report_html(few)
     parsed = assert_well_formed_offline(page)
-    assert parsed.plotly_divs == 3
+    assert parsed.plotly_divs == 2  # history and marginal CPA; no risk, so no Pareto plot
     assert "No importances to show" in parsed.text
 
 

@@ -4,33 +4,35 @@ figure helpers).
 
 Every combination ran with the same seed and replications on common random numbers, so the page
 shows differences against the baseline taken replication by replication (paired). Its sections,
-in order: the header, each combination's key KPIs, the paired-difference table, the funnels side by
-side, the CPA of each combination per replication, and the distributions of the paired differences
-in conversions and CPA (the baseline, whose difference with itself is zero, is left out).
+in order: the header with the verdict, each combination's key KPIs, the paired differences drawn as
+dots and intervals (one small panel per KPI, each on its own scale; the baseline, whose difference
+with itself is zero, is left out), the funnel stages side by side (one panel per stage, each on its
+own linear scale), the CPA of each combination per replication, and last the long table of paired
+differences: the plots come before it, so the page reads from the answer down to the detail.
 """
 
 from __future__ import annotations
 
 import html
+import math
 
 import numpy as np
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
 from smmsim.scenarios.kpis import KPIS
 from smmsim.simulator.reports.headline import comparison_headline
 from smmsim.simulator.reports.kit import (
+    FAN_RGB,
     FUNNEL,
     LAYOUT,
+    MARK_COLOR,
     error_bars,
     facts_html,
     figure_divs,
     fmt,
     headline_html,
-    histogram_bar,
-    histogram_edges,
     interval_html,
-    mark_x,
-    needs_log,
     odds_cell,
     page_html,
     section,
@@ -42,32 +44,33 @@ from smmsim.simulator.studies.comparison import (
     CombinationSummary,
     ComparisonResult,
     PairedDifference,
-    difference_samples,
 )
 
 KEY_KPIS = ("conversions", "cpa", "spend", "joins", "revenue", "roas")
-DISTRIBUTED = ("conversions", "cpa")  # metrics whose paired differences are drawn
 BOX_QUANTILES = (5, 25, 50, 75, 95)
+PANEL_COLUMNS = 3  # small multiples per row: each panel stays wide enough to read at 1,300 px
+SPREAD_COLOR = "#b8c4d0"
+CI_COLOR = f"rgb({FAN_RGB})"
 
 
 def comparison_html(result: ComparisonResult) -> str:
     """The whole comparison page: its numbers, and figures drawn from the runs `result.found`."""
-    charts = figure_divs(comparison_figures(result), grid=("differences",))
+    charts = figure_divs(comparison_figures(result))
     baseline = result.baseline
     sections = [
         comparison_header(result),
         section("Key KPIs per combination", kpi_note(result), combination_table_html(result)),
         section(
             f"Paired differences against {baseline}",
-            DIFFERENCE_NOTE,
-            difference_table_html(result) or ONLY_BASELINE,
+            DIFFERENCE_PLOT_NOTE,
+            charts["differences"] or ONLY_BASELINE,
         ),
         section("Funnels side by side", FUNNEL_NOTE, charts["funnel"]),
         section("CPA per replication", cpa_note(result), charts["cpa"]),
         section(
-            f"Distribution of the paired differences against {baseline}",
-            DISTRIBUTION_NOTE,
-            charts["differences"] or ONLY_BASELINE,
+            f"Paired differences against {baseline}, in numbers",
+            DIFFERENCE_NOTE,
+            difference_table_html(result) or ONLY_BASELINE,
         ),
     ]
     title = f"smmsim comparison: {len(result.combinations)} combinations"
@@ -76,11 +79,10 @@ def comparison_html(result: ComparisonResult) -> str:
 
 def comparison_figures(result: ComparisonResult) -> dict[str, list[go.Figure]]:
     """Every figure of the page, by section, in page order."""
-    others = [c for c in result.found if c.label != result.baseline]
     return {
+        "differences": [difference_figure(result)] if result.differences else [],
         "funnel": [funnel_comparison_figure(result)],
         "cpa": [cpa_figure(result)],
-        "differences": [difference_figure(result, metric) for metric in DISTRIBUTED if others],
     }
 
 
@@ -95,15 +97,20 @@ DIFFERENCE_NOTE = (
     "lower CPA); spend is a fact, not a score. Replications where a value is undefined (a CPA "
     "without conversions) are left out of that row.</p>"
 )
+DIFFERENCE_PLOT_NOTE = (
+    '<p class="note">Each combination minus the baseline, replication by replication, one '
+    "panel per KPI on its own scale. The <b>dot</b> is the mean difference and the thick bar its "
+    "90% confidence interval (how precisely the replications pin the mean down); the thin line "
+    "spans p5 to p95, how the difference varies from one simulated market to another. The dashed "
+    "line is no difference: a thick bar clear of it is a difference the replications can tell "
+    "from luck. Each panel says which side is better. The numbers are in the table at the end "
+    "of the page.</p>"
+)
 FUNNEL_NOTE = (
     '<p class="note">Mean impressions, clicks, community joins and conversions of each '
-    "combination over the whole campaign, all platforms; the whiskers span p5 to p95. The scale "
-    "is logarithmic when the stages differ by orders of magnitude.</p>"
-)
-DISTRIBUTION_NOTE = (
-    '<p class="note">How the paired difference against the baseline is spread over the '
-    "replications: the share of replications in each bin. The dashed line marks no difference; "
-    "mass to its right means more conversions (better) or a higher CPA (worse).</p>"
+    "combination over the whole campaign, all platforms, one panel per stage on its own linear "
+    "scale (so a difference in conversions is not flattened under the impressions); the "
+    "whiskers span p5 to p95.</p>"
 )
 ONLY_BASELINE = '<p class="note">Only the baseline was run: there is nothing to compare.</p>'
 
@@ -278,20 +285,39 @@ def difference_row(row: PairedDifference, currency: str) -> str:
 
 
 def funnel_comparison_figure(result: ComparisonResult) -> go.Figure:
-    """Grouped bars: the funnel stages, one bar per combination, with p5-p95 whiskers."""
-    combinations = result.combinations
-    fig = go.Figure()
-    for c in combinations:
-        mean, minus, plus = error_bars([c.kpis[stage] for stage in FUNNEL])
-        fig.add_bar(
-            name=c.label,
-            x=list(FUNNEL),
-            y=mean,
-            error_y={"type": "data", "array": plus, "arrayminus": minus},
+    """Small multiples: one panel per funnel stage, on its own linear scale, a horizontal bar per
+    combination with p5-p95 whiskers (one log axis for all stages hid the differences)."""
+    labels = [c.label for c in result.combinations]
+    fig = make_subplots(
+        rows=1,
+        cols=len(FUNNEL),
+        shared_yaxes=True,
+        subplot_titles=list(FUNNEL),
+        horizontal_spacing=0.03,
+    )
+    for col, stage in enumerate(FUNNEL, start=1):
+        mean, minus, plus = error_bars([c.kpis[stage] for c in result.combinations])
+        fig.add_trace(
+            go.Bar(
+                name=stage,
+                x=mean,
+                y=labels,
+                orientation="h",
+                marker_color=CI_COLOR,
+                error_x={"type": "data", "array": plus, "arrayminus": minus, "color": MARK_COLOR},
+                hovertemplate=f"%{{y}}: %{{x:,.0f}} {stage} (mean)<extra></extra>",
+            ),
+            row=1,
+            col=col,
         )
-    fig.update_layout(barmode="group", title="Funnel per combination (whole campaign)", **LAYOUT)
-    if needs_log([c.kpis[stage].mean for c in combinations for stage in FUNNEL]):
-        fig.update_yaxes(type="log", dtick=1, title="count (log scale)")
+        fig.update_xaxes(rangemode="tozero", row=1, col=col)
+    fig.update_yaxes(autorange="reversed", automargin=True)
+    fig.update_layout(
+        title="Funnel per combination (whole campaign), one scale per stage",
+        showlegend=False,
+        height=200 + 50 * len(labels),
+        **LAYOUT,
+    )
     return fig
 
 
@@ -331,23 +357,93 @@ def cpa_figure(result: ComparisonResult) -> go.Figure:
     return fig
 
 
-def difference_figure(result: ComparisonResult, metric: str) -> go.Figure:
-    """Overlaid histograms of each combination's paired difference against the baseline."""
-    baseline = result.baseline
-    samples = difference_samples(list(result.found), baseline, metric)
-    edges = histogram_edges(list(samples.values()))
-    fig = go.Figure([histogram_bar(values, edges, label) for label, values in samples.items()])
-    mark_x(fig, 0, "no difference")
-    unit = unit_label(KPIS[metric][0], money(result))
-    better = "more is better" if BETTER[metric] > 0 else "less is better"
-    fig.update_xaxes(title=f"{metric}{f' ({unit})' if unit else ''}, minus {baseline}: {better}")
-    fig.update_yaxes(tickformat=".0%", title="share of replications")
+def difference_figure(result: ComparisonResult) -> go.Figure:
+    """Dots and intervals of the paired differences against the baseline: one panel per KPI on
+    its own scale, one row per combination (the baseline left out), a dashed line at zero."""
+    metrics = list(dict.fromkeys(d.metric for d in result.differences))
+    rows = math.ceil(len(metrics) / PANEL_COLUMNS)
+    fig = make_subplots(
+        rows=rows,
+        cols=PANEL_COLUMNS,
+        shared_yaxes=True,
+        subplot_titles=[panel_title(result, m) for m in metrics],
+        horizontal_spacing=0.04,
+        vertical_spacing=0.3 / rows,
+    )
+    for i, metric in enumerate(metrics):
+        row, col = divmod(i, PANEL_COLUMNS)
+        found = [d for d in result.differences if d.metric == metric and d.mean is not None]
+        for trace in difference_traces(found, KPIS[metric][0], first=i == 0):
+            fig.add_trace(trace, row=row + 1, col=col + 1)
+        fig.add_vline(
+            x=0, line={"color": MARK_COLOR, "dash": "dash", "width": 1}, row=row + 1, col=col + 1
+        )
+    others = len({d.label for d in result.differences})
+    fig.update_yaxes(autorange="reversed", automargin=True)
     fig.update_layout(
-        title=f"Paired difference in {metric}",
-        barmode="overlay",
-        height=460,
-        legend={"orientation": "h", "yanchor": "top", "y": -0.25},
+        title=f"Paired differences against {result.baseline}: dot the mean, thick bar its "
+        "90% CI, thin line p5–p95",
+        showlegend=False,  # the title says what each mark is; a legend crowded the panel titles
+        height=120 + rows * (110 + 40 * others),
         **LAYOUT,
     )
-    fig.update_traces(opacity=0.55)
     return fig
+
+
+def panel_title(result: ComparisonResult, metric: str) -> str:
+    """'cpa (EUR): less is better'; escaped, since plotly reads titles as HTML."""
+    unit = unit_label(KPIS[metric][0], money(result))
+    side = {1: "more is better", -1: "less is better"}.get(BETTER[metric], "no better side")
+    return html.escape(f"{metric}{f' ({unit})' if unit else ''}: {side}")
+
+
+def difference_traces(rows: list[PairedDifference], unit: str, first: bool) -> list[go.Scatter]:
+    """The p5-p95 lines, the 90% CI bars and the mean dots of one panel, one row per
+    combination; gaps (None) keep each combination's segment apart."""
+    labels = [r.label for r in rows]
+
+    def segments(low: list, high: list) -> tuple[list, list]:
+        xs, ys = [], []
+        for label, lo, hi in zip(labels, low, high, strict=True):
+            xs += [lo, hi, None]
+            ys += [label, label, None]
+        return xs, ys
+
+    spread_x, spread_y = segments([r.p5 for r in rows], [r.p95 for r in rows])
+    ci_x, ci_y = segments([r.ci_low for r in rows], [r.ci_high for r in rows])
+    number = ",.2f" if unit in ("currency", "ratio") else ",.1f"
+    return [
+        go.Scatter(
+            x=spread_x,
+            y=spread_y,
+            mode="lines",
+            name="p5–p95 over replications",
+            line={"color": SPREAD_COLOR, "width": 2},
+            legendgroup="spread",
+            showlegend=first,
+            hoverinfo="skip",
+        ),
+        go.Scatter(
+            x=ci_x,
+            y=ci_y,
+            mode="lines",
+            name="90% CI of the mean",
+            line={"color": CI_COLOR, "width": 7},
+            legendgroup="ci",
+            showlegend=first,
+            hoverinfo="skip",
+        ),
+        go.Scatter(
+            x=[r.mean for r in rows],
+            y=labels,
+            mode="markers",
+            name="mean difference",
+            marker={"color": MARK_COLOR, "size": 10},
+            legendgroup="mean",
+            showlegend=first,
+            customdata=[[r.ci_low, r.ci_high, r.p5, r.p95] for r in rows],
+            hovertemplate=f"%{{y}}: %{{x:{number}}} (90% CI %{{customdata[0]:{number}}} to "
+            f"%{{customdata[1]:{number}}}; p5–p95 %{{customdata[2]:{number}}} to "
+            f"%{{customdata[3]:{number}}})<extra></extra>",
+        ),
+    ]

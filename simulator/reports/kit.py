@@ -72,8 +72,10 @@ th, td { border-bottom: 1px solid #e3e3e3; padding: 0.3rem 0.7rem; text-align: r
 th { background: #f4f6f8; }
 th[scope=row], th[scope=col], th.text, td.text { text-align: left; }
 td .ci { display: block; color: #777; font-size: 0.8rem; }
-.scroll { overflow-x: auto; }
-th[scope=row] small { display: block; font-weight: normal; color: #777; }
+.scroll { overflow-x: auto; max-width: 100%; }
+th[scope=row] { white-space: normal; overflow-wrap: anywhere; min-width: 8rem; max-width: 24rem; }
+th[scope=row] small { display: block; font-weight: normal; color: #777; white-space: normal;
+                      min-width: 9rem; max-width: 16rem; }
 tr.sub th[scope=row] { padding-left: 1.8rem; font-weight: normal; }
 td.unit { color: #666; text-align: left; }
 td.na { color: #999; text-align: center; font-style: italic; }

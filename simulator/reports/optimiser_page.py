@@ -62,6 +62,7 @@ from smmsim.simulator.studies.optimiser.document import (
     ToolRow,
 )
 from smmsim.simulator.studies.optimiser.evaluation import MARGINAL_STEP
+from smmsim.simulator.studies.optimiser.storage import in_memory, parsed_url
 from smmsim.simulator.summary import Stats
 
 TRIAL_COLOR = f"rgb({FAN_RGB})"
@@ -148,7 +149,7 @@ def header_facts(document: OptimisationResult) -> list[tuple[str, str]]:
     return [
         ("Scenario", document.scenario),
         ("Study", document.study),
-        ("Storage", document.storage),
+        ("Study kept in", storage_text(document.storage)),
         ("Objective", objective_text(document)),
         ("Risk limit", risk_limit_text(document)),
         ("Seed", str(document.seed)),
@@ -163,6 +164,24 @@ def header_facts(document: OptimisationResult) -> list[tuple[str, str]]:
             f"{trials.failed:,} failed ({trials.by_this_worker:,} run by this worker)",
         ),
     ]
+
+
+BACKENDS = {
+    "sqlite": "a SQLite file",
+    "postgresql": "a PostgreSQL server",
+    "mysql": "a MySQL server",
+}
+
+
+def storage_text(storage: str) -> str:
+    """Where the study is kept, in words, never its path or address: a page is sent around,
+    and a path names a user's folders (optimise.json keeps the URL, password hidden, to resume)."""
+    if in_memory(storage):
+        return "memory (not kept after the run)"
+    parsed = parsed_url(storage)
+    backend = parsed.get_backend_name() if parsed is not None else ""
+    where = BACKENDS.get(backend, "a database")
+    return f"{where} (its address is in optimise.json, to resume the study)"
 
 
 # --- the best allocation ---
@@ -409,7 +428,7 @@ def report_figures(document: OptimisationResult) -> dict[str, list[go.Figure]]:
     return {
         "history": [history_figure(document, rows)] if rows else [],
         "importances": [importance_figure(importances)] if importances else [],
-        "pareto": [pareto_figure(document, rows)] if rows else [],
+        "pareto": [pareto_figure(document, rows)] if rows and not riskless(rows) else [],
         "marginal": [marginal_figure(document)] if evaluation and evaluation.marginal_cpa else [],
     }
 
@@ -419,10 +438,10 @@ def plot_sections(document: OptimisationResult, charts: dict[str, str]) -> list[
         section(TITLES["history"], history_note(document), charts["history"] or NO_TRIAL_HTML),
         section(
             TITLES["importances"],
-            IMPORTANCE_NOTE,
+            importance_note(document),
             charts["importances"] or no_importances(document),
         ),
-        section(TITLES["pareto"], pareto_note(document), charts["pareto"] or NO_TRIAL_HTML),
+        *pareto_section(document, charts["pareto"]),
         section(
             TITLES["marginal"], marginal_note(document), charts["marginal"] or no_marginal(document)
         ),
@@ -507,12 +526,30 @@ def trial_markers(rows: list[HistoryRow], feasible: bool, limited: bool) -> go.S
 
 IMPORTANCE_NOTE = (
     '<p class="note">How much of the difference in score between trials each dial explains '
-    "(PED-ANOVA, Optuna's default; together 100%). <code>share.…</code> dials set the budget "
-    "split: each is the fraction of the budget not yet given out that goes to that part, so the "
-    "last part takes the rest. <code>intensity.…</code> dials set a tactic's multiple of the "
-    "plan. A dial of little importance can sit anywhere in its range at little cost; a dominant "
-    "one is where the decision matters. With few trials these are rough.</p>"
+    "(PED-ANOVA, Optuna's default; together 100%). The budget split is shown as each paid-ads "
+    "tool's <b>share</b> of the paid-ads budget, the share each trial ran: the optimiser searches "
+    "the split in coordinates of its own (the part of what is left that goes to each tool), so "
+    "the importances are computed on the trials' shares themselves, not on those coordinates. "
+    "<code>intensity.…</code> dials set a tactic's multiple of the plan, and the test's settings "
+    "appear under their own names. A dial of little importance can sit anywhere in its range at "
+    "little cost; a dominant one is where the decision matters. With few trials these are "
+    "rough.</p>"
 )
+
+
+OLDER_IMPORTANCE_NOTE = (
+    '<p class="note">This document was written before importances were computed on the budget '
+    "shares: its <code>share.…</code> dials are the optimiser's own coordinates, each the "
+    "fraction of the budget not yet given out that goes to that part (the last part takes the "
+    "rest), not a budget share. Rerun the study (it resumes from its storage) for importances "
+    "by share.</p>"
+)
+
+
+def importance_note(document: OptimisationResult) -> str:
+    """The note, with a warning for an older document keyed by the split's coordinates."""
+    older = any(name.startswith("share.") for name in document.importances)
+    return IMPORTANCE_NOTE + (OLDER_IMPORTANCE_NOTE if older else "")
 
 
 def no_importances(document: OptimisationResult) -> str:
@@ -551,6 +588,28 @@ def importance_figure(importances: dict[str, float]) -> go.Figure:
     return fig
 
 
+def riskless(rows: list[HistoryRow]) -> bool:
+    """Whether no completed trial had any backlash risk: the Pareto plot would be a flat row of
+    dots on the zero line, its front the best trial alone."""
+    return all(r.risk == 0 for r in rows)
+
+
+def pareto_section(document: OptimisationResult, chart: str) -> list[str]:
+    """The Pareto section, or a line saying why there is none when no trial carried a risk."""
+    rows = completed(document)
+    if not rows:
+        return [section(TITLES["pareto"], pareto_note(document), NO_TRIAL_HTML)]
+    if riskless(rows):
+        line = (
+            f"No backlash risk in any of the {len(rows):,} completed trials: there is no trade "
+            "between the objective and risk to draw, so the best trial is the whole Pareto front."
+        )
+        return [
+            section("Backlash risk of the trials", "", f'<p class="note">{html.escape(line)}</p>')
+        ]
+    return [section(TITLES["pareto"], pareto_note(document), chart)]
+
+
 def pareto_note(document: OptimisationResult) -> str:
     trade = "a lower CPA" if is_cpa(document) else "more conversions"
     limit = (
@@ -558,15 +617,11 @@ def pareto_note(document: OptimisationResult) -> str:
         if document.max_risk is not None
         else ""
     )
-    riskless = all(r.risk == 0 for r in completed(document))
-    none = (
-        " No trial had any backlash risk, so the front is the best trial alone." if riskless else ""
-    )
     return (
         '<p class="note">Each dot is a trial: its score against its chance of at least one '
         "backlash event. In red, the <b>Pareto front</b>: trials no other trial beats on both at "
         f"once. Moving along it trades {trade} for more risk; anything off it is beaten by a plan "
-        f"on it.{limit} The star is the chosen plan.{none}</p>"
+        f"on it.{limit} The star is the chosen plan.</p>"
     )
 
 
@@ -635,7 +690,8 @@ def marginal_note(document: OptimisationResult) -> str:
     return (
         f'<p class="note">What one more {currency} buys at the optimum: for each paid-ads tool, '
         "the extra spend divided by the extra conversions when that tool alone gets "
-        f"{MARGINAL_STEP:.0%} more of the budget, on the same simulated campaigns. At an "
+        f"{MARGINAL_STEP:.0%} more of the budget, on the same simulated campaigns; the whiskers "
+        "(and the figures under each tool) give its 90% interval over those campaigns. At an "
         "<b>interior optimum</b>, where every tool is funded and none is at a spend limit, these "
         "are equal: otherwise moving money from the dearer tool to the cheaper one would lower "
         "the CPA. A tool left at 0% (lighter bar) should cost at least as much at the margin as "
@@ -664,8 +720,9 @@ def marginal_figure(document: OptimisationResult) -> go.Figure:
             x=[r.tool for r in rows],
             y=[r.marginal_cpa or 0 for r in rows],
             text=[marginal_label(r.marginal_cpa, document) for r in rows],
-            textposition="outside",
+            textposition="none",  # under the axis instead (`marginal_tick`): clear of whiskers
             width=0.5 if len(rows) > 2 else 0.25,
+            error_y=marginal_error(rows),
             marker_color=[TRIAL_COLOR if r.share > 0 else UNFUNDED_COLOR for r in rows],
             customdata=[[r.share, r.extra_spend, r.extra_conversions] for r in rows],
             hovertemplate="%{x} at %{customdata[0]:.1%}: %{customdata[1]:,.2f} more spend, "
@@ -675,12 +732,38 @@ def marginal_figure(document: OptimisationResult) -> go.Figure:
     average = document.evaluation.plans["optimised"].objective_cpa()
     if average is not None:
         hline(fig, average, f"average CPA {money(average, document)}", MARK_COLOR, "dot")
-    top = max([r.marginal_cpa or 0 for r in rows] + [average or 0])
+    top = max([r.marginal_cpa or 0 for r in rows] + [given(r.ci_high) or 0 for r in rows])
+    top = max(top, average or 0)
     fig.update_yaxes(
         title=html.escape(with_unit("marginal CPA", document)), range=[0, 1.2 * top or 1]
     )
-    fig.update_layout(title=TITLES["marginal"], showlegend=False, height=420, **LAYOUT)
+    fig.update_xaxes(
+        tickvals=[r.tool for r in rows], ticktext=[marginal_tick(r, document) for r in rows]
+    )
+    fig.update_layout(title=TITLES["marginal"], showlegend=False, height=440, **LAYOUT)
     return fig
+
+
+def marginal_tick(row, document: OptimisationResult) -> str:
+    """'facebook/paid_ads<br>18.50 EUR (12.10–25.30)': the tool, its marginal CPA and interval
+    (escaped, since plotly reads tick labels as HTML)."""
+    text = marginal_label(row.marginal_cpa, document)
+    low, high = given(row.ci_low), given(row.ci_high)
+    if row.marginal_cpa is not None and low is not None and high is not None:
+        text += f" ({fmt(low, 'currency')}–{fmt(high, 'currency')})"
+    return f"{html.escape(row.tool)}<br>{html.escape(text)}"
+
+
+def marginal_error(rows: list) -> dict:
+    """Whiskers over each marginal CPA's 90% interval (from the final evaluation's replications);
+    none for a tool whose extra budget bought nothing or a document written before intervals."""
+    up, down = [], []
+    for r in rows:
+        low, high = given(r.ci_low), given(r.ci_high)
+        known = r.marginal_cpa is not None and low is not None and high is not None
+        up.append(max(0.0, high - r.marginal_cpa) if known else 0.0)
+        down.append(max(0.0, r.marginal_cpa - low) if known else 0.0)
+    return {"type": "data", "array": up, "arrayminus": down, "color": MARK_COLOR}
 
 
 def marginal_label(value: float | None, document: OptimisationResult) -> str:

@@ -100,7 +100,7 @@ def report_figures(run: RunResult) -> dict[str, list[go.Figure]]:
     if run.strategy is not ABSENT:
         figures["strategy"] = strategy_figures(run.strategy, result, run.oracle)
     if shows_risk(run):
-        figures["risk"] = [backlash_figure(result)]
+        figures["risk"] = [backlash_figure(result)] if has_backlash(result) else []
         if result.scenario.reputation is not None:
             figures["risk"].insert(0, reputation_figure(result))
     return figures
@@ -110,6 +110,19 @@ def shows_risk(run: RunResult) -> bool:
     """The reputation and backlash section is there when the plan was assessed or models a
     reputation."""
     return run.risk is not ABSENT or run.simulation.scenario.reputation is not None
+
+
+def has_backlash(result: Result) -> bool:
+    """Whether any replication had a backlash event or paid a repair: an all-zero chart of
+    events and repairs says less than a sentence."""
+    daily = result.campaign_daily_mean
+    return bool(np.any(daily["backlash_events"] > 0) or np.any(daily["repair_spend"] > 0))
+
+
+NO_BACKLASH = (
+    '<p class="note">No backlash event in any replication, so no repair was paid: there is no '
+    "day-by-day backlash chart to show.</p>"
+)
 
 
 # --- text: header, notes, number formats ---
@@ -745,6 +758,8 @@ RISK_NOTE = (
 
 def risk_section(run: RunResult, charts: str) -> str:
     risk = run.risk
+    if not has_backlash(run.simulation):
+        charts += NO_BACKLASH
     content = charts
     if risk is not ABSENT:
         level = html.escape(risk.level)

@@ -210,12 +210,6 @@ def comparison_document(found: list[Combination], baseline: str) -> dict:
     }
 
 
-def difference_samples(found: list[Combination], baseline: str, metric: str) -> dict:
-    """Per-replication differences against the baseline, for the report's distributions."""
-    base = next(c for c in found if c.label == baseline).run.result.kpis()[metric]
-    return {c.label: c.run.result.kpis()[metric] - base for c in found if c.label != baseline}
-
-
 def comparison_result(found: list[Combination], baseline: str) -> ComparisonResult:
     """The typed comparison of the runs `found` against `baseline` (the runs ride along, in
     memory, for the page's per-replication figures)."""

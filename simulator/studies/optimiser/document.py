@@ -9,7 +9,6 @@ the seed and replications it was computed with; the storage is shown with its pa
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +20,7 @@ from smmsim.scenarios.documents import ABSENT, Document
 from smmsim.simulator.studies.comparison import PairedStats
 from smmsim.simulator.studies.optimiser.candidate import Candidate, unit_count
 from smmsim.simulator.studies.optimiser.convergence import convergence
+from smmsim.simulator.studies.optimiser.importance import planner_importances
 from smmsim.simulator.studies.optimiser.selection import (
     Choice,
     is_feasible,
@@ -63,23 +63,15 @@ def history_rows(trials: list[FrozenTrial], settings: StudySettings) -> list[dic
 
 
 def importances(study: optuna.Study, settings: StudySettings) -> dict[str, float]:
-    """Each parameter's importance for the objective (Optuna's default evaluator, PED-ANOVA:
-    how differently the parameter is spread in the best trials than in all); empty until there
-    is a spread of completed trials to learn from."""
+    """Each parameter's importance for the objective, under the planner's names: budget shares,
+    not stick-breaking coordinates (`importance.py`); empty until there is a spread of completed
+    trials to learn from."""
     complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
     if len(complete) < 4 or not complete[0].params:
         return {}
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            # The evaluator reads lower as better: conversions are negated.
-            sign = 1 if settings.objective == "cpa" else -1
-            found = optuna.importance.get_param_importances(
-                study, target=lambda t: sign * objective_value(t, settings), normalize=True
-            )
-    except (RuntimeError, ValueError, ZeroDivisionError):
-        return {}
-    return {name: float(value) for name, value in found.items()}
+    # The evaluator reads lower as better: conversions are negated.
+    sign = 1 if settings.objective == "cpa" else -1
+    return planner_importances(complete, lambda t: sign * objective_value(t, settings))
 
 
 def space_document(space: SearchSpace) -> dict:
@@ -450,7 +442,7 @@ class OptimisationResult(Document):
     convergence: Convergence | None  # None before any trial; ABSENT in older documents
     history: list[HistoryRow]
     pareto_front: list[ParetoPoint]
-    importances: dict[str, float]  # Optuna parameter -> share of the objective's variation
+    importances: dict[str, float]  # planner parameter (a budget share, a dial) -> its share
 
     def to_frame(self) -> pd.DataFrame:
         """One row per trial: state, objective, risk, conversions, CPA, spend and its parameters."""
