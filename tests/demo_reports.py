@@ -31,7 +31,7 @@ KIDS = str(EXAMPLES / "kids-shop.yaml")
 
 # folder -> (the report in it, the command line that writes it without --out)
 DEMO_COMMANDS: dict[str, tuple[str, list[str]]] = {
-    "run": ("report.html", ["run", KIDS, "--reps", "40"]),
+    "run": ("report.html", ["run", KIDS, "--reps", "40", "--summary"]),  # as make demo
     "size-test": ("sizing.html", ["size-test", KIDS, "--reps", "20", "--points", "3"]),
     "calibration": (
         "fit.html",
