@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from smmsim.scenarios.files import frame_csv, write_atomic
+from smmsim.scenarios.exports import DEFAULT_EXPORTS, Exports, write_tables
+from smmsim.scenarios.files import write_atomic
 from smmsim.simulator.studies.comparison import ComparisonResult
 
 COMPARISON_FILES = ("comparison.csv", "differences.csv", "comparison.json", "comparison.html")
 
 
-def write_comparison(result: ComparisonResult, out_dir: Path) -> None:
+def write_comparison(
+    result: ComparisonResult, out_dir: Path, exports: Exports = DEFAULT_EXPORTS
+) -> None:
     """comparison.csv, differences.csv, comparison.json and comparison.html in `out_dir`."""
     # the page here, not at the top: a command imports this module for its file names
     # before it simulates, and plotly need load only when a page is written
@@ -20,8 +23,8 @@ def write_comparison(result: ComparisonResult, out_dir: Path) -> None:
         "comparison.csv": result.to_frame(),
         "differences.csv": result.differences_frame(),
     }
-    for name, frame in tables.items():
+    for frame in tables.values():
         frame["seed"] = result.seed
-        write_atomic(out_dir / name, frame_csv(frame))
+    write_tables(out_dir, tables, exports)
     write_atomic(out_dir / "comparison.json", result.to_json())
     write_atomic(out_dir / "comparison.html", comparison_html(result))

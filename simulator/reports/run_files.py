@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from smmsim.scenarios.files import frame_csv, write_atomic
+from smmsim.scenarios.exports import DEFAULT_EXPORTS, Exports, write_tables
+from smmsim.scenarios.files import write_atomic
 from smmsim.simulator.frames import reputation_frame
 from smmsim.simulator.studies.outcome import strategy_rows
 from smmsim.simulator.studies.run import RunResult
@@ -20,9 +21,9 @@ RUN_FILES = (
 )
 
 
-def write_run(run: RunResult, out_dir: Path) -> None:
+def write_run(run: RunResult, out_dir: Path, exports: Exports = DEFAULT_EXPORTS) -> None:
     """summary.csv, monthly.csv, daily.csv, reputation.csv, strategy.csv, result.json and
-    report.html."""
+    report.html (and what `exports` adds)."""
     # the page and pandas here, not at the top: a command imports this module for its file
     # names before it simulates, and plotly and pandas need load only when files are written
     import pandas as pd
@@ -37,8 +38,8 @@ def write_run(run: RunResult, out_dir: Path) -> None:
         "reputation.csv": reputation_frame(result),
         "strategy.csv": pd.DataFrame(strategy_rows(run.strategy)),
     }
-    for name, frame in csv.items():
+    for frame in csv.values():
         frame["seed"] = run.seed  # every output records its seed
-        write_atomic(out_dir / name, frame_csv(frame))
+    write_tables(out_dir, csv, exports)
     write_atomic(out_dir / "result.json", run.to_json())
     write_atomic(out_dir / "report.html", report_html(run))
