@@ -110,7 +110,7 @@ def workbook_bytes(tables: Mapping[str, object]) -> bytes:
             sheet.append([_cell(v, pd) for v in row])
         for cell in sheet[1]:
             cell.font = Font(bold=True)
-        for row in sheet.iter_rows(min_row=2):
+        for row in sheet.iter_rows():
             for cell in row:
                 if cell.data_type == "f":  # text that starts with `=` stays text, never runs
                     cell.data_type = "s"
@@ -151,7 +151,7 @@ def _arrow_ready(frame):
     import pandas as pd
 
     ready = frame.copy()
-    for column in ready.select_dtypes(include=["object"]).columns:
+    for column in [c for c in ready.columns if ready[c].dtype == object]:
         values = [v for v in ready[column] if v is not None and v != ""]
         if values and all(isinstance(v, int | float) for v in values):
             ready[column] = pd.to_numeric(ready[column].replace("", None))
