@@ -130,9 +130,15 @@ def sheet_name(file_name: str) -> str:
 
 
 def _cell(value, pd):
-    """A cell for openpyxl: numpy numbers as Python ones, missing as empty."""
+    """A cell for openpyxl: numpy numbers as Python ones, missing as empty, and text without the
+    control characters a workbook cannot hold (a rejected row of a broken export may carry
+    them), each shown as U+FFFD."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     if value is None or value is pd.NA or (isinstance(value, float) and value != value):
         return None
+    if isinstance(value, str):
+        return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
     if hasattr(value, "item"):  # numpy scalar
         return value.item()
     return value

@@ -166,6 +166,14 @@ def test_workbook_text_that_looks_like_a_formula_stays_text():
     assert sheet["A2"].value == '=HYPERLINK("http://evil")' and sheet["B2"].value == 1.23
 
 
+def test_workbook_holds_text_with_control_characters():
+    """A rejected row of a broken export can carry bytes a workbook refuses (openpyxl raises):
+    each is shown as a replacement character and the rest of the row kept."""
+    frame = pd.DataFrame({"row": ["a\x00b\x1bc"], "line": [7]})
+    sheet = openpyxl.load_workbook(io.BytesIO(workbook_bytes({"rejected.csv": frame})))["rejected"]
+    assert sheet["A2"].value == "a\ufffdb\ufffdc" and sheet["B2"].value == 7
+
+
 def test_parquet_keeps_the_json_full_precision(runs):
     _, en, _ = runs
     document = RunResult.from_dict(json.loads((en / "result.json").read_text()))
