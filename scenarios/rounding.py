@@ -59,7 +59,7 @@ KINDS: dict[str, str] = {
         negative_share regret_share_of_oracle intensity ratio keep_q test_share
         detectable_cpa_gap""",
     "probability": """correct_selection kept_best chosen_within_margin test_extended p_met_plan
-        p_met_now risk probability""",
+        p_met_now risk probability probability_better""",
 }
 KIND_OF = {name: kind for kind, names in KINDS.items() for name in names.split()}
 
