@@ -270,10 +270,15 @@ def run(
         if out:
             click.echo(
                 f"wrote {out}/: summary.csv monthly.csv daily.csv reputation.csv strategy.csv "
-                "result.json report.html"
+                f"result.json report.html{also(exports, RUN_FILES)}"
             )
     if run.risk.fails(fail_on):
         sys.exit(FAIL_EXIT_CODE)
+
+
+def also(exports, owned: tuple[str, ...]) -> str:
+    """' tables.xlsx summary.parquet ...': what --export added, for the 'wrote' line."""
+    return "".join(f" {name}" for name in exports.extra_files(owned))
 
 
 def write_or_fail(write, out: Path, what: str = "the outputs"):
@@ -381,6 +386,7 @@ def compare(files, strategies, baseline, reps, seed, out, fmt, workers, exports)
         if out:
             click.echo(
                 f"wrote {out}/: comparison.csv differences.csv comparison.json comparison.html"
+                f"{also(exports, COMPARISON_FILES)}"
             )
 
 
@@ -528,7 +534,9 @@ def size_test(
     else:
         print_sizing(result)
         if out:
-            click.echo(f"wrote {out}/: sizing.csv sizing.json sizing.html")
+            click.echo(
+                f"wrote {out}/: sizing.csv sizing.json sizing.html{also(exports, SIZING_FILES)}"
+            )
 
 
 def holdout_share(ctx, param, value: str | None) -> float | None:
@@ -1023,7 +1031,10 @@ def optimise(
         click.echo(document.to_json(), nl=False)
     else:
         print_optimisation(document)
-        click.echo(f"wrote {out}/: optimise.json trials.csv best-allocation.csv optimise.html")
+        click.echo(
+            f"wrote {out}/: optimise.json trials.csv best-allocation.csv optimise.html"
+            f"{also(exports, OPTIMISE_FILES)}"
+        )
         if write_scenario and document.best is not None:
             click.echo(f"wrote {write_scenario}; next: smmsim run {write_scenario}")
 
@@ -1189,7 +1200,7 @@ def track(
         click.echo(result.to_json(), nl=False)
         return
     print_track(result, stdout_console(), str(out / "rejected_rows.csv"))
-    click.echo(f"wrote {out}/: {' '.join(TRACK_FILES)}")
+    click.echo(f"wrote {out}/: {' '.join(TRACK_FILES)}{also(exports, TRACK_FILES)}")
     if write_scenario:
         click.echo(f"wrote {write_scenario}; next: smmsim run {write_scenario}")
 

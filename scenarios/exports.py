@@ -44,6 +44,13 @@ class Exports:
             if name not in FORMATS:
                 raise SmmsimError(f"--export: unknown format {name!r}; one of {', '.join(FORMATS)}")
 
+    def extra_files(self, owned: Iterable[str]) -> tuple[str, ...]:
+        """The files these options add beside a command's CSVs (`owned`: its file names)."""
+        wanted = {"xlsx": (WORKBOOK,), "parquet": ()}
+        stems = [n.removesuffix(".csv") for n in owned if n.endswith(".csv")]
+        wanted["parquet"] = tuple(f"{stem}.parquet" for stem in stems)
+        return tuple(name for f in self.formats for name in wanted[f]) if stems else ()
+
     @property
     def separator(self) -> str:
         return CSV_LOCALES[self.csv_locale][0]

@@ -185,8 +185,9 @@ def test_parquet_keeps_the_json_full_precision(runs):
 def test_a_rerun_without_export_removes_the_old_workbook(runs, tmp_path):
     plan, _, _ = runs
     out = tmp_path / "out"
-    invoke("run", plan, "--reps", 20, "--out", out, "--export", "xlsx,parquet")
+    first = invoke("run", plan, "--reps", 20, "--out", out, "--export", "xlsx,parquet")
     assert (out / "tables.xlsx").exists() and (out / "daily.parquet").exists()
+    assert "report.html tables.xlsx summary.parquet monthly.parquet" in first.output
     (out / "notes.txt").write_text("mine")
     result = invoke("run", plan, "--reps", 20, "--out", out)
     assert result.exit_code == 0, result.output
