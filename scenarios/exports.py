@@ -72,10 +72,7 @@ def parse_formats(text: str | None) -> tuple[str, ...]:
 def export_files(owned: Iterable[str]) -> tuple[str, ...]:
     """The files `--export` may add beside a command's CSVs (the workbook, a Parquet file per
     CSV): owned by the command, so a rerun without --export removes old ones."""
-    stems = [name.removesuffix(".csv") for name in owned if name.endswith(".csv")]
-    if not stems:
-        return ()
-    return (WORKBOOK, *(f"{stem}.parquet" for stem in stems))
+    return Exports(formats=FORMATS).extra_files(owned)
 
 
 def table_csv(frame, exports: Exports = DEFAULT_EXPORTS) -> str:
