@@ -2,7 +2,8 @@
 
 The Python API (see `smmsim.api`): `load`, `example`, `simulate`, `compare`, `size_test`,
 `check`, `calibrate`, `optimise`, `brief`, `track`. Each returns a typed result with `to_json()`
-(and pandas views where it has tables). They are loaded on first use, so `import smmsim` (and
+(and pandas views where it has tables); `export_tables` writes such tables as the commands do
+(CSV in a locale, a workbook, Parquet). They are loaded on first use, so `import smmsim` (and
 the `smmsim` command) stays fast.
 """
 
@@ -21,6 +22,7 @@ API = (
     "optimise",
     "brief",
     "track",
+    "export_tables",
 )
 
 __all__ = list(API)

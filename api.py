@@ -469,6 +469,32 @@ def track(
     return result
 
 
+def export_tables(
+    tables: dict[str, Any],
+    folder: str | Path,
+    *,
+    csv_locale: str = "en",
+    export: Sequence[str] | str = (),
+) -> list[str]:
+    """Write tables (CSV file name -> DataFrame, e.g. `{"summary.csv": run.to_frame()}`) into
+    `folder` as the commands write theirs: rounded CSVs in `csv_locale` (as `--csv-locale`), and
+    `export` 'xlsx' and/or 'parquet' (as `--export`); each file atomically. Returns the names.
+
+    Example:
+        >>> run = smmsim.simulate(smmsim.example("kids-shop"), reps=50, seed=1, workers=1)
+        >>> smmsim.export_tables({"by-platform.csv": run.by_platform().reset_index()}, tmp,
+        ...                      csv_locale="de", export="xlsx")
+        ['by-platform.csv', 'tables.xlsx']
+    """
+    from smmsim.scenarios.exports import Exports, export_files, parse_formats, write_tables
+
+    formats = parse_formats(export if isinstance(export, str) else ",".join(export))
+    exports = Exports(csv_locale=csv_locale.lower(), formats=formats)
+    write_tables(Path(folder), tables, exports)
+    extra = [n for n in export_files(tables) if (Path(folder) / n).exists()]
+    return [*tables, *extra]
+
+
 def import_options(fmt, mapping, platform, year, view_through, date_order: str = "auto"):
     """The calibration importer's options, as `calibrate` and `track` take them."""
     from smmsim.calibration.importer import ImportOptions

@@ -40,6 +40,45 @@ def handle_errors(command):
     return click.option("--debug", is_flag=True, help="Show tracebacks.")(wrapper)
 
 
+def export_formats(ctx, param, value: str | None) -> tuple[str, ...]:
+    """`--export xlsx,parquet` as names, each checked; a bad one is a usage error."""
+    from smmsim.scenarios.exports import FORMATS, parse_formats
+
+    names = parse_formats(value)
+    unknown = [n for n in names if n not in FORMATS]
+    if unknown:
+        raise click.BadParameter(f"unknown format {unknown[0]!r}; one of {', '.join(FORMATS)}")
+    return names
+
+
+def exports_option(command):
+    """--csv-locale and --export, given to the command as one `exports` (how its tables are
+    written). Below @handle_errors, so the command sees them already checked."""
+    from smmsim.scenarios.exports import CSV_LOCALES
+
+    @functools.wraps(command)
+    def wrapper(*args, csv_locale: str = "en", export: tuple[str, ...] = (), **kwargs):
+        from smmsim.scenarios.exports import Exports
+
+        return command(*args, exports=Exports(csv_locale.lower(), export), **kwargs)
+
+    wrapper = click.option(
+        "--export",
+        callback=export_formats,
+        metavar="xlsx,parquet",
+        help="Also write the tables as tables.xlsx (a sheet per CSV, rounded as the CSVs) "
+        "and/or one .parquet file per CSV (full precision).",
+    )(wrapper)
+    return click.option(
+        "--csv-locale",
+        type=click.Choice(list(CSV_LOCALES), case_sensitive=False),
+        default="en",
+        show_default=True,
+        help="How the CSVs write numbers: en = comma-separated, point decimal; "
+        "bg, ru, de, fr, ... = semicolon-separated, comma decimal (what spreadsheets there read).",
+    )(wrapper)
+
+
 class FiniteFloatRange(click.FloatRange):
     """click's FloatRange lets NaN through (every comparison with NaN is false): refuse it, and
     infinities, with the range in the message."""
@@ -201,6 +240,7 @@ def main() -> None:
     "headline KPIs with ranges, KPI targets and their odds, the risks).",
 )
 @handle_errors
+@exports_option
 def run(
     file: Path,
     reps,
@@ -214,6 +254,7 @@ def run(
     fail_on,
     plotlyjs,
     client_summary,
+    exports,
 ) -> None:
     """Simulate FILE and report KPIs with uncertainty, by platform and month, what its strategy
     achieves against the oracle (regret, cost of testing, decisions), and its flags: tactics
@@ -250,7 +291,9 @@ def run(
         )
     if out:
         write_outputs(
-            out, lambda folder: write_run(run, folder, plotlyjs, client_summary), RUN_FILES
+            out,
+            lambda folder: write_run(run, folder, plotlyjs, client_summary, exports),
+            RUN_FILES,
         )
     if fmt == "json":
         click.echo(run.to_json(), nl=False)
@@ -262,7 +305,7 @@ def run(
             click.echo(
                 f"wrote {out}/: summary.csv monthly.csv daily.csv reputation.csv strategy.csv "
                 f"result.json report.html{shared_plotlyjs(plotlyjs)}"
-                f"{' summary.html' if client_summary else ''}"
+                f"{' summary.html' if client_summary else ''}{also(exports, RUN_FILES)}"
             )
     if run.risk.fails(fail_on):
         sys.exit(FAIL_EXIT_CODE)
@@ -278,6 +321,11 @@ def present(out: Path, owned: tuple[str, ...]) -> str:
     return " ".join(name for name in owned if (out / name).exists())
 
 
+def also(exports, owned: tuple[str, ...]) -> str:
+    """' tables.xlsx summary.parquet ...': what --export added, for the 'wrote' line."""
+    return "".join(f" {name}" for name in exports.extra_files(owned))
+
+
 def write_or_fail(write, out: Path, what: str = "the outputs"):
     try:
         return write()
@@ -288,17 +336,21 @@ def write_or_fail(write, out: Path, what: str = "the outputs"):
 def check_out(out: Path | None, owned: tuple[str, ...], *inputs: Path) -> None:
     """Before simulating: the --out folder can be written and replaced, and replacing it would
     not lose an input file."""
+    from smmsim.scenarios.exports import export_files
     from smmsim.scenarios.files import check_output_folder
 
     if out is not None:
-        check_output_folder(out, owned=owned, inputs=inputs)
+        check_output_folder(out, owned=owned + export_files(owned), inputs=inputs)
 
 
 def write_outputs(out: Path, write, owned: tuple[str, ...]):
     """The command's whole output set into `out` at once: a killed run leaves the old set or the
-    new one, never both mixed. Returns what `write` returns."""
+    new one, never both mixed. Returns what `write` returns. The files --export may add are
+    owned too, so a rerun without it leaves no stale workbook."""
+    from smmsim.scenarios.exports import export_files
     from smmsim.scenarios.files import write_output_set
 
+    owned = owned + export_files(owned)
     return write_or_fail(lambda: write_output_set(out, write, owned), out)
 
 
@@ -338,7 +390,8 @@ def strategy_list(ctx, param, value: str | None) -> list[str] | None:
 @workers_option
 @plotlyjs_option
 @handle_errors
-def compare(files, strategies, baseline, reps, seed, out, fmt, workers, plotlyjs) -> None:
+@exports_option
+def compare(files, strategies, baseline, reps, seed, out, fmt, workers, plotlyjs, exports) -> None:
     """Run every scenario x strategy under common random numbers and compare them, paired
     replication by replication, against a baseline.
 
@@ -370,7 +423,9 @@ def compare(files, strategies, baseline, reps, seed, out, fmt, workers, plotlyjs
     result = comparison_result(found, baseline)
     if out:
         write_outputs(
-            out, lambda folder: write_comparison(result, folder, plotlyjs), COMPARISON_FILES
+            out,
+            lambda folder: write_comparison(result, folder, plotlyjs, exports),
+            COMPARISON_FILES,
         )
     if fmt == "json":
         click.echo(result.to_json(), nl=False)
@@ -379,7 +434,7 @@ def compare(files, strategies, baseline, reps, seed, out, fmt, workers, plotlyjs
         if out:
             click.echo(
                 f"wrote {out}/: comparison.csv differences.csv comparison.json comparison.html"
-                f"{shared_plotlyjs(plotlyjs)}"
+                f"{shared_plotlyjs(plotlyjs)}{also(exports, COMPARISON_FILES)}"
             )
 
 
@@ -469,8 +524,21 @@ MIN_MARGIN = 0.01
 @workers_option
 @plotlyjs_option
 @handle_errors
+@exports_option
 def size_test(
-    file, budgets, durations, points, target_pcs, margin, reps, seed, out, fmt, workers, plotlyjs
+    file,
+    budgets,
+    durations,
+    points,
+    target_pcs,
+    margin,
+    reps,
+    seed,
+    out,
+    fmt,
+    workers,
+    plotlyjs,
+    exports,
 ):
     """Sweep the test budget (and length) of FILE's test-then-scale strategy: simulate the whole
     campaign at each, and recommend the test that buys the most conversions and the smallest that
@@ -521,7 +589,9 @@ def size_test(
         sweep = run_sweep(scenario, str(file), settings, budgets, durations, progress=advance)
     result = sizing_result(sweep, str(file))
     if out:
-        write_outputs(out, lambda folder: write_sizing(result, folder, plotlyjs), SIZING_FILES)
+        write_outputs(
+            out, lambda folder: write_sizing(result, folder, plotlyjs, exports), SIZING_FILES
+        )
     if fmt == "json":
         click.echo(result.to_json(), nl=False)
     else:
@@ -529,6 +599,7 @@ def size_test(
         if out:
             click.echo(
                 f"wrote {out}/: sizing.csv sizing.json sizing.html{shared_plotlyjs(plotlyjs)}"
+                f"{also(exports, SIZING_FILES)}"
             )
 
 
@@ -620,6 +691,7 @@ def column_list(ctx, param, value: str | None) -> tuple[str, ...] | None:
 @click.option("--json", "as_json", is_flag=True, help="Print calibration.json instead of tables.")
 @plotlyjs_option
 @handle_errors
+@exports_option
 def calibrate(
     data,
     fmt,
@@ -642,6 +714,7 @@ def calibrate(
     force,
     as_json,
     plotlyjs,
+    exports,
 ) -> None:
     """Calibrate the model against ad-platform exports (Meta, Google, TikTok, LinkedIn, VK or a
     generic long format): report unusable rows, fit every arm's CPM, auction pressure, CTR,
@@ -692,7 +765,7 @@ def calibrate(
     )
     sources = [str(d) for d in data]
     imported = import_exports(list(data), options)
-    stop_before_fitting(imported, out, strict, sources)
+    stop_before_fitting(imported, out, strict, sources, exports)
     # read after the import: the cut-off is written in the data's own date style
     after = read_holdout_date(holdout_after, imported.files, year) if holdout_after else None
     spec = HoldoutSpec(
@@ -718,7 +791,9 @@ def calibrate(
     }
     page = {**named, "plotlyjs": plotlyjs}
     written = write_outputs(
-        out, lambda folder: write_calibration(done, result, folder, **page), CALIBRATION_FILES
+        out,
+        lambda folder: write_calibration(done, result, folder, **page, exports=exports),
+        CALIBRATION_FILES,
     )
     if failed is not None:
         raise failed
@@ -746,7 +821,7 @@ def calibrate(
         click.echo(f"warning: {line}", err=True)
 
 
-def stop_before_fitting(imported, out: Path, strict: bool, sources: list[str]) -> None:
+def stop_before_fitting(imported, out: Path, strict: bool, sources: list[str], exports) -> None:
     """No usable row, or --strict and a rejected one: write what the import found, then stop."""
     from smmsim.calibration.document import CALIBRATION_FILES, import_document, write_import
 
@@ -754,7 +829,9 @@ def stop_before_fitting(imported, out: Path, strict: bool, sources: list[str]) -
     rejected, read = summary.rows_rejected, summary.rows_read
     see = f"see {out / 'rejected.csv'} and {out / 'import_summary.json'}"
     if summary.rows_used == 0:
-        write_outputs(out, lambda folder: write_import(imported, folder), CALIBRATION_FILES)
+        write_outputs(
+            out, lambda folder: write_import(imported, folder, exports), CALIBRATION_FILES
+        )
         # every row failed on its date: the mapping that would read them
         hints = "".join(
             f"; {f['file']}: {f['date_hint']}" for f in imported.files if f.get("date_hint")
@@ -763,7 +840,9 @@ def stop_before_fitting(imported, out: Path, strict: bool, sources: list[str]) -
             f"{', '.join(sources)}: no usable rows ({read} read, {rejected} rejected){hints}; {see}"
         )
     if strict and rejected:
-        write_outputs(out, lambda folder: write_import(imported, folder), CALIBRATION_FILES)
+        write_outputs(
+            out, lambda folder: write_import(imported, folder, exports), CALIBRATION_FILES
+        )
         raise RejectedRows(f"--strict: {rejected} of {read} rows rejected; {see}")
 
 
@@ -946,6 +1025,7 @@ def validate(file: Path) -> None:
 @workers_option
 @plotlyjs_option
 @handle_errors
+@exports_option
 def optimise(
     file: Path,
     trials,
@@ -967,6 +1047,7 @@ def optimise(
     workers,
     parallel_trials,
     plotlyjs,
+    exports,
 ) -> None:
     """Search the split of FILE's budget over platforms and tools (and, with --search, its tactic
     intensities or test-then-scale policy) for the lowest expected CPA (or most conversions)
@@ -1016,7 +1097,7 @@ def optimise(
     if write_scenario:
         # Overwriting FILE would also stop its study from resuming (its fingerprint changes).
         check_scenario_target(write_scenario, [("the scenario being optimised", file)], force)
-    document = run_optimisation(job, plotlyjs)
+    document = run_optimisation(job, plotlyjs, exports)
     if write_scenario and document.best is not None:
         text = best_plan_text(file, write_scenario, scenario, document)
         write_or_fail(lambda: write_atomic(write_scenario, text), write_scenario, "the scenario")
@@ -1026,7 +1107,7 @@ def optimise(
         print_optimisation(document)
         click.echo(
             f"wrote {out}/: optimise.json trials.csv best-allocation.csv optimise.html"
-            f"{shared_plotlyjs(plotlyjs)}"
+            f"{shared_plotlyjs(plotlyjs)}{also(exports, OPTIMISE_FILES)}"
         )
         if write_scenario and document.best is not None:
             click.echo(f"wrote {write_scenario}; next: smmsim run {write_scenario}")
@@ -1044,7 +1125,7 @@ def search_option(value: str | None) -> list[str] | None:
         raise click.BadParameter(str(exc)) from None
 
 
-def run_optimisation(job, plotlyjs: str = "folder"):
+def run_optimisation(job, plotlyjs: str, exports):
     """Open or resume the study, run its trials with a progress bar, evaluate the best plan, and
     return it as the typed `OptimisationResult` (its outputs written as one set). Ctrl-C at any
     point exits 130 with the stored trials kept; a failing database is one line."""
@@ -1071,7 +1152,7 @@ def run_optimisation(job, plotlyjs: str = "folder"):
             document = finish(replace(job, out_dir=None), run, done)
             write_outputs(
                 job.out_dir,
-                lambda folder: write_documents(document, folder, plotlyjs),
+                lambda folder: write_documents(document, folder, plotlyjs, exports),
                 OPTIMISE_FILES,
             )
             return document
@@ -1138,9 +1219,10 @@ def quiet_optuna() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print track.json instead of tables.")
 @plotlyjs_option
 @handle_errors
+@exports_option
 def track(
     plan, actuals, as_of, arms, fmt, mapping, platform, year, date_order, view_through, trials,
-    reps, seed, out, write_scenario, force, workers, as_json, plotlyjs,
+    reps, seed, out, write_scenario, force, workers, as_json, plotlyjs, exports,
 ) -> None:  # fmt: skip
     """Track a campaign in flight: lay the ACTUALS (ad-platform exports, as calibrate reads them)
     over PLAN's bands to --as-of, flag each KPI on track, behind or ahead, update each arm's
@@ -1178,11 +1260,11 @@ def track(
         result, imported = track_files(loaded, list(actuals), settings, options, list(arms))
     except NoActuals as exc:
         rows = rejected_rows(exc.imported.rejected, exc.aside)
-        write_outputs(out, lambda folder: write_rejected(rows, folder), TRACK_FILES)
+        write_outputs(out, lambda folder: write_rejected(rows, folder, exports), TRACK_FILES)
         raise
     rows = rejected_rows(imported.rejected, result.aside)
     written = write_outputs(
-        out, lambda folder: write_track(result, rows, folder, plotlyjs), TRACK_FILES
+        out, lambda folder: write_track(result, rows, folder, plotlyjs, exports), TRACK_FILES
     )
     del written
     if write_scenario:
@@ -1193,7 +1275,7 @@ def track(
         click.echo(result.to_json(), nl=False)
         return
     print_track(result, stdout_console(), str(out / "rejected_rows.csv"))
-    click.echo(f"wrote {out}/: {present(out, TRACK_FILES)}")
+    click.echo(f"wrote {out}/: {present(out, TRACK_FILES)}{also(exports, TRACK_FILES)}")
     if write_scenario:
         click.echo(f"wrote {write_scenario}; next: smmsim run {write_scenario}")
 

@@ -17,7 +17,7 @@ from smmsim.calibration.importer import Imported
 from smmsim.calibration.pipeline import CalibrationRun
 from smmsim.calibration.result import CalibrationResult
 from smmsim.calibration.shrinkage import INTERVAL
-from smmsim.scenarios.files import csv_table
+from smmsim.scenarios.exports import DEFAULT_EXPORTS, Exports, export_files, write_tables
 from smmsim.simulator.reports.kit import PLOTLYJS_FILE, write_pages
 
 SCHEMA_VERSION = 1
@@ -200,16 +200,22 @@ def import_document(imported: Imported) -> ImportSummary:
     return ImportSummary.from_dict({"schema_version": SCHEMA_VERSION, **imported.summary()})
 
 
-def rejected_csv(imported: Imported) -> str:
+def rejected_frame(imported: Imported):
     """One row per rejected line; the line's own text as read (neutralised where a spreadsheet
-    would run it: an export's cells are the data most likely to carry a formula)."""
-    rows = ([r.file, r.line, ";".join(r.reasons), r.detail, r.raw] for r in imported.rejected)
-    return csv_table(["file", "line", "reasons", "detail", "row"], rows)
+    would run it, when written: an export's cells are the data most likely to carry a formula)."""
+    import pandas as pd
+
+    rows = [[r.file, r.line, ";".join(r.reasons), r.detail, r.raw] for r in imported.rejected]
+    return pd.DataFrame(rows, columns=["file", "line", "reasons", "detail", "row"])
 
 
-def holdout_csv(run: CalibrationRun) -> str:
+def holdout_frame(run: CalibrationRun):
+    """Each held-out day's observed clicks and conversions beside the forecast's mean and 90%
+    interval, per model and arm."""
+    import pandas as pd
+
     header = ["model", "arm", "date", "arm_in_training", "measure", "observed", "mean", "p5", "p95"]
-    return csv_table(header, holdout_rows(run))
+    return pd.DataFrame(list(holdout_rows(run)), columns=header)
 
 
 def holdout_rows(run: CalibrationRun) -> Iterator[list]:
@@ -219,7 +225,7 @@ def holdout_rows(run: CalibrationRun) -> Iterator[list]:
             for i in range(len(fc.arm)):
                 seen = "yes" if fc.seen[i] else "no"
                 yield [label, fc.arm[i], fc.date[i], seen, name] + [
-                    f"{x[name][i]:.6g}" for x in (fc.observed, fc.mean, fc.low, fc.high)
+                    float(x[name][i]) for x in (fc.observed, fc.mean, fc.low, fc.high)
                 ]
 
 
@@ -242,6 +248,7 @@ def write_calibration(
     scenario: str | None = None,
     plan: str | None = None,
     plotlyjs: str = "folder",
+    exports: Exports = DEFAULT_EXPORTS,
 ) -> list[str]:
     """Every output into `out`; returns the file names written. `scenario` (merged into `plan`)
     is the calibrated scenario written beside them, which fit.html's headline names; plotly.js
@@ -253,18 +260,20 @@ def write_calibration(
     files = {
         "calibration.json": result.to_json(),
         "import_summary.json": summary.to_json(),
-        "rejected.csv": rejected_csv(run.imported),
-        "holdout.csv": holdout_csv(run),
     }
     for name, text in files.items():
         write_atomic(out / name, text)
+    tables = {"rejected.csv": rejected_frame(run.imported), "holdout.csv": holdout_frame(run)}
+    write_tables(out, tables, exports)
+    extra = [name for name in export_files(tables) if (out / name).exists()]
     page = fit_html(run, result, summary, scenario=scenario, plan=plan)
-    return list(files) + write_pages(out, {"fit.html": page}, plotlyjs)
+    pages = write_pages(out, {"fit.html": page}, plotlyjs)
+    return ["calibration.json", "import_summary.json", *tables, *pages, *extra]
 
 
-def write_import(imported: Imported, out: Path) -> None:
+def write_import(imported: Imported, out: Path, exports: Exports = DEFAULT_EXPORTS) -> None:
     """Only what the import found: for --strict, which stops before fitting."""
     from smmsim.scenarios.files import write_atomic
 
     write_atomic(out / "import_summary.json", import_document(imported).to_json())
-    write_atomic(out / "rejected.csv", rejected_csv(imported))
+    write_tables(out, {"rejected.csv": rejected_frame(imported)}, exports)

@@ -235,10 +235,11 @@ def csv_table(header: Sequence[str], rows: Iterable[Sequence]) -> str:
     return out.getvalue()
 
 
-def frame_csv(frame) -> str:
+def frame_csv(frame, *, sep: str = ",", decimal: str = ".") -> str:
     """A pandas DataFrame as CSV without its index, its text cells and column names passed
-    through `csv_cell` (numeric columns are left alone)."""
+    through `csv_cell` (numeric columns are left alone); `sep` and `decimal` for a locale that
+    writes `1,5` (scenarios.exports chooses them and rounds the numbers first)."""
     safe = frame.rename(columns=csv_cell)
     for column in safe.select_dtypes(include=["object", "string"]).columns:
         safe[column] = safe[column].map(csv_cell)
-    return safe.to_csv(index=False)
+    return safe.to_csv(index=False, sep=sep, decimal=decimal)

@@ -18,6 +18,7 @@ from click.testing import CliRunner
 from optuna.exceptions import StorageInternalError
 from sqlalchemy.exc import OperationalError
 
+import smmsim.scenarios.exports as exports
 import smmsim.scenarios.files as files
 from smmsim.cli import main
 from smmsim.simulator.reports import run_files
@@ -323,7 +324,9 @@ def test_a_run_failing_mid_write_leaves_the_previous_run_whole(tmp_path, monkeyp
         written.append(path)
         files.write_atomic(path, data)
 
+    # the run's document and page are written by run_files, its tables by scenarios.exports
     monkeypatch.setattr(run_files, "write_atomic", dies_after_the_first)
+    monkeypatch.setattr(exports, "write_atomic", dies_after_the_first)
     result = invoke("run", plan, "--reps", 40, "--seed", 9, "--out", out)
     assert one_line_error(result).endswith("cannot write the outputs: No space left on device")
     assert written and written[0].name == "summary.csv"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from smmsim.scenarios.files import frame_csv, write_atomic
+from smmsim.scenarios.exports import DEFAULT_EXPORTS, Exports, write_tables
+from smmsim.scenarios.files import write_atomic
 from smmsim.simulator.reports.kit import PLOTLYJS_FILE, write_pages
 from smmsim.simulator.studies.comparison import ComparisonResult
 
@@ -17,9 +18,14 @@ COMPARISON_FILES = (
 )
 
 
-def write_comparison(result: ComparisonResult, out_dir: Path, plotlyjs: str = "folder") -> None:
+def write_comparison(
+    result: ComparisonResult,
+    out_dir: Path,
+    plotlyjs: str = "folder",
+    exports: Exports = DEFAULT_EXPORTS,
+) -> None:
     """comparison.csv, differences.csv, comparison.json and comparison.html in `out_dir` (with
-    plotly.min.js beside them in `plotlyjs` mode 'folder')."""
+    plotly.min.js beside them in `plotlyjs` mode 'folder'), and what `exports` adds."""
     # the page here, not at the top: a command imports this module for its file names
     # before it simulates, and plotly need load only when a page is written
     from smmsim.simulator.reports.comparison_page import comparison_html
@@ -28,8 +34,8 @@ def write_comparison(result: ComparisonResult, out_dir: Path, plotlyjs: str = "f
         "comparison.csv": result.to_frame(),
         "differences.csv": result.differences_frame(),
     }
-    for name, frame in tables.items():
+    for frame in tables.values():
         frame["seed"] = result.seed
-        write_atomic(out_dir / name, frame_csv(frame))
+    write_tables(out_dir, tables, exports)
     write_atomic(out_dir / "comparison.json", result.to_json())
     write_pages(out_dir, {"comparison.html": comparison_html(result)}, plotlyjs)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from smmsim.scenarios.files import csv_table, write_atomic
+from smmsim.scenarios.exports import DEFAULT_EXPORTS, Exports, table_csv, write_tables
+from smmsim.scenarios.files import write_atomic
 from smmsim.simulator.reports.kit import PLOTLYJS_FILE, write_pages
 from smmsim.simulator.reports.optimiser_page import report_html
 from smmsim.simulator.studies.optimiser.document import OptimisationResult, ToolRow
@@ -19,25 +20,35 @@ OPTIMISE_FILES = (
 )
 
 
-def trials_csv(document: OptimisationResult) -> str:
+def trials_frame(document: OptimisationResult):
+    """Every trial, flat: its figures, then each searched parameter (empty where a trial has
+    none)."""
+    import pandas as pd
+
     rows = [row.flat() for row in document.history]
     params = sorted({k for row in document.history for k in row.params})
     fields = ["number", "state", "worker", "value", "best_so_far", "feasible", "risk"]
     fields += ["conversions", "cpa", "spend", *params]
-    return csv_table(fields, ([row.get(f, "") for f in fields] for row in rows))
+    return pd.DataFrame([[row.get(f) for f in fields] for row in rows], columns=fields)
 
 
 QUANTILES = ("mean", "p5", "p95")
 
 
-def allocation_csv(document: OptimisationResult) -> str:
+def allocation_frame(document: OptimisationResult):
     """The best plan per tool: share, planned budget, intensity, and mean / 5% / 95% of spend,
     conversions and CPA (empty for a tool with no conversions)."""
+    import pandas as pd
+
     tools = [] if document.evaluation is None else document.evaluation.tools
     fields = ["tool", "type", "share", "planned_budget", "intensity"]
     stats = [f"{m}_{s}" for m in ("spend", "conversions", "cpa") for s in QUANTILES]
-    rows = (allocation_row(row) for row in tools)
-    return csv_table(fields + stats, ([row[f] for f in fields + stats] for row in rows))
+    rows = [allocation_row(row) for row in tools]
+    return pd.DataFrame([[row[f] for f in fields + stats] for row in rows], columns=fields + stats)
+
+
+def allocation_csv(document: OptimisationResult, exports: Exports = DEFAULT_EXPORTS) -> str:
+    return table_csv(allocation_frame(document), exports)
 
 
 def allocation_row(row: ToolRow) -> dict:
@@ -55,11 +66,19 @@ def allocation_row(row: ToolRow) -> dict:
     return flat
 
 
-def write_documents(document: OptimisationResult, out_dir: Path, plotlyjs: str = "folder") -> None:
+def write_documents(
+    document: OptimisationResult,
+    out_dir: Path,
+    plotlyjs: str = "folder",
+    exports: Exports = DEFAULT_EXPORTS,
+) -> None:
     """Every output of the study into `out_dir` (OPTIMISE_FILES; plotly.min.js only in
-    `plotlyjs` mode 'folder' when the page draws)."""
+    `plotlyjs` mode 'folder' when the page draws; and what `exports` adds)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     write_atomic(out_dir / "optimise.json", document.to_json())
-    write_atomic(out_dir / "trials.csv", trials_csv(document))
-    write_atomic(out_dir / "best-allocation.csv", allocation_csv(document))
+    tables = {
+        "trials.csv": trials_frame(document),
+        "best-allocation.csv": allocation_frame(document),
+    }
+    write_tables(out_dir, tables, exports)
     write_pages(out_dir, {"optimise.html": report_html(document)}, plotlyjs)

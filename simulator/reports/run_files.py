@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from smmsim.scenarios.files import frame_csv, write_atomic
+from smmsim.scenarios.exports import DEFAULT_EXPORTS, Exports, write_tables
+from smmsim.scenarios.files import write_atomic
 from smmsim.simulator.frames import reputation_frame
 from smmsim.simulator.reports.kit import PLOTLYJS_FILE, write_pages
 from smmsim.simulator.studies.outcome import strategy_rows
@@ -26,11 +27,15 @@ RUN_FILES = (
 
 
 def write_run(
-    run: RunResult, out_dir: Path, plotlyjs: str = "folder", summary: bool = False
+    run: RunResult,
+    out_dir: Path,
+    plotlyjs: str = "folder",
+    summary: bool = False,
+    exports: Exports = DEFAULT_EXPORTS,
 ) -> None:
     """summary.csv, monthly.csv, daily.csv, reputation.csv, strategy.csv, result.json and
     report.html (with plotly.min.js beside it in `plotlyjs` mode 'folder'); with `summary`, the
-    one-page client summary.html too."""
+    one-page client summary.html too; and what `exports` adds."""
     # the page and pandas here, not at the top: a command imports this module for its file
     # names before it simulates, and plotly and pandas need load only when files are written
     import pandas as pd
@@ -45,9 +50,9 @@ def write_run(
         "reputation.csv": reputation_frame(result),
         "strategy.csv": pd.DataFrame(strategy_rows(run.strategy)),
     }
-    for name, frame in csv.items():
+    for frame in csv.values():
         frame["seed"] = run.seed  # every output records its seed
-        write_atomic(out_dir / name, frame_csv(frame))
+    write_tables(out_dir, csv, exports)
     write_atomic(out_dir / "result.json", run.to_json())
     write_pages(out_dir, {"report.html": report_html(run)}, plotlyjs)
     if summary:

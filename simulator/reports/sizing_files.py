@@ -5,22 +5,28 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from smmsim.scenarios.files import frame_csv, write_atomic
+from smmsim.scenarios.exports import DEFAULT_EXPORTS, Exports, write_tables
+from smmsim.scenarios.files import write_atomic
 from smmsim.simulator.reports.kit import PLOTLYJS_FILE, write_pages
 from smmsim.simulator.studies.sizing.document import SizingResult
 
 SIZING_FILES = ("sizing.csv", "sizing.json", "sizing.html", PLOTLYJS_FILE)
 
 
-def write_sizing(result: SizingResult, out_dir: Path, plotlyjs: str = "folder") -> None:
+def write_sizing(
+    result: SizingResult,
+    out_dir: Path,
+    plotlyjs: str = "folder",
+    exports: Exports = DEFAULT_EXPORTS,
+) -> None:
     """sizing.csv, sizing.json and sizing.html in `out_dir`, each written atomically (with
-    plotly.min.js beside them in `plotlyjs` mode 'folder')."""
+    plotly.min.js beside them in `plotlyjs` mode 'folder'), and what `exports` adds."""
     # the page here, not at the top: a command imports this module for its file names
     # before it simulates, and plotly need load only when a page is written
     from smmsim.simulator.reports.sizing_page import sizing_html
 
     frame = result.to_frame()
     frame["seed"] = result.seed
-    write_atomic(out_dir / "sizing.csv", frame_csv(frame))
+    write_tables(out_dir, {"sizing.csv": frame}, exports)
     write_atomic(out_dir / "sizing.json", result.to_json())
     write_pages(out_dir, {"sizing.html": sizing_html(result)}, plotlyjs)

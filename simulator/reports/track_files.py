@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from smmsim.scenarios.files import csv_table, frame_csv, write_atomic
+from smmsim.scenarios.exports import DEFAULT_EXPORTS, Exports, write_tables
+from smmsim.scenarios.files import write_atomic
 from smmsim.simulator.reports.kit import PLOTLYJS_FILE, write_pages
 from smmsim.simulator.studies.track.study import TrackResult
 
@@ -22,20 +23,30 @@ def rejected_rows(rejected: Iterable, aside: Iterable) -> list[Sequence]:
     return rows
 
 
-def write_rejected(rows: list[Sequence], out_dir: Path) -> None:
-    write_atomic(out_dir / "rejected_rows.csv", csv_table(list(REJECTED_HEADER), rows))
+def rejected_frame(rows: list[Sequence]):
+    import pandas as pd
+
+    return pd.DataFrame([list(r) for r in rows], columns=list(REJECTED_HEADER))
+
+
+def write_rejected(rows: list[Sequence], out_dir: Path, exports: Exports = DEFAULT_EXPORTS) -> None:
+    write_tables(out_dir, {"rejected_rows.csv": rejected_frame(rows)}, exports)
 
 
 def write_track(
-    result: TrackResult, rejected: list[Sequence], out_dir: Path, plotlyjs: str = "folder"
+    result: TrackResult,
+    rejected: list[Sequence],
+    out_dir: Path,
+    plotlyjs: str = "folder",
+    exports: Exports = DEFAULT_EXPORTS,
 ) -> None:
     """track.json, track.csv, rejected_rows.csv and track.html (with plotly.min.js beside them
-    in `plotlyjs` mode 'folder')."""
+    in `plotlyjs` mode 'folder'), and what `exports` adds."""
     from smmsim.simulator.reports.track_page import track_html
 
     frame = result.to_frame()
     frame["seed"] = result.seed
     write_atomic(out_dir / "track.json", result.to_json())
-    write_atomic(out_dir / "track.csv", frame_csv(frame))
-    write_rejected(rejected, out_dir)
+    tables = {"track.csv": frame, "rejected_rows.csv": rejected_frame(rejected)}
+    write_tables(out_dir, tables, exports)
     write_pages(out_dir, {"track.html": track_html(result)}, plotlyjs)
