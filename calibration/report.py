@@ -668,30 +668,41 @@ def arm_wape(fc, name: str) -> dict[str, float | None]:
 
 
 def arm_error_figure(model, baseline) -> go.Figure:
-    """Bars: per arm, the WAPE of the model and of the baseline, clicks and conversions."""
+    """Bars: per arm, the WAPE of the model and of the baseline, clicks and conversions. The
+    bars lie down, one arm a row, so two dozen arms' names read level instead of overlapping
+    under the axis."""
     measures = [m for m in MEASURES if np.isfinite(model.observed[m]).any()]
-    fig = make_subplots(rows=1, cols=len(measures), subplot_titles=[f"WAPE {m}" for m in measures])
+    fig = make_subplots(
+        rows=1,
+        cols=len(measures),
+        subplot_titles=[f"WAPE {m}" for m in measures],
+        shared_yaxes=True,
+        horizontal_spacing=0.04,
+    )
+    n_arms = len(dict.fromkeys(model.arm))
     for col, name in enumerate(measures, start=1):
         for (kind, title), fc in zip(FORECASTS, (model, baseline), strict=True):
             if fc is None:
                 continue
             wape = arm_wape(fc, name)
             fig.add_bar(
-                x=[label(a) for a in wape],
-                y=[np.nan if w is None else w for w in wape.values()],
+                y=[label(a) for a in wape],
+                x=[np.nan if w is None else w for w in wape.values()],
+                orientation="h",
                 name=title,
                 legendgroup=kind,
                 showlegend=col == 1,
                 marker_color=FORECAST_COLORS[kind],
-                hovertemplate=f"{title}: %{{y:.1%}}<extra>%{{x}}</extra>",
+                hovertemplate=f"{title}: %{{x:.1%}}<extra>%{{y}}</extra>",
                 row=1,
                 col=col,
             )
-        fig.update_yaxes(tickformat=".0%", rangemode="tozero", row=1, col=col)
+        fig.update_xaxes(tickformat=".0%", rangemode="tozero", row=1, col=col)
+    fig.update_yaxes(autorange="reversed", automargin=True)  # first arm on top, names in full
     fig.update_layout(
         barmode="group",
         title="Forecast error per held-out arm (WAPE, lower is better)",
-        height=420,
+        height=max(420, 140 + 28 * n_arms),
         **LAYOUT,
     )
     return fig

@@ -187,7 +187,7 @@ def test_a_rerun_without_export_removes_the_old_workbook(runs, tmp_path):
     out = tmp_path / "out"
     first = invoke("run", plan, "--reps", 20, "--out", out, "--export", "xlsx,parquet")
     assert (out / "tables.xlsx").exists() and (out / "daily.parquet").exists()
-    assert "report.html tables.xlsx summary.parquet monthly.parquet" in first.output
+    assert "report.html plotly.min.js tables.xlsx summary.parquet monthly.parquet" in first.output
     (out / "notes.txt").write_text("mine")
     result = invoke("run", plan, "--reps", 20, "--out", out)
     assert result.exit_code == 0, result.output
