@@ -306,6 +306,33 @@ def test_ctrl_c_inside_a_trial_logs_no_traceback(tmp_path, monkeypatch):
     assert trials[3].system_attrs["fixed_params"] == trials[1].params
 
 
+def test_ctrl_c_while_optuna_stores_a_trial_is_still_a_ctrl_c(tmp_path, monkeypatch):
+    """Fixed: a Ctrl-C landing while Optuna writes a trial's state reached the user as an
+    UnboundLocalError traceback (exit 1), Optuna's own bookkeeping masking the interrupt on its
+    way out. It exits 130 like any Ctrl-C, and the trial it stopped is run again on resume."""
+    from optuna.storages import RDBStorage
+
+    real = RDBStorage.set_trial_state_values
+    calls = []
+
+    def interrupted_second_store(self, trial_id, state, values=None):
+        if state == TrialState.COMPLETE:
+            calls.append(trial_id)
+            if len(calls) == 2:
+                raise KeyboardInterrupt
+        return real(self, trial_id, state, values)
+
+    monkeypatch.setattr(RDBStorage, "set_trial_state_values", interrupted_second_store)
+    out = tmp_path / "out"
+    result = invoke("optimise", KIDS, *SMALL, "--out", out)
+    assert result.exit_code == 130, result.output
+    assert "Traceback" not in result.output and "UnboundLocalError" not in result.output
+    monkeypatch.undo()
+    resumed = invoke("optimise", KIDS, *SMALL, "--out", out)
+    assert resumed.exit_code == 0, resumed.output
+    assert len(completed(out)) == int(SMALL[SMALL.index("--trials") + 1])
+
+
 def test_the_same_command_after_ctrl_c_finishes_the_study_keeping_every_trial(interrupted):
     """Every completed trial is kept; a trial the signal stopped mid-simulation (where it
     landed) is run again, marked with its number."""

@@ -152,6 +152,13 @@ class Optimisation:
             except KeyboardInterrupt:
                 self._queue_interrupted()
                 raise
+            except UnboundLocalError as exc:
+                if not _interrupted(exc):
+                    raise
+                # Ctrl-C landed while Optuna was storing the trial's state, and Optuna's own
+                # bookkeeping on the way out masked it: it is still the user's Ctrl-C.
+                self._queue_interrupted()
+                raise KeyboardInterrupt from None
         return done
 
     def _queue_interrupted(self) -> None:
@@ -282,6 +289,17 @@ class TrialPool:
             for candidate in candidates
         ]
         return (future.result() for future in futures)
+
+
+def _interrupted(exc: BaseException) -> bool:
+    """Whether a KeyboardInterrupt is among the errors `exc` was raised while handling."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def _taken_over(exc: Exception) -> bool:
