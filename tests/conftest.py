@@ -26,11 +26,7 @@ def postgres_server() -> Iterator[PostgresServer]:
     Skips where no server binaries or driver exist, but CI sets SMMSIM_REQUIRE_POSTGRES=1 so
     the distributed-optimiser tests fail there rather than silently not running.
     """
-    reason = postgres_available()
-    if reason is not None:
-        if os.environ.get("SMMSIM_REQUIRE_POSTGRES") == "1":
-            pytest.fail(f"SMMSIM_REQUIRE_POSTGRES=1 but PostgreSQL is unavailable: {reason}")
-        pytest.skip(reason)
+    require_or_skip(postgres_available(), "SMMSIM_REQUIRE_POSTGRES", "PostgreSQL")
     # The system temp dir, not tmp_path_factory: pytest's base temp is 0700 for its owner, so
     # the unprivileged user the server runs as (when we are root) could not reach the cluster.
     with throwaway_postgres(Path(tempfile.gettempdir())) as server:
@@ -41,11 +37,7 @@ def postgres_server() -> Iterator[PostgresServer]:
 def browser() -> None:
     """Headless Chromium can start. Skips where it cannot, but CI sets SMMSIM_REQUIRE_BROWSER=1
     (and installs it) so the browser tests fail there rather than silently not running."""
-    reason = browser_available()
-    if reason is not None:
-        if os.environ.get("SMMSIM_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"SMMSIM_REQUIRE_BROWSER=1 but headless Chromium is unavailable: {reason}")
-        pytest.skip(reason)
+    require_or_skip(browser_available(), "SMMSIM_REQUIRE_BROWSER", "headless Chromium")
 
 
 @pytest.fixture(scope="session")
@@ -53,3 +45,14 @@ def demo_reports(tmp_path_factory) -> dict[str, Path]:
     """Every report `make demo` writes (and compare's), each in its own folder as the commands
     write them by default (plotly.js shared beside the page); folder name -> report path."""
     return write_demo_reports(tmp_path_factory.mktemp("demo"))
+
+
+def require_or_skip(reason: str | None, required_by: str, what: str) -> None:
+    """Nothing when `what` is available (`reason` None). Otherwise a skip with the reason, or,
+    where the environment variable `required_by` is 1 (CI sets it), a failure: CI must never
+    pass by not running the tests."""
+    if reason is None:
+        return
+    if os.environ.get(required_by) == "1":
+        pytest.fail(f"{required_by}=1 but {what} is unavailable: {reason}")
+    pytest.skip(reason)

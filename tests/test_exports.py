@@ -10,29 +10,16 @@ import math
 import openpyxl
 import pandas as pd
 import pytest
-import yaml
-from click.testing import CliRunner
 
-from smmsim.cli import main
 from smmsim.scenarios.exports import Exports, table_csv, workbook_bytes
 from smmsim.scenarios.files import csv_table, frame_csv
 from smmsim.scenarios.rounding import RULES, kind_of, round_frame
 from smmsim.simulator.reports.track_files import REJECTED_HEADER, rejected_frame
 from smmsim.simulator.studies.run import RunResult
 from tests.helpers import minimal_scenario_data
+from tests.test_comparison_report import invoke, write_plan
 
 TABLES = ("summary", "monthly", "daily", "reputation", "strategy")
-
-
-def invoke(*args):
-    return CliRunner().invoke(main, [str(a) for a in args])
-
-
-def write_plan(folder, data: dict):
-    data["campaign"]["start"] = data["campaign"]["start"].isoformat()
-    path = folder / "plan.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    return path
 
 
 @pytest.fixture(scope="module")

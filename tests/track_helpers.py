@@ -17,6 +17,26 @@ from smmsim.simulator.studies.track.synthetic import (
 )
 
 AS_OF = date(2027, 3, 30)  # 30 of the plan's 60 days
+
+
+def same_priors(name: str) -> dict:
+    """A platform with half the ads budget and the priors every platform of the plan shares."""
+    return {
+        "name": name,
+        "audience": 2_000_000,
+        "tools": [
+            {
+                "type": "paid_ads",
+                "budget_share": 0.5,
+                "cpm": {"mean": 5.0, "sd": 1.5},
+                "ctr": {"mean": 0.010, "sd": 0.003},
+                "join_rate": {"mean": 0.03, "sd": 0.01},
+                "cvr": {"mean": 0.020, "sd": 0.006},
+            }
+        ],
+    }
+
+
 PLAN = {
     "campaign": {
         "name": "track test",
@@ -27,36 +47,7 @@ PLAN = {
         "seed": 3,
         "average_order_value": 40,
     },
-    "platforms": [
-        {
-            "name": "facebook",
-            "audience": 2_000_000,
-            "tools": [
-                {
-                    "type": "paid_ads",
-                    "budget_share": 0.5,
-                    "cpm": {"mean": 5.0, "sd": 1.5},
-                    "ctr": {"mean": 0.010, "sd": 0.003},
-                    "join_rate": {"mean": 0.03, "sd": 0.01},
-                    "cvr": {"mean": 0.020, "sd": 0.006},
-                }
-            ],
-        },
-        {
-            "name": "tiktok",
-            "audience": 2_000_000,
-            "tools": [
-                {
-                    "type": "paid_ads",
-                    "budget_share": 0.5,
-                    "cpm": {"mean": 5.0, "sd": 1.5},
-                    "ctr": {"mean": 0.010, "sd": 0.003},
-                    "join_rate": {"mean": 0.03, "sd": 0.01},
-                    "cvr": {"mean": 0.020, "sd": 0.006},
-                }
-            ],
-        },
-    ],
+    "platforms": [same_priors("facebook"), same_priors("tiktok")],
     "kpis": [{"target": "cpa <= 30"}, {"target": "clicks >= 9000"}],
 }
 # The truth: Facebook clicks more and sells less than planned, TikTok the other way round.
