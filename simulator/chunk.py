@@ -148,7 +148,7 @@ class ChunkCampaign:
         units = self._buy_tactics(month)
         ads, tday, audience = self._deliver(day, month, units)
         clicks, joins, direct = (
-            np.hstack([getattr(ads, m), getattr(tday, m)])
+            lines_of(getattr(ads, m), getattr(tday, m))
             for m in ("clicks", "joins", "direct_conversions")
         )
         self.pool.admit(clicks)
@@ -158,17 +158,17 @@ class ChunkCampaign:
         events, bills = self._backlash_day(day, units, tday, joins, ads.impressions, audience)
         zeros = np.zeros((self.n_reps, self.plan.tactics.n))
         flows = {
-            "spend": np.hstack([ads.spend, tday.spend]),
-            "impressions": np.hstack([ads.impressions, tday.impressions]),
+            "spend": lines_of(ads.spend, tday.spend),
+            "impressions": lines_of(ads.impressions, tday.impressions),
             "clicks": clicks,
             "joins": joins,
             "direct_conversions": direct,
             "member_conversions": members.member_conversions,
             "referral_conversions": members.referral_conversions,
             "recommendations": members.recommendations,
-            "learning_days": np.hstack([ads.learning.astype(float), zeros]),
-            "learning_entries": np.hstack([ads.entered_learning.astype(float), zeros]),
-            "units": np.hstack([np.zeros_like(ads.spend), units]),
+            "learning_days": lines_of(ads.learning.astype(float), zeros),
+            "learning_entries": lines_of(ads.entered_learning.astype(float), zeros),
+            "units": lines_of(np.zeros_like(ads.spend), units),
             "backlash_events": events,
             "repair_cost": bills,
             "repair_spend": repair_paid,
@@ -353,6 +353,12 @@ class ChunkCampaign:
         self.recorder.set_stock("members", month, self.community.members)
         for name, value in self._reputation_stocks().items():
             self.recorder.set_stock(name, month, value)
+
+
+def lines_of(arms: np.ndarray, tactics: np.ndarray) -> np.ndarray:
+    """(reps, lines) the arms' columns then the tactics'. Without tactics, the arms' array
+    itself, not a copy: a day's flows are only read and added up, never written to."""
+    return arms if tactics.shape[1] == 0 else np.hstack([arms, tactics])
 
 
 def mean_over(items: np.ndarray, values: np.ndarray, total: np.ndarray) -> np.ndarray:

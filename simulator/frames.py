@@ -24,8 +24,9 @@ def daily_frame(result: Result) -> pd.DataFrame:
     arms = result.lines
     aov = result.scenario.campaign.average_order_value
     frames = []
+    stats = {m: _daily_stats(result.daily_mean[m], result.daily_sample[m]) for m in DAILY_MEASURES}
     for stat in STATS:
-        values = {m: _daily_stat(result, m, stat) for m in DAILY_MEASURES}
+        values = {m: stats[m][stat] for m in DAILY_MEASURES}
         n_days, n_arms = values["spend"].shape
         frame = pd.DataFrame(
             {
@@ -43,10 +44,12 @@ def daily_frame(result: Result) -> pd.DataFrame:
     return out[[*CANONICAL_COLUMNS[:4], "stat", *CANONICAL_COLUMNS[4:]]]
 
 
-def _daily_stat(result: Result, measure: str, stat: str) -> np.ndarray:
-    if stat == "mean":
-        return result.daily_mean[measure]
-    return np.percentile(result.daily_sample[measure], float(stat[1:]), axis=1)
+def _daily_stats(mean: np.ndarray, sample: np.ndarray) -> dict[str, np.ndarray]:
+    """Each of STATS of one daily measure: its mean over all replications, its quantiles over
+    the sample (days, sampled, ...) in one pass over it (numpy partitions once for all of them)."""
+    quantiles = [s for s in STATS if s != "mean"]
+    values = np.percentile(sample, [float(s[1:]) for s in quantiles], axis=1)
+    return {"mean": mean, **dict(zip(quantiles, values, strict=True))}
 
 
 def reputation_frame(result: Result) -> pd.DataFrame:
@@ -55,13 +58,12 @@ def reputation_frame(result: Result) -> pd.DataFrame:
     import pandas as pd
 
     frames = []
+    stats = {
+        m: _daily_stats(mean, result.campaign_daily_sample[m])
+        for m, mean in result.campaign_daily_mean.items()
+    }
     for stat in STATS:
-        values = {
-            m: result.campaign_daily_mean[m]
-            if stat == "mean"
-            else np.percentile(result.campaign_daily_sample[m], float(stat[1:]), axis=1)
-            for m in result.campaign_daily_mean
-        }
+        values = {m: by_stat[stat] for m, by_stat in stats.items()}
         frame = pd.DataFrame({"date": [d.isoformat() for d in result.dates], **values})
         frame.insert(1, "stat", stat)
         frames.append(frame)

@@ -222,10 +222,14 @@ def _elementwise(kernel, u: np.ndarray, *parameters) -> np.ndarray:
 
 
 def _flat(x, shape: tuple[int, ...]) -> np.ndarray:
-    x = np.asarray(x, dtype=float)
-    if x.shape != shape:
-        x = np.broadcast_to(x, shape)
-    return np.ascontiguousarray(x).reshape(-1)
+    ready = isinstance(x, np.ndarray) and x.dtype == np.float64 and x.shape == shape
+    if ready and x.flags.c_contiguous:  # laid out as the sampler reads it: no copy
+        return x.reshape(-1)
+    # A per-arm row or a scalar is filled into a fresh buffer: half the cost of broadcasting it
+    # and copying the broadcast view, for the ten draws a day that take one.
+    out = np.empty(shape)
+    np.copyto(out, x)
+    return out.reshape(-1)
 
 
 def binomial_from_uniforms(u: np.ndarray, n: np.ndarray, p: np.ndarray) -> np.ndarray:

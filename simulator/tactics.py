@@ -23,7 +23,7 @@ joins by sharing (community content).
 from __future__ import annotations
 
 from collections.abc import Generator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import simpy
@@ -88,6 +88,7 @@ class TacticTable:
     natural_posts: np.ndarray  # (T,) seeding: the forums' natural posts a week
     link_probability: np.ndarray  # (T,) seeding: placed items carrying a link
     refreshes: np.ndarray  # (T, arms) bool: the arms a creative refresh renews
+    _kind_masks: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def n(self) -> int:
@@ -99,8 +100,14 @@ class TacticTable:
         return float((self.affordable * self.unit_cost).sum())
 
     def of_kind(self, *kinds: str) -> np.ndarray:
-        """(T,) whether each tactic is of one of `kinds`."""
-        return np.isin(np.array(self.kinds, dtype=object), check_kinds(*kinds))
+        """(T,) whether each tactic is of one of `kinds` (read-only: the same array is handed
+        out every day, since the engine asks for the same kinds several times a day)."""
+        mask = self._kind_masks.get(kinds)
+        if mask is None:
+            mask = np.isin(np.array(self.kinds, dtype=object), check_kinds(*kinds))
+            mask.flags.writeable = False
+            self._kind_masks[kinds] = mask
+        return mask
 
     def reserved_after(self, month_of_day: np.ndarray, n_months: int) -> tuple:
         """What the schedules will still cost after each day: (days,) in total and
@@ -319,7 +326,8 @@ class TacticDelivery:
     def _contest_joins(self, day: int, expected: np.ndarray) -> np.ndarray:
         """Spread each new contest's expected joins evenly over its days; draw today's."""
         duration = self.table.duration
-        for offset in range(self.longest):
+        # Most days start no contest: nothing to spread (adding zeros would change nothing).
+        for offset in range(self.longest if expected.any() else 0):
             share = np.where(offset < duration, expected / duration, 0.0)
             self.contest_joins[(day + offset) % self.longest] += share
         slot = day % self.longest

@@ -88,3 +88,24 @@ def test_the_cli_refuses_an_unknown_mode(tmp_path):
     result = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "x"), "--plotlyjs", "cdn"])
     assert result.exit_code == 2 and "'cdn' is not one of 'folder', 'inline'" in result.output
     assert not (tmp_path / "x").exists()
+
+
+def test_a_figure_is_written_as_plotly_would_write_it_and_left_as_it_was():
+    """`figure_spec` skips plotly's deep copy: the page must still carry exactly what
+    `to_dict` gives (typed arrays included) and the figure must not be changed by writing it."""
+    import numpy as np
+    import plotly.graph_objects as go
+    import plotly.io as pio
+    from plotly.subplots import make_subplots
+
+    from smmsim.simulator.reports.kit import figure_spec
+
+    fig = make_subplots(rows=1, cols=2)
+    y = np.linspace(0.0, 1.0, 50)
+    fig.add_trace(go.Scatter(y=y, error_y={"array": y / 10, "arrayminus": y / 20}), row=1, col=1)
+    fig.add_trace(go.Bar(x=["a", "b"], y=np.array([3, 4])), row=1, col=2)
+    fig.update_layout(shapes=[{"type": "line", "x0": 0, "x1": 1, "y0": 0.5, "y1": 0.5}])
+    before = pio.to_json(fig.to_dict(), validate=False)
+    assert pio.to_json(figure_spec(fig), validate=False) == before
+    assert pio.to_json(fig.to_dict(), validate=False) == before
+    assert isinstance(fig.data[0].error_y.array, np.ndarray)

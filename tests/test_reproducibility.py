@@ -244,3 +244,25 @@ def test_tactics_reputation_and_backlash_repeat_with_the_seed(smm_scenario):
     assert_same_campaign(first, simulate(smm_scenario, replications=200, seed=12))
     other = simulate(smm_scenario, replications=200, seed=13)
     assert not np.array_equal(first.totals["positive_share"], other.totals["positive_share"])
+
+
+def test_keeping_no_daily_paths_changes_no_number(scenario):
+    """The oracle's run and the risk what-ifs keep no day-by-day sample (nothing reads it, and
+    shipping it from the workers cost a quarter of a second a run): safe only because the sample
+    is a record of the draws, never a draw itself."""
+    kept = simulate(scenario, replications=1500, seed=12, daily_sample=1000)
+    none = simulate(scenario, replications=1500, seed=12, daily_sample=0)
+    for name in kept.totals:
+        assert np.array_equal(none.totals[name], kept.totals[name]), name
+        assert np.array_equal(none.monthly[name], kept.monthly[name]), name
+    for name in kept.daily_mean:
+        assert np.array_equal(none.daily_mean[name], kept.daily_mean[name]), name
+    assert none.daily_sample["spend"].shape[1] == 0
+
+
+def test_a_run_keeps_its_own_days_but_not_the_oracles(scenario):
+    from smmsim.simulator.studies.evaluation import evaluate
+
+    run = evaluate(scenario.model_copy(), replications=300, seed=2)
+    assert run.result.daily_sample["spend"].shape[1] == 300
+    assert run.oracle.daily_sample["spend"].shape[1] == 0

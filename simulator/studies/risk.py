@@ -156,7 +156,12 @@ def check_document(
         document = {"level": level, "static": static, "simulated": [], **thresholds(scenario)}
         return {**document, "seed": None, "replications": 0, "plan": None}
     result = simulate(
-        scenario, replications=replications, seed=seed, workers=workers, progress=progress
+        scenario,
+        replications=replications,
+        seed=seed,
+        workers=workers,
+        progress=progress,
+        daily_sample=0,  # check reports KPIs and flags, nothing day by day
     )
     document = assess_risk(result, workers=workers)
     return {
@@ -190,6 +195,7 @@ def assess_risk(result: Result, *, chunk_size: int | None = None, workers: int =
             deterministic=result.deterministic,
             chunk_size=chunk_size,
             workers=workers,
+            daily_sample=0,  # a what-if's KPIs are read, never its day-by-day paths
         )
 
     return risk_document(result, simulate_without)

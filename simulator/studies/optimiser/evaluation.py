@@ -60,6 +60,7 @@ class Runs:
             seed=self.seed,
             deterministic=self.deterministic,
             workers=self.workers,
+            daily_sample=0,  # plans are compared on their KPIs, never day by day
         )
 
 

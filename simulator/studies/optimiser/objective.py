@@ -71,5 +71,10 @@ def simulate_candidate(
 ) -> Result:
     plan = checked_plan(scenario, candidate, source)
     return simulate(
-        plan, replications=replications, seed=seed, deterministic=deterministic, workers=workers
+        plan,
+        replications=replications,
+        seed=seed,
+        deterministic=deterministic,
+        workers=workers,
+        daily_sample=0,  # a trial is measured on its KPIs (`outcome_of`), never day by day
     )

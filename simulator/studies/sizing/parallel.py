@@ -31,7 +31,7 @@ def without_days(result: Result) -> Result:
 
 def simulate_one(scenario: Scenario, replications: int, seed: int) -> Result:
     """One whole simulation in this process (a pool worker's job)."""
-    return without_days(simulate(scenario, replications=replications, seed=seed))
+    return without_days(simulate(scenario, replications=replications, seed=seed, daily_sample=0))
 
 
 class Simulations:
@@ -82,6 +82,7 @@ class Simulations:
             seed=self.seed,
             workers=self.workers,
             progress=self.progress,
+            daily_sample=0,
         )
         return without_days(result)
 
