@@ -148,8 +148,9 @@ def _run_jobs(
 def for_each_done(
     work: Callable, arguments: list[tuple], workers: int, done: Callable[[int, object], None]
 ) -> None:
-    """Call `work(*arguments[i])` for every i, here in order or in `workers` processes, and hand
-    each answer to `done(i, answer)` as soon as it is there (in any order)."""
+    """Call `work(*arguments[i])` for every i, here in order or spread over `workers` processes
+    (this one among them when there are no more jobs than workers), and hand each answer to
+    `done(i, answer)` as soon as it is there (in any order)."""
     if workers == 1 or len(arguments) == 1:
         for i, args in enumerate(arguments):
             done(i, work(*args))
@@ -158,13 +159,17 @@ def for_each_done(
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     if context.get_start_method() == "fork":
         warm_up()  # the workers inherit the compiled samplers
-    rest = range(1, len(arguments))
+    # With a job per worker (a run's default split), the first runs here while the other
+    # workers take the rest: a run's first chunk keeps the sampled days, by far the largest
+    # answer (80 MB for a 150-day plan), which then never crosses a pipe. With more jobs than
+    # workers all go to the pool, so that no more than `workers` processes compute at once.
+    here_first = len(arguments) <= workers
+    rest = range(1 if here_first else 0, len(arguments))
     with ProcessPoolExecutor(min(workers, len(rest)), mp_context=context) as pool:
         futures = {pool.submit(work, *arguments[i]): i for i in rest}
-        # The first job runs here meanwhile: a run's first chunk keeps the sampled days, by far
-        # the largest answer (80 MB for a 150-day plan), which then never crosses a pipe.
         try:
-            done(0, work(*arguments[0]))
+            if here_first:
+                done(0, work(*arguments[0]))
         except BaseException:
             pool.shutdown(wait=False, cancel_futures=True)
             raise

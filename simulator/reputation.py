@@ -62,7 +62,7 @@ class ReputationModel:
             dtype=float,
         )
         self.slots = np.broadcast_to(start, (n_reps, *start.shape)).copy()  # (reps, Q, 4)
-        self._held = self.slots.sum(axis=1)  # (reps, 4) slots by category over the queries
+        self._held = held_by_category(self.slots)
         self.background = background_mix(params, start)  # (Q, 3): positive, neutral, negative
         self.start_net = self.net()
         k = params.portals
@@ -127,7 +127,7 @@ class ReputationModel:
         self._turn_over(
             _flat(seeded), _flat(seeded_rank), _flat(praise), _flat(unhappy), _flat(outrage)
         )
-        self._held = self.slots.sum(axis=1)
+        self._held = held_by_category(self.slots)
         positive = praise[:, 0] + seeded
         negative = unhappy[:, 0] + outrage_mentions
         linked = (
@@ -179,6 +179,16 @@ class ReputationModel:
         if k == 1:
             return _flat(np.minimum(mentions, 1.0))
         return _flat(-np.expm1(np.log1p(-1 / k) * mentions))
+
+
+def held_by_category(slots: np.ndarray) -> np.ndarray:
+    """(reps, 4) the slots each category holds over all queries of `slots` (reps, Q, 4),
+    added query by query: numpy's sum over the middle axis took a tenth of the reputation's
+    day, and adds in the same order."""
+    held = slots[:, 0].copy()
+    for q in range(1, slots.shape[1]):
+        held += slots[:, q]
+    return held
 
 
 def col(values: np.ndarray) -> np.ndarray:

@@ -326,3 +326,14 @@ def test_a_link_reaches_only_a_portal_that_is_mentioned():
         u = draws.uniforms(k)
         mention_portals(u, False, nothing, nothing, ring, day % window, recent, linked, counts)
     assert (counts[:, 0] == 0).all() and (linked.sum(1) > 0).any()
+
+
+def test_slots_held_by_category_add_up_as_numpy_sums_them():
+    """The engine adds each category's slots query by query (numpy's sum over the middle axis
+    was slow); it must give numpy's numbers bit for bit, or every run's reputation would move."""
+    from smmsim.simulator.reputation import held_by_category
+
+    rng = np.random.default_rng(1)
+    for _ in range(100):
+        slots = rng.random((int(rng.integers(1, 50)), int(rng.integers(1, 7)), 4)) * 20
+        assert np.array_equal(held_by_category(slots), slots.sum(axis=1))
