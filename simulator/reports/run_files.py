@@ -7,6 +7,7 @@ from pathlib import Path
 from smmsim.scenarios.exports import DEFAULT_EXPORTS, Exports, write_tables
 from smmsim.scenarios.files import write_atomic
 from smmsim.simulator.frames import reputation_frame
+from smmsim.simulator.reports.alongside import written_alongside
 from smmsim.simulator.reports.kit import PLOTLYJS_FILE, write_pages
 from smmsim.simulator.studies.outcome import strategy_rows
 from smmsim.simulator.studies.run import RunResult
@@ -38,9 +39,21 @@ def write_run(
     one-page client summary.html too; and what `exports` adds."""
     # the page and pandas here, not at the top: a command imports this module for its file
     # names before it simulates, and plotly and pandas need load only when files are written
-    import pandas as pd
-
     from smmsim.simulator.reports.run_page import report_html
+
+    def pages() -> None:
+        write_pages(out_dir, {"report.html": report_html(run)}, plotlyjs)
+        if summary:
+            from smmsim.simulator.reports.summary_page import summary_html
+
+            write_atomic(out_dir / SUMMARY_FILE, summary_html(run))
+
+    with written_alongside(pages):  # the pages in a forked copy, the tables here
+        write_tables_and_json(run, out_dir, exports)
+
+
+def write_tables_and_json(run: RunResult, out_dir: Path, exports: Exports) -> None:
+    import pandas as pd
 
     result = run.simulation
     csv = {
@@ -54,8 +67,3 @@ def write_run(
         frame["seed"] = run.seed  # every output records its seed
     write_tables(out_dir, csv, exports)
     write_atomic(out_dir / "result.json", run.to_json())
-    write_pages(out_dir, {"report.html": report_html(run)}, plotlyjs)
-    if summary:
-        from smmsim.simulator.reports.summary_page import summary_html
-
-        write_atomic(out_dir / SUMMARY_FILE, summary_html(run))
