@@ -1,11 +1,11 @@
 """Writing one part of an output set in a forked copy of this process while this one writes the
 rest.
 
-A run's outputs are two independent pieces of work on the same finished result: the tables and
-the JSON (pandas, 0.25 s just to import) and the HTML pages (plotly's figures, about 0.3 s). Done
-one after the other they were a quarter of a small run's wall time, with the second core idle. A
-forked copy shares the result without copying or pickling it, so the pages are written there
-while the tables are written here.
+A command's outputs are two independent pieces of work on the same finished result: the tables
+and the JSON (pandas, 0.25 s just to import) and the HTML page (plotly's figures, about 0.3 s for
+a run's report). Done one after the other they were a quarter of a small run's wall time, with
+the second core idle. A forked copy shares the result without copying or pickling it, so the
+pages are written there while the tables are written here.
 
 The copy only ever writes files. If it cannot be made (no `fork` on this platform) or it fails
 for any reason, the same work runs here afterwards, so what is written, and any error raised, is

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from smmsim.scenarios.exports import DEFAULT_EXPORTS, Exports, write_tables
 from smmsim.scenarios.files import write_atomic
+from smmsim.simulator.reports.alongside import written_alongside
 from smmsim.simulator.reports.kit import PLOTLYJS_FILE, write_pages
 from smmsim.simulator.studies.comparison import ComparisonResult
 
@@ -30,12 +31,15 @@ def write_comparison(
     # before it simulates, and plotly need load only when a page is written
     from smmsim.simulator.reports.comparison_page import comparison_html
 
-    tables = {
-        "comparison.csv": result.to_frame(),
-        "differences.csv": result.differences_frame(),
-    }
-    for frame in tables.values():
-        frame["seed"] = result.seed
-    write_tables(out_dir, tables, exports)
-    write_atomic(out_dir / "comparison.json", result.to_json())
-    write_pages(out_dir, {"comparison.html": comparison_html(result)}, plotlyjs)
+    def page() -> None:
+        write_pages(out_dir, {"comparison.html": comparison_html(result)}, plotlyjs)
+
+    with written_alongside(page):  # the page in a forked copy, the tables here
+        tables = {
+            "comparison.csv": result.to_frame(),
+            "differences.csv": result.differences_frame(),
+        }
+        for frame in tables.values():
+            frame["seed"] = result.seed
+        write_tables(out_dir, tables, exports)
+        write_atomic(out_dir / "comparison.json", result.to_json())

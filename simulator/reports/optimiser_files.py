@@ -7,6 +7,7 @@ from pathlib import Path
 
 from smmsim.scenarios.exports import DEFAULT_EXPORTS, Exports, table_csv, write_tables
 from smmsim.scenarios.files import write_atomic
+from smmsim.simulator.reports.alongside import written_alongside
 from smmsim.simulator.reports.kit import PLOTLYJS_FILE, write_pages
 from smmsim.simulator.reports.optimiser_page import report_html
 from smmsim.simulator.studies.optimiser.document import OptimisationResult, ToolRow
@@ -75,10 +76,14 @@ def write_documents(
     """Every output of the study into `out_dir` (OPTIMISE_FILES; plotly.min.js only in
     `plotlyjs` mode 'folder' when the page draws; and what `exports` adds)."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    write_atomic(out_dir / "optimise.json", document.to_json())
-    tables = {
-        "trials.csv": trials_frame(document),
-        "best-allocation.csv": allocation_frame(document),
-    }
-    write_tables(out_dir, tables, exports)
-    write_pages(out_dir, {"optimise.html": report_html(document)}, plotlyjs)
+
+    def page() -> None:
+        write_pages(out_dir, {"optimise.html": report_html(document)}, plotlyjs)
+
+    with written_alongside(page):  # the page in a forked copy, the tables here
+        write_atomic(out_dir / "optimise.json", document.to_json())
+        tables = {
+            "trials.csv": trials_frame(document),
+            "best-allocation.csv": allocation_frame(document),
+        }
+        write_tables(out_dir, tables, exports)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from smmsim.scenarios.exports import DEFAULT_EXPORTS, Exports, write_tables
 from smmsim.scenarios.files import write_atomic
+from smmsim.simulator.reports.alongside import written_alongside
 from smmsim.simulator.reports.kit import PLOTLYJS_FILE, write_pages
 from smmsim.simulator.studies.sizing.document import SizingResult
 
@@ -25,8 +26,11 @@ def write_sizing(
     # before it simulates, and plotly need load only when a page is written
     from smmsim.simulator.reports.sizing_page import sizing_html
 
-    frame = result.to_frame()
-    frame["seed"] = result.seed
-    write_tables(out_dir, {"sizing.csv": frame}, exports)
-    write_atomic(out_dir / "sizing.json", result.to_json())
-    write_pages(out_dir, {"sizing.html": sizing_html(result)}, plotlyjs)
+    def page() -> None:
+        write_pages(out_dir, {"sizing.html": sizing_html(result)}, plotlyjs)
+
+    with written_alongside(page):  # the page in a forked copy, the table here
+        frame = result.to_frame()
+        frame["seed"] = result.seed
+        write_tables(out_dir, {"sizing.csv": frame}, exports)
+        write_atomic(out_dir / "sizing.json", result.to_json())

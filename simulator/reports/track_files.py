@@ -8,6 +8,7 @@ from pathlib import Path
 
 from smmsim.scenarios.exports import DEFAULT_EXPORTS, Exports, write_tables
 from smmsim.scenarios.files import write_atomic
+from smmsim.simulator.reports.alongside import written_alongside
 from smmsim.simulator.reports.kit import PLOTLYJS_FILE, write_pages
 from smmsim.simulator.studies.track.study import TrackResult
 
@@ -44,9 +45,12 @@ def write_track(
     in `plotlyjs` mode 'folder'), and what `exports` adds."""
     from smmsim.simulator.reports.track_page import track_html
 
-    frame = result.to_frame()
-    frame["seed"] = result.seed
-    write_atomic(out_dir / "track.json", result.to_json())
-    tables = {"track.csv": frame, "rejected_rows.csv": rejected_frame(rejected)}
-    write_tables(out_dir, tables, exports)
-    write_pages(out_dir, {"track.html": track_html(result)}, plotlyjs)
+    def page() -> None:
+        write_pages(out_dir, {"track.html": track_html(result)}, plotlyjs)
+
+    with written_alongside(page):  # the page in a forked copy, the tables here
+        frame = result.to_frame()
+        frame["seed"] = result.seed
+        write_atomic(out_dir / "track.json", result.to_json())
+        tables = {"track.csv": frame, "rejected_rows.csv": rejected_frame(rejected)}
+        write_tables(out_dir, tables, exports)
