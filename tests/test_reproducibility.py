@@ -263,6 +263,6 @@ def test_keeping_no_daily_paths_changes_no_number(scenario):
 def test_a_run_keeps_its_own_days_but_not_the_oracles(scenario):
     from smmsim.simulator.studies.evaluation import evaluate
 
-    run = evaluate(scenario.model_copy(), replications=300, seed=2)
+    run = evaluate(scenario, replications=300, seed=2)
     assert run.result.daily_sample["spend"].shape[1] == 300
     assert run.oracle.daily_sample["spend"].shape[1] == 0

@@ -19,6 +19,9 @@ import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from pathlib import Path
+
+from smmsim.simulator.reports.kit import write_pages
 
 
 @contextmanager
@@ -35,6 +38,17 @@ def written_alongside(write: Callable[[], None]) -> Iterator[None]:
         raise
     if not done:
         write()
+
+
+@contextmanager
+def pages_alongside(
+    out_dir: Path, pages: Callable[[], dict[str, str]], plotlyjs: str
+) -> Iterator[None]:
+    """A command's pages, `pages()` (name -> HTML), built and written into `out_dir` by a forked
+    copy (`written_alongside`, `write_pages` in `plotlyjs` mode) while the `with` body writes
+    its tables and documents here."""
+    with written_alongside(lambda: write_pages(out_dir, pages(), plotlyjs)):
+        yield
 
 
 def _forked(write: Callable[[], None]) -> int | None:

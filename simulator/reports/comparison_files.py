@@ -6,8 +6,8 @@ from pathlib import Path
 
 from smmsim.scenarios.exports import DEFAULT_EXPORTS, Exports, write_tables
 from smmsim.scenarios.files import write_atomic
-from smmsim.simulator.reports.alongside import written_alongside
-from smmsim.simulator.reports.kit import PLOTLYJS_FILE, write_pages
+from smmsim.simulator.reports.alongside import pages_alongside
+from smmsim.simulator.reports.kit import PLOTLYJS_FILE
 from smmsim.simulator.studies.comparison import ComparisonResult
 
 COMPARISON_FILES = (
@@ -31,10 +31,7 @@ def write_comparison(
     # before it simulates, and plotly need load only when a page is written
     from smmsim.simulator.reports.comparison_page import comparison_html
 
-    def page() -> None:
-        write_pages(out_dir, {"comparison.html": comparison_html(result)}, plotlyjs)
-
-    with written_alongside(page):  # the page in a forked copy, the tables here
+    with pages_alongside(out_dir, lambda: {"comparison.html": comparison_html(result)}, plotlyjs):
         tables = {
             "comparison.csv": result.to_frame(),
             "differences.csv": result.differences_frame(),

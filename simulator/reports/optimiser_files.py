@@ -7,8 +7,8 @@ from pathlib import Path
 
 from smmsim.scenarios.exports import DEFAULT_EXPORTS, Exports, table_csv, write_tables
 from smmsim.scenarios.files import write_atomic
-from smmsim.simulator.reports.alongside import written_alongside
-from smmsim.simulator.reports.kit import PLOTLYJS_FILE, write_pages
+from smmsim.simulator.reports.alongside import pages_alongside
+from smmsim.simulator.reports.kit import PLOTLYJS_FILE
 from smmsim.simulator.reports.optimiser_page import report_html
 from smmsim.simulator.studies.optimiser.document import OptimisationResult, ToolRow
 
@@ -77,10 +77,7 @@ def write_documents(
     `plotlyjs` mode 'folder' when the page draws; and what `exports` adds)."""
     out_dir.mkdir(parents=True, exist_ok=True)
 
-    def page() -> None:
-        write_pages(out_dir, {"optimise.html": report_html(document)}, plotlyjs)
-
-    with written_alongside(page):  # the page in a forked copy, the tables here
+    with pages_alongside(out_dir, lambda: {"optimise.html": report_html(document)}, plotlyjs):
         write_atomic(out_dir / "optimise.json", document.to_json())
         tables = {
             "trials.csv": trials_frame(document),

@@ -7,8 +7,8 @@ from pathlib import Path
 from smmsim.scenarios.exports import DEFAULT_EXPORTS, Exports, write_tables
 from smmsim.scenarios.files import write_atomic
 from smmsim.simulator.frames import reputation_frame
-from smmsim.simulator.reports.alongside import written_alongside
-from smmsim.simulator.reports.kit import PLOTLYJS_FILE, write_pages
+from smmsim.simulator.reports.alongside import pages_alongside
+from smmsim.simulator.reports.kit import PLOTLYJS_FILE
 from smmsim.simulator.studies.outcome import strategy_rows
 from smmsim.simulator.studies.run import RunResult
 
@@ -41,14 +41,15 @@ def write_run(
     # names before it simulates, and plotly and pandas need load only when files are written
     from smmsim.simulator.reports.run_page import report_html
 
-    def pages() -> None:
-        write_pages(out_dir, {"report.html": report_html(run)}, plotlyjs)
+    def pages() -> dict[str, str]:
+        built = {"report.html": report_html(run)}
         if summary:
             from smmsim.simulator.reports.summary_page import summary_html
 
-            write_atomic(out_dir / SUMMARY_FILE, summary_html(run))
+            built[SUMMARY_FILE] = summary_html(run)  # draws nothing: plotly.js stays out of it
+        return built
 
-    with written_alongside(pages):  # the pages in a forked copy, the tables here
+    with pages_alongside(out_dir, pages, plotlyjs):  # the pages in a forked copy, tables here
         write_tables_and_json(run, out_dir, exports)
 
 

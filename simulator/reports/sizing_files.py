@@ -7,8 +7,8 @@ from pathlib import Path
 
 from smmsim.scenarios.exports import DEFAULT_EXPORTS, Exports, write_tables
 from smmsim.scenarios.files import write_atomic
-from smmsim.simulator.reports.alongside import written_alongside
-from smmsim.simulator.reports.kit import PLOTLYJS_FILE, write_pages
+from smmsim.simulator.reports.alongside import pages_alongside
+from smmsim.simulator.reports.kit import PLOTLYJS_FILE
 from smmsim.simulator.studies.sizing.document import SizingResult
 
 SIZING_FILES = ("sizing.csv", "sizing.json", "sizing.html", PLOTLYJS_FILE)
@@ -26,10 +26,7 @@ def write_sizing(
     # before it simulates, and plotly need load only when a page is written
     from smmsim.simulator.reports.sizing_page import sizing_html
 
-    def page() -> None:
-        write_pages(out_dir, {"sizing.html": sizing_html(result)}, plotlyjs)
-
-    with written_alongside(page):  # the page in a forked copy, the table here
+    with pages_alongside(out_dir, lambda: {"sizing.html": sizing_html(result)}, plotlyjs):
         frame = result.to_frame()
         frame["seed"] = result.seed
         write_tables(out_dir, {"sizing.csv": frame}, exports)

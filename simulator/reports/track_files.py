@@ -8,8 +8,8 @@ from pathlib import Path
 
 from smmsim.scenarios.exports import DEFAULT_EXPORTS, Exports, write_tables
 from smmsim.scenarios.files import write_atomic
-from smmsim.simulator.reports.alongside import written_alongside
-from smmsim.simulator.reports.kit import PLOTLYJS_FILE, write_pages
+from smmsim.simulator.reports.alongside import pages_alongside
+from smmsim.simulator.reports.kit import PLOTLYJS_FILE
 from smmsim.simulator.studies.track.study import TrackResult
 
 TRACK_FILES = ("track.json", "track.csv", "rejected_rows.csv", "track.html", PLOTLYJS_FILE)
@@ -45,10 +45,7 @@ def write_track(
     in `plotlyjs` mode 'folder'), and what `exports` adds."""
     from smmsim.simulator.reports.track_page import track_html
 
-    def page() -> None:
-        write_pages(out_dir, {"track.html": track_html(result)}, plotlyjs)
-
-    with written_alongside(page):  # the page in a forked copy, the tables here
+    with pages_alongside(out_dir, lambda: {"track.html": track_html(result)}, plotlyjs):
         frame = result.to_frame()
         frame["seed"] = result.seed
         write_atomic(out_dir / "track.json", result.to_json())
