@@ -3,6 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The engine's kernels compiled ahead of time (simulator/compiled.py): rebuilt when their source
+# changes; without a C compiler the build says so and the engine JITs them with numba instead.
+KERNELS := $(VENV)/.kernels
+KERNEL_SOURCES := $(addprefix simulator/,kernels.py reputation_kernels.py sampler_rule.py \
+	compiled.py build_kernels.py)
 EXAMPLE ?= kids-shop
 # The bundled real dataset: its `revenue` is the advertiser's spend and its dates have no year.
 # Its conversions are post-click purchases, so a row with more of them than clicks is an error
@@ -20,7 +25,7 @@ KIDS_ARMS := --arm "LS Spring - Prospecting=facebook/paid_ads" \
 
 .PHONY: demo test lint bench clean setup
 
-setup: $(STAMP)
+setup: $(STAMP) $(KERNELS)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +33,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-demo: $(STAMP)
+$(KERNELS): $(STAMP) $(KERNEL_SOURCES)
+	$(BIN)/python -m smmsim.simulator.build_kernels
+	touch $(KERNELS)
+
+demo: setup
 	$(BIN)/smmsim run scenarios/examples/$(EXAMPLE).yaml --out out/demo --summary
 	$(BIN)/smmsim size-test scenarios/examples/$(EXAMPLE).yaml --out out/demo/size-test
 	$(BIN)/smmsim calibrate $(ONLINE_DATA) $(ONLINE_MAP) --out out/demo/calibration \
@@ -44,16 +53,16 @@ demo: $(STAMP)
 		$(KIDS_ARMS) --out out/demo/track --write-scenario out/demo/track/kids-shop-april-may.yaml \
 		--force
 
-test: $(STAMP)
+test: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest -q
 
-lint: $(STAMP)
+lint: setup
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: $(STAMP)
+bench: setup
 	$(BIN)/python benchmarks/bench_engine.py
 	$(BIN)/python benchmarks/bench_calibration.py
 	$(BIN)/python benchmarks/bench_tactics.py
@@ -61,4 +70,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_cli.py
 
 clean:
-	rm -rf $(VENV) out .pytest_cache
+	rm -rf $(VENV) out .pytest_cache simulator/_kernels_aot_*

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from smmsim.simulator.kernels import water_fill
+from smmsim.simulator.compiled import water_fill
 from smmsim.simulator.rows import row_sum
 
 # The level mu is found by bisection on log(mu) over this many e-folds below the best arm's lam.

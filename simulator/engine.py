@@ -20,7 +20,7 @@ from smmsim.scenarios.errors import SmmsimError
 from smmsim.scenarios.schema import Scenario
 from smmsim.simulator.chunk import ChunkCampaign
 from smmsim.simulator.clock import SNAPSHOT_LAG
-from smmsim.simulator.kernels import warm_up
+from smmsim.simulator.compiled import warm_up
 from smmsim.simulator.plan import CampaignPlan
 from smmsim.simulator.randomness import RNG_BLOCK, BlockDraws, Draws, ExpectedDraws, block_seeds
 from smmsim.simulator.recorder import Recorder

@@ -3,9 +3,11 @@
 A count is drawn from one uniform: exactly by inversion of its cdf where its variance is small,
 and by the Cornish-Fisher normal approximation (the uniform's normal quantile, with the skewness
 correction) where it is large. Doing both in one compiled loop avoids a dozen temporary arrays
-per draw. numba compiles these functions the first time they run (a few seconds) and caches the
-machine code beside this file in `__pycache__` (or in NUMBA_CACHE_DIR where that folder is not
-writable), so later runs load them in milliseconds.
+per draw.
+
+This is the kernels' numba source; the engine takes them from `compiled.py`: the ahead-of-time
+build that `make setup` makes, or, without one, numba's JIT of this module (compiled the first
+time they run, a few seconds, and cached beside this file in `__pycache__` or in NUMBA_CACHE_DIR).
 """
 
 from __future__ import annotations
@@ -15,13 +17,7 @@ import math
 import numpy as np
 from numba import njit
 
-# Counts whose variance is at least this are drawn from the normal approximation with the
-# Cornish-Fisher skewness correction, rounded and clipped to the support: its total-variation
-# distance to the exact binomial is under 1% from variance 3 up and falls with size (0.3% at 9,
-# 0.15% at 30) and its mean within 0.2% (tests/test_randomness.py measures both). Smaller counts
-# are drawn exactly by inversion.
-APPROXIMATE_FROM_VARIANCE = 3.0
-
+from smmsim.simulator.sampler_rule import APPROXIMATE_FROM_VARIANCE
 
 # AS 241's coefficients, constant term first: numerator and denominator of the central region
 # (|u - 0.5| <= 0.425), of the tails up to r = sqrt(-log(min(u, 1 - u))) = 5, and beyond.

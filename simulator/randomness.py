@@ -31,13 +31,9 @@ from typing import Protocol
 
 import numpy as np
 
-from smmsim.simulator.kernels import (
-    APPROXIMATE_FROM_VARIANCE,
-    binomial_counts,
-    lognormal_noise,
-    poisson_counts,
-)
+from smmsim.simulator.compiled import binomial_counts, lognormal_noise, poisson_counts
 from smmsim.simulator.quantiles import draw_quantile
+from smmsim.simulator.sampler_rule import APPROXIMATE_FROM_VARIANCE
 
 __all__ = ["APPROXIMATE_FROM_VARIANCE", "RNG_BLOCK", "BlockDraws", "Draws", "ExpectedDraws"]
 

@@ -17,8 +17,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from smmsim.scenarios.reputation_schema import TOP_RESULTS, Reputation
+from smmsim.simulator.compiled import mention_portals
 from smmsim.simulator.randomness import RNG_BLOCK, BlockDraws, ExpectedDraws, block_seeds
-from smmsim.simulator.reputation import ReputationDraws, ReputationModel, mention_portals
+from smmsim.simulator.reputation import ReputationDraws, ReputationModel
 from tests.smm_helpers import (
     CTR,
     CVR,

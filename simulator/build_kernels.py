@@ -1,0 +1,81 @@
+"""Compile the engine's kernels ahead of time: `python -m smmsim.simulator.build_kernels`.
+
+`make setup` runs this once. numba's `pycc` compiles the same numba source the JIT would
+(`kernels.py`, `reputation_kernels.py`) into a C extension module beside this file, named after a
+digest of that source (`compiled.module_name`). Loading it takes a millisecond where importing
+numba and loading its JIT cache takes about 0.4 s, at the start of every command that simulates.
+It needs a C compiler; where there is none, or the build fails, the engine runs numba's JIT as
+before, with the same numbers (`compiled.py`).
+
+The exports' signatures come from `compiled.ARGUMENTS`, which also checks every call's arrays.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+import warnings
+from pathlib import Path
+
+from numba import types
+
+with warnings.catch_warnings():
+    # pycc is "pending deprecation" with no replacement released yet; it works, and where it
+    # stops working the engine falls back to the JIT.
+    warnings.simplefilter("ignore")
+    from numba.pycc import CC
+
+from smmsim.simulator import compiled
+
+
+def numba_type(kind: str) -> types.Type:
+    """An `ARGUMENTS` entry as numba's type: arrays of any layout ("A"), read-only where only
+    read (the uniforms and parameters may be read-only views)."""
+    scalars = {"float": types.float64, "int": types.int64, "bool": types.boolean}
+    if kind in scalars:
+        return scalars[kind]
+    return types.Array(types.float64, int(kind[-1]), "A", readonly=kind.startswith("in"))
+
+
+def signature(name: str):
+    return types.void(*(numba_type(kind) for kind in compiled.ARGUMENTS[name]))
+
+
+def build(folder: Path = compiled.HERE) -> Path:
+    """Compile every kernel into `folder` as the module `compiled.module_name()`; return its
+    path. Built in a scratch folder and moved into place, so a failed build leaves nothing
+    behind; older builds in `folder` are removed."""
+    module = compiled.module_name()
+    with tempfile.TemporaryDirectory(dir=folder) as scratch:
+        cc = CC(module)
+        cc.output_dir = scratch
+        cc.verbose = False
+        for kernel in compiled.KERNELS:
+            cc.export(kernel, signature(kernel))(compiled.numba_source(kernel).py_func)
+        cc.compile()
+        (built,) = Path(scratch).glob(f"{module}.*")
+        target = folder / built.name
+        for old in folder.glob(f"{compiled.MODULE_PREFIX}*"):
+            if old.is_file() and old != target:
+                old.unlink()
+        shutil.move(built, target)
+    return target
+
+
+def main() -> int:
+    try:
+        path = build()
+    except Exception as error:  # no compiler, or numba's pycc failed: the JIT still works
+        print(
+            f"smmsim: kernels not compiled ahead of time ({type(error).__name__}: {error}); "
+            "commands will load numba's JIT instead (about 0.4 s more at each start)",
+            file=sys.stderr,
+        )
+        return 0
+    print(f"smmsim: kernels compiled ahead of time: {path.name}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,103 @@
+"""The compiled kernels the engine runs: the ahead-of-time build where a fresh one is there, else
+numba's JIT of the same source.
+
+Importing numba and loading its JIT cache costs about 0.4 s at the start of every command that
+simulates, as much as all its other imports. `make setup` therefore also compiles the kernels
+ahead of time (`build_kernels.py`) into an extension module beside this file that loads in a
+millisecond and does not import numba. The module's name carries a digest of the kernels' source,
+so an edited kernel never runs from a stale build: without a build for today's source (no C
+compiler, a wheel installed without one, a kernel just edited) the engine imports numba and JITs
+`kernels.py` and `reputation_kernels.py` as before. Both are the same numba source compiled with
+the same options, so they give the same numbers bit for bit (tests/test_compiled.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).parent
+# What the build is compiled from (the kernels, their rule, their signatures and how they are
+# built): the digest of these files names the module.
+SOURCES = (
+    "kernels.py",
+    "reputation_kernels.py",
+    "sampler_rule.py",
+    "compiled.py",
+    "build_kernels.py",
+)
+MODULE_PREFIX = "_kernels_aot_"
+# Each kernel's arguments, the one table both builds read: "in<d>" a float64 array of d
+# dimensions that it only reads, "out<d>" one it writes, else a scalar of that type.
+ARGUMENTS = {
+    "binomial_counts": ("in1", "in1", "in1", "out1"),
+    "poisson_counts": ("in1", "in1", "out1"),
+    "lognormal_noise": ("in1", "in1", "out1"),
+    "water_fill": ("in2", "in1", "in1", "in1", "in2", "in1", "float", "int", "out2"),
+    "turn_over": (
+        "in3", "bool", "out3", "in1", "in1", "in1", "in1", "in1", "float", "in2", "float", "float",
+    ),
+    "mention_portals": ("in3", "bool", "in1", "in1", "out3", "int", "out2", "out2", "out2"),
+}  # fmt: skip
+KERNELS = tuple(ARGUMENTS)
+
+
+def module_name() -> str:
+    """The ahead-of-time module's name for today's kernel source."""
+    digest = hashlib.sha256()
+    for name in SOURCES:
+        digest.update((HERE / name).read_bytes())
+    return MODULE_PREFIX + digest.hexdigest()[:16]
+
+
+def _ahead_of_time():
+    try:
+        return importlib.import_module(f"{__package__}.{module_name()}")
+    except ImportError:
+        return None
+
+
+def numba_source(name: str):
+    """The kernel's numba function: the JIT's, and what the ahead-of-time build compiles."""
+    from smmsim.simulator import kernels, reputation_kernels
+
+    return getattr(kernels if hasattr(kernels, name) else reputation_kernels, name)
+
+
+def checked(name: str, kernel):
+    """The ahead-of-time `kernel` behind a check of its array arguments: unlike the JIT, which
+    compiles a version for whatever it is given, an ahead-of-time export reads any array as the
+    float64 array of its signature, so a wrong one would give garbage or a crash, not an error.
+    About a microsecond a call."""
+    arrays = [(i, int(kind[-1])) for i, kind in enumerate(ARGUMENTS[name]) if kind[-1].isdigit()]
+
+    def call(*args):
+        for i, ndim in arrays:
+            a = args[i]
+            if not (isinstance(a, np.ndarray) and a.dtype == np.float64 and a.ndim == ndim):
+                raise TypeError(f"{name}: argument {i} must be a {ndim}-d float64 array")
+        kernel(*args)
+
+    call.__doc__ = kernel.__doc__
+    return call
+
+
+_module = _ahead_of_time()
+AHEAD_OF_TIME = _module is not None
+if _module is None:
+    _loaded = [numba_source(name) for name in KERNELS]
+else:
+    _loaded = [checked(name, getattr(_module, name)) for name in KERNELS]
+binomial_counts, poisson_counts, lognormal_noise, water_fill, turn_over, mention_portals = _loaded
+
+
+def warm_up() -> None:
+    """Before forking workers: load numba's JIT code here, so that each worker inherits it
+    instead of loading it from the cache again. An ahead-of-time build is loaded already."""
+    if not AHEAD_OF_TIME:
+        from smmsim.simulator import kernels
+
+        kernels.warm_up()

@@ -1,0 +1,157 @@
+"""The kernels compiled ahead of time are the JIT's kernels: same numbers, bit for bit, and a build
+is only ever loaded for the source it was built from."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from smmsim.simulator import build_kernels, compiled, kernels, reputation_kernels
+
+ROOT = Path(__file__).resolve().parents[1]
+CELLS = 20_000
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """A fresh ahead-of-time build in a scratch folder, loaded under its own name."""
+    folder = tmp_path_factory.mktemp("aot")
+    try:
+        path = build_kernels.build(folder)
+    except Exception as error:  # numba's pycc needs a C compiler
+        pytest.skip(f"no ahead-of-time build possible here: {error}")
+    spec = importlib.util.spec_from_file_location(compiled.module_name(), path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def read_only(x: np.ndarray) -> np.ndarray:
+    x = x.copy()
+    x.flags.writeable = False
+    return x
+
+
+def test_every_kernel_is_exported(built):
+    for name in compiled.KERNELS:
+        assert callable(getattr(built, name)), name
+
+
+@pytest.mark.skipif(not compiled.AHEAD_OF_TIME, reason="no ahead-of-time build in this checkout")
+def test_a_wrong_array_is_an_error_not_garbage():
+    """An ahead-of-time export would read an int array's bytes as doubles: the check refuses."""
+    u, out = np.full(3, 0.5), np.empty(3)
+    with pytest.raises(TypeError, match="argument 1 must be a 1-d float64 array"):
+        compiled.binomial_counts(u, np.array([10, 10, 10]), u, out)
+    with pytest.raises(TypeError, match="argument 2"):
+        compiled.binomial_counts(u, u, 0.5, out)
+
+
+@pytest.mark.parametrize("scale", [0.3, 30.0, 3000.0])  # inversion, both, Cornish-Fisher
+def test_samplers_match_the_jit_bit_for_bit(built, scale):
+    rng = np.random.default_rng(7)
+    u = read_only(rng.random(CELLS))
+    n = np.floor(rng.random(CELLS) * scale * 10)
+    p = rng.random(CELLS) / 10
+    n[::50], p[::70] = 0.0, 1.0  # certain counts
+    for name, args in {
+        "binomial_counts": (u, n, p),
+        "poisson_counts": (u, n * p),
+        "lognormal_noise": (u, p * 5),
+    }.items():
+        ahead, jit = np.empty(CELLS), np.empty(CELLS)
+        getattr(built, name)(*args, ahead)
+        getattr(kernels, name)(*args, jit)
+        assert np.array_equal(ahead, jit), name
+
+
+def test_strided_arguments_are_read_as_strided(built):
+    """The exports take arrays of any layout: a column of a 2-d array is read element by
+    element, never as if it were contiguous."""
+    rng = np.random.default_rng(8)
+    u, n, p = (rng.random((CELLS, 3)) for _ in range(3))
+    ahead, jit = np.empty(CELLS), np.empty(CELLS)
+    built.binomial_counts(u[:, 1], n[:, 2] * 100, p[:, 0] / 10, ahead)
+    kernels.binomial_counts(
+        np.ascontiguousarray(u[:, 1]), n[:, 2] * 100, np.ascontiguousarray(p[:, 0]) / 10, jit
+    )
+    assert np.array_equal(ahead, jit)
+
+
+def test_water_fill_matches_the_jit(built):
+    rng = np.random.default_rng(9)
+    reps, arms, grid = 300, 5, np.logspace(-8, 8, 801)
+    lam = rng.random((reps, arms)) * 0.01
+    target = rng.random(reps) * 500
+    s_half, k = rng.random(arms) * 300 + 10, np.array([1.0, 0.8, 0.6, 1.0, 0.9])
+    curves = (1 + (1 - k[:, None]) * grid) / (1 + grid) ** 2
+    ahead, jit = np.empty((reps, arms)), np.empty((reps, arms))
+    built.water_fill(lam, target, s_half, k, curves, grid, 40.0, 60, ahead)
+    kernels.water_fill(lam, target, s_half, k, curves, grid, 40.0, 60, jit)
+    assert np.array_equal(ahead, jit)
+
+
+@pytest.mark.parametrize("expected", [False, True])
+def test_reputation_day_matches_the_jit(built, expected):
+    rng = np.random.default_rng(10)
+    reps, queries, portals = 500, 3, 4
+    start = np.tile([4.0, 3.0, 10.0, 3.0], (reps, queries, 1))
+    seeded, praise, unhappy, outrage = (rng.poisson(3.0, reps).astype(float) for _ in range(4))
+    seeded_rank = rng.random(reps) / 2
+    background = np.tile([0.3, 0.5, 0.2], (queries, 1))
+    u = read_only(rng.random((9, reps, queries)))
+    slots = {"ahead": start.copy(), "jit": start.copy()}
+    for key, turn_over in (("ahead", built.turn_over), ("jit", reputation_kernels.turn_over)):
+        day = (seeded, seeded_rank, praise, unhappy, outrage)
+        turn_over(u, expected, slots[key], *day, 0.4, background, 0.3, 2.0)
+    assert np.array_equal(slots["ahead"], slots["jit"])
+    assert np.allclose(slots["jit"].sum(axis=2), 20.0)  # still a partition of the top 20
+
+    u = read_only(rng.random((portals, reps, 1)))
+    chance = rng.random(reps)
+    state = {}
+    for key, mention in (
+        ("ahead", built.mention_portals),
+        ("jit", reputation_kernels.mention_portals),
+    ):
+        ring, recent = np.zeros((3, reps, portals)), np.zeros((reps, portals))
+        linked, counts = np.zeros((reps, portals)), np.zeros((reps, 2))
+        for day in range(5):
+            mention(u, expected, chance, chance / 2, ring, day % 3, recent, linked, counts)
+        state[key] = (ring, recent, linked, counts)
+    for ahead, jit in zip(state["ahead"], state["jit"], strict=True):
+        assert np.array_equal(ahead, jit)
+
+
+def test_a_build_is_named_after_its_source(tmp_path, monkeypatch):
+    """An edited kernel changes the module's name, so a stale build is never imported."""
+    for name in compiled.SOURCES:
+        (tmp_path / name).write_bytes((compiled.HERE / name).read_bytes())
+    monkeypatch.setattr(compiled, "HERE", tmp_path)
+    same = compiled.module_name()
+    with (tmp_path / "kernels.py").open("a") as f:
+        f.write("\n# an edit\n")
+    assert compiled.module_name() != same
+    assert compiled._ahead_of_time() is None  # no build for the edited source: the JIT runs
+
+
+@pytest.mark.skipif(not compiled.AHEAD_OF_TIME, reason="no ahead-of-time build in this checkout")
+def test_a_simulation_with_the_build_never_imports_numba():
+    """What the build is for: a command that simulates starts without numba (0.4 s)."""
+    code = (
+        "import sys\n"
+        "from smmsim.scenarios.loader import load_scenario\n"
+        "from smmsim.simulator.engine import simulate\n"
+        "for name in ('kids-shop', 'reputation-rush'):\n"
+        "    s = load_scenario(f'scenarios/examples/{name}.yaml')\n"
+        "    simulate(s, replications=50, workers=2)\n"
+        "print('numba' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"
