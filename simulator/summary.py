@@ -105,8 +105,46 @@ def describe_kpi(kpis: KpiDraws, name: str) -> dict[str, float | None]:
 
 
 def describe_kpis(kpis: KpiDraws) -> dict[str, dict[str, float | None]]:
-    """Every KPI's summary (`describe_kpi`)."""
-    return {name: describe_kpi(kpis, name) for name in kpis}
+    """Every KPI's summary (`describe_kpi`). The KPIs defined in every replication are
+    described together: one quantile call for all of them gives the same numbers as one each,
+    and a run's document describes some two thousand KPIs (70 microseconds a call)."""
+    if chunk_blocks() is not None or not kpis:
+        return {name: describe_kpi(kpis, name) for name in kpis}
+    together = described_together(kpis)
+    out = {}
+    for name in kpis:
+        if name not in together:
+            out[name] = describe_kpi(kpis, name)
+            continue
+        out[name] = together[name]
+        if name in kpis.parts:
+            num, den, scale = kpis.parts[name]
+            expected = expected_ratio(num, den, scale)
+            out[name] |= {
+                "mean": expected.value,
+                "ci_low": expected.ci_low,
+                "ci_high": expected.ci_high,
+            }
+    return out
+
+
+def described_together(kpis: KpiDraws) -> dict[str, dict[str, float]]:
+    """`describe` of every KPI with no undefined replication, in one pass over a stacked array."""
+    names = [name for name, values in kpis.items() if values.size and not np.isnan(values).any()]
+    if not names:
+        return {}
+    stacked = np.stack([kpis[name] for name in names])
+    means = stacked.mean(axis=1)
+    p5, p50, p95 = np.percentile(stacked, [5, 50, 95], axis=1)
+    return {
+        name: {
+            "mean": float(means[i]),
+            "p5": float(p5[i]),
+            "p50": float(p50[i]),
+            "p95": float(p95[i]),
+        }
+        for i, name in enumerate(names)
+    }
 
 
 def kpi_difference(ours: KpiDraws, theirs: KpiDraws, name: str) -> dict[str, float | None]:
