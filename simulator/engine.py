@@ -33,6 +33,9 @@ DEFAULT_DAILY_SAMPLE = 1000
 # kids-shop): 200,000 of them peak at about 1.1 GB. Only `smmsim run` goes further, streaming
 # (`studies.streamed`); every other study reads replications one by one and stops here.
 KEEP_LIMIT = 200_000
+# A chunk of a few replications costs about the day's fixed cost (travel-agency: 0.2 s for 100
+# replications, 0.5 s for 1,000): a subset (`simulate(only=...)`) is not split below this.
+MIN_SUBSET_CHUNK = 250
 
 
 class TooManyReplications(SmmsimError):
@@ -56,6 +59,7 @@ def simulate(
     workers: int = 1,
     daily_sample: int = DEFAULT_DAILY_SAMPLE,
     progress: Callable[[int], None] | None = None,
+    only: np.ndarray | None = None,
 ) -> Result:
     """Simulate the campaign `replications` times (scenario default if None).
 
@@ -64,6 +68,10 @@ def simulate(
     split evenly over the workers, at most 10,000 a chunk) and `workers` runs chunks in parallel
     processes; neither ever changes the results. `progress` is called with the number of
     replications finished after each chunk.
+
+    `only` (sorted replication indices) simulates those replications of the run alone, each with
+    the numbers it has in the whole run (`BlockDraws`' `keep`), and returns a result of
+    len(only) replications in that order; a strategy that draws Beta posteriors cannot.
     """
     plan = CampaignPlan.from_scenario(scenario)
     seed = scenario.campaign.seed if seed is None else seed
@@ -79,6 +87,9 @@ def simulate(
         merger.add(0, *run_chunk(plan, ExpectedDraws(1), min(1, daily_sample)))
         if progress:
             progress(1)
+    elif only is not None:
+        jobs = subset_jobs(reps, seed, np.asarray(only), workers, chunk_size, daily_sample)
+        merger = _run_jobs(plan, jobs, workers, progress)
     else:
         size = chunk_size or min(DEFAULT_CHUNK, -(-reps // workers))
         jobs = chunk_jobs(reps, seed, size, daily_sample)
@@ -102,10 +113,11 @@ class ChunkJob:
     seeds: tuple[np.random.SeedSequence, ...]
     sizes: tuple[int, ...]
     n_sampled: int
+    keep: tuple[np.ndarray, ...] | None = None  # per block, the replications simulated (all)
 
     @property
     def n_reps(self) -> int:
-        return sum(self.sizes)
+        return sum(self.sizes) if self.keep is None else sum(len(k) for k in self.keep)
 
 
 def chunk_jobs(reps: int, seed: int, chunk_size: int, daily_sample: int) -> list[ChunkJob]:
@@ -122,8 +134,39 @@ def chunk_jobs(reps: int, seed: int, chunk_size: int, daily_sample: int) -> list
     return jobs
 
 
+def subset_jobs(
+    reps: int,
+    seed: int,
+    only: np.ndarray,
+    workers: int,
+    chunk_size: int | None,
+    daily_sample: int,
+) -> list[ChunkJob]:
+    """Chunks of the blocks that hold a replication of `only`, each block keeping those; about
+    `chunk_size` kept replications a chunk (default: spread over the workers, but none smaller
+    than `MIN_SUBSET_CHUNK`: a day's fixed cost would outweigh a second process's help)."""
+    if only.size == 0 or np.any(np.diff(only) <= 0) or only[0] < 0 or only[-1] >= reps:
+        raise ValueError(f"only: need sorted, distinct replications below {reps}")
+    size = chunk_size or min(DEFAULT_CHUNK, max(-(-only.size // workers), MIN_SUBSET_CHUNK))
+    seeds = block_seeds(seed, reps)
+    block_of = only // RNG_BLOCK
+    blocks = np.unique(block_of)
+    jobs, pending, kept_before = [], [], 0
+    for b in blocks:
+        keep = only[block_of == b] - b * RNG_BLOCK
+        pending.append((seeds[b], min(RNG_BLOCK, reps - b * RNG_BLOCK), keep))
+        kept = sum(len(k) for *_, k in pending)
+        if kept >= size or b == blocks[-1]:
+            chunk_seeds, sizes, keeps = zip(*pending, strict=True)
+            sampled = int(np.clip(daily_sample - kept_before, 0, kept))
+            jobs.append(ChunkJob(chunk_seeds, sizes, sampled, keeps))
+            pending, kept_before = [], kept_before + kept
+    return jobs
+
+
 def run_job(plan: CampaignPlan, job: ChunkJob) -> tuple[Recorder, StrategyRecord]:
-    return run_chunk(plan, BlockDraws(job.seeds, job.sizes, plan.arms.names), job.n_sampled)
+    draws = BlockDraws(job.seeds, job.sizes, plan.arms.names, keep=job.keep)
+    return run_chunk(plan, draws, job.n_sampled)
 
 
 def _run_jobs(

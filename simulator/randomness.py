@@ -86,12 +86,23 @@ def substream(seed: np.random.SeedSequence, key: int) -> np.random.Generator:
 class StreamGroup:
     """The uniforms of a few named streams (one column each) over a run of whole blocks, handed
     out a row at a time (one uniform per replication and stream) and fetched many rows ahead in
-    one generator call per stream and block."""
+    one generator call per stream and block. With `keep`, only those replications of each
+    block are handed out (`BlockDraws`)."""
 
-    def __init__(self, seeds: Sequence[np.random.SeedSequence], sizes: Sequence[int], names):
+    def __init__(
+        self,
+        seeds: Sequence[np.random.SeedSequence],
+        sizes: Sequence[int],
+        names,
+        keep: Sequence[np.ndarray | None] | None = None,
+    ):
         self.generators = [[substream(s, stream_key(name)) for name in names] for s in seeds]
         self.sizes = list(sizes)
-        self.shape = (sum(self.sizes), len(names))
+        self.keep = list(keep) if keep is not None else [None] * len(self.sizes)
+        kept = [
+            size if k is None else len(k) for size, k in zip(self.sizes, self.keep, strict=True)
+        ]
+        self.shape = (sum(kept), len(names))
         row_bytes = 8 * max(self.shape[0] * self.shape[1], 1)
         self.ahead = int(np.clip(PREFETCH_BYTES // row_bytes, 1, MAX_ROWS_AHEAD))
         self.buffer = np.empty((0, *self.shape))
@@ -114,10 +125,14 @@ class StreamGroup:
     def _fetch(self, k: int) -> np.ndarray:
         out = np.empty((k, *self.shape))
         start = 0
-        for generators, size in zip(self.generators, self.sizes, strict=True):
+        for generators, size, keep in zip(self.generators, self.sizes, self.keep, strict=True):
+            width = size if keep is None else len(keep)
             for column, generator in enumerate(generators):
-                out[:, start : start + size, column] = generator.random((k, size))
-            start += size
+                # A block's uniforms are always drawn whole, so a kept replication gets the
+                # numbers it would get in the whole block.
+                block = generator.random((k, size))
+                out[:, start : start + width, column] = block if keep is None else block[:, keep]
+            start += width
         return np.maximum(out, SMALLEST_UNIFORM, out=out)
 
 
@@ -126,7 +141,13 @@ class BlockDraws:
 
     Views split one run's draws into groups of streams; a stream belongs to one group only
     (naming it twice raises), so each group can fetch its uniforms ahead without taking numbers
-    another group would have drawn."""
+    another group would have drawn.
+
+    `keep` (per block, the indices of the replications to keep, None for all) makes draws for
+    some replications of each block only, each with the numbers it gets in the whole block: every
+    stream is drawn for the whole block and the kept columns are taken. It holds for every draw
+    of one uniform per cell, and for the strategy's normals; not for its Beta draws, whose
+    rejection sampler takes as many numbers as each replication's parameters need."""
 
     def __init__(
         self,
@@ -134,23 +155,29 @@ class BlockDraws:
         block_sizes: Sequence[int],
         names: Sequence[str],
         taken: set[str] | None = None,
+        keep: Sequence[np.ndarray | None] | None = None,
     ):
         self.seeds = list(seeds)
-        self.sizes = [int(b) for b in block_sizes]
+        self.block_sizes = [int(b) for b in block_sizes]
+        self.keep = list(keep) if keep is not None else [None] * len(self.block_sizes)
+        self.sizes = [  # replications drawn in each block
+            size if k is None else len(k)
+            for size, k in zip(self.block_sizes, self.keep, strict=True)
+        ]
         self.n_reps = sum(self.sizes)
         self.taken = set() if taken is None else taken
         shared = self.taken.intersection(names)
         if shared or len(set(names)) < len(names):
             raise ValueError(f"random streams named twice: {sorted(shared) or list(names)}")
         self.taken.update(names)
-        self.uniforms_group = StreamGroup(self.seeds, self.sizes, names)
+        self.uniforms_group = StreamGroup(self.seeds, self.block_sizes, names, self.keep)
         self.strategy_generators = [substream(s, STRATEGY_STREAM) for s in self.seeds]
 
     expected = False
 
     def view(self, names: Sequence[str]) -> BlockDraws:
         """Draws of the same replications from streams of their own, one column per name."""
-        return BlockDraws(self.seeds, self.sizes, names, self.taken)
+        return BlockDraws(self.seeds, self.block_sizes, names, self.taken, self.keep)
 
     def uniforms(self, k: int) -> np.ndarray:
         """(k, reps, streams) the next k rows of raw uniforms, for a compiled step that makes
@@ -191,6 +218,11 @@ class BlockDraws:
     def strategy_beta(self, a: np.ndarray, b: np.ndarray, n_draws: int) -> np.ndarray:
         """(reps, n_draws, arms) Beta draws with (reps, arms) parameters, from the strategy
         stream (posterior sampling never shifts the market's random numbers)."""
+        if any(k is not None for k in self.keep):
+            raise NotImplementedError(
+                "Beta draws for some replications of a block would not be theirs in the whole "
+                "block (the sampler's use of numbers depends on every replication's parameters)"
+            )
         out, start = [], 0
         for g, size in zip(self.strategy_generators, self.sizes, strict=True):
             rows = slice(start, start + size)
@@ -202,10 +234,16 @@ class BlockDraws:
         """(reps, n_draws, arms) standard normals from the strategy stream."""
         return np.concatenate(
             [
-                g.standard_normal((size, n_draws, n_arms))
-                for g, size in zip(self.strategy_generators, self.sizes, strict=True)
+                _kept(g.standard_normal((size, n_draws, n_arms)), keep)
+                for g, size, keep in zip(
+                    self.strategy_generators, self.block_sizes, self.keep, strict=True
+                )
             ]
         )
+
+
+def _kept(block: np.ndarray, keep: np.ndarray | None) -> np.ndarray:
+    return block if keep is None else block[keep]
 
 
 def _elementwise(kernel, u: np.ndarray, *parameters) -> np.ndarray:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import numpy as np
@@ -123,6 +123,34 @@ class Result:
         mask = np.zeros(self.lines.n, dtype=bool)
         mask[arm] = True
         return mask
+
+
+def spliced(base: Result, rows: np.ndarray, part: Result) -> Result:
+    """`part`'s run (`simulate(..., only=rows)` of another scenario on `base`'s seed) with every
+    other replication copied from `base`: per-replication totals, months and checkpoints. For a
+    what-if that is the same as `base` wherever nothing it changes happened. Only the
+    replications are spliced: the day-by-day fields and the strategy record, which a what-if's
+    KPIs never read, are left empty."""
+
+    def put(values: np.ndarray, replaced: np.ndarray, axis: int) -> np.ndarray:
+        out = values.copy()
+        out[(slice(None),) * axis + (rows,)] = replaced
+        return out
+
+    return replace(
+        part,
+        totals={k: put(v, part.totals[k], 0) for k, v in base.totals.items()},
+        monthly={k: put(v, part.monthly[k], 1) for k, v in base.monthly.items()},
+        checkpoints={
+            day: {k: put(v, part.checkpoints[day][k], 0) for k, v in measures.items()}
+            for day, measures in base.checkpoints.items()
+        },
+        daily_mean={},
+        daily_sample={},
+        campaign_daily_mean={},
+        campaign_daily_sample={},
+        strategy=None,
+    )
 
 
 class ChunkMerger:

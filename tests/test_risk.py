@@ -224,3 +224,20 @@ def test_a_share_that_lands_exactly_on_a_percent_target_meets_it():
     target = KpiTarget(target="positive_share >= 70%")
     assert target.value == 56 / 80
     assert probability_met(np.array([56 / 80, 55 / 80]), target) == 0.5
+
+
+# --- what-ifs of the struck replications only ---------------------------------------------------
+
+
+@pytest.mark.parametrize("example", [STEADY, "scenarios/examples/travel-agency.yaml"])
+def test_what_ifs_of_the_struck_replications_are_the_whole_what_ifs(example, monkeypatch):
+    """Where backlash struck in few replications only those are simulated again, the rest
+    copied from the plan: the flags and KPI losses are those of whole what-ifs."""
+    from smmsim.simulator.studies import risk
+
+    result = simulate(load_scenario(example), replications=1500, workers=2)
+    events = result.totals["backlash_events"]
+    assert 0 < (events > 0).any(axis=1).mean() <= risk.RESIMULATE_AT_MOST  # the subset is taken
+    subset = assess_risk(result, workers=2)
+    monkeypatch.setattr(risk, "resimulate_struck_only", lambda *args: False)
+    assert subset == assess_risk(result, workers=2)

@@ -24,7 +24,7 @@ from smmsim.scenarios.documents import Document
 from smmsim.scenarios.schema import Scenario
 from smmsim.simulator.engine import simulate
 from smmsim.simulator.metrics import KpiDraws
-from smmsim.simulator.result import Result
+from smmsim.simulator.result import Result, spliced
 from smmsim.simulator.studies.risk_rules import Finding, static_findings
 from smmsim.simulator.summary import (
     Probability,
@@ -41,6 +41,9 @@ if TYPE_CHECKING:  # pandas (0.2 s to import) only where a frame is asked for
 LEVELS = ("low", "medium", "high")
 LOSS_KPIS = ("conversions", "cpa", "positive_share")
 FAIL_EXIT_CODE = 4  # `--fail-on`: the plan carries a finding at or above the level
+# A what-if simulates only the replications where backlash struck when they are this share or
+# fewer (`resimulate_struck_only`).
+RESIMULATE_AT_MOST = 0.5
 
 
 def without_backlash_on(scenario: Scenario, platforms: list[str]) -> Scenario:
@@ -67,9 +70,12 @@ def level_of(probability: float, scenario: Scenario) -> str:
     return "medium" if probability >= risk.medium else "low"
 
 
-def simulated_risk(result: Result, simulate_without: Callable[[Scenario], Result]) -> list[dict]:
-    """One row per platform. `simulate_without(scenario)` runs a what-if with the result's seed
-    and replications (common random numbers)."""
+def simulated_risk(
+    result: Result, simulate_without: Callable[[Scenario, np.ndarray], Result]
+) -> list[dict]:
+    """One row per platform. `simulate_without(scenario, struck)` runs a what-if with the
+    result's seed and replications (common random numbers); `struck` (reps,) marks the
+    replications where the platform's backlash struck, the only ones it can change."""
     scenario, rows = result.scenario, []
     kpis = result.kpis()
     for p, platform in enumerate(result.lines.platforms):
@@ -84,7 +90,7 @@ def simulated_risk(result: Result, simulate_without: Callable[[Scenario], Result
             "loss": dict.fromkeys(LOSS_KPIS),
         }
         if events.any():
-            calm = simulate_without(without_backlash_on(scenario, [platform])).kpis()
+            calm = simulate_without(without_backlash_on(scenario, [platform]), events > 0).kpis()
             row["loss"] = kpi_loss(kpis, calm, scenario.reputation is not None)
         rows.append(row)
     return rows
@@ -104,7 +110,9 @@ def kpi_loss(actual: KpiDraws, calm: KpiDraws, reputation: bool) -> dict:
     return loss
 
 
-def risk_document(result: Result, simulate_without: Callable[[Scenario], Result]) -> dict:
+def risk_document(
+    result: Result, simulate_without: Callable[[Scenario, np.ndarray], Result]
+) -> dict:
     """The flags of a plan: static findings, simulated risk per platform, the overall level."""
     return flags(result.scenario, simulated_risk(result, simulate_without))
 
@@ -187,18 +195,33 @@ def assess_risk(result: Result, *, chunk_size: int | None = None, workers: int =
     """The plan's flags: its what-ifs run with the result's seed and
     replications, so that each KPI loss is paired replication by replication."""
 
-    def simulate_without(scenario: Scenario) -> Result:
-        return simulate(
-            scenario,
-            replications=result.replications,
-            seed=result.seed,
-            deterministic=result.deterministic,
-            chunk_size=chunk_size,
-            workers=workers,
-            daily_sample=0,  # a what-if's KPIs are read, never its day-by-day paths
-        )
+    def simulate_without(scenario: Scenario, struck: np.ndarray) -> Result:
+        options = {
+            "replications": result.replications,
+            "seed": result.seed,
+            "deterministic": result.deterministic,
+            "chunk_size": chunk_size,
+            "workers": workers,
+            "daily_sample": 0,  # a what-if's KPIs are read, never its day-by-day paths
+        }
+        if not resimulate_struck_only(result, scenario, struck):
+            return simulate(scenario, **options)
+        rows = np.flatnonzero(struck)
+        return spliced(result, rows, simulate(scenario, only=rows, **options))
 
     return risk_document(result, simulate_without)
+
+
+def resimulate_struck_only(result: Result, what_if: Scenario, struck: np.ndarray) -> bool:
+    """Whether the what-if need only simulate the replications where backlash struck. Where it
+    never struck the what-if is the plan itself: the platform's events are drawn from its own
+    stream, the same numbers whether it can strike or not, and nothing differs until one
+    does. So those replications are copied (often most of them: travel-agency's backlash
+    strikes in 3%), where they are at least half: a subset still draws its blocks' numbers
+    whole. Not for a deterministic run (one replication), nor for the adaptive strategy, whose
+    Beta draws for some replications are not theirs in the whole run."""
+    few = struck.mean() <= RESIMULATE_AT_MOST
+    return few and not result.deterministic and what_if.strategy.type != "adaptive"
 
 
 # --- the typed document: the `risk` section of result.json, and check.json ---
