@@ -358,7 +358,7 @@ class ChunkCampaign:
 def lines_of(arms: np.ndarray, tactics: np.ndarray) -> np.ndarray:
     """(reps, lines) the arms' columns then the tactics'. Without tactics, the arms' array
     itself, not a copy: a day's flows are only read and added up, never written to."""
-    return arms if tactics.shape[1] == 0 else np.hstack([arms, tactics])
+    return arms if tactics.shape[1] == 0 else np.concatenate([arms, tactics], axis=1)
 
 
 def mean_over(items: np.ndarray, values: np.ndarray, total: np.ndarray) -> np.ndarray:

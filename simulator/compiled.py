@@ -82,7 +82,14 @@ def checked(name: str, kernel):
         kernel(*args)
 
     call.__doc__ = kernel.__doc__
+    call.unchecked = kernel
     return call
+
+
+def unchecked(kernel):
+    """`kernel` without the check of its arrays, for a caller that lays them out as float64
+    itself, many times a day (`randomness._elementwise`); the JIT's kernel is its own."""
+    return getattr(kernel, "unchecked", kernel)
 
 
 _module = _ahead_of_time()

@@ -31,7 +31,7 @@ from typing import Protocol
 
 import numpy as np
 
-from smmsim.simulator.compiled import binomial_counts, lognormal_noise, poisson_counts
+from smmsim.simulator.compiled import binomial_counts, lognormal_noise, poisson_counts, unchecked
 from smmsim.simulator.quantiles import draw_quantile
 from smmsim.simulator.sampler_rule import APPROXIMATE_FROM_VARIANCE
 
@@ -248,10 +248,11 @@ def _kept(block: np.ndarray, keep: np.ndarray | None) -> np.ndarray:
 
 def _elementwise(kernel, u: np.ndarray, *parameters) -> np.ndarray:
     """Run a compiled sampler over every cell: the parameters broadcast to the uniforms' shape
-    and are laid out flat (a copy only where they are not already)."""
+    and are laid out flat as float64 (a copy only where they are not already), so the kernel's
+    own check of its arrays is skipped."""
     flat = [_flat(x, u.shape) for x in parameters]
     out = np.empty(u.shape)
-    kernel(_flat(u, u.shape), *flat, out.reshape(-1))
+    unchecked(kernel)(_flat(u, u.shape), *flat, out.reshape(-1))
     return out
 
 
