@@ -119,6 +119,20 @@ class ChunkJob:
     def n_reps(self) -> int:
         return sum(self.sizes) if self.keep is None else sum(len(k) for k in self.keep)
 
+    def only(self, rows: np.ndarray) -> ChunkJob:
+        """This chunk's replications `rows` (sorted, counted from its first) alone, each with
+        the numbers it has in the whole chunk, without a daily sample; blocks left with no
+        replication are left out."""
+        if self.keep is not None:
+            raise ValueError("only: the chunk is a subset already")
+        starts = np.cumsum([0, *self.sizes[:-1]])
+        picked = [
+            (seed, size, rows[(rows >= start) & (rows < start + size)] - start)
+            for seed, size, start in zip(self.seeds, self.sizes, starts, strict=True)
+        ]
+        seeds, sizes, keep = zip(*[block for block in picked if len(block[2])], strict=True)
+        return ChunkJob(seeds, sizes, 0, keep)
+
 
 def chunk_jobs(reps: int, seed: int, chunk_size: int, daily_sample: int) -> list[ChunkJob]:
     """Split the run into chunks of whole RNG blocks, about `chunk_size` replications each."""

@@ -123,6 +123,20 @@ def test_a_streamed_risk_section_with_what_ifs_matches_the_exact_one():
     compare(exact, streamed)
 
 
+def test_streamed_what_ifs_of_the_struck_replications_are_the_whole_ones(monkeypatch):
+    # The steady plan's backlash strikes in a few replications: each chunk's what-if simulates
+    # those alone. Its risk section is the exact run's, and that of chunks' whole what-ifs.
+    from smmsim.simulator.studies import streamed
+
+    scenario = load_scenario("scenarios/examples/reputation-steady.yaml")
+    options = {"replications": 3_000, "seed": 4, "chunk_size": 1_000, "workers": 1}
+    subset = run_plan(scenario, stream=True, **options).to_dict()["risk"]
+    assert any(row["loss"]["conversions"] for row in subset["simulated"])
+    compare(run_plan(scenario, **options).to_dict()["risk"], subset)
+    monkeypatch.setattr(streamed, "resimulate_struck_only", lambda *args: False)
+    assert run_plan(scenario, stream=True, **options).to_dict()["risk"] == subset
+
+
 def test_a_what_if_changes_no_replication_without_an_event():
     # Why a streamed chunk without an event on a platform may skip that platform's what-if:
     # its replications are the same, bit for bit, with that platform's backlash switched off.

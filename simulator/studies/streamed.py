@@ -10,7 +10,9 @@ per RNG block and the quantile sketches' buckets).
 
 A what-if is skipped in a chunk without an event on that platform: there its replications are
 the same with and without the platform's backlash (its events are drawn from the platform's own
-stream and change nothing until one strikes), so the chunk's own numbers stand in for it.
+stream and change nothing until one strikes), so the chunk's own numbers stand in for it. For
+the same reason a chunk's what-if simulates only its replications where the platform's backlash
+struck, as the kept run's does (`risk.resimulate_struck_only`).
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from smmsim.simulator.engine import (
 from smmsim.simulator.partials import finish_tree, merge_tree, summarising_chunk
 from smmsim.simulator.plan import CampaignPlan
 from smmsim.simulator.recorder import Recorder
-from smmsim.simulator.result import Result, Streamed, daily_fields, merge_chunks
+from smmsim.simulator.result import Result, Streamed, daily_fields, merge_chunks, spliced
 from smmsim.simulator.sketch import RELATIVE_ERROR, QuantileSketch
 from smmsim.simulator.studies.evaluation import oracle_of
 from smmsim.simulator.studies.outcome import regret_per_replication, strategy_outcome
@@ -44,6 +46,7 @@ from smmsim.simulator.studies.risk import (
     flags,
     kpi_loss,
     level_of,
+    resimulate_struck_only,
     without_backlash_on,
 )
 from smmsim.simulator.studies.spending import unspent
@@ -116,7 +119,7 @@ def chunk_risk(plans: StreamPlans, result: Result, job: ChunkJob) -> list[dict]:
         calm = kpis
         if events.any():
             what_if = CampaignPlan.from_scenario(without_backlash_on(scenario, [platform]))
-            calm = chunk_result(plans, what_if, job).kpis()
+            calm = chunk_what_if(plans, what_if, job, result, events > 0).kpis()
         rows.append(
             {
                 "platform": platform,
@@ -127,6 +130,17 @@ def chunk_risk(plans: StreamPlans, result: Result, job: ChunkJob) -> list[dict]:
             }
         )
     return rows
+
+
+def chunk_what_if(
+    plans: StreamPlans, what_if: CampaignPlan, job: ChunkJob, result: Result, struck: np.ndarray
+) -> Result:
+    """The chunk under `what_if`: only its struck replications simulated where they are few,
+    the rest the chunk's own (`risk.resimulate_struck_only`)."""
+    if not resimulate_struck_only(result, what_if.scenario, struck):
+        return chunk_result(plans, what_if, job)
+    rows = np.flatnonzero(struck)
+    return spliced(result, rows, chunk_result(plans, what_if, job.only(rows)))
 
 
 def finish_risk(scenario: Scenario, rows: list[dict]) -> dict:
