@@ -36,14 +36,22 @@ from smmsim.simulator.visitors import VisitorPool
 
 
 class ChunkCampaign:
-    def __init__(self, plan: CampaignPlan, draws: Draws, n_sampled: int):
+    def __init__(
+        self,
+        plan: CampaignPlan,
+        draws: Draws,
+        n_sampled: int,
+        test_budget: np.ndarray | None = None,
+    ):
+        """`test_budget` (reps,): each replication's test budget, for test sizes simulated side
+        by side (`simulator/stacked.py`); None: the scenario's."""
         n = draws.n_reps
         s, lines, tactics = plan.scenario, plan.lines, plan.tactics
         self.plan = plan
         self.n_reps = n
         rates = TrueRates.draw(plan.arms, draws)
         self.ads = AdsDelivery(plan.arms, rates, draws)
-        self.policy = make_policy(StrategyContext(s, plan.arms, rates, draws))
+        self.policy = make_policy(StrategyContext(s, plan.arms, rates, draws, test_budget))
         line_draws = draws.view([f"community/{name}" for name in lines.names])
         self.tactics = None
         if tactics.n:

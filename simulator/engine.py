@@ -235,10 +235,13 @@ def for_each_done(
             done(i, future.result())
 
 
-def run_chunk(plan: CampaignPlan, draws: Draws, n_sampled: int) -> tuple[Recorder, StrategyRecord]:
-    """Run every replication of one chunk through the whole calendar."""
+def run_chunk(
+    plan: CampaignPlan, draws: Draws, n_sampled: int, test_budget: np.ndarray | None = None
+) -> tuple[Recorder, StrategyRecord]:
+    """Run every replication of one chunk through the whole calendar (`test_budget`: each
+    replication's, see `ChunkCampaign`)."""
     env = simpy.Environment()
-    campaign = ChunkCampaign(plan, draws, n_sampled)
+    campaign = ChunkCampaign(plan, draws, n_sampled, test_budget)
     # The tactics' schedules start first, so that the first day's orders precede its delivery.
     for process in campaign.processes(env):
         env.process(process)

@@ -125,6 +125,27 @@ class Result:
         return mask
 
 
+def replications_of(result: Result, rows: slice, scenario: Scenario) -> Result:
+    """These replications of `result` as a run of `scenario` (per-replication totals, months,
+    checkpoints and strategy record), without the day-by-day fields, which are over all of
+    `result`'s replications (`simulator/stacked.py` splits its side-by-side runs so)."""
+    return replace(
+        result,
+        scenario=scenario,
+        totals={k: v[rows] for k, v in result.totals.items()},
+        monthly={k: v[:, rows] for k, v in result.monthly.items()},
+        checkpoints={
+            day: {k: v[rows] for k, v in measures.items()}
+            for day, measures in result.checkpoints.items()
+        },
+        daily_mean={},
+        daily_sample={},
+        campaign_daily_mean={},
+        campaign_daily_sample={},
+        strategy=result.strategy.rows(rows),
+    )
+
+
 def spliced(base: Result, rows: np.ndarray, part: Result) -> Result:
     """`part`'s run (`simulate(..., only=rows)` of another scenario on `base`'s seed) with every
     other replication copied from `base`: per-replication totals, months and checkpoints. For a

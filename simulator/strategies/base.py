@@ -29,6 +29,9 @@ class StrategyContext:
     arms: ArmTable
     rates: TrueRates
     draws: Draws
+    # (reps,) each replication's test budget where a run holds several test sizes side by side
+    # (`simulator/stacked.py`); None: the scenario's own.
+    test_budget: np.ndarray | None = None
 
     @property
     def n_reps(self) -> int:
@@ -63,15 +66,23 @@ class StrategyRecord:
     true_cpa: np.ndarray  # (reps, arms) true direct CPA at no auction pressure
     chosen: np.ndarray  # (reps,) the arm a decision ranked first among those kept; -1 if none
 
+    ROWS = ("kept", "dropped", "cut", "extended", "best_arm", "true_cpa", "chosen")
+
     @classmethod
     def merge(cls, records: list[StrategyRecord]) -> StrategyRecord:
         first = records[0]
-        rows = ("kept", "dropped", "cut", "extended", "best_arm", "true_cpa", "chosen")
         return cls(
-            **{name: np.concatenate([getattr(r, name) for r in records]) for name in rows},
+            **{name: np.concatenate([getattr(r, name) for r in records]) for name in cls.ROWS},
             phase_spend={
                 p: np.concatenate([r.phase_spend[p] for r in records]) for p in first.phase_spend
             },
+        )
+
+    def rows(self, index: slice) -> StrategyRecord:
+        """The record of these replications."""
+        return StrategyRecord(
+            **{name: getattr(self, name)[index] for name in self.ROWS},
+            phase_spend={p: spend[index] for p, spend in self.phase_spend.items()},
         )
 
 

@@ -49,8 +49,7 @@ class TestThenScale(Policy):
         self.target = target_cpa(ctx.scenario)
         self.tested = np.zeros(ctx.arms.n, dtype=bool)
         self.tested[self._candidates()] = True
-        budget = 0.0 if self.no_test else self.test.budget_of(ctx.scenario.campaign.budget)
-        self.test_daily = budget * self._split_weights() / self.test.days
+        self.test_daily = self._test_budget() * self._split_weights() / self.test.days
         self.testing = np.ones(ctx.n_reps, dtype=bool)
         self.evidence = Evidence(ctx.arms, ctx.n_reps)
         self.ramp = RampLimit(self.scale.ramp_limit, (ctx.n_reps, ctx.arms.n), ctx.days)
@@ -63,6 +62,14 @@ class TestThenScale(Policy):
         if self.no_test:
             self.testing[:] = False
             self._decide(np.ones(ctx.n_reps, dtype=bool), day=0)
+
+    def _test_budget(self) -> float | np.ndarray:
+        """The test's budget: the scenario's, or each replication's as a (reps, 1) column."""
+        if self.no_test:
+            return 0.0
+        if self.ctx.test_budget is not None:
+            return self.ctx.test_budget[:, None]
+        return self.test.budget_of(self.ctx.scenario.campaign.budget)
 
     def _candidates(self) -> list[int]:
         """The arms the test covers and the decision chooses from."""

@@ -17,8 +17,9 @@ from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 
 from smmsim.scenarios.schema import Scenario
-from smmsim.simulator.engine import simulate
+from smmsim.simulator.engine import DEFAULT_CHUNK, simulate
 from smmsim.simulator.result import Result
+from smmsim.simulator.stacked import same_plan_but_the_test_budget, simulate_test_budgets
 
 
 def without_days(result: Result) -> Result:
@@ -32,6 +33,13 @@ def without_days(result: Result) -> Result:
 def simulate_one(scenario: Scenario, replications: int, seed: int) -> Result:
     """One whole simulation in this process (a pool worker's job)."""
     return without_days(simulate(scenario, replications=replications, seed=seed, daily_sample=0))
+
+
+def simulate_group(group: list[Scenario], replications: int, seed: int) -> list[Result]:
+    """A pool worker's job: one simulation, or test budgets side by side."""
+    if len(group) == 1:
+        return [simulate_one(group[0], replications, seed)]
+    return simulate_test_budgets(group, replications, seed)
 
 
 class Simulations:
@@ -58,33 +66,51 @@ class Simulations:
             self._pool.shutdown(cancel_futures=True)
             self._pool = None
 
-    def run(self, scenarios: list[Scenario]) -> list[Result]:
-        """Every scenario simulated, results in the scenarios' order."""
-        if self.workers == 1 or len(scenarios) < 2:
-            return [self._here(s) for s in scenarios]
+    def run(self, scenarios: list[Scenario], tests: list[Scenario] = ()) -> list[Result]:
+        """Every scenario simulated, results in the scenarios' order, then the `tests` (one plan
+        at several test budgets), a few side by side in each simulation (`simulator.stacked`)."""
+        groups = [[s] for s in scenarios] + self._side_by_side(list(tests))
+        if self.workers == 1 or len(groups) < 2:
+            return [r for group in groups for r in self._here(group)]
         pool = self._started()
         futures = {
-            pool.submit(simulate_one, s, self.replications, self.seed): i
-            for i, s in enumerate(scenarios)
+            pool.submit(simulate_group, group, self.replications, self.seed): i
+            for i, group in enumerate(groups)
         }
-        done: list[Result | None] = [None] * len(scenarios)
+        done: list[list[Result] | None] = [None] * len(groups)
         for future in as_completed(futures):
-            done[futures[future]] = future.result()
+            i = futures[future]
+            done[i] = future.result()
             if self.progress:
-                self.progress(self.replications)
-        return done
+                self.progress(self.replications * len(groups[i]))
+        return [r for results in done for r in results]
 
-    def _here(self, scenario: Scenario) -> Result:
+    def _side_by_side(self, tests: list[Scenario]) -> list[list[Scenario]]:
+        """The test budgets in groups: at least one a worker (a refinement's two or three
+        budgets in one group would leave the other cores idle), and none holding more than a
+        chunk's replications (`DEFAULT_CHUNK`), no more in memory than a simulation holds."""
+        if len(tests) < 2 or not same_plan_but_the_test_budget(tests):
+            return [[s] for s in tests]
+        largest = max(1, DEFAULT_CHUNK // self.replications)
+        size = min(largest, -(-len(tests) // self.workers))
+        return [tests[i : i + size] for i in range(0, len(tests), size)]
+
+    def _here(self, group: list[Scenario]) -> list[Result]:
+        if len(group) > 1:
+            results = simulate_group(group, self.replications, self.seed)
+            if self.progress:
+                self.progress(self.replications * len(group))
+            return results
         # Chunked over the cores: a lone simulation would otherwise leave all but one idle.
         result = simulate(
-            scenario,
+            group[0],
             replications=self.replications,
             seed=self.seed,
             workers=self.workers,
             progress=self.progress,
             daily_sample=0,
         )
-        return without_days(result)
+        return [without_days(result)]
 
     def _started(self) -> Executor:
         if self._pool is None:

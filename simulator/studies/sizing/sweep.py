@@ -158,15 +158,17 @@ class PointRunner:
         wanted = self._oracle is None and bool(budgets)
         # The oracle's scenario is built first: a length that no longer fits says so as before.
         oracle = [self.oracle_scenario()] if wanted else []
-        scenarios = [with_test(self.scenario, b, self.days, self.source) for b in budgets]
-        results = self.sims.run(oracle + scenarios)
+        scenarios = {b: with_test(self.scenario, b, self.days, self.source) for b in budgets}
+        # No test is a different campaign (the decision on the priors), run on its own; the
+        # tests run side by side.
+        alone = oracle + [scenarios[b] for b in budgets if b == 0]
+        tests = [b for b in budgets if b > 0]
+        results = self.sims.run(alone, [scenarios[b] for b in tests])
         if wanted:
             self._oracle = results.pop(0)
+        by_budget = dict(zip([b for b in budgets if b == 0] + tests, results, strict=True))
         margin = self.settings.margin
-        return [
-            point_samples(b, self.days, r, self._oracle, margin)
-            for b, r in zip(budgets, results, strict=True)
-        ]
+        return [point_samples(b, self.days, by_budget[b], self._oracle, margin) for b in budgets]
 
     def run(self, budget: float) -> PointSamples:
         return self.run_all([budget])[0]
