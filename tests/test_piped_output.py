@@ -32,6 +32,7 @@ from smmsim.simulator.studies.comparison import ComparisonResult
 from smmsim.simulator.studies.optimiser.document import OptimisationResult
 from smmsim.simulator.studies.run import RunResult
 from smmsim.simulator.studies.sizing.document import SizingResult
+from smmsim.simulator.summary import Stats
 from tests.helpers import minimal_scenario_data
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "calibration" / "examples"
@@ -221,3 +222,14 @@ def test_target_probabilities_are_headed_p_met(plan):
     printed = piped("run", plan, "--reps", 20, "--workers", 1)
     header = next(line for line in printed.splitlines() if "target" in line and "┃" in line)
     assert "P(met)" in header and "odds" not in printed
+
+
+def test_an_expected_value_and_its_interval_share_the_rows_precision():
+    """A CPA whose single campaigns reach 231 prints whole, its interval too: '52  49–55', not
+    '52  49.40–55.05' (and one that stays below 100 keeps its cents in both)."""
+    whole = Stats(mean=52.23, p5=22.7, p50=64.1, p95=231.0, ci_low=49.4, ci_high=55.05)
+    cents = Stats(mean=27.68, p5=12.3, p50=25.1, p95=61.2, ci_low=26.9, ci_high=28.44)
+    for stats, expected, interval in ((whole, "52", "49–55"), (cents, "27.68", "26.90–28.44")):
+        values = (stats.mean, stats.p5, stats.p50, stats.p95, *run.interval_ends(stats))
+        mean, *_, low, high = run.row_figures(values, "cpa")
+        assert (mean, f"{low}–{high}") == (expected, interval)

@@ -91,10 +91,12 @@ def totals_table(run: RunResult) -> Table:
     for metric in TABLE_KPIS:
         if metric in run.totals:
             stats = run.totals[metric]
-            mean, p5, p50, p95 = row_figures((stats.mean, stats.p5, stats.p50, stats.p95), metric)
-            table.add_row(
-                label(metric, run.currency), mean, confidence(stats, metric), p5, p50, p95
+            # The expected value and its interval at the row's one precision: '52  49–55',
+            # not '52  49.40–55.05'.
+            mean, p5, p50, p95, *ci = row_figures(
+                (stats.mean, stats.p5, stats.p50, stats.p95, *interval_ends(stats)), metric
             )
+            table.add_row(label(metric, run.currency), mean, "–".join(ci), p5, p50, p95)
     return table
 
 
@@ -106,11 +108,11 @@ def row_figures(values: tuple[float | None, ...], metric: str) -> list[str]:
     return [fmt(v, metric) for v in values]
 
 
-def confidence(stats: Stats, metric: str) -> str:
-    """'26.01–27.43': a ratio's 90% CI of its expected value; blank for a KPI without one."""
+def interval_ends(stats: Stats) -> tuple[float, ...]:
+    """A ratio's 90% CI of its expected value, (low, high); () for a KPI without one."""
     if stats.ci_low is ABSENT or stats.ci_low is None:
-        return ""
-    return f"{fmt(stats.ci_low, metric)}–{fmt(stats.ci_high, metric)}"
+        return ()
+    return (stats.ci_low, stats.ci_high)
 
 
 def breakdown_table(
