@@ -94,16 +94,21 @@ def simulate(
         size = chunk_size or min(DEFAULT_CHUNK, -(-reps // workers))
         jobs = chunk_jobs(reps, seed, size, daily_sample)
         merger = _run_jobs(plan, jobs, workers, progress)
-    c = scenario.campaign
-    return merger.result(
-        scenario=scenario,
-        lines=plan.lines,
-        budget_arms=plan.arms,
-        seed=seed,
-        deterministic=deterministic,
-        dates=tuple(campaign_dates(c.start, c.days)),
-        months=tuple(campaign_months(c.start, c.days)),
-    )
+    return merger.result(scenario=scenario, **result_fields(plan, seed, deterministic))
+
+
+def result_fields(plan: CampaignPlan, seed: int, deterministic: bool) -> dict:
+    """A run's `Result` fields beside its replications and scenario: the plan's lines and arms,
+    the seed, and the calendar."""
+    c = plan.scenario.campaign
+    return {
+        "lines": plan.lines,
+        "budget_arms": plan.arms,
+        "seed": seed,
+        "deterministic": deterministic,
+        "dates": tuple(campaign_dates(c.start, c.days)),
+        "months": tuple(campaign_months(c.start, c.days)),
+    }
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from smmsim.scenarios.calendar import campaign_dates, campaign_months
 from smmsim.scenarios.schema import Scenario
-from smmsim.simulator.engine import run_chunk
+from smmsim.simulator.engine import result_fields, run_chunk
 from smmsim.simulator.plan import CampaignPlan
 from smmsim.simulator.randomness import RNG_BLOCK, BlockDraws, block_seeds
 from smmsim.simulator.result import Result, merge_chunks, replications_of
@@ -51,18 +50,8 @@ def simulate_test_budgets(scenarios: list[Scenario], replications: int, seed: in
     draws = BlockDraws(seeds * copies, sizes * copies, plan.arms.names)
     budgets = np.repeat([test_budget(s) for s in scenarios], replications).astype(float)
     recorder, record = run_chunk(plan, draws, 0, budgets)
-    c = scenarios[0].campaign
-    stacked = merge_chunks(
-        [recorder],
-        [record],
-        scenario=scenarios[0],
-        lines=plan.lines,
-        budget_arms=plan.arms,
-        seed=seed,
-        deterministic=False,
-        dates=tuple(campaign_dates(c.start, c.days)),
-        months=tuple(campaign_months(c.start, c.days)),
-    )
+    fields = result_fields(plan, seed, deterministic=False)
+    stacked = merge_chunks([recorder], [record], scenario=scenarios[0], **fields)
     return [
         replications_of(stacked, slice(i * replications, (i + 1) * replications), s)
         for i, s in enumerate(scenarios)

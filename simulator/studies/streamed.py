@@ -22,7 +22,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from smmsim.scenarios.calendar import campaign_dates, campaign_months
 from smmsim.scenarios.schema import Scenario
 from smmsim.simulator.engine import (
     DEFAULT_CHUNK,
@@ -31,6 +30,7 @@ from smmsim.simulator.engine import (
     ChunkJob,
     chunk_jobs,
     for_each_done,
+    result_fields,
     run_job,
 )
 from smmsim.simulator.partials import finish_tree, merge_tree, summarising_chunk
@@ -74,16 +74,7 @@ def stream_plans(scenario: Scenario, seed: int, source: str | None) -> StreamPla
     oracle = None
     if scenario.strategy.type != "oracle":
         oracle = CampaignPlan.from_scenario(oracle_of(scenario))
-    c = scenario.campaign
-    fields = {
-        "lines": plan.lines,
-        "budget_arms": plan.arms,
-        "seed": seed,
-        "deterministic": False,
-        "dates": tuple(campaign_dates(c.start, c.days)),
-        "months": tuple(campaign_months(c.start, c.days)),
-    }
-    return StreamPlans(scenario, plan, oracle, source, fields)
+    return StreamPlans(scenario, plan, oracle, source, result_fields(plan, seed, False))
 
 
 def chunk_result(plans: StreamPlans, plan: CampaignPlan, job: ChunkJob) -> Result:
