@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from smmsim.simulator.reports.sizing_page import sizing_figures, sizing_html
+from smmsim.simulator.reports.sizing_page import percent, sizing_figures, sizing_html
 from smmsim.simulator.studies.sizing.document import SizingResult
 from tests.test_comparison_report import TableCells
 from tests.test_report import Page, assert_well_formed_offline
@@ -355,3 +355,12 @@ def test_no_test_counts_once_across_lengths():
     text = Page(sizing_html(SizingResult.from_dict(document))).text
     assert "no other size" in text
     assert "the most-conversions size itself" in text
+
+
+@pytest.mark.parametrize(
+    "share, text",
+    [(0.12, "12%"), (0.01, "1%"), (0.0044, "0.4%"), (0.00044, "0.04%"), (0.0, "0%")],
+)
+def test_a_small_share_of_the_classical_budget_is_never_zero(share, text):
+    # 133 EUR against a classical 29,907 EUR read "0% of the classical budget".
+    assert percent(share) == text

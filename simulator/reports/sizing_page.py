@@ -356,8 +356,16 @@ def classical_saving(result: SizingResult) -> str:
 def spend_against(budget: float, result: SizingResult) -> str:
     """'289.00 EUR (1% of the classical budget)'."""
     classical = result.classical.budget
-    share = f" ({budget / classical:.0%} of the classical budget)" if classical > 0 else ""
+    share = f" ({percent(budget / classical)} of the classical budget)" if classical > 0 else ""
     return f"{money(budget, result)}{share}"
+
+
+def percent(share: float) -> str:
+    """'12%', '1%', '0.4%', '0.04%': whole percents, but a share under 1% keeps its first
+    significant digit, so a small test never reads '0%' of the classical budget."""
+    if share >= 0.01 or share <= 0:
+        return f"{share:.0%}"
+    return f"{share:.{-math.floor(math.log10(share * 100))}%}"
 
 
 def planned_text(result: SizingResult) -> str:
