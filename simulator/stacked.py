@@ -21,7 +21,7 @@ from smmsim.simulator.randomness import RNG_BLOCK, BlockDraws, block_seeds
 from smmsim.simulator.result import Result, merge_chunks, replications_of
 
 
-def test_budget(scenario: Scenario) -> float:
+def planned_test_budget(scenario: Scenario) -> float:
     return scenario.strategy.test.budget_of(scenario.campaign.budget)
 
 
@@ -33,9 +33,10 @@ def same_plan_but_the_test_budget(scenarios: list[Scenario]) -> bool:
         test = s.strategy.test.model_copy(update={"budget": first.strategy.test.budget})
         return s.model_copy(update={"strategy": s.strategy.model_copy(update={"test": test})})
 
-    tests = all(s.strategy.type == "test-then-scale" and not s.strategy.test.skipped
-                for s in scenarios)  # fmt: skip
-    return tests and all(as_first(s) == first for s in scenarios[1:])
+    testing = all(
+        s.strategy.type == "test-then-scale" and not s.strategy.test.skipped for s in scenarios
+    )
+    return testing and all(as_first(s) == first for s in scenarios[1:])
 
 
 def simulate_test_budgets(scenarios: list[Scenario], replications: int, seed: int) -> list[Result]:
@@ -48,7 +49,7 @@ def simulate_test_budgets(scenarios: list[Scenario], replications: int, seed: in
     sizes = [min(RNG_BLOCK, replications - b * RNG_BLOCK) for b in range(len(seeds))]
     copies = len(scenarios)
     draws = BlockDraws(seeds * copies, sizes * copies, plan.arms.names)
-    budgets = np.repeat([test_budget(s) for s in scenarios], replications).astype(float)
+    budgets = np.repeat([planned_test_budget(s) for s in scenarios], replications).astype(float)
     recorder, record = run_chunk(plan, draws, 0, budgets)
     fields = result_fields(plan, seed, deterministic=False)
     stacked = merge_chunks([recorder], [record], scenario=scenarios[0], **fields)
