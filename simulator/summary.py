@@ -90,10 +90,13 @@ def describe(values: np.ndarray) -> dict[str, float | None]:
     return {"mean": float(finite.mean()), "p5": float(p5), "p50": float(p50), "p95": float(p95)}
 
 
-def describe_kpi(kpis: KpiDraws, name: str) -> dict[str, float | None]:
+def describe_kpi(
+    kpis: KpiDraws, name: str, stats: dict[str, float | None] | None = None
+) -> dict[str, float | None]:
     """One KPI's summary: its expected value (for a ratio KPI the ratio of expected totals, with
-    its 90% interval) and the 5/50/95% quantiles of single campaigns."""
-    stats = describe(kpis[name])
+    its 90% interval) and the 5/50/95% quantiles of single campaigns (`stats`, its `describe`,
+    where it was computed already)."""
+    stats = describe(kpis[name]) if stats is None else stats
     if chunk_blocks() is not None:
         parts = kpis.parts.get(name)
         return Kpi(stats, parts and Ratio.of([parts[0], parts[1]], parts[2]))
@@ -108,24 +111,8 @@ def describe_kpis(kpis: KpiDraws) -> dict[str, dict[str, float | None]]:
     """Every KPI's summary (`describe_kpi`). The KPIs defined in every replication are
     described together: one quantile call for all of them gives the same numbers as one each,
     and a run's document describes some two thousand KPIs (70 microseconds a call)."""
-    if chunk_blocks() is not None or not kpis:
-        return {name: describe_kpi(kpis, name) for name in kpis}
-    together = described_together(kpis)
-    out = {}
-    for name in kpis:
-        if name not in together:
-            out[name] = describe_kpi(kpis, name)
-            continue
-        out[name] = together[name]
-        if name in kpis.parts:
-            num, den, scale = kpis.parts[name]
-            expected = expected_ratio(num, den, scale)
-            out[name] |= {
-                "mean": expected.value,
-                "ci_low": expected.ci_low,
-                "ci_high": expected.ci_high,
-            }
-    return out
+    together = {} if chunk_blocks() is not None else described_together(kpis)
+    return {name: describe_kpi(kpis, name, together.get(name)) for name in kpis}
 
 
 def described_together(kpis: KpiDraws) -> dict[str, dict[str, float]]:

@@ -11,6 +11,7 @@ from hypothesis import settings
 from tests.browser import browser_available
 from tests.demo_reports import write_demo_reports
 from tests.postgres import PostgresServer, postgres_available, throwaway_postgres
+from tests.required import require_or_skip
 
 # In CI (CI=true) every run draws the same examples, so a landing never hinges on a lucky draw;
 # locally each run explores new ones and stores any failure in .hypothesis/ to replay.
@@ -45,14 +46,3 @@ def demo_reports(tmp_path_factory) -> dict[str, Path]:
     """Every report `make demo` writes (and compare's), each in its own folder as the commands
     write them by default (plotly.js shared beside the page); folder name -> report path."""
     return write_demo_reports(tmp_path_factory.mktemp("demo"))
-
-
-def require_or_skip(reason: str | None, required_by: str, what: str) -> None:
-    """Nothing when `what` is available (`reason` None). Otherwise a skip with the reason, or,
-    where the environment variable `required_by` is 1 (CI sets it), a failure: CI must never
-    pass by not running the tests."""
-    if reason is None:
-        return
-    if os.environ.get(required_by) == "1":
-        pytest.fail(f"{required_by}=1 but {what} is unavailable: {reason}")
-    pytest.skip(reason)

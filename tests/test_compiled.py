@@ -12,9 +12,22 @@ import numpy as np
 import pytest
 
 from smmsim.simulator import build_kernels, compiled, kernels, reputation_kernels
+from tests.required import require_or_skip
 
 ROOT = Path(__file__).resolve().parents[1]
 CELLS = 20_000
+
+
+# The build needs a C compiler: where there is none the tests skip, but CI sets
+# SMMSIM_REQUIRE_AOT=1 wherever it has one, so that a broken build fails there.
+REQUIRED_BY = "SMMSIM_REQUIRE_AOT"
+
+
+@pytest.fixture
+def checkout_build() -> None:
+    """This checkout's own build (`make setup`) is loaded: the engine runs it."""
+    reason = None if compiled.AHEAD_OF_TIME else "no ahead-of-time build in this checkout"
+    require_or_skip(reason, REQUIRED_BY, "the checkout's kernel build")
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +37,7 @@ def built(tmp_path_factory):
     try:
         path = build_kernels.build(folder)
     except Exception as error:  # numba's pycc needs a C compiler
-        pytest.skip(f"no ahead-of-time build possible here: {error}")
+        require_or_skip(f"no ahead-of-time build: {error}", REQUIRED_BY, "a kernel build")
     spec = importlib.util.spec_from_file_location(compiled.module_name(), path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -42,8 +55,7 @@ def test_every_kernel_is_exported(built):
         assert callable(getattr(built, name)), name
 
 
-@pytest.mark.skipif(not compiled.AHEAD_OF_TIME, reason="no ahead-of-time build in this checkout")
-def test_a_wrong_array_is_an_error_not_garbage():
+def test_a_wrong_array_is_an_error_not_garbage(checkout_build):
     """An ahead-of-time export would read an int array's bytes as doubles: the check refuses."""
     u, out = np.full(3, 0.5), np.empty(3)
     with pytest.raises(TypeError, match="argument 1 must be a 1-d float64 array"):
@@ -140,8 +152,7 @@ def test_a_build_is_named_after_its_source(tmp_path, monkeypatch):
     assert compiled._ahead_of_time() is None  # no build for the edited source: the JIT runs
 
 
-@pytest.mark.skipif(not compiled.AHEAD_OF_TIME, reason="no ahead-of-time build in this checkout")
-def test_a_simulation_with_the_build_never_imports_numba():
+def test_a_simulation_with_the_build_never_imports_numba(checkout_build):
     """What the build is for: a command that simulates starts without numba (0.4 s)."""
     code = (
         "import sys\n"

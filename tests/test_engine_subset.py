@@ -8,6 +8,7 @@ import pytest
 
 from smmsim.scenarios.loader import load_scenario
 from smmsim.simulator.engine import simulate
+from smmsim.simulator.strategies import POLICIES
 from smmsim.simulator.studies.evaluation import with_strategy
 
 REPS = 2300  # three RNG blocks, the last one short
@@ -53,11 +54,22 @@ def test_a_subset_must_be_sorted_distinct_replications_of_the_run(rows):
         simulate(scenario, replications=REPS, only=np.array(rows, dtype=int))
 
 
+@pytest.mark.parametrize("name", sorted(n for n, p in POLICIES.items() if not p.draws_posteriors))
+def test_every_strategy_without_posteriors_runs_a_subset(name):
+    """What `draws_posteriors` promises the what-ifs: each other strategy's subset is those
+    replications of its whole run."""
+    scenario = with_strategy(load_scenario("scenarios/examples/kids-shop.yaml"), name, "test")
+    full = simulate(scenario, replications=REPS, daily_sample=0)
+    part = simulate(scenario, replications=REPS, daily_sample=0, only=ROWS)
+    assert same_replications(full, part, ROWS)
+
+
 def test_beta_posteriors_refuse_a_subset():
     """The adaptive strategy's Beta draws take as many numbers as each replication's
     parameters need, so a subset's could not be the whole run's: refused, not wrong."""
     scenario = with_strategy(
         load_scenario("scenarios/examples/sports-nutrition.yaml"), "adaptive", "test"
     )
+    assert POLICIES["adaptive"].draws_posteriors
     with pytest.raises(NotImplementedError, match="Beta draws"):
         simulate(scenario, replications=REPS, only=ROWS)

@@ -21,6 +21,8 @@ from smmsim.simulator.strategies.evidence import Evidence
 
 
 class Adaptive(Policy):
+    draws_posteriors = True
+
     def __init__(self, ctx: StrategyContext):
         super().__init__(ctx)
         self.settings = ctx.scenario.strategy.adaptive

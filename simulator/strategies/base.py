@@ -96,6 +96,10 @@ class Policy:
     """The base strategy: a static split. Subclasses override what changes over time."""
 
     phase_names: tuple[str, ...] = ("campaign",)
+    # Whether it draws Beta posteriors, whose sampler takes as many numbers as each
+    # replication's parameters need: then some replications cannot be simulated apart from
+    # the rest of their block (`simulate(only=...)`).
+    draws_posteriors = False
 
     def __init__(self, ctx: StrategyContext):
         self.ctx = ctx

@@ -25,6 +25,7 @@ from smmsim.scenarios.schema import Scenario
 from smmsim.simulator.engine import simulate
 from smmsim.simulator.metrics import KpiDraws
 from smmsim.simulator.result import Result, spliced
+from smmsim.simulator.strategies import POLICIES
 from smmsim.simulator.studies.risk_rules import Finding, static_findings
 from smmsim.simulator.summary import (
     Probability,
@@ -218,10 +219,11 @@ def resimulate_struck_only(result: Result, what_if: Scenario, struck: np.ndarray
     stream, the same numbers whether it can strike or not, and nothing differs until one
     does. So those replications are copied (often most of them: travel-agency's backlash
     strikes in 3%), where they are at least half: a subset still draws its blocks' numbers
-    whole. Not for a deterministic run (one replication), nor for the adaptive strategy, whose
-    Beta draws for some replications are not theirs in the whole run."""
+    whole. Not for a deterministic run (one replication), nor for a strategy that draws Beta
+    posteriors, whose draws for some replications are not theirs in the whole run."""
     few = struck.mean() <= RESIMULATE_AT_MOST
-    return few and not result.deterministic and what_if.strategy.type != "adaptive"
+    posteriors = POLICIES[what_if.strategy.type].draws_posteriors
+    return few and not result.deterministic and not posteriors
 
 
 # --- the typed document: the `risk` section of result.json, and check.json ---
