@@ -1148,7 +1148,9 @@ def run_optimisation(job, plotlyjs: str, exports):
                 err=True,
             )
             with progress_bar(max(job.settings.trials - completed, 0), "optimising") as advance:
-                done = run.run_batches(job.parallel_trials, lambda trial: advance(1))
+                done = run.run_batches(
+                    job.parallel_trials, lambda trial: advance(1), workers=job.workers
+                )
             document = finish(replace(job, out_dir=None), run, done)
             write_outputs(
                 job.out_dir,

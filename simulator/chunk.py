@@ -29,6 +29,7 @@ from smmsim.simulator.plan import CampaignPlan
 from smmsim.simulator.randomness import Draws
 from smmsim.simulator.recorder import Recorder
 from smmsim.simulator.reputation import ReputationDraws, ReputationModel
+from smmsim.simulator.row_settings import RowSettings
 from smmsim.simulator.rows import row_sum
 from smmsim.simulator.strategies import StrategyContext, make_policy
 from smmsim.simulator.tactics import TacticDay, TacticDelivery, TacticRates
@@ -41,17 +42,18 @@ class ChunkCampaign:
         plan: CampaignPlan,
         draws: Draws,
         n_sampled: int,
-        test_budget: np.ndarray | None = None,
+        per_row: RowSettings | None = None,
     ):
-        """`test_budget` (reps,): each replication's test budget, for test sizes simulated side
-        by side (`simulator/stacked.py`); None: the scenario's."""
+        """`per_row`: each replication's own settings, for plans simulated side by side
+        (`simulator/stacked.py`); None: the scenario's."""
         n = draws.n_reps
         s, lines, tactics = plan.scenario, plan.lines, plan.tactics
         self.plan = plan
         self.n_reps = n
         rates = TrueRates.draw(plan.arms, draws)
         self.ads = AdsDelivery(plan.arms, rates, draws)
-        self.policy = make_policy(StrategyContext(s, plan.arms, rates, draws, test_budget))
+        context = StrategyContext(s, plan.arms, rates, draws, per_row or RowSettings())
+        self.policy = make_policy(context)
         line_draws = draws.view([f"community/{name}" for name in lines.names])
         self.tactics = None
         if tactics.n:

@@ -25,6 +25,7 @@ from smmsim.simulator.plan import CampaignPlan
 from smmsim.simulator.randomness import RNG_BLOCK, BlockDraws, Draws, ExpectedDraws, block_seeds
 from smmsim.simulator.recorder import Recorder
 from smmsim.simulator.result import ChunkMerger, Result
+from smmsim.simulator.row_settings import RowSettings
 from smmsim.simulator.strategies import StrategyRecord
 
 DEFAULT_CHUNK = 10_000
@@ -241,12 +242,12 @@ def for_each_done(
 
 
 def run_chunk(
-    plan: CampaignPlan, draws: Draws, n_sampled: int, test_budget: np.ndarray | None = None
+    plan: CampaignPlan, draws: Draws, n_sampled: int, per_row: RowSettings | None = None
 ) -> tuple[Recorder, StrategyRecord]:
-    """Run every replication of one chunk through the whole calendar (`test_budget`: each
-    replication's, see `ChunkCampaign`)."""
+    """Run every replication of one chunk through the whole calendar (`per_row`: each
+    replication's own settings, see `ChunkCampaign`)."""
     env = simpy.Environment()
-    campaign = ChunkCampaign(plan, draws, n_sampled, test_budget)
+    campaign = ChunkCampaign(plan, draws, n_sampled, per_row)
     # The tactics' schedules start first, so that the first day's orders precede its delivery.
     for process in campaign.processes(env):
         env.process(process)

@@ -124,6 +124,15 @@ def test_trials_side_by_side_give_the_same_study_run_after_run(reference, tmp_pa
         assert t.value == outcome_of(simulated(candidate)).cpa
 
 
+def test_a_batch_split_over_processes_is_the_same_study(tmp_path):
+    """Where a batch is simulated (side by side here, or in groups over worker processes)
+    changes no number of the study."""
+    here, spread = open_kids(tmp_path / "here.db"), open_kids(tmp_path / "spread.db")
+    here.run_batches(3)
+    spread.run_batches(3, workers=2)
+    assert history(here) == history(spread)
+
+
 def test_one_trial_at_a_time_in_batches_is_the_one_at_a_time_study(reference, tmp_path):
     again = open_kids(tmp_path / "again.db")
     again.run_batches(1)
@@ -137,7 +146,7 @@ def failing_evaluation(*args) -> None:
 def test_a_batch_that_raises_fails_its_trials_and_says_why(monkeypatch, tmp_path):
     """As Optuna fails the trial whose objective raised: no trial of the batch is left
     running, and the error reaches the caller."""
-    monkeypatch.setattr(study_module, "evaluate_candidate", failing_evaluation)
+    monkeypatch.setattr(study_module, "evaluate_candidates", failing_evaluation)
     optimisation = open_kids(tmp_path / "failing.db")
     with pytest.raises(RuntimeError, match="cannot be simulated"):
         optimisation.run_batches(2)

@@ -9,7 +9,7 @@ SimPy processes at its decision points (the end of a test, a weekly reallocation
 from __future__ import annotations
 
 from collections.abc import Generator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import simpy
@@ -18,6 +18,7 @@ from smmsim.scenarios.schema import Scenario
 from smmsim.simulator.arms import ArmTable
 from smmsim.simulator.delivery import DayOutcome, TrueRates
 from smmsim.simulator.randomness import Draws
+from smmsim.simulator.row_settings import RowSettings
 from smmsim.simulator.rows import row_sum
 
 
@@ -29,9 +30,8 @@ class StrategyContext:
     arms: ArmTable
     rates: TrueRates
     draws: Draws
-    # (reps,) each replication's test budget where a run holds several test sizes side by side
-    # (`simulator/stacked.py`); None: the scenario's own.
-    test_budget: np.ndarray | None = None
+    # Each replication's own settings where plans run side by side (`simulator/stacked.py`).
+    per_row: RowSettings = field(default_factory=RowSettings)
 
     @property
     def n_reps(self) -> int:
@@ -40,6 +40,18 @@ class StrategyContext:
     @property
     def days(self) -> int:
         return self.scenario.campaign.days
+
+    @property
+    def budget_share(self) -> np.ndarray:
+        """(arms,) each arm's share of the budget, or (reps, arms) per replication."""
+        given = self.per_row.budget_share
+        return self.arms.budget_share if given is None else given
+
+    @property
+    def daily_budget(self) -> np.ndarray:
+        """(arms,) each arm's fixed daily budget, or (reps, arms) per replication."""
+        given = self.per_row.daily_budget
+        return self.arms.daily_budget if given is None else given
 
     @property
     def daily_level(self) -> float:

@@ -19,10 +19,9 @@ class Fixed(Policy):
 
     def __init__(self, ctx: StrategyContext):
         super().__init__(ctx)
-        arms = ctx.arms
-        self.shares[:] = arms.budget_share
-        self.fixed = arms.daily_budget
-        self.kept[:] = (arms.budget_share > 0) | (arms.daily_budget > 0)
+        self.shares[:] = ctx.budget_share
+        self.fixed = ctx.daily_budget
+        self.kept[:] = (ctx.budget_share > 0) | (ctx.daily_budget > 0)
 
 
 class Spread(Policy):

@@ -22,6 +22,7 @@ from smmsim.scenarios.strategy_settings import target_cpa, tested_arms
 from smmsim.simulator.allocation import equal_marginal_split
 from smmsim.simulator.clock import DECISION_LEAD, STOP_LOSS_LAG
 from smmsim.simulator.delivery import DayOutcome
+from smmsim.simulator.row_settings import column
 from smmsim.simulator.rows import row_sum
 from smmsim.simulator.strategies.base import (
     DayPlan,
@@ -49,7 +50,11 @@ class TestThenScale(Policy):
         self.target = target_cpa(ctx.scenario)
         self.tested = np.zeros(ctx.arms.n, dtype=bool)
         self.tested[self._candidates()] = True
-        self.test_daily = self._test_budget() * self._split_weights() / self.test.days
+        # The test's length and the keep threshold: the scenario's, or (reps, 1) columns where
+        # plans with other tests run side by side.
+        self.test_days = self._per_row("test_days", self.test.days)
+        self.keep_q = self._per_row("keep_q", self.decision.q)
+        self.test_daily = self._test_budget() * self._split_weights() / self.test_days
         self.testing = np.ones(ctx.n_reps, dtype=bool)
         self.evidence = Evidence(ctx.arms, ctx.n_reps)
         self.ramp = RampLimit(self.scale.ramp_limit, (ctx.n_reps, ctx.arms.n), ctx.days)
@@ -58,7 +63,7 @@ class TestThenScale(Policy):
         # not the test's days at a small budget.
         self.judged_spend = np.zeros((ctx.n_reps, ctx.arms.n))
         self.judged_conversions = np.zeros((ctx.n_reps, ctx.arms.n))
-        self.decision_day = 0 if self.no_test else self.test.days
+        self.decision_day = 0 if self.no_test else self.test_days
         if self.no_test:
             self.testing[:] = False
             self._decide(np.ones(ctx.n_reps, dtype=bool), day=0)
@@ -67,9 +72,12 @@ class TestThenScale(Policy):
         """The test's budget: the scenario's, or each replication's as a (reps, 1) column."""
         if self.no_test:
             return 0.0
-        if self.ctx.test_budget is not None:
-            return self.ctx.test_budget[:, None]
-        return self.test.budget_of(self.ctx.scenario.campaign.budget)
+        return self._per_row("test_budget", self.test.budget_of(self.ctx.scenario.campaign.budget))
+
+    def _per_row(self, name: str, planned: float) -> float | np.ndarray:
+        """The scenario's setting, or each replication's as a (reps, 1) column."""
+        given = getattr(self.ctx.per_row, name)
+        return planned if given is None else column(given)
 
     def _candidates(self) -> list[int]:
         """The arms the test covers and the decision chooses from."""
@@ -77,13 +85,13 @@ class TestThenScale(Policy):
 
     def _split_weights(self) -> np.ndarray:
         """(arms,) shares of the test budget: even over the tested arms, or as planned."""
-        arms, days = self.ctx.arms, self.ctx.days
+        ctx = self.ctx
         if self.test.split == "planned":
-            planned = arms.budget_share * self.ctx.scenario.campaign.budget
-            weights = np.where(self.tested, planned + arms.daily_budget * days, 0.0)
+            planned = ctx.budget_share * ctx.scenario.campaign.budget
+            weights = np.where(self.tested, planned + ctx.daily_budget * ctx.days, 0.0)
         else:
             weights = self.tested.astype(float)
-        return weights / weights.sum()
+        return weights / weights.sum(axis=-1, keepdims=True)
 
     def plan(self, day: int) -> DayPlan:
         testing = self.testing[:, None]
@@ -104,24 +112,32 @@ class TestThenScale(Policy):
         self.judged_conversions += np.where(scaling, outcome.direct_conversions, 0.0)
 
     def processes(self, env: simpy.Environment) -> list[Generator]:
-        found = [] if self.no_test else [self._decisions(env)]
+        found = [] if self.no_test else [self._decisions(env, *test) for test in self._tests()]
         if self.scale.stop_loss is not None and self.target is not None:
             found.append(self._stop_loss_checks(env))
         return found
 
     # --- the decision ---------------------------------------------------------------------------
 
-    def _decisions(self, env: simpy.Environment):
-        yield env.timeout(self.test.days - DECISION_LEAD)
-        short = self._lacks_evidence()
+    def _tests(self) -> list[tuple[int, np.ndarray]]:
+        """(test days, the replications testing that long): one test, or one per length where
+        plans with other tests run side by side."""
+        if np.ndim(self.test_days) == 0:
+            return [(self.test_days, np.ones(self.ctx.n_reps, dtype=bool))]
+        days = self.test_days[:, 0]
+        return [(int(d), days == d) for d in np.unique(days)]
+
+    def _decisions(self, env: simpy.Environment, days: int, rows: np.ndarray):
+        yield env.timeout(days - DECISION_LEAD)
+        short = self._lacks_evidence() & rows
         if self.test.if_insufficient == "extend":
-            self.extended = short
-            self._decide(~short, day=self.test.days)
+            self.extended[rows] = short[rows]
+            self._decide(rows & ~short, day=days)
             if short.any():
                 yield env.timeout(self.test.extend_days)
-                self._decide(short, day=self.test.days + self.test.extend_days)
+                self._decide(short, day=days + self.test.extend_days)
         else:
-            self._decide(np.ones_like(short), day=self.test.days)
+            self._decide(rows, day=days)
 
     def _lacks_evidence(self) -> np.ndarray:
         """(reps,) whether some tested arm has fewer conversions than the minimum."""
@@ -143,7 +159,7 @@ class TestThenScale(Policy):
             tested = np.broadcast_to(self.tested, lam.shape)
             keep = top_k(lam, tested, self.ctx.scenario.strategy.best_guess.arms)
         elif self.decision.rule == "probability":
-            keep = candidates & (evidence.probability_cpa_at_most(self.target) >= self.decision.q)
+            keep = candidates & (evidence.probability_cpa_at_most(self.target) >= self.keep_q)
         else:
             keep = top_k(lam, candidates, self.decision.k)
         if self.decision.if_none_kept == "best" and not self.no_test:
@@ -172,10 +188,14 @@ class TestThenScale(Policy):
         rule = self.scale.stop_loss
         limit = self.target * (1 + rule.margin)
         min_spend = rule.min_spend or STOP_LOSS_MIN_SPEND_IN_TARGETS * self.target
-        yield env.timeout(max(self.decision_day - DECISION_LEAD, 0) + STOP_LOSS_LAG)
+        starts = np.maximum(self.decision_day - DECISION_LEAD, 0) + STOP_LOSS_LAG
+        yield env.timeout(float(np.min(starts)))
         while env.now < self.ctx.days - 1:
             spend, conversions = self.judged_spend, self.judged_conversions
             over = (spend >= min_spend) & (spend > limit * conversions)
+            # Side by side, a replication's checks start after its own decision. The start
+            # times are whole days apart, so half a day tells them apart from rounding.
+            over &= starts - 0.5 <= env.now
             active = self.kept & ~self.cut
             cut_now = spare_the_last(active & over, active, spend, conversions)
             if cut_now.any():

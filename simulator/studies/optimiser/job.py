@@ -119,5 +119,5 @@ def optimise(
 ) -> OptimisationResult:
     """Run the study to its target and return the document of its best plan."""
     run = open_job(job)
-    done = run.run_batches(job.parallel_trials, on_trial)
+    done = run.run_batches(job.parallel_trials, on_trial, workers=job.workers)
     return finish(job, run, done)

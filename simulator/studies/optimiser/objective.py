@@ -17,6 +17,7 @@ from smmsim.scenarios.schema import Scenario
 from smmsim.simulator.engine import simulate
 from smmsim.simulator.ratios import expected_ratio
 from smmsim.simulator.result import Result
+from smmsim.simulator.stacked import side_by_side, simulate_side_by_side
 from smmsim.simulator.studies.optimiser.candidate import Candidate, plan_of
 from smmsim.simulator.studies.risk import event_probability
 
@@ -78,3 +79,32 @@ def simulate_candidate(
         workers=workers,
         daily_sample=0,  # a trial is measured on its KPIs (`outcome_of`), never day by day
     )
+
+
+def simulate_candidates(
+    scenario: Scenario,
+    candidates: list[Candidate],
+    *,
+    replications: int,
+    seed: int,
+    source: str,
+    deterministic: bool = False,
+) -> list[Result]:
+    """A batch of candidates, each as `simulate_candidate` gives it: side by side in one
+    simulation where their plans differ only in the split and the test policy
+    (`simulator/stacked.py`: a few hundred replications are mostly a day's fixed cost, which
+    the batch then pays once), else one after another. The numbers are the same either way."""
+    plans = [checked_plan(scenario, c, source) for c in candidates]
+    if len(plans) > 1 and not deterministic and side_by_side(plans):
+        return simulate_side_by_side(plans, replications, seed)
+    return [
+        simulate_candidate(
+            scenario,
+            c,
+            replications=replications,
+            seed=seed,
+            source=source,
+            deterministic=deterministic,
+        )
+        for c in candidates
+    ]

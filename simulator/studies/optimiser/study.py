@@ -37,6 +37,7 @@ from smmsim.simulator.studies.optimiser.objective import (
     TrialOutcome,
     outcome_of,
     simulate_candidate,
+    simulate_candidates,
 )
 from smmsim.simulator.studies.optimiser.sampling import TrialSeededSampler
 from smmsim.simulator.studies.optimiser.space import SearchSpace, search_problems, search_space
@@ -197,17 +198,22 @@ class Optimisation:
         return (first, outcome.risk) if self.settings.pareto else first
 
     def run_batches(
-        self, parallel: int, on_trial: Callable[[FrozenTrial], None] | None = None
+        self,
+        parallel: int,
+        on_trial: Callable[[FrozenTrial], None] | None = None,
+        workers: int = 1,
     ) -> int:
-        """Like `run`, but `parallel` trials at a time, their plans simulated side by side in
-        worker processes. Each batch is proposed here one trial after another (the constant liar
-        counts the batch's earlier trials as running, so they spread out) and told in order, so
-        the same `parallel` gives the same study run after run; it is not the one-at-a-time
-        study (a trial's proposal sees the trials done before its batch, not those beside it)."""
+        """Like `run`, but `parallel` trials at a time, their plans simulated side by side
+        (in one simulation where they can share one, `simulate_candidates`), split over
+        `workers` processes. Each batch is proposed here one trial after another (the constant
+        liar counts the batch's earlier trials as running, so they spread out) and told in
+        order, so the same `parallel` gives the same study run after run, whatever `workers`;
+        it is not the one-at-a-time study (a trial's proposal sees the trials done before its
+        batch, not those beside it)."""
         if parallel < 2:
             return self.run(on_trial)
         done = 0
-        with TrialPool(parallel) as pool:
+        with TrialPool(min(workers, parallel)) as pool:
             while (left := self.settings.trials - len(self.completed())) > 0:
                 untold: list[tuple[optuna.Trial, Candidate]] = []
                 try:
@@ -267,28 +273,52 @@ def evaluate_candidate(
     return outcome_of(result)
 
 
+def evaluate_candidates(
+    scenario: Scenario, candidates: list[Candidate], settings: StudySettings, source: str
+) -> list[TrialOutcome]:
+    """`evaluate_candidate` of each, the plans side by side where they can share a simulation."""
+    results = simulate_candidates(
+        scenario,
+        candidates,
+        replications=settings.replications,
+        seed=settings.seed,
+        source=source,
+        deterministic=settings.deterministic,
+    )
+    return [outcome_of(result) for result in results]
+
+
 class TrialPool:
-    """Worker processes that simulate a batch's plans side by side (fork where the platform has
-    it, so a worker starts with the scenario already imported)."""
+    """Simulates a batch's plans: here with one worker, else split into one group per worker
+    process (fork where the platform has it, so a worker starts with the scenario already
+    imported)."""
 
     def __init__(self, workers: int):
-        methods = multiprocessing.get_all_start_methods()
-        context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-        self._pool = ProcessPoolExecutor(workers, mp_context=context)
+        self.workers = workers
+        self._pool = None
+        if workers > 1:
+            methods = multiprocessing.get_all_start_methods()
+            context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+            self._pool = ProcessPoolExecutor(workers, mp_context=context)
 
     def __enter__(self) -> TrialPool:
         return self
 
     def __exit__(self, *exc) -> None:
-        self._pool.shutdown(cancel_futures=True)
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
 
     def evaluate(self, run: Optimisation, candidates: list[Candidate]) -> Iterator[TrialOutcome]:
-        """The candidates' outcomes, in their order, each computed in a worker."""
+        """The candidates' outcomes, in their order."""
+        args = (run.scenario, run.settings, run.source)
+        if self._pool is None:
+            return iter(evaluate_candidates(args[0], candidates, *args[1:]))
+        size = -(-len(candidates) // self.workers)
+        groups = [candidates[i : i + size] for i in range(0, len(candidates), size)]
         futures = [
-            self._pool.submit(evaluate_candidate, run.scenario, candidate, run.settings, run.source)
-            for candidate in candidates
+            self._pool.submit(evaluate_candidates, args[0], group, *args[1:]) for group in groups
         ]
-        return (future.result() for future in futures)
+        return (outcome for future in futures for outcome in future.result())
 
 
 def _interrupted(exc: BaseException) -> bool:

@@ -19,7 +19,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from smmsim.scenarios.schema import Scenario
 from smmsim.simulator.engine import DEFAULT_CHUNK, simulate
 from smmsim.simulator.result import Result
-from smmsim.simulator.stacked import same_plan_but_the_test_budget, simulate_test_budgets
+from smmsim.simulator.stacked import same_plan_but_the_test_size, simulate_side_by_side
 
 
 def without_days(result: Result) -> Result:
@@ -36,10 +36,10 @@ def simulate_one(scenario: Scenario, replications: int, seed: int) -> Result:
 
 
 def simulate_group(group: list[Scenario], replications: int, seed: int) -> list[Result]:
-    """A pool worker's job: one simulation, or test budgets side by side."""
+    """A pool worker's job: one simulation, or test sizes side by side."""
     if len(group) == 1:
         return [simulate_one(group[0], replications, seed)]
-    return simulate_test_budgets(group, replications, seed)
+    return simulate_side_by_side(group, replications, seed)
 
 
 class Simulations:
@@ -68,7 +68,7 @@ class Simulations:
 
     def run(self, scenarios: list[Scenario], tests: list[Scenario] = ()) -> list[Result]:
         """Every scenario simulated, results in the scenarios' order, then the `tests` (one plan
-        at several test budgets), a few side by side in each simulation (`simulator.stacked`)."""
+        at several test sizes), a few side by side in each simulation (`simulator.stacked`)."""
         groups = [[s] for s in scenarios] + self._side_by_side(list(tests))
         if self.workers == 1 or len(groups) < 2:
             return [r for group in groups for r in self._here(group)]
@@ -86,10 +86,10 @@ class Simulations:
         return [r for results in done for r in results]
 
     def _side_by_side(self, tests: list[Scenario]) -> list[list[Scenario]]:
-        """The test budgets in groups: at least one a worker (a refinement's two or three
-        budgets in one group would leave the other cores idle), and none holding more than a
+        """The test sizes in groups: at least one a worker (a refinement's two or three
+        sizes in one group would leave the other cores idle), and none holding more than a
         chunk's replications (`DEFAULT_CHUNK`), no more in memory than a simulation holds."""
-        if len(tests) < 2 or not same_plan_but_the_test_budget(tests):
+        if len(tests) < 2 or not same_plan_but_the_test_size(tests):
             return [[s] for s in tests]
         largest = max(1, DEFAULT_CHUNK // self.replications)
         size = min(largest, -(-len(tests) // self.workers))
