@@ -323,6 +323,7 @@ def optimise(
     study: str | None = None,
     workers: int | None = None,
     search: list[str] | str | None = None,
+    parallel_trials: int | None = None,
 ) -> OptimisationResult:
     """Search what the plan lets change (its split by default), as `smmsim optimise` does.
 
@@ -334,6 +335,8 @@ def optimise(
         seed: [the scenario's]; workers: processes [all cores].
         search: what may change, as names or 'shares,tactics,policy' [optimise.search: shares];
             the plan's strategy and everything not searched run as written.
+        parallel_trials: trials proposed and simulated side by side [8, as the CLI's]; each
+            number gives its own reproducible study, 1 the one-at-a-time study.
         storage: study database URL [SQLite in out/optimise/<plan>/study.db, as the CLI's
             default]; study: its name [the plan's name and the question asked].
 
@@ -347,7 +350,11 @@ def optimise(
         >>> len(opt.to_frame())
         3
     """
-    from smmsim.simulator.studies.optimiser.job import OptimiseJob, default_study_name
+    from smmsim.simulator.studies.optimiser.job import (
+        DEFAULT_PARALLEL_TRIALS,
+        OptimiseJob,
+        default_study_name,
+    )
     from smmsim.simulator.studies.optimiser.job import optimise as run_study
     from smmsim.simulator.studies.optimiser.storage import default_url
     from smmsim.simulator.studies.optimiser.study import settings_of
@@ -372,6 +379,7 @@ def optimise(
         out_dir=out,
         final_replications=final_reps or loaded.scenario.campaign.replications,
         workers=_workers(workers),
+        parallel_trials=parallel_trials or DEFAULT_PARALLEL_TRIALS,
     )
     if storage is None:
         out.mkdir(parents=True, exist_ok=True)

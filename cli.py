@@ -1015,9 +1015,10 @@ def validate(file: Path) -> None:
 @click.option(
     "--parallel-trials",
     type=click.IntRange(1, 64),
-    default=1,
+    default=8,
     show_default=True,
-    help="Trials simulated side by side; each number gives its own reproducible study.",
+    help="Trials proposed and simulated side by side; each number gives its own reproducible "
+    "study, 1 the one-at-a-time study.",
 )
 @seed_option
 @out_option

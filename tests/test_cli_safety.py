@@ -420,7 +420,7 @@ def test_a_database_stopping_mid_study_is_one_scrubbed_line(tmp_path, monkeypatc
     PostgreSQL stopped mid-study): the driver's error, wrapped in StorageInternalError, masked
     by an UnboundLocalError from Optuna's own bookkeeping."""
 
-    def server_gone(self, on_trial=None):
+    def server_gone(self, *args, **kwargs):
         try:
             try:
                 raise OperationalError("COMMIT", {}, Exception(f"server closed pw={SECRET}"))
@@ -429,7 +429,7 @@ def test_a_database_stopping_mid_study_is_one_scrubbed_line(tmp_path, monkeypatc
         except StorageInternalError:
             raise UnboundLocalError("cannot access local variable 'updated_state'")  # noqa: B904
 
-    monkeypatch.setattr(Optimisation, "run", server_gone)
+    monkeypatch.setattr(Optimisation, "run_batches", server_gone)
     url = f"sqlite:///{tmp_path / 'study.db'}?password={SECRET}"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # pysqlite ignores the query argument, and says so
@@ -448,9 +448,9 @@ def test_a_database_stopping_mid_study_is_one_scrubbed_line(tmp_path, monkeypatc
 def test_an_error_that_is_not_the_databases_still_surfaces(tmp_path, monkeypatch):
     """Only the database's errors become the storage line; a bug elsewhere is not hidden as one."""
 
-    def bug(self, on_trial=None):
+    def bug(self, *args, **kwargs):
         raise ZeroDivisionError("a bug")
 
-    monkeypatch.setattr(Optimisation, "run", bug)
+    monkeypatch.setattr(Optimisation, "run_batches", bug)
     result = invoke("optimise", KIDS, *TINY_OPTIMISE, "--out", tmp_path / "out")
     assert isinstance(result.exception, ZeroDivisionError)

@@ -65,9 +65,12 @@ def optimise_args(
     trials: int,
     storage: str | None,
     heartbeat: int | None = None,
+    parallel: int | None = None,
 ) -> list[str]:
     args = ["optimise", str(SCENARIO), "--study", study, "--trials", str(trials)]
     args += ["--reps", "20", "--final-reps", "20", "--workers", "1", "--out", str(out)]
+    if parallel is not None:
+        args += ["--parallel-trials", str(parallel)]
     if storage is not None:
         args += ["--storage", storage]
     if heartbeat is not None:
@@ -275,15 +278,21 @@ def test_schema_creation_survives_workers_opening_a_fresh_database_together(
     assert errors == []
 
 
+@pytest.mark.parametrize("parallel", [1, 8])
 def test_two_workers_share_one_study(
-    database: PostgresServer, reader, spawn, tmp_path: Path
+    database: PostgresServer, reader, spawn, tmp_path: Path, parallel: int
 ) -> None:
-    study, target = "parallel", 16
+    """One trial at a time, and in batches (the default): the trials of both workers' batches
+    are numbered in one sequence, none runs twice."""
+    study, target = f"parallel{parallel}", 16
     url = database.url()
     outs = [tmp_path / "a", tmp_path / "b"]
     # Both start at once on a new study: each tries to create it and exactly one may.
     workers = [
-        spawn(optimise_args(out, study=study, trials=target, storage=url), out.name) for out in outs
+        spawn(
+            optimise_args(out, study=study, trials=target, storage=url, parallel=parallel), out.name
+        )
+        for out in outs
     ]
     runs = [worker.wait() for worker in workers]
     for run in runs:
@@ -296,8 +305,9 @@ def test_two_workers_share_one_study(
     numbers = [t.number for t in trials]
     assert numbers == list(range(len(trials)))  # unique and gapless across both workers
     complete = of_state(trials, TrialState.COMPLETE)
-    # Each worker stops once the study holds the target; one other trial may be in flight then.
-    assert target <= len(complete) <= target + len(workers) - 1
+    # Each worker stops once the study holds the target; the other's trials (a batch of them) may
+    # be in flight then.
+    assert target <= len(complete) <= target + (len(workers) - 1) * parallel
     assert of_state(trials, TrialState.RUNNING) == []
     assert of_state(trials, TrialState.WAITING) == []
     assert_completed_trials_sound(complete)
@@ -319,26 +329,31 @@ def test_two_workers_share_one_study(
     assert_no_password(database.password, *runs)
 
 
-def test_killed_worker_trial_fails_and_is_retried(
-    database: PostgresServer, reader, spawn, tmp_path: Path
+@pytest.mark.parametrize("parallel", [1, 8])
+def test_killed_worker_trials_fail_and_are_retried(
+    database: PostgresServer, reader, spawn, tmp_path: Path, parallel: int
 ) -> None:
-    study = "killed"
+    """A worker killed mid-trial (one at a time) or mid-batch: each of its running trials
+    misses its heartbeats, is failed by the next worker and run again, once, with its plan."""
+    study = f"killed{parallel}"
     out = tmp_path / "out"
 
     def args(trials: int) -> list[str]:
-        return optimise_args(out, study=study, trials=trials, storage=database.url(), heartbeat=1)
+        return optimise_args(
+            out, study=study, trials=trials, storage=database.url(), heartbeat=1, parallel=parallel
+        )
 
     first = spawn(args(10_000), "first")
 
     def mid_trial() -> bool:
         trials = reader(study) or []
-        # Past the known plans, so the trial to kill holds plans the sampler proposed.
+        # Past the known plans, so the trials to kill hold plans the sampler proposed.
         return len(of_state(trials, TrialState.COMPLETE)) >= KNOWN_PLANS and any(
             t.state == TrialState.RUNNING for t in trials
         )
 
-    # Freeze the worker, then look: kill it only while it holds a running trial whose plan is
-    # fully suggested; otherwise (between two trials) let it run on and look again.
+    # Freeze the worker, then look: kill it only while every trial it runs has its plan fully
+    # suggested; otherwise (between two trials, or mid-proposal) let it run on and look again.
     names: set[str] = set()
     deadline = time.monotonic() + POLL_TIMEOUT_S
     while True:
@@ -349,18 +364,19 @@ def test_killed_worker_trial_fails_and_is_retried(
         complete_before = of_state(before, TrialState.COMPLETE)
         running = of_state(before, TrialState.RUNNING)
         names = set(complete_before[0].params)
-        if len(running) == 1 and set(running[0].params) == names:
+        if running and all(set(t.params) == names for t in running):
             break
         first.signal(signal.SIGCONT)
         assert time.monotonic() < deadline, "never caught the worker mid-trial"
         time.sleep(0.05)
     first.kill()
-    killed = running[0]
+    killed = running
+    assert len(killed) <= parallel
     killed_output = first.output()
 
-    # The killed worker's trial is stale once it has missed two 1 s heartbeats.
+    # The killed worker's trials are stale once they have missed two 1 s heartbeats.
     time.sleep(max(0.0, stopped_at + 3.0 - time.monotonic()))
-    target = len(complete_before) + 4
+    target = len(complete_before) + len(killed) + 3
     second = spawn(args(target), "second")
     rerun = second.wait()
     assert rerun.returncode == 0, rerun.describe()
@@ -370,14 +386,15 @@ def test_killed_worker_trial_fails_and_is_retried(
     after = reader(study)
     assert after is not None
     by_number = {t.number: t for t in after}
-    assert by_number[killed.number].state == TrialState.FAIL
-    retries = [t for t in after if t.system_attrs.get("failed_trial") == killed.number]
-    assert len(retries) == 1, [t.number for t in retries]
-    retry = retries[0]
-    assert retry.system_attrs["retry_history"] == [killed.number]
-    assert retry.state == TrialState.COMPLETE
-    assert retry.params == killed.params
-    assert retry.user_attrs["worker"] == second.name != first.name
+    for trial in killed:
+        assert by_number[trial.number].state == TrialState.FAIL
+        retries = [t for t in after if t.system_attrs.get("failed_trial") == trial.number]
+        assert len(retries) == 1, [t.number for t in retries]
+        retry = retries[0]
+        assert retry.system_attrs["retry_history"] == [trial.number]
+        assert retry.state == TrialState.COMPLETE
+        assert retry.params == trial.params
+        assert retry.user_attrs["worker"] == second.name != first.name
 
     for t in complete_before:  # what the killed worker completed is kept as it was
         kept = by_number[t.number]
@@ -387,11 +404,11 @@ def test_killed_worker_trial_fails_and_is_retried(
     complete = of_state(after, TrialState.COMPLETE)
     assert len(complete) == target
     assert of_state(after, TrialState.RUNNING) == []
-    assert of_state(after, TrialState.FAIL) == [by_number[killed.number]]
+    assert of_state(after, TrialState.FAIL) == [by_number[t.number] for t in killed]
     assert_completed_trials_sound(complete)
 
     document = assert_outputs_clean(out, database.password, database)
-    assert document["trials"]["failed"] == 1
+    assert document["trials"]["failed"] == len(killed)
     assert document["trials"]["by_this_worker"] == target - len(complete_before)
     assert_no_password(database.password, killed_output, rerun)
 

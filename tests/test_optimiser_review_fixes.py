@@ -399,10 +399,10 @@ def test_a_database_failing_mid_run_is_one_line_without_the_password(tmp_path, m
     """Fixed: an SQLAlchemy error after the storage opened (a dropped connection, a full disk)
     escaped as a traceback, its text carrying whatever the driver quoted, the password too."""
 
-    def failing(self, on_trial=None):
+    def failing(self, *args, **kwargs):
         raise OperationalError("stmt", {}, Exception(f"boom password={SECRET}"))
 
-    monkeypatch.setattr(Optimisation, "run", failing)
+    monkeypatch.setattr(Optimisation, "run_batches", failing)
     url = f"{sqlite_url(tmp_path / 'study.db')}?password={SECRET}"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # pysqlite ignores the query argument, and says so

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from smmsim.scenarios.errors import SmmsimError
 from smmsim.scenarios.loader import load_scenario, read_yaml, scenario_from_data
 from smmsim.scenarios.schema import Scenario
 from smmsim.simulator.studies.optimiser.candidate import Candidate
+from smmsim.simulator.studies.optimiser.job import DEFAULT_PARALLEL_TRIALS
 from smmsim.simulator.studies.optimiser.objective import outcome_of, simulate_candidate
 from smmsim.simulator.studies.optimiser.selection import best_choice, is_feasible, pareto_front
 from smmsim.simulator.studies.optimiser.study import (
@@ -131,6 +133,39 @@ def test_a_batch_split_over_processes_is_the_same_study(tmp_path):
     here.run_batches(3)
     spread.run_batches(3, workers=2)
     assert history(here) == history(spread)
+
+
+def test_a_batch_first_fails_and_retries_a_stopped_workers_trial(tmp_path):
+    """Before each batch, as Optuna's own loop before each trial: a running trial whose worker
+    stopped beating (here: asked, beaten once, then left) is failed, and its plan runs again."""
+    scenario = kids()
+    settings = settings_of(scenario, trials=TRIALS, replications=REPS)
+    optimisation = open_optimisation(
+        scenario,
+        settings,
+        storage_url=f"sqlite:///{tmp_path / 'stale.db'}",
+        study_name="stale",
+        source=str(KIDS),
+        heartbeat_seconds=1,
+    )
+    stopped = optimisation._ask()
+    optimisation.space.suggest(stopped)
+    optimisation.study._storage.record_heartbeat(stopped._trial_id)
+    time.sleep(2.5)  # two missed 1 s beats
+    optimisation.run_batches(4)
+    trials = optimisation.study.get_trials(deepcopy=False)
+    assert trials[stopped.number].state == TrialState.FAIL
+    retries = [t for t in trials if t.system_attrs.get("failed_trial") == stopped.number]
+    assert [t.state for t in retries] == [TrialState.COMPLETE]
+    assert retries[0].params == trials[stopped.number].params
+
+
+def test_the_command_line_and_the_library_batch_alike():
+    """`smmsim optimise` and `OptimiseJob` (the Python API) default to the same batch size."""
+    from smmsim.cli import optimise as command
+
+    option = next(p for p in command.params if p.name == "parallel_trials")
+    assert option.default == DEFAULT_PARALLEL_TRIALS
 
 
 def test_one_trial_at_a_time_in_batches_is_the_one_at_a_time_study(reference, tmp_path):
@@ -373,6 +408,38 @@ def test_an_interrupted_trial_is_queued_again_and_run_first_on_resume(
     assert retried.user_attrs[INTERRUPTED] == number
     assert [t.number for t in resumed.study.get_trials(states=(TrialState.FAIL,))] == [number]
     assert len(done) == 8
+
+
+def test_a_batch_ctrl_c_stopped_is_queued_again_and_run_first_on_resume(tmp_path, monkeypatch):
+    """Ctrl-C while a batch is simulated: each of its trials is stored failed and its plan
+    queued again, and the resumed study runs those plans before any new proposal."""
+    storage = tmp_path / "study.db"
+    real, calls = study_module.evaluate_candidates, []
+
+    def second_batch_interrupted(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(study_module, "evaluate_candidates", second_batch_interrupted)
+    first = open_kids(storage, trials=10)
+    with pytest.raises(KeyboardInterrupt):
+        first.run_batches(4)
+    trials = sorted(first.study.get_trials(), key=lambda t: t.number)
+    assert [t.number for t in trials if t.state == TrialState.COMPLETE] == [0, 1, 2, 3]
+    failed = [t for t in trials if t.state == TrialState.FAIL]
+    assert [t.number for t in failed] == [4, 5, 6, 7]
+    queued = [t for t in trials if t.state == TrialState.WAITING]
+    assert [t.user_attrs[INTERRUPTED] for t in queued] == [4, 5, 6, 7]
+
+    monkeypatch.undo()
+    resumed = open_kids(storage, trials=10)
+    resumed.run_batches(4)
+    done = {t.number: t for t in resumed.completed()}
+    assert len(done) == 10
+    for stopped, again in zip(failed, queued, strict=True):
+        assert done[again.number].params == stopped.params
 
 
 # --- (d) the best trial and the Pareto front -----------------------------------------------------

@@ -19,6 +19,7 @@ import time
 import warnings
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass
 
 import optuna
@@ -28,6 +29,7 @@ from optuna.exceptions import (
     UpdateFinishedTrialError,
 )
 from optuna.storages import RDBStorage
+from optuna.storages._heartbeat import get_heartbeat_thread  # what `optimize` beats a trial with
 from optuna.trial import FrozenTrial, TrialState
 
 from smmsim.scenarios.errors import ScenarioError, SmmsimError
@@ -215,21 +217,23 @@ class Optimisation:
         done = 0
         with TrialPool(min(workers, parallel)) as pool:
             while (left := self.settings.trials - len(self.completed())) > 0:
+                self._fail_stale_trials()
                 untold: list[tuple[optuna.Trial, Candidate]] = []
                 try:
-                    for _ in range(min(parallel, left)):
-                        trial = self._ask()
-                        untold.append((trial, self.space.suggest(trial)))
-                    outcomes = pool.evaluate(self, [candidate for _, candidate in untold])
-                    while untold:
+                    with ExitStack() as beating:
+                        for _ in range(min(parallel, left)):
+                            trial = self._ask()
+                            beating.enter_context(self._heartbeat(trial))
+                            untold.append((trial, self.space.suggest(trial)))
+                        outcomes = list(pool.evaluate(self, [c for _, c in untold]))
+                    for outcome in outcomes:
                         trial, candidate = untold[0]
-                        frozen = self.study.tell(
-                            trial, self._record(trial, candidate, next(outcomes))
-                        )
+                        frozen = self._tell(trial, candidate, outcome)
                         untold.pop(0)
-                        done += 1
-                        if on_trial:
-                            on_trial(frozen)
+                        if frozen is not None:
+                            done += 1
+                            if on_trial:
+                                on_trial(frozen)
                 except KeyboardInterrupt:
                     for trial, _ in untold:  # failed and queued again, as `run` does
                         self._current = trial._trial_id
@@ -239,6 +243,30 @@ class Optimisation:
                     self._fail_running([trial for trial, _ in untold])
                     raise
         return done
+
+    def _fail_stale_trials(self) -> None:
+        """Trials of a worker that stopped (missed two heartbeats) failed, and their plans queued
+        again, as Optuna's own loop does before each trial."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ExperimentalWarning)
+            optuna.storages.fail_stale_trials(self.study)
+
+    def _heartbeat(self, trial: optuna.Trial):
+        """The trial's heartbeat while its batch runs, as Optuna's loop beats a trial's while its
+        objective runs: a worker killed mid-batch leaves trials that other workers find stale."""
+        return get_heartbeat_thread(trial._trial_id, self.study._storage)
+
+    def _tell(
+        self, trial: optuna.Trial, candidate: Candidate, outcome: TrialOutcome
+    ) -> FrozenTrial | None:
+        """The trial recorded and told; None where another worker found it stale (a stall past
+        the grace period) and runs its plan again, as `run` drops such a trial."""
+        try:
+            return self.study.tell(trial, self._record(trial, candidate, outcome))
+        except (ValueError, UpdateFinishedTrialError) as exc:
+            if not _taken_over(exc):
+                raise
+            return None
 
     def _fail_running(self, trials: list[optuna.Trial]) -> None:
         """A batch that raised: its trials still running are failed, as Optuna fails the trial
@@ -250,9 +278,8 @@ class Optimisation:
 
     def _ask(self) -> optuna.Trial:
         with warnings.catch_warnings():
-            # Optuna beats a trial's heartbeat only inside `optimize`: a batch's trials have none,
-            # so no other worker takes them over as stale (and a batch cut short by a crash
-            # stays RUNNING instead of being retried; the study still counts completed trials).
+            # Optuna warns that it beats a trial's heartbeat only inside `optimize`: a batch's
+            # trials beat by `_heartbeat` instead.
             warnings.filterwarnings("ignore", "Heartbeat of storage", UserWarning)
             return self.study.ask()
 
