@@ -96,9 +96,13 @@ class StreamGroup:
         names,
         keep: Sequence[np.ndarray | None] | None = None,
     ):
-        self.generators = [[substream(s, stream_key(name)) for name in names] for s in seeds]
         self.sizes = list(sizes)
         self.keep = list(keep) if keep is not None else [None] * len(self.sizes)
+        self.copy_of = copies(seeds, self.sizes, self.keep)
+        self.generators = [
+            [] if copy is not None else [substream(s, stream_key(name)) for name in names]
+            for s, copy in zip(seeds, self.copy_of, strict=True)
+        ]
         kept = [
             size if k is None else len(k) for size, k in zip(self.sizes, self.keep, strict=True)
         ]
@@ -124,9 +128,14 @@ class StreamGroup:
 
     def _fetch(self, k: int) -> np.ndarray:
         out = np.empty((k, *self.shape))
-        start = 0
-        for generators, size, keep in zip(self.generators, self.sizes, self.keep, strict=True):
+        start, starts = 0, []
+        for block, (generators, size, keep) in enumerate(
+            zip(self.generators, self.sizes, self.keep, strict=True)
+        ):
             width = size if keep is None else len(keep)
+            starts.append(start)
+            if (first := self.copy_of[block]) is not None:
+                out[:, start : start + width] = out[:, starts[first] : starts[first] + width]
             for column, generator in enumerate(generators):
                 # A block's uniforms are always drawn whole, so a kept replication gets the
                 # numbers it would get in the whole block.
@@ -134,6 +143,23 @@ class StreamGroup:
                 out[:, start : start + width, column] = block if keep is None else block[:, keep]
             start += width
         return np.maximum(out, SMALLEST_UNIFORM, out=out)
+
+
+def copies(
+    seeds: Sequence[np.random.SeedSequence], sizes: Sequence[int], keep: Sequence
+) -> list[int | None]:
+    """For each block, the first earlier block with the same seed and size (whose uniforms it
+    copies instead of drawing them again: plans side by side hold one copy of each block per
+    plan, `simulator/stacked.py`); None for a block drawn itself."""
+    first: dict[tuple, int] = {}
+    found: list[int | None] = []
+    for block, (seed, size, kept) in enumerate(zip(seeds, sizes, keep, strict=True)):
+        key = (seed.entropy, tuple(seed.spawn_key), seed.pool_size, size)
+        alike = first.get(key) if kept is None else None
+        found.append(alike)
+        if kept is None:
+            first.setdefault(key, block)
+    return found
 
 
 class BlockDraws:

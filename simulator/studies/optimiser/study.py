@@ -19,7 +19,6 @@ import time
 import warnings
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import ExitStack
 from dataclasses import asdict, dataclass
 
 import optuna
@@ -29,12 +28,12 @@ from optuna.exceptions import (
     UpdateFinishedTrialError,
 )
 from optuna.storages import RDBStorage
-from optuna.storages._heartbeat import get_heartbeat_thread  # what `optimize` beats a trial with
 from optuna.trial import FrozenTrial, TrialState
 
 from smmsim.scenarios.errors import ScenarioError, SmmsimError
 from smmsim.scenarios.schema import Scenario
 from smmsim.simulator.studies.optimiser.candidate import Candidate, Policy
+from smmsim.simulator.studies.optimiser.heartbeat import BatchHeartbeat
 from smmsim.simulator.studies.optimiser.objective import (
     TrialOutcome,
     outcome_of,
@@ -220,11 +219,12 @@ class Optimisation:
                 self._fail_stale_trials()
                 untold: list[tuple[optuna.Trial, Candidate]] = []
                 try:
-                    with ExitStack() as beating:
+                    with BatchHeartbeat(self.study._storage) as heartbeat:
                         for _ in range(min(parallel, left)):
                             trial = self._ask()
-                            beating.enter_context(self._heartbeat(trial))
+                            heartbeat.add(trial._trial_id)
                             untold.append((trial, self.space.suggest(trial)))
+                        heartbeat.start()
                         outcomes = list(pool.evaluate(self, [c for _, c in untold]))
                     for outcome in outcomes:
                         trial, candidate = untold[0]
@@ -251,11 +251,6 @@ class Optimisation:
             warnings.simplefilter("ignore", ExperimentalWarning)
             optuna.storages.fail_stale_trials(self.study)
 
-    def _heartbeat(self, trial: optuna.Trial):
-        """The trial's heartbeat while its batch runs, as Optuna's loop beats a trial's while its
-        objective runs: a worker killed mid-batch leaves trials that other workers find stale."""
-        return get_heartbeat_thread(trial._trial_id, self.study._storage)
-
     def _tell(
         self, trial: optuna.Trial, candidate: Candidate, outcome: TrialOutcome
     ) -> FrozenTrial | None:
@@ -279,7 +274,7 @@ class Optimisation:
     def _ask(self) -> optuna.Trial:
         with warnings.catch_warnings():
             # Optuna warns that it beats a trial's heartbeat only inside `optimize`: a batch's
-            # trials beat by `_heartbeat` instead.
+            # trials beat by `BatchHeartbeat` instead.
             warnings.filterwarnings("ignore", "Heartbeat of storage", UserWarning)
             return self.study.ask()
 
