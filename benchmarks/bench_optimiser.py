@@ -15,15 +15,16 @@ chance that one split drawn uniformly over the simplex reaches 99% (what a rando
 Cost: seconds per trial of a study of the bundled kids-shop.yaml and reputation-steady.yaml (which
 has tactics, so intensity dials too) at the default 200 replications per trial, one process,
 beside one plain `simulate` of the plan as written at 200 replications (the rest is the sampler
-and the storage); with `--parallel-trials N` also the same studies with N trials simulated side
-by side (`smmsim optimise --parallel-trials N`). Every study runs on SQLite in a temporary
-folder. Wall time by `time.perf_counter`; nothing asserted. `--record` appends the figures to
-benchmarks/RESULTS.md.
+and the storage); then the same studies N trials at a time (`--parallel-trials N`, default 8 as
+`smmsim optimise`'s), the batch side by side over every core. Every study runs on SQLite in a
+temporary folder. Wall time by `time.perf_counter`; nothing asserted. `--record` appends the
+figures to benchmarks/RESULTS.md.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -37,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks.bench_engine import machine, print_table, record
 from smmsim.scenarios.loader import load_scenario, scenario_from_data
 from smmsim.simulator.engine import simulate
+from smmsim.simulator.studies.optimiser.job import DEFAULT_PARALLEL_TRIALS
 from smmsim.simulator.studies.optimiser.storage import default_url
 from smmsim.simulator.studies.optimiser.study import open_optimisation, settings_of
 from tests.optimiser_scenarios import (
@@ -139,7 +141,8 @@ def quality_rows(seeds: int, trials: int) -> list[tuple[str, str]]:
 
 
 def timed_study(name: str, scenario, trials: int, parallel: int) -> tuple[float, int, int]:
-    """(seconds, trials done, parameters searched) of one study, `parallel` trials at a time."""
+    """(seconds, trials done, parameters searched) of one study, `parallel` trials at a time
+    (over every core, as the command runs them)."""
     settings = settings_of(scenario, trials=trials, replications=REPLICATIONS)
     with tempfile.TemporaryDirectory() as folder:
         run = open_optimisation(
@@ -150,7 +153,7 @@ def timed_study(name: str, scenario, trials: int, parallel: int) -> tuple[float,
             source=f"{name}.yaml",
         )
         start = time.perf_counter()
-        done = run.run_batches(parallel)
+        done = run.run_batches(parallel, workers=os.cpu_count() or 1)
         seconds = time.perf_counter() - start
         space = run.space
         split = len(space.paid_ads) - 1 if space.platforms and not space.policy else 0
@@ -178,8 +181,8 @@ def example_rows(example_trials: dict[str, int], parallel: int = 1) -> list[tupl
             seconds, done, _ = timed_study(name, scenario, trials, parallel)
             rows.append(
                 (
-                    f"{name}: seconds per trial, {parallel} trials side by side "
-                    f"(--parallel-trials {parallel}, {done} trials)",
+                    f"{name}: seconds per trial, {parallel} trials side by side over "
+                    f"{os.cpu_count()} cores (--parallel-trials {parallel}, {done} trials)",
                     f"{seconds / done:.2f} s",
                 )
             )
@@ -197,7 +200,10 @@ def main(argv: list[str] | None = None) -> None:
         "--example-trials", type=int, default=None, help="trials per bundled example"
     )
     parser.add_argument(
-        "--parallel-trials", type=int, default=1, help="also time the examples N trials at a time"
+        "--parallel-trials",
+        type=int,
+        default=DEFAULT_PARALLEL_TRIALS,
+        help="also time the examples N trials at a time (1: only one at a time)",
     )
     parser.add_argument("--record", action="store_true", help="append to benchmarks/RESULTS.md")
     args = parser.parse_args(argv)
