@@ -104,7 +104,13 @@ def test_the_document_records_the_seed_and_the_completed_trials(optimised):
     out, _, _ = optimised
     document = json.loads((out / "optimise.json").read_text())
     assert document["seed"] == 7 and document["replications_per_trial"] == 20
-    assert document["trials"] == {"completed": 5, "failed": 0, "by_this_worker": 5, "target": 5}
+    assert document["trials"] == {
+        "completed": 5,
+        "failed": 0,
+        "by_this_worker": 5,
+        "target": 5,
+        "at_a_time": 8,  # the default batch, which reproducing the study needs
+    }
     assert document["evaluation"]["replications"] == 40
     assert document["study"] == STUDY and document["storage"] == sqlite_url(out)
     assert document["search_space"]["platform_limits"] == {  # the file's, in EUR

@@ -52,6 +52,13 @@ def given(value: Any) -> Any:
     return None if value is ABSENT else value
 
 
+def at_a_time_text(trials) -> str:
+    """', 8 at a time' for a study this worker ran in batches; nothing one at a time, or in an
+    older document."""
+    batch = given(trials.at_a_time)
+    return f", {batch} at a time" if batch and batch > 1 else ""
+
+
 def currency_of(document: OptimisationResult) -> str:
     """The money unit; older documents carry none, so money is then shown without a unit."""
     return given(document.currency) or ""
@@ -169,7 +176,8 @@ def summary_line(document: OptimisationResult) -> str:
     final = f"{evaluation.replications:,}" if evaluation else "none"
     return (
         f"Study '{document.study}' in {document.storage}: {trials.completed} of "
-        f"{trials.target} trials completed, {trials.failed} failed; objective "
+        f"{trials.target} trials completed, {trials.failed} failed{at_a_time_text(trials)}; "
+        "objective "
         f"{objective_text(document)}; risk limit {risk_limit_text(document)}; seed "
         f"{document.seed}, {per_trial_text(document)} per trial, {final} for the final "
         "evaluation."

@@ -23,6 +23,7 @@ from smmsim.simulator.consoles.optimiser import (
     NO_CPA,
     NO_TRIAL,
     Difference,
+    at_a_time_text,
     ci_of,
     convergence_line,
     currency_of,
@@ -161,7 +162,8 @@ def header_facts(document: OptimisationResult) -> list[tuple[str, str]]:
         (
             "Trials",
             f"{trials.completed:,} completed of {trials.target:,} wanted, "
-            f"{trials.failed:,} failed ({trials.by_this_worker:,} run by this worker)",
+            f"{trials.failed:,} failed ({trials.by_this_worker:,} run by this worker"
+            f"{at_a_time_text(trials)})",
         ),
     ]
 

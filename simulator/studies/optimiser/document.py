@@ -99,6 +99,7 @@ def optimisation_document(
     storage_url: str,
     study_name: str,
     this_worker: int,
+    at_a_time: int = 1,
 ) -> dict:
     settings = run.settings
     trials = run.study.get_trials(deepcopy=False)
@@ -121,6 +122,7 @@ def optimisation_document(
             "failed": sum(t.state == TrialState.FAIL for t in trials),
             "by_this_worker": this_worker,
             "target": settings.trials,
+            "at_a_time": at_a_time,
         },
         "search_space": space_document(run.space),
         "currency": run.scenario.campaign.currency,
@@ -192,6 +194,9 @@ class TrialCounts(Document):
     failed: int
     by_this_worker: int
     target: int
+    # Trials this worker proposed and simulated side by side (`--parallel-trials`): each number
+    # gives its own study, so it is part of what reproduces one. ABSENT in older documents.
+    at_a_time: int
 
 
 @dataclass(frozen=True)

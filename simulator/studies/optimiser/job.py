@@ -114,6 +114,7 @@ def finish(job: OptimiseJob, run: Optimisation, this_worker: int) -> Optimisatio
         storage_url=job.storage_url,
         study_name=job.study_name,
         this_worker=this_worker,
+        at_a_time=job.parallel_trials,
     )
     run.close()
     return OptimisationResult.from_dict(document)
