@@ -98,6 +98,27 @@ def test_the_wheel_installs_one_name(wheel):
     assert {t for t in tops if not t.endswith(".dist-info")} == {"smmsim"}
 
 
+def test_the_wheel_holds_every_module_and_example(wheel):
+    """A folder of modules left out of pyproject's `packages` installs without them from a
+    wheel (an editable install still finds them): `smmsim brief` and `smmsim track` once did."""
+    modules = {
+        "smmsim/" + p.relative_to(ROOT).as_posix()
+        for folder in ("simulator", "scenarios", "calibration")
+        for p in (ROOT / folder).rglob("*.py")
+        if "__pycache__" not in p.parts
+    } | {f"smmsim/{p.name}" for p in ROOT.glob("*.py")}
+    examples = {
+        f"smmsim/{p.relative_to(ROOT).as_posix()}"
+        for folder in ("scenarios/examples", "calibration/examples")
+        for p in (ROOT / folder).iterdir()
+        if p.suffix in (".yaml", ".csv", ".md")
+    }
+    with zipfile.ZipFile(wheel) as z:
+        shipped = set(z.namelist())
+    assert modules - shipped == set()
+    assert examples and examples - shipped == set()
+
+
 def test_an_installed_copy_works_from_anywhere(wheel, tmp_path):
     # Installed beside nothing else of ours: `import smmsim` works, the old names do not, and the
     # bundled examples are found through the package.
