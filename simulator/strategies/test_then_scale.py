@@ -84,7 +84,8 @@ class TestThenScale(Policy):
         return tested_arms(self.ctx.scenario)
 
     def _split_weights(self) -> np.ndarray:
-        """(arms,) shares of the test budget: even over the tested arms, or as planned."""
+        """(arms,) shares of the test budget, even over the tested arms or as planned; (reps, arms)
+        where plans with other splits run side by side."""
         ctx = self.ctx
         if self.test.split == "planned":
             planned = ctx.budget_share * ctx.scenario.campaign.budget

@@ -332,13 +332,14 @@ class TrialPool:
 
     def evaluate(self, run: Optimisation, candidates: list[Candidate]) -> Iterator[TrialOutcome]:
         """The candidates' outcomes, in their order."""
-        args = (run.scenario, run.settings, run.source)
+        scenario, settings, source = run.scenario, run.settings, run.source
         if self._pool is None:
-            return iter(evaluate_candidates(args[0], candidates, *args[1:]))
+            return iter(evaluate_candidates(scenario, candidates, settings, source))
         size = -(-len(candidates) // self.workers)
         groups = [candidates[i : i + size] for i in range(0, len(candidates), size)]
         futures = [
-            self._pool.submit(evaluate_candidates, args[0], group, *args[1:]) for group in groups
+            self._pool.submit(evaluate_candidates, scenario, group, settings, source)
+            for group in groups
         ]
         return (outcome for future in futures for outcome in future.result())
 
