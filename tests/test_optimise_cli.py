@@ -218,15 +218,20 @@ def completed_count(out: Path, log: Path) -> int:
         return 0
 
 
-# Trials long enough (40 replications each) that the 40 cannot all finish while the test, under
-# load, opens the study to count the first 3: with SQLite's write-ahead log a 10-replication
-# trial took a few milliseconds.
-INTERRUPTED_ARGS = ["--trials", "40", "--reps", "40", "--final-reps", "20", "--workers", "1"]
+# Enough trials (40 replications each) that they cannot all finish while the test, under load,
+# opens the study to count the first 3: with SQLite's write-ahead log a 10-replication trial took
+# a few milliseconds, and a default batch of 8 side by side completes 8 at once (40 trials were
+# once done before the signal).
+INTERRUPTED_TRIALS = 200
+INTERRUPTED_ARGS = [
+    *("--trials", str(INTERRUPTED_TRIALS), "--reps", "40", "--final-reps", "20"),
+    *("--workers", "1"),
+]
 
 
 @pytest.fixture(scope="module")
 def interrupted(tmp_path_factory) -> tuple[Path, int, str, dict]:
-    """`smmsim optimise` aiming at 40 trials, sent SIGINT once 3 have completed:
+    """`smmsim optimise` aiming at 200 trials, sent SIGINT once 3 have completed:
     (out folder, exit code, stderr, {number: (params, value)} of the trials completed)."""
     out = tmp_path_factory.mktemp("interrupted") / "out"
     log = out.parent / "stderr.txt"
@@ -243,7 +248,7 @@ def interrupted(tmp_path_factory) -> tuple[Path, int, str, dict]:
                 lambda: completed_count(out, log) >= 3 or proc.poll() is not None,
                 "3 completed trials",
             )
-            assert proc.poll() is None, log.read_text()  # still running: 40 trials take longer
+            assert proc.poll() is None, log.read_text()  # still running: the rest take longer
             proc.send_signal(signal.SIGINT)
             code = proc.wait(timeout=TIMEOUT_S)
         finally:
@@ -257,7 +262,7 @@ def interrupted(tmp_path_factory) -> tuple[Path, int, str, dict]:
 def test_ctrl_c_exits_130_and_says_how_to_resume(interrupted):
     out, code, text, before = interrupted
     assert code == 130, text
-    assert 3 <= len(before) < 40
+    assert 3 <= len(before) < INTERRUPTED_TRIALS
     assert (
         f"interrupted: {len(before)} completed trials are stored in {sqlite_url(out)}; "
         "run the same command to resume"
@@ -349,9 +354,10 @@ def test_the_same_command_after_ctrl_c_finishes_the_study_keeping_every_trial(in
     failed = {t.number: t.params for t in study.get_trials(states=(TrialState.FAIL,)) if t.params}
     result = invoke("optimise", KIDS, *INTERRUPTED_ARGS, "--out", out)
     assert result.exit_code == 0, result.output
-    assert f"study '{STUDY}' resumed in {sqlite_url(out)}: {len(before)} of 40" in result.stderr
+    resumed = f"study '{STUDY}' resumed in {sqlite_url(out)}: {len(before)} of {INTERRUPTED_TRIALS}"
+    assert resumed in result.stderr
     after = {t.number: (t.params, t.value) for t in completed(out)}
-    assert len(after) == 40
+    assert len(after) == INTERRUPTED_TRIALS
     assert {n: after[n] for n in before} == before
     retried = {
         t.user_attrs[study_module.INTERRUPTED]: t.params
