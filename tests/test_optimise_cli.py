@@ -15,10 +15,12 @@ import json
 import logging
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
+from contextlib import closing
 from pathlib import Path
 
 import optuna
@@ -209,29 +211,30 @@ def wait_for(condition, what: str, timeout: float = TIMEOUT_S, every: float = 0.
 
 def completed_count(out: Path, log: Path) -> int:
     """Completed trials in the study, once the worker has said it created it (before that the
-    file may be half made, and opening it here would race the worker's own schema setup)."""
+    file may be half made). Read with one read-only query: opening the study with Optuna (its
+    schema check, its ORM) took long enough under load for the worker to finish meanwhile."""
     if "created in" not in log.read_text(encoding="utf-8", errors="replace"):
         return 0
-    try:
-        return len(completed(out))
-    except KeyError:  # the study is not recorded yet
-        return 0
+    uri = f"{(out / 'study.db').as_uri()}?mode=ro"
+    with closing(sqlite3.connect(uri, uri=True, timeout=5)) as db:
+        query = "SELECT COUNT(*) FROM trials WHERE state = 'COMPLETE'"
+        return db.execute(query).fetchone()[0]
 
 
-# Enough trials (40 replications each) that they cannot all finish while the test, under load,
-# opens the study to count the first 3: with SQLite's write-ahead log a 10-replication trial took
-# a few milliseconds, and a default batch of 8 side by side completes 8 at once (40 trials were
-# once done before the signal).
-INTERRUPTED_TRIALS = 200
+# Enough trials (100 replications each) that they cannot all finish while the test, under load,
+# counts the first 3: with SQLite's write-ahead log a 10-replication trial took a few
+# milliseconds, and a default batch of 8 side by side completes 8 at once (40 trials of 40
+# replications were once done before the signal).
+INTERRUPTED_TRIALS = 80
 INTERRUPTED_ARGS = [
-    *("--trials", str(INTERRUPTED_TRIALS), "--reps", "40", "--final-reps", "20"),
+    *("--trials", str(INTERRUPTED_TRIALS), "--reps", "100", "--final-reps", "20"),
     *("--workers", "1"),
 ]
 
 
 @pytest.fixture(scope="module")
 def interrupted(tmp_path_factory) -> tuple[Path, int, str, dict]:
-    """`smmsim optimise` aiming at 200 trials, sent SIGINT once 3 have completed:
+    """`smmsim optimise` aiming at 80 trials, sent SIGINT once 3 have completed:
     (out folder, exit code, stderr, {number: (params, value)} of the trials completed)."""
     out = tmp_path_factory.mktemp("interrupted") / "out"
     log = out.parent / "stderr.txt"

@@ -284,7 +284,9 @@ def test_two_workers_share_one_study(
 ) -> None:
     """One trial at a time, and in batches (the default): the trials of both workers' batches
     are numbered in one sequence, none runs twice."""
-    study, target = f"parallel{parallel}", 16
+    # A batch completes 8 trials at once: enough of them that neither worker can finish the
+    # study before the other has started.
+    study, target = f"parallel{parallel}", 16 if parallel == 1 else 48
     url = database.url()
     outs = [tmp_path / "a", tmp_path / "b"]
     # Both start at once on a new study: each tries to create it and exactly one may.
