@@ -245,6 +245,10 @@ def interrupted(tmp_path_factory) -> tuple[Path, int, str, dict]:
             stdout=subprocess.DEVNULL,
             stderr=stderr,
             stdin=subprocess.DEVNULL,
+            # Ctrl-C's default action in the worker, whatever the test runner inherited: a shell
+            # starts a background job with SIGINT ignored, a disposition exec keeps, and Python
+            # then raises no KeyboardInterrupt (the worker ran on to exit 0).
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         )
         try:
             wait_for(
