@@ -30,6 +30,7 @@ from smmsim.scenarios.schema import Scenario
 from smmsim.simulator.studies.optimiser.candidate import Candidate
 from smmsim.simulator.studies.optimiser.job import DEFAULT_PARALLEL_TRIALS
 from smmsim.simulator.studies.optimiser.objective import outcome_of, simulate_candidate
+from smmsim.simulator.studies.optimiser.sampling import TrialSeededSampler
 from smmsim.simulator.studies.optimiser.selection import best_choice, is_feasible, pareto_front
 from smmsim.simulator.studies.optimiser.study import (
     INTERRUPTED,
@@ -167,6 +168,19 @@ def test_the_command_line_and_the_library_batch_alike():
 
     option = next(p for p in command.params if p.name == "parallel_trials")
     assert option.default == DEFAULT_PARALLEL_TRIALS
+
+
+@pytest.mark.parametrize("parallel", [1, 4])
+def test_a_proposal_read_once_is_the_proposal_fresh_reads_give(tmp_path, monkeypatch, parallel):
+    """The sampler reads the study's trials once a trial (`TrialsReadOnce`) where TPE would read
+    them twice: the proposals are the same, one at a time and in batches (past TPE's random
+    start-up, so model-based proposals are compared)."""
+    once = open_kids(tmp_path / "once.db")
+    once.run_batches(parallel)
+    monkeypatch.setattr(TrialSeededSampler, "_read_once", lambda self, study: study)
+    fresh = open_kids(tmp_path / "fresh.db")
+    fresh.run_batches(parallel)
+    assert history(once) == history(fresh)
 
 
 def test_one_trial_at_a_time_in_batches_is_the_one_at_a_time_study(reference, tmp_path):

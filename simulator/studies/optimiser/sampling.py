@@ -8,7 +8,8 @@ draw the same random start points and evaluate the same plans twice.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import copy
+from collections.abc import Container, Sequence
 from typing import Any
 
 import numpy as np
@@ -20,6 +21,34 @@ from optuna.trial import FrozenTrial, TrialState
 
 def trial_seed(seed: int, number: int) -> int:
     return int(np.random.SeedSequence([seed, number]).generate_state(1)[0])
+
+
+class TrialsReadOnce:
+    """A study whose trials are read once, at the first call, and served from memory after;
+    everything else is the study's own."""
+
+    def __init__(self, study: optuna.Study):
+        self._study = study
+        self._trials: list[FrozenTrial] | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._study, name)
+
+    def _get_trials(
+        self,
+        deepcopy: bool = True,
+        states: Container[TrialState] | None = None,
+        use_cache: bool = False,
+    ) -> list[FrozenTrial]:
+        if self._trials is None:
+            self._trials = self._study._get_trials(deepcopy=False, use_cache=use_cache)
+        found = [t for t in self._trials if states is None or t.state in states]
+        return copy.deepcopy(found) if deepcopy else found
+
+    def get_trials(
+        self, deepcopy: bool = True, states: Container[TrialState] | None = None
+    ) -> list[FrozenTrial]:
+        return self._get_trials(deepcopy=deepcopy, states=states, use_cache=False)
 
 
 class TrialSeededSampler(BaseSampler):
@@ -42,17 +71,27 @@ class TrialSeededSampler(BaseSampler):
 
     def before_trial(self, study: optuna.Study, trial: FrozenTrial) -> None:
         self._inner = self._sampler_for(trial.number)
+        self._history = None
         self._inner.before_trial(study, trial)
 
     def infer_relative_search_space(
         self, study: optuna.Study, trial: FrozenTrial
     ) -> dict[str, BaseDistribution]:
-        return self._inner.infer_relative_search_space(study, trial)
+        return self._inner.infer_relative_search_space(self._read_once(study), trial)
 
     def sample_relative(
         self, study: optuna.Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
     ) -> dict[str, Any]:
-        return self._inner.sample_relative(study, trial, search_space)
+        return self._inner.sample_relative(self._read_once(study), trial, search_space)
+
+    def _read_once(self, study: optuna.Study) -> optuna.Study:
+        """The study as this trial's proposal reads it: its trials read from the storage once,
+        where TPE reads them for the search space and again for the proposal (a read of the
+        study's RDB storage costs a few milliseconds, most of a batch's sampling). Nothing this
+        worker does changes them in between: the trial has no parameter yet."""
+        if self._history is None:
+            self._history = TrialsReadOnce(study)
+        return self._history
 
     def sample_independent(
         self,
