@@ -21,7 +21,6 @@ from dataclasses import replace
 import numpy as np
 
 from smmsim.scenarios.schema import Scenario
-from smmsim.simulator.arms import build_arm_table
 from smmsim.simulator.engine import result_fields, run_chunk
 from smmsim.simulator.plan import CampaignPlan
 from smmsim.simulator.randomness import RNG_BLOCK, BlockDraws, block_seeds
@@ -87,19 +86,19 @@ def same_plan_but_the_test_size(scenarios: list[Scenario]) -> bool:
     return testing and side_by_side(scenarios)
 
 
-def row_settings(scenarios: list[Scenario], replications: int) -> RowSettings:
-    """Each scenario's settings for its `replications` rows, the scenarios in turn."""
+def row_settings(plans: list[CampaignPlan], replications: int) -> RowSettings:
+    """Each plan's settings for its `replications` rows, the plans in turn."""
 
     def rows(values: list) -> np.ndarray:
         return np.repeat(np.asarray(values), replications, axis=0)
 
-    arms = [build_arm_table(s) for s in scenarios]
+    scenarios = [p.scenario for p in plans]
     return RowSettings(
         test_budget=rows([planned_test_budget(s) for s in scenarios]).astype(float),
         test_days=rows([s.strategy.test.days for s in scenarios]),
         keep_q=rows([s.strategy.decision.q for s in scenarios]).astype(float),
-        budget_share=rows([a.budget_share for a in arms]),
-        daily_budget=rows([a.daily_budget for a in arms]),
+        budget_share=rows([p.arms.budget_share for p in plans]),
+        daily_budget=rows([p.arms.daily_budget for p in plans]),
     )
 
 
@@ -111,29 +110,28 @@ def simulate_side_by_side(scenarios: list[Scenario], replications: int, seed: in
             "simulate_side_by_side: the scenarios may differ only in the paid ads' split and the "
             "test's budget, days and keep threshold"
         )
-    checkpoints = [CampaignPlan.from_scenario(s).checkpoint_days for s in scenarios]
-    plan = replace(
-        CampaignPlan.from_scenario(scenarios[0]),
-        checkpoint_days=tuple(sorted({day for days in checkpoints for day in days})),
-    )
+    plans = [CampaignPlan.from_scenario(s) for s in scenarios]
+    # The first plan runs them all, recording every plan's checkpoints (its test's end).
+    days = sorted({day for p in plans for day in p.checkpoint_days})
+    plan = replace(plans[0], checkpoint_days=tuple(days))
     seeds = block_seeds(seed, replications)
     sizes = [min(RNG_BLOCK, replications - b * RNG_BLOCK) for b in range(len(seeds))]
-    copies = len(scenarios)
+    copies = len(plans)
     draws = BlockDraws(seeds * copies, sizes * copies, plan.arms.names)
-    recorder, record = run_chunk(plan, draws, 0, row_settings(scenarios, replications))
+    recorder, record = run_chunk(plan, draws, 0, row_settings(plans, replications))
     fields = result_fields(plan, seed, deterministic=False)
     stacked = merge_chunks([recorder], [record], scenario=scenarios[0], **fields)
     return [
-        _own(stacked, slice(i * replications, (i + 1) * replications), s, days)
-        for i, (s, days) in enumerate(zip(scenarios, checkpoints, strict=True))
+        _own(stacked, slice(i * replications, (i + 1) * replications), p)
+        for i, p in enumerate(plans)
     ]
 
 
-def _own(stacked: Result, rows: slice, scenario: Scenario, checkpoint_days) -> Result:
+def _own(stacked: Result, rows: slice, plan: CampaignPlan) -> Result:
     """One plan's replications, with its own arms and checkpoints."""
-    result = replications_of(stacked, rows, scenario)
+    result = replications_of(stacked, rows, plan.scenario)
     return replace(
         result,
-        budget_arms=build_arm_table(scenario),
-        checkpoints={day: result.checkpoints[day] for day in checkpoint_days},
+        budget_arms=plan.arms,
+        checkpoints={day: result.checkpoints[day] for day in plan.checkpoint_days},
     )

@@ -279,34 +279,31 @@ class Optimisation:
             return self.study.ask()
 
 
+def trial_simulation(settings: StudySettings) -> dict:
+    """How every trial simulates: the study's replications and seed (its common random numbers)
+    and whether on the model's expected values."""
+    return {
+        "replications": settings.replications,
+        "seed": settings.seed,
+        "deterministic": settings.deterministic,
+    }
+
+
 def evaluate_candidate(
     scenario: Scenario, candidate: Candidate, settings: StudySettings, source: str
 ) -> TrialOutcome:
     """One trial's plan simulated on the study's common random numbers, and what it measured
     (here or in a worker process: the same numbers either way)."""
-    result = simulate_candidate(
-        scenario,
-        candidate,
-        replications=settings.replications,
-        seed=settings.seed,
-        source=source,
-        deterministic=settings.deterministic,
-    )
-    return outcome_of(result)
+    simulation = trial_simulation(settings)
+    return outcome_of(simulate_candidate(scenario, candidate, source=source, **simulation))
 
 
 def evaluate_candidates(
     scenario: Scenario, candidates: list[Candidate], settings: StudySettings, source: str
 ) -> list[TrialOutcome]:
     """`evaluate_candidate` of each, the plans side by side where they can share a simulation."""
-    results = simulate_candidates(
-        scenario,
-        candidates,
-        replications=settings.replications,
-        seed=settings.seed,
-        source=source,
-        deterministic=settings.deterministic,
-    )
+    simulation = trial_simulation(settings)
+    results = simulate_candidates(scenario, candidates, source=source, **simulation)
     return [outcome_of(result) for result in results]
 
 
