@@ -32,6 +32,8 @@ from optuna.trial import FrozenTrial, TrialState
 
 from smmsim.scenarios.errors import ScenarioError, SmmsimError
 from smmsim.scenarios.schema import Scenario
+from smmsim.simulator.studies.optimiser.batch_storage import BatchStorage
+from smmsim.simulator.studies.optimiser.bulk_writes import BulkWriter
 from smmsim.simulator.studies.optimiser.candidate import Candidate, Policy
 from smmsim.simulator.studies.optimiser.heartbeat import BatchHeartbeat
 from smmsim.simulator.studies.optimiser.objective import (
@@ -218,22 +220,25 @@ class Optimisation:
             while (left := self.settings.trials - len(self.completed())) > 0:
                 self._fail_stale_trials()
                 untold: list[tuple[optuna.Trial, Candidate]] = []
+                storage = self.study._storage
                 try:
-                    with BatchHeartbeat(self.study._storage) as heartbeat:
-                        for _ in range(min(parallel, left)):
-                            trial = self._ask()
-                            heartbeat.add(trial._trial_id)
-                            untold.append((trial, self.space.suggest(trial)))
-                        heartbeat.start()
-                        outcomes = list(pool.evaluate(self, [c for _, c in untold]))
-                    for outcome in outcomes:
-                        trial, candidate = untold[0]
-                        frozen = self._tell(trial, candidate, outcome)
-                        untold.pop(0)
-                        if frozen is not None:
-                            done += 1
-                            if on_trial:
-                                on_trial(frozen)
+                    with storage.batch(self.study._study_id):
+                        with BatchHeartbeat(storage) as heartbeat:
+                            for _ in range(min(parallel, left)):
+                                trial = self._ask()
+                                heartbeat.add(trial._trial_id)
+                                untold.append((trial, self.space.suggest(trial)))
+                                storage.write_proposal(trial._trial_id)
+                            heartbeat.start()
+                            outcomes = list(pool.evaluate(self, [c for _, c in untold]))
+                        for outcome in outcomes:
+                            trial, candidate = untold[0]
+                            frozen = self._tell(trial, candidate, outcome)
+                            untold.pop(0)
+                            if frozen is not None:
+                                done += 1
+                                if on_trial:
+                                    on_trial(frozen)
                 except KeyboardInterrupt:
                     for trial, _ in untold:  # failed and queued again, as `run` does
                         self._current = trial._trial_id
@@ -388,7 +393,9 @@ def open_optimisation(
     problems = search_problems(space)
     if problems:  # before any storage is touched: nothing is created for a study that cannot run
         raise ScenarioError(source, problems)
-    storage = open_storage(storage_url, heartbeat_seconds)
+    rdb = open_storage(storage_url, heartbeat_seconds)
+    cached = optuna.storages.get_storage(rdb)  # Optuna's cache of the finished trials
+    storage = BatchStorage(cached, BulkWriter(cached, rdb))
     sampler = _sampler(settings)
     try:
         study = optuna.create_study(
@@ -407,15 +414,15 @@ def open_optimisation(
     if created:
         for key, value in fingerprint.items():
             study.set_user_attr(key, value)
-        study.set_user_attr(HEARTBEAT, storage.heartbeat_interval)
+        study.set_user_attr(HEARTBEAT, rdb.heartbeat_interval)
         if warm_start:
             _enqueue_known_plans(study, scenario, space)
         study.set_user_attr(READY, True)  # last: the settings above are all in place
     else:
         _wait_until_ready(study, study_name)
         _check_same_study(study, fingerprint, study_name)
-        _join_heartbeat(study, storage, heartbeat_seconds, study_name)
-    return Optimisation(scenario, settings, space, study, source, created, _storage=storage)
+        _join_heartbeat(study, rdb, heartbeat_seconds, study_name)
+    return Optimisation(scenario, settings, space, study, source, created, _storage=rdb)
 
 
 def _is_ready(study: optuna.Study) -> bool:
