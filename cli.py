@@ -6,7 +6,9 @@ stays fast.
 
 from __future__ import annotations
 
+import atexit
 import functools
+import gc
 import math
 import os
 import sys
@@ -206,10 +208,22 @@ strategy_option = click.option(
 )
 
 
+def collect_nothing_at_exit() -> None:
+    """The interpreter's last garbage collection walks every object the imports made (pandas,
+    plotly, Optuna, SQLAlchemy: hundreds of thousands) to free memory the process is about to
+    give back anyway: 0.2-0.3 s of every command on the development machine. Freezing them
+    as the last exit handler takes them out of that walk; the other exit handlers (temporary
+    folders, worker pools) have run by then, and every file smmsim writes is closed when
+    written."""
+    atexit.unregister(gc.freeze)  # once, however many commands a process runs (tests run many)
+    atexit.register(gc.freeze)
+
+
 @click.group()
 @click.version_option(package_name="smmsim")
 def main() -> None:
     """smmsim: simulate social-media marketing budgets and test campaigns."""
+    collect_nothing_at_exit()
 
 
 @main.command()
