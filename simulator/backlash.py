@@ -101,6 +101,8 @@ class BacklashModel:
         """(reps, P) today's multiplier of CTR and conversion from recent events: the
         platform's own, and `spillover` of each other platform's."""
         own = self.active_events
+        if not own.any():  # no event in the window, most days of most plans: x ** 0 is 1
+            return np.ones_like(own)
         others = row_sum(own, keepdims=True) - own
         return (1 - self.params.rate_penalty) ** (own + self.params.spillover * others)
 

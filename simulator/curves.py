@@ -14,7 +14,12 @@ def auction_cpm(base_cpm: np.ndarray, spend: np.ndarray, s_half: np.ndarray, k: 
     Buying more of one audience on one day costs more per impression; at s = s_half the price
     doubles. With k <= 1 impressions 1000 s / cpm still grow with spend, with diminishing returns.
     """
-    return base_cpm * (1 + (spend / s_half) ** k)
+    return base_cpm * auction_pressure(spend, s_half, k)
+
+
+def auction_pressure(spend: np.ndarray, s_half: np.ndarray, k: np.ndarray):
+    """The factor auction pressure puts on the CPM: 1 + (s / s_half) ** k."""
+    return 1 + (spend / s_half) ** k
 
 
 def unique_reach(impressions: np.ndarray, audience: np.ndarray) -> np.ndarray:

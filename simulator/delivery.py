@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from smmsim.simulator.arms import ArmTable
-from smmsim.simulator.curves import auction_cpm, fatigued_ctr, frequency, unique_reach
+from smmsim.simulator.curves import auction_pressure, fatigued_ctr, frequency, unique_reach
 from smmsim.simulator.randomness import Draws
 
 RESET_TOLERANCE = 1e-9  # relative: rounding, not a budget change
@@ -42,6 +42,7 @@ class DayOutcome:
     direct_conversions: np.ndarray
     learning: np.ndarray  # arm spent the day in the learning phase
     entered_learning: np.ndarray
+    pressure: np.ndarray  # the auction's factor on the day's CPM, 1 + (budget / s_half) ** k
 
 
 class LearningPhase:
@@ -115,8 +116,10 @@ class AdsDelivery:
         entered = self.learning.update(budget)
         learning = self.learning.active & (budget > 0)
         # Learning makes delivery less efficient: the same result costs 1/efficiency as much.
+        pressure = auction_pressure(budget, a.s_half, a.k)
         cpm = (
-            auction_cpm(r.cpm, budget, a.s_half, a.k)
+            r.cpm
+            * pressure
             * a.day_of_week[:, weekday]
             * draws.noise(a.noise)
             / self.learning.efficiency()
@@ -131,4 +134,4 @@ class AdsDelivery:
         joins = draws.binomial(clicks, r.join_rate)
         direct = draws.binomial(clicks, r.cvr * cvr_multiplier)
         self.learning.record(direct)
-        return DayOutcome(spend, impressions, clicks, joins, direct, learning, entered)
+        return DayOutcome(spend, impressions, clicks, joins, direct, learning, entered, pressure)

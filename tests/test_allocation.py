@@ -15,6 +15,7 @@ from smmsim.simulator.allocation import (
     spend_at_level,
 )
 from smmsim.simulator.arms import build_arm_table
+from smmsim.simulator.curves import auction_pressure
 from smmsim.simulator.delivery import DayOutcome
 from smmsim.simulator.strategies.evidence import Evidence, conversion_prior
 from tests.helpers import minimal_scenario_data
@@ -60,8 +61,9 @@ def evidence_for(conversions: float, impressions: float, spend: float) -> Eviden
         direct_conversions=np.full(shape, conversions),
         learning=np.zeros(shape, dtype=bool),
         entered_learning=np.zeros(shape, dtype=bool),
+        pressure=auction_pressure(np.full(shape, spend), arms.s_half, arms.k),
     )
-    evidence.add(np.full(shape, spend), outcome)
+    evidence.add(outcome)
     return evidence
 
 

@@ -286,14 +286,14 @@ class Records(logging.Handler):
 
 
 def test_ctrl_c_inside_a_trial_logs_no_traceback(tmp_path, monkeypatch):
-    """Fixed: Optuna logs the interrupted trial at WARNING with its KeyboardInterrupt traceback,
-    and `quiet_optuna` kept WARNING (seen whenever Ctrl-C lands inside a trial).
+    """Fixed: Optuna logged the interrupted trial at WARNING with its KeyboardInterrupt
+    traceback, and `quiet_optuna` kept WARNING (seen whenever Ctrl-C landed inside a trial of
+    Optuna's own loop; smmsim now asks and tells every trial itself).
 
     In process and deterministic: the second trial's simulation is interrupted, and every
     record Optuna's logger lets through at the CLI's verbosity is collected. The interrupted
-    trial is stored failed and its plan (the plan as written) queued again for the resume.
-    One trial at a time: Optuna's own loop is what logs (a batch is told by smmsim)."""
-    real = study_module.simulate_candidate
+    trial is stored failed and its plan (the plan as written) queued again for the resume."""
+    real = study_module.evaluate_candidates
     calls = []
 
     def interrupted_second(*args, **kwargs):
@@ -302,7 +302,7 @@ def test_ctrl_c_inside_a_trial_logs_no_traceback(tmp_path, monkeypatch):
             raise KeyboardInterrupt
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(study_module, "simulate_candidate", interrupted_second)
+    monkeypatch.setattr(study_module, "evaluate_candidates", interrupted_second)
     records = Records()
     logger = logging.getLogger("optuna")
     logger.addHandler(records)

@@ -106,6 +106,17 @@ def test_bulk_rows_are_the_rows_optuna_writes(tmp_path):
     assert ours.system_attrs == theirs.system_attrs == SYSTEM
 
 
+def test_bulk_attributes_replace_those_a_retried_trial_inherited(tmp_path):
+    """Optuna's retry of a failed trial copies its user attributes: a worker killed after
+    writing them, before its state, leaves a retry that already holds the keys its tell sets."""
+    storage, (trial_id,) = running_trials(tmp_path, 1)
+    storage.set_trial_user_attr(trial_id, "cpa", 99.0)
+    storage.set_trial_system_attr(trial_id, "constraints", [1.0])
+    BulkWriter(storage, storage).attrs(trial_id, USER, SYSTEM)
+    trial = storage.get_trial(trial_id)
+    assert trial.user_attrs == USER and trial.system_attrs == SYSTEM
+
+
 def test_rows_for_a_trial_another_worker_failed_are_refused_and_not_written(tmp_path):
     storage, (trial_id,) = running_trials(tmp_path, 1)
     storage.set_trial_state_values(trial_id, TrialState.FAIL)  # found stale elsewhere

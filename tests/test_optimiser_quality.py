@@ -87,7 +87,7 @@ def study(
         source=SOURCE,
         warm_start=warm_start,
     )
-    run.run()
+    run.run_batches(1)
     return run, settings
 
 

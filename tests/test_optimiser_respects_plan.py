@@ -93,7 +93,7 @@ def simulated_plans(monkeypatch, scenario, *, trials: int, tmp_path: Path, sourc
     run = open_optimisation(
         scenario, settings, storage_url=default_url(tmp_path), study_name="s", source=source
     )
-    run.run()
+    run.run_batches(1)
     return plans
 
 
@@ -479,7 +479,7 @@ def closed_form_study(folder: Path, *, trials: int, warm_start: bool) -> Optimis
         source=str(source),
         warm_start=warm_start,
     )
-    run.run()
+    run.run_batches(1)
     job = OptimiseJob(
         source=source,
         scenario=scenario,

@@ -219,7 +219,7 @@ def closed_form_study(tmp_path: Path, objective: str) -> tuple[optuna.Study, obj
         study_name=objective,
         source="cf.yaml",
     )
-    run.run()
+    run.run_batches(1)
     return run.study, settings
 
 
@@ -564,7 +564,7 @@ def test_a_top_k_policy_keeps_the_files_q(tmp_path):
         study_name="top-k",
         source=str(path),
     )
-    run.run()
+    run.run_batches(1)
     trials = run.completed()
     assert len(trials) == 3
     for t in trials:

@@ -37,6 +37,7 @@ from smmsim.simulator.studies.optimiser.study import (
     RISK_CONSTRAINT,
     Optimisation,
     StudySettings,
+    evaluate_candidate,
     open_optimisation,
     scenario_digest,
     settings_of,
@@ -70,7 +71,20 @@ def open_kids(
 
 
 def run(optimisation: Optimisation) -> int:
-    return optimisation.run()
+    return optimisation.run_batches(1)
+
+
+def optunas_own_loop(optimisation: Optimisation) -> None:
+    """The one-at-a-time study as Optuna's `optimize` runs it, each trial recorded as smmsim
+    records it: what batches of 1 must give, trial for trial."""
+    s = optimisation
+
+    def objective(trial: optuna.Trial):
+        candidate = s.space.suggest(trial)
+        outcome = evaluate_candidate(s.scenario, candidate, s.settings, s.source)
+        return s._record(trial, candidate, outcome)
+
+    s.study.optimize(objective, n_trials=s.settings.trials - len(s.completed()))
 
 
 def history(optimisation: Optimisation) -> list[tuple[int, str, dict, tuple]]:
@@ -81,10 +95,11 @@ def history(optimisation: Optimisation) -> list[tuple[int, str, dict, tuple]]:
 
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory) -> tuple[Optimisation, Path]:
-    """One study of TRIALS trials, run in one go with the scenario's seed (7)."""
+    """One study of TRIALS trials, run in one go with the scenario's seed (7) by Optuna's own
+    loop, one trial at a time."""
     storage = tmp_path_factory.mktemp("reference") / "study.db"
     optimisation = open_kids(storage)
-    run(optimisation)
+    optunas_own_loop(optimisation)
     return optimisation, storage
 
 
@@ -183,10 +198,16 @@ def test_a_proposal_read_once_is_the_proposal_fresh_reads_give(tmp_path, monkeyp
     assert history(once) == history(fresh)
 
 
-def test_one_trial_at_a_time_in_batches_is_the_one_at_a_time_study(reference, tmp_path):
+def test_one_trial_at_a_time_in_batches_is_optunas_one_at_a_time_study(reference, tmp_path):
+    """Batches of 1 through the batch's storage propose, simulate and store every trial as
+    Optuna's own loop does (the reference), attributes and constraint included."""
     again = open_kids(tmp_path / "again.db")
     again.run_batches(1)
     assert history(again) == history(reference[0])
+    ours, theirs = (sorted(o.completed(), key=lambda t: t.number) for o in (again, reference[0]))
+    assert [t.system_attrs for t in ours] == [t.system_attrs for t in theirs]
+    drop_worker = [{k: v for k, v in t.user_attrs.items() if k != "worker"} for t in ours]
+    assert drop_worker == [{k: v for k, v in t.user_attrs.items() if k != "worker"} for t in theirs]
 
 
 def failing_evaluation(*args) -> None:
@@ -374,7 +395,7 @@ def test_changing_the_objective_in_the_file_is_refused_as_a_setting(reference):
 
 def interrupting(monkeypatch, call: int) -> None:
     """The `call`-th simulation of a trial raises KeyboardInterrupt, as Ctrl-C there would."""
-    real = study_module.simulate_candidate
+    real = study_module.evaluate_candidates
     calls = []
 
     def simulate(*args, **kwargs):
@@ -383,7 +404,7 @@ def interrupting(monkeypatch, call: int) -> None:
             raise KeyboardInterrupt
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(study_module, "simulate_candidate", simulate)
+    monkeypatch.setattr(study_module, "evaluate_candidates", simulate)
 
 
 @pytest.mark.parametrize(
@@ -401,7 +422,7 @@ def test_an_interrupted_trial_is_queued_again_and_run_first_on_resume(
     interrupting(monkeypatch, call)
     first = open_kids(storage, trials=8)
     with pytest.raises(KeyboardInterrupt):
-        first.run()
+        first.run_batches(1)
     number = call - 1
     trials = sorted(first.study.get_trials(), key=lambda t: t.number)
     failed = trials[number]
@@ -414,7 +435,7 @@ def test_an_interrupted_trial_is_queued_again_and_run_first_on_resume(
 
     monkeypatch.undo()
     resumed = open_kids(storage, trials=8)
-    assert resumed.run() == 8 - number
+    assert resumed.run_batches(1) == 8 - number
     done = sorted(resumed.completed(), key=lambda t: t.datetime_start)
     new = [t for t in done if t.number > number]
     assert [t.number for t in new[: len(waiting)]] == waiting

@@ -38,7 +38,7 @@ class Adaptive(Policy):
 
     def observe(self, day: int, budget: np.ndarray, outcome: DayOutcome) -> None:
         super().observe(day, budget, outcome)
-        self.evidence.add(budget, outcome)
+        self.evidence.add(outcome)
 
     def processes(self, env: simpy.Environment) -> list[Generator]:
         return [self._reallocations(env)]

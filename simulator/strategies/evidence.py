@@ -66,12 +66,13 @@ class Evidence:
         self.conversions = np.zeros(shape)
         self.pressured_impressions = np.zeros(shape)  # impressions x the day's pressure factor
 
-    def add(self, budget: np.ndarray, outcome: DayOutcome) -> None:
-        a = self.arms
+    def add(self, outcome: DayOutcome) -> None:
+        """A day's report; its CPM's auction pressure is the delivery's own, of the day's
+        budget (which the planner sets, so knows)."""
         self.spend += outcome.spend
         self.impressions += outcome.impressions
         self.conversions += outcome.direct_conversions
-        self.pressured_impressions += outcome.impressions * (1 + (budget / a.s_half) ** a.k)
+        self.pressured_impressions += outcome.impressions * outcome.pressure
 
     def posterior(self) -> tuple[np.ndarray, np.ndarray]:
         """Beta(a, b) on conversions per impression, (reps, arms) each."""

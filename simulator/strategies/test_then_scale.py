@@ -102,7 +102,7 @@ class TestThenScale(Policy):
         return self.ramp.apply(budget, day, left, active=~self.testing)
 
     def observe(self, day: int, budget: np.ndarray, outcome: DayOutcome) -> None:
-        self.evidence.add(budget, outcome)
+        self.evidence.add(outcome)
         spend = row_sum(outcome.spend)
         self.spent += spend
         if "test" in self.phase_spend:  # best-guess has no test phase, only the campaign
@@ -213,6 +213,8 @@ def spare_the_last(
     """The cuts, less one where they would cut every active arm of a replication: the arm with the
     lowest running CPA stays, so a stop-loss moves money between arms and never ends the
     campaign with its budget unspent."""
+    if not cut_now.any():  # most days: nothing to spare
+        return cut_now
     emptied = ~(active & ~cut_now).any(axis=1) & cut_now.any(axis=1)
     if not emptied.any():
         return cut_now

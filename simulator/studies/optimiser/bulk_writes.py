@@ -2,11 +2,12 @@
 statement each, where Optuna's RDB storage spends a few statements on every row.
 
 The rows are Optuna's own (its tables and JSON encoding, as `RDBStorage.set_trial_param` and
-`set_trial_user_attr` write them), inserted only after the trial is found still running in the
+`set_trial_user_attr` write them), written only after the trial is found still running in the
 same transaction: a trial another worker has failed raises UpdateFinishedTrialError, as Optuna's
-write would. The rows are new by construction (a trial's parameters are suggested once, and its
-attributes set once when it is told), so a plain insert does. Any other storage gets one call a
-row, Optuna's own.
+write would. A parameter is inserted, as Optuna inserts it (a trial suggests each once). An
+attribute replaces any of the same key, as Optuna's upsert does: a failed trial's retry inherits
+its user attributes, which a worker killed while telling it may have written. Any other storage
+gets one call a row, Optuna's own.
 """
 
 from __future__ import annotations
@@ -61,10 +62,10 @@ class BulkWriter:
             models.TrialUserAttributeModel: _attr_rows(trial_id, user),
             models.TrialSystemAttributeModel: _attr_rows(trial_id, system),
         }
-        self._insert(trial_id, tables)
+        self._insert(trial_id, tables, replacing=True)
 
-    def _insert(self, trial_id: int, tables: dict) -> None:
-        from sqlalchemy import insert, select
+    def _insert(self, trial_id: int, tables: dict, replacing: bool = False) -> None:
+        from sqlalchemy import delete, insert, select
 
         trial = models.TrialModel
         with self.engine.begin() as connection:
@@ -78,8 +79,14 @@ class BulkWriter:
                     f"Trial#{found.number} has already finished and can not be updated."
                 )
             for model, rows in tables.items():
-                if rows:
-                    connection.execute(insert(model), rows)
+                if not rows:
+                    continue
+                if replacing:  # delete and insert: an upsert in any database's SQL
+                    keys = [row["key"] for row in rows]
+                    connection.execute(
+                        delete(model).where(model.trial_id == trial_id, model.key.in_(keys))
+                    )
+                connection.execute(insert(model), rows)
 
 
 def _attr_rows(trial_id: int, attrs: dict[str, Any]) -> list[dict]:

@@ -127,44 +127,6 @@ class Optimisation:
     def completed(self) -> list[FrozenTrial]:
         return self.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
 
-    def run(self, on_trial: Callable[[FrozenTrial], None] | None = None) -> int:
-        """Trials until the study holds `settings.trials` completed ones; returns how many this
-        worker completed. KeyboardInterrupt leaves every completed trial stored."""
-        remaining = self.settings.trials - len(self.completed())
-        if remaining <= 0:
-            return 0
-        done = 0
-        target = self.settings.trials
-
-        def stop_when_full(study: optuna.Study, trial: FrozenTrial) -> None:
-            nonlocal done
-            if trial.state == TrialState.COMPLETE:
-                done += 1
-                if on_trial:
-                    on_trial(trial)
-            if len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))) >= target:
-                study.stop()
-
-        while len(self.completed()) < target:
-            try:
-                self.study.optimize(self._objective, callbacks=[stop_when_full])
-            except (ValueError, UpdateFinishedTrialError) as exc:
-                if not _taken_over(exc):
-                    raise
-                # Another worker found this trial stale (a stall past the grace period) and is
-                # running its plan again: this worker's result is dropped, and it goes on.
-            except KeyboardInterrupt:
-                self._queue_interrupted()
-                raise
-            except UnboundLocalError as exc:
-                if not _interrupted(exc):
-                    raise
-                # Ctrl-C landed while Optuna was storing the trial's state, and Optuna's own
-                # bookkeeping on the way out masked it: it is still the user's Ctrl-C.
-                self._queue_interrupted()
-                raise KeyboardInterrupt from None
-        return done
-
     def _queue_interrupted(self) -> None:
         """After Ctrl-C, the trial it stopped (perhaps a known start) is failed, if Optuna has
         not done so, and its plan queued again: the resumed study runs it first."""
@@ -179,14 +141,6 @@ class Optimisation:
             return  # it completed before the signal: nothing is lost
         if trial.params:
             self.study.enqueue_trial(dict(trial.params), user_attrs={INTERRUPTED: trial.number})
-
-    def _objective(self, trial: optuna.Trial):
-        self._current = trial._trial_id
-        candidate = self.space.suggest(trial)
-        return self._record(trial, candidate, self._evaluate(candidate))
-
-    def _evaluate(self, candidate: Candidate) -> TrialOutcome:
-        return evaluate_candidate(self.scenario, candidate, self.settings, self.source)
 
     def _record(self, trial: optuna.Trial, candidate: Candidate, outcome: TrialOutcome):
         """The trial's outcome in the study; returns the value(s) Optuna is told."""
@@ -206,15 +160,19 @@ class Optimisation:
         on_trial: Callable[[FrozenTrial], None] | None = None,
         workers: int = 1,
     ) -> int:
-        """Like `run`, but `parallel` trials at a time, their plans simulated side by side
-        (in one simulation where they can share one, `simulate_candidates`), split over
-        `workers` processes. Each batch is proposed here one trial after another (the constant
-        liar counts the batch's earlier trials as running, so they spread out) and told in
-        order, so the same `parallel` gives the same study run after run, whatever `workers`;
-        it is not the one-at-a-time study (a trial's proposal sees the trials done before its
-        batch, not those beside it)."""
-        if parallel < 2:
-            return self.run(on_trial)
+        """Trials until the study holds `settings.trials` completed ones; returns how many this
+        worker completed. KeyboardInterrupt leaves every completed trial stored, and queues
+        the plans it stopped again.
+
+        `parallel` trials at a time, their plans simulated side by side (in one simulation
+        where they can share one, `simulate_candidates`), split over `workers` processes. Each
+        batch is proposed here one trial after another (the constant liar counts the batch's
+        earlier trials as running, so they spread out) and told in order, so the same
+        `parallel` gives the same study run after run, whatever `workers`. Batches of 1 are
+        Optuna's one-at-a-time study, trial for trial (tests/test_optimiser_study.py); larger
+        ones are not (a trial's proposal sees the trials done before its batch, not those
+        beside it). Optuna's own loop is not used: every trial goes through the batch's
+        storage (`BatchStorage`), which reads and writes the database far less."""
         done = 0
         with TrialPool(min(workers, parallel)) as pool:
             while (left := self.settings.trials - len(self.completed())) > 0:
@@ -344,17 +302,6 @@ class TrialPool:
             for group in groups
         ]
         return (outcome for future in futures for outcome in future.result())
-
-
-def _interrupted(exc: BaseException) -> bool:
-    """Whether a KeyboardInterrupt is among the errors `exc` was raised while handling."""
-    seen = set()
-    while exc is not None and id(exc) not in seen:
-        if isinstance(exc, KeyboardInterrupt):
-            return True
-        seen.add(id(exc))
-        exc = exc.__cause__ or exc.__context__
-    return False
 
 
 def _taken_over(exc: Exception) -> bool:
