@@ -132,16 +132,19 @@ class BatchStorage(BaseStorage, BaseHeartbeat):
     def set_trial_user_attr(self, trial_id: int, key: str, value: Any) -> None:
         if trial_id not in self._own:
             self._inner.set_trial_user_attr(trial_id, key, value)
-            return
-        self._own[trial_id].user_attrs[key] = value
-        self._unwritten[trial_id].user_attrs[key] = value
+        else:
+            self._keep_attr(trial_id, "user_attrs", key, value)
 
     def set_trial_system_attr(self, trial_id: int, key: str, value: Any) -> None:
         if trial_id not in self._own:
             self._inner.set_trial_system_attr(trial_id, key, value)
-            return
-        self._own[trial_id]._system_attrs[key] = value
-        self._unwritten[trial_id].system_attrs[key] = value
+        else:
+            self._keep_attr(trial_id, "system_attrs", key, value)
+
+    def _keep_attr(self, trial_id: int, kind: str, key: str, value: Any) -> None:
+        """An own trial's attribute, kept here until the trial is told."""
+        getattr(self._own[trial_id], f"_{kind}")[key] = value
+        getattr(self._unwritten[trial_id], kind)[key] = value
 
     def get_trial(self, trial_id: int) -> FrozenTrial:
         if trial_id in self._own:
