@@ -164,7 +164,10 @@ def test_a_queued_plan_another_worker_claimed_first_is_not_run_twice(tmp_path):
     assert len(waiting) == 3  # the known plans
     with storage.batch(study._study_id):
         assert other.set_trial_state_values(waiting[0], TrialState.RUNNING)
-        asked = [optimisation._ask()._trial_id for _ in range(3)]
+        asked = [optimisation._ask()._trial_id]
+        seen = [t.number for t in storage.get_all_trials(study._study_id, deepcopy=False)]
+        asked += [optimisation._ask()._trial_id for _ in range(2)]
     assert asked[:2] == waiting[1:]  # the other two plans, in order
+    assert seen == [1, 2]  # as the sampler reads them: in their order (0 runs elsewhere)
     assert asked[2] not in waiting  # then a fresh trial, not the claimed plan
     assert other.get_trial(waiting[0]).state == TrialState.RUNNING

@@ -26,10 +26,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from optuna.distributions import BaseDistribution
+from optuna.exceptions import UpdateFinishedTrialError
 from optuna.storages import BaseStorage
-from optuna.storages._heartbeat import BaseHeartbeat
-from optuna.study._frozen import FrozenStudy
-from optuna.study._study_direction import StudyDirection
+from optuna.storages._heartbeat import BaseHeartbeat  # what `fail_stale_trials` asks of a storage
+from optuna.study import StudyDirection
+from optuna.study._frozen import FrozenStudy  # only for a type hint; Optuna does not export it
 from optuna.trial import FrozenTrial, TrialState
 
 from smmsim.simulator.studies.optimiser.bulk_writes import BulkWriter
@@ -76,7 +77,8 @@ class BatchStorage(BaseStorage, BaseHeartbeat):
         unwritten.params = {}
 
     def _adopt(self, trial_id: int) -> None:
-        """A trial this worker now runs: read once, then kept here."""
+        """A trial this worker now runs: read once, then kept here (a queued one in its place
+        in the snapshot)."""
         trial = self._inner.get_trial(trial_id)
         self._own[trial_id] = trial
         self._snapshot[trial_id] = trial
@@ -106,12 +108,19 @@ class BatchStorage(BaseStorage, BaseHeartbeat):
             self._finish(trial_id)
         if not (self._in_batch and state == TrialState.RUNNING):
             return self._inner.set_trial_state_values(trial_id, state, values)
-        # Claiming a queued plan: the database says whether this worker got it. Either way the
-        # snapshot's waiting copy is stale, and the next trial of the batch must not try it.
-        self._snapshot.pop(trial_id, None)
-        claimed = self._inner.set_trial_state_values(trial_id, state, values)
+        # Claiming a queued plan: the database says whether this worker got it. The snapshot's
+        # waiting copy is stale either way: replaced in its place by the trial this worker now
+        # runs (the sampler reads the trials in their order), else dropped, so that the batch's
+        # next trial does not try it again.
+        try:
+            claimed = self._inner.set_trial_state_values(trial_id, state, values)
+        except UpdateFinishedTrialError:
+            self._snapshot.pop(trial_id, None)
+            raise
         if claimed:
             self._adopt(trial_id)
+        else:
+            self._snapshot.pop(trial_id, None)
         return claimed
 
     def set_trial_param(
