@@ -107,7 +107,7 @@ def worker_name() -> str:
 
 @dataclass
 class Optimisation:
-    """A study bound to its scenario and settings; `run` adds trials to it."""
+    """A study bound to its scenario and settings; `run_batches` adds trials to it."""
 
     scenario: Scenario
     settings: StudySettings
@@ -115,7 +115,6 @@ class Optimisation:
     study: optuna.Study
     source: str
     created: bool  # this call created the study (and enqueued the known plans)
-    _current: int | None = None  # id of the trial this worker is running, for Ctrl-C
     _storage: RDBStorage | None = None
 
     def close(self) -> None:
@@ -127,14 +126,11 @@ class Optimisation:
     def completed(self) -> list[FrozenTrial]:
         return self.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
 
-    def _queue_interrupted(self) -> None:
-        """After Ctrl-C, the trial it stopped (perhaps a known start) is failed, if Optuna has
-        not done so, and its plan queued again: the resumed study runs it first."""
-        if self._current is None:
-            return
+    def _queue_interrupted(self, trial_id: int) -> None:
+        """After Ctrl-C, a trial it stopped (perhaps a known start) is failed, if it is still
+        running, and its plan queued again: the resumed study runs it first."""
         storage = self.study._storage
-        trial = storage.get_trial(self._current)
-        self._current = None
+        trial = storage.get_trial(trial_id)
         if trial.state == TrialState.RUNNING:
             storage.set_trial_state_values(trial._trial_id, TrialState.FAIL)
         elif trial.state != TrialState.FAIL:
@@ -177,34 +173,43 @@ class Optimisation:
         with TrialPool(min(workers, parallel)) as pool:
             while (left := self.settings.trials - len(self.completed())) > 0:
                 self._fail_stale_trials()
-                untold: list[tuple[optuna.Trial, Candidate]] = []
-                storage = self.study._storage
-                try:
-                    with storage.batch(self.study._study_id):
-                        with BatchHeartbeat(storage) as heartbeat:
-                            for _ in range(min(parallel, left)):
-                                trial = self._ask()
-                                heartbeat.add(trial._trial_id)
-                                untold.append((trial, self.space.suggest(trial)))
-                                storage.write_proposal(trial._trial_id)
-                            heartbeat.start()
-                            outcomes = list(pool.evaluate(self, [c for _, c in untold]))
-                        for outcome in outcomes:
-                            trial, candidate = untold[0]
-                            frozen = self._tell(trial, candidate, outcome)
-                            untold.pop(0)
-                            if frozen is not None:
-                                done += 1
-                                if on_trial:
-                                    on_trial(frozen)
-                except KeyboardInterrupt:
-                    for trial, _ in untold:  # failed and queued again, as `run` does
-                        self._current = trial._trial_id
-                        self._queue_interrupted()
-                    raise
-                except BaseException:
-                    self._fail_running([trial for trial, _ in untold])
-                    raise
+                done += self._run_batch(pool, min(parallel, left), on_trial)
+        return done
+
+    def _run_batch(
+        self, pool: TrialPool, size: int, on_trial: Callable[[FrozenTrial], None] | None
+    ) -> int:
+        """One batch: its trials asked and their plans proposed one after another, simulated
+        together, then told in order; returns how many it completed. A trial not told when
+        the batch stops is failed: after Ctrl-C its plan is queued again."""
+        untold: list[tuple[optuna.Trial, Candidate]] = []
+        storage = self.study._storage
+        done = 0
+        try:
+            with storage.batch(self.study._study_id):
+                with BatchHeartbeat(storage) as heartbeat:
+                    for _ in range(size):
+                        trial = self._ask()
+                        heartbeat.add(trial._trial_id)
+                        untold.append((trial, self.space.suggest(trial)))
+                        storage.write_proposal(trial._trial_id)
+                    heartbeat.start()
+                    outcomes = list(pool.evaluate(self, [c for _, c in untold]))
+                for outcome in outcomes:
+                    trial, candidate = untold[0]
+                    frozen = self._tell(trial, candidate, outcome)
+                    untold.pop(0)  # only once told: a Ctrl-C while telling queues it again
+                    if frozen is not None:
+                        done += 1
+                        if on_trial:
+                            on_trial(frozen)
+        except KeyboardInterrupt:
+            for trial, _ in untold:
+                self._queue_interrupted(trial._trial_id)
+            raise
+        except BaseException:
+            self._fail_running([trial for trial, _ in untold])
+            raise
         return done
 
     def _fail_stale_trials(self) -> None:
@@ -218,7 +223,7 @@ class Optimisation:
         self, trial: optuna.Trial, candidate: Candidate, outcome: TrialOutcome
     ) -> FrozenTrial | None:
         """The trial recorded and told; None where another worker found it stale (a stall past
-        the grace period) and runs its plan again, as `run` drops such a trial."""
+        the grace period) and runs its plan again: this worker's result is dropped."""
         try:
             return self.study.tell(trial, self._record(trial, candidate, outcome))
         except (ValueError, UpdateFinishedTrialError) as exc:
