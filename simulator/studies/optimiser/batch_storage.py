@@ -50,6 +50,7 @@ class BatchStorage(BaseStorage, BaseHeartbeat):
         self._inner = inner
         self._writer = writer
         self._in_batch = False
+        self._study_id: int | None = None  # the study a batch runs
         self._snapshot: dict[int, FrozenTrial] = {}  # trial id -> trial, in creation order
         self._own: dict[int, FrozenTrial] = {}  # this worker's running trials of the batch
         self._unwritten: dict[int, Unwritten] = {}
@@ -62,7 +63,7 @@ class BatchStorage(BaseStorage, BaseHeartbeat):
         out whatever a trial has not written is dropped (a trial not told is failed)."""
         trials = self._inner.get_all_trials(study_id, deepcopy=False)
         self._snapshot = {t._trial_id: t for t in trials}
-        self._in_batch = True
+        self._study_id, self._in_batch = study_id, True
         try:
             yield
         finally:
@@ -166,7 +167,7 @@ class BatchStorage(BaseStorage, BaseHeartbeat):
         deepcopy: bool = True,
         states: Container[TrialState] | None = None,
     ) -> list[FrozenTrial]:
-        if not self._in_batch:
+        if not self._in_batch or study_id != self._study_id:
             return self._inner.get_all_trials(study_id, deepcopy=deepcopy, states=states)
         found = [t for t in self._snapshot.values() if states is None or t.state in states]
         return copy.deepcopy(found) if deepcopy else found
