@@ -98,6 +98,49 @@ def simulate(
     return merger.result(scenario=scenario, **result_fields(plan, seed, deterministic))
 
 
+def simulate_together(
+    scenarios: list[Scenario],
+    *,
+    daily_samples: list[int],
+    replications: int | None = None,
+    seed: int | None = None,
+    chunk_size: int | None = None,
+    workers: int = 1,
+    progress: Callable[[int], None] | None = None,
+) -> list[Result]:
+    """`simulate` of each scenario (with its `daily_samples` entry), all with the first's
+    replications and seed, their chunks spread over one pool: a plan and its oracle run side
+    by side, each whole in a process of its own, where each split over every worker in turn
+    paid a day's fixed cost twice and waited on its slower half. The numbers are those of each
+    simulation run alone (chunking never changes them)."""
+    first = scenarios[0]
+    seed = first.campaign.seed if seed is None else seed
+    reps = replications or first.campaign.replications
+    if reps > KEEP_LIMIT:
+        raise TooManyReplications(reps)
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1 (got {workers})")
+    # About a worker's share of all the replications a chunk, no more than a simulation's own.
+    size = chunk_size or min(DEFAULT_CHUNK, reps, -(-reps * len(scenarios) // workers))
+    plans = [CampaignPlan.from_scenario(s) for s in scenarios]
+    jobs = [chunk_jobs(reps, seed, size, sample) for sample in daily_samples]
+    mergers = [ChunkMerger([job.n_reps for job in run]) for run in jobs]
+    where = [(k, i) for k, run in enumerate(jobs) for i in range(len(run))]
+
+    def done(j: int, chunk: tuple[Recorder, StrategyRecord]) -> None:
+        k, i = where[j]
+        mergers[k].add(i, *chunk)
+        if progress:
+            progress(jobs[k][i].n_reps)
+
+    arguments = [(plans[k], jobs[k][i]) for k, i in where]
+    for_each_done(run_job, arguments, workers, done)
+    return [
+        merger.result(scenario=s, **result_fields(plan, seed, False))
+        for merger, s, plan in zip(mergers, scenarios, plans, strict=True)
+    ]
+
+
 def result_fields(plan: CampaignPlan, seed: int, deterministic: bool) -> dict:
     """A run's `Result` fields beside its replications and scenario: the plan's lines and arms,
     the seed, and the calendar."""

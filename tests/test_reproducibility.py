@@ -266,3 +266,46 @@ def test_a_run_keeps_its_own_days_but_not_the_oracles(scenario):
     run = evaluate(scenario, replications=300, seed=2)
     assert run.result.daily_sample["spend"].shape[1] == 300
     assert run.oracle.daily_sample["spend"].shape[1] == 0
+
+
+@pytest.mark.parametrize(
+    ("workers", "chunk_size"), [(1, None), (2, None), (3, None), (2, RNG_BLOCK)]
+)
+@pytest.mark.parametrize("plan", ["smm_scenario", "kids_shop"])  # tactics; a test and its decision
+def test_simulations_side_by_side_are_each_simulated_alone(request, plan, workers, chunk_size):
+    """A plan and its oracle share one pool (`simulate_together`): each is the simulation it is
+    alone, day by day, whatever the workers and chunks, and the progress counts every
+    replication of both once."""
+    from smmsim.simulator.engine import simulate_together
+    from smmsim.simulator.studies.evaluation import oracle_of
+
+    if plan == "kids_shop":
+        from smmsim.scenarios.loader import load_scenario
+
+        scenario = load_scenario("scenarios/examples/kids-shop.yaml")
+    else:
+        scenario = request.getfixturevalue(plan)
+    scenarios = [scenario, oracle_of(scenario)]
+    counted = []
+    together = simulate_together(
+        scenarios,
+        daily_samples=[300, 0],
+        replications=2300,
+        seed=4,
+        chunk_size=chunk_size,
+        workers=workers,
+        progress=counted.append,
+    )
+    assert sum(counted) == 2 * 2300
+    for scenario, sample, result in zip(scenarios, [300, 0], together, strict=True):
+        alone = simulate(scenario, replications=2300, seed=4, daily_sample=sample)
+        assert_same_campaign(alone, result)
+        assert_same_record(alone.strategy, result.strategy)
+
+
+def assert_same_record(a, b) -> None:
+    for name in a.ROWS:
+        assert np.array_equal(getattr(a, name), getattr(b, name)), name
+    assert a.phase_spend.keys() == b.phase_spend.keys()
+    for phase in a.phase_spend:
+        assert np.array_equal(a.phase_spend[phase], b.phase_spend[phase]), phase

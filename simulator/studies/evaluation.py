@@ -13,7 +13,7 @@ from smmsim.scenarios.checks import scenario_issues
 from smmsim.scenarios.errors import ScenarioError
 from smmsim.scenarios.schema import Scenario
 from smmsim.scenarios.strategy_schema import STRATEGIES
-from smmsim.simulator.engine import simulate
+from smmsim.simulator.engine import DEFAULT_DAILY_SAMPLE, simulate, simulate_together
 from smmsim.simulator.result import Result
 
 
@@ -58,12 +58,19 @@ def evaluate(
         "workers": workers,
         "progress": progress,
     }
-    result = simulate(scenario, **options)
     if scenario.strategy.type == "oracle":
+        result = simulate(scenario, **options)
         return StrategyRun(result, result)
     # Only the oracle's totals and checkpoints are read (regret, the test's cost), never its
     # day-by-day paths: a sample of them would cost a quarter of a second to keep and ship.
-    return StrategyRun(result, simulate(oracle_of(scenario), daily_sample=0, **options))
+    if deterministic:
+        result = simulate(scenario, **options)
+        return StrategyRun(result, simulate(oracle_of(scenario), daily_sample=0, **options))
+    del options["deterministic"]
+    plan, oracle = simulate_together(
+        [scenario, oracle_of(scenario)], daily_samples=[DEFAULT_DAILY_SAMPLE, 0], **options
+    )
+    return StrategyRun(plan, oracle)
 
 
 def runs_needed(scenario: Scenario) -> int:
