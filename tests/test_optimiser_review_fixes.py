@@ -45,6 +45,7 @@ from smmsim.simulator.studies.optimiser.document import importances
 from smmsim.simulator.studies.optimiser.evaluation import (
     MARGINAL_STEP,
     Runs,
+    baseline_plans,
     beaten_notes,
     final_evaluation,
     marginal_cpas,
@@ -642,3 +643,19 @@ def test_known_plans_propose_placements_inside_the_searched_range():
     shares = dict(zip(TRAVEL_ADS, (0.5, 0.3, 0.2), strict=True))
     params = space.parameters_of(Candidate(shares, {d.tool: 1.0 for d in space.dials}))
     assert 6 <= params[dial.parameter] <= 8
+
+
+def test_the_final_plans_in_one_pool_are_each_their_own_simulation():
+    """The final evaluation simulates the optimised plan and the baselines (then the marginal
+    probes) in one pool (`Runs.simulate_all`): each is the simulation it is alone, so the
+    comparisons are paired replication by replication as before."""
+    scenario = load_scenario(KIDS)
+    space = search_space(scenario)
+    plans = [scenario, *baseline_plans(scenario, space, str(KIDS)).values()]
+    runs = Runs(replications=1500, seed=3, workers=2)
+    pooled = runs.simulate_all(plans)
+    for plan, result in zip(plans, pooled, strict=True):
+        alone = runs.simulate(plan)
+        for name in alone.totals:
+            assert np.array_equal(alone.totals[name], result.totals[name]), name
+        assert np.array_equal(alone.strategy.kept, result.strategy.kept)

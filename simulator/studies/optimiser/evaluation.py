@@ -19,7 +19,7 @@ from smmsim.scenarios.budget import paid_ads_budget, retargeting_share
 from smmsim.scenarios.schema import Scenario
 from smmsim.scenarios.strategy_settings import arm_names
 from smmsim.scenarios.tool_kinds import PACED_ADS, RETARGETING
-from smmsim.simulator.engine import simulate
+from smmsim.simulator.engine import simulate, simulate_together
 from smmsim.simulator.metrics import KpiDraws
 from smmsim.simulator.plan import CampaignPlan
 from smmsim.simulator.ratios import expected_ratio, paired_ratio_difference, probability_below_zero
@@ -61,6 +61,19 @@ class Runs:
             deterministic=self.deterministic,
             workers=self.workers,
             daily_sample=0,  # plans are compared on their KPIs, never day by day
+        )
+
+    def simulate_all(self, plans: list[Scenario]) -> list[Result]:
+        """`simulate` of each plan, all in one pool (`simulate_together`): each whole in a
+        process of its own where they fit, rather than each split over the workers in turn."""
+        if self.deterministic or len(plans) < 2:
+            return [self.simulate(plan) for plan in plans]
+        return simulate_together(
+            plans,
+            daily_samples=[0] * len(plans),
+            replications=self.replications,
+            seed=self.seed,
+            workers=self.workers,
         )
 
 
@@ -176,12 +189,14 @@ def marginal_cpas(
     left = 1.0 - retargeting_share(scenario)
     written = shares_rounded(candidate.shares, left)  # the shares the plan runs
     planned = {t: share / left if left > 0 else 0.0 for t, share in written.items()}
-    rows = []
+    probes = []
     for tool in candidate.shares:
         shares = {t: s * ads / (ads + step) for t, s in planned.items()}
         shares[tool] += step / (ads + step)
         probing = replace(candidate, shares=shares, rounded=False)
-        probe = runs.simulate(checked_plan(bigger, probing, source))
+        probes.append(checked_plan(bigger, probing, source))
+    rows = []
+    for tool, probe in zip(candidate.shares, runs.simulate_all(probes), strict=True):
         after = probe.kpis()
         spent = after["spend"] - before["spend"]
         converted = after["conversions"] - before["conversions"]
@@ -230,11 +245,9 @@ def final_evaluation(
     """The optimised plan's figures, per tool, against the baselines, and its marginal CPAs,
     with notes where the figures call for a second look."""
     plan = checked_plan(scenario, candidate, source)
-    optimised = runs.simulate(plan)
-    space = search_space(scenario)
-    baselines = {
-        label: runs.simulate(s) for label, s in baseline_plans(scenario, space, source).items()
-    }
+    written = baseline_plans(scenario, search_space(scenario), source)
+    optimised, *others = runs.simulate_all([plan, *written.values()])
+    baselines = dict(zip(written, others, strict=True))
     plans = {"optimised": plan_figures(optimised)}
     plans.update({label: plan_figures(r) for label, r in baselines.items()})
     against = {label: compared(optimised, r) for label, r in baselines.items()}
