@@ -76,7 +76,9 @@ def test_run_writes_the_same_files_with_and_without_the_copy(tmp_path, monkeypat
     from smmsim.cli import main
 
     example = "scenarios/examples/reputation-rush.yaml"
-    args = ["run", example, "--reps", "200", "--summary", "--out"]
+    # One worker: without os.fork multiprocessing would still pick its fork context (a platform
+    # that lacks fork picks spawn), and a plan and its oracle side by side start a pool.
+    args = ["run", example, "--reps", "200", "--workers", "1", "--summary", "--out"]
     runner = CliRunner()
     assert runner.invoke(main, [*args, str(tmp_path / "forked")]).exit_code == 0
     monkeypatch.delattr(alongside.os, "fork")
