@@ -12,7 +12,7 @@ import numpy as np
 from smmsim.scenarios.documents import Document, in_memory
 from smmsim.scenarios.plan_edits import Plan
 from smmsim.simulator.arms import build_arm_table
-from smmsim.simulator.engine import simulate
+from smmsim.simulator.engine import DEFAULT_DAILY_SAMPLE, simulate_together
 from smmsim.simulator.result import Result
 from smmsim.simulator.studies.track.actuals import VOLUMES, Actuals, AsideRow
 from smmsim.simulator.studies.track.forecast import (
@@ -109,13 +109,19 @@ def track_plan(
     c = scenario.campaign
     seed = c.seed if s.seed is None else s.seed
     reps = s.replications or c.replications
-    planned = simulate(scenario, replications=reps, seed=seed, workers=s.workers)
     table = build_arm_table(scenario)
     weekdays = np.array([d.weekday() for d in actuals.dates], dtype=int)
     updates = update_arms(actuals, table, weekdays)
     data, notes = remaining_plan(plan.data, scenario, actuals, updates, table)
     rest = remaining_scenario(data, plan.source)
-    rest_result = simulate(rest, replications=reps, seed=seed, workers=s.workers)
+    # The plan as written and the rest of it are independent: one pool simulates both.
+    planned, rest_result = simulate_together(
+        [scenario, rest],
+        daily_samples=[DEFAULT_DAILY_SAMPLE, DEFAULT_DAILY_SAMPLE],
+        replications=reps,
+        seed=seed,
+        workers=s.workers,
+    )
     reallocation = None
     if s.trials > 0:
         reallocation = reallocate(
