@@ -19,7 +19,7 @@ from smmsim.scenarios.budget import paid_ads_budget, retargeting_share
 from smmsim.scenarios.schema import Scenario
 from smmsim.scenarios.strategy_settings import arm_names
 from smmsim.scenarios.tool_kinds import PACED_ADS, RETARGETING
-from smmsim.simulator.engine import simulate, simulate_together
+from smmsim.simulator.engine import DEFAULT_CHUNK, simulate, simulate_together
 from smmsim.simulator.metrics import KpiDraws
 from smmsim.simulator.plan import CampaignPlan
 from smmsim.simulator.ratios import expected_ratio, paired_ratio_difference, probability_below_zero
@@ -64,9 +64,11 @@ class Runs:
         )
 
     def simulate_all(self, plans: list[Scenario]) -> list[Result]:
-        """`simulate` of each plan, all in one pool (`simulate_together`): each whole in a
-        process of its own where they fit, rather than each split over the workers in turn."""
-        if self.deterministic or len(plans) < 2:
+        """`simulate` of each plan: all in one pool (`simulate_together`), each whole in a
+        process of its own, rather than each split over the workers in turn. Above a chunk's
+        replications one after another instead: every result is held until the last is done,
+        and a chunk is where a plan's own split pays its day's fixed cost back."""
+        if self.deterministic or len(plans) < 2 or self.replications > DEFAULT_CHUNK:
             return [self.simulate(plan) for plan in plans]
         return simulate_together(
             plans,
