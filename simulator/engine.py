@@ -74,28 +74,41 @@ def simulate(
     the numbers it has in the whole run (`BlockDraws`' `keep`), and returns a result of
     len(only) replications in that order; a strategy that draws Beta posteriors cannot.
     """
+    if not deterministic and only is None:
+        (result,) = simulate_together(
+            [scenario],
+            daily_samples=[daily_sample],
+            replications=replications,
+            seed=seed,
+            chunk_size=chunk_size,
+            workers=workers,
+            progress=progress,
+        )
+        return result
     plan = CampaignPlan.from_scenario(scenario)
     seed = scenario.campaign.seed if seed is None else seed
-    reps = 1 if deterministic else (replications or scenario.campaign.replications)
-    if reps < 1:
-        raise ValueError(f"replications must be at least 1 (got {reps})")
-    if workers < 1:
-        raise ValueError(f"workers must be at least 1 (got {workers})")
-    if not deterministic and reps > KEEP_LIMIT:
-        raise TooManyReplications(reps)
     if deterministic:
+        _check_run(1, workers)
         merger = ChunkMerger([1])
         merger.add(0, *run_chunk(plan, ExpectedDraws(1), min(1, daily_sample)))
         if progress:
             progress(1)
-    elif only is not None:
-        jobs = subset_jobs(reps, seed, np.asarray(only), workers, chunk_size, daily_sample)
-        merger = _run_jobs(plan, jobs, workers, progress)
     else:
-        size = chunk_size or min(DEFAULT_CHUNK, -(-reps // workers))
-        jobs = chunk_jobs(reps, seed, size, daily_sample)
-        merger = _run_jobs(plan, jobs, workers, progress)
+        reps = _check_run(replications or scenario.campaign.replications, workers)
+        jobs = subset_jobs(reps, seed, np.asarray(only), workers, chunk_size, daily_sample)
+        (merger,) = _run_jobs([plan], [jobs], workers, progress)
     return merger.result(scenario=scenario, **result_fields(plan, seed, deterministic))
+
+
+def _check_run(reps: int, workers: int) -> int:
+    """The replications, refused where no run could hold them, or where there are no workers."""
+    if reps < 1:
+        raise ValueError(f"replications must be at least 1 (got {reps})")
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1 (got {workers})")
+    if reps > KEEP_LIMIT:
+        raise TooManyReplications(reps)
+    return reps
 
 
 def simulate_together(
@@ -115,26 +128,13 @@ def simulate_together(
     simulation run alone (chunking never changes them)."""
     first = scenarios[0]
     seed = first.campaign.seed if seed is None else seed
-    reps = replications or first.campaign.replications
-    if reps > KEEP_LIMIT:
-        raise TooManyReplications(reps)
-    if workers < 1:
-        raise ValueError(f"workers must be at least 1 (got {workers})")
-    # About a worker's share of all the replications a chunk, no more than a simulation's own.
+    reps = _check_run(replications or first.campaign.replications, workers)
+    # About a worker's share of all the replications a chunk, no more than a simulation's own
+    # (one simulation alone: its replications split evenly over the workers).
     size = chunk_size or min(DEFAULT_CHUNK, reps, -(-reps * len(scenarios) // workers))
     plans = [CampaignPlan.from_scenario(s) for s in scenarios]
     jobs = [chunk_jobs(reps, seed, size, sample) for sample in daily_samples]
-    mergers = [ChunkMerger([job.n_reps for job in run]) for run in jobs]
-    where = [(k, i) for k, run in enumerate(jobs) for i in range(len(run))]
-
-    def done(j: int, chunk: tuple[Recorder, StrategyRecord]) -> None:
-        k, i = where[j]
-        mergers[k].add(i, *chunk)
-        if progress:
-            progress(jobs[k][i].n_reps)
-
-    arguments = [(plans[k], jobs[k][i]) for k, i in where]
-    for_each_done(run_job, arguments, workers, done)
+    mergers = _run_jobs(plans, jobs, workers, progress)
     return [
         merger.result(scenario=s, **result_fields(plan, seed, False))
         for merger, s, plan in zip(mergers, scenarios, plans, strict=True)
@@ -233,22 +233,25 @@ def run_job(plan: CampaignPlan, job: ChunkJob) -> tuple[Recorder, StrategyRecord
 
 
 def _run_jobs(
-    plan: CampaignPlan,
-    jobs: list[ChunkJob],
+    plans: list[CampaignPlan],
+    jobs: list[list[ChunkJob]],
     workers: int,
     progress: Callable[[int], None] | None,
-) -> ChunkMerger:
-    """Run chunks in order here, or in `workers` processes; each is joined in its place in the
-    run as soon as it is done (`ChunkMerger`), whatever order they finish in."""
-    merger = ChunkMerger([job.n_reps for job in jobs])
+) -> list[ChunkMerger]:
+    """Run every plan's chunks (`jobs[k]` plan k's, plans in turn) in order here, or in
+    `workers` processes; each is joined in its place in its run as soon as it is done
+    (`ChunkMerger`), whatever order they finish in."""
+    mergers = [ChunkMerger([job.n_reps for job in run]) for run in jobs]
+    where = [(k, i) for k, run in enumerate(jobs) for i in range(len(run))]
 
-    def done(i: int, chunk: tuple[Recorder, StrategyRecord]) -> None:
-        merger.add(i, *chunk)
+    def done(j: int, chunk: tuple[Recorder, StrategyRecord]) -> None:
+        k, i = where[j]
+        mergers[k].add(i, *chunk)
         if progress:
-            progress(jobs[i].n_reps)
+            progress(jobs[k][i].n_reps)
 
-    for_each_done(run_job, [(plan, job) for job in jobs], workers, done)
-    return merger
+    for_each_done(run_job, [(plans[k], jobs[k][i]) for k, i in where], workers, done)
+    return mergers
 
 
 def for_each_done(

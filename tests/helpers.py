@@ -48,3 +48,20 @@ def kids_shop_fixed(folder: Path) -> Path:
     path = folder / "kids-shop-fixed.yaml"
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def interrupting(monkeypatch, call: int) -> None:
+    """The `call`-th batch's simulation in an optimisation raises KeyboardInterrupt, as Ctrl-C
+    there would."""
+    import smmsim.simulator.studies.optimiser.study as study_module
+
+    real = study_module.evaluate_candidates
+    calls = []
+
+    def simulate(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == call:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(study_module, "evaluate_candidates", simulate)

@@ -35,7 +35,7 @@ from smmsim.scenarios.errors import SmmsimError
 from smmsim.scenarios.loader import load_scenario, read_yaml
 from smmsim.scenarios.rounding import RULES
 from smmsim.simulator.studies.optimiser.storage import open_storage, shown, with_driver
-from tests.helpers import kids_shop_fixed
+from tests.helpers import interrupting, kids_shop_fixed
 
 ROOT = Path(__file__).resolve().parent.parent
 # kids-shop as a `fixed` plan, so that its split is what the study searches (the bundled file
@@ -293,16 +293,7 @@ def test_ctrl_c_inside_a_trial_logs_no_traceback(tmp_path, monkeypatch):
     In process and deterministic: the second trial's simulation is interrupted, and every
     record Optuna's logger lets through at the CLI's verbosity is collected. The interrupted
     trial is stored failed and its plan (the plan as written) queued again for the resume."""
-    real = study_module.evaluate_candidates
-    calls = []
-
-    def interrupted_second(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 2:
-            raise KeyboardInterrupt
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(study_module, "evaluate_candidates", interrupted_second)
+    interrupting(monkeypatch, 2)
     records = Records()
     logger = logging.getLogger("optuna")
     logger.addHandler(records)

@@ -45,7 +45,7 @@ from smmsim.simulator.studies.optimiser.study import (
 from smmsim.simulator.studies.optimiser.warm_start import water_filling_split
 
 # kids-shop as a `fixed` plan whose split the study searches (the bundled file tests its tools).
-from tests.helpers import kids_shop_fixed
+from tests.helpers import interrupting, kids_shop_fixed
 
 KIDS = kids_shop_fixed(Path(tempfile.mkdtemp(prefix="optimiser-study-")))
 ADS = ("facebook/paid_ads", "instagram/paid_ads", "tiktok/paid_ads")
@@ -393,20 +393,6 @@ def test_changing_the_objective_in_the_file_is_refused_as_a_setting(reference):
 # --- (c') Ctrl-C inside a trial ------------------------------------------------------------------
 
 
-def interrupting(monkeypatch, call: int) -> None:
-    """The `call`-th simulation of a trial raises KeyboardInterrupt, as Ctrl-C there would."""
-    real = study_module.evaluate_candidates
-    calls = []
-
-    def simulate(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == call:
-            raise KeyboardInterrupt
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(study_module, "evaluate_candidates", simulate)
-
-
 @pytest.mark.parametrize(
     ("call", "waiting"),
     [(6, [6]), (2, [2, 3])],  # the known plans are trials 0-2
@@ -450,15 +436,7 @@ def test_a_batch_ctrl_c_stopped_is_queued_again_and_run_first_on_resume(tmp_path
     """Ctrl-C while a batch is simulated: each of its trials is stored failed and its plan
     queued again, and the resumed study runs those plans before any new proposal."""
     storage = tmp_path / "study.db"
-    real, calls = study_module.evaluate_candidates, []
-
-    def second_batch_interrupted(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 2:
-            raise KeyboardInterrupt
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(study_module, "evaluate_candidates", second_batch_interrupted)
+    interrupting(monkeypatch, 2)
     first = open_kids(storage, trials=10)
     with pytest.raises(KeyboardInterrupt):
         first.run_batches(4)
