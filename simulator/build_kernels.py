@@ -30,12 +30,14 @@ from smmsim.simulator import compiled
 
 
 def numba_type(kind: str) -> types.Type:
-    """An `ARGUMENTS` entry as numba's type: arrays of any layout ("A"), read-only where only
-    read (the uniforms and parameters may be read-only views)."""
+    """An `ARGUMENTS` entry as numba's type: arrays of any layout ("A") or contiguous ("C"),
+    read-only where only read (the uniforms and parameters may be read-only views)."""
     scalars = {"float": types.float64, "int": types.int64, "bool": types.boolean}
     if kind in scalars:
         return scalars[kind]
-    return types.Array(types.float64, int(kind[-1]), "A", readonly=kind.startswith("in"))
+    ndim, contiguous = compiled.array_kind(kind)
+    layout = "C" if contiguous else "A"
+    return types.Array(types.float64, ndim, layout, readonly=kind.startswith(("in", "flat_in")))
 
 
 def signature(name: str):

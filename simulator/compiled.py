@@ -31,11 +31,14 @@ SOURCES = (
 )
 MODULE_PREFIX = "_kernels_aot_"
 # Each kernel's arguments, the one table both builds read: "in<d>" a float64 array of d
-# dimensions that it only reads, "out<d>" one it writes, else a scalar of that type.
+# dimensions that it only reads, "out<d>" one it writes, "flat_in" and "flat_out" such 1-d
+# arrays laid out contiguously (the element-wise samplers: their loops then run on SIMD lanes),
+# else a scalar of that type.
 ARGUMENTS = {
-    "binomial_counts": ("in1", "in1", "in1", "out1"),
-    "poisson_counts": ("in1", "in1", "out1"),
-    "lognormal_noise": ("in1", "in1", "out1"),
+    "binomial_counts": ("flat_in", "flat_in", "flat_in", "flat_out"),
+    "poisson_counts": ("flat_in", "flat_in", "flat_out"),
+    "lognormal_noise": ("flat_in", "flat_in", "flat_out"),
+    "interleave_streams": ("in3", "int", "float", "out3"),
     "water_fill": ("in2", "in1", "in1", "in1", "in2", "in1", "float", "int", "out2"),
     "turn_over": (
         "in3", "bool", "out3", "in1", "in1", "in1", "in1", "in1", "float", "in2", "float", "float",
@@ -43,6 +46,13 @@ ARGUMENTS = {
     "mention_portals": ("in3", "bool", "in1", "in1", "out3", "int", "out2", "out2", "out2"),
 }  # fmt: skip
 KERNELS = tuple(ARGUMENTS)
+
+
+def array_kind(kind: str) -> tuple[int, bool] | None:
+    """An `ARGUMENTS` entry's (dimensions, contiguous), or None for a scalar."""
+    if kind.startswith("flat_"):
+        return 1, True
+    return (int(kind[-1]), False) if kind[-1].isdigit() else None
 
 
 def module_name() -> str:
@@ -72,13 +82,16 @@ def checked(name: str, kernel):
     compiles a version for whatever it is given, an ahead-of-time export reads any array as the
     float64 array of its signature, so a wrong one would give garbage or a crash, not an error.
     About a microsecond a call."""
-    arrays = [(i, int(kind[-1])) for i, kind in enumerate(ARGUMENTS[name]) if kind[-1].isdigit()]
+    kinds = [array_kind(kind) for kind in ARGUMENTS[name]]
+    arrays = [(i, *kind) for i, kind in enumerate(kinds) if kind is not None]
 
     def call(*args):
-        for i, ndim in arrays:
+        for i, ndim, contiguous in arrays:
             a = args[i]
             if not (isinstance(a, np.ndarray) and a.dtype == np.float64 and a.ndim == ndim):
                 raise TypeError(f"{name}: argument {i} must be a {ndim}-d float64 array")
+            if contiguous and not a.flags.c_contiguous:
+                raise TypeError(f"{name}: argument {i} must be contiguous")
         kernel(*args)
 
     call.__doc__ = kernel.__doc__
@@ -98,7 +111,15 @@ if _module is None:
     _loaded = [numba_source(name) for name in KERNELS]
 else:
     _loaded = [checked(name, getattr(_module, name)) for name in KERNELS]
-binomial_counts, poisson_counts, lognormal_noise, water_fill, turn_over, mention_portals = _loaded
+(
+    binomial_counts,
+    poisson_counts,
+    lognormal_noise,
+    interleave_streams,
+    water_fill,
+    turn_over,
+    mention_portals,
+) = _loaded
 
 
 def warm_up() -> None:

@@ -45,7 +45,10 @@ FAR_TAIL = (
 )  # fmt: skip
 
 
-@njit(cache=True, nogil=True)
+# The error model "numpy" lets a division by zero give inf rather than raise: no test of the
+# divisor before each division, so that a loop of them runs on SIMD lanes (the numbers are the
+# same; no divisor here is ever zero).
+@njit(cache=True, nogil=True, error_model="numpy")
 def _rational(coefficients: tuple, r: float) -> float:
     """num(r) / den(r), both polynomials evaluated by Horner's rule from the highest term."""
     num, den = 0.0, 0.0
@@ -148,12 +151,44 @@ def poisson_counts(u: np.ndarray, lam: np.ndarray, out: np.ndarray) -> None:
         out[i] = poisson(u[i], lam[i])
 
 
+@njit(cache=True, nogil=True, error_model="numpy")
+def _central_quantiles(u: np.ndarray, z: np.ndarray) -> None:
+    """Every cell's normal quantile as the central region computes it: a loop with no branch,
+    run on SIMD lanes; the cells in the tails (about 15%) are put right after it."""
+    for i in range(u.size):
+        q = u[i] - 0.5
+        z[i] = q * _rational(CENTRAL, 0.180625 - q * q)
+
+
+@njit(cache=True, nogil=True)
+def normal_quantiles(u: np.ndarray, z: np.ndarray) -> None:
+    """z = `normal_quantile(u)` cell by cell, the same numbers, in about half the time."""
+    _central_quantiles(u, z)
+    for i in range(u.size):
+        if abs(u[i] - 0.5) > 0.425:
+            z[i] = normal_quantile(u[i])
+
+
 @njit(cache=True, nogil=True)
 def lognormal_noise(u: np.ndarray, sigma: np.ndarray, out: np.ndarray) -> None:
     """Mean-one lognormal multipliers exp(sigma z - sigma^2 / 2), z the normal quantile of u."""
+    normal_quantiles(u, out)
     for i in range(u.size):
         s = sigma[i]
-        out[i] = math.exp(s * normal_quantile(u[i]) - s * s / 2.0) if s > 0.0 else 1.0
+        out[i] = math.exp(s * out[i] - s * s / 2.0) if s > 0.0 else 1.0
+
+
+@njit(cache=True, nogil=True)
+def interleave_streams(columns: np.ndarray, start: int, floor: float, out: np.ndarray) -> None:
+    """out[t, start + j, c] = max(columns[c, t, j], floor): one block's streams, each drawn as a
+    contiguous (rows, replications) run, laid side by side as the engine reads them (a row of
+    replications by streams). Reads each stream in order and writes `out` in order, where
+    writing stream by stream into a column of `out` strides over every row."""
+    n_columns, n_rows, width = columns.shape
+    for t in range(n_rows):
+        for j in range(width):
+            for c in range(n_columns):
+                out[t, start + j, c] = max(columns[c, t, j], floor)
 
 
 @njit(cache=True, nogil=True)
@@ -213,6 +248,7 @@ def warm_up() -> None:
     binomial_counts(one / 2, one, one / 2, np.empty(1))
     poisson_counts(one / 2, one, np.empty(1))
     lognormal_noise(one / 2, one, np.empty(1))
+    interleave_streams(np.ones((1, 1, 1)), 0, 0.0, np.empty((1, 1, 1)))
     water_fill(
         np.ones((1, 1)),
         one,

@@ -25,13 +25,20 @@ deterministic run equals the closed-form arithmetic of the model.
 
 from __future__ import annotations
 
+import sys
 import zlib
 from collections.abc import Sequence
 from typing import Protocol
 
 import numpy as np
 
-from smmsim.simulator.compiled import binomial_counts, lognormal_noise, poisson_counts, unchecked
+from smmsim.simulator.compiled import (
+    binomial_counts,
+    interleave_streams,
+    lognormal_noise,
+    poisson_counts,
+    unchecked,
+)
 from smmsim.simulator.quantiles import draw_quantile
 from smmsim.simulator.sampler_rule import APPROXIMATE_FROM_VARIANCE
 
@@ -111,6 +118,8 @@ class StreamGroup:
         self.ahead = int(np.clip(PREFETCH_BYTES // row_bytes, 1, MAX_ROWS_AHEAD))
         self.buffer = np.empty((0, *self.shape))
         self.next = 0
+        self.spare: np.ndarray | None = None  # the last buffer, once fully handed out
+        self.scratch: np.ndarray | None = None  # one block's streams as drawn
 
     def rows(self, k: int = 1) -> np.ndarray:
         """(k, reps, streams) the next k rows; read-only views of the prefetched uniforms."""
@@ -119,6 +128,7 @@ class StreamGroup:
             # A whole number of k-row requests ahead, so a stream read k rows a day (the
             # reputation's queries and portals) leaves nothing over to copy at the next fetch.
             fresh = self._fetch(max(-(-self.ahead // k) * k, k) - len(left))
+            self.spare = self.buffer
             self.buffer = np.concatenate([left, fresh]) if len(left) else fresh
             self.buffer.flags.writeable = False  # rows handed out are views of it
             self.next = 0
@@ -127,7 +137,8 @@ class StreamGroup:
         return rows
 
     def _fetch(self, k: int) -> np.ndarray:
-        out = np.empty((k, *self.shape))
+        out = self._reuse(self.spare, (k, *self.shape), writes=True)
+        self.spare = None
         start, starts = 0, []
         for block, (generators, size, keep) in enumerate(
             zip(self.generators, self.sizes, self.keep, strict=True)
@@ -136,13 +147,32 @@ class StreamGroup:
             starts.append(start)
             if (first := self.copy_of[block]) is not None:
                 out[:, start : start + width] = out[:, starts[first] : starts[first] + width]
-            for column, generator in enumerate(generators):
-                # A block's uniforms are always drawn whole, so a kept replication gets the
-                # numbers it would get in the whole block.
-                block = generator.random((k, size))
-                out[:, start : start + width, column] = block if keep is None else block[:, keep]
+            else:
+                columns = self._draw_block(generators, k, size, keep)
+                interleave_streams(columns, start, SMALLEST_UNIFORM, out)
+                del columns  # so that the next block reuses the scratch
             start += width
-        return np.maximum(out, SMALLEST_UNIFORM, out=out)
+        return out
+
+    def _draw_block(self, generators, k: int, size: int, keep: np.ndarray | None) -> np.ndarray:
+        """(streams, k, kept replications) each stream's next k rows of one block, drawn whole
+        and contiguous (a kept replication gets the numbers it would get in the whole block)."""
+        self.scratch = columns = self._reuse(self.scratch, (len(generators), k, size))
+        for column, generator in enumerate(generators):
+            generator.random((k, size), out=columns[column])
+        return columns if keep is None else columns[:, :, keep]
+
+    @staticmethod
+    def _reuse(old: np.ndarray | None, shape: tuple[int, ...], writes: bool = False) -> np.ndarray:
+        """An array of `shape` to write over: `old`'s memory where it has that shape and nothing
+        outside this group still holds it or a view of it, else a new one. Fresh memory costs
+        its page faults at first write, about as much as drawing the uniforms written there."""
+        # Referenced by `old` here, getrefcount's argument and the caller's attribute only.
+        if old is None or old.shape != shape or sys.getrefcount(old) > 3:
+            return np.empty(shape)
+        if writes:
+            old.flags.writeable = True
+        return old
 
 
 def copies(

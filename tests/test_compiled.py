@@ -83,16 +83,29 @@ def test_samplers_match_the_jit_bit_for_bit(built, scale):
 
 
 def test_strided_arguments_are_read_as_strided(built):
-    """The exports take arrays of any layout: a column of a 2-d array is read element by
-    element, never as if it were contiguous."""
+    """The exports other than the element-wise samplers take arrays of any layout: a column of a
+    2-d array is read element by element, never as if it were contiguous."""
     rng = np.random.default_rng(8)
-    u, n, p = (rng.random((CELLS, 3)) for _ in range(3))
-    ahead, jit = np.empty(CELLS), np.empty(CELLS)
-    built.binomial_counts(u[:, 1], n[:, 2] * 100, p[:, 0] / 10, ahead)
-    kernels.binomial_counts(
-        np.ascontiguousarray(u[:, 1]), n[:, 2] * 100, np.ascontiguousarray(p[:, 0]) / 10, jit
-    )
+    reps, arms, grid = 200, 3, np.logspace(-8, 8, 801)
+    wide = rng.random((reps, 2 * arms)) * 0.01  # every other column is an arm's lam
+    targets = rng.random((reps, 2)) * 500  # the second column is the target
+    s_half, k = rng.random(arms) * 300 + 10, np.array([1.0, 0.8, 0.6])
+    curves = (1 + (1 - k[:, None]) * grid) / (1 + grid) ** 2
+    ahead, jit = np.empty((reps, arms)), np.empty((reps, arms))
+    built.water_fill(wide[:, ::2], targets[:, 1], s_half, k, curves, grid, 40.0, 60, ahead)
+    lam, target = np.ascontiguousarray(wide[:, ::2]), np.ascontiguousarray(targets[:, 1])
+    kernels.water_fill(lam, target, s_half, k, curves, grid, 40.0, 60, jit)
     assert np.array_equal(ahead, jit)
+
+
+def test_the_element_wise_samplers_refuse_a_strided_array(checkout_build):
+    """Their exports read contiguous arrays (so that their loops run on SIMD lanes): a column of
+    a 2-d array would be read as if contiguous, garbage, so the check refuses it."""
+    u, out = np.full((3, 2), 0.5), np.empty(3)
+    with pytest.raises(TypeError, match="argument 0 must be contiguous"):
+        compiled.binomial_counts(u[:, 1], np.full(3, 10.0), np.full(3, 0.5), out)
+    with pytest.raises(TypeError, match="argument 2 must be contiguous"):
+        compiled.lognormal_noise(u[:, 0].copy(), np.full(3, 0.5), np.empty((3, 2))[:, 0])
 
 
 def test_water_fill_matches_the_jit(built):

@@ -8,7 +8,7 @@ from scipy import stats
 from scipy.special import ndtri
 
 from smmsim.simulator import randomness
-from smmsim.simulator.kernels import normal_quantile
+from smmsim.simulator.kernels import normal_quantile, normal_quantiles
 from smmsim.simulator.randomness import (
     APPROXIMATE_FROM_VARIANCE,
     RNG_BLOCK,
@@ -140,6 +140,28 @@ def test_normal_quantile_matches_scipy_in_the_body_and_the_tails():
     u = np.concatenate([u, 1 - u[u > 0.5]])
     z = np.array([normal_quantile(x) for x in u])
     assert np.allclose(z, ndtri(u), rtol=1e-14, atol=1e-14)
+
+
+def test_the_array_quantiles_are_the_scalar_ones_bit_for_bit():
+    """The samplers' two-pass quantiles (the central region on SIMD lanes, then the tails) are
+    the same arithmetic as one cell at a time: not a number changes, at the region's edges
+    (|u - 0.5| = 0.425) and the extremes included."""
+    edges = [0.075, 0.925, np.nextafter(0.075, 1), np.nextafter(0.925, 0), 2.0**-53, 1 - 2.0**-53]
+    u = np.concatenate([np.random.default_rng(9).random(20_000), edges])
+    z = np.empty(u.size)
+    normal_quantiles(u, z)
+    assert np.array_equal(z, [normal_quantile(x) for x in u])
+
+
+def test_a_row_still_held_keeps_its_numbers():
+    """The group writes new uniforms over a buffer it handed out earlier only once nothing holds
+    a view of it: a row kept for later (a consumer's choice) is never overwritten."""
+    draws = BlockDraws(block_seeds(5, RNG_BLOCK), [RNG_BLOCK], ["x", "y"])
+    kept = draws.uniforms(1)
+    copy = kept.copy()
+    for _ in range(5 * randomness.MAX_ROWS_AHEAD):
+        draws.uniforms(1)
+    assert np.array_equal(kept, copy)
 
 
 def test_lognormal_noise_has_mean_one():
