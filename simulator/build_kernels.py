@@ -18,6 +18,7 @@ import tempfile
 import warnings
 from pathlib import Path
 
+import numpy as np
 from numba import types
 
 with warnings.catch_warnings():
@@ -35,9 +36,10 @@ def numba_type(kind: str) -> types.Type:
     scalars = {"float": types.float64, "int": types.int64, "bool": types.boolean}
     if kind in scalars:
         return scalars[kind]
-    ndim, contiguous = compiled.array_kind(kind)
+    ndim, contiguous, dtype = compiled.array_kind(kind)
+    element = types.uint64 if dtype == np.uint64 else types.float64
     layout = "C" if contiguous else "A"
-    return types.Array(types.float64, ndim, layout, readonly=kind.startswith(("in", "flat_in")))
+    return types.Array(element, ndim, layout, readonly=kind.startswith(("in", "flat_in")))
 
 
 def signature(name: str):

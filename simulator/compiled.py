@@ -33,12 +33,13 @@ MODULE_PREFIX = "_kernels_aot_"
 # Each kernel's arguments, the one table both builds read: "in<d>" a float64 array of d
 # dimensions that it only reads, "out<d>" one it writes, "flat_in" and "flat_out" such 1-d
 # arrays laid out contiguously (the element-wise samplers: their loops then run on SIMD lanes),
-# else a scalar of that type.
+# "state" a contiguous 2-d array of unsigned 64-bit words that it updates (random generators'
+# states), else a scalar of that type.
 ARGUMENTS = {
     "binomial_counts": ("flat_in", "flat_in", "flat_in", "flat_out"),
     "poisson_counts": ("flat_in", "flat_in", "flat_out"),
     "lognormal_noise": ("flat_in", "flat_in", "flat_out"),
-    "interleave_streams": ("in3", "int", "float", "out3"),
+    "draw_streams": ("state", "int", "int", "int", "float", "out3"),
     "water_fill": ("in2", "in1", "in1", "in1", "in2", "in1", "float", "int", "out2"),
     "turn_over": (
         "in3", "bool", "out3", "in1", "in1", "in1", "in1", "in1", "float", "in2", "float", "float",
@@ -48,11 +49,13 @@ ARGUMENTS = {
 KERNELS = tuple(ARGUMENTS)
 
 
-def array_kind(kind: str) -> tuple[int, bool] | None:
-    """An `ARGUMENTS` entry's (dimensions, contiguous), or None for a scalar."""
+def array_kind(kind: str) -> tuple[int, bool, np.dtype] | None:
+    """An `ARGUMENTS` entry's (dimensions, contiguous, element type), or None for a scalar."""
+    if kind == "state":
+        return 2, True, np.dtype(np.uint64)
     if kind.startswith("flat_"):
-        return 1, True
-    return (int(kind[-1]), False) if kind[-1].isdigit() else None
+        return 1, True, np.dtype(np.float64)
+    return (int(kind[-1]), False, np.dtype(np.float64)) if kind[-1].isdigit() else None
 
 
 def module_name() -> str:
@@ -86,10 +89,10 @@ def checked(name: str, kernel):
     arrays = [(i, *kind) for i, kind in enumerate(kinds) if kind is not None]
 
     def call(*args):
-        for i, ndim, contiguous in arrays:
+        for i, ndim, contiguous, dtype in arrays:
             a = args[i]
-            if not (isinstance(a, np.ndarray) and a.dtype == np.float64 and a.ndim == ndim):
-                raise TypeError(f"{name}: argument {i} must be a {ndim}-d float64 array")
+            if not (isinstance(a, np.ndarray) and a.dtype == dtype and a.ndim == ndim):
+                raise TypeError(f"{name}: argument {i} must be a {ndim}-d {dtype} array")
             if contiguous and not a.flags.c_contiguous:
                 raise TypeError(f"{name}: argument {i} must be contiguous")
         kernel(*args)
@@ -115,7 +118,7 @@ else:
     binomial_counts,
     poisson_counts,
     lognormal_noise,
-    interleave_streams,
+    draw_streams,
     water_fill,
     turn_over,
     mention_portals,

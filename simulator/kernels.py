@@ -178,17 +178,44 @@ def lognormal_noise(u: np.ndarray, sigma: np.ndarray, out: np.ndarray) -> None:
         out[i] = math.exp(s * out[i] - s * s / 2.0) if s > 0.0 else 1.0
 
 
+# SFC64's constants as unsigned 64-bit words (a plain int would turn the arithmetic to floats).
+_SHIFT_RIGHT, _SHIFT_LEFT, _ROTATE, _UNROTATE = (
+    np.uint64(11),
+    np.uint64(3),
+    np.uint64(24),
+    np.uint64(40),
+)
+_ONE, _DOUBLE_BITS = np.uint64(1), np.uint64(11)
+_TO_UNIT = 1.0 / 9007199254740992.0  # 2**-53
+
+
 @njit(cache=True, nogil=True)
-def interleave_streams(columns: np.ndarray, start: int, floor: float, out: np.ndarray) -> None:
-    """out[t, start + j, c] = max(columns[c, t, j], floor): one block's streams, each drawn as a
-    contiguous (rows, replications) run, laid side by side as the engine reads them (a row of
-    replications by streams). Reads each stream in order and writes `out` in order, where
-    writing stream by stream into a column of `out` strides over every row."""
-    n_columns, n_rows, width = columns.shape
-    for t in range(n_rows):
+def _next_uniform(state: np.ndarray, c: int) -> float:
+    """The next double in [0, 1) of SFC64 state `state[c]` (a, b, c, counter): numpy's own
+    algorithm, word for word (`numpy/random/src/sfc64`), so a stream gives the numbers
+    `np.random.Generator(SFC64(seed)).random()` would."""
+    a, b, w = state[c, 0], state[c, 1], state[c, 2]
+    out = a + b + state[c, 3]
+    state[c, 3] += _ONE
+    state[c, 0] = b ^ (b >> _SHIFT_RIGHT)
+    state[c, 1] = w + (w << _SHIFT_LEFT)
+    state[c, 2] = ((w << _ROTATE) | (w >> _UNROTATE)) + out
+    return (out >> _DOUBLE_BITS) * _TO_UNIT
+
+
+@njit(cache=True, nogil=True)
+def draw_streams(
+    state: np.ndarray, rows: int, width: int, start: int, floor: float, out: np.ndarray
+) -> None:
+    """out[t, start + j, c] = max(the next uniform of stream c, floor) for t < rows, j < width:
+    `rows` rows of one block's `width` replications, each stream's numbers in the order
+    `random((rows, width))` gives them, laid side by side as the engine reads them (a row of
+    replications by streams) and written once, in order, where they are read."""
+    n_streams = state.shape[0]
+    for t in range(rows):
         for j in range(width):
-            for c in range(n_columns):
-                out[t, start + j, c] = max(columns[c, t, j], floor)
+            for c in range(n_streams):
+                out[t, start + j, c] = max(_next_uniform(state, c), floor)
 
 
 @njit(cache=True, nogil=True)
@@ -248,7 +275,7 @@ def warm_up() -> None:
     binomial_counts(one / 2, one, one / 2, np.empty(1))
     poisson_counts(one / 2, one, np.empty(1))
     lognormal_noise(one / 2, one, np.empty(1))
-    interleave_streams(np.ones((1, 1, 1)), 0, 0.0, np.empty((1, 1, 1)))
+    draw_streams(np.ones((1, 4), dtype=np.uint64), 1, 1, 0, 0.0, np.empty((1, 1, 1)))
     water_fill(
         np.ones((1, 1)),
         one,

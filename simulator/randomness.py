@@ -9,8 +9,9 @@ Every draw is made from uniforms, one per cell: a true rate by inversion of its 
 inversion of its cdf or, where its variance is large, by the Cornish-Fisher approximation at the
 uniform's normal quantile (simulator/kernels.py), a daily noise multiplier from the uniform's normal
 quantile. A stream's uniforms are one sequence of doubles from its generator, so they can be
-fetched many days ahead in one call per stream and block (`StreamGroup`) without changing a number:
-the k-th draw of a stream gets the same uniforms however far ahead they were fetched.
+fetched many days ahead in one compiled call per block (`StreamGroup`, numpy's SFC64 run on by
+`kernels.draw_streams`) without changing a number: the k-th draw of a stream gets the same uniforms
+however far ahead they were fetched.
 
 Common random numbers. Within a block every arm draws from its own streams, keyed by the arm's
 name (its delivery) and by "community/" and the name (its members' churn, purchases and
@@ -34,7 +35,7 @@ import numpy as np
 
 from smmsim.simulator.compiled import (
     binomial_counts,
-    interleave_streams,
+    draw_streams,
     lognormal_noise,
     poisson_counts,
     unchecked,
@@ -48,7 +49,7 @@ RNG_BLOCK = 1000
 # Stream keys: named streams use the CRC-32 of their name (below 2**32); strategies use this one.
 STRATEGY_STREAM = 2**32
 # How many uniforms a stream group fetches ahead: about this many bytes of rows, so a chunk of
-# 10,000 replications of 8 arms fetches 13 rows (a few days of draws) per generator call.
+# 10,000 replications of 8 arms fetches 13 rows (a few days of draws) at a time.
 PREFETCH_BYTES = 8 * 2**20
 MAX_ROWS_AHEAD = 64
 # The generator's [0, 1) without its zero (once in 2**53 draws), whose quantile is no value.
@@ -90,11 +91,18 @@ def substream(seed: np.random.SeedSequence, key: int) -> np.random.Generator:
     return np.random.Generator(np.random.SFC64(child))
 
 
+def stream_states(seed: np.random.SeedSequence, names: Sequence[str]) -> np.ndarray:
+    """(streams, 4) the SFC64 states of a block's named streams, as `substream` seeds them; the
+    compiled `draw_streams` runs them on, giving the numbers their generators would."""
+    states = [substream(seed, stream_key(name)).bit_generator.state for name in names]
+    return np.array([s["state"]["state"] for s in states], dtype=np.uint64).reshape(-1, 4)
+
+
 class StreamGroup:
     """The uniforms of a few named streams (one column each) over a run of whole blocks, handed
     out a row at a time (one uniform per replication and stream) and fetched many rows ahead in
-    one generator call per stream and block. With `keep`, only those replications of each
-    block are handed out (`BlockDraws`)."""
+    one compiled call per block. With `keep`, only those replications of each block are handed
+    out (`BlockDraws`)."""
 
     def __init__(
         self,
@@ -106,8 +114,8 @@ class StreamGroup:
         self.sizes = list(sizes)
         self.keep = list(keep) if keep is not None else [None] * len(self.sizes)
         self.copy_of = copies(seeds, self.sizes, self.keep)
-        self.generators = [
-            [] if copy is not None else [substream(s, stream_key(name)) for name in names]
+        self.states = [
+            None if copy is not None else stream_states(s, names)
             for s, copy in zip(seeds, self.copy_of, strict=True)
         ]
         kept = [
@@ -119,7 +127,6 @@ class StreamGroup:
         self.buffer = np.empty((0, *self.shape))
         self.next = 0
         self.spare: np.ndarray | None = None  # the last buffer, once fully handed out
-        self.scratch: np.ndarray | None = None  # one block's streams as drawn
 
     def rows(self, k: int = 1) -> np.ndarray:
         """(k, reps, streams) the next k rows; read-only views of the prefetched uniforms."""
@@ -137,41 +144,34 @@ class StreamGroup:
         return rows
 
     def _fetch(self, k: int) -> np.ndarray:
-        out = self._reuse(self.spare, (k, *self.shape), writes=True)
+        out = self._reuse(self.spare, (k, *self.shape))
         self.spare = None
         start, starts = 0, []
-        for block, (generators, size, keep) in enumerate(
-            zip(self.generators, self.sizes, self.keep, strict=True)
+        for block, (state, size, keep) in enumerate(
+            zip(self.states, self.sizes, self.keep, strict=True)
         ):
             width = size if keep is None else len(keep)
             starts.append(start)
             if (first := self.copy_of[block]) is not None:
                 out[:, start : start + width] = out[:, starts[first] : starts[first] + width]
-            else:
-                columns = self._draw_block(generators, k, size, keep)
-                interleave_streams(columns, start, SMALLEST_UNIFORM, out)
-                del columns  # so that the next block reuses the scratch
+            elif keep is None:
+                draw_streams(state, k, size, start, SMALLEST_UNIFORM, out)
+            else:  # drawn whole, so a kept replication gets its numbers in the whole block
+                whole = np.empty((k, size, self.shape[1]))
+                draw_streams(state, k, size, 0, SMALLEST_UNIFORM, whole)
+                out[:, start : start + width] = whole[:, keep]
             start += width
         return out
 
-    def _draw_block(self, generators, k: int, size: int, keep: np.ndarray | None) -> np.ndarray:
-        """(streams, k, kept replications) each stream's next k rows of one block, drawn whole
-        and contiguous (a kept replication gets the numbers it would get in the whole block)."""
-        self.scratch = columns = self._reuse(self.scratch, (len(generators), k, size))
-        for column, generator in enumerate(generators):
-            generator.random((k, size), out=columns[column])
-        return columns if keep is None else columns[:, :, keep]
-
     @staticmethod
-    def _reuse(old: np.ndarray | None, shape: tuple[int, ...], writes: bool = False) -> np.ndarray:
+    def _reuse(old: np.ndarray | None, shape: tuple[int, ...]) -> np.ndarray:
         """An array of `shape` to write over: `old`'s memory where it has that shape and nothing
         outside this group still holds it or a view of it, else a new one. Fresh memory costs
         its page faults at first write, about as much as drawing the uniforms written there."""
         # Referenced by `old` here, getrefcount's argument and the caller's attribute only.
         if old is None or old.shape != shape or sys.getrefcount(old) > 3:
             return np.empty(shape)
-        if writes:
-            old.flags.writeable = True
+        old.flags.writeable = True
         return old
 
 
