@@ -190,32 +190,27 @@ _TO_UNIT = 1.0 / 9007199254740992.0  # 2**-53
 
 
 @njit(cache=True, nogil=True)
-def _next_uniform(state: np.ndarray, c: int) -> float:
-    """The next double in [0, 1) of SFC64 state `state[c]` (a, b, c, counter): numpy's own
-    algorithm, word for word (`numpy/random/src/sfc64`), so a stream gives the numbers
-    `np.random.Generator(SFC64(seed)).random()` would."""
-    a, b, w = state[c, 0], state[c, 1], state[c, 2]
-    out = a + b + state[c, 3]
-    state[c, 3] += _ONE
-    state[c, 0] = b ^ (b >> _SHIFT_RIGHT)
-    state[c, 1] = w + (w << _SHIFT_LEFT)
-    state[c, 2] = ((w << _ROTATE) | (w >> _UNROTATE)) + out
-    return (out >> _DOUBLE_BITS) * _TO_UNIT
-
-
-@njit(cache=True, nogil=True)
 def draw_streams(
     state: np.ndarray, rows: int, width: int, start: int, floor: float, out: np.ndarray
 ) -> None:
     """out[t, start + j, c] = max(the next uniform of stream c, floor) for t < rows, j < width:
     `rows` rows of one block's `width` replications, each stream's numbers in the order
     `random((rows, width))` gives them, laid side by side as the engine reads them (a row of
-    replications by streams) and written once, in order, where they are read."""
-    n_streams = state.shape[0]
-    for t in range(rows):
-        for j in range(width):
-            for c in range(n_streams):
-                out[t, start + j, c] = max(_next_uniform(state, c), floor)
+    replications by streams). Each stream's SFC64 state (a, b, c, counter) runs on by numpy's
+    own algorithm, word for word (`numpy/random/src/sfc64`), so a stream gives the doubles
+    `np.random.Generator(SFC64(seed)).random()` would; it is held in registers for the whole
+    run of a stream and written back at its end."""
+    for c in range(state.shape[0]):
+        a, b, w, counter = state[c, 0], state[c, 1], state[c, 2], state[c, 3]
+        for t in range(rows):
+            for j in range(width):
+                word = a + b + counter
+                counter += _ONE
+                a = b ^ (b >> _SHIFT_RIGHT)
+                b = w + (w << _SHIFT_LEFT)
+                w = ((w << _ROTATE) | (w >> _UNROTATE)) + word
+                out[t, start + j, c] = max((word >> _DOUBLE_BITS) * _TO_UNIT, floor)
+        state[c, 0], state[c, 1], state[c, 2], state[c, 3] = a, b, w, counter
 
 
 @njit(cache=True, nogil=True)
