@@ -37,7 +37,7 @@ def numba_type(kind: str) -> types.Type:
     if kind in scalars:
         return scalars[kind]
     ndim, contiguous, dtype = compiled.array_kind(kind)
-    element = types.uint64 if dtype == np.uint64 else types.float64
+    element = {np.uint64: types.uint64, np.int64: types.int64}.get(dtype.type, types.float64)
     layout = "C" if contiguous else "A"
     return types.Array(element, ndim, layout, readonly=kind.startswith(("in", "flat_in")))
 

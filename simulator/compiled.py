@@ -34,12 +34,13 @@ MODULE_PREFIX = "_kernels_aot_"
 # dimensions that it only reads, "out<d>" one it writes, "flat_in" and "flat_out" such 1-d
 # arrays laid out contiguously (the element-wise samplers: their loops then run on SIMD lanes),
 # "state" a contiguous 2-d array of unsigned 64-bit words that it updates (random generators'
-# states), else a scalar of that type.
+# states), "positions" a contiguous 1-d array of int64 indices, else a scalar of that type.
 ARGUMENTS = {
     "binomial_counts": ("flat_in", "flat_in", "flat_in", "flat_out"),
     "poisson_counts": ("flat_in", "flat_in", "flat_out"),
     "lognormal_noise": ("flat_in", "flat_in", "flat_out"),
     "draw_streams": ("state", "int", "int", "int", "float", "out3"),
+    "draw_kept_streams": ("state", "int", "int", "positions", "int", "float", "out3"),
     "water_fill": ("in2", "in1", "in1", "in1", "in2", "in1", "float", "int", "out2"),
     "turn_over": (
         "in3", "bool", "out3", "in1", "in1", "in1", "in1", "in1", "float", "in2", "float", "float",
@@ -53,6 +54,8 @@ def array_kind(kind: str) -> tuple[int, bool, np.dtype] | None:
     """An `ARGUMENTS` entry's (dimensions, contiguous, element type), or None for a scalar."""
     if kind == "state":
         return 2, True, np.dtype(np.uint64)
+    if kind == "positions":
+        return 1, True, np.dtype(np.int64)
     if kind.startswith("flat_"):
         return 1, True, np.dtype(np.float64)
     return (int(kind[-1]), False, np.dtype(np.float64)) if kind[-1].isdigit() else None
@@ -119,6 +122,7 @@ else:
     poisson_counts,
     lognormal_noise,
     draw_streams,
+    draw_kept_streams,
     water_fill,
     turn_over,
     mention_portals,

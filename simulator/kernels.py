@@ -190,26 +190,60 @@ _TO_UNIT = 1.0 / 9007199254740992.0  # 2**-53
 
 
 @njit(cache=True, nogil=True)
+def _sfc64(a, b, w, counter):
+    """One step of SFC64 from state (a, b, w, counter): numpy's algorithm, word for word
+    (`numpy/random/src/sfc64`). Returns the step's word and the next state."""
+    word = a + b + counter
+    return (
+        word,
+        b ^ (b >> _SHIFT_RIGHT),
+        w + (w << _SHIFT_LEFT),
+        ((w << _ROTATE) | (w >> _UNROTATE)) + word,
+        counter + _ONE,
+    )
+
+
+@njit(cache=True, nogil=True)
 def draw_streams(
     state: np.ndarray, rows: int, width: int, start: int, floor: float, out: np.ndarray
 ) -> None:
     """out[t, start + j, c] = max(the next uniform of stream c, floor) for t < rows, j < width:
     `rows` rows of one block's `width` replications, each stream's numbers in the order
     `random((rows, width))` gives them, laid side by side as the engine reads them (a row of
-    replications by streams). Each stream's SFC64 state (a, b, c, counter) runs on by numpy's
-    own algorithm, word for word (`numpy/random/src/sfc64`), so a stream gives the doubles
-    `np.random.Generator(SFC64(seed)).random()` would; it is held in registers for the whole
-    run of a stream and written back at its end."""
+    replications by streams). Each stream's SFC64 state (a, b, w, counter) runs on as numpy
+    runs it, so a stream gives the doubles `np.random.Generator(SFC64(seed)).random()` would;
+    it is held in registers for the whole run of a stream and written back at its end."""
     for c in range(state.shape[0]):
         a, b, w, counter = state[c, 0], state[c, 1], state[c, 2], state[c, 3]
         for t in range(rows):
             for j in range(width):
-                word = a + b + counter
-                counter += _ONE
-                a = b ^ (b >> _SHIFT_RIGHT)
-                b = w + (w << _SHIFT_LEFT)
-                w = ((w << _ROTATE) | (w >> _UNROTATE)) + word
+                word, a, b, w, counter = _sfc64(a, b, w, counter)
                 out[t, start + j, c] = max((word >> _DOUBLE_BITS) * _TO_UNIT, floor)
+        state[c, 0], state[c, 1], state[c, 2], state[c, 3] = a, b, w, counter
+
+
+@njit(cache=True, nogil=True)
+def draw_kept_streams(
+    state: np.ndarray,
+    rows: int,
+    width: int,
+    kept: np.ndarray,
+    start: int,
+    floor: float,
+    out: np.ndarray,
+) -> None:
+    """`draw_streams` for some replications of the block only: every number of the block is
+    drawn, so a kept replication gets the numbers it has in the whole block, and the q-th of
+    `kept` (sorted positions in the block) is written to out[t, start + q, c]."""
+    for c in range(state.shape[0]):
+        a, b, w, counter = state[c, 0], state[c, 1], state[c, 2], state[c, 3]
+        for t in range(rows):
+            q = 0
+            for j in range(width):
+                word, a, b, w, counter = _sfc64(a, b, w, counter)
+                if q < kept.size and kept[q] == j:
+                    out[t, start + q, c] = max((word >> _DOUBLE_BITS) * _TO_UNIT, floor)
+                    q += 1
         state[c, 0], state[c, 1], state[c, 2], state[c, 3] = a, b, w, counter
 
 
@@ -270,7 +304,9 @@ def warm_up() -> None:
     binomial_counts(one / 2, one, one / 2, np.empty(1))
     poisson_counts(one / 2, one, np.empty(1))
     lognormal_noise(one / 2, one, np.empty(1))
-    draw_streams(np.ones((1, 4), dtype=np.uint64), 1, 1, 0, 0.0, np.empty((1, 1, 1)))
+    state, one_row = np.ones((1, 4), dtype=np.uint64), np.empty((1, 1, 1))
+    draw_streams(state, 1, 1, 0, 0.0, one_row)
+    draw_kept_streams(state, 1, 1, np.zeros(1, dtype=np.int64), 0, 0.0, one_row)
     water_fill(
         np.ones((1, 1)),
         one,

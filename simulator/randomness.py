@@ -35,6 +35,7 @@ import numpy as np
 
 from smmsim.simulator.compiled import (
     binomial_counts,
+    draw_kept_streams,
     draw_streams,
     lognormal_noise,
     poisson_counts,
@@ -112,7 +113,10 @@ class StreamGroup:
         keep: Sequence[np.ndarray | None] | None = None,
     ):
         self.sizes = list(sizes)
-        self.keep = list(keep) if keep is not None else [None] * len(self.sizes)
+        self.keep = [  # sorted positions in the block, as the compiled loop reads them
+            None if k is None else np.ascontiguousarray(k, dtype=np.int64)
+            for k in (keep if keep is not None else [None] * len(self.sizes))
+        ]
         self.copy_of = copies(seeds, self.sizes, self.keep)
         self.states = [
             None if copy is not None else stream_states(s, names)
@@ -156,10 +160,8 @@ class StreamGroup:
                 out[:, start : start + width] = out[:, starts[first] : starts[first] + width]
             elif keep is None:
                 draw_streams(state, k, size, start, SMALLEST_UNIFORM, out)
-            else:  # drawn whole, so a kept replication gets its numbers in the whole block
-                whole = np.empty((k, size, self.shape[1]))
-                draw_streams(state, k, size, 0, SMALLEST_UNIFORM, whole)
-                out[:, start : start + width] = whole[:, keep]
+            else:
+                draw_kept_streams(state, k, size, keep, start, SMALLEST_UNIFORM, out)
             start += width
         return out
 

@@ -82,6 +82,21 @@ def test_samplers_match_the_jit_bit_for_bit(built, scale):
         assert np.array_equal(ahead, jit), name
 
 
+def test_stream_drawing_matches_the_jit(built):
+    """The uniforms (of every replication, then of some, written from an offset) and the
+    states left behind."""
+    start = np.random.default_rng(11).integers(1, 2**63, size=(3, 4), dtype=np.uint64)
+    kept = np.array([1, 4, 6], dtype=np.int64)
+
+    def draw(module):
+        state, rows, some = start.copy(), np.empty((5, 8, 3)), np.empty((5, 4, 3))
+        module.draw_streams(state, 5, 8, 0, 0.0, rows)
+        module.draw_kept_streams(state, 5, 8, kept, 1, 0.0, some)
+        return rows, some[:, 1:], state
+
+    assert all(np.array_equal(a, b) for a, b in zip(draw(built), draw(kernels), strict=True))
+
+
 def test_strided_arguments_are_read_as_strided(built):
     """The exports other than the element-wise samplers take arrays of any layout: a column of a
     2-d array is read element by element, never as if it were contiguous."""

@@ -185,6 +185,16 @@ def test_the_compiled_streams_give_numpys_sfc64_numbers():
             assert np.array_equal(drawn, expected)
 
 
+def test_kept_replications_get_their_numbers_in_the_whole_block():
+    """A group that keeps some replications of each block hands them the uniforms they get in
+    the whole block, row after row (every number of the block is drawn, only those written)."""
+    seeds, names = block_seeds(12, 2 * RNG_BLOCK), ["a", "b", "c"]
+    keep = [np.array([0, 5, RNG_BLOCK - 1]), np.array([3])]
+    whole = randomness.StreamGroup(seeds, [RNG_BLOCK] * 2, names).rows(70)
+    kept = randomness.StreamGroup(seeds, [RNG_BLOCK] * 2, names, keep).rows(70)
+    assert np.array_equal(kept, whole[:, [0, 5, RNG_BLOCK - 1, RNG_BLOCK + 3]])
+
+
 def test_fetching_ahead_never_changes_a_number(monkeypatch):
     """A stream's uniforms are one sequence of doubles: fetching one day at a time or many days
     ahead gives every draw the same numbers."""
