@@ -103,6 +103,8 @@ class Recorder:
             value = values[name]
             self.campaign_daily_sum[name][day] = np.add.reduceat(value, self.block_starts)
             self.campaign_daily_sample[name][day] = value[: self.n_sampled]
+        if day + 1 > max(self.checkpoint_days, default=0):
+            return  # no checkpoint left to read the running sums
         for name in CHECKPOINT_MEASURES:
             self.running[name] += values[name].sum(axis=1)
         if day + 1 in self.checkpoint_days:  # the first `day + 1` days are done
