@@ -51,10 +51,10 @@ def main(argv: list[str] | None = None) -> None:
     rows = [
         (
             f"size-test kids-shop: {n_fixed} points x {args.reps:,} reps, {args.workers} workers",
-            f"{fixed:.1f} s",
+            f"{fixed:.2f} s",
         ),
         ("per point (the oracle run included in the total)", f"{fixed / n_fixed:.2f} s"),
-        (f"default adaptive sweep ({n_adaptive} points)", f"{adaptive:.1f} s"),
+        (f"default adaptive sweep ({n_adaptive} points)", f"{adaptive:.2f} s"),
     ]
     print(f"Machine: {machine()}")
     print_table(rows)
