@@ -168,8 +168,9 @@ class StreamGroup:
     @staticmethod
     def _reuse(old: np.ndarray | None, shape: tuple[int, ...]) -> np.ndarray:
         """An array of `shape` to write over: `old`'s memory where it has that shape and nothing
-        outside this group still holds it or a view of it, else a new one. Fresh memory costs
-        its page faults at first write, about as much as drawing the uniforms written there."""
+        outside this group still holds it or a view of it, else a new one. Fresh memory is
+        faulted in page by page at its first write: about 0.8 ns a number, more than half of
+        what drawing the number costs."""
         # Referenced by `old` here, getrefcount's argument and the caller's attribute only.
         if old is None or old.shape != shape or sys.getrefcount(old) > 3:
             return np.empty(shape)
