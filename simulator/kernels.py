@@ -75,17 +75,28 @@ def normal_quantile(u: float) -> float:
 
 @njit(cache=True, nogil=True)
 def _binomial_by_inversion(u: float, n: float, p: float) -> float:
-    """The smallest k with F(k) >= u, walking the pmf up from k = 0. pmf == 0 ends the walk where
-    rounding left the cdf a hair below 1. F(0) = (1 - p)^n >= 1 - np, so most cells of a small
-    mean stop at 0 without a logarithm."""
+    """The smallest k with F(k) >= u. F(0) = (1 - p)^n >= 1 - np, so most cells of a small mean
+    stop at 0 without a logarithm. Where (1 - p)^n is below the smallest double (p near 1 and n
+    in the hundreds) the count is n less the failures, drawn the same way from 1 - u."""
     if u <= 1.0 - n * p:
         return 0.0
-    pmf = math.exp(n * math.log1p(-p))
+    start = math.exp(n * math.log1p(-p))
+    if start > 0.0:
+        return _walk_up(u, n, p / (1.0 - p), start)
+    return n - _walk_up(1.0 - u, n, (1.0 - p) / p, math.exp(n * math.log(p)))
+
+
+@njit(cache=True, nogil=True)
+def _walk_up(u: float, n: float, odds: float, pmf: float) -> float:
+    """Binomial inversion from F(0) = `pmf`, the pmf walked up k by k. Where rounding leaves the
+    cdf a hair below a uniform near 1, the walk ends where the cdf stops growing (the tail left
+    is below its rounding), and never past n."""
     cdf = pmf
-    odds = p / (1.0 - p)
     k = 0.0
-    while u > cdf and pmf > 0.0:
+    while u > cdf and k < n:
         pmf *= (n - k) / (k + 1.0) * odds
+        if cdf + pmf == cdf:
+            break
         cdf += pmf
         k += 1.0
     return k
@@ -99,8 +110,10 @@ def _poisson_by_inversion(u: float, lam: float) -> float:
     pmf = math.exp(-lam)
     cdf = pmf
     k = 0.0
-    while u > cdf and pmf > 0.0:
+    while u > cdf:
         pmf *= lam / (k + 1.0)
+        if cdf + pmf == cdf:
+            break
         cdf += pmf
         k += 1.0
     return k

@@ -34,7 +34,8 @@ def total_variation(draws: np.ndarray, pmf: np.ndarray) -> float:
     return 0.5 * (np.abs(counts[: len(pmf)] / len(draws) - pmf).sum() + tail / len(draws))
 
 
-@pytest.mark.parametrize("n, p", [(5, 0.2), (200, 0.004), (3, 0.5), (1000, 0.0005)])
+# (300, 0.995): (1 - p)^n is below the smallest double, so the count is n less the failures.
+@pytest.mark.parametrize("n, p", [(5, 0.2), (200, 0.004), (3, 0.5), (1000, 0.0005), (300, 0.995)])
 def test_binomial_inversion_is_exact(n, p):
     u = np.random.default_rng(1).random(SAMPLES)
     assert n * p * (1 - p) < APPROXIMATE_FROM_VARIANCE  # the inversion branch
@@ -51,6 +52,22 @@ def test_poisson_inversion_is_exact(lam):
     draws = poisson_from_uniforms(u, np.full(SAMPLES, lam))
     pmf = stats.poisson.pmf(np.arange(30), lam)
     assert total_variation(draws, pmf) < 0.005
+
+
+def test_the_largest_uniform_gives_a_count_in_the_far_tail_not_past_it():
+    """At u = 1 - 2**-53 rounding leaves the walked cdf a hair below u: the count is where the
+    cdf stops growing (about the 1 - 1e-16 quantile), never past n, nor hundreds for a mean of
+    a few (the walk once ran on until the pmf underflowed)."""
+    top = np.array([1 - 2.0**-53])
+    for n in range(1, 60):
+        for p in np.linspace(0.001, 0.999, 199):
+            if n * p * (1 - p) < APPROXIMATE_FROM_VARIANCE:
+                count = binomial_from_uniforms(top, np.array([float(n)]), np.array([p]))[0]
+                assert count <= n, (n, p)
+                assert stats.binom.sf(count - 1, n, p) > 1e-25, (n, p)  # P(X >= count)
+    for lam in np.linspace(0.01, 2.99, 150):
+        count = poisson_from_uniforms(top, np.array([lam]))[0]
+        assert stats.poisson.sf(count - 1, lam) > 1e-25, lam
 
 
 @pytest.mark.parametrize("mean", [APPROXIMATE_FROM_VARIANCE + 0.01, 3.5, 9.0, 30.0, 400.0])
