@@ -104,7 +104,9 @@ def _walk_up(u: float, n: float, odds: float, pmf: float) -> float:
 
 @njit(cache=True, nogil=True)
 def _poisson_by_inversion(u: float, lam: float) -> float:
-    """As `_binomial_by_inversion`, with F(0) = exp(-lam) >= 1 - lam."""
+    """The smallest k with F(k) >= u, the pmf walked up from F(0) = exp(-lam) >= 1 - lam (most
+    cells of a small mean stop at 0 without an exponential), ending, as `_walk_up` does, where
+    the cdf stops growing."""
     if u <= 1.0 - lam:
         return 0.0
     pmf = math.exp(-lam)
