@@ -249,7 +249,8 @@ def draw_kept_streams(
 ) -> None:
     """`draw_streams` for some replications of the block only: every number of the block is
     drawn, so a kept replication gets the numbers it has in the whole block, and the q-th of
-    `kept` (sorted positions in the block) is written to out[t, start + q, c]."""
+    `kept` (sorted positions in the block) is written to out[t, start + q, c]. A loop of its own,
+    so that `draw_streams`, which every run takes, tests nothing per number."""
     for c in range(state.shape[0]):
         a, b, w, counter = state[c, 0], state[c, 1], state[c, 2], state[c, 3]
         for t in range(rows):

@@ -78,6 +78,7 @@ class Recorder:
         }
         self.n_sampled = n_sampled
         self.checkpoint_days = checkpoint_days
+        self.last_checkpoint = max(checkpoint_days, default=0)  # no running sums read after it
         self.running = {m: np.zeros(n_reps) for m in CHECKPOINT_MEASURES}
         self.checkpoints: dict[int, dict[str, np.ndarray]] = {}
 
@@ -103,8 +104,8 @@ class Recorder:
             value = values[name]
             self.campaign_daily_sum[name][day] = np.add.reduceat(value, self.block_starts)
             self.campaign_daily_sample[name][day] = value[: self.n_sampled]
-        if day + 1 > max(self.checkpoint_days, default=0):
-            return  # no checkpoint left to read the running sums
+        if day + 1 > self.last_checkpoint:
+            return
         for name in CHECKPOINT_MEASURES:
             self.running[name] += values[name].sum(axis=1)
         if day + 1 in self.checkpoint_days:  # the first `day + 1` days are done
