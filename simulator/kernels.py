@@ -83,18 +83,67 @@ def _binomial_by_inversion(u: float, n: float, p: float) -> float:
     start = math.exp(n * math.log1p(-p))
     if start > 0.0:
         return _walk_up(u, n, p / (1.0 - p), start)
-    return n - _walk_up(1.0 - u, n, (1.0 - p) / p, math.exp(n * math.log(p)))
+    failures_first = math.exp(n * math.log(p))
+    return n - _walk_up(1.0 - u, n, (1.0 - p) / p, failures_first)
 
 
 @njit(cache=True, nogil=True)
 def _walk_up(u: float, n: float, odds: float, pmf: float) -> float:
-    """Binomial inversion from F(0) = `pmf`, the pmf walked up k by k. Where rounding leaves the
-    cdf a hair below a uniform near 1, the walk ends where the cdf stops growing (the tail left
-    is below its rounding), and never past n."""
-    cdf = pmf
-    k = 0.0
+    """Binomial inversion from F(0) = `pmf`: the count `_walk_on` finds, with the same arithmetic,
+    its first steps taken by `_steps_passed`. For n > 3 every factor n - k of those steps is
+    positive, so F grows over them."""
+    if not n > 3.0:
+        return _walk_on(u, n, odds, pmf, pmf, 0.0)
+    p1 = _next_pmf(pmf, n, 0.0, odds)
+    p2 = _next_pmf(p1, n, 1.0, odds)
+    p3 = _next_pmf(p2, n, 2.0, odds)
+    f1 = pmf + p1
+    f2 = f1 + p2
+    f3 = f2 + p3
+    passed = _steps_passed(u, pmf, f1, f2, f3)
+    if passed < 0.0:
+        return _walk_on(u, n, odds, pmf, pmf, 0.0)
+    if passed < 4.0:
+        return passed
+    return _walk_on(u, n, odds, p3, f3, 3.0)
+
+
+@njit(cache=True, nogil=True)
+def _steps_passed(u: float, f0: float, f1: float, f2: float, f3: float) -> float:
+    """The first four steps of an inversion, F(0) to F(3) (non-decreasing), taken whether needed
+    or not: the count is the number of them below u, the same as walking up to the first that
+    reaches u, without a loop whose exit, the count, is mispredicted about once a cell (most
+    counts drawn by inversion are 0 to 3). -1 where the cdf stopped growing at a step the walk
+    takes: the walk ends there, and is left to the loop. The comparisons are combined with & and
+    |, not `and` and `or`, so that they are not branches either."""
+    passed = (
+        (1.0 if u > f0 else 0.0)
+        + (1.0 if u > f1 else 0.0)
+        + (1.0 if u > f2 else 0.0)
+        + (1.0 if u > f3 else 0.0)
+    )
+    stalled = (
+        ((passed >= 1.0) & (f1 == f0))
+        | ((passed >= 2.0) & (f2 == f1))
+        | ((passed >= 3.0) & (f3 == f2))
+    )
+    return -1.0 if stalled else passed
+
+
+@njit(cache=True, nogil=True)
+def _next_pmf(pmf: float, n: float, k: float, odds: float) -> float:
+    """P(k + 1) from P(k) of a binomial: one step of the walk, the one expression every step
+    uses."""
+    return pmf * ((n - k) / (k + 1.0) * odds)
+
+
+@njit(cache=True, nogil=True)
+def _walk_on(u: float, n: float, odds: float, pmf: float, cdf: float, k: float) -> float:
+    """The binomial walk from count k (`pmf` = P(k), `cdf` = F(k)) to the smallest count whose
+    cdf reaches u. Where rounding leaves the cdf a hair below a uniform near 1, the walk ends
+    where the cdf stops growing (the tail left is below its rounding), and never past n."""
     while u > cdf and k < n:
-        pmf *= (n - k) / (k + 1.0) * odds
+        pmf = _next_pmf(pmf, n, k, odds)
         if cdf + pmf == cdf:
             break
         cdf += pmf
@@ -105,15 +154,35 @@ def _walk_up(u: float, n: float, odds: float, pmf: float) -> float:
 @njit(cache=True, nogil=True)
 def _poisson_by_inversion(u: float, lam: float) -> float:
     """The smallest k with F(k) >= u, the pmf walked up from F(0) = exp(-lam) >= 1 - lam (most
-    cells of a small mean stop at 0 without an exponential), ending, as `_walk_up` does, where
-    the cdf stops growing."""
+    cells of a small mean stop at 0 without an exponential): the count `_poisson_walk_on`
+    finds, its first steps taken by `_steps_passed`."""
     if u <= 1.0 - lam:
         return 0.0
     pmf = math.exp(-lam)
-    cdf = pmf
-    k = 0.0
+    p1 = _next_poisson_pmf(pmf, lam, 0.0)
+    p2 = _next_poisson_pmf(p1, lam, 1.0)
+    p3 = _next_poisson_pmf(p2, lam, 2.0)
+    f1 = pmf + p1
+    f2 = f1 + p2
+    f3 = f2 + p3
+    passed = _steps_passed(u, pmf, f1, f2, f3)
+    if passed < 0.0:
+        return _poisson_walk_on(u, lam, pmf, pmf, 0.0)
+    if passed < 4.0:
+        return passed
+    return _poisson_walk_on(u, lam, p3, f3, 3.0)
+
+
+@njit(cache=True, nogil=True)
+def _next_poisson_pmf(pmf: float, lam: float, k: float) -> float:
+    return pmf * (lam / (k + 1.0))
+
+
+@njit(cache=True, nogil=True)
+def _poisson_walk_on(u: float, lam: float, pmf: float, cdf: float, k: float) -> float:
+    """The Poisson walk from count k, ending, as `_walk_on` does, where the cdf stops growing."""
     while u > cdf:
-        pmf *= lam / (k + 1.0)
+        pmf = _next_poisson_pmf(pmf, lam, k)
         if cdf + pmf == cdf:
             break
         cdf += pmf

@@ -7,7 +7,7 @@ import pytest
 from scipy import stats
 from scipy.special import ndtri
 
-from smmsim.simulator import randomness
+from smmsim.simulator import kernels, randomness
 from smmsim.simulator.kernels import normal_quantile, normal_quantiles
 from smmsim.simulator.randomness import (
     APPROXIMATE_FROM_VARIANCE,
@@ -68,6 +68,44 @@ def test_the_largest_uniform_gives_a_count_in_the_far_tail_not_past_it():
     for lam in np.linspace(0.01, 2.99, 150):
         count = poisson_from_uniforms(top, np.array([lam]))[0]
         assert stats.poisson.sf(count - 1, lam) > 1e-25, lam
+
+
+def _cdf_steps(pmf: float, n: float, odds: float, steps: int) -> list[float]:
+    """F(0), F(1), ... as the walk adds them up, in the same floating-point arithmetic."""
+    cdf, out = pmf, [pmf]
+    for k in range(steps):
+        pmf *= (n - k) / (k + 1.0) * odds
+        cdf += pmf
+        out.append(cdf)
+    return out
+
+
+def test_the_first_steps_taken_at_once_give_the_walks_count():
+    """The inversions take their first four steps without a loop (`kernels._steps_passed`): the
+    count is the one the plain walk gives, for uniforms anywhere, exactly on a step's cdf, just
+    above it and near 1, for fractional n, and where the cdf stops growing within those steps."""
+    rng = np.random.default_rng(12)
+    for _ in range(3000):
+        n = float(rng.integers(0, 40)) + rng.choice([0.0, 0.5])
+        p = float(rng.choice([rng.random(), rng.random() ** 6, 1 - rng.random() ** 6]))
+        if not 0.0 < p < 1.0 or n == 0.0:
+            continue
+        odds, start = p / (1 - p), (1 - p) ** n
+        steps = _cdf_steps(start, n, odds, 5)
+        uniforms = [rng.random(), 1 - 2.0**-53, *steps, *(np.nextafter(f, 1) for f in steps)]
+        for u in uniforms:
+            if u < 1.0:
+                walked = kernels._walk_on(u, n, odds, start, start, 0.0)
+                assert kernels._walk_up(u, n, odds, start) == walked, (u, n, p)
+    for lam in rng.random(300) * 3:
+        start = np.exp(-lam)
+        for u in [rng.random(), 1 - 2.0**-53, *(1 - rng.random(5) ** 8)]:
+            walked = kernels._poisson_walk_on(u, lam, start, start, 0.0)
+            assert kernels._poisson_by_inversion(u, lam) == walked, (u, lam)
+    # A cdf that stops growing at the second step: a pmf below the rounding of F(1).
+    assert kernels._walk_up(0.75, 10.0, 1e-20, 0.5) == kernels._walk_on(
+        0.75, 10.0, 1e-20, 0.5, 0.5, 0.0
+    )
 
 
 @pytest.mark.parametrize("mean", [APPROXIMATE_FROM_VARIANCE + 0.01, 3.5, 9.0, 30.0, 400.0])
