@@ -80,6 +80,16 @@ def _cdf_steps(pmf: float, n: float, odds: float, steps: int) -> list[float]:
     return out
 
 
+def _poisson_cdf_steps(pmf: float, lam: float, steps: int) -> list[float]:
+    """The same for a Poisson count."""
+    cdf, out = pmf, [pmf]
+    for k in range(steps):
+        pmf *= lam / (k + 1.0)
+        cdf += pmf
+        out.append(cdf)
+    return out
+
+
 def test_the_first_steps_taken_at_once_give_the_walks_count():
     """The inversions take their first four steps without a loop (`kernels._steps_passed`): the
     count is the one the plain walk gives, for uniforms anywhere, exactly on a step's cdf, just
@@ -99,10 +109,12 @@ def test_the_first_steps_taken_at_once_give_the_walks_count():
                 assert kernels._walk_up(u, n, odds, start) == walked, (u, n, p)
     for lam in rng.random(300) * 3:
         start = np.exp(-lam)
-        for u in [rng.random(), 1 - 2.0**-53, *(1 - rng.random(5) ** 8)]:
+        steps = _poisson_cdf_steps(start, lam, 5)
+        near_one = 1 - rng.random(5) ** 8
+        for u in [rng.random(), 1 - 2.0**-53, *near_one, *steps, *np.nextafter(steps, 1)]:
             walked = kernels._poisson_walk_on(u, lam, start, start, 0.0)
             assert kernels._poisson_by_inversion(u, lam) == walked, (u, lam)
-    # A cdf that stops growing at the second step: a pmf below the rounding of F(1).
+    # A cdf that stops growing at the first step: P(1) below the rounding of F(0).
     assert kernels._walk_up(0.75, 10.0, 1e-20, 0.5) == kernels._walk_on(
         0.75, 10.0, 1e-20, 0.5, 0.5, 0.0
     )
