@@ -70,21 +70,12 @@ def test_the_largest_uniform_gives_a_count_in_the_far_tail_not_past_it():
         assert stats.poisson.sf(count - 1, lam) > 1e-25, lam
 
 
-def _cdf_steps(pmf: float, n: float, odds: float, steps: int) -> list[float]:
-    """F(0), F(1), ... as the walk adds them up, in the same floating-point arithmetic."""
+def _cdf_steps(pmf: float, factors: list[float]) -> list[float]:
+    """F(0), F(1), ... as the walk adds them up, P(k + 1) = P(k) * factors[k], in the same
+    floating-point arithmetic."""
     cdf, out = pmf, [pmf]
-    for k in range(steps):
-        pmf *= (n - k) / (k + 1.0) * odds
-        cdf += pmf
-        out.append(cdf)
-    return out
-
-
-def _poisson_cdf_steps(pmf: float, lam: float, steps: int) -> list[float]:
-    """The same for a Poisson count."""
-    cdf, out = pmf, [pmf]
-    for k in range(steps):
-        pmf *= lam / (k + 1.0)
+    for factor in factors:
+        pmf *= factor
         cdf += pmf
         out.append(cdf)
     return out
@@ -101,7 +92,7 @@ def test_the_first_steps_taken_at_once_give_the_walks_count():
         if not 0.0 < p < 1.0 or n == 0.0:
             continue
         odds, start = p / (1 - p), (1 - p) ** n
-        steps = _cdf_steps(start, n, odds, 5)
+        steps = _cdf_steps(start, [(n - k) / (k + 1.0) * odds for k in range(5)])
         uniforms = [rng.random(), 1 - 2.0**-53, *steps, *(np.nextafter(f, 1) for f in steps)]
         for u in uniforms:
             if u < 1.0:
@@ -109,7 +100,7 @@ def test_the_first_steps_taken_at_once_give_the_walks_count():
                 assert kernels._walk_up(u, n, odds, start) == walked, (u, n, p)
     for lam in rng.random(300) * 3:
         start = np.exp(-lam)
-        steps = _poisson_cdf_steps(start, lam, 5)
+        steps = _cdf_steps(start, [lam / (k + 1.0) for k in range(5)])
         near_one = 1 - rng.random(5) ** 8
         for u in [rng.random(), 1 - 2.0**-53, *near_one, *steps, *np.nextafter(steps, 1)]:
             walked = kernels._poisson_walk_on(u, lam, start, start, 0.0)
