@@ -18,6 +18,7 @@ import simpy
 from smmsim.scenarios.calendar import campaign_dates, campaign_months
 from smmsim.scenarios.errors import SmmsimError
 from smmsim.scenarios.schema import Scenario
+from smmsim.simulator.allocator import keep_freed_memory
 from smmsim.simulator.chunk import ChunkCampaign
 from smmsim.simulator.clock import SNAPSHOT_LAG
 from smmsim.simulator.compiled import warm_up
@@ -292,6 +293,7 @@ def run_chunk(
 ) -> tuple[Recorder, StrategyRecord]:
     """Run every replication of one chunk through the whole calendar (`per_row`: each
     replication's own settings, see `ChunkCampaign`)."""
+    keep_freed_memory()  # a day's arrays reuse the last day's memory, not fresh pages
     env = simpy.Environment()
     campaign = ChunkCampaign(plan, draws, n_sampled, per_row)
     # The tactics' schedules start first, so that the first day's orders precede its delivery.
