@@ -9,8 +9,8 @@ import re
 
 import pytest
 
-from smmsim.simulator.reports import alongside
-from smmsim.simulator.reports.alongside import written_alongside
+from smmsim.simulator import alongside
+from smmsim.simulator.alongside import computed_alongside, written_alongside
 
 needs_fork = pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this platform")
 
@@ -90,3 +90,93 @@ def test_run_writes_the_same_files_with_and_without_the_copy(tmp_path, monkeypat
     for name in names:
         a, b = (uuid.sub(b"ID", (d / name).read_bytes()) for d in (forked, here))
         assert a == b, name
+
+
+# --- a value computed by a copy (`computed_alongside`) --------------------------------------------
+
+
+def whose_pid(fail_in_copy: bool = False):
+    """A computation whose value says which process made it."""
+    parent = os.getpid()
+
+    def compute() -> dict:
+        if fail_in_copy and os.getpid() != parent:
+            raise MemoryError("the copy cannot compute")
+        return {"pid": os.getpid()}
+
+    return compute
+
+
+@needs_fork
+def test_the_value_is_computed_by_a_copy_while_the_body_runs_here():
+    with computed_alongside(whose_pid()) as value:
+        here = os.getpid()
+        assert value()["pid"] != here
+        assert value() is value()  # asked twice, sent once
+
+
+@needs_fork
+def test_a_value_larger_than_a_pipe_holds_arrives_whole():
+    # A copy blocks on a full pipe (64 KB) until it is read: read first, then waited for.
+    big = bytes(range(256)) * 40_000  # 10 MB
+    with computed_alongside(lambda: big) as value:
+        assert value() == big
+
+
+@needs_fork
+def test_a_copy_that_fails_to_compute_leaves_it_to_this_process():
+    with computed_alongside(whose_pid(fail_in_copy=True)) as value:
+        assert value()["pid"] == os.getpid()
+
+
+def test_without_fork_the_value_is_computed_here_when_asked(monkeypatch):
+    monkeypatch.delattr(alongside.os, "fork")
+    order = []
+
+    def compute() -> str:
+        order.append("document")
+        return "done"
+
+    with computed_alongside(compute) as value:
+        order.append("risk")
+        assert value() == "done"
+    assert order == ["risk", "document"]
+
+
+@needs_fork
+def test_a_failing_body_leaves_no_copy_behind(monkeypatch):
+    forked = []
+
+    def recorded(work):
+        forked.append(fork_running(work))
+        return forked[-1]
+
+    fork_running = alongside._fork_running
+    monkeypatch.setattr(alongside, "_fork_running", recorded)
+
+    def slow() -> None:
+        import time
+
+        time.sleep(30)
+
+    with pytest.raises(KeyboardInterrupt), computed_alongside(slow):
+        raise KeyboardInterrupt
+    with pytest.raises(ChildProcessError):  # stopped and waited for: not this process's child
+        os.waitpid(forked[0], os.WNOHANG)
+
+
+@needs_fork
+def test_a_run_document_is_the_same_computed_alongside_its_risk_or_after_it():
+    from smmsim.scenarios.bundled import example_path
+    from smmsim.scenarios.loader import load_scenario
+    from smmsim.simulator.studies.run import run_plan
+
+    # reputation-rush's backlash strikes, so its risk has what-ifs to simulate. One worker
+    # computes the document after the risk; two compute it in a copy while the risk runs.
+    plan = load_scenario(example_path("reputation-rush"))
+    alone, forked = (
+        run_plan(plan, replications=300, seed=4, workers=workers).to_dict() for workers in (1, 2)
+    )
+    assert any(row["events"]["mean"] for row in alone["risk"]["simulated"])
+    assert forked == alone
+    assert list(forked) == list(alone)  # the keys in the same order, "risk" last

@@ -7,37 +7,18 @@ a run's report). Done one after the other they were a quarter of a small run's w
 the second core idle. A forked copy shares the result without copying or pickling it, so the
 pages are written there while the tables are written here.
 
-The copy only ever writes files. If it cannot be made (no `fork` on this platform) or it fails
-for any reason, the same work runs here afterwards, so what is written, and any error raised, is
-what running it here would give.
+The copy only ever writes files; where it cannot be made or fails, the pages are written here
+afterwards (`simulator/alongside.py`).
 """
 
 from __future__ import annotations
 
-import os
-import signal
-import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from pathlib import Path
 
+from smmsim.simulator.alongside import written_alongside
 from smmsim.simulator.reports.kit import write_pages
-
-
-@contextmanager
-def written_alongside(write: Callable[[], None]) -> Iterator[None]:
-    """Run `write()` in a forked copy while the `with` body runs here; wait for it at the end
-    of the body. Runs `write()` here instead where the copy could not be made or failed."""
-    pid = _forked(write) if hasattr(os, "fork") else None
-    try:
-        yield
-        done = pid is not None and _succeeded(pid)
-    except BaseException:  # the body failed or was interrupted: the copy's files are not wanted
-        if pid is not None:
-            _stop(pid)
-        raise
-    if not done:
-        write()
 
 
 @contextmanager
@@ -49,35 +30,3 @@ def pages_alongside(
     its tables and documents here."""
     with written_alongside(lambda: write_pages(out_dir, pages(), plotlyjs)):
         yield
-
-
-def _forked(write: Callable[[], None]) -> int | None:
-    # Anything buffered now would be written twice, once by each process.
-    sys.stdout.flush()
-    sys.stderr.flush()
-    try:
-        pid = os.fork()
-    except OSError:
-        return None
-    if pid == 0:  # the copy: write, then leave without the parent's exit handlers or buffers
-        code = 1
-        try:
-            write()
-            code = 0
-        except BaseException:
-            pass  # the parent runs `write` again and reports what goes wrong there
-        finally:
-            os._exit(code)
-    return pid
-
-
-def _succeeded(pid: int) -> bool:
-    _, status = os.waitpid(pid, 0)
-    return os.waitstatus_to_exitcode(status) == 0
-
-
-def _stop(pid: int) -> None:
-    with suppress(ProcessLookupError):  # it may have finished already
-        os.kill(pid, signal.SIGTERM)
-    with suppress(ChildProcessError):  # or been waited for already
-        os.waitpid(pid, 0)

@@ -10,9 +10,10 @@ from typing import TYPE_CHECKING
 from smmsim.scenarios.documents import ABSENT, Document, in_memory
 from smmsim.scenarios.kpis import kpi_unit
 from smmsim.scenarios.schema import Scenario
+from smmsim.simulator.alongside import computed_alongside
 from smmsim.simulator.frames import daily_frame
 from smmsim.simulator.result import Result
-from smmsim.simulator.studies.evaluation import evaluate
+from smmsim.simulator.studies.evaluation import StrategyRun, evaluate
 from smmsim.simulator.studies.outcome import StrategyOutcome, strategy_outcome
 from smmsim.simulator.studies.risk import RiskAssessment, assess_risk
 from smmsim.simulator.studies.spending import unspent
@@ -206,6 +207,24 @@ def run_plan(
         workers=workers,
         progress=progress,
     )
-    risk = assess_risk(done.result, chunk_size=chunk_size, workers=workers)
-    document = run_document(done.result, done.oracle, source=source, risk=risk)
+    document = _documented_alongside_risk(done, source, chunk_size, workers)
     return RunResult.from_dict(document, simulation=done.result, oracle=done.oracle)
+
+
+def _documented_alongside_risk(
+    done: StrategyRun, source: str | None, chunk_size: int | None, workers: int
+) -> dict:
+    """The run's document with its risk. The risk's what-ifs simulate in this process, one
+    after another (travel-agency: 0.3 s), while the rest of the document, which does not
+    depend on them (0.25 s), is computed by a forked copy, where more than one worker was
+    asked for; the document is the same either way."""
+
+    def without_risk() -> dict:
+        return run_document(done.result, done.oracle, source=source)
+
+    if workers == 1:
+        risk = assess_risk(done.result, chunk_size=chunk_size, workers=workers)
+        return {**without_risk(), "risk": risk}
+    with computed_alongside(without_risk) as document:
+        risk = assess_risk(done.result, chunk_size=chunk_size, workers=workers)
+        return {**document(), "risk": risk}
