@@ -1,6 +1,7 @@
 """Engine benchmark: the reference scenario through `simulate`, and a naive baseline.
 
     python benchmarks/bench_engine.py [--reps N] [--baseline-reps N] [--record]
+    python benchmarks/bench_engine.py --against DIR [--rounds 3]
 
 The engine is timed in a fresh `spawn` subprocess (one untimed warm-up run first), so its
 maximum resident set size is that of one clean interpreter; a second, untimed run there measures
@@ -9,16 +10,25 @@ section 4 calls the naive design: one `simpy.Environment` per replication, a Pyt
 and arms, scalar draws from a numpy Generator. It does comparable work per arm-day, not identical
 numbers. Throughput is arm-day-replications per second. Nothing here asserts a timing; `--record`
 appends the figures to benchmarks/RESULTS.md.
+
+`--against DIR` compares this tree's engine with another copy of the package (DIR holds a folder
+`smmsim`, for example `mkdir -p /tmp/base/smmsim && git archive main | tar -x -C
+/tmp/base/smmsim`): each round times the reference scenario with one, then the other, each in a
+fresh interpreter, so both see the same machine load; a shared 2-core host's speed can move by a
+third within minutes, and only figures measured side by side compare.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import multiprocessing
 import os
 import platform
 import resource
+import statistics
+import subprocess
 import sys
 import time
 import tracemalloc
@@ -401,12 +411,64 @@ def record(rows: list[tuple[str, str]], path: Path = RESULTS, title: str = "") -
         out.write("\n".join(lines) + "\n")
 
 
+# --- this tree against another copy, side by side --------------------------------------------
+
+
+def engine_figures_with(package_parent: Path | None, reps: int) -> dict[str, float]:
+    """`measure_engine` in a fresh interpreter, with the smmsim in `package_parent` (None: the
+    one this interpreter finds, this tree's)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    if package_parent is not None:
+        env["PYTHONPATH"] = str(package_parent)
+    command = [sys.executable, __file__, "--engine-json", "--reps", str(reps)]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+    return json.loads(done.stdout)
+
+
+def side_by_side(baseline: Path, reps: int, rounds: int) -> list[tuple[str, str]]:
+    """Rows of the reference scenario's times, the baseline's then this tree's, round by round."""
+    measures = {"seconds_one_process": "1 process", "seconds": f"{WORKERS} workers"}
+    times: dict[str, dict[str, list[float]]] = {m: {"base": [], "ours": []} for m in measures}
+    for _ in range(rounds):
+        for side, parent in (("base", baseline), ("ours", None)):
+            figures = engine_figures_with(parent, reps)
+            for m in measures:
+                times[m][side].append(figures[m])
+    work = arm_days(reference_scenario()) * reps
+    rows = []
+    for m, label in measures.items():
+        base, ours = times[m]["base"], times[m]["ours"]
+        ratio = statistics.median(base) / statistics.median(ours)
+        rows.append(
+            (
+                f"reference, {reps:,} reps, {label}",
+                f"{_listed(base)} -> {_listed(ours)} s (median {ratio:.2f}x; now "
+                f"{work / statistics.median(ours) / 1e6:.2f} M arm-day-reps/s)",
+            )
+        )
+    return rows
+
+
+def _listed(seconds: list[float]) -> str:
+    return ", ".join(f"{s:.2f}" for s in seconds)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=REFERENCE_REPS, help="engine replications")
     parser.add_argument("--baseline-reps", type=int, default=BASELINE_REPS)
     parser.add_argument("--record", action="store_true", help="append to benchmarks/RESULTS.md")
+    parser.add_argument("--against", type=Path, help="a folder holding another `smmsim`")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of --against")
+    parser.add_argument("--engine-json", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.engine_json:  # one side of --against, in its own interpreter
+        print(json.dumps(measure_engine(args.reps, SEED)))
+        return
+    if args.against:
+        print(f"Machine: {machine()}")
+        print_table(side_by_side(args.against.resolve(), args.reps, args.rounds))
+        return
     rows = figure_rows(run_benchmark(args.reps, args.baseline_reps))
     print(f"Machine: {machine()}")
     print_table(rows)
