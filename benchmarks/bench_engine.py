@@ -45,6 +45,7 @@ import simpy
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.bench_cli import environment
 from benchmarks.reference import reference_scenario
 from smmsim.scenarios.schema import Scenario
 from smmsim.simulator.arms import ArmTable, build_arm_table
@@ -417,10 +418,8 @@ def record(rows: list[tuple[str, str]], path: Path = RESULTS, title: str = "") -
 def engine_figures_with(package_parent: Path | None, reps: int) -> dict[str, float]:
     """`measure_engine` in a fresh interpreter, with the smmsim in `package_parent` (None: the
     one this interpreter finds, this tree's)."""
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    if package_parent is not None:
-        env["PYTHONPATH"] = str(package_parent)
     command = [sys.executable, __file__, "--engine-json", "--reps", str(reps)]
+    env = environment(package_parent)
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
     return json.loads(done.stdout)
 

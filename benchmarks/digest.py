@@ -18,13 +18,15 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import subprocess
 import sys
 from dataclasses import fields
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.bench_cli import ROOT, environment
+
 EXAMPLES = ROOT / "scenarios" / "examples"
 SEED = 7
 REPS = 2000
@@ -72,10 +74,9 @@ def digests(reps: int) -> dict[str, dict[str, str]]:
 
 def digests_with(package_parent: Path, reps: int) -> dict[str, dict[str, str]]:
     """`digests` made by the copy of smmsim in `package_parent`, in a fresh interpreter."""
-    env = {**os.environ, "PYTHONPATH": str(package_parent)}
     done = subprocess.run(
         [sys.executable, __file__, "--reps", str(reps), "--json"],
-        env=env,
+        env=environment(package_parent),
         capture_output=True,
         text=True,
         check=True,

@@ -27,7 +27,7 @@ _kept = False
 def keep_freed_memory() -> bool:
     """Ask glibc's malloc, once per process, to keep freed memory; True where it does."""
     global _kept
-    if not _kept and _is_glibc():
+    if not _kept and is_glibc():
         import ctypes
 
         libc = ctypes.CDLL(None)
@@ -38,7 +38,8 @@ def keep_freed_memory() -> bool:
     return _kept
 
 
-def _is_glibc() -> bool:
+def is_glibc() -> bool:
+    """Whether this process runs on glibc, whose malloc takes the setting."""
     try:
         return (os.confstr("CS_GNU_LIBC_VERSION") or "").startswith("glibc")
     except (ValueError, OSError, AttributeError):  # no such name here: not glibc

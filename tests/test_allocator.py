@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from smmsim.simulator.allocator import _is_glibc
+from smmsim.simulator.allocator import is_glibc
 
 # Each round makes and frees what a day of a large chunk does: 8 arrays of 1 MB, all alive at
 # once, so that more than glibc's default trim threshold (a few MB) is free at the end.
@@ -36,7 +36,7 @@ def page_faults(mode: str) -> int:
     return int(done.stdout.strip())
 
 
-@pytest.mark.skipif(not _is_glibc(), reason="the setting is glibc's")
+@pytest.mark.skipif(not is_glibc(), reason="the setting is glibc's")
 def test_a_days_arrays_reuse_freed_memory_instead_of_faulting_in_new_pages():
     # By default the 8 MB freed each round is handed back and faulted in again (2,048 pages a
     # round); kept, the rounds after the first reuse it.
