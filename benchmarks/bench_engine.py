@@ -46,6 +46,7 @@ import simpy
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.bench_cli import environment
+from benchmarks.draw_time import draw_clock, draw_rows
 from benchmarks.reference import reference_scenario
 from smmsim.scenarios.schema import Scenario
 from smmsim.simulator.arms import ArmTable, build_arm_table
@@ -99,9 +100,11 @@ def measure_engine(reps: int, seed: int) -> dict[str, float]:
     scenario = reference_scenario()
     rss_before = max_rss_mib()
     simulate(scenario, replications=WARMUP_REPS, seed=seed)
-    start = time.perf_counter()
-    result = simulate(scenario, replications=reps, seed=seed)
-    seconds_one = time.perf_counter() - start
+    # The clock adds a microsecond or so to each of the run's few thousand kernel calls.
+    with draw_clock() as clock:
+        start = time.perf_counter()
+        result = simulate(scenario, replications=reps, seed=seed)
+        seconds_one = time.perf_counter() - start
     rss = max_rss_mib()
     del result
     # What `smmsim run` does by default: chunks spread over one process per core.
@@ -119,6 +122,8 @@ def measure_engine(reps: int, seed: int) -> dict[str, float]:
     return {
         "seconds": seconds,
         "seconds_one_process": seconds_one,
+        "draws_seconds": clock.draws_seconds,
+        "draws": clock.draws,
         "tracemalloc_peak_mib": peak / MIB,
         "rss_before_mib": rss_before,
         "max_rss_mib": rss,
@@ -340,6 +345,12 @@ def figure_rows(f: dict[str, Any]) -> list[tuple[str, str]]:
         (
             "engine throughput, 1 process",
             f"{work_rate(f, e['seconds_one_process']) / 1e6:.2f} M arm-day-reps/s",
+        ),
+        *draw_rows(
+            e["draws_seconds"],
+            e["draws"],
+            e["seconds_one_process"],
+            arm_days(reference_scenario()) * f["reps"],
         ),
         ("engine tracemalloc peak (1 process)", f"{e['tracemalloc_peak_mib']:.0f} MiB"),
         ("engine process max RSS (1 process)", f"{e['max_rss_mib']:.0f} MiB"),

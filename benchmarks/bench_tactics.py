@@ -20,6 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.bench_engine import machine, print_table, record
+from benchmarks.draw_time import draw_clock
 from smmsim.scenarios.loader import load_scenario
 from smmsim.scenarios.schema import Scenario
 from smmsim.simulator.engine import simulate
@@ -60,11 +61,19 @@ def main(argv: list[str] | None = None) -> None:
     rush = load_scenario(EXAMPLES / "reputation-rush.yaml")
     full = best_time(lambda: simulate(steady, replications=args.reps, workers=1))
     bare = best_time(lambda: simulate(ads_only(steady), replications=args.reps, workers=1))
+    with draw_clock() as clock:
+        simulate(steady, replications=args.reps, workers=1)
+    reputation_day = clock.total(("turn_over", "mention_portals"))
     check = best_time(lambda: check_document(rush, replications=args.reps, workers=1))
     rows = [
         (f"reputation-steady, {args.reps:,} reps, 1 process", f"{full:.2f} s"),
         ("  its ads alone (no tactics, reputation, backlash)", f"{bare:.2f} s"),
         ("  cost of tactics, reputation and backlash", f"{full / bare:.2f}x"),
+        (
+            "  its draws alone (draw_time.py), and the reputation's compiled day",
+            f"{clock.draws_seconds:.2f} s ({clock.draws_seconds / bare:.2f}x the ads alone), "
+            f"{reputation_day:.2f} s",
+        ),
         (f"check reputation-rush, {args.reps:,} reps (run + what-if)", f"{check:.2f} s"),
     ]
     print(f"Machine: {machine()}")
