@@ -38,7 +38,7 @@ SAMPLERS = {
     randomness: ("binomial_counts", "poisson_counts", "lognormal_noise"),
 }
 UNIFORMS = {randomness: ("draw_streams", "draw_kept_streams")}
-REPUTATION_DAY = {reputation: ("turn_over", "mention_portals")}
+REPUTATION_KERNELS = {reputation: ("turn_over", "mention_portals")}
 
 
 @dataclass
@@ -66,13 +66,16 @@ def _names(table: dict) -> tuple[str, ...]:
     return tuple(name for names in table.values() for name in names)
 
 
+REPUTATION_DAY = _names(REPUTATION_KERNELS)
+
+
 @contextmanager
 def draw_clock() -> Iterator[DrawClock]:
     """Time the engine's compiled kernels while the block runs, in this process only (a
     worker process has its own copies of the modules, untouched)."""
     clock = DrawClock()
     originals = []
-    for table, counted in ((SAMPLERS, True), (UNIFORMS, False), (REPUTATION_DAY, False)):
+    for table, counted in ((SAMPLERS, True), (UNIFORMS, False), (REPUTATION_KERNELS, False)):
         for module, names in table.items():
             for name in names:
                 kernel = getattr(module, name, None)
