@@ -159,6 +159,10 @@ class BacklashModel:
         for name, signal in p.signals().items():
             if name not in signals:  # stays at zero: no excess over any threshold
                 continue
+            # Nowhere above its safe level (every signal, most days, of most plans): it adds no
+            # hazard, and multiplying the survival by exactly 1 would change nothing.
+            if not (signals[name] > signal.safe).any():
+                continue
             excess = np.maximum(signals[name] - signal.safe, 0.0) / (signal.high - signal.safe)
             survive *= 1 - np.minimum(signal.hazard_at_high * excess**2, 1.0)
         hazard = np.minimum(1 - survive, p.max_daily_hazard)
@@ -167,7 +171,11 @@ class BacklashModel:
     def strike(self, day: int, hazard: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(reps, P) today's events and their repair bills; the bills come due tomorrow and the
         penalty starts then."""
-        events = self.draws.binomial(np.ones_like(hazard), hazard)
+        if hazard.any():
+            events = self.draws.binomial(np.ones_like(hazard), hazard)
+        else:  # no event can strike today: the draw's zeros, its uniforms used up all the same
+            self.draws.uniforms(1)
+            events = np.zeros_like(hazard)
         bills = events * self.draws.rates(self.repair, where=events > 0)
         self.pending_repair += bills
         self.active_events = self.penalty_events.add(day, events)
