@@ -173,11 +173,13 @@ class BacklashModel:
         penalty starts then."""
         if hazard.any():
             events = self.draws.binomial(np.ones_like(hazard), hazard)
-        else:  # no event can strike today: the draw's zeros, its uniforms used up all the same
-            self.draws.uniforms(1)
-            events = np.zeros_like(hazard)
-        bills = events * self.draws.rates(self.repair, where=events > 0)
-        self.pending_repair += bills
+            bills = events * self.draws.rates(self.repair, where=events > 0)
+            self.pending_repair += bills
+        else:
+            # No event can strike today (most days of most plans): the zeros the draws would
+            # give, their uniforms (the events' row and the bills') used up all the same.
+            self.draws.uniforms(2)
+            events, bills = np.zeros_like(hazard), np.zeros_like(hazard)
         self.active_events = self.penalty_events.add(day, events)
         return events, bills
 

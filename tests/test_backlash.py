@@ -112,16 +112,18 @@ def test_one_event_depresses_the_rates_for_exactly_penalty_days_and_bills_once_n
 
 
 def test_a_day_no_event_can_strike_uses_up_its_uniforms_as_a_drawn_day_would():
-    """A day of zero hazard everywhere skips the sampler but not its uniforms: the events of
-    the days after it are those drawn from the stream day by day, zero-hazard days included."""
+    """A day of zero hazard everywhere skips the sampler but not its uniforms: the events and
+    bills of the days after it are those drawn from the stream day by day, zero-hazard days
+    included."""
     n_reps, hazards = 400, [0.0, 0.0, 0.3, 0.0, 0.6]
     m = model(Backlash(max_daily_hazard=1.0), n_reps, stream(n_reps))
     drawn = stream(n_reps)
     for day, h in enumerate(hazards):
         hazard = np.full((n_reps, 1), h)
-        events, _ = m.strike(day, hazard)
-        np.testing.assert_array_equal(events, drawn.binomial(np.ones_like(hazard), hazard))
-        drawn.uniforms(1)  # the repair bill's row, which `strike` takes after the events'
+        events, bills = m.strike(day, hazard)
+        expected = drawn.binomial(np.ones_like(hazard), hazard)
+        np.testing.assert_array_equal(events, expected)
+        np.testing.assert_array_equal(bills, expected * drawn.rates(m.repair, where=expected > 0))
     assert 0 < m.penalty_events.total.sum() < 2 * n_reps  # some events, not all
 
 
