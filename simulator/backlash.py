@@ -41,6 +41,11 @@ SPEED_WINDOW = 14
 MIN_FEED_POSTS = 3
 
 
+# The signals read from what the platforms did today (`PlatformDay`): ad frequency comes from the
+# ads' impressions, the reputation's speed from the top 20.
+PLATFORM_DAY_SIGNALS = frozenset({"seeding_ratio", "sponsored_share", "contest_share"})
+
+
 @dataclass(frozen=True)
 class PlatformDay:
     """What the platforms did today, (reps, P) each, as the signals need it."""
@@ -97,6 +102,12 @@ class BacklashModel:
         self.active_events = np.zeros(shape)
         self.pending_repair = np.zeros(shape)
 
+    @property
+    def reads_platform_day(self) -> bool:
+        """Whether a signal the plan can raise reads what the platforms did today: without
+        one, `signals` needs no `PlatformDay` (a plan of ads alone)."""
+        return bool(self.can_signal & PLATFORM_DAY_SIGNALS)
+
     def penalty(self) -> np.ndarray:
         """(reps, P) today's multiplier of CTR and conversion from recent events: the
         platform's own, and `spillover` of each other platform's."""
@@ -109,12 +120,13 @@ class BacklashModel:
     def signals(
         self,
         day: int,
-        today: PlatformDay,
+        today: PlatformDay | None,
         arm_impressions: np.ndarray,
         arm_audience: np.ndarray,
         positive_share: np.ndarray,
     ) -> dict[str, np.ndarray]:
-        """(reps, P) each signal the plan can raise, after today's delivery."""
+        """(reps, P) each signal the plan can raise, after today's delivery; `today` may be
+        None where none of them reads it (`reads_platform_day`)."""
         week = self.arm_impressions.add(day, arm_impressions)
         out = {"ad_frequency": self._worst_frequency(week, arm_audience)}
         if "seeding_ratio" in self.can_signal:

@@ -331,26 +331,31 @@ class ChunkCampaign:
 
     def _backlash_day(self, day, units, tday, joins, arm_impressions, audience):
         """Read the signals after today's delivery; draw today's events and their bills."""
+        backlash = self.backlash
+        today = self._platform_day(units, tday, joins) if backlash.reads_platform_day else None
+        signals = backlash.signals(
+            day,
+            today,
+            arm_impressions,
+            np.broadcast_to(audience, arm_impressions.shape),
+            self._positive_share(),
+        )
+        events, bills = backlash.strike(day, backlash.hazard(signals))
+        self.outrage = row_sum(events)
+        return events, bills
+
+    def _platform_day(self, units, tday, joins) -> PlatformDay:
+        """(reps, P) what each platform's tools did today, as the backlash signals read it."""
         t, to_platform = self.plan.tactics, self.by_platform
         tactic_to_platform = to_platform[self.plan.arms.n :]
         contest_joins = np.where(t.of_kind("contest"), tday.joins, 0.0)
-        today = PlatformDay(
+        return PlatformDay(
             seeded=np.where(t.of_kind("seeding"), units, 0.0) @ tactic_to_platform,
             posts=tday.posts @ tactic_to_platform,
             promotional_posts=tday.promotional_posts @ tactic_to_platform,
             joins=joins @ to_platform,
             contest_joins=contest_joins @ tactic_to_platform,
         )
-        signals = self.backlash.signals(
-            day,
-            today,
-            arm_impressions,
-            audience * np.ones_like(arm_impressions),
-            self._positive_share(),
-        )
-        events, bills = self.backlash.strike(day, self.backlash.hazard(signals))
-        self.outrage = row_sum(events)
-        return events, bills
 
     def _reputation_stocks(self) -> dict[str, np.ndarray]:
         """(reps, 1) each campaign stock, read from the reputation model's method of that name

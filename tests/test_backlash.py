@@ -384,3 +384,24 @@ def test_the_feed_is_judged_from_three_posts_a_week():
     for day in (1, 2):
         signals = m.signals(day, lone, quiet, one, np.zeros(1))
     assert signals["sponsored_share"][0, 0] == 1.0
+
+
+def test_ads_alone_read_their_frequency_without_what_the_platforms_did():
+    """Ads alone raise one signal, their frequency, read from their own impressions: the day's
+    seeded items, posts and joins are not needed (and not built); any other tool needs them."""
+    ads_alone = BacklashModel(
+        Backlash(),
+        natural_posts=np.zeros(1),
+        seeds=np.zeros(1, dtype=bool),
+        arm_platform=np.array([0]),
+        repair=(AmountBelief(mean=1.0, sd=0.0).distribution(),),
+        start_positive=np.zeros(1),
+        draws=ExpectedDraws(1),
+        can_signal=frozenset({"ad_frequency"}),
+    )
+    assert not ads_alone.reads_platform_day
+    week = np.array([[2000.0]])  # impressions among 1,000 people: C / reach = 2 / (1 - e^-2)
+    signals = ads_alone.signals(0, None, week, np.array([[1000.0]]), np.zeros(1))
+    assert set(signals) == {"ad_frequency"}
+    assert signals["ad_frequency"][0, 0] == pytest.approx(2 / -np.expm1(-2), rel=REL)
+    assert model(Backlash()).reads_platform_day  # every signal, seeding among them
