@@ -28,13 +28,20 @@ class VisitorPool:
         self.feeds = (feeds[:, None] & same_platform & retargeting[None, :]).astype(float)
         self.keep = np.where(retargeting, 1 - 1 / np.maximum(arms.window, 1), 0.0)
         self.pool = np.zeros((n_reps, arms.n))
+        # Without a retargeting arm (most plans) there is no pool to keep: every arm reaches its
+        # platform, the same read-only row for every replication.
+        self.retargets = bool(retargeting.any())
+        self.platforms = np.broadcast_to(arms.audience.astype(float), self.pool.shape)
 
     def audience(self) -> np.ndarray:
         """(reps, arms) the people each arm can reach today: its pool, or its platform."""
+        if not self.retargets:
+            return self.platforms
         return np.where(
             self.arms.retargeting, np.maximum(self.pool, EMPTY_POOL), self.arms.audience
         )
 
     def admit(self, line_clicks: np.ndarray) -> None:
         """Today's clicks (reps, lines) join tomorrow's pools; the oldest visitors leave."""
-        self.pool = self.pool * self.keep + line_clicks @ self.feeds
+        if self.retargets:
+            self.pool = self.pool * self.keep + line_clicks @ self.feeds
