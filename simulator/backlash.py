@@ -19,6 +19,7 @@ budget pays the next morning.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -82,6 +83,9 @@ class BacklashModel:
         n_platforms = len(natural_posts)
         shape = (n_reps, n_platforms)
         self.params = params
+        self.shape = shape
+        # Below this many impressions a person, no arm's frequency reaches the safe level.
+        self.quiet_exposure = exposure_below(params.signals()["ad_frequency"].safe)
         self.exposed = np.ones(n_platforms, dtype=bool) if exposed is None else exposed
         self.natural_posts = natural_posts
         self.seeds = seeds
@@ -126,9 +130,13 @@ class BacklashModel:
         positive_share: np.ndarray,
     ) -> dict[str, np.ndarray]:
         """(reps, P) each signal the plan can raise, after today's delivery; `today` may be
-        None where none of them reads it (`reads_platform_day`)."""
+        None where none of them reads it (`reads_platform_day`). Ad frequency is left out on a
+        day no arm's can be above its safe level (most days of most plans): it would add no
+        hazard."""
         week = self.arm_impressions.add(day, arm_impressions)
-        out = {"ad_frequency": self._worst_frequency(week, arm_audience)}
+        out = {}
+        if np.max(week / arm_audience, initial=0.0) >= self.quiet_exposure:
+            out["ad_frequency"] = self._worst_frequency(week, arm_audience)
         if "seeding_ratio" in self.can_signal:
             out["seeding_ratio"] = _ratio(self.seeded.add(day, today.seeded), self.natural_posts)
         if "sponsored_share" in self.can_signal:
@@ -145,8 +153,7 @@ class BacklashModel:
             # Before the window has passed the rise is since the start, over the days so far
             # (at least a week): a first-week push reads at its full speed.
             days = max(WEEK, min(day + 1, SPEED_WINDOW))
-            shape = out["ad_frequency"].shape
-            out["reputation_speed"] = self._speed(positive_share, window_ago, days, shape)
+            out["reputation_speed"] = self._speed(positive_share, window_ago, days)
         return out
 
     def _worst_frequency(self, week: np.ndarray, audience: np.ndarray) -> np.ndarray:
@@ -158,16 +165,17 @@ class BacklashModel:
                 out[:, p] = per_arm[:, on_p].max(axis=1)
         return out
 
-    def _speed(self, now: np.ndarray, window_ago: np.ndarray, days: int, shape) -> np.ndarray:
+    def _speed(self, now: np.ndarray, window_ago: np.ndarray, days: int) -> np.ndarray:
         """Points a week of positive share gained over the last `days` days, on the platforms
         that seed."""
         points = 100 * np.maximum(now - window_ago, 0.0) * WEEK / days
-        return np.where(self.seeds, points[:, None], 0.0) * np.ones(shape)
+        return np.where(self.seeds, points[:, None], 0.0) * np.ones(self.shape)
 
     def hazard(self, signals: dict[str, np.ndarray]) -> np.ndarray:
         """(reps, P) probability of an event today."""
         p = self.params
-        survive = np.full_like(signals["ad_frequency"], 1 - p.base_hazard)
+        shape = np.broadcast_shapes(self.shape, *(value.shape for value in signals.values()))
+        survive = np.full(shape, 1 - p.base_hazard)
         for name, signal in p.signals().items():
             if name not in signals:  # stays at zero: no excess over any threshold
                 continue
@@ -200,6 +208,24 @@ class BacklashModel:
         due = self.pending_repair
         self.pending_repair = np.zeros_like(due)
         return due
+
+
+def exposure_below(safe: float) -> float:
+    """Impressions per person x below which the frequency x / (1 - exp(-x)) of C impressions
+    among N people (x = C / N; `curves.frequency` of `curves.unique_reach`) stays under `safe`.
+    It grows from 1 (at x near 0) and is found by bisection, then lowered by a millionth so that
+    the rounding of the frequency's own arithmetic cannot carry it past `safe`. 0 where `safe`
+    is at most 1, which any impression reaches."""
+    if safe <= 1.0:
+        return 0.0
+    low, high = 0.0, safe  # x / (1 - exp(-x)) > x, so it passes `safe` before x does
+    for _ in range(200):
+        middle = (low + high) / 2
+        if middle / -math.expm1(-middle) < safe:
+            low = middle
+        else:
+            high = middle
+    return low * (1 - 1e-6)
 
 
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:

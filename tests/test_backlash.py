@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from smmsim.scenarios.beliefs import AmountBelief
 from smmsim.scenarios.loader import load_scenario
 from smmsim.scenarios.reputation_schema import SIGNALS, Backlash
-from smmsim.simulator.backlash import BacklashModel, PlatformDay
+from smmsim.simulator.backlash import BacklashModel, PlatformDay, exposure_below
 from smmsim.simulator.engine import simulate
 from smmsim.simulator.randomness import BlockDraws, ExpectedDraws, block_seeds
 from tests.smm_helpers import (
@@ -386,22 +386,56 @@ def test_the_feed_is_judged_from_three_posts_a_week():
     assert signals["sponsored_share"][0, 0] == 1.0
 
 
-def test_ads_alone_read_their_frequency_without_what_the_platforms_did():
-    """Ads alone raise one signal, their frequency, read from their own impressions: the day's
-    seeded items, posts and joins are not needed (and not built); any other tool needs them."""
-    ads_alone = BacklashModel(
+def ads_alone() -> BacklashModel:
+    return BacklashModel(
         Backlash(),
         natural_posts=np.zeros(1),
         seeds=np.zeros(1, dtype=bool),
-        arm_platform=np.array([0]),
+        arm_platform=np.array([0, 0]),
         repair=(AmountBelief(mean=1.0, sd=0.0).distribution(),),
-        start_positive=np.zeros(1),
-        draws=ExpectedDraws(1),
+        start_positive=np.zeros(2),
+        draws=ExpectedDraws(2),
         can_signal=frozenset({"ad_frequency"}),
     )
-    assert not ads_alone.reads_platform_day
-    week = np.array([[2000.0]])  # impressions among 1,000 people: C / reach = 2 / (1 - e^-2)
-    signals = ads_alone.signals(0, None, week, np.array([[1000.0]]), np.zeros(1))
+
+
+def test_ads_alone_read_their_frequency_without_what_the_platforms_did():
+    """Ads alone raise one signal, their frequency, read from their own impressions: the day's
+    seeded items, posts and joins are not needed (and not built); any other tool needs them.
+    The frequency of C impressions among N people is x / (1 - e^-x), x = C / N, the worst arm
+    of the platform's; below its safe level (7 a week) it is not computed: it adds no hazard."""
+    m = ads_alone()
+    assert not m.reads_platform_day
+    audience = np.full((2, 2), 1000.0)
+    week = np.array([[10_000.0, 3000.0], [2000.0, 1000.0]])  # x = 10 and 3; 2 and 1
+    signals = m.signals(0, None, week, audience, np.zeros(2))
     assert set(signals) == {"ad_frequency"}
-    assert signals["ad_frequency"][0, 0] == pytest.approx(2 / -np.expm1(-2), rel=REL)
+    expected = [10 / -np.expm1(-10), 2 / -np.expm1(-2)]
+    np.testing.assert_allclose(signals["ad_frequency"][:, 0], expected, rtol=REL)
+    assert m.hazard(signals)[0, 0] > 0 == m.hazard(signals)[1, 0]
+    quiet = m.signals(1, None, np.zeros((2, 2)), audience, np.zeros(2))  # the week's same total
+    assert "ad_frequency" in quiet
     assert model(Backlash()).reads_platform_day  # every signal, seeding among them
+
+
+def test_a_week_no_arm_can_pass_its_safe_frequency_adds_no_hazard_and_is_not_computed():
+    m = ads_alone()
+    audience = np.full((2, 2), 1000.0)
+    below = m.quiet_exposure * 1000.0 * (1 - 1e-9)  # just under the bound, among 1,000 people
+    signals = m.signals(0, None, np.full((2, 2), below), audience, np.zeros(2))
+    assert signals == {}
+    np.testing.assert_array_equal(m.hazard(signals), 0.0)
+
+
+@pytest.mark.parametrize("safe", [1.5, 7.0, 30.0])
+def test_the_quiet_exposure_is_the_largest_whose_frequency_stays_under_safe(safe):
+    def frequency(x: float) -> float:
+        return x / -np.expm1(-x)
+
+    x = exposure_below(safe)
+    assert frequency(x) < safe < frequency(x * (1 + 1e-5))
+
+
+def test_no_exposure_is_quiet_where_safe_is_one_impression_a_person_or_less():
+    # A first impression already makes a frequency of 1: every exposure is then computed.
+    assert exposure_below(1.0) == exposure_below(0.5) == 0.0
