@@ -105,6 +105,7 @@ class BacklashModel:
         self.penalty_events = Trailing(params.penalty_days, shape)
         self.active_events = np.zeros(shape)
         self.pending_repair = np.zeros(shape)
+        self.repairs_due = False  # a bill was sent since the last were paid
 
     @property
     def reads_platform_day(self) -> bool:
@@ -174,6 +175,9 @@ class BacklashModel:
     def hazard(self, signals: dict[str, np.ndarray]) -> np.ndarray:
         """(reps, P) probability of an event today."""
         p = self.params
+        if not signals:  # no signal above its safe level anywhere: the base hazard alone
+            alone = min(1 - (1 - p.base_hazard), p.max_daily_hazard)
+            return np.broadcast_to(np.where(self.exposed & p.enabled, alone, 0.0), self.shape)
         shape = np.broadcast_shapes(self.shape, *(value.shape for value in signals.values()))
         survive = np.full(shape, 1 - p.base_hazard)
         for name, signal in p.signals().items():
@@ -195,6 +199,7 @@ class BacklashModel:
             events = self.draws.binomial(np.ones_like(hazard), hazard)
             bills = events * self.draws.rates(self.repair, where=events > 0)
             self.pending_repair += bills
+            self.repairs_due = True
         else:
             # No event can strike today (most days of most plans): the zeros the draws would
             # give, their uniforms (the events' row and the bills') used up all the same.
@@ -207,6 +212,7 @@ class BacklashModel:
         """(reps, P) repair bills due today; they are cleared once read."""
         due = self.pending_repair
         self.pending_repair = np.zeros_like(due)
+        self.repairs_due = False
         return due
 
 

@@ -244,6 +244,8 @@ class ChunkCampaign:
     def _pay_repairs(self, month: int) -> np.ndarray:
         """(reps, P) the repair bills paid today: in full where the budget allows, else what is
         left of it (the bill's full amount is recorded as `repair_cost` the day it was sent)."""
+        if not self.backlash.repairs_due:  # no bill since the last were paid: most days
+            return np.zeros(self.backlash.shape)
         due = self.backlash.due_repairs()
         total = row_sum(due)
         left = self._hard_left(month)

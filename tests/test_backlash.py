@@ -439,3 +439,22 @@ def test_the_quiet_exposure_is_the_largest_whose_frequency_stays_under_safe(safe
 def test_no_exposure_is_quiet_where_safe_is_one_impression_a_person_or_less():
     # A first impression already makes a frequency of 1: every exposure is then computed.
     assert exposure_below(1.0) == exposure_below(0.5) == 0.0
+
+
+@pytest.mark.parametrize(("base", "cap"), [(0.0, 0.5), (0.02, 0.5), (0.3, 0.1)])
+def test_with_no_signal_above_safe_the_hazard_is_the_base_under_the_cap(base, cap):
+    m = model(Backlash(base_hazard=base, max_daily_hazard=cap), n_reps=3)
+    np.testing.assert_allclose(m.hazard({}), np.full((3, 1), min(base, cap)), rtol=REL)
+    disabled = model(Backlash(enabled=False, base_hazard=base), n_reps=3)
+    np.testing.assert_array_equal(disabled.hazard({}), 0.0)
+
+
+def test_repairs_are_due_from_the_day_after_a_bill_until_they_are_paid():
+    m = model(Backlash(max_daily_hazard=1.0), n_reps=2, draws=stream(2))
+    assert not m.repairs_due
+    m.strike(0, np.zeros((2, 1)))
+    assert not m.repairs_due  # no event, no bill
+    m.strike(1, np.ones((2, 1)))
+    assert m.repairs_due
+    np.testing.assert_allclose(m.due_repairs(), 250.0, rtol=REL)
+    assert not m.repairs_due
