@@ -195,16 +195,16 @@ class BacklashModel:
     def strike(self, day: int, hazard: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(reps, P) today's events and their repair bills; the bills come due tomorrow and the
         penalty starts then."""
-        if hazard.any():
-            events = self.draws.binomial(np.ones_like(hazard), hazard)
-            bills = events * self.draws.rates(self.repair, where=events > 0)
-            self.pending_repair += bills
-            self.repairs_due = True
-        else:
+        if not hazard.any():
             # No event can strike today (most days of most plans): the zeros the draws would
             # give, their uniforms (the events' row and the bills') used up all the same.
             self.draws.uniforms(2)
-            events, bills = np.zeros_like(hazard), np.zeros_like(hazard)
+            self.active_events = self.penalty_events.add_nothing(day)
+            return np.zeros_like(hazard), np.zeros_like(hazard)
+        events = self.draws.binomial(np.ones_like(hazard), hazard)
+        bills = events * self.draws.rates(self.repair, where=events > 0)
+        self.pending_repair += bills
+        self.repairs_due = True
         self.active_events = self.penalty_events.add(day, events)
         return events, bills
 
