@@ -19,7 +19,6 @@ budget pays the next morning.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -175,11 +174,7 @@ class BacklashModel:
     def hazard(self, signals: dict[str, np.ndarray]) -> np.ndarray:
         """(reps, P) probability of an event today."""
         p = self.params
-        if not signals:  # no signal above its safe level anywhere: the base hazard alone
-            alone = min(1 - (1 - p.base_hazard), p.max_daily_hazard)
-            return np.broadcast_to(np.where(self.exposed & p.enabled, alone, 0.0), self.shape)
-        shape = np.broadcast_shapes(self.shape, *(value.shape for value in signals.values()))
-        survive = np.full(shape, 1 - p.base_hazard)
+        survive = 1 - p.base_hazard  # a number until a signal adds hazard somewhere
         for name, signal in p.signals().items():
             if name not in signals:  # stays at zero: no excess over any threshold
                 continue
@@ -188,9 +183,9 @@ class BacklashModel:
             if not (signals[name] > signal.safe).any():
                 continue
             excess = np.maximum(signals[name] - signal.safe, 0.0) / (signal.high - signal.safe)
-            survive *= 1 - np.minimum(signal.hazard_at_high * excess**2, 1.0)
-        hazard = np.minimum(1 - survive, p.max_daily_hazard)
-        return np.where(self.exposed & p.enabled, hazard, 0.0)
+            survive = survive * (1 - np.minimum(signal.hazard_at_high * excess**2, 1.0))
+        hazard = np.where(self.exposed & p.enabled, np.minimum(1 - survive, p.max_daily_hazard), 0)
+        return np.broadcast_to(hazard, np.broadcast_shapes(self.shape, hazard.shape))
 
     def strike(self, day: int, hazard: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(reps, P) today's events and their repair bills; the bills come due tomorrow and the
@@ -217,17 +212,17 @@ class BacklashModel:
 
 
 def exposure_below(safe: float) -> float:
-    """Impressions per person x below which the frequency x / (1 - exp(-x)) of C impressions
-    among N people (x = C / N; `curves.frequency` of `curves.unique_reach`) stays under `safe`.
-    It grows from 1 (at x near 0) and is found by bisection, then lowered by a millionth so that
-    the rounding of the frequency's own arithmetic cannot carry it past `safe`. 0 where `safe`
-    is at most 1, which any impression reaches."""
+    """Impressions per person x below which the frequency of x impressions among one person
+    (`curves.frequency` of `curves.unique_reach`: x / (1 - exp(-x)), the same for C / N among N)
+    stays under `safe`. It grows from 1 (at x near 0) and is found by bisection, then lowered by a
+    millionth so that the rounding of the frequency's own arithmetic cannot carry it past `safe`.
+    0 where `safe` is at most 1, which any impression reaches."""
     if safe <= 1.0:
         return 0.0
     low, high = 0.0, safe  # x / (1 - exp(-x)) > x, so it passes `safe` before x does
     for _ in range(200):
         middle = (low + high) / 2
-        if middle / -math.expm1(-middle) < safe:
+        if frequency(middle, unique_reach(middle, 1.0)) < safe:
             low = middle
         else:
             high = middle
