@@ -2,8 +2,8 @@
 mark), numbers rounded to their meaning, and on request an Excel workbook (one sheet per table)
 and Parquet files (one per table, full precision) beside them.
 
-Every command that writes tables passes them here by file name (`summary.csv`: DataFrame), so
-one place decides how a number is written.
+Every command that writes tables passes them here by file name (`summary.csv`: a DataFrame or a
+`scenarios.tables.Table`), so one place decides how a number is written.
 """
 
 from __future__ import annotations
@@ -76,9 +76,23 @@ def export_files(owned: Iterable[str]) -> tuple[str, ...]:
 
 
 def table_csv(frame, exports: Exports = DEFAULT_EXPORTS) -> str:
-    """A table as CSV text: rounded by kind, in the locale's separator and decimal mark, its text
-    cells safe from a spreadsheet's formulas."""
+    """A table (a DataFrame or a `Table`) as CSV text: rounded by kind, in the locale's
+    separator and decimal mark, its text cells safe from a spreadsheet's formulas. A `Table` is
+    written without pandas, cell for cell as its DataFrame would be (`scenarios.tables`)."""
+    # here, not at the top: the CLI imports this module for its options, before numpy is needed
+    from smmsim.scenarios.tables import Table, table_csv_text
+
+    if isinstance(frame, Table):
+        return table_csv_text(frame, sep=exports.separator, decimal=exports.decimal)
     return frame_csv(round_frame(frame), sep=exports.separator, decimal=exports.decimal)
+
+
+def as_frame(table):
+    """A `Table` as its DataFrame (a workbook and Parquet are written through pandas); a
+    DataFrame as it is."""
+    from smmsim.scenarios.tables import Table
+
+    return table.to_frame() if isinstance(table, Table) else table
 
 
 def write_tables(
@@ -88,10 +102,13 @@ def write_tables(
     files that `exports.formats` asks for; each file atomically."""
     for name, frame in tables.items():
         write_atomic(out_dir / name, table_csv(frame, exports))
+    if not exports.formats:
+        return
+    frames = {name: as_frame(table) for name, table in tables.items()}
     if "xlsx" in exports.formats:
-        write_atomic(out_dir / WORKBOOK, workbook_bytes(tables))
+        write_atomic(out_dir / WORKBOOK, workbook_bytes(frames))
     if "parquet" in exports.formats:
-        for name, frame in tables.items():
+        for name, frame in frames.items():
             stem = name.removesuffix(".csv")
             write_atomic(out_dir / f"{stem}.parquet", parquet_bytes(frame))
 

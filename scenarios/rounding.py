@@ -22,10 +22,13 @@ class Rule:
     def apply(self, value: float) -> float:
         if not math.isfinite(value) or value == 0:
             return value
+        places = self.decimals
         if self.significant is not None:
             places = self.significant - 1 - math.floor(math.log10(abs(value)))
+        try:
             return round(value, places)
-        return round(value, self.decimals)
+        except OverflowError:  # rounded up past the largest double (1.8e308): kept as it is
+            return value
 
     def bound(self, value: float) -> float:
         """The most rounding can move `value`: half a unit in its last kept place."""
@@ -115,24 +118,44 @@ def round_frame(frame):
     import pandas as pd
 
     rounded = frame.copy()
-    metric = next((c for c in METRIC_COLUMNS if c in frame.columns), None)
-    if metric is not None:
-        units = frame["unit"] if "unit" in frame.columns else [None] * len(frame)
-        rows = [row_kind(m, u) for m, u in zip(frame[metric], units, strict=True)]
+    rows = row_kinds(frame, list(frame.columns))
     for column in frame.columns:
         if not pd.api.types.is_float_dtype(frame[column]):
             continue
-        if metric is not None and column in STAT_COLUMNS:
-            kinds = rows
-        else:
-            kinds = [kind_of(str(column)) or "value"] * len(frame)
-        values = [RULES[k].apply(v) for k, v in zip(kinds, frame[column], strict=True)]
+        values, whole = round_column(column, list(frame[column]), rows)
         rounded[column] = pd.Series(values, index=frame.index, dtype=float)
-        if set(kinds) == {"count"} and _all_whole(rounded[column]):
+        if whole:
             rounded[column] = rounded[column].astype("Int64")
     return rounded
 
 
-def _all_whole(series) -> bool:
-    values = series.dropna()
-    return len(values) > 0 and bool((values == values.round()).all())
+def row_kinds(table, columns: list) -> list[str] | None:
+    """A long table's kind of each row (by its metric and unit), or None for a wide table;
+    `table` is anything with columns by name (a DataFrame, a `Table`'s columns)."""
+    metric = next((c for c in METRIC_COLUMNS if c in columns), None)
+    if metric is None:
+        return None
+    units = table["unit"] if "unit" in columns else [None] * len(table[metric])
+    return [row_kind(m, u) for m, u in zip(table[metric], units, strict=True)]
+
+
+def round_column(column, values: list, rows: list[str] | None) -> tuple[list[float], bool]:
+    """A float column's values rounded by kind (each row's, for a long table's statistic
+    columns), and whether it is a column of counts that all came out whole."""
+    if rows is not None and column in STAT_COLUMNS:
+        kinds = rows
+    else:
+        kinds = [kind_of(str(column)) or "value"] * len(values)
+    rounded = [RULES[k].apply(v) for k, v in zip(kinds, values, strict=True)]
+    return rounded, set(kinds) == {"count"} and _all_whole(rounded)
+
+
+# Whole numbers are written as such only within a 64-bit integer (a nullable Int64 column).
+LARGEST_WHOLE = 2.0**63
+
+
+def _all_whole(values: list[float]) -> bool:
+    present = [v for v in values if v == v]  # NaN is missing
+    return len(present) > 0 and all(
+        float(v).is_integer() and abs(v) < LARGEST_WHOLE for v in present
+    )

@@ -1,5 +1,5 @@
-"""A run's day-by-day tables in the canonical columns: what daily.csv and reputation.csv hold and
-what `RunResult.daily()` returns in a notebook."""
+"""A run's day-by-day tables in the canonical columns: what daily.csv and reputation.csv hold
+(written from a `Table`, without pandas) and what `RunResult.daily()` returns in a notebook."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from smmsim.scenarios.columns import CANONICAL_COLUMNS
+from smmsim.scenarios.tables import Table
 from smmsim.simulator.recorder import DAILY_MEASURES
 from smmsim.simulator.result import Result
 from smmsim.simulator.summary import STATS
@@ -17,31 +18,35 @@ if TYPE_CHECKING:  # pandas (0.2 s to import) only where a frame is asked for
 
 
 def daily_frame(result: Result) -> pd.DataFrame:
+    """`daily_table` as a DataFrame."""
+    return daily_table(result).to_frame()
+
+
+def daily_table(result: Result) -> Table:
     """Per day and arm, in the canonical columns, one row per statistic (`stat`): the mean over
     all replications and 5/50/95% quantiles over the daily sample of replications."""
-    import pandas as pd
-
     arms = result.lines
     aov = result.scenario.campaign.average_order_value
-    frames = []
     stats = {m: _daily_stats(result.daily_mean[m], result.daily_sample[m]) for m in DAILY_MEASURES}
+    tables = []
     for stat in STATS:
         values = {m: stats[m][stat] for m in DAILY_MEASURES}
         n_days, n_arms = values["spend"].shape
-        frame = pd.DataFrame(
-            {
-                "date": np.repeat([d.isoformat() for d in result.dates], n_arms),
-                "platform": np.tile([arms.platforms[p] for p in arms.platform_of], n_days),
-                "tool": np.tile(arms.tools, n_days),
-                "campaign": result.scenario.campaign.name,
-                **{m: v.ravel() for m, v in values.items()},
-            }
+        conversions = values["conversions"].ravel()
+        tables.append(
+            Table.from_columns(
+                {
+                    "date": np.repeat([d.isoformat() for d in result.dates], n_arms),
+                    "platform": np.tile([arms.platforms[p] for p in arms.platform_of], n_days),
+                    "tool": np.tile(arms.tools, n_days),
+                    "campaign": result.scenario.campaign.name,
+                    "stat": stat,
+                    **{m: v.ravel() for m, v in values.items()},
+                    "revenue": conversions * aov if aov is not None else np.nan,
+                }
+            )
         )
-        frame["revenue"] = frame["conversions"] * aov if aov is not None else np.nan
-        frame.insert(4, "stat", stat)
-        frames.append(frame)
-    out = pd.concat(frames, ignore_index=True)
-    return out[[*CANONICAL_COLUMNS[:4], "stat", *CANONICAL_COLUMNS[4:]]]
+    return Table.concat(tables).select([*CANONICAL_COLUMNS[:4], "stat", *CANONICAL_COLUMNS[4:]])
 
 
 def _daily_stats(mean: np.ndarray, sample: np.ndarray) -> dict[str, np.ndarray]:
@@ -53,18 +58,23 @@ def _daily_stats(mean: np.ndarray, sample: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def reputation_frame(result: Result) -> pd.DataFrame:
+    """`reputation_table` as a DataFrame."""
+    return reputation_table(result).to_frame()
+
+
+def reputation_table(result: Result) -> Table:
     """Per day, one row per statistic: the reputation's path (shares of the top 20, portals in
     discussion) and the backlash events and repair spend of that day."""
-    import pandas as pd
-
-    frames = []
     stats = {
         m: _daily_stats(mean, result.campaign_daily_sample[m])
         for m, mean in result.campaign_daily_mean.items()
     }
-    for stat in STATS:
-        values = {m: by_stat[stat] for m, by_stat in stats.items()}
-        frame = pd.DataFrame({"date": [d.isoformat() for d in result.dates], **values})
-        frame.insert(1, "stat", stat)
-        frames.append(frame)
-    return pd.concat(frames, ignore_index=True)
+    dates = [d.isoformat() for d in result.dates]
+    return Table.concat(
+        [
+            Table.from_columns(
+                {"date": dates, "stat": stat, **{m: s[stat] for m, s in stats.items()}}
+            )
+            for stat in STATS
+        ]
+    )

@@ -6,7 +6,8 @@ from pathlib import Path
 
 from smmsim.scenarios.exports import DEFAULT_EXPORTS, Exports, write_tables
 from smmsim.scenarios.files import write_atomic
-from smmsim.simulator.frames import reputation_frame
+from smmsim.scenarios.tables import Table
+from smmsim.simulator.frames import reputation_table
 from smmsim.simulator.reports.alongside import pages_alongside
 from smmsim.simulator.reports.kit import PLOTLYJS_FILE
 from smmsim.simulator.studies.outcome import strategy_rows
@@ -37,8 +38,8 @@ def write_run(
     """summary.csv, monthly.csv, daily.csv, reputation.csv, strategy.csv, result.json and
     report.html (with plotly.min.js beside it in `plotlyjs` mode 'folder'); with `summary`, the
     one-page client summary.html too; and what `exports` adds."""
-    # the page and pandas here, not at the top: a command imports this module for its file
-    # names before it simulates, and plotly and pandas need load only when files are written
+    # the page here, not at the top: a command imports this module for its file names before
+    # it simulates, and plotly need load only when files are written
     from smmsim.simulator.reports.run_page import report_html
 
     def pages() -> dict[str, str]:
@@ -54,17 +55,15 @@ def write_run(
 
 
 def write_tables_and_json(run: RunResult, out_dir: Path, exports: Exports) -> None:
-    import pandas as pd
-
+    """The CSVs, written from `Table`s (no pandas to import), and result.json."""
     result = run.simulation
-    csv = {
-        "summary.csv": run.to_frame(),
-        "monthly.csv": run.monthly_frame(),
-        "daily.csv": run.daily(),
-        "reputation.csv": reputation_frame(result),
-        "strategy.csv": pd.DataFrame(strategy_rows(run.strategy)),
+    tables = {
+        "summary.csv": run.summary_table(),
+        "monthly.csv": run.monthly_table(),
+        "daily.csv": run.daily_table(),
+        "reputation.csv": reputation_table(result),
+        "strategy.csv": Table.from_rows(strategy_rows(run.strategy)),
     }
-    for frame in csv.values():
-        frame["seed"] = run.seed  # every output records its seed
-    write_tables(out_dir, csv, exports)
+    # every output records its seed
+    write_tables(out_dir, {n: t.with_column("seed", run.seed) for n, t in tables.items()}, exports)
     write_atomic(out_dir / "result.json", run.to_json())

@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING
 from smmsim.scenarios.documents import ABSENT, Document, in_memory
 from smmsim.scenarios.kpis import kpi_unit
 from smmsim.scenarios.schema import Scenario
+from smmsim.scenarios.tables import Table
 from smmsim.simulator.alongside import computed_alongside
-from smmsim.simulator.frames import daily_frame
+from smmsim.simulator.frames import daily_table
 from smmsim.simulator.result import Result
 from smmsim.simulator.studies.evaluation import StrategyRun, evaluate
 from smmsim.simulator.studies.outcome import StrategyOutcome, strategy_outcome
@@ -100,10 +101,12 @@ class RunResult(Document):
     def to_frame(self) -> pd.DataFrame:
         """Every KPI of every scope (total, platform, tool): level, name, metric, unit, mean,
         p5, p50, p95 (summary.csv)."""
-        import pandas as pd
+        return self.summary_table().to_frame()
 
+    def summary_table(self) -> Table:
+        """`to_frame`'s rows as a `Table`: summary.csv is written from it without pandas."""
         arms = {name: arm.metrics for name, arm in self.arms.items()}
-        return pd.DataFrame(kpi_rows(self.totals, self.platforms, arms, self.currency))
+        return Table.from_rows(kpi_rows(self.totals, self.platforms, arms, self.currency))
 
     def by_platform(self) -> pd.DataFrame:
         """Mean KPIs, one row per platform and one column per KPI."""
@@ -115,22 +118,26 @@ class RunResult(Document):
 
     def monthly_frame(self) -> pd.DataFrame:
         """Every KPI of every scope within each calendar month (monthly.csv)."""
-        import pandas as pd
+        return self.monthly_table().to_frame()
 
+    def monthly_table(self) -> Table:
         rows = [
             {"month": label, **row}
             for label, month in self.monthly.items()
             for row in kpi_rows(month.total, month.platforms, month.arms, self.currency)
         ]
-        return pd.DataFrame(rows)
+        return Table.from_rows(rows)
 
     def daily(self) -> pd.DataFrame:
         """Per day and tool in the canonical columns; `stat` is the mean over replications or a
         5/50/95% quantile of the daily sample (daily.csv). Needs the simulation: a result read
         back from result.json has only the summaries."""
+        return self.daily_table().to_frame()
+
+    def daily_table(self) -> Table:
         if self.simulation is None:
             raise ValueError("daily(): this result holds no simulation (read from a file?)")
-        return daily_frame(self.simulation)
+        return daily_table(self.simulation)
 
 
 def kpi_rows(
