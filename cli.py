@@ -303,24 +303,29 @@ def run(
             workers=workers,
             progress=advance,
         )
-    if out:
-        write_outputs(
-            out,
-            lambda folder: write_run(run, folder, plotlyjs, client_summary, exports),
-            RUN_FILES,
-        )
-    if fmt == "json":
-        click.echo(run.to_json(), nl=False)
-    else:
+
+    def answer() -> None:
+        if fmt == "json":
+            click.echo(run.to_json(), nl=False)
+            return
         console = stdout_console()
         print_tables(run, console)
         print_flags(run.risk, run.currency, console)
-        if out:
-            click.echo(
-                f"wrote {out}/: summary.csv monthly.csv daily.csv reputation.csv strategy.csv "
-                f"result.json report.html{shared_plotlyjs(plotlyjs)}"
-                f"{' summary.html' if client_summary else ''}{also(exports, RUN_FILES)}"
-            )
+
+    if out:  # the answer is printed while the report is still being drawn
+        write_outputs(
+            out,
+            lambda folder: write_run(run, folder, plotlyjs, client_summary, exports, answer),
+            RUN_FILES,
+        )
+    else:
+        answer()
+    if out and fmt != "json":
+        click.echo(
+            f"wrote {out}/: summary.csv monthly.csv daily.csv reputation.csv strategy.csv "
+            f"result.json report.html{shared_plotlyjs(plotlyjs)}"
+            f"{' summary.html' if client_summary else ''}{also(exports, RUN_FILES)}"
+        )
     if run.risk.fails(fail_on):
         sys.exit(FAIL_EXIT_CODE)
 

@@ -92,6 +92,37 @@ def test_run_writes_the_same_files_with_and_without_the_copy(tmp_path, monkeypat
         assert a == b, name
 
 
+def test_the_answer_is_given_once_the_tables_are_written(tmp_path):
+    """`write_run` calls `meanwhile` (the console's answer) here, once, as soon as its tables are
+    written: it need not wait for the report's figures, which take longer."""
+    from smmsim.scenarios.bundled import example_path
+    from smmsim.scenarios.loader import load_scenario
+    from smmsim.simulator.reports.run_files import write_run
+    from smmsim.simulator.studies.run import run_plan
+
+    run = run_plan(load_scenario(example_path("kids-shop")), replications=100, seed=3)
+    present_then: list[set[str]] = []
+    write_run(run, tmp_path, meanwhile=lambda: present_then.append(set(os.listdir(tmp_path))))
+    tables = {"summary.csv", "monthly.csv", "daily.csv", "reputation.csv", "strategy.csv"}
+    assert len(present_then) == 1
+    assert tables | {"result.json"} <= present_then[0]
+    assert (tmp_path / "report.html").exists()
+
+
+def test_run_prints_the_same_answer_with_out_and_then_what_it_wrote(tmp_path):
+    from click.testing import CliRunner
+
+    from smmsim.cli import main
+
+    args = ["run", "scenarios/examples/kids-shop.yaml", "--reps", "100", "--workers", "1"]
+    plain = CliRunner().invoke(main, args)
+    written = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "out")])
+    assert plain.exit_code == written.exit_code == 0
+    answer, last = written.stdout.rstrip("\n").rsplit("\n", 1)
+    assert answer + "\n" == plain.stdout
+    assert last.startswith(f"wrote {tmp_path / 'out'}/: summary.csv")
+
+
 # --- a value computed by a copy (`computed_alongside`) --------------------------------------------
 
 

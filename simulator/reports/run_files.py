@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from smmsim.scenarios.exports import DEFAULT_EXPORTS, Exports, write_tables
@@ -34,10 +35,13 @@ def write_run(
     plotlyjs: str = "folder",
     summary: bool = False,
     exports: Exports = DEFAULT_EXPORTS,
+    meanwhile: Callable[[], None] | None = None,
 ) -> None:
     """summary.csv, monthly.csv, daily.csv, reputation.csv, strategy.csv, result.json and
     report.html (with plotly.min.js beside it in `plotlyjs` mode 'folder'); with `summary`, the
-    one-page client summary.html too; and what `exports` adds."""
+    one-page client summary.html too; and what `exports` adds. `meanwhile()` runs here once the
+    tables are written, while the page may still be in the making: the report's figures take
+    longer than the tables, and the console's answer need not wait for them."""
     # the page here, not at the top: a command imports this module for its file names before
     # it simulates, and plotly need load only when files are written
     from smmsim.simulator.reports.run_page import report_html
@@ -52,6 +56,8 @@ def write_run(
 
     with pages_alongside(out_dir, pages, plotlyjs):  # the pages in a forked copy, tables here
         write_tables_and_json(run, out_dir, exports)
+        if meanwhile is not None:
+            meanwhile()
 
 
 def write_tables_and_json(run: RunResult, out_dir: Path, exports: Exports) -> None:
