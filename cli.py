@@ -312,14 +312,14 @@ def run(
         print_tables(run, console)
         print_flags(run.risk, run.currency, console)
 
-    if out:  # the answer is printed while the report is still being drawn
-        write_outputs(
-            out,
-            lambda folder: write_run(run, folder, plotlyjs, client_summary, exports, answer),
-            RUN_FILES,
-        )
-    else:
-        answer()
+    answered(
+        out,
+        answer,
+        lambda folder, meanwhile: write_run(
+            run, folder, plotlyjs, client_summary, exports, meanwhile
+        ),
+        RUN_FILES,
+    )
     if out and fmt != "json":
         click.echo(
             f"wrote {out}/: summary.csv monthly.csv daily.csv reputation.csv strategy.csv "
@@ -360,6 +360,16 @@ def check_out(out: Path | None, owned: tuple[str, ...], *inputs: Path) -> None:
 
     if out is not None:
         check_output_folder(out, owned=owned + export_files(owned), inputs=inputs)
+
+
+def answered(out: Path | None, answer, write, owned: tuple[str, ...]) -> None:
+    """The command's `answer()`, and with `out` its files, written by `write(folder, meanwhile)`:
+    that calls `meanwhile` (here, the answer) as soon as its tables are written, while a forked
+    copy still draws the page, so the answer does not wait for the report's figures."""
+    if out:
+        write_outputs(out, lambda folder: write(folder, answer), owned)
+    else:
+        answer()
 
 
 def write_outputs(out: Path, write, owned: tuple[str, ...]):
@@ -440,21 +450,24 @@ def compare(files, strategies, baseline, reps, seed, out, fmt, workers, plotlyjs
             planned, replications=reps, seed=seed, workers=workers, progress=advance
         )
     result = comparison_result(found, baseline)
-    if out:
-        write_outputs(
-            out,
-            lambda folder: write_comparison(result, folder, plotlyjs, exports),
-            COMPARISON_FILES,
+
+    def answer() -> None:
+        if fmt == "json":
+            click.echo(result.to_json(), nl=False)
+        else:
+            print_comparison(result)
+
+    answered(
+        out,
+        answer,
+        lambda folder, meanwhile: write_comparison(result, folder, plotlyjs, exports, meanwhile),
+        COMPARISON_FILES,
+    )
+    if out and fmt != "json":
+        click.echo(
+            f"wrote {out}/: comparison.csv differences.csv comparison.json comparison.html"
+            f"{shared_plotlyjs(plotlyjs)}{also(exports, COMPARISON_FILES)}"
         )
-    if fmt == "json":
-        click.echo(result.to_json(), nl=False)
-    else:
-        print_comparison(result)
-        if out:
-            click.echo(
-                f"wrote {out}/: comparison.csv differences.csv comparison.json comparison.html"
-                f"{shared_plotlyjs(plotlyjs)}{also(exports, COMPARISON_FILES)}"
-            )
 
 
 def load_every_scenario(files) -> list:

@@ -109,18 +109,26 @@ def test_the_answer_is_given_once_the_tables_are_written(tmp_path):
     assert (tmp_path / "report.html").exists()
 
 
-def test_run_prints_the_same_answer_with_out_and_then_what_it_wrote(tmp_path):
+@pytest.mark.parametrize(
+    ("command", "first_file"),
+    [(["run"], "summary.csv"), (["compare", "--strategy", "spread,oracle"], "comparison.csv")],
+)
+def test_a_command_prints_the_same_answer_with_out_and_then_what_it_wrote(
+    tmp_path, command, first_file
+):
+    """The answer is printed while the page is drawn (`cli.answered`): the same answer as
+    without --out, and the line naming the files after it."""
     from click.testing import CliRunner
 
     from smmsim.cli import main
 
-    args = ["run", "scenarios/examples/kids-shop.yaml", "--reps", "100", "--workers", "1"]
+    args = [*command, "scenarios/examples/kids-shop.yaml", "--reps", "100", "--workers", "1"]
     plain = CliRunner().invoke(main, args)
     written = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "out")])
     assert plain.exit_code == written.exit_code == 0
     answer, last = written.stdout.rstrip("\n").rsplit("\n", 1)
     assert answer + "\n" == plain.stdout
-    assert last.startswith(f"wrote {tmp_path / 'out'}/: summary.csv")
+    assert last.startswith(f"wrote {tmp_path / 'out'}/: {first_file}")
 
 
 # --- a value computed by a copy (`computed_alongside`) --------------------------------------------

@@ -80,12 +80,14 @@ def test_a_command_without_out_imports_no_plotting_library(command):
     assert "plotly" not in loaded_after(*args)
 
 
-def test_run_imports_no_table_library_even_to_write_its_files(tmp_path):
-    # pandas (0.4 s to import, with pyarrow) builds the frames a notebook asks for; a run's
-    # CSV files are written from plain columns (`scenarios.tables`), with or without --out.
+def test_run_and_compare_import_no_table_library_even_to_write_their_files(tmp_path):
+    # pandas (0.4 s to import, with pyarrow) builds the frames a notebook asks for; the CSV
+    # files of a run and a comparison are written from plain columns (`scenarios.tables`).
     args = ["run", str(example_path("kids-shop")), "--reps", "20", "--workers", "1"]
     assert "pandas" not in loaded_after(*args)
     assert "pandas" not in loaded_after(*args, "--out", str(tmp_path / "out"))
+    compare = ["compare", str(example_path("kids-shop")), "--reps", "20", "--workers", "1"]
+    assert "pandas" not in loaded_after(*compare, "--out", str(tmp_path / "compared"))
 
 
 def test_brief_imports_neither_the_engine_nor_the_report_libraries(tmp_path):

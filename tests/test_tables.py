@@ -139,3 +139,19 @@ def test_a_runs_tables_are_its_frames(run):
         frame = table.to_frame() if frame is None else frame
         for exports in LOCALES:
             assert table_csv(table, exports) == table_csv(frame, exports), name
+
+
+def test_a_comparisons_tables_are_its_frames():
+    import smmsim
+
+    found = smmsim.compare(
+        smmsim.example("kids-shop"), smmsim.example("sports-nutrition"), reps=200, workers=1
+    )
+    pairs = [
+        (found.comparison_table(), found.to_frame()),
+        (found.differences_table(), found.differences_frame()),
+    ]
+    for table, frame in pairs:
+        assert len(table) > 0
+        for exports in LOCALES:
+            assert table_csv(table, exports) == table_csv(frame, exports)

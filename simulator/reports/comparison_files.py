@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from smmsim.scenarios.exports import DEFAULT_EXPORTS, Exports, write_tables
@@ -24,19 +25,22 @@ def write_comparison(
     out_dir: Path,
     plotlyjs: str = "folder",
     exports: Exports = DEFAULT_EXPORTS,
+    meanwhile: Callable[[], None] | None = None,
 ) -> None:
     """comparison.csv, differences.csv, comparison.json and comparison.html in `out_dir` (with
-    plotly.min.js beside them in `plotlyjs` mode 'folder'), and what `exports` adds."""
+    plotly.min.js beside them in `plotlyjs` mode 'folder'), and what `exports` adds.
+    `meanwhile()` runs here once the tables are written, as in `run_files.write_run`."""
     # the page here, not at the top: a command imports this module for its file names
     # before it simulates, and plotly need load only when a page is written
     from smmsim.simulator.reports.comparison_page import comparison_html
 
     with pages_alongside(out_dir, lambda: {"comparison.html": comparison_html(result)}, plotlyjs):
         tables = {
-            "comparison.csv": result.to_frame(),
-            "differences.csv": result.differences_frame(),
+            "comparison.csv": result.comparison_table(),
+            "differences.csv": result.differences_table(),
         }
-        for frame in tables.values():
-            frame["seed"] = result.seed
-        write_tables(out_dir, tables, exports)
+        seeded = {name: t.with_column("seed", result.seed) for name, t in tables.items()}
+        write_tables(out_dir, seeded, exports)
         write_atomic(out_dir / "comparison.json", result.to_json())
+        if meanwhile is not None:
+            meanwhile()

@@ -13,14 +13,15 @@ import difflib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from smmsim.scenarios.documents import Document, in_memory
 from smmsim.scenarios.errors import SmmsimError
 from smmsim.scenarios.hints import did_you_mean
 from smmsim.scenarios.schema import Scenario
+from smmsim.scenarios.tables import Table
 from smmsim.simulator.metrics import KpiDraws
 from smmsim.simulator.studies.evaluation import StrategyRun, evaluate, runs_needed, with_strategy
 from smmsim.simulator.studies.outcome import StrategyOutcome, strategy_outcome
@@ -33,6 +34,9 @@ from smmsim.simulator.summary import (
     kpi_difference,
     target_odds,
 )
+
+if TYPE_CHECKING:  # pandas (0.4 s to import) only where a frame is asked for
+    import pandas as pd
 
 # Paired differences are reported for these KPIs (revenue only where there is an order value).
 # Which way is better: +1 larger, -1 smaller, 0 neither (spend is a fact, not a score).
@@ -279,8 +283,15 @@ class ComparisonResult(Document):
 
     def to_frame(self) -> pd.DataFrame:
         """label, scenario, strategy, metric, mean, p5, p50, p95 of every combination."""
-        return pd.DataFrame(comparison_rows(self))
+        return self.comparison_table().to_frame()
+
+    def comparison_table(self) -> Table:
+        """`to_frame`'s rows as a `Table`: comparison.csv is written from it without pandas."""
+        return Table.from_rows(comparison_rows(self))
 
     def differences_frame(self) -> pd.DataFrame:
         """Paired differences against the baseline, one row per combination and KPI."""
-        return pd.DataFrame([d.to_dict() for d in self.differences])
+        return self.differences_table().to_frame()
+
+    def differences_table(self) -> Table:
+        return Table.from_rows([d.to_dict() for d in self.differences])
