@@ -620,19 +620,24 @@ def size_test(
     with progress_bar(settings.replications * runs, "sweeping test sizes") as advance:
         sweep = run_sweep(scenario, str(file), settings, budgets, durations, progress=advance)
     result = sizing_result(sweep, str(file))
-    if out:
-        write_outputs(
-            out, lambda folder: write_sizing(result, folder, plotlyjs, exports), SIZING_FILES
+
+    def answer() -> None:
+        if fmt == "json":
+            click.echo(result.to_json(), nl=False)
+        else:
+            print_sizing(result)
+
+    answered(
+        out,
+        answer,
+        lambda folder, meanwhile: write_sizing(result, folder, plotlyjs, exports, meanwhile),
+        SIZING_FILES,
+    )
+    if out and fmt != "json":
+        click.echo(
+            f"wrote {out}/: sizing.csv sizing.json sizing.html{shared_plotlyjs(plotlyjs)}"
+            f"{also(exports, SIZING_FILES)}"
         )
-    if fmt == "json":
-        click.echo(result.to_json(), nl=False)
-    else:
-        print_sizing(result)
-        if out:
-            click.echo(
-                f"wrote {out}/: sizing.csv sizing.json sizing.html{shared_plotlyjs(plotlyjs)}"
-                f"{also(exports, SIZING_FILES)}"
-            )
 
 
 def holdout_share(ctx, param, value: str | None) -> float | None:

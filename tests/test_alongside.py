@@ -111,7 +111,11 @@ def test_the_answer_is_given_once_the_tables_are_written(tmp_path):
 
 @pytest.mark.parametrize(
     ("command", "first_file"),
-    [(["run"], "summary.csv"), (["compare", "--strategy", "spread,oracle"], "comparison.csv")],
+    [
+        (["run"], "summary.csv"),
+        (["compare", "--strategy", "spread,oracle"], "comparison.csv"),
+        (["size-test", "--budgets", "200,400", "--durations", "14"], "sizing.csv"),
+    ],
 )
 def test_a_command_prints_the_same_answer_with_out_and_then_what_it_wrote(
     tmp_path, command, first_file

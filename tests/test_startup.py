@@ -83,6 +83,8 @@ def test_a_command_without_out_imports_no_plotting_library(command):
 def test_run_and_compare_import_no_table_library_even_to_write_their_files(tmp_path):
     # pandas (0.4 s to import, with pyarrow) builds the frames a notebook asks for; the CSV
     # files of a run and a comparison are written from plain columns (`scenarios.tables`).
+    # (size-test's are too, but its classical sample size comes from statsmodels, which
+    # imports pandas.)
     args = ["run", str(example_path("kids-shop")), "--reps", "20", "--workers", "1"]
     assert "pandas" not in loaded_after(*args)
     assert "pandas" not in loaded_after(*args, "--out", str(tmp_path / "out"))

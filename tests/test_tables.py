@@ -155,3 +155,15 @@ def test_a_comparisons_tables_are_its_frames():
         assert len(table) > 0
         for exports in LOCALES:
             assert table_csv(table, exports) == table_csv(frame, exports)
+
+
+def test_a_sizing_sweeps_table_is_its_frame():
+    import smmsim
+
+    sizing = smmsim.size_test(
+        smmsim.example("kids-shop"), budgets=[200, 400], durations=[14], reps=100, workers=1
+    )
+    table = sizing.sizing_table()
+    assert len(table) == 2
+    for exports in LOCALES:
+        assert table_csv(table, exports) == table_csv(sizing.to_frame(), exports)

@@ -3,6 +3,7 @@ sizing.html, each atomically."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from smmsim.scenarios.exports import DEFAULT_EXPORTS, Exports, write_tables
@@ -19,15 +20,18 @@ def write_sizing(
     out_dir: Path,
     plotlyjs: str = "folder",
     exports: Exports = DEFAULT_EXPORTS,
+    meanwhile: Callable[[], None] | None = None,
 ) -> None:
     """sizing.csv, sizing.json and sizing.html in `out_dir`, each written atomically (with
-    plotly.min.js beside them in `plotlyjs` mode 'folder'), and what `exports` adds."""
+    plotly.min.js beside them in `plotlyjs` mode 'folder'), and what `exports` adds.
+    `meanwhile()` runs here once the tables are written, as in `run_files.write_run`."""
     # the page here, not at the top: a command imports this module for its file names
     # before it simulates, and plotly need load only when a page is written
     from smmsim.simulator.reports.sizing_page import sizing_html
 
     with pages_alongside(out_dir, lambda: {"sizing.html": sizing_html(result)}, plotlyjs):
-        frame = result.to_frame()
-        frame["seed"] = result.seed
-        write_tables(out_dir, {"sizing.csv": frame}, exports)
+        table = result.sizing_table().with_column("seed", result.seed)
+        write_tables(out_dir, {"sizing.csv": table}, exports)
         write_atomic(out_dir / "sizing.json", result.to_json())
+        if meanwhile is not None:
+            meanwhile()

@@ -4,11 +4,10 @@ tidy CSV rows (schema in the README)."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from smmsim.scenarios.documents import Document
+from smmsim.scenarios.tables import Table
 from smmsim.simulator.studies.sizing.closed_form import ClassicalSize
 from smmsim.simulator.studies.sizing.detectable import (
     Reference,
@@ -26,6 +25,9 @@ from smmsim.simulator.studies.sizing.measures import (
 from smmsim.simulator.studies.sizing.recommend import Recommendations, recommendations
 from smmsim.simulator.studies.sizing.sweep import Sweep
 from smmsim.simulator.summary import Probability
+
+if TYPE_CHECKING:  # pandas (0.4 s to import) only where a frame is asked for
+    import pandas as pd
 
 
 def sizing_document(sweep: Sweep, source: str) -> dict:
@@ -164,7 +166,11 @@ class SizingResult(Document):
 
     def to_frame(self) -> pd.DataFrame:
         """One row per test size: the curves' means and intervals, flat (sizing.csv)."""
-        return pd.DataFrame(sizing_rows(self))
+        return self.sizing_table().to_frame()
+
+    def sizing_table(self) -> Table:
+        """`to_frame`'s rows as a `Table`: sizing.csv is written from it without pandas."""
+        return Table.from_rows(sizing_rows(self))
 
 
 def sizing_result(sweep: Sweep, source: str) -> SizingResult:
