@@ -167,3 +167,20 @@ def test_a_sizing_sweeps_table_is_its_frame():
     assert len(table) == 2
     for exports in LOCALES:
         assert table_csv(table, exports) == table_csv(sizing.to_frame(), exports)
+
+
+def test_an_optimisations_tables_are_written_as_their_frames(tmp_path):
+    import smmsim
+    from smmsim.simulator.reports.optimiser_files import allocation_table, trials_table
+
+    found = smmsim.optimise(
+        smmsim.example("kids-shop"),
+        trials=4,
+        reps=50,
+        workers=1,
+        storage=f"sqlite:///{tmp_path / 'study.db'}",
+    )
+    for table in (trials_table(found), allocation_table(found)):
+        assert len(table) > 0
+        for exports in LOCALES:
+            assert table_csv(table, exports) == table_csv(table.to_frame(), exports)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from smmsim.scenarios.exports import DEFAULT_EXPORTS, Exports, table_csv, write_tables
 from smmsim.scenarios.files import write_atomic
+from smmsim.scenarios.tables import Table
 from smmsim.simulator.reports.alongside import pages_alongside
 from smmsim.simulator.reports.kit import PLOTLYJS_FILE
 from smmsim.simulator.reports.optimiser_page import report_html
@@ -21,35 +22,31 @@ OPTIMISE_FILES = (
 )
 
 
-def trials_frame(document: OptimisationResult):
+def trials_table(document: OptimisationResult) -> Table:
     """Every trial, flat: its figures, then each searched parameter (empty where a trial has
     none)."""
-    import pandas as pd
-
     rows = [row.flat() for row in document.history]
     params = sorted({k for row in document.history for k in row.params})
     fields = ["number", "state", "worker", "value", "best_so_far", "feasible", "risk"]
     fields += ["conversions", "cpa", "spend", *params]
-    return pd.DataFrame([[row.get(f) for f in fields] for row in rows], columns=fields)
+    return Table({f: [row.get(f) for row in rows] for f in fields})
 
 
 QUANTILES = ("mean", "p5", "p95")
 
 
-def allocation_frame(document: OptimisationResult):
+def allocation_table(document: OptimisationResult) -> Table:
     """The best plan per tool: share, planned budget, intensity, and mean / 5% / 95% of spend,
     conversions and CPA (empty for a tool with no conversions)."""
-    import pandas as pd
-
     tools = [] if document.evaluation is None else document.evaluation.tools
     fields = ["tool", "type", "share", "planned_budget", "intensity"]
     stats = [f"{m}_{s}" for m in ("spend", "conversions", "cpa") for s in QUANTILES]
     rows = [allocation_row(row) for row in tools]
-    return pd.DataFrame([[row[f] for f in fields + stats] for row in rows], columns=fields + stats)
+    return Table({f: [row[f] for row in rows] for f in fields + stats})
 
 
 def allocation_csv(document: OptimisationResult, exports: Exports = DEFAULT_EXPORTS) -> str:
-    return table_csv(allocation_frame(document), exports)
+    return table_csv(allocation_table(document), exports)
 
 
 def allocation_row(row: ToolRow) -> dict:
@@ -80,7 +77,7 @@ def write_documents(
     with pages_alongside(out_dir, lambda: {"optimise.html": report_html(document)}, plotlyjs):
         write_atomic(out_dir / "optimise.json", document.to_json())
         tables = {
-            "trials.csv": trials_frame(document),
-            "best-allocation.csv": allocation_frame(document),
+            "trials.csv": trials_table(document),
+            "best-allocation.csv": allocation_table(document),
         }
         write_tables(out_dir, tables, exports)

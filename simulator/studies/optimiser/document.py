@@ -10,10 +10,9 @@ the seed and replications it was computed with; the storage is shown with its pa
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import optuna
-import pandas as pd
 from optuna.trial import FrozenTrial, TrialState
 
 from smmsim.scenarios.documents import ABSENT, Document
@@ -35,6 +34,9 @@ from smmsim.simulator.studies.optimiser.study import (
     candidate_from_record,
 )
 from smmsim.simulator.summary import Probability, Stats
+
+if TYPE_CHECKING:  # pandas (0.4 s to import) only where a frame is asked for
+    import pandas as pd
 
 
 def history_rows(trials: list[FrozenTrial], settings: StudySettings) -> list[dict]:
@@ -451,9 +453,13 @@ class OptimisationResult(Document):
 
     def to_frame(self) -> pd.DataFrame:
         """One row per trial: state, objective, risk, conversions, CPA, spend and its parameters."""
+        import pandas as pd
+
         return pd.DataFrame([row.flat() for row in self.history])
 
     def by_platform(self) -> pd.DataFrame:
         """The best plan per tool: share, planned budget, intensity, spend, conversions, CPA."""
+        import pandas as pd
+
         tools = [] if self.evaluation is None else self.evaluation.tools
         return pd.json_normalize([row.to_dict() for row in tools])
