@@ -365,11 +365,23 @@ def check_out(out: Path | None, owned: tuple[str, ...], *inputs: Path) -> None:
 def answered(out: Path | None, answer, write, owned: tuple[str, ...]) -> None:
     """The command's `answer()`, and with `out` its files, written by `write(folder, meanwhile)`:
     that calls `meanwhile` (here, the answer) as soon as its tables are written, while a forked
-    copy still draws the page, so the answer does not wait for the report's figures."""
-    if out:
-        write_outputs(out, lambda folder: write(folder, answer), owned)
-    else:
+    copy still draws the page, so the answer does not wait for the report's figures. An answer
+    that cannot be printed (`| head` closed the pipe) is raised once the files are written: it
+    loses none of them."""
+    if not out:
         answer()
+        return
+    failed: list[BaseException] = []
+
+    def meanwhile() -> None:
+        try:
+            answer()
+        except (Exception, SystemExit) as error:  # rich exits on a closed pipe
+            failed.append(error)
+
+    write_outputs(out, lambda folder: write(folder, meanwhile), owned)
+    if failed:
+        raise failed[0]
 
 
 def write_outputs(out: Path, write, owned: tuple[str, ...]):

@@ -135,6 +135,29 @@ def test_a_command_prints_the_same_answer_with_out_and_then_what_it_wrote(
     assert last.startswith(f"wrote {tmp_path / 'out'}/: {first_file}")
 
 
+def test_an_answer_that_cannot_be_printed_loses_no_file(tmp_path):
+    """`smmsim run ... --out DIR | head`: the reader leaves before the answer is printed, and
+    the command still writes every file (the answer is printed in the middle of writing them)."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "out"
+    reader, writer = os.pipe()
+    os.close(reader)  # nobody reads: printing raises BrokenPipeError
+    args = ["run", "scenarios/examples/kids-shop.yaml", "--reps", "50", "--workers", "1"]
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "smmsim.cli", *args, "--out", str(out)],
+            stdout=writer,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+    finally:
+        os.close(writer)
+    assert done.returncode != 0  # the answer was not delivered, and the command says so
+    assert {"summary.csv", "daily.csv", "result.json", "report.html"} <= set(os.listdir(out))
+
+
 # --- a value computed by a copy (`computed_alongside`) --------------------------------------------
 
 
