@@ -126,6 +126,9 @@ def test_trials_csv_has_a_row_per_trial_with_the_best_so_far(optimised):
     out, _, _ = optimised
     rows = list(csv.DictReader((out / "trials.csv").open()))
     assert [int(r["number"]) for r in rows] == list(range(5))
+    seed = json.loads((out / "optimise.json").read_text())["seed"]
+    for name in ("trials.csv", "best-allocation.csv"):  # every output records its seed
+        assert {r["seed"] for r in csv.DictReader((out / name).open())} == {str(seed)}
     best = [float(r["best_so_far"]) for r in rows]
     assert best == sorted(best, reverse=True)  # CPA: the best so far never rises
     assert best[-1] == min(float(r["value"]) for r in rows)

@@ -80,4 +80,6 @@ def write_documents(
             "trials.csv": trials_table(document),
             "best-allocation.csv": allocation_table(document),
         }
-        write_tables(out_dir, tables, exports)
+        # every output records its seed
+        seeded = {name: t.with_column("seed", document.seed) for name, t in tables.items()}
+        write_tables(out_dir, seeded, exports)
