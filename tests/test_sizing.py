@@ -128,11 +128,31 @@ def test_more_test_conversions_tell_apart_smaller_gaps():
 
 def test_the_classical_size_reproduces_cohens_table():
     """Cohen (1988), Table 6.4.1: to detect h = 0.20 between two proportions at two-sided alpha
-    0.05 with power 0.80 takes n = 392 per group; statsmodels gives 392.44 before rounding up.
+    0.05 with power 0.80 takes n = 392 per group; 392.44 before rounding up.
     p2 is chosen so that Cohen's arcsine effect size 2 asin(sqrt p1) - 2 asin(sqrt p2) is 0.20."""
     p1 = 0.5
     p2 = math.sin(math.asin(math.sqrt(p1)) - 0.1) ** 2
     assert two_proportion_clicks(p1, p2, alpha=0.05, power=0.8) == pytest.approx(392.44, abs=0.01)
+
+
+@pytest.mark.parametrize("alpha", [0.01, 0.05, 0.2])
+@pytest.mark.parametrize("power", [0.5, 0.8, 0.99])
+def test_the_classical_size_is_statsmodels_power_solution(alpha, power):
+    """statsmodels' NormalIndPower is the reference (a second to import, so size-test solves
+    the same equation itself): the same clicks, and its power equation met exactly."""
+    from scipy.special import ndtr
+    from statsmodels.stats.power import NormalIndPower
+    from statsmodels.stats.proportion import proportion_effectsize
+
+    for p1, gap in itertools.product([0.001, 0.02, 0.3], [0.05, 0.3, 2.0]):
+        p2 = p1 / (1 + gap)
+        h = abs(proportion_effectsize(p1, p2))
+        reference = NormalIndPower().solve_power(h, alpha=alpha, power=power, ratio=1.0)
+        clicks = two_proportion_clicks(p1, p2, alpha=alpha, power=power)
+        assert clicks == pytest.approx(reference, rel=1e-6)
+        assert math.ceil(clicks) == math.ceil(reference)
+        shift, z = h * math.sqrt(clicks / 2), ndtri(1 - alpha / 2)
+        assert ndtr(shift - z) + ndtr(-shift - z) == pytest.approx(power, abs=1e-14)
 
 
 def test_the_classical_size_is_priced_per_click_over_every_tested_arm():

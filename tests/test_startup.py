@@ -80,19 +80,20 @@ def test_a_command_without_out_imports_no_plotting_library(command):
     assert "plotly" not in loaded_after(*args)
 
 
-def test_run_compare_and_optimise_import_no_table_library_even_to_write_their_files(tmp_path):
+def test_no_simulating_command_imports_the_table_library_to_write_its_files(tmp_path):
     # pandas (0.4 s to import, with pyarrow) builds the frames a notebook asks for; the CSV
-    # files of a run, a comparison and a study are written from plain columns
-    # (`scenarios.tables`).
-    # (size-test's are too, but its classical sample size comes from statsmodels, which
-    # imports pandas.)
+    # files of a run, a comparison, a sweep and a study are written from plain columns
+    # (`scenarios.tables`), and size-test solves its classical sample size itself (statsmodels,
+    # which imports pandas, is only the tests' reference).
     args = ["run", str(example_path("kids-shop")), "--reps", "20", "--workers", "1"]
     assert "pandas" not in loaded_after(*args)
     assert "pandas" not in loaded_after(*args, "--out", str(tmp_path / "out"))
-    compare = ["compare", str(example_path("kids-shop")), "--reps", "20", "--workers", "1"]
-    assert "pandas" not in loaded_after(*compare, "--out", str(tmp_path / "compared"))
-    optimise = ["optimise", *compare[1:], "--trials", "2", "--out", str(tmp_path / "optimised")]
-    assert "pandas" not in loaded_after(*optimise)
+    compare = ["compare", *args[1:], "--out", str(tmp_path / "compared")]
+    sizing = ["size-test", *args[1:], "--budgets", "200", "--durations", "14"]
+    optimise = ["optimise", *args[1:], "--trials", "2", "--out", str(tmp_path / "optimised")]
+    for command in (compare, [*sizing, "--out", str(tmp_path / "sized")], optimise):
+        loaded = loaded_after(*command)
+        assert "pandas" not in loaded, command[0]
 
 
 def test_brief_imports_neither_the_engine_nor_the_report_libraries(tmp_path):
