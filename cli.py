@@ -12,8 +12,11 @@ import gc
 import math
 import os
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -304,28 +307,21 @@ def run(
             progress=advance,
         )
 
-    def answer() -> None:
-        if fmt == "json":
-            click.echo(run.to_json(), nl=False)
-            return
+    def show() -> None:
         console = stdout_console()
         print_tables(run, console)
         print_flags(run.risk, run.currency, console)
 
     answered(
-        out,
-        answer,
+        Answer(out, fmt, run, show),
         lambda folder, meanwhile: write_run(
             run, folder, plotlyjs, client_summary, exports, meanwhile
         ),
         RUN_FILES,
+        "summary.csv monthly.csv daily.csv reputation.csv strategy.csv result.json report.html"
+        f"{shared_plotlyjs(plotlyjs)}{' summary.html' if client_summary else ''}"
+        f"{also(exports, RUN_FILES)}",
     )
-    if out and fmt != "json":
-        click.echo(
-            f"wrote {out}/: summary.csv monthly.csv daily.csv reputation.csv strategy.csv "
-            f"result.json report.html{shared_plotlyjs(plotlyjs)}"
-            f"{' summary.html' if client_summary else ''}{also(exports, RUN_FILES)}"
-        )
     if run.risk.fails(fail_on):
         sys.exit(FAIL_EXIT_CODE)
 
@@ -362,26 +358,46 @@ def check_out(out: Path | None, owned: tuple[str, ...], *inputs: Path) -> None:
         check_output_folder(out, owned=owned + export_files(owned), inputs=inputs)
 
 
-def answered(out: Path | None, answer, write, owned: tuple[str, ...]) -> None:
-    """The command's `answer()`, and with `out` its files, written by `write(folder, meanwhile)`:
-    that calls `meanwhile` (here, the answer) as soon as its tables are written, while a forked
-    copy still draws the page, so the answer does not wait for the report's figures. An answer
-    that cannot be printed (`| head` closed the pipe) is raised once the files are written: it
-    loses none of them."""
-    if not out:
-        answer()
+@dataclass(frozen=True)
+class Answer:
+    """What a command says: with --format json its document's JSON, else `show()` prints its
+    tables; `out` the folder its files go to, if any."""
+
+    out: Path | None
+    fmt: str
+    document: Any
+    show: Callable[[], None]
+
+    def give(self) -> None:
+        if self.fmt == "json":
+            click.echo(self.document.to_json(), nl=False)
+        else:
+            self.show()
+
+
+def answered(answer: Answer, write, owned: tuple[str, ...], files: str) -> None:
+    """The command's answer, and with `answer.out` its files, written by `write(folder,
+    meanwhile)`: that calls `meanwhile` (here, the answer) as soon as its tables are written,
+    while a forked copy still draws the page, so the answer does not wait for the report's
+    figures; a table answer then ends with the line naming the `files`. An answer that cannot
+    be printed (`| head` closed the pipe) is raised once the files are written: it loses none of
+    them."""
+    if answer.out is None:
+        answer.give()
         return
     failed: list[BaseException] = []
 
     def meanwhile() -> None:
         try:
-            answer()
+            answer.give()
         except (Exception, SystemExit) as error:  # rich exits on a closed pipe
             failed.append(error)
 
-    write_outputs(out, lambda folder: write(folder, meanwhile), owned)
+    write_outputs(answer.out, lambda folder: write(folder, meanwhile), owned)
     if failed:
         raise failed[0]
+    if answer.fmt != "json":
+        click.echo(f"wrote {answer.out}/: {files}")
 
 
 def write_outputs(out: Path, write, owned: tuple[str, ...]):
@@ -462,24 +478,13 @@ def compare(files, strategies, baseline, reps, seed, out, fmt, workers, plotlyjs
             planned, replications=reps, seed=seed, workers=workers, progress=advance
         )
     result = comparison_result(found, baseline)
-
-    def answer() -> None:
-        if fmt == "json":
-            click.echo(result.to_json(), nl=False)
-        else:
-            print_comparison(result)
-
     answered(
-        out,
-        answer,
+        Answer(out, fmt, result, lambda: print_comparison(result)),
         lambda folder, meanwhile: write_comparison(result, folder, plotlyjs, exports, meanwhile),
         COMPARISON_FILES,
+        "comparison.csv differences.csv comparison.json comparison.html"
+        f"{shared_plotlyjs(plotlyjs)}{also(exports, COMPARISON_FILES)}",
     )
-    if out and fmt != "json":
-        click.echo(
-            f"wrote {out}/: comparison.csv differences.csv comparison.json comparison.html"
-            f"{shared_plotlyjs(plotlyjs)}{also(exports, COMPARISON_FILES)}"
-        )
 
 
 def load_every_scenario(files) -> list:
@@ -632,24 +637,13 @@ def size_test(
     with progress_bar(settings.replications * runs, "sweeping test sizes") as advance:
         sweep = run_sweep(scenario, str(file), settings, budgets, durations, progress=advance)
     result = sizing_result(sweep, str(file))
-
-    def answer() -> None:
-        if fmt == "json":
-            click.echo(result.to_json(), nl=False)
-        else:
-            print_sizing(result)
-
     answered(
-        out,
-        answer,
+        Answer(out, fmt, result, lambda: print_sizing(result)),
         lambda folder, meanwhile: write_sizing(result, folder, plotlyjs, exports, meanwhile),
         SIZING_FILES,
+        f"sizing.csv sizing.json sizing.html{shared_plotlyjs(plotlyjs)}"
+        f"{also(exports, SIZING_FILES)}",
     )
-    if out and fmt != "json":
-        click.echo(
-            f"wrote {out}/: sizing.csv sizing.json sizing.html{shared_plotlyjs(plotlyjs)}"
-            f"{also(exports, SIZING_FILES)}"
-        )
 
 
 def holdout_share(ctx, param, value: str | None) -> float | None:
