@@ -26,10 +26,6 @@ from smmsim.scenarios.rounding import round_column, row_kinds
 if TYPE_CHECKING:
     import pandas as pd
 
-# What pandas infers for a column of Python values: float64 ("float"), int64 ("int"), bool
-# ("bool"), or text and anything mixed ("text": str or object).
-COLUMN_KINDS = ("float", "int", "bool", "text")
-
 
 @dataclass(frozen=True)
 class Table:
@@ -103,8 +99,9 @@ def _is_number(value: Any) -> bool:
 
 
 def column_kind(values: Sequence) -> str:
-    """The kind pandas infers for a column of these values (COLUMN_KINDS): whole numbers with a
-    missing value become floats, and a column mixing kinds is text (object)."""
+    """The kind pandas infers for a column of these values: "float" (float64), "int" (int64),
+    "bool", or "text" (str, or object for anything mixed). Whole numbers with a missing value
+    become floats."""
     present = [v for v in values if not is_missing(v)]
     complete = len(present) == len(values)
     if present and all(isinstance(v, bool | np.bool_) for v in present):

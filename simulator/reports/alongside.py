@@ -23,10 +23,17 @@ from smmsim.simulator.reports.kit import write_pages
 
 @contextmanager
 def pages_alongside(
-    out_dir: Path, pages: Callable[[], dict[str, str]], plotlyjs: str
+    out_dir: Path,
+    pages: Callable[[], dict[str, str]],
+    plotlyjs: str,
+    meanwhile: Callable[[], None] | None = None,
 ) -> Iterator[None]:
     """A command's pages, `pages()` (name -> HTML), built and written into `out_dir` by a forked
     copy (`written_alongside`, `write_pages` in `plotlyjs` mode) while the `with` body writes
-    its tables and documents here."""
+    its tables and documents here; then `meanwhile()` runs here (the command's answer) before
+    the copy is waited for: the report's figures take longer than the tables, and the answer
+    need not wait for them. A body that fails skips it."""
     with written_alongside(lambda: write_pages(out_dir, pages(), plotlyjs)):
         yield
+        if meanwhile is not None:
+            meanwhile()

@@ -29,12 +29,14 @@ def write_comparison(
 ) -> None:
     """comparison.csv, differences.csv, comparison.json and comparison.html in `out_dir` (with
     plotly.min.js beside them in `plotlyjs` mode 'folder'), and what `exports` adds.
-    `meanwhile()` runs here once the tables are written, as in `run_files.write_run`."""
+    `meanwhile()` runs here once the tables are written (`pages_alongside`)."""
     # the page here, not at the top: a command imports this module for its file names
     # before it simulates, and plotly need load only when a page is written
     from smmsim.simulator.reports.comparison_page import comparison_html
 
-    with pages_alongside(out_dir, lambda: {"comparison.html": comparison_html(result)}, plotlyjs):
+    with pages_alongside(
+        out_dir, lambda: {"comparison.html": comparison_html(result)}, plotlyjs, meanwhile
+    ):
         tables = {
             "comparison.csv": result.comparison_table(),
             "differences.csv": result.differences_table(),
@@ -42,5 +44,3 @@ def write_comparison(
         seeded = {name: t.with_column("seed", result.seed) for name, t in tables.items()}
         write_tables(out_dir, seeded, exports)
         write_atomic(out_dir / "comparison.json", result.to_json())
-        if meanwhile is not None:
-            meanwhile()

@@ -54,10 +54,10 @@ def write_run(
             built[SUMMARY_FILE] = summary_html(run)  # draws nothing: plotly.js stays out of it
         return built
 
-    with pages_alongside(out_dir, pages, plotlyjs):  # the pages in a forked copy, tables here
+    with pages_alongside(
+        out_dir, pages, plotlyjs, meanwhile
+    ):  # the pages in a forked copy, tables here
         write_tables_and_json(run, out_dir, exports)
-        if meanwhile is not None:
-            meanwhile()
 
 
 def write_tables_and_json(run: RunResult, out_dir: Path, exports: Exports) -> None:

@@ -24,14 +24,14 @@ def write_sizing(
 ) -> None:
     """sizing.csv, sizing.json and sizing.html in `out_dir`, each written atomically (with
     plotly.min.js beside them in `plotlyjs` mode 'folder'), and what `exports` adds.
-    `meanwhile()` runs here once the tables are written, as in `run_files.write_run`."""
+    `meanwhile()` runs here once the tables are written (`pages_alongside`)."""
     # the page here, not at the top: a command imports this module for its file names
     # before it simulates, and plotly need load only when a page is written
     from smmsim.simulator.reports.sizing_page import sizing_html
 
-    with pages_alongside(out_dir, lambda: {"sizing.html": sizing_html(result)}, plotlyjs):
+    with pages_alongside(
+        out_dir, lambda: {"sizing.html": sizing_html(result)}, plotlyjs, meanwhile
+    ):
         table = result.sizing_table().with_column("seed", result.seed)
         write_tables(out_dir, {"sizing.csv": table}, exports)
         write_atomic(out_dir / "sizing.json", result.to_json())
-        if meanwhile is not None:
-            meanwhile()

@@ -60,6 +60,11 @@ class ClassicalSize(Document):
     budget: float  # clicks_per_arm x cost per click x the tested arms
 
 
+# Newton's steps at most for the two-proportion size: the far tail's term is tiny, so two or
+# three reach the double's precision.
+NEWTON_STEPS = 20
+
+
 def two_proportion_clicks(p1: float, p2: float, alpha: float, power: float) -> float:
     """Clicks per arm for a two-sided test of p1 against p2 at level `alpha` with `power`: the
     A/B calculators' answer, what statsmodels' `NormalIndPower().solve_power` gives for Cohen's
@@ -81,9 +86,6 @@ def two_proportion_clicks(p1: float, p2: float, alpha: float, power: float) -> f
         if abs(step) <= 1e-12 * n:
             break
     return n
-
-
-NEWTON_STEPS = 20  # the far tail's term is tiny: two or three steps reach the double's precision
 
 
 def _density(x: float) -> float:
