@@ -21,7 +21,10 @@ def writer(path, fail_in_copy: bool = False):
     def write() -> None:
         if fail_in_copy and os.getpid() != parent:
             raise OSError("the copy cannot write")
-        path.write_text(str(os.getpid()))
+        # atomically, as the pages are: a copy stopped mid-write leaves no half-written file
+        scratch = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        scratch.write_text(str(os.getpid()))
+        os.replace(scratch, path)
 
     return write
 
