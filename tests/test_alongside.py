@@ -9,6 +9,7 @@ import re
 
 import pytest
 
+from smmsim.scenarios.files import write_atomic
 from smmsim.simulator import alongside
 from smmsim.simulator.alongside import computed_alongside, written_alongside
 
@@ -22,9 +23,7 @@ def writer(path, fail_in_copy: bool = False):
         if fail_in_copy and os.getpid() != parent:
             raise OSError("the copy cannot write")
         # atomically, as the pages are: a copy stopped mid-write leaves no half-written file
-        scratch = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        scratch.write_text(str(os.getpid()))
-        os.replace(scratch, path)
+        write_atomic(path, str(os.getpid()))
 
     return write
 
