@@ -157,12 +157,12 @@ def test_daily_fan_quantiles_are_of_the_total_over_arms(full_run):
     result, document, _ = full_run
     fan = report_figures(typed(result, document))["daily"][0]
     for i, measure in enumerate(FAN_MEASURES):
-        p95, p5, p50, mean = fan.data[4 * i : 4 * i + 4]
+        p95, p5, p50, mean = fan["data"][4 * i : 4 * i + 4]
         total = result.daily_sample[measure].sum(axis=2)
-        np.testing.assert_allclose(p5.y, np.percentile(total, 5, axis=1))
-        np.testing.assert_allclose(p50.y, np.percentile(total, 50, axis=1))
-        np.testing.assert_allclose(p95.y, np.percentile(total, 95, axis=1))
-        np.testing.assert_allclose(mean.y, result.daily_mean[measure].sum(axis=1))
+        np.testing.assert_allclose(p5["y"], np.percentile(total, 5, axis=1))
+        np.testing.assert_allclose(p50["y"], np.percentile(total, 50, axis=1))
+        np.testing.assert_allclose(p95["y"], np.percentile(total, 95, axis=1))
+        np.testing.assert_allclose(mean["y"], result.daily_mean[measure].sum(axis=1))
 
 
 def test_deterministic_run_has_no_intervals():

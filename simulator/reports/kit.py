@@ -102,7 +102,7 @@ def page_html(title: str, body: str) -> str:
 
 
 def figure_divs(
-    figures: dict[str, list[go.Figure]], grid: tuple[str, ...] = ("targets",)
+    figures: dict[str, list[go.Figure | dict]], grid: tuple[str, ...] = ("targets",)
 ) -> dict[str, str]:
     """Each section's figures as HTML, side by side for the sections in `grid`; plotly.js is
     loaded once, before the very first figure, so `figures` must be in page order."""
@@ -118,10 +118,11 @@ def figure_divs(
     return out
 
 
-def figure_html(fig: go.Figure) -> str:
-    """One figure as a div, in the report's template, without plotly.js (`figure_divs` loads it
-    once a page). The figure was validated as it was built, so it is written as it stands,
-    without a second validation."""
+def figure_html(fig: go.Figure | dict) -> str:
+    """One figure (a graph object, or a plain spec in plotly's form: `figure_specs`) as a div,
+    in the report's template, without plotly.js (`figure_divs` loads it once a page). The figure
+    was validated as it was built, or is held to plotly's form by the tests, so it is written as
+    it stands, without a second validation."""
     import plotly.io as pio
 
     spec = figure_spec(fig)
@@ -131,12 +132,15 @@ def figure_html(fig: go.Figure) -> str:
     )
 
 
-def figure_spec(fig: go.Figure) -> dict:
+def figure_spec(fig: go.Figure | dict) -> dict:
     """What `fig.to_dict()` gives (the figure's data and layout, its arrays as typed-array
     specs where plotly writes them so), without its deep copy: a third of a report's figure
     time went on copying every value. Only the dicts are copied, because those are what the
-    conversion of arrays rewrites; the values in them are shared with the figure."""
-    spec = {"data": _dicts_copied(fig._data), "layout": _dicts_copied(fig._layout)}
+    conversion of arrays rewrites; the values in them are shared with the figure. A plain spec
+    is taken as it is, its dicts copied the same way."""
+    plain = isinstance(fig, dict)
+    data, layout = (fig["data"], fig["layout"]) if plain else (fig._data, fig._layout)
+    spec = {"data": _dicts_copied(data), "layout": _dicts_copied(layout)}
     try:
         from _plotly_utils.utils import convert_to_base64  # plotly 6 and later
     except ImportError:

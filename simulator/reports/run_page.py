@@ -21,13 +21,22 @@ from __future__ import annotations
 import html
 import math
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 import numpy as np
-import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from smmsim.scenarios.documents import ABSENT
 from smmsim.scenarios.kpis import KPIS
+from smmsim.simulator.reports.figure_specs import (
+    Spec,
+    axis_key,
+    cell_axes,
+    figure,
+    horizontal_line,
+    secondary_y_layout,
+    subplot_layout,
+    titled,
+)
 from smmsim.simulator.reports.headline import run_headline, unspent_line
 from smmsim.simulator.reports.kit import (
     FAN_RGB,
@@ -57,10 +66,15 @@ from smmsim.simulator.studies.risk import RiskAssessment
 from smmsim.simulator.studies.run import RunResult
 from smmsim.simulator.summary import Probability, Stats, TargetOdds, describe_kpi
 
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
+
 TABLE_KPIS = tuple(KPIS)  # every KPI, in the vocabulary's order
 SUB_ROWS = ("direct_conversions", "member_conversions", "referral_conversions")
 FAN_MEASURES = ("spend", "impressions", "clicks", "conversions")
 MS_PER_DAY = 86_400_000  # plotly date axes measure bar lengths in milliseconds
+FAN_LAYOUT = {"hovermode": "x unified", **LAYOUT}  # one hover box for every line of a day
+BAND_FILL = f"rgba({FAN_RGB}, 0.25)"
 
 
 def report_html(run: RunResult) -> str:
@@ -89,8 +103,11 @@ def report_html(run: RunResult) -> str:
     return page_html(f"{run.scenario} - smmsim report", "\n".join(sections))
 
 
-def report_figures(run: RunResult) -> dict[str, list[go.Figure]]:
-    """Every figure of the report, by section, in page order (plotly.js rides with the first)."""
+def report_figures(run: RunResult) -> dict[str, list[Spec | go.Figure]]:
+    """Every figure of the report, by section, in page order (plotly.js rides with the first).
+    The delivery, target and risk figures are plain specs (`figure_specs`: the graph objects were
+    most of the page's time); the strategy's are graph objects, drawn with the kit's helpers that
+    the sizing and optimiser pages share."""
     result = run.simulation
     figures = {
         "funnel": [funnel_figure(run.platforms)],
@@ -312,90 +329,80 @@ def target_row(target: TargetOdds, months: list[str]) -> str:
 # --- figures ---
 
 
-def funnel_figure(kpis: dict[str, dict[str, Stats]]) -> go.Figure:
+def funnel_figure(kpis: dict[str, dict[str, Stats]]) -> Spec:
     """Grouped bars: each platform's funnel stages side by side, with p5-p95 whiskers; `kpis`
     is each platform's KPIs."""
     platforms = list(kpis)
-    fig = go.Figure()
+    bars = []
     for stage in FUNNEL:
         mean, minus, plus = error_bars([kpis[p][stage] for p in platforms])
-        fig.add_bar(
-            name=stage,
-            x=platforms,
-            y=mean,
-            error_y={"type": "data", "array": plus, "arrayminus": minus},
-        )
-    means = [kpis[p][stage].mean for p in platforms for stage in FUNNEL]
-    fig.update_layout(barmode="group", title="Funnel per platform (whole campaign)", **LAYOUT)
-    if needs_log(means):
-        fig.update_yaxes(type="log", dtick=1, title="count (log scale)")
-    return fig
+        error = {"type": "data", "array": plus, "arrayminus": minus}
+        bars.append({"type": "bar", "name": stage, "x": platforms, "y": mean, "error_y": error})
+    layout = {"barmode": "group", "title": titled("Funnel per platform (whole campaign)"), **LAYOUT}
+    if needs_log([kpis[p][stage].mean for p in platforms for stage in FUNNEL]):
+        layout["yaxis"] = {"type": "log", "dtick": 1, "title": titled("count (log scale)")}
+    return figure(bars, layout)
 
 
 def fan_traces(
-    dates: list, mean: np.ndarray, sample: np.ndarray, show_legend: bool
-) -> list[go.Scatter]:
-    """Mean line, median line and p5-p95 band of one daily series; `sample` is (days, reps)."""
+    dates: list[str], mean: np.ndarray, sample: np.ndarray, show_legend: bool, cell: int
+) -> list[Spec]:
+    """Mean line, median line and p5-p95 band of one daily series, in grid cell `cell`;
+    `sample` is (days, reps)."""
     line = {"color": f"rgb({FAN_RGB})", "width": 2}
-    traces = [go.Scatter(x=dates, y=mean, name="mean", legendgroup="mean", line=line)]
+    traces = [{"x": dates, "y": mean, "name": "mean", "legendgroup": "mean", "line": line}]
     if sample.shape[1] > 0:
         p5, p50, p95 = np.percentile(sample, [5, 50, 95], axis=1)
         band = {"x": dates, "legendgroup": "band", "line": {"width": 0}}
+        median_line = {**line, "width": 1, "dash": "dot"}
         traces = [
-            go.Scatter(y=p95, name="p95", showlegend=False, **band),
-            go.Scatter(
-                y=p5, name="p5–p95", fill="tonexty", fillcolor=f"rgba({FAN_RGB}, 0.25)", **band
-            ),
-            go.Scatter(
-                x=dates,
-                y=p50,
-                name="median",
-                legendgroup="median",
-                line={**line, "width": 1, "dash": "dot"},
-            ),
+            {"y": p95, "name": "p95", **band},
+            {"y": p5, "name": "p5–p95", "fill": "tonexty", "fillcolor": BAND_FILL, **band},
+            {"x": dates, "y": p50, "name": "median", "legendgroup": "median", "line": median_line},
             *traces,
         ]
-    for trace in traces:
-        trace.update(mode="lines", showlegend=show_legend and trace.name != "p95")
-    return traces
+    shown = {"mode": "lines", **cell_axes(cell)}
+    return [
+        {"type": "scatter", **t, **shown, "showlegend": show_legend and t["name"] != "p95"}
+        for t in traces
+    ]
 
 
-def daily_fan_figure(result: Result) -> go.Figure:
+def iso_dates(result: Result) -> list[str]:
+    """The campaign's dates as plotly writes dates, converted once rather than in every trace."""
+    return [day.isoformat() for day in result.dates]
+
+
+def daily_fan_figure(result: Result) -> Spec:
     """Fan charts of the daily totals over all arms of spend, impressions, clicks, conversions."""
     currency = result.scenario.campaign.currency
     titles = [f"{m} ({currency})" if m == "spend" else m for m in FAN_MEASURES]
-    fig = make_subplots(
-        rows=2, cols=2, subplot_titles=titles, shared_xaxes=True, vertical_spacing=0.1
-    )
-    dates = list(result.dates)
+    dates = iso_dates(result)
+    traces = []
     for i, measure in enumerate(FAN_MEASURES):
         mean = result.daily_mean[measure].sum(axis=1)
         sample = result.daily_sample[measure].sum(axis=2)
-        for trace in fan_traces(dates, mean, sample, show_legend=i == 0):
-            fig.add_trace(trace, row=i // 2 + 1, col=i % 2 + 1)
-    fig.update_layout(
-        title="Daily totals, all platforms", height=620, hovermode="x unified", **LAYOUT
-    )
-    return fig
+        traces += fan_traces(dates, mean, sample, show_legend=i == 0, cell=i)
+    grid = subplot_layout(2, 2, titles, shared_xaxes=True, vertical_spacing=0.1)
+    title = titled("Daily totals, all platforms")
+    return figure(traces, {**grid, "title": title, "height": 620, **FAN_LAYOUT})
 
 
-def platform_fan_figure(result: Result, measure: str) -> go.Figure:
+def platform_fan_figure(result: Result, measure: str) -> Spec:
     """Small multiples: the fan chart of one daily measure for each platform."""
     platforms = result.lines.platforms
     cols = min(3, len(platforms))
     rows = math.ceil(len(platforms) / cols)
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=platforms, shared_xaxes=True)
-    dates = list(result.dates)
+    dates = iso_dates(result)
+    traces = []
     for i, platform in enumerate(platforms):
         mask = result.platform_mask(platform)
         mean = result.daily_mean[measure][:, mask].sum(axis=1)
         sample = result.daily_sample[measure][:, :, mask].sum(axis=2)
-        for trace in fan_traces(dates, mean, sample, show_legend=i == 0):
-            fig.add_trace(trace, row=i // cols + 1, col=i % cols + 1)
-    fig.update_layout(
-        title=f"Daily {measure} per platform", height=320 * rows, hovermode="x unified", **LAYOUT
-    )
-    return fig
+        traces += fan_traces(dates, mean, sample, show_legend=i == 0, cell=i)
+    grid = subplot_layout(rows, cols, platforms, shared_xaxes=True)
+    title = titled(f"Daily {measure} per platform")
+    return figure(traces, {**grid, "title": title, "height": 320 * rows, **FAN_LAYOUT})
 
 
 def target_groups(
@@ -409,7 +416,7 @@ def target_groups(
     return groups
 
 
-def target_figures(result: Result, targets: list[TargetOdds]) -> list[go.Figure]:
+def target_figures(result: Result, targets: list[TargetOdds]) -> list[Spec]:
     return [
         target_figure(result, metric, platform, cumulative, group)
         for (metric, platform, cumulative), group in target_groups(targets).items()
@@ -438,65 +445,74 @@ def target_figure(
     platform: str | None,
     cumulative: bool,
     targets: list[TargetOdds],
-) -> go.Figure:
+) -> Spec:
     """A KPI month by month (p5-p95 whiskers) with its target(s) as horizontal red lines."""
     months = list(result.months)
     mean, minus, plus = error_bars(monthly_stats(result, metric, platform, cumulative))
-    error = {"type": "data", "array": plus, "arrayminus": minus}
-    fig = go.Figure()
+    course = {
+        "x": months,
+        "y": mean,
+        "name": metric,
+        "error_y": {"type": "data", "array": plus, "arrayminus": minus},
+    }
     if cumulative:
-        fig.add_scatter(
-            x=months,
-            y=mean,
-            mode="lines+markers",
-            name=metric,
-            error_y=error,
-            line_color=f"rgb({FAN_RGB})",
-        )
+        course.update(type="scatter", mode="lines+markers", line={"color": f"rgb({FAN_RGB})"})
     else:
-        fig.add_bar(
-            x=months, y=mean, name=metric, error_y=error, marker_color=f"rgba({FAN_RGB}, 0.6)"
-        )
-    for target in targets:
-        add_target_line(fig, target, months)
+        course.update(type="bar", marker={"color": f"rgba({FAN_RGB}, 0.6)"})
+    unit = KPIS[metric][0]
+    y_axis = {"title": titled(unit_label(unit, result.scenario.campaign.currency) or "count")}
+    if unit == "share":
+        y_axis["tickformat"] = ".1%"
     scope = f"on {platform}" if platform else "all platforms"
     period = "from the start to each month's end" if cumulative else "per calendar month"
-    fig.update_layout(title=f"{metric}, {scope}: {period}", showlegend=False, height=380, **LAYOUT)
-    fig.update_xaxes(type="category")
-    unit = KPIS[metric][0]
-    if unit == "share":
-        fig.update_yaxes(tickformat=".1%")
-    fig.update_yaxes(title=unit_label(unit, result.scenario.campaign.currency) or "count")
-    return fig
+    layout = {
+        "title": titled(f"{metric}, {scope}: {period}"),
+        "showlegend": False,
+        "height": 380,
+        **LAYOUT,
+        "xaxis": {"type": "category"},
+        "yaxis": y_axis,
+        "shapes": [target_line(target, months) for target in targets],
+        "annotations": [target_label(target, months) for target in targets],
+    }
+    return figure([course], layout)
 
 
-def add_target_line(fig: go.Figure, target: TargetOdds, months: list[str]) -> None:
-    """The whole campaign's target across every month, or a month's target over that month."""
+def target_span(target: TargetOdds, months: list[str]) -> tuple[int, int]:
+    """The months a target's line spans: all for the whole campaign's, else its own month."""
     if target.month is None:
-        first, last = 0, len(months) - 1
-    else:
-        first = last = months.index(target.month)
+        return 0, len(months) - 1
+    month = months.index(target.month)
+    return month, month
+
+
+def target_line(target: TargetOdds, months: list[str]) -> Spec:
+    first, last = target_span(target, months)
+    return {
+        "line": {"color": TARGET_COLOR, "width": 2, "dash": "dash"},
+        "type": "line",
+        "x0": first - 0.45,
+        "x1": last + 0.45,
+        "xref": "x",
+        "y0": target.value,
+        "y1": target.value,
+        "yref": "y",
+    }
+
+
+def target_label(target: TargetOdds, months: list[str]) -> Spec:
+    """The target and its odds, written at the right-hand end of its line."""
     text = f"target {target.op} {fmt(target.value, KPIS[target.metric][0])}"
     text += f" · P(met) {target.probability:.0%}"
-    fig.add_shape(
-        type="line",
-        xref="x",
-        yref="y",
-        x0=first - 0.45,
-        x1=last + 0.45,
-        y0=target.value,
-        y1=target.value,
-        line={"color": TARGET_COLOR, "width": 2, "dash": "dash"},
-    )
-    fig.add_annotation(
-        x=last,
-        y=target.value,
-        text=text,
-        showarrow=False,
-        yshift=10,
-        font={"color": TARGET_COLOR},
-        bgcolor="rgba(255, 255, 255, 0.8)",
-    )
+    return {
+        "bgcolor": "rgba(255, 255, 255, 0.8)",
+        "font": {"color": TARGET_COLOR},
+        "showarrow": False,
+        "text": text,
+        "x": target_span(target, months)[1],
+        "y": target.value,
+        "yshift": 10,
+    }
 
 
 # --- strategy: outcome against the oracle, timeline, decisions, regret ---
@@ -662,6 +678,8 @@ def strategy_figures(
 
 def timeline_figure(outcome: StrategyOutcome) -> go.Figure:
     """A Gantt chart of the strategy's phases over the campaign dates, decision days marked."""
+    import plotly.graph_objects as go  # loaded only for a page with a strategy
+
     phases = outcome.phases
     starts = [date.fromisoformat(p.start) for p in phases]
     ends = [date.fromisoformat(p.end) + timedelta(days=1) for p in phases]  # exclusive
@@ -694,6 +712,8 @@ def timeline_figure(outcome: StrategyOutcome) -> go.Figure:
 
 def decision_log_figure(outcome: StrategyOutcome) -> go.Figure:
     """Grouped bars: per arm, the share of replications with each decision (90% CI whiskers)."""
+    import plotly.graph_objects as go  # loaded only for a page with a strategy
+
     log = outcome.decision_log
     arms = list(log)
     fig = go.Figure()
@@ -719,6 +739,8 @@ def decision_log_figure(outcome: StrategyOutcome) -> go.Figure:
 
 def regret_figure(result: Result, oracle: Result) -> go.Figure:
     """Histogram of the regret per replication (oracle's conversions minus the strategy's)."""
+    import plotly.graph_objects as go  # loaded only for a page with a strategy
+
     regret = regret_per_replication(result, oracle)
     bars = histogram_bar(regret, histogram_edges([regret]), "regret")
     return regret_layout(go.Figure(bars), float(regret.mean()))
@@ -727,6 +749,8 @@ def regret_figure(result: Result, oracle: Result) -> go.Figure:
 def streamed_regret_figure(sketch: QuantileSketch) -> go.Figure:
     """The regret's histogram from a streamed run's sketch: its buckets' values (each within
     0.1% of the regrets it counts) binned as the exact histogram would bin them."""
+    import plotly.graph_objects as go
+
     values, counts = sketch.values_and_counts()
     bars = histogram_bar(values, histogram_edges([values]), "regret", weights=counts)
     mean = float(values @ counts / counts.sum()) if counts.size else 0.0
@@ -841,44 +865,44 @@ REPUTATION_SERIES = (
 )
 
 
-def reputation_figure(result: Result) -> go.Figure:
+def reputation_figure(result: Result) -> Spec:
     """Fan charts of the reputation's daily path: shares of the top 20 and portals in
     discussion, with the KPI targets set on them."""
-    fig = make_subplots(
-        rows=2, cols=2, subplot_titles=[t for _, t in REPUTATION_SERIES], shared_xaxes=True
-    )
-    dates = list(result.dates)
+    dates = iso_dates(result)
+    traces, lines = [], []
     for i, (measure, _) in enumerate(REPUTATION_SERIES):
         mean = result.campaign_daily_mean[measure]
         sample = result.campaign_daily_sample[measure]
-        for trace in fan_traces(dates, mean, sample, show_legend=i == 0):
-            fig.add_trace(trace, row=i // 2 + 1, col=i % 2 + 1)
-        for target in result.scenario.kpis:
-            if target.metric == measure:
-                fig.add_hline(
-                    y=target.value,
-                    line={"color": TARGET_COLOR, "dash": "dash"},
-                    row=i // 2 + 1,
-                    col=i % 2 + 1,
-                )
-    fig.update_yaxes(tickformat=".0%", row=1)
-    fig.update_yaxes(tickformat=".0%", row=2, col=1)
-    fig.update_layout(title="Reputation, day by day", height=620, hovermode="x unified", **LAYOUT)
-    return fig
+        traces += fan_traces(dates, mean, sample, show_legend=i == 0, cell=i)
+        target_line_style = {"color": TARGET_COLOR, "dash": "dash"}
+        lines += [
+            horizontal_line(i, target.value, target_line_style)
+            for target in result.scenario.kpis
+            if target.metric == measure
+        ]
+    layout = subplot_layout(2, 2, [t for _, t in REPUTATION_SERIES], shared_xaxes=True)
+    for cell in range(3):  # the three shares; the portals are a count
+        layout[axis_key("y", cell)]["tickformat"] = ".0%"
+    if lines:
+        layout["shapes"] = lines
+    title = titled("Reputation, day by day")
+    return figure(traces, {**layout, "title": title, "height": 620, **FAN_LAYOUT})
 
 
-def backlash_figure(result: Result) -> go.Figure:
+def backlash_figure(result: Result) -> Spec:
     """Mean backlash events a day (bars) and the repair spend the budget pays (line)."""
-    dates = list(result.dates)
+    dates = iso_dates(result)
     currency = result.scenario.campaign.currency
-    fig = make_subplots(specs=[[{"secondary_y": True}]])
     events = result.campaign_daily_mean["backlash_events"]
     repair = result.campaign_daily_mean["repair_spend"]
-    fig.add_trace(go.Bar(x=dates, y=events, name="events a day (mean)"), secondary_y=False)
-    fig.add_trace(
-        go.Scatter(x=dates, y=repair, name=f"repair spend ({currency}, mean)", mode="lines"),
-        secondary_y=True,
-    )
-    fig.update_yaxes(rangemode="tozero")
-    fig.update_layout(title="Backlash: events and repair spend, day by day", height=360, **LAYOUT)
-    return fig
+    repair_name = f"repair spend ({currency}, mean)"
+    traces = [
+        {"type": "bar", "x": dates, "y": events, "name": "events a day (mean)", **cell_axes(0)},
+        {"type": "scatter", "x": dates, "y": repair, "name": repair_name, "mode": "lines"},
+    ]
+    traces[1].update(xaxis="x", yaxis="y2")  # the repair spend on the right-hand axis
+    layout = secondary_y_layout()
+    for axis in ("yaxis", "yaxis2"):
+        layout[axis]["rangemode"] = "tozero"
+    title = titled("Backlash: events and repair spend, day by day")
+    return figure(traces, {**layout, "title": title, "height": 360, **LAYOUT})

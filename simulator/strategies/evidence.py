@@ -15,7 +15,6 @@ auction-pressure factor (1 + (s / s_half) ** k) of each day's budget, which the 
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import betainc
 
 from smmsim.simulator.arms import ArmTable
 from smmsim.simulator.delivery import DayOutcome
@@ -94,6 +93,9 @@ class Evidence:
 
     def probability_cpa_at_most(self, target: float) -> np.ndarray:
         """(reps, arms) posterior P(CPA <= target) at the CPM observed."""
+        # Imported here: scipy.special takes 0.2-0.3 s to load, and only adaptive strategies ask.
+        from scipy.special import betainc
+
         a, b = self.posterior()
         threshold = np.minimum(self.observed_cpm() / (1000 * target), 1.0)
         return 1 - betainc(a, b, threshold)
