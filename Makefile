@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # The engine's kernels compiled ahead of time (simulator/compiled.py): rebuilt when their source
 # changes; without a C compiler the build says so and the engine JITs them with numba instead.
 KERNELS := $(VENV)/.kernels
-KERNEL_SOURCES := $(addprefix simulator/,kernels.py reputation_kernels.py sampler_rule.py \
+KERNEL_SOURCES := $(addprefix simulator/,kernels.py reputation_kernels.py prior_kernels.py sampler_rule.py \
 	compiled.py build_kernels.py)
 EXAMPLE ?= kids-shop
 # The bundled real dataset: its `revenue` is the advertiser's spend and its dates have no year.

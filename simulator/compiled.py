@@ -7,8 +7,9 @@ ahead of time (`build_kernels.py`) into an extension module beside this file tha
 millisecond and does not import numba. The module's name carries a digest of the kernels' source,
 so an edited kernel never runs from a stale build: without a build for today's source (no C
 compiler, a wheel installed without one, a kernel just edited) the engine imports numba and JITs
-`kernels.py` and `reputation_kernels.py` as before. Both are the same numba source compiled with
-the same options, so they give the same numbers bit for bit (tests/test_compiled.py).
+`kernels.py`, `reputation_kernels.py` and `prior_kernels.py` as before. Both are the same numba
+source compiled with the same options, so they give the same numbers bit for bit
+(tests/test_compiled.py).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ HERE = Path(__file__).parent
 SOURCES = (
     "kernels.py",
     "reputation_kernels.py",
+    "prior_kernels.py",
     "sampler_rule.py",
     "compiled.py",
     "build_kernels.py",
@@ -46,6 +48,8 @@ ARGUMENTS = {
         "in3", "bool", "out3", "in1", "in1", "in1", "in1", "in1", "float", "in2", "float", "float",
     ),
     "mention_portals": ("in3", "bool", "in1", "in1", "out3", "int", "out2", "out2", "out2"),
+    "normal_quantiles": ("flat_in", "flat_out"),
+    "beta_quantile_nodes": ("float", "float", "float", "float", "flat_in", "flat_out"),
 }  # fmt: skip
 KERNELS = tuple(ARGUMENTS)
 
@@ -78,9 +82,10 @@ def _ahead_of_time():
 
 def numba_source(name: str):
     """The kernel's numba function: the JIT's, and what the ahead-of-time build compiles."""
-    from smmsim.simulator import kernels, reputation_kernels
+    from smmsim.simulator import kernels, prior_kernels, reputation_kernels
 
-    return getattr(kernels if hasattr(kernels, name) else reputation_kernels, name)
+    home = next(m for m in (kernels, reputation_kernels, prior_kernels) if hasattr(m, name))
+    return getattr(home, name)
 
 
 def checked(name: str, kernel):
@@ -126,6 +131,8 @@ else:
     water_fill,
     turn_over,
     mention_portals,
+    normal_quantiles,
+    beta_quantile_nodes,
 ) = _loaded
 
 
@@ -133,6 +140,7 @@ def warm_up() -> None:
     """Before forking workers: load numba's JIT code here, so that each worker inherits it
     instead of loading it from the cache again. An ahead-of-time build is loaded already."""
     if not AHEAD_OF_TIME:
-        from smmsim.simulator import kernels
+        from smmsim.simulator import kernels, prior_kernels
 
         kernels.warm_up()
+        prior_kernels.beta_quantile_nodes(2.0, 2.0, 0.0, 0.0, np.zeros(1), np.empty(1))

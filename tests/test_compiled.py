@@ -4,6 +4,7 @@ is only ever loaded for the source it was built from."""
 from __future__ import annotations
 
 import importlib.util
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +12,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from smmsim.simulator import build_kernels, compiled, kernels, reputation_kernels
+from smmsim.scenarios.beta_fit import log_beta
+from smmsim.simulator import (
+    build_kernels,
+    compiled,
+    kernels,
+    prior_kernels,
+    quantiles,
+    reputation_kernels,
+)
 from tests.required import require_or_skip
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -80,6 +89,22 @@ def test_samplers_match_the_jit_bit_for_bit(built, scale):
         getattr(built, name)(*args, ahead)
         getattr(kernels, name)(*args, jit)
         assert np.array_equal(ahead, jit), name
+
+
+def test_prior_quantiles_match_the_jit(built):
+    """The normal quantiles every prior is drawn through, and a Beta table's nodes."""
+    u = read_only(np.random.default_rng(5).random(CELLS))
+    ahead, jit = np.empty(CELLS), np.empty(CELLS)
+    built.normal_quantiles(u, ahead)
+    kernels.normal_quantiles(u, jit)
+    assert np.array_equal(ahead, jit)
+    targets = read_only(quantiles.node_log_odds())
+    for a, b in ((2.0, 200.0), (0.3, 0.3), (1e4, 1e6)):
+        start = (a, b, log_beta(a, b), math.log(a / b), targets)
+        ahead, jit = np.empty(targets.size), np.empty(targets.size)
+        built.beta_quantile_nodes(*start, ahead)
+        prior_kernels.beta_quantile_nodes(*start, jit)
+        assert np.array_equal(ahead, jit), (a, b)
 
 
 def test_stream_drawing_matches_the_jit(built):
