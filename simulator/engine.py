@@ -27,7 +27,7 @@ from smmsim.simulator.randomness import RNG_BLOCK, BlockDraws, Draws, ExpectedDr
 from smmsim.simulator.recorder import Recorder
 from smmsim.simulator.result import ChunkMerger, Result
 from smmsim.simulator.row_settings import RowSettings
-from smmsim.simulator.strategies import StrategyRecord
+from smmsim.simulator.strategies import StrategyRecord, load_for
 
 DEFAULT_CHUNK = 10_000
 DEFAULT_DAILY_SAMPLE = 1000
@@ -251,6 +251,7 @@ def _run_jobs(
         if progress:
             progress(jobs[k][i].n_reps)
 
+    load_for(plan.scenario for plan in plans)  # here, so that forked workers inherit it
     for_each_done(run_job, [(plans[k], jobs[k][i]) for k, i in where], workers, done)
     return mergers
 

@@ -113,6 +113,12 @@ class Policy:
     # the rest of their block (`simulate(only=...)`).
     draws_posteriors = False
 
+    @classmethod
+    def reads_posterior_tail(cls, scenario: Scenario) -> bool:
+        """Whether it judges arms by a posterior's tail (`Evidence.probability_cpa_at_most`),
+        which loads scipy.special."""
+        return False
+
     def __init__(self, ctx: StrategyContext):
         self.ctx = ctx
         n, m = ctx.n_reps, ctx.arms.n

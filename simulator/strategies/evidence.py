@@ -14,6 +14,8 @@ auction-pressure factor (1 + (s / s_half) ** k) of each day's budget, which the 
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
 
 from smmsim.simulator.arms import ArmTable
@@ -93,14 +95,22 @@ class Evidence:
 
     def probability_cpa_at_most(self, target: float) -> np.ndarray:
         """(reps, arms) posterior P(CPA <= target) at the CPM observed."""
-        # Imported here: scipy.special takes 0.2-0.3 s to load, and only adaptive strategies ask.
-        from scipy.special import betainc
-
         a, b = self.posterior()
         threshold = np.minimum(self.observed_cpm() / (1000 * target), 1.0)
-        return 1 - betainc(a, b, threshold)
+        return 1 - incomplete_beta()(a, b, threshold)
 
     def mean_conversions_per_money(self) -> np.ndarray:
         """(reps, arms) posterior mean conversions per unit of money at no pressure."""
         a, b = self.posterior()
         return 1000 * (a / (a + b)) / self.base_cpm()
+
+
+@cache
+def incomplete_beta():
+    """scipy's regularised incomplete beta, imported on first use: scipy.special takes 0.2-0.3 s
+    to load, and only a strategy judging arms by a posterior's tail needs it (`Policy.
+    reads_posterior_tail`). Its shapes reach the impressions seen, millions, where a continued
+    fraction like the prior tables' (`prior_kernels.py`) would need thousands of terms a value."""
+    from scipy.special import betainc
+
+    return betainc

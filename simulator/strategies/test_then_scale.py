@@ -18,6 +18,7 @@ from collections.abc import Generator
 import numpy as np
 import simpy
 
+from smmsim.scenarios.schema import Scenario
 from smmsim.scenarios.strategy_settings import target_cpa, tested_arms
 from smmsim.simulator.allocation import equal_marginal_split
 from smmsim.simulator.clock import DECISION_LEAD, STOP_LOSS_LAG
@@ -41,6 +42,10 @@ class TestThenScale(Policy):
     phase_names = ("test", "scale")
     # Without a test the plan runs as best-guess (see `BestGuess`): one no-test answer.
     no_test = False
+
+    @classmethod
+    def reads_posterior_tail(cls, scenario: Scenario) -> bool:
+        return not cls.no_test and scenario.strategy.decision.rule == "probability"
 
     def __init__(self, ctx: StrategyContext):
         super().__init__(ctx)

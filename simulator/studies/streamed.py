@@ -38,6 +38,7 @@ from smmsim.simulator.plan import CampaignPlan
 from smmsim.simulator.recorder import Recorder
 from smmsim.simulator.result import Result, Streamed, daily_fields, merge_chunks, spliced
 from smmsim.simulator.sketch import RELATIVE_ERROR, QuantileSketch
+from smmsim.simulator.strategies import load_for
 from smmsim.simulator.studies.evaluation import oracle_of
 from smmsim.simulator.studies.outcome import regret_per_replication, strategy_outcome
 from smmsim.simulator.studies.risk import (
@@ -196,6 +197,7 @@ def stream_run(
         if progress:
             progress(jobs[i].n_reps * runs)
 
+    load_for([scenario])  # before the workers fork, so that each inherits it
     for_each_done(summarise_chunk, [(plans, job) for job in jobs], workers, done)
     tree = finish_tree(merged["tree"])
     document = tree["document"]

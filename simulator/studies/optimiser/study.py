@@ -32,6 +32,7 @@ from optuna.trial import FrozenTrial, TrialState
 
 from smmsim.scenarios.errors import ScenarioError, SmmsimError
 from smmsim.scenarios.schema import Scenario
+from smmsim.simulator.strategies import load_for
 from smmsim.simulator.studies.optimiser.batch_storage import BatchStorage
 from smmsim.simulator.studies.optimiser.bulk_writes import BulkWriter
 from smmsim.simulator.studies.optimiser.candidate import Candidate, Policy
@@ -302,6 +303,7 @@ class TrialPool:
             return iter(evaluate_candidates(scenario, candidates, settings, source))
         size = -(-len(candidates) // self.workers)
         groups = [candidates[i : i + size] for i in range(0, len(candidates), size)]
+        load_for([scenario])  # before the pool's first task forks its workers
         futures = [
             self._pool.submit(evaluate_candidates, scenario, group, settings, source)
             for group in groups

@@ -20,6 +20,7 @@ from smmsim.scenarios.schema import Scenario
 from smmsim.simulator.engine import DEFAULT_CHUNK, simulate
 from smmsim.simulator.result import Result
 from smmsim.simulator.stacked import same_plan_but_the_test_size, simulate_side_by_side
+from smmsim.simulator.strategies import load_for
 
 
 def without_days(result: Result) -> Result:
@@ -72,6 +73,7 @@ class Simulations:
         groups = [[s] for s in scenarios] + self._side_by_side(list(tests))
         if self.workers == 1 or len(groups) < 2:
             return [r for group in groups for r in self._here(group)]
+        load_for(s for group in groups for s in group)  # before the pool forks its workers
         pool = self._started()
         futures = {
             pool.submit(simulate_group, group, self.replications, self.seed): i
