@@ -1,6 +1,6 @@
 """Figures written as plain specs are the figures plotly's graph objects would have made.
 
-Why it matters: the run page builds its delivery, target and risk figures as plain data
+Why it matters: the run page builds its figures as plain data
 (`simulator/reports/figure_specs.py`) to skip plotly's validation, so nothing but these tests
 stands between a misspelt property and a chart that silently loses it. Each spec must pass
 plotly's validation (a wrong name raises) and come back from it unchanged (so plotly.js reads it
@@ -75,24 +75,25 @@ def test_the_second_y_axis_and_a_cell_line_are_plotlys():
 
 def plain_figures(example: str, **kwargs) -> list[dict]:
     run = smmsim.simulate(smmsim.load(smmsim.example(example)), seed=3, workers=1, **kwargs)
-    figures = [f for section in report_figures(run).values() for f in section]
-    return [f for f in figures if isinstance(f, dict)]
+    return [f for section in report_figures(run).values() for f in section]
 
 
 @pytest.mark.parametrize(
     ("example", "kwargs", "at_least"),
     [
-        # funnel, two daily fans, targets; reputation and backlash; 8 platforms on a 3 x 3 grid
-        ("kids-shop", {"reps": REPS}, 3),
+        # funnel, two daily fans, targets and test-then-scale's timeline, decision log and regret;
+        # reputation and backlash; 8 platforms on a 3 x 3 grid
+        ("kids-shop", {"reps": REPS}, 6),
         ("kids-shop", {"deterministic": True}, 3),  # one replication: no band, mean lines only
         ("reputation-rush", {"reps": REPS}, 5),
         ("travel-agency", {"reps": REPS}, 4),
     ],
 )
-def test_every_plain_figure_is_valid_and_in_plotlys_own_form(example, kwargs, at_least):
+def test_every_figure_is_valid_and_in_plotlys_own_form(example, kwargs, at_least):
     figures = plain_figures(example, **kwargs)
     assert len(figures) >= at_least
     for spec in figures:
+        assert isinstance(spec, dict)  # no graph object: the page never loads them
         validated = go.Figure(spec).to_dict()  # raises on any property plotly does not know
         # the page writes a spec's arrays as plotly's to_dict does: typed arrays (`figure_spec`)
         written = figure_spec(spec)

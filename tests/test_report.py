@@ -239,7 +239,7 @@ def test_then_scale() -> tuple[Result, Result, dict]:
 def strategy_figure(result: Result, document: dict, oracle: Result | None, title: str):
     """The strategy figure whose title starts with `title`."""
     figures = report_figures(typed(result, document, oracle))["strategy"]
-    return next(f for f in figures if f.layout.title.text.startswith(title))
+    return next(f for f in figures if f["layout"]["title"]["text"].startswith(title))
 
 
 def test_strategy_section_is_shown_for_a_test_then_scale_run(test_then_scale):
@@ -269,16 +269,16 @@ def test_timeline_has_the_documents_phases_and_decision_days(test_then_scale):
     result, oracle, document = test_then_scale
     outcome = document["strategy"]
     timeline = strategy_figure(result, document, oracle, "Timeline")
-    bars = timeline.data[0]
+    bars = timeline["data"][0]
     phases = outcome["phases"]
-    assert list(bars.y) == [p["phase"] for p in phases]
+    assert list(bars["y"]) == [p["phase"] for p in phases]
     assert len(phases) == 3  # test, its extension and scale (which overlaps the extension)
-    assert list(bars.base) == [p["start"] for p in phases]
+    assert list(bars["base"]) == [p["start"] for p in phases]
     # each bar spans its phase's days, the end day exclusive, in plotly's milliseconds
     day_ms = 86_400_000
-    assert list(bars.x) == [(p["end_day"] - p["start_day"]) * day_ms for p in phases]
+    assert list(bars["x"]) == [(p["end_day"] - p["start_day"]) * day_ms for p in phases]
     start = result.dates[0]
-    marked = [shape.x0 for shape in timeline.layout.shapes]
+    marked = [shape["x0"] for shape in timeline["layout"]["shapes"]]
     assert marked == [(start + timedelta(days=d)).isoformat() for d in outcome["decision_days"]]
     assert outcome["decision_days"] == [10, 17]  # end of the test, end of the extension
 
@@ -286,30 +286,30 @@ def test_timeline_has_the_documents_phases_and_decision_days(test_then_scale):
 def test_decision_log_has_every_arm_and_one_truly_best_arm(test_then_scale):
     result, oracle, document = test_then_scale
     figure = strategy_figure(result, document, oracle, "Decision log")
-    for trace in figure.data:
-        assert list(trace.x) == list(result.lines.names)
-    by_name = {trace.name: trace for trace in figure.data}
+    for trace in figure["data"]:
+        assert list(trace["x"]) == list(result.lines.names)
+    by_name = {trace["name"]: trace for trace in figure["data"]}
     # exactly one arm is truly best in each replication, so the shares add up to 1
-    assert sum(by_name["truly best"].y) == pytest.approx(1.0)
+    assert sum(by_name["truly best"]["y"]) == pytest.approx(1.0)
     # only tested arms can be kept or dropped after the test: the untested arm gets neither
     untested = list(result.lines.names).index("tiktok/paid_ads")
-    assert by_name["kept"].y[untested] == 0 and by_name["dropped"].y[untested] == 0
-    assert "(not tested)" in figure.layout.xaxis.ticktext[untested]
+    assert by_name["kept"]["y"][untested] == 0 and by_name["dropped"]["y"][untested] == 0
+    assert "(not tested)" in figure["layout"]["xaxis"]["ticktext"][untested]
 
 
 def test_regret_histogram_is_of_the_paired_regret_and_needs_the_oracle(test_then_scale):
     result, oracle, document = test_then_scale
     without = report_figures(typed(result, document))["strategy"]
-    assert [f.layout.title.text.split(" ")[0] for f in without] == ["Timeline", "Decision"]
+    assert [f["layout"]["title"]["text"].split(" ")[0] for f in without] == ["Timeline", "Decision"]
     page = report_html(typed(result, document))
     assert "Regret per replication" not in page
     assert Page(page).plotly_divs == 3 + 2
-    histogram = strategy_figure(result, document, oracle, "Regret per replication").data[0]
+    histogram = strategy_figure(result, document, oracle, "Regret per replication")["data"][0]
     regret = oracle.kpis()["conversions"] - result.kpis()["conversions"]
-    assert sum(histogram.y) == pytest.approx(1.0)  # every replication falls in one bin
+    assert sum(histogram["y"]) == pytest.approx(1.0)  # every replication falls in one bin
     # bins weighted by their centres give back the document's mean regret within half a bin
-    centre_mean = float(np.dot(histogram.x, histogram.y))
-    half_bin = max(histogram.width) / 2
+    centre_mean = float(np.dot(histogram["x"], histogram["y"]))
+    half_bin = max(histogram["width"]) / 2
     assert abs(centre_mean - document["strategy"]["regret"]["conversions"]["mean"]) <= half_bin
     assert document["strategy"]["regret"]["conversions"]["mean"] == pytest.approx(regret.mean())
 
@@ -317,8 +317,8 @@ def test_regret_histogram_is_of_the_paired_regret_and_needs_the_oracle(test_then
 def test_a_static_strategy_has_one_phase_and_no_decision_day():
     result, oracle, document = strategy_run(three_arm_data(), "spread")
     timeline = strategy_figure(result, document, oracle, "Timeline")
-    assert list(timeline.data[0].y) == ["campaign"]
-    assert timeline.layout.shapes == ()  # spread never changes its split
+    assert list(timeline["data"][0]["y"]) == ["campaign"]
+    assert "shapes" not in timeline["layout"]  # spread never changes its split
     page = report_html(typed(result, document, oracle))
     assert "Strategy: spread" in assert_well_formed_offline(page).text
     assert document["strategy"]["cost_of_testing"] is None

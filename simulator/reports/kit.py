@@ -310,6 +310,36 @@ def needs_log(values: list[float | None]) -> bool:
     return bool(positive) and max(positive) / min(positive) > 50
 
 
+def x_mark(
+    x, text: str, color: str = MARK_COLOR, xanchor: str = "center", yshift: int = 0
+) -> tuple[dict, dict]:
+    """A dashed vertical line across the plot at `x` and its label above it, as a plain shape
+    and annotation (`xanchor` and `yshift` keep labels of close lines apart)."""
+    line = {
+        "line": {"color": color, "width": 1.5, "dash": "dash"},
+        "type": "line",
+        "x0": x,
+        "x1": x,
+        "xref": "x",
+        "y0": 0,
+        "y1": 1,
+        "yref": "paper",
+    }
+    label = {
+        "font": {"color": color, "size": 11},
+        "showarrow": False,
+        "text": text,
+        "x": x,
+        "xanchor": xanchor,
+        "xref": "x",
+        "y": 1,
+        "yanchor": "bottom",
+        "yref": "paper",
+        "yshift": yshift,
+    }
+    return line, label
+
+
 def mark_x(
     fig: go.Figure,
     x,
@@ -318,30 +348,10 @@ def mark_x(
     xanchor: str = "center",
     yshift: int = 0,
 ) -> None:
-    """A dashed vertical line across the plot at `x`, labelled above it (`xanchor` and `yshift`
-    keep labels of close lines apart)."""
-    fig.add_shape(
-        type="line",
-        xref="x",
-        yref="paper",
-        x0=x,
-        x1=x,
-        y0=0,
-        y1=1,
-        line={"color": color, "width": 1.5, "dash": "dash"},
-    )
-    fig.add_annotation(
-        x=x,
-        y=1,
-        xref="x",
-        yref="paper",
-        xanchor=xanchor,
-        yanchor="bottom",
-        yshift=yshift,
-        text=text,
-        showarrow=False,
-        font={"color": color, "size": 11},
-    )
+    """`x_mark` added to a graph object (the pages that still build them)."""
+    line, label = x_mark(x, text, color, xanchor, yshift)
+    fig.add_shape(line)
+    fig.add_annotation(label)
 
 
 def histogram_edges(samples: list[np.ndarray], max_bins: int = MAX_BINS) -> np.ndarray:
@@ -373,22 +383,22 @@ def bin_count(values: np.ndarray, max_bins: int) -> int:
 
 def histogram_bar(
     values: np.ndarray, edges: np.ndarray, name: str, weights: np.ndarray | None = None
-) -> go.Bar:
-    """A histogram binned here (the page carries bins, not every replication): each bar is the
-    share of the finite values falling in its bin (`weights`: how many each value stands for)."""
-    import plotly.graph_objects as go
-
+) -> dict:
+    """A histogram binned here (the page carries bins, not every replication), as a plain bar
+    trace: each bar is the share of the finite values falling in its bin (`weights`: how many
+    each value stands for)."""
     finite = np.isfinite(values)
     weights = np.ones(values.shape) if weights is None else np.asarray(weights, dtype=float)
     counts, _ = np.histogram(values[finite], bins=edges, weights=weights[finite])
     total = weights[finite].sum()
     share = counts / total if total else counts.astype(float)
-    return go.Bar(
-        name=name,
-        x=(edges[:-1] + edges[1:]) / 2,
-        y=share,
-        width=np.diff(edges),
-        customdata=np.column_stack([edges[:-1], edges[1:]]),
-        hovertemplate=f"{html.escape(name)}: %{{y:.1%}} of replications in "
+    return {
+        "type": "bar",
+        "name": name,
+        "x": (edges[:-1] + edges[1:]) / 2,
+        "y": share,
+        "width": np.diff(edges),
+        "customdata": np.column_stack([edges[:-1], edges[1:]]),
+        "hovertemplate": f"{html.escape(name)}: %{{y:.1%}} of replications in "
         "%{customdata[0]:,.4~g} to %{customdata[1]:,.4~g}<extra></extra>",
-    )
+    }

@@ -21,7 +21,6 @@ from __future__ import annotations
 import html
 import math
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -50,7 +49,6 @@ from smmsim.simulator.reports.kit import (
     headline_html,
     histogram_bar,
     histogram_edges,
-    mark_x,
     needs_log,
     odds_cell,
     page_html,
@@ -58,6 +56,7 @@ from smmsim.simulator.reports.kit import (
     settings_text,
     stat_html,
     unit_label,
+    x_mark,
 )
 from smmsim.simulator.result import Result
 from smmsim.simulator.sketch import QuantileSketch
@@ -66,15 +65,13 @@ from smmsim.simulator.studies.risk import RiskAssessment
 from smmsim.simulator.studies.run import RunResult
 from smmsim.simulator.summary import Probability, Stats, TargetOdds, describe_kpi
 
-if TYPE_CHECKING:
-    import plotly.graph_objects as go
-
 TABLE_KPIS = tuple(KPIS)  # every KPI, in the vocabulary's order
 SUB_ROWS = ("direct_conversions", "member_conversions", "referral_conversions")
 FAN_MEASURES = ("spend", "impressions", "clicks", "conversions")
 MS_PER_DAY = 86_400_000  # plotly date axes measure bar lengths in milliseconds
 FAN_LAYOUT = {"hovermode": "x unified", **LAYOUT}  # one hover box for every line of a day
 BAND_FILL = f"rgba({FAN_RGB}, 0.25)"
+SHARE_OF_REPLICATIONS = "share of replications"
 
 
 def report_html(run: RunResult) -> str:
@@ -103,11 +100,10 @@ def report_html(run: RunResult) -> str:
     return page_html(f"{run.scenario} - smmsim report", "\n".join(sections))
 
 
-def report_figures(run: RunResult) -> dict[str, list[Spec | go.Figure]]:
-    """Every figure of the report, by section, in page order (plotly.js rides with the first).
-    The delivery, target and risk figures are plain specs (`figure_specs`: the graph objects were
-    most of the page's time); the strategy's are graph objects, drawn with the kit's helpers that
-    the sizing and optimiser pages share."""
+def report_figures(run: RunResult) -> dict[str, list[Spec]]:
+    """Every figure of the report, by section, in page order (plotly.js rides with the first),
+    each as plain plotly data (`figure_specs`: plotly's graph objects were most of the page's
+    time)."""
     result = run.simulation
     figures = {
         "funnel": [funnel_figure(run.platforms)],
@@ -665,9 +661,7 @@ def strategy_charts_note(outcome: StrategyOutcome, with_regret: bool) -> str:
     )
 
 
-def strategy_figures(
-    outcome: StrategyOutcome, result: Result, oracle: Result | None
-) -> list[go.Figure]:
+def strategy_figures(outcome: StrategyOutcome, result: Result, oracle: Result | None) -> list[Spec]:
     figures = [timeline_figure(outcome), decision_log_figure(outcome)]
     if result.streamed is not None and result.streamed.regret is not None:
         figures.append(streamed_regret_figure(result.streamed.regret))
@@ -676,94 +670,116 @@ def strategy_figures(
     return figures
 
 
-def timeline_figure(outcome: StrategyOutcome) -> go.Figure:
+def timeline_figure(outcome: StrategyOutcome) -> Spec:
     """A Gantt chart of the strategy's phases over the campaign dates, decision days marked."""
-    import plotly.graph_objects as go  # loaded only for a page with a strategy
-
     phases = outcome.phases
     starts = [date.fromisoformat(p.start) for p in phases]
     ends = [date.fromisoformat(p.end) + timedelta(days=1) for p in phases]  # exclusive
-    fig = go.Figure(
-        go.Bar(
-            orientation="h",
-            y=[p.phase for p in phases],
-            base=[d.isoformat() for d in starts],
-            x=[(end - start).days * MS_PER_DAY for start, end in zip(starts, ends, strict=True)],
-            customdata=[[p.start, p.end, p.end_day - p.start_day] for p in phases],
-            hovertemplate="%{y}: %{customdata[0]} to %{customdata[1]} "
-            "(%{customdata[2]} days)<extra></extra>",
-            marker_color=f"rgba({FAN_RGB}, 0.7)",
-        )
-    )
+    bars = {
+        "type": "bar",
+        "orientation": "h",
+        "y": [p.phase for p in phases],
+        "base": [d.isoformat() for d in starts],
+        "x": [(end - start).days * MS_PER_DAY for start, end in zip(starts, ends, strict=True)],
+        "customdata": [[p.start, p.end, p.end_day - p.start_day] for p in phases],
+        "hovertemplate": "%{y}: %{customdata[0]} to %{customdata[1]} "
+        "(%{customdata[2]} days)<extra></extra>",
+        "marker": {"color": f"rgba({FAN_RGB}, 0.7)"},
+    }
     campaign_start = starts[0] - timedelta(days=phases[0].start_day)
-    for i, day in enumerate(outcome.decision_days):
-        x = (campaign_start + timedelta(days=day)).isoformat()
-        mark_x(fig, x, f"day {day}", xanchor="left", yshift=14 * (i % 2))
-    fig.update_xaxes(type="date")
-    fig.update_yaxes(autorange="reversed")
-    fig.update_layout(
-        title=f"Timeline of {outcome.type}",
-        height=180 + 45 * len(phases),
-        showlegend=False,
+    days = outcome.decision_days
+    when = [(campaign_start + timedelta(days=day)).isoformat() for day in days]
+    marks = [
+        x_mark(x, f"day {day}", xanchor="left", yshift=14 * (i % 2))
+        for i, (x, day) in enumerate(zip(when, days, strict=True))
+    ]
+    layout = {
+        "title": titled(f"Timeline of {outcome.type}"),
+        "height": 180 + 45 * len(phases),
+        "showlegend": False,
         **LAYOUT,
-    )
-    return fig
+        "xaxis": {"type": "date"},
+        "yaxis": {"autorange": "reversed"},
+        **marked(marks),
+    }
+    return figure([bars], layout)
 
 
-def decision_log_figure(outcome: StrategyOutcome) -> go.Figure:
+def marked(marks: list[tuple[Spec, Spec]]) -> Spec:
+    """The layout's shapes and annotations of `x_mark`s (none at all where there is none)."""
+    if not marks:
+        return {}
+    return {"shapes": [line for line, _ in marks], "annotations": [label for _, label in marks]}
+
+
+def decision_log_figure(outcome: StrategyOutcome) -> Spec:
     """Grouped bars: per arm, the share of replications with each decision (90% CI whiskers)."""
-    import plotly.graph_objects as go  # loaded only for a page with a strategy
-
     log = outcome.decision_log
     arms = list(log)
-    fig = go.Figure()
+    bars = []
     for key, label in DECISIONS.items():
         shares = [decisions(log[arm])[key] for arm in arms]
         if not any(share.probability > 0 for share in shares):
             continue
         mean, minus, plus = error_bars(shares)
-        fig.add_bar(
-            name=label,
-            x=arms,
-            y=mean,
-            error_y={"type": "data", "array": plus, "arrayminus": minus},
-            hovertemplate=f"{label}: %{{y:.1%}}<extra>%{{x}}</extra>",
+        bars.append(
+            {
+                "type": "bar",
+                "name": label,
+                "x": arms,
+                "y": mean,
+                "error_y": {"type": "data", "array": plus, "arrayminus": minus},
+                "hovertemplate": f"{label}: %{{y:.1%}}<extra>%{{x}}</extra>",
+            }
         )
     untested = outcome.type == "test-then-scale"
     ticks = [f"{a}<br>(not tested)" if untested and not log[a].tested else a for a in arms]
-    fig.update_xaxes(tickvals=arms, ticktext=ticks)
-    fig.update_yaxes(tickformat=".0%", range=[0, 1.05], title="share of replications")
-    fig.update_layout(barmode="group", title="Decision log per arm", height=420, **LAYOUT)
-    return fig
+    layout = {
+        "barmode": "group",
+        "title": titled("Decision log per arm"),
+        "height": 420,
+        **LAYOUT,
+        "xaxis": {"tickvals": arms, "ticktext": ticks},
+        "yaxis": {
+            "tickformat": ".0%",
+            "range": [0, 1.05],
+            "title": titled("share of replications"),
+        },
+    }
+    return figure(bars, layout)
 
 
-def regret_figure(result: Result, oracle: Result) -> go.Figure:
+def regret_figure(result: Result, oracle: Result) -> Spec:
     """Histogram of the regret per replication (oracle's conversions minus the strategy's)."""
-    import plotly.graph_objects as go  # loaded only for a page with a strategy
-
     regret = regret_per_replication(result, oracle)
     bars = histogram_bar(regret, histogram_edges([regret]), "regret")
-    return regret_layout(go.Figure(bars), float(regret.mean()))
+    return regret_layout(bars, float(regret.mean()))
 
 
-def streamed_regret_figure(sketch: QuantileSketch) -> go.Figure:
+def streamed_regret_figure(sketch: QuantileSketch) -> Spec:
     """The regret's histogram from a streamed run's sketch: its buckets' values (each within
     0.1% of the regrets it counts) binned as the exact histogram would bin them."""
-    import plotly.graph_objects as go
-
     values, counts = sketch.values_and_counts()
     bars = histogram_bar(values, histogram_edges([values]), "regret", weights=counts)
     mean = float(values @ counts / counts.sum()) if counts.size else 0.0
-    return regret_layout(go.Figure(bars), mean)
+    return regret_layout(bars, mean)
 
 
-def regret_layout(fig: go.Figure, mean: float) -> go.Figure:
-    mark_x(fig, 0, "no regret ", xanchor="right" if mean >= 0 else "left")
-    mark_x(fig, mean, f" mean {fmt(mean, 'count')}", TARGET_COLOR, "left" if mean >= 0 else "right")
-    fig.update_xaxes(title="conversions below the oracle, per replication")
-    fig.update_yaxes(tickformat=".0%", title="share of replications")
-    fig.update_layout(title="Regret per replication", showlegend=False, height=380, **LAYOUT)
-    return fig
+def regret_layout(bars: Spec, mean: float) -> Spec:
+    marks = [
+        x_mark(0, "no regret ", xanchor="right" if mean >= 0 else "left"),
+        x_mark(mean, f" mean {fmt(mean, 'count')}", TARGET_COLOR, "left" if mean >= 0 else "right"),
+    ]
+    layout = {
+        "title": titled("Regret per replication"),
+        "showlegend": False,
+        "height": 380,
+        **LAYOUT,
+        "xaxis": {"title": titled("conversions below the oracle, per replication")},
+        "yaxis": {"tickformat": ".0%", "title": titled(SHARE_OF_REPLICATIONS)},
+        **marked(marks),
+    }
+    return figure([bars], layout)
 
 
 # --- reputation and backlash ---
