@@ -36,7 +36,9 @@ SOLVED = 1e-13  # a node is solved when a step moves y by less than this (relati
 
 @njit(cache=True, nogil=True)
 def _continued_fraction(a: float, b: float, x: float) -> float:
-    """Numerical Recipes' betacf by Lentz's method; NaN where it does not settle."""
+    """Numerical Recipes' betacf by Lentz's method; NaN where it does not settle. The same steps
+    as `scenarios.beta_fit.continued_fraction`, compiled: that one fits intervals at scenario
+    load in plain Python, where numba is never imported, and raises where this returns NaN."""
     qab, qap, qam = a + b, a + 1.0, a - 1.0
     c, d = 1.0, 1.0 - qab * x / qap
     d = 1.0 / (d if abs(d) > TINY else TINY)
