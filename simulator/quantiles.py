@@ -50,11 +50,11 @@ def draw_quantile(distribution, u: np.ndarray) -> np.ndarray:
 
 def normal_quantiles(u: np.ndarray) -> np.ndarray:
     """The standard normal quantile of each uniform (AS 241, within about 1e-16 of scipy's
-    ndtri), of a copy laid out as the compiled kernel reads it."""
-    u = np.ascontiguousarray(u, dtype=float).ravel()
-    z = np.empty_like(u)
-    compiled.normal_quantiles(u, z)
-    return z
+    ndtri), in u's shape; the kernel reads a flat copy where u is not laid out as one."""
+    flat = np.ascontiguousarray(u, dtype=float).reshape(-1)
+    z = np.empty_like(flat)
+    compiled.normal_quantiles(flat, z)
+    return z.reshape(np.shape(u))
 
 
 class MonotoneCubic:

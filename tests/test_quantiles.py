@@ -57,6 +57,9 @@ def test_the_compiled_normal_quantile_is_scipys_to_rounding():
     of the generator's grid included."""
     z = quantiles.normal_quantiles(UNIFORMS)
     np.testing.assert_allclose(z, ndtri(UNIFORMS), rtol=2e-15)
+    # and in the uniforms' own shape, a strided view included, as ndtri gives them
+    grid = UNIFORMS[:100].reshape(10, 10).T
+    np.testing.assert_allclose(quantiles.normal_quantiles(grid), ndtri(grid), rtol=2e-15)
 
 
 def exact_nodes(a: float, b: float) -> np.ndarray:

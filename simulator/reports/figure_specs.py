@@ -99,9 +99,14 @@ def _cell_title(text: str, x_domain: list[float], y_domain: list[float]) -> Spec
     }
 
 
+# What a trace on the one plot of `secondary_y_layout` refers to: the left axis or the right one.
+LEFT_AXIS = {"xaxis": "x", "yaxis": "y"}
+RIGHT_AXIS = {"xaxis": "x", "yaxis": "y2"}
+
+
 def secondary_y_layout() -> Spec:
     """One plot with a second y axis on the right (`make_subplots(specs=[[{"secondary_y":
-    True}]])`): traces on it refer to 'y2'."""
+    True}]])`): its traces refer to `LEFT_AXIS` or `RIGHT_AXIS`."""
     return {
         "xaxis": {"anchor": "y", "domain": [0.0, SECONDARY_Y_WIDTH]},
         "yaxis": {"anchor": "x", "domain": [0.0, 1.0]},

@@ -27,6 +27,8 @@ import numpy as np
 from smmsim.scenarios.documents import ABSENT
 from smmsim.scenarios.kpis import KPIS
 from smmsim.simulator.reports.figure_specs import (
+    LEFT_AXIS,
+    RIGHT_AXIS,
     Spec,
     axis_key,
     cell_axes,
@@ -885,20 +887,20 @@ def reputation_figure(result: Result) -> Spec:
     """Fan charts of the reputation's daily path: shares of the top 20 and portals in
     discussion, with the KPI targets set on them."""
     dates = iso_dates(result)
+    layout = subplot_layout(2, 2, [t for _, t in REPUTATION_SERIES], shared_xaxes=True)
+    target_style = {"color": TARGET_COLOR, "dash": "dash"}
     traces, lines = [], []
     for i, (measure, _) in enumerate(REPUTATION_SERIES):
         mean = result.campaign_daily_mean[measure]
         sample = result.campaign_daily_sample[measure]
         traces += fan_traces(dates, mean, sample, show_legend=i == 0, cell=i)
-        target_line_style = {"color": TARGET_COLOR, "dash": "dash"}
         lines += [
-            horizontal_line(i, target.value, target_line_style)
+            horizontal_line(i, target.value, target_style)
             for target in result.scenario.kpis
             if target.metric == measure
         ]
-    layout = subplot_layout(2, 2, [t for _, t in REPUTATION_SERIES], shared_xaxes=True)
-    for cell in range(3):  # the three shares; the portals are a count
-        layout[axis_key("y", cell)]["tickformat"] = ".0%"
+        if KPIS[measure][0] == "share":  # the portals in discussion are a count
+            layout[axis_key("y", i)]["tickformat"] = ".0%"
     if lines:
         layout["shapes"] = lines
     title = titled("Reputation, day by day")
@@ -910,13 +912,18 @@ def backlash_figure(result: Result) -> Spec:
     dates = iso_dates(result)
     currency = result.scenario.campaign.currency
     events = result.campaign_daily_mean["backlash_events"]
-    repair = result.campaign_daily_mean["repair_spend"]
-    repair_name = f"repair spend ({currency}, mean)"
+    repair = {
+        "type": "scatter",
+        "x": dates,
+        "y": result.campaign_daily_mean["repair_spend"],
+        "name": f"repair spend ({currency}, mean)",
+        "mode": "lines",
+        **RIGHT_AXIS,
+    }
     traces = [
-        {"type": "bar", "x": dates, "y": events, "name": "events a day (mean)", **cell_axes(0)},
-        {"type": "scatter", "x": dates, "y": repair, "name": repair_name, "mode": "lines"},
+        {"type": "bar", "x": dates, "y": events, "name": "events a day (mean)", **LEFT_AXIS},
+        repair,
     ]
-    traces[1].update(xaxis="x", yaxis="y2")  # the repair spend on the right-hand axis
     layout = secondary_y_layout()
     for axis in ("yaxis", "yaxis2"):
         layout[axis]["rangemode"] = "tozero"
