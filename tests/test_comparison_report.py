@@ -7,14 +7,16 @@ import json
 from html.parser import HTMLParser
 
 import numpy as np
+import plotly.graph_objects as go
 import pytest
 import yaml
 from click.testing import CliRunner
 
 from smmsim.cli import main
 from smmsim.scenarios.loader import load_scenario
-from smmsim.simulator.reports.comparison_page import comparison_figures
+from smmsim.simulator.reports import comparison_page
 from smmsim.simulator.studies.comparison import combinations, comparison_result, run_comparison
+from tests.plotly_form import drawn
 from tests.test_report import Page, assert_well_formed_offline, three_arm_data
 
 REPS = 200
@@ -104,6 +106,11 @@ def test_every_combination_label_appears(written):
     assert kpi_rows[0][2:] == labels  # one column per combination, after KPI and unit
     shown = {row[0] for row in TableCells(page, "differences").rows[1:]}
     assert shown == set(labels[1:])  # every combination but the baseline is differenced
+
+
+def comparison_figures(result) -> dict[str, list[go.Figure]]:
+    """The page's figures (plain specs), held to plotly's form and read through plotly."""
+    return drawn(comparison_page.comparison_figures(result))
 
 
 def dots_and_bars(figure) -> dict[str, dict[str, dict]]:

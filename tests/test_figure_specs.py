@@ -1,41 +1,31 @@
 """Figures written as plain specs are the figures plotly's graph objects would have made.
 
-Why it matters: the run page builds its figures as plain data
-(`simulator/reports/figure_specs.py`) to skip plotly's validation, so nothing but these tests
-stands between a misspelt property and a chart that silently loses it. Each spec must pass
-plotly's validation (a wrong name raises) and come back from it unchanged (so plotly.js reads it
-as plotly's own output), and each grid must be the one `make_subplots` lays out.
+Why it matters: the pages build their figures as plain data (`simulator/reports/figure_specs.py`)
+to skip plotly's validation, so nothing but tests stands between a misspelt property and a chart
+that silently loses it. Each spec must pass plotly's validation and come back from it unchanged
+(`tests/plotly_form.py`; every page's own tests read its figures through `drawn`, which checks
+both), and each grid must be the one `make_subplots` lays out.
 """
 
 from __future__ import annotations
 
-import json
-
 import plotly.graph_objects as go
 import pytest
 from plotly.subplots import make_subplots
-from plotly.utils import PlotlyJSONEncoder
 
 import smmsim
 from smmsim.simulator.reports.figure_specs import (
+    every_axis,
     horizontal_line,
     secondary_y_layout,
     subplot_layout,
+    vertical_line,
 )
-from smmsim.simulator.reports.kit import figure_spec
+from smmsim.simulator.reports.kit import TEMPLATE, template_spec
 from smmsim.simulator.reports.run_page import report_figures
+from tests.plotly_form import assert_in_plotlys_form, without_template
 
 REPS = 40
-
-
-def without_template(spec: dict) -> dict:
-    layout = {k: v for k, v in spec["layout"].items() if k != "template"}
-    return {**spec, "layout": layout}
-
-
-def as_json(spec: dict) -> str:
-    """The spec as plotly's encoder writes it, keys sorted: plotly.js reads a dict in any order."""
-    return json.dumps(without_template(spec), cls=PlotlyJSONEncoder, sort_keys=True)
 
 
 @pytest.mark.parametrize(
@@ -61,6 +51,53 @@ def test_a_grid_is_laid_out_as_make_subplots_lays_it_out(rows, cols, titles, sha
     )
     expected = without_template(made.to_dict())["layout"]
     assert subplot_layout(rows, cols, titles, shared, spacing) == expected
+
+
+@pytest.mark.parametrize(
+    ("rows", "cols", "titles", "horizontal", "vertical"),
+    [
+        (1, 4, ["impressions", "clicks", "joins", "conversions"], 0.03, None),  # the funnels
+        (2, 3, ["a", "b", "c", "d"], 0.04, 0.15),  # paired differences, an empty last row cell
+        (1, 3, [], None, None),
+    ],
+)
+def test_a_grid_with_shared_y_axes_is_make_subplots(rows, cols, titles, horizontal, vertical):
+    made = make_subplots(
+        rows=rows,
+        cols=cols,
+        subplot_titles=titles or None,
+        shared_yaxes=True,
+        horizontal_spacing=horizontal,
+        vertical_spacing=vertical,
+    )
+    expected = without_template(made.to_dict())["layout"]
+    laid = subplot_layout(
+        rows,
+        cols,
+        titles,
+        vertical_spacing=vertical,
+        shared_yaxes=True,
+        horizontal_spacing=horizontal,
+    )
+    assert laid == expected
+
+
+def test_every_axis_and_a_cell_vline_are_plotlys():
+    grid = make_subplots(rows=2, cols=2)
+    for row, col in ((1, 1), (2, 2)):
+        grid.add_trace(go.Scatter(x=[1], y=[2]), row=row, col=col)
+    line = {"color": "grey", "dash": "dash", "width": 1}
+    grid.add_vline(x=0, line=line, row=2, col=2)
+    grid.update_yaxes(autorange="reversed", automargin=True)
+    expected = without_template(grid.to_dict())["layout"]
+    layout = subplot_layout(2, 2)
+    every_axis(layout, "y", autorange="reversed", automargin=True)
+    layout["shapes"] = [vertical_line(3, 0, line)]
+    assert layout == expected
+    lone = go.Figure().update_xaxes(title="spend")  # no grid: the figure's one axis
+    plain: dict = {}
+    every_axis(plain, "x", title={"text": "spend"})
+    assert plain == without_template(lone.to_dict())["layout"]
 
 
 def test_the_second_y_axis_and_a_cell_line_are_plotlys():
@@ -93,11 +130,7 @@ def test_every_figure_is_valid_and_in_plotlys_own_form(example, kwargs, at_least
     figures = plain_figures(example, **kwargs)
     assert len(figures) >= at_least
     for spec in figures:
-        assert isinstance(spec, dict)  # no graph object: the page never loads them
-        validated = go.Figure(spec).to_dict()  # raises on any property plotly does not know
-        # the page writes a spec's arrays as plotly's to_dict does: typed arrays (`figure_spec`)
-        written = figure_spec(spec)
-        assert as_json(validated) == as_json(written), spec["layout"]["title"]["text"]
+        assert_in_plotlys_form(spec)
 
 
 def test_the_risk_figures_are_drawn_where_the_plan_models_them():
@@ -105,3 +138,10 @@ def test_the_risk_figures_are_drawn_where_the_plan_models_them():
     titles = [f["layout"]["title"]["text"] for f in plain_figures("reputation-rush", reps=REPS)]
     assert "Reputation, day by day" in titles
     assert any(t.startswith("Backlash") for t in titles)
+
+
+def test_the_template_read_from_its_file_is_plotlys_own():
+    """The page reads plotly's template file directly; plotly's registry must give the same."""
+    import plotly.io as pio
+
+    assert template_spec() == pio.templates[TEMPLATE].to_plotly_json()

@@ -14,22 +14,20 @@ import copy
 import re
 
 import optuna
+import plotly.graph_objects as go
 import pytest
 
 from smmsim.scenarios.loader import load_scenario
 from smmsim.simulator.consoles.optimiser import NO_TRIAL, print_optimisation
+from smmsim.simulator.reports import optimiser_page
 from smmsim.simulator.reports.kit import fmt
-from smmsim.simulator.reports.optimiser_page import (
-    TITLES,
-    report_figures,
-    report_html,
-    storage_text,
-)
+from smmsim.simulator.reports.optimiser_page import TITLES, report_html, storage_text
 from smmsim.simulator.studies.optimiser.document import OptimisationResult
 from smmsim.simulator.studies.optimiser.job import OptimiseJob, default_study_name, optimise
 from smmsim.simulator.studies.optimiser.storage import default_url
 from smmsim.simulator.studies.optimiser.study import settings_of
 from tests.helpers import kids_shop_fixed
+from tests.plotly_form import drawn
 from tests.test_comparison_report import TableCells
 from tests.test_report import Page, assert_well_formed_offline
 
@@ -100,6 +98,11 @@ def risk_limited(limited: dict) -> None:
             "per_week": 13.1,
         }
     ]
+
+
+def report_figures(document: OptimisationResult) -> dict[str, list[go.Figure]]:
+    """The page's figures (plain specs), held to plotly's form and read through plotly."""
+    return drawn(optimiser_page.report_figures(document))
 
 
 def ids_blanked(page: str) -> str:

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import re
 
+import plotly.graph_objects as go
 import pytest
 
-from smmsim.simulator.reports.sizing_page import percent, sizing_figures, sizing_html
+from smmsim.simulator.reports import sizing_page
+from smmsim.simulator.reports.sizing_page import percent, sizing_html
 from smmsim.simulator.studies.sizing.document import SizingResult
+from tests.plotly_form import drawn
 from tests.test_comparison_report import TableCells
 from tests.test_report import Page, assert_well_formed_offline
 
@@ -170,8 +173,13 @@ def sizing_result(**options) -> SizingResult:
     return SizingResult.from_dict(sizing_document(**options))
 
 
+def sizing_figures(result: SizingResult) -> dict[str, list[go.Figure]]:
+    """The page's figures (plain specs), held to plotly's form and read through plotly."""
+    return drawn(sizing_page.sizing_figures(result))
+
+
 def vline_xs(figure) -> list[float]:
-    """x of the dashed vertical marks (`mark_x` spans the plot's height: yref 'paper')."""
+    """x of the dashed vertical marks (`x_mark` spans the plot's height: yref 'paper')."""
     return [s.x0 for s in figure.layout.shapes if s.yref == "paper"]
 
 

@@ -14,8 +14,10 @@ from click.testing import CliRunner
 from smmsim import api
 from smmsim.cli import main
 from smmsim.scenarios.loader import load_scenario
+from smmsim.simulator.reports.track_page import FAN, track_figures
 from smmsim.simulator.studies.track.overlay import Band, status
 from smmsim.simulator.studies.track.study import TrackResult
+from tests.plotly_form import drawn
 from tests.track_helpers import AS_OF, TRUTH, truth_campaigns, write_export, write_plan
 
 DAYS_TRACKED = 30
@@ -371,3 +373,16 @@ def test_one_day_updates_are_the_closed_form_conjugate_posteriors(plan):
     assert facebook.cpm.mean == pytest.approx(1000 * (beta + exposure) / (alpha + 10_000 - 1))
     # An arm without actuals keeps the plan's beliefs.
     assert not tiktok.ctr.updated and tiktok.ctr.mean == pytest.approx(table.priors["ctr"][1].mean)
+
+
+def test_the_page_draws_the_actuals_to_date_as_the_tables_count_them(tracked):
+    """The cumulative chart's actual line ends at each KPI's total to date over the arms, and
+    every figure of the page is in plotly's own form (`drawn`)."""
+    r = tracked[0]
+    figures = drawn(track_figures(r))
+    assert [len(figures[k]) for k in ("cumulative", "monthly")] == [1, 1]
+    (cumulative,) = figures["cumulative"]
+    actual_lines = [t for t in cumulative.data if t.name == "actual"]
+    assert len(actual_lines) == len(FAN)
+    for measure, line in zip(FAN, actual_lines, strict=True):
+        assert line.y[-1] == pytest.approx(sum(a.totals[measure] for a in r.arms))

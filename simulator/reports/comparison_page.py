@@ -17,10 +17,18 @@ import html
 import math
 
 import numpy as np
-import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from smmsim.scenarios.kpis import KPIS
+from smmsim.simulator.reports.figure_specs import (
+    Spec,
+    axis_key,
+    cell_axes,
+    every_axis,
+    figure,
+    subplot_layout,
+    titled,
+    vertical_line,
+)
 from smmsim.simulator.reports.headline import comparison_headline
 from smmsim.simulator.reports.kit import (
     FAN_RGB,
@@ -77,8 +85,9 @@ def comparison_html(result: ComparisonResult) -> str:
     return page_html(title, "\n".join(sections))
 
 
-def comparison_figures(result: ComparisonResult) -> dict[str, list[go.Figure]]:
-    """Every figure of the page, by section, in page order."""
+def comparison_figures(result: ComparisonResult) -> dict[str, list[Spec]]:
+    """Every figure of the page, by section, in page order, as plain plotly specs
+    (`figure_specs`: no graph object is built)."""
     return {
         "differences": [difference_figure(result)] if result.differences else [],
         "funnel": [funnel_comparison_figure(result)],
@@ -284,41 +293,43 @@ def difference_row(row: PairedDifference, currency: str) -> str:
 # --- figures ---
 
 
-def funnel_comparison_figure(result: ComparisonResult) -> go.Figure:
+def funnel_comparison_figure(result: ComparisonResult) -> Spec:
     """Small multiples: one panel per funnel stage, on its own linear scale, a horizontal bar per
     combination with p5-p95 whiskers (one log axis for all stages hid the differences)."""
     labels = [c.label for c in result.combinations]
-    fig = make_subplots(
-        rows=1,
-        cols=len(FUNNEL),
-        shared_yaxes=True,
-        subplot_titles=list(FUNNEL),
-        horizontal_spacing=0.03,
+    layout = subplot_layout(
+        1, len(FUNNEL), list(FUNNEL), shared_yaxes=True, horizontal_spacing=0.03
     )
-    for col, stage in enumerate(FUNNEL, start=1):
+    traces = []
+    for index, stage in enumerate(FUNNEL):
         mean, minus, plus = error_bars([c.kpis[stage] for c in result.combinations])
-        fig.add_trace(
-            go.Bar(
-                name=stage,
-                x=mean,
-                y=labels,
-                orientation="h",
-                marker_color=CI_COLOR,
-                error_x={"type": "data", "array": plus, "arrayminus": minus, "color": MARK_COLOR},
-                hovertemplate=f"%{{y}}: %{{x:,.0f}} {stage} (mean)<extra></extra>",
-            ),
-            row=1,
-            col=col,
+        traces.append(
+            {
+                "type": "bar",
+                "name": stage,
+                "x": mean,
+                "y": labels,
+                "orientation": "h",
+                "marker": {"color": CI_COLOR},
+                "error_x": {
+                    "type": "data",
+                    "array": plus,
+                    "arrayminus": minus,
+                    "color": MARK_COLOR,
+                },
+                "hovertemplate": f"%{{y}}: %{{x:,.0f}} {stage} (mean)<extra></extra>",
+                **cell_axes(index),
+            }
         )
-        fig.update_xaxes(rangemode="tozero", row=1, col=col)
-    fig.update_yaxes(autorange="reversed", automargin=True)
-    fig.update_layout(
-        title="Funnel per combination (whole campaign), one scale per stage",
+        layout[axis_key("x", index)]["rangemode"] = "tozero"
+    every_axis(layout, "y", autorange="reversed", automargin=True)
+    layout.update(
+        title=titled("Funnel per combination (whole campaign), one scale per stage"),
         showlegend=False,
         height=200 + 50 * len(labels),
         **LAYOUT,
     )
-    return fig
+    return figure(traces, layout)
 
 
 def box_stats(values: np.ndarray, expected: float | None) -> dict[str, list[float]] | None:
@@ -338,56 +349,62 @@ def box_stats(values: np.ndarray, expected: float | None) -> dict[str, list[floa
     }
 
 
-def cpa_figure(result: ComparisonResult) -> go.Figure:
+def cpa_figure(result: ComparisonResult) -> Spec:
     """One horizontal box per combination: its CPA over the replications."""
-    fig = go.Figure()
+    traces = []
     for c in result.found:
         summary = next(s for s in result.combinations if s.label == c.label)
         stats = box_stats(c.run.result.kpis()["cpa"], summary.kpis["cpa"].mean)
         if stats is not None:
-            fig.add_trace(go.Box(name=c.label, y=[c.label], orientation="h", boxmean=True, **stats))
-    fig.update_xaxes(title=f"CPA ({money(result)}) of single campaigns")
-    fig.update_yaxes(autorange="reversed")
-    fig.update_layout(
-        title="CPA of single campaigns (box p25–p75, whiskers p5–p95; dashed: expected CPA)",
-        showlegend=False,
-        height=160 + 60 * len(result.found),
+            box = {"type": "box", "name": c.label, "y": [c.label], "orientation": "h"}
+            traces.append({**box, "boxmean": True, **stats})
+    layout = {
+        "xaxis": {"title": titled(f"CPA ({money(result)}) of single campaigns")},
+        "yaxis": {"autorange": "reversed"},
+        "title": titled(
+            "CPA of single campaigns (box p25–p75, whiskers p5–p95; dashed: expected CPA)"
+        ),
+        "showlegend": False,
+        "height": 160 + 60 * len(result.found),
         **LAYOUT,
-    )
-    return fig
+    }
+    return figure(traces, layout)
 
 
-def difference_figure(result: ComparisonResult) -> go.Figure:
+def difference_figure(result: ComparisonResult) -> Spec:
     """Dots and intervals of the paired differences against the baseline: one panel per KPI on
     its own scale, one row per combination (the baseline left out), a dashed line at zero."""
     metrics = list(dict.fromkeys(d.metric for d in result.differences))
     rows = math.ceil(len(metrics) / PANEL_COLUMNS)
-    fig = make_subplots(
-        rows=rows,
-        cols=PANEL_COLUMNS,
-        shared_yaxes=True,
-        subplot_titles=[panel_title(result, m) for m in metrics],
-        horizontal_spacing=0.04,
+    layout = subplot_layout(
+        rows,
+        PANEL_COLUMNS,
+        [panel_title(result, m) for m in metrics],
         vertical_spacing=0.3 / rows,
+        shared_yaxes=True,
+        horizontal_spacing=0.04,
     )
-    for i, metric in enumerate(metrics):
-        row, col = divmod(i, PANEL_COLUMNS)
+    traces, zero_lines = [], []
+    for index, metric in enumerate(metrics):
         found = [d for d in result.differences if d.metric == metric and d.mean is not None]
-        for trace in difference_traces(found, KPIS[metric][0], first=i == 0):
-            fig.add_trace(trace, row=row + 1, col=col + 1)
-        fig.add_vline(
-            x=0, line={"color": MARK_COLOR, "dash": "dash", "width": 1}, row=row + 1, col=col + 1
+        for trace in difference_traces(found, KPIS[metric][0], first=index == 0):
+            traces.append({**trace, **cell_axes(index)})
+        zero_lines.append(
+            vertical_line(index, 0, {"color": MARK_COLOR, "dash": "dash", "width": 1})
         )
     others = len({d.label for d in result.differences})
-    fig.update_yaxes(autorange="reversed", automargin=True)
-    fig.update_layout(
-        title=f"Paired differences against {result.baseline}: dot the mean, thick bar its "
-        "90% CI, thin line p5–p95",
+    every_axis(layout, "y", autorange="reversed", automargin=True)
+    layout.update(
+        title=titled(
+            f"Paired differences against {result.baseline}: dot the mean, thick bar its "
+            "90% CI, thin line p5–p95"
+        ),
         showlegend=False,  # the title says what each mark is; a legend crowded the panel titles
         height=120 + rows * (110 + 40 * others),
+        shapes=zero_lines,
         **LAYOUT,
     )
-    return fig
+    return figure(traces, layout)
 
 
 def panel_title(result: ComparisonResult, metric: str) -> str:
@@ -397,7 +414,7 @@ def panel_title(result: ComparisonResult, metric: str) -> str:
     return html.escape(f"{metric}{f' ({unit})' if unit else ''}: {side}")
 
 
-def difference_traces(rows: list[PairedDifference], unit: str, first: bool) -> list[go.Scatter]:
+def difference_traces(rows: list[PairedDifference], unit: str, first: bool) -> list[Spec]:
     """The p5-p95 lines, the 90% CI bars and the mean dots of one panel, one row per
     combination; gaps (None) keep each combination's segment apart."""
     labels = [r.label for r in rows]
@@ -413,37 +430,40 @@ def difference_traces(rows: list[PairedDifference], unit: str, first: bool) -> l
     ci_x, ci_y = segments([r.ci_low for r in rows], [r.ci_high for r in rows])
     number = ",.2f" if unit in ("currency", "ratio") else ",.1f"
     return [
-        go.Scatter(
-            x=spread_x,
-            y=spread_y,
-            mode="lines",
-            name="p5–p95 over replications",
-            line={"color": SPREAD_COLOR, "width": 2},
-            legendgroup="spread",
-            showlegend=first,
-            hoverinfo="skip",
-        ),
-        go.Scatter(
-            x=ci_x,
-            y=ci_y,
-            mode="lines",
-            name="90% CI of the mean",
-            line={"color": CI_COLOR, "width": 7},
-            legendgroup="ci",
-            showlegend=first,
-            hoverinfo="skip",
-        ),
-        go.Scatter(
-            x=[r.mean for r in rows],
-            y=labels,
-            mode="markers",
-            name="mean difference",
-            marker={"color": MARK_COLOR, "size": 10},
-            legendgroup="mean",
-            showlegend=first,
-            customdata=[[r.ci_low, r.ci_high, r.p5, r.p95] for r in rows],
-            hovertemplate=f"%{{y}}: %{{x:{number}}} (90% CI %{{customdata[0]:{number}}} to "
+        {
+            "type": "scatter",
+            "x": spread_x,
+            "y": spread_y,
+            "mode": "lines",
+            "name": "p5–p95 over replications",
+            "line": {"color": SPREAD_COLOR, "width": 2},
+            "legendgroup": "spread",
+            "showlegend": first,
+            "hoverinfo": "skip",
+        },
+        {
+            "type": "scatter",
+            "x": ci_x,
+            "y": ci_y,
+            "mode": "lines",
+            "name": "90% CI of the mean",
+            "line": {"color": CI_COLOR, "width": 7},
+            "legendgroup": "ci",
+            "showlegend": first,
+            "hoverinfo": "skip",
+        },
+        {
+            "type": "scatter",
+            "x": [r.mean for r in rows],
+            "y": labels,
+            "mode": "markers",
+            "name": "mean difference",
+            "marker": {"color": MARK_COLOR, "size": 10},
+            "legendgroup": "mean",
+            "showlegend": first,
+            "customdata": [[r.ci_low, r.ci_high, r.p5, r.p95] for r in rows],
+            "hovertemplate": f"%{{y}}: %{{x:{number}}} (90% CI %{{customdata[0]:{number}}} to "
             f"%{{customdata[1]:{number}}}; p5–p95 %{{customdata[2]:{number}}} to "
             f"%{{customdata[3]:{number}}})<extra></extra>",
-        ),
+        },
     ]

@@ -51,9 +51,12 @@ def subplot_layout(
     titles: Sequence[str] = (),
     shared_xaxes: bool = False,
     vertical_spacing: float | None = None,
+    shared_yaxes: bool = False,
+    horizontal_spacing: float | None = None,
 ) -> Spec:
-    """The axes and cell titles of a `rows` x `cols` grid, as `make_subplots` lays them out."""
-    horizontal = 0.2 / cols
+    """The axes and cell titles of a `rows` x `cols` grid, as `make_subplots` lays them out:
+    shared x axes follow the bottom row's, shared y axes the first column's."""
+    horizontal = 0.2 / cols if horizontal_spacing is None else horizontal_spacing
     if vertical_spacing is None:
         vertical_spacing = 0.5 / rows if titles else 0.3 / rows
     width = (1.0 - horizontal * (cols - 1)) / cols
@@ -71,8 +74,11 @@ def subplot_layout(
         if shared_xaxes and row < rows - 1:
             bottom = (rows - 1) * cols + col
             x_axis.update(matches=cell_axes(bottom)["xaxis"], showticklabels=False)
+        y_axis: Spec = {"anchor": cell_axes(index)["xaxis"], "domain": y_domain}
+        if shared_yaxes and col > 0:
+            y_axis.update(matches=cell_axes(row * cols)["yaxis"], showticklabels=False)
         layout[axis_key("x", index)] = x_axis
-        layout[axis_key("y", index)] = {"anchor": cell_axes(index)["xaxis"], "domain": y_domain}
+        layout[axis_key("y", index)] = y_axis
         if index < len(titles) and titles[index]:
             annotations.append(_cell_title(titles[index], x_domain, y_domain))
     if annotations:
@@ -111,6 +117,29 @@ def secondary_y_layout() -> Spec:
         "xaxis": {"anchor": "y", "domain": [0.0, SECONDARY_Y_WIDTH]},
         "yaxis": {"anchor": "x", "domain": [0.0, 1.0]},
         "yaxis2": {"anchor": "x", "overlaying": "y", "side": "right"},
+    }
+
+
+def every_axis(layout: Spec, axis: str, **settings: Any) -> None:
+    """Settings given to every `axis` ('x' or 'y') axis of a layout, as `update_xaxes` or
+    `update_yaxes` without a row or column gives them; a layout without a grid gets its one."""
+    keys = [key for key in layout if key.startswith(f"{axis}axis")] or [axis_key(axis, 0)]
+    for key in keys:
+        layout.setdefault(key, {}).update(settings)
+
+
+def vertical_line(index: int, x: float, line: Spec) -> Spec:
+    """A line up the whole height of cell `index` at `x` (plotly's `add_vline`)."""
+    axes = cell_axes(index)
+    return {
+        "line": line,
+        "type": "line",
+        "x0": x,
+        "x1": x,
+        "xref": axes["xaxis"],
+        "y0": 0,
+        "y1": 1,
+        "yref": f"{axes['yaxis']} domain",
     }
 
 

@@ -3,8 +3,9 @@
 It reads nothing but the typed optimisation document (`OptimisationResult`), so it can be
 rebuilt from optimise.json (`OptimisationResult.from_dict`), and draws its own figures from the
 document's history rather than with optuna's visualisation module. It reuses the page, CSS, table
-and figure helpers of `simulator/reports/kit.py` (plotly.js embedded once, with the first figure)
-and the labelled line of `simulator/reports/sizing_page.py`.
+and figure helpers of `simulator/reports/kit.py` (plotly.js embedded once, with the first figure).
+Its figures are plain plotly specs (`simulator/reports/figure_specs.py`), the very figures plotly's
+graph objects made, without the time those spend validating and copying every property.
 
 Its sections, in order: the header, the best allocation (per tool, and the tactics at the
 optimum), the optimum against the baselines, the optimisation history, the parameter importances,
@@ -16,8 +17,6 @@ from __future__ import annotations
 
 import html
 import math
-
-import plotly.graph_objects as go
 
 from smmsim.simulator.consoles.optimiser import (
     NO_CPA,
@@ -36,23 +35,25 @@ from smmsim.simulator.consoles.optimiser import (
     searched_text,
     with_unit,
 )
+from smmsim.simulator.reports.figure_specs import Spec, figure, titled
 from smmsim.simulator.reports.headline import optimisation_headline
 from smmsim.simulator.reports.kit import (
     FAN_RGB,
     LAYOUT,
     MARK_COLOR,
     TARGET_COLOR,
+    add_marks,
     facts_html,
     figure_divs,
     fmt,
     headline_html,
-    mark_x,
     odds_cell,
     page_html,
     section,
     stat_html,
+    x_mark,
+    y_mark,
 )
-from smmsim.simulator.reports.sizing_page import hline
 from smmsim.simulator.studies.optimiser.document import (
     BaselineDifferences,
     BestTrial,
@@ -423,8 +424,9 @@ def difference_cells(difference: Difference | None, unit: str) -> str:
 # --- figures ---
 
 
-def report_figures(document: OptimisationResult) -> dict[str, list[go.Figure]]:
-    """Every figure of the page, by section, in page order (plotly.js rides with the first)."""
+def report_figures(document: OptimisationResult) -> dict[str, list[Spec]]:
+    """Every figure of the page, by section, in page order (plotly.js rides with the first), as
+    plain plotly specs (`figure_specs`: no graph object is built)."""
     rows = completed(document)
     evaluation, importances = document.evaluation, document.importances
     return {
@@ -465,37 +467,47 @@ def history_note(document: OptimisationResult) -> str:
     )
 
 
-def history_figure(document: OptimisationResult, rows: list[HistoryRow]) -> go.Figure:
+def history_figure(document: OptimisationResult, rows: list[HistoryRow]) -> Spec:
     """The objective per completed trial, within and over the limit marked apart, and the best
     so far as a step line."""
-    fig = go.Figure()
     limited = document.max_risk is not None
+    traces = []
     for feasible in (True, False):
         group = [r for r in rows if r.feasible is feasible]
         if group:
-            fig.add_trace(trial_markers(group, feasible, limited))
+            traces.append(trial_markers(group, feasible, limited))
     best = [r for r in document.history if given(r.best_so_far) is not None]
     if best:
-        fig.add_scatter(
-            x=[r.number for r in best],
-            y=[r.best_so_far for r in best],
-            mode="lines",
-            line={"color": TARGET_COLOR, "width": 2, "shape": "hv"},
-            name="best so far" + (" within the limit" if limited else ""),
+        traces.append(
+            {
+                "type": "scatter",
+                "x": [r.number for r in best],
+                "y": [r.best_so_far for r in best],
+                "mode": "lines",
+                "line": {"color": TARGET_COLOR, "width": 2, "shape": "hv"},
+                "name": "best so far" + (" within the limit" if limited else ""),
+            }
         )
-    fig.update_xaxes(title="trial number")
-    fig.update_yaxes(title=objective_axis(document))
-    log_if_spread(fig, [r.value for r in rows])
-    fig.update_layout(title="Objective per trial", height=420, **LAYOUT)
-    return fig
+    layout = {
+        "title": titled("Objective per trial"),
+        "height": 420,
+        **LAYOUT,
+        "xaxis": {"title": titled("trial number")},
+        "yaxis": {
+            "title": titled(objective_axis(document)),
+            **log_if_spread([r.value for r in rows]),
+        },
+    }
+    return figure(traces, layout)
 
 
-def log_if_spread(fig: go.Figure, values: list[float]) -> None:
+def log_if_spread(values: list[float]) -> Spec:
     """A log objective axis when a few bad trials (a CPA many times the best) would squash the
     good ones, where the decision is, into a flat line at the bottom."""
     positive = [v for v in values if v > 0]
     if positive and max(positive) > SPREAD_FOR_LOG * min(positive):
-        fig.update_yaxes(type="log", tickvals=objective_ticks(positive))
+        return {"type": "log", "tickvals": objective_ticks(positive)}
+    return {}
 
 
 def objective_ticks(values: list[float]) -> list[float]:
@@ -506,24 +518,25 @@ def objective_ticks(values: list[float]) -> list[float]:
     return [t for t in ticks if min(values) / 1.5 <= t <= max(values) * 1.5]
 
 
-def trial_markers(rows: list[HistoryRow], feasible: bool, limited: bool) -> go.Scatter:
+def trial_markers(rows: list[HistoryRow], feasible: bool, limited: bool) -> Spec:
     if not limited:
         name = "trial"
     else:
         name = "within the risk limit" if feasible else "over the risk limit"
-    return go.Scatter(
-        x=[r.number for r in rows],
-        y=[r.value for r in rows],
-        customdata=[r.risk for r in rows],
-        mode="markers",
-        name=name,
-        marker={
+    return {
+        "type": "scatter",
+        "x": [r.number for r in rows],
+        "y": [r.value for r in rows],
+        "customdata": [r.risk for r in rows],
+        "mode": "markers",
+        "name": name,
+        "marker": {
             "color": TRIAL_COLOR if feasible else OVER_LIMIT_COLOR,
             "symbol": "circle" if feasible else "x",
             "size": 8,
         },
-        hovertemplate="trial %{x}: %{y:,.2f}<br>backlash risk %{customdata:.1%}<extra></extra>",
-    )
+        "hovertemplate": "trial %{x}: %{y:,.2f}<br>backlash risk %{customdata:.1%}<extra></extra>",
+    }
 
 
 IMPORTANCE_NOTE = (
@@ -567,27 +580,32 @@ def no_importances(document: OptimisationResult) -> str:
     return f'<p class="note">No importances to show: {html.escape(why)}.</p>'
 
 
-def importance_figure(importances: dict[str, float]) -> go.Figure:
+def importance_figure(importances: dict[str, float]) -> Spec:
     """Horizontal bars, the most important dial on top."""
     items = sorted(importances.items(), key=lambda kv: kv[1])
     values = [v for _, v in items]
-    fig = go.Figure(
-        go.Bar(
-            orientation="h",
-            x=values,
-            y=[k for k, _ in items],
-            text=[f"{v:.0%}" for v in values],
-            textposition="outside",
-            marker_color=TRIAL_COLOR,
-            hovertemplate="%{y}: %{x:.1%}<extra></extra>",
-        )
-    )
-    fig.update_xaxes(
-        tickformat=".0%", range=[0, max(values) * 1.15], title="share of the score's variation"
-    )
-    fig.update_yaxes(automargin=True)
-    fig.update_layout(title="Parameter importances", height=180 + 40 * len(items), **LAYOUT)
-    return fig
+    bars = {
+        "type": "bar",
+        "orientation": "h",
+        "x": values,
+        "y": [k for k, _ in items],
+        "text": [f"{v:.0%}" for v in values],
+        "textposition": "outside",
+        "marker": {"color": TRIAL_COLOR},
+        "hovertemplate": "%{y}: %{x:.1%}<extra></extra>",
+    }
+    layout = {
+        "title": titled("Parameter importances"),
+        "height": 180 + 40 * len(items),
+        **LAYOUT,
+        "xaxis": {
+            "tickformat": ".0%",
+            "range": [0, max(values) * 1.15],
+            "title": titled("share of the score's variation"),
+        },
+        "yaxis": {"automargin": True},
+    }
+    return figure([bars], layout)
 
 
 def riskless(rows: list[HistoryRow]) -> bool:
@@ -627,29 +645,37 @@ def pareto_note(document: OptimisationResult) -> str:
     )
 
 
-def pareto_figure(document: OptimisationResult, rows: list[HistoryRow]) -> go.Figure:
+def pareto_figure(document: OptimisationResult, rows: list[HistoryRow]) -> Spec:
     """Every completed trial's objective against its backlash risk, the front connected."""
-    fig = go.Figure()
-    fig.add_scatter(
-        x=[r.risk for r in rows],
-        y=[r.value for r in rows],
-        customdata=[r.number for r in rows],
-        mode="markers",
-        name="trial",
-        marker={"color": TRIAL_COLOR, "size": 7, "opacity": 0.6},
-        hovertemplate="trial %{customdata}: %{y:,.2f}, risk %{x:.1%}<extra></extra>",
-    )
-    add_chosen(fig, document)  # under the front, which often holds it
-    add_front(fig, document)
+    trials = {
+        "type": "scatter",
+        "x": [r.risk for r in rows],
+        "y": [r.value for r in rows],
+        "customdata": [r.number for r in rows],
+        "mode": "markers",
+        "name": "trial",
+        "marker": {"color": TRIAL_COLOR, "size": 7, "opacity": 0.6},
+        "hovertemplate": "trial %{customdata}: %{y:,.2f}, risk %{x:.1%}<extra></extra>",
+    }
+    # the chosen plan under the front, which often holds it
+    traces = [trials, *chosen_trace(document), *front_trace(document)]
+    layout = {
+        "title": titled(TITLES["pareto"]),
+        "height": 440,
+        **LAYOUT,
+        "xaxis": {
+            "title": titled("P(at least one backlash event)"),
+            "tickformat": ".0%",
+            "range": risk_range(document, rows),
+        },
+        "yaxis": {
+            "title": titled(objective_axis(document)),
+            **log_if_spread([r.value for r in rows]),
+        },
+    }
     if document.max_risk is not None:
-        mark_x(fig, document.max_risk, f"risk limit {document.max_risk:.0%}")
-    fig.update_xaxes(
-        title="P(at least one backlash event)", tickformat=".0%", range=risk_range(document, rows)
-    )
-    fig.update_yaxes(title=objective_axis(document))
-    log_if_spread(fig, [r.value for r in rows])
-    fig.update_layout(title=TITLES["pareto"], height=440, **LAYOUT)
-    return fig
+        add_marks(layout, [x_mark(document.max_risk, f"risk limit {document.max_risk:.0%}")])
+    return figure(traces, layout)
 
 
 def risk_range(document: OptimisationResult, rows: list[HistoryRow]) -> list[float]:
@@ -659,32 +685,42 @@ def risk_range(document: OptimisationResult, rows: list[HistoryRow]) -> list[flo
     return [-pad, top + pad]
 
 
-def add_front(fig: go.Figure, document: OptimisationResult) -> None:
+def front_trace(document: OptimisationResult) -> list[Spec]:
+    """The Pareto front as one connected trace, or none when no point of it has a value."""
     front = [p for p in document.pareto_front if p.value is not None]
-    if front:
-        fig.add_scatter(
-            x=[p.risk for p in front],
-            y=[p.value for p in front],
-            customdata=[p.number for p in front],
-            mode="lines+markers",
-            name="Pareto front",
-            line={"color": FRONT_COLOR, "width": 2},
-            marker={"color": FRONT_COLOR, "size": 10},
-            hovertemplate="trial %{customdata}: %{y:,.2f}, risk %{x:.1%}<extra>front</extra>",
-        )
+    if not front:
+        return []
+    return [
+        {
+            "type": "scatter",
+            "x": [p.risk for p in front],
+            "y": [p.value for p in front],
+            "customdata": [p.number for p in front],
+            "mode": "lines+markers",
+            "name": "Pareto front",
+            "line": {"color": FRONT_COLOR, "width": 2},
+            "marker": {"color": FRONT_COLOR, "size": 10},
+            "hovertemplate": "trial %{customdata}: %{y:,.2f}, risk %{x:.1%}<extra>front</extra>",
+        }
+    ]
 
 
-def add_chosen(fig: go.Figure, document: OptimisationResult) -> None:
+def chosen_trace(document: OptimisationResult) -> list[Spec]:
+    """The chosen plan as a star, or nothing when there is none with a value."""
     best = document.best
-    if best is not None and best.value is not None:
-        fig.add_scatter(
-            x=[best.risk],
-            y=[best.value],
-            mode="markers",
-            name=f"chosen plan (trial {best.number})",
-            marker={"symbol": "star", "size": 16, "color": MARK_COLOR},
-            hoverinfo="skip",
-        )
+    if best is None or best.value is None:
+        return []
+    return [
+        {
+            "type": "scatter",
+            "x": [best.risk],
+            "y": [best.value],
+            "mode": "markers",
+            "name": f"chosen plan (trial {best.number})",
+            "marker": {"symbol": "star", "size": 16, "color": MARK_COLOR},
+            "hoverinfo": "skip",
+        }
+    ]
 
 
 def marginal_note(document: OptimisationResult) -> str:
@@ -714,36 +750,43 @@ def no_marginal(document: OptimisationResult) -> str:
     )
 
 
-def marginal_figure(document: OptimisationResult) -> go.Figure:
+def marginal_figure(document: OptimisationResult) -> Spec:
     """One bar per paid-ads tool; a tool whose extra budget bought nothing is a labelled gap."""
     rows = document.evaluation.marginal_cpa
-    fig = go.Figure(
-        go.Bar(
-            x=[r.tool for r in rows],
-            y=[r.marginal_cpa or 0 for r in rows],
-            text=[marginal_label(r.marginal_cpa, document) for r in rows],
-            textposition="none",  # under the axis instead (`marginal_tick`): clear of whiskers
-            width=0.5 if len(rows) > 2 else 0.25,
-            error_y=marginal_error(rows),
-            marker_color=[TRIAL_COLOR if r.share > 0 else UNFUNDED_COLOR for r in rows],
-            customdata=[[r.share, r.extra_spend, r.extra_conversions] for r in rows],
-            hovertemplate="%{x} at %{customdata[0]:.1%}: %{customdata[1]:,.2f} more spend, "
-            "%{customdata[2]:,.1f} more conversions<extra></extra>",
-        )
-    )
+    bars = {
+        "type": "bar",
+        "x": [r.tool for r in rows],
+        "y": [r.marginal_cpa or 0 for r in rows],
+        "text": [marginal_label(r.marginal_cpa, document) for r in rows],
+        "textposition": "none",  # under the axis instead (`marginal_tick`): clear of whiskers
+        "width": 0.5 if len(rows) > 2 else 0.25,
+        "error_y": marginal_error(rows),
+        "marker": {"color": [TRIAL_COLOR if r.share > 0 else UNFUNDED_COLOR for r in rows]},
+        "customdata": [[r.share, r.extra_spend, r.extra_conversions] for r in rows],
+        "hovertemplate": "%{x} at %{customdata[0]:.1%}: %{customdata[1]:,.2f} more spend, "
+        "%{customdata[2]:,.1f} more conversions<extra></extra>",
+    }
     average = document.evaluation.plans["optimised"].objective_cpa()
-    if average is not None:
-        hline(fig, average, f"average CPA {money(average, document)}", MARK_COLOR, "dot")
     top = max([r.marginal_cpa or 0 for r in rows] + [given(r.ci_high) or 0 for r in rows])
     top = max(top, average or 0)
-    fig.update_yaxes(
-        title=html.escape(with_unit("marginal CPA", document)), range=[0, 1.2 * top or 1]
-    )
-    fig.update_xaxes(
-        tickvals=[r.tool for r in rows], ticktext=[marginal_tick(r, document) for r in rows]
-    )
-    fig.update_layout(title=TITLES["marginal"], showlegend=False, height=440, **LAYOUT)
-    return fig
+    layout = {
+        "title": titled(TITLES["marginal"]),
+        "showlegend": False,
+        "height": 440,
+        **LAYOUT,
+        "yaxis": {
+            "title": titled(html.escape(with_unit("marginal CPA", document))),
+            "range": [0, 1.2 * top or 1],
+        },
+        "xaxis": {
+            "tickvals": [r.tool for r in rows],
+            "ticktext": [marginal_tick(r, document) for r in rows],
+        },
+    }
+    if average is not None:
+        text = f"average CPA {money(average, document)}"
+        add_marks(layout, [y_mark(average, text, MARK_COLOR, "dot")])
+    return figure([bars], layout)
 
 
 def marginal_tick(row, document: OptimisationResult) -> str:

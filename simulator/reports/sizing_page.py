@@ -16,25 +16,27 @@ import html
 import math
 from collections.abc import Callable
 
-import plotly.graph_objects as go
 from plotly.colors import hex_to_rgb, qualitative
 
+from smmsim.simulator.reports.figure_specs import Spec, every_axis, figure, titled
 from smmsim.simulator.reports.headline import sizing_headline
 from smmsim.simulator.reports.kit import (
     LAYOUT,
     MARK_COLOR,
     TARGET_COLOR,
+    add_marks,
     facts_html,
     figure_divs,
     fmt,
     headline_html,
     interval_html,
-    mark_x,
     mean_money,
     page_html,
     section,
     settings_text,
     stat_html,
+    x_mark,
+    y_mark,
 )
 from smmsim.simulator.studies.comparison import PairedStats
 from smmsim.simulator.studies.sizing.document import DecisionSettings, SizingResult, SweepPoint
@@ -69,8 +71,9 @@ def sizing_html(result: SizingResult) -> str:
     return page_html(f"{result.scenario} - test sizing", "\n".join(sections))
 
 
-def sizing_figures(result: SizingResult) -> dict[str, list[go.Figure]]:
-    """Every figure of the page, by section, in page order (plotly.js rides with the first)."""
+def sizing_figures(result: SizingResult) -> dict[str, list[Spec]]:
+    """Every figure of the page, by section, in page order (plotly.js rides with the first), as
+    plain plotly specs (`figure_specs`: no graph object is built)."""
     costs = [
         measure_figure(
             result,
@@ -387,34 +390,40 @@ def planned_text(result: SizingResult) -> str:
 
 def band_traces(
     points: list[SweepPoint], low: list, high: list, mean: list, name: str, rgb: str, hover: str
-) -> list[go.Scatter]:
+) -> list[Spec]:
     """A line with markers over a shaded interval band, band and line sharing one legend entry;
     refined points drawn as diamonds."""
     x = [p.test_budget for p in points]
-    edge = {
-        "x": x,
-        "mode": "lines",
-        "line": {"width": 0},
-        "legendgroup": name,
-        "showlegend": False,
-        "hoverinfo": "skip",
-    }
+
+    def edge(y: list, edge_name: str, **fill: str) -> Spec:
+        return {
+            "type": "scatter",
+            "x": x,
+            "y": y,
+            "name": edge_name,
+            "mode": "lines",
+            "line": {"width": 0},
+            "legendgroup": name,
+            "showlegend": False,
+            "hoverinfo": "skip",
+            **fill,
+        }
+
     symbols = ["diamond" if p.refined else "circle" for p in points]
     return [
-        go.Scatter(y=high, name=f"{name}, interval top", **edge),
-        go.Scatter(
-            y=low, name=f"{name}, 90% interval", fill="tonexty", fillcolor=band_color(rgb), **edge
-        ),
-        go.Scatter(
-            x=x,
-            y=mean,
-            name=name,
-            mode="lines+markers",
-            legendgroup=name,
-            line={"color": f"rgb({rgb})", "width": 2},
-            marker={"symbol": symbols, "size": 7},
-            hovertemplate=hover,
-        ),
+        edge(high, f"{name}, interval top"),
+        edge(low, f"{name}, 90% interval", fill="tonexty", fillcolor=band_color(rgb)),
+        {
+            "type": "scatter",
+            "x": x,
+            "y": mean,
+            "name": name,
+            "mode": "lines+markers",
+            "legendgroup": name,
+            "line": {"color": f"rgb({rgb})", "width": 2},
+            "marker": {"symbol": symbols, "size": 7},
+            "hovertemplate": hover,
+        },
     ]
 
 
@@ -426,10 +435,10 @@ def length_name(days: int) -> str:
     return f"{days}-day test"
 
 
-def budget_axis(fig: go.Figure, result: SizingResult) -> None:
+def budget_axis(layout: Spec, result: SizingResult) -> None:
     """Linear test-budget axis from 0, so the no-test point shows."""
     currency = html.escape(result.currency)  # plotly reads titles as HTML
-    fig.update_xaxes(title=f"test budget ({currency})", rangemode="tozero")
+    every_axis(layout, "x", title=titled(f"test budget ({currency})"), rangemode="tozero")
 
 
 def measure_figure(
@@ -437,49 +446,48 @@ def measure_figure(
     measure: Callable[[SweepPoint], Expectation],
     title: str,
     y_title: str,
-) -> go.Figure:
+) -> Spec:
     """The mean of a per-point measure (an expectation) per test length, with its band."""
-    fig = go.Figure()
+    traces: list[Spec] = []
     money_unit = html.escape(result.currency)
     for i, (days, points) in enumerate(by_length(result).items()):
         stats = [measure(p) for p in points]
         hover = f"%{{x:,.2f}} {money_unit}: %{{y:,.1f}}<extra>{length_name(days)}</extra>"
-        fig.add_traces(
-            band_traces(
-                points,
-                [s.ci_low for s in stats],
-                [s.ci_high for s in stats],
-                [s.mean for s in stats],
-                length_name(days),
-                length_rgb(i),
-                hover,
-            )
+        traces += band_traces(
+            points,
+            [s.ci_low for s in stats],
+            [s.ci_high for s in stats],
+            [s.mean for s in stats],
+            length_name(days),
+            length_rgb(i),
+            hover,
         )
-    budget_axis(fig, result)
-    fig.update_yaxes(title=y_title)
-    fig.update_layout(title=title, height=420, **legend_below(), **LAYOUT)
-    return fig
+    layout: Spec = {}
+    budget_axis(layout, result)
+    every_axis(layout, "y", title=titled(y_title))
+    layout.update(title=titled(title), height=420, **legend_below(), **LAYOUT)
+    return figure(traces, layout)
 
 
 def legend_below() -> dict:
     return {"legend": {"orientation": "h", "yanchor": "top", "y": -0.2}}
 
 
-def conversions_figure(result: SizingResult) -> go.Figure:
+def conversions_figure(result: SizingResult) -> Spec:
     """Expected conversions against test budget, the oracle's level and both answers marked."""
-    fig = measure_figure(
+    spec = measure_figure(
         result,
         lambda p: p.conversions,
         "Expected total conversions against test budget",
         "conversions, whole campaign",
     )
-    add_oracle_lines(fig, result)
-    mark_recommendations(fig, result)
-    fig.update_layout(**MARKED_LAYOUT)
-    return fig
+    layout = spec["layout"]
+    add_marks(layout, [*oracle_marks(result), *recommendation_lines(result)])
+    layout.update(**MARKED_LAYOUT)
+    return spec
 
 
-def add_oracle_lines(fig: go.Figure, result: SizingResult) -> None:
+def oracle_marks(result: SizingResult) -> list[tuple[Spec, Spec]]:
     """The oracle's expected conversions, dotted: one line when every test length has the same
     oracle (it never tests, so on common random numbers it should), else one per length."""
     means = {
@@ -489,119 +497,105 @@ def add_oracle_lines(fig: go.Figure, result: SizingResult) -> None:
     }
     if len(set(means.values())) == 1:
         mean = next(iter(means.values()))
-        hline(fig, mean, f"oracle {fmt(mean, 'count')}", MARK_COLOR, "dot")
-        return
+        return [y_mark(mean, f"oracle {fmt(mean, 'count')}", MARK_COLOR, "dot")]
     colors = {days: length_rgb(i) for i, days in enumerate(by_length(result))}
-    for days, mean in means.items():
-        hline(
-            fig, mean, f"oracle {fmt(mean, 'count')} ({days} days)", f"rgb({colors[days]})", "dot"
-        )
+    return [
+        y_mark(mean, f"oracle {fmt(mean, 'count')} ({days} days)", f"rgb({colors[days]})", "dot")
+        for days, mean in means.items()
+    ]
 
 
-def selection_figure(result: SizingResult) -> go.Figure:
+def selection_figure(result: SizingResult) -> Spec:
     """P(correct selection) with its Wilson band and P(kept best) dotted, per test length, the
     target as a red line and both answers marked."""
-    fig = go.Figure()
+    traces: list[Spec] = []
     for i, (days, points) in enumerate(by_length(result).items()):
         name, rgb = length_name(days), length_rgb(i)
         stats = [p.correct_selection for p in points]
         hover = f"%{{x:,.2f}}: P(correct) %{{y:.1%}}<extra>{name}</extra>"
-        fig.add_traces(
-            band_traces(
-                points,
-                [s.p5 for s in stats],
-                [s.p95 for s in stats],
-                [s.probability for s in stats],
-                f"{name}: P(correct selection)",
-                rgb,
-                hover,
-            )
+        traces += band_traces(
+            points,
+            [s.p5 for s in stats],
+            [s.p95 for s in stats],
+            [s.probability for s in stats],
+            f"{name}: P(correct selection)",
+            rgb,
+            hover,
         )
-        fig.add_scatter(
-            x=[p.test_budget for p in points],
-            y=[p.kept_best.probability for p in points],
-            name=f"{name}: P(kept best)",
-            mode="lines",
-            line={"color": f"rgb({rgb})", "width": 1.5, "dash": "dot"},
-            hovertemplate=f"%{{x:,.2f}}: P(kept best) %{{y:.1%}}<extra>{name}</extra>",
+        traces.append(
+            {
+                "type": "scatter",
+                "x": [p.test_budget for p in points],
+                "y": [p.kept_best.probability for p in points],
+                "name": f"{name}: P(kept best)",
+                "mode": "lines",
+                "line": {"color": f"rgb({rgb})", "width": 1.5, "dash": "dot"},
+                "hovertemplate": f"%{{x:,.2f}}: P(kept best) %{{y:.1%}}<extra>{name}</extra>",
+            }
         )
-    hline(fig, result.target_pcs, f"target {target_text(result)}", TARGET_COLOR, "dash")
-    mark_recommendations(fig, result)
-    budget_axis(fig, result)
-    fig.update_yaxes(title="share of replications", tickformat=".0%")
-    fig.update_layout(
-        title="Probability of correct selection against test budget",
+    layout: Spec = {}
+    target = y_mark(result.target_pcs, f"target {target_text(result)}", TARGET_COLOR, "dash")
+    add_marks(layout, [target, *recommendation_lines(result)])
+    budget_axis(layout, result)
+    every_axis(layout, "y", title=titled("share of replications"), tickformat=".0%")
+    layout.update(
+        title=titled("Probability of correct selection against test budget"),
         height=440,
         **legend_below(),
         **MARKED_LAYOUT,
     )
-    return fig
+    return figure(traces, layout)
 
 
-def gap_figure(result: SizingResult) -> go.Figure:
+def gap_figure(result: SizingResult) -> Spec:
     """The detectable CPA gap per test length (log scale), the margin and the planned test."""
-    fig = go.Figure()
+    traces: list[Spec] = []
     for i, (days, points) in enumerate(by_length(result).items()):
         shown = [p for p in points if p.detectable_cpa_gap is not None]
-        fig.add_scatter(
-            x=[p.test_budget for p in shown],
-            y=[p.detectable_cpa_gap for p in shown],
-            name=length_name(days),
-            mode="lines+markers",
-            line={"color": f"rgb({length_rgb(i)})", "width": 2},
-            hovertemplate=f"%{{x:,.2f}}: gap %{{y:.1%}}<extra>{length_name(days)}</extra>",
+        traces.append(
+            {
+                "type": "scatter",
+                "x": [p.test_budget for p in shown],
+                "y": [p.detectable_cpa_gap for p in shown],
+                "name": length_name(days),
+                "mode": "lines+markers",
+                "line": {"color": f"rgb({length_rgb(i)})", "width": 2},
+                "hovertemplate": f"%{{x:,.2f}}: gap %{{y:.1%}}<extra>{length_name(days)}</extra>",
+            }
         )
+    marks = []
     margin = result.margin
     if margin > 0:  # a log axis cannot show 0
-        hline(fig, margin, f"margin {margin:.0%}", MARK_COLOR, "dot", log_y=True)
+        marks.append(y_mark(margin, f"margin {margin:.0%}", MARK_COLOR, "dot", log_y=True))
     planned = result.planned_test
     if planned.test_budget > 0:
-        mark_x(
-            fig,
-            planned.test_budget,
-            f"planned test: {gap_text(planned.detectable_cpa_gap)}",
-            xanchor=label_side(planned.test_budget, result),
+        marks.append(
+            x_mark(
+                planned.test_budget,
+                f"planned test: {gap_text(planned.detectable_cpa_gap)}",
+                xanchor=label_side(planned.test_budget, result),
+            )
         )
-    budget_axis(fig, result)
+    layout: Spec = {}
+    add_marks(layout, marks)
+    budget_axis(layout, result)
     gaps = [p.detectable_cpa_gap for p in result.points if p.detectable_cpa_gap]
     ticks = log_ticks([*gaps, margin] if margin > 0 else gaps)
-    fig.update_yaxes(
-        type="log", tickvals=ticks, tickformat=".0%", title="relative CPA gap told apart"
+    every_axis(
+        layout,
+        "y",
+        type="log",
+        tickvals=ticks,
+        tickformat=".0%",
+        title=titled("relative CPA gap told apart"),
     )
-    fig.update_layout(
-        title=f"CPA gap detectable with probability {target_text(result)}",
+    layout.update(
+        title=titled(f"CPA gap detectable with probability {target_text(result)}"),
         height=420,
         **legend_below(),
         **MARKED_LAYOUT,
     )
-    return fig
-
-
-def hline(fig: go.Figure, y: float, text: str, color: str, dash: str, log_y: bool = False) -> None:
-    """A horizontal line across the plot at `y`, labelled at its right end. On a log axis a shape
-    takes data values but an annotation the value's log10, hence `log_y`."""
-    fig.add_shape(
-        type="line",
-        xref="paper",
-        yref="y",
-        x0=0,
-        x1=1,
-        y0=y,
-        y1=y,
-        line={"color": color, "width": 1.5, "dash": dash},
-    )
-    fig.add_annotation(
-        x=1,
-        y=math.log10(y) if log_y else y,
-        xref="paper",
-        yref="y",
-        xanchor="right",
-        yanchor="bottom",
-        text=text,
-        showarrow=False,
-        font={"color": color, "size": 11},
-        bgcolor="rgba(255, 255, 255, 0.8)",
-    )
+    return figure(traces, layout)
 
 
 def log_ticks(values: list[float]) -> list[float]:
@@ -628,11 +622,13 @@ def days_suffix(size: TestSize | TargetSelection, several: bool) -> str:
     return f" ({size.test_days} days)" if several and size.test_budget > 0 else ""
 
 
-def mark_recommendations(fig: go.Figure, result: SizingResult) -> None:
+def recommendation_lines(result: SizingResult) -> list[tuple[Spec, Spec]]:
     """Both answers as dashed vertical lines; the second label a row higher, so that labels of
     close (or equal) budgets never overlap."""
-    for row, (budget, label, color) in enumerate(recommendation_marks(result)):
-        mark_x(fig, budget, label, color, label_side(budget, result), MARK_ROW * row)
+    return [
+        x_mark(budget, label, color, label_side(budget, result), MARK_ROW * row)
+        for row, (budget, label, color) in enumerate(recommendation_marks(result))
+    ]
 
 
 def label_side(budget: float, result: SizingResult) -> str:

@@ -6,9 +6,15 @@ from __future__ import annotations
 import html
 
 import numpy as np
-import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
+from smmsim.simulator.reports.figure_specs import (
+    Spec,
+    cell_axes,
+    every_axis,
+    figure,
+    subplot_layout,
+    titled,
+)
 from smmsim.simulator.reports.kit import figure_divs, headline_html, page_html, section
 from smmsim.simulator.studies.track.headline import track_headline
 from smmsim.simulator.studies.track.overlay import PLAN_MEASURE
@@ -19,72 +25,71 @@ PLAN_RGB, REST_RGB, ACTUAL = "31, 119, 180", "255, 127, 14", "#111"
 LAYOUT = {"margin": {"l": 50, "r": 20, "t": 60, "b": 40}}
 
 
-def _band(fig, x, sample, rgb, name, row, col, legend):
+def _band(x, sample, rgb, name, cell, legend) -> list[Spec]:
     p10, p50, p90 = np.percentile(sample, [10, 50, 90], axis=1)
     band = {"x": x, "mode": "lines", "line": {"width": 0}, "legendgroup": name}
-    fig.add_trace(go.Scatter(y=p90, name=f"{name} p90", showlegend=False, **band), row=row, col=col)
-    fig.add_trace(
-        go.Scatter(y=p10, name=f"{name} p10-p90", fill="tonexty",
-                   fillcolor=f"rgba({rgb}, 0.25)", showlegend=legend, **band),
-        row=row, col=col,
-    )  # fmt: skip
-    fig.add_trace(
-        go.Scatter(x=x, y=p50, name=f"{name} median", mode="lines", legendgroup=name,
-                   line={"color": f"rgb({rgb})", "dash": "dot"}, showlegend=legend),
-        row=row, col=col,
-    )  # fmt: skip
+    median_line = {"color": f"rgb({rgb})", "dash": "dot"}
+    traces = [
+        {"y": p90, "name": f"{name} p90", "showlegend": False, **band},
+        {"y": p10, "name": f"{name} p10-p90", "fill": "tonexty",
+         "fillcolor": f"rgba({rgb}, 0.25)", "showlegend": legend, **band},
+        {"x": x, "y": p50, "name": f"{name} median", "mode": "lines", "legendgroup": name,
+         "line": median_line, "showlegend": legend},
+    ]  # fmt: skip
+    return [{"type": "scatter", **t, **cell_axes(cell)} for t in traces]
 
 
-def cumulative_figure(result: TrackResult) -> go.Figure:
+def cumulative_figure(result: TrackResult) -> Spec:
     """Each volume to date over all ad arms: the plan's band, the actual line, and from the as-of
     date on the actuals plus the re-forecast's band."""
     plan, rest, actuals = result.plan_result, result.rest_result, result.actuals
     n_arms = len(actuals.arms)
-    fig = make_subplots(rows=2, cols=2, subplot_titles=FAN, shared_xaxes=True)
+    traces = []
     for i, measure in enumerate(FAN):
-        row, col, legend = i // 2 + 1, i % 2 + 1, i == 0
+        legend = i == 0
         plan_daily = plan.daily_sample[PLAN_MEASURE[measure]][:, :, :n_arms].sum(axis=2)
-        _band(fig, list(plan.dates), np.cumsum(plan_daily, axis=0), PLAN_RGB, "plan", row, col,
-              legend)  # fmt: skip
+        traces += _band(list(plan.dates), np.cumsum(plan_daily, axis=0), PLAN_RGB, "plan", i,
+                        legend)  # fmt: skip
         actual = np.cumsum(actuals.values[measure].sum(axis=1))
         rest_daily = rest.daily_sample[PLAN_MEASURE[measure]][:, :, :n_arms].sum(axis=2)
-        _band(fig, list(rest.dates), actual[-1] + np.cumsum(rest_daily, axis=0), REST_RGB,
-              "re-forecast", row, col, legend)  # fmt: skip
-        fig.add_trace(
-            go.Scatter(x=list(actuals.dates), y=actual, name="actual", mode="lines",
-                       legendgroup="actual", line={"color": ACTUAL, "width": 2},
-                       showlegend=legend),
-            row=row, col=col,
+        traces += _band(list(rest.dates), actual[-1] + np.cumsum(rest_daily, axis=0), REST_RGB,
+                        "re-forecast", i, legend)  # fmt: skip
+        traces.append(
+            {"type": "scatter", "x": list(actuals.dates), "y": actual, "name": "actual",
+             "mode": "lines", "legendgroup": "actual", "line": {"color": ACTUAL, "width": 2},
+             "showlegend": legend, **cell_axes(i)}
         )  # fmt: skip
-    fig.update_layout(
-        title="Cumulative to date: actual against the plan, then actual + re-forecast",
+    layout = subplot_layout(2, 2, FAN, shared_xaxes=True)
+    layout.update(
+        title=titled("Cumulative to date: actual against the plan, then actual + re-forecast"),
         height=640, hovermode="x unified", **LAYOUT,
     )  # fmt: skip
-    return fig
+    return figure(traces, layout)
 
 
-def monthly_figure(result: TrackResult) -> go.Figure:
+def monthly_figure(result: TrackResult) -> Spec:
     """Each calendar month's volumes: the plan's p10-p90 as a bar range, the actuals and the
     re-forecast's median where the month is (partly) ahead."""
     plan, rest, actuals = result.plan_result, result.rest_result, result.actuals
     n_arms = len(actuals.arms)
-    fig = make_subplots(rows=2, cols=2, subplot_titles=FAN)
     labels = list(plan.months)
+    traces = []
     for i, measure in enumerate(FAN):
-        row, col, legend = i // 2 + 1, i % 2 + 1, i == 0
+        in_cell = {"showlegend": i == 0, **cell_axes(i)}
         base = "direct_conversions" if measure == "conversions" else measure
         planned = plan.monthly[base][:, :, :n_arms].sum(axis=2)  # (months, reps)
         p10, p50, p90 = np.percentile(planned, [10, 50, 90], axis=1)
-        fig.add_trace(
-            go.Bar(x=labels, y=p90 - p10, base=p10, name="plan p10-p90", legendgroup="plan",
-                   marker_color=f"rgba({PLAN_RGB}, 0.35)", showlegend=legend),
-            row=row, col=col,
+        traces.append(
+            {"type": "bar", "x": labels, "y": p90 - p10, "name": "plan p10-p90",
+             "base": p10.tolist(),  # a list, as plotly keeps a bar's base: not a typed array
+             "legendgroup": "plan", "marker": {"color": f"rgba({PLAN_RGB}, 0.35)"},
+             **in_cell}
         )  # fmt: skip
-        fig.add_trace(
-            go.Scatter(x=labels, y=p50, name="plan median", mode="markers", legendgroup="pm",
-                       marker={"color": f"rgb({PLAN_RGB})", "symbol": "line-ew-open", "size": 18},
-                       showlegend=legend),
-            row=row, col=col,
+        traces.append(
+            {"type": "scatter", "x": labels, "y": p50, "name": "plan median", "mode": "markers",
+             "legendgroup": "pm",
+             "marker": {"color": f"rgb({PLAN_RGB})", "symbol": "line-ew-open", "size": 18},
+             **in_cell}
         )  # fmt: skip
         actual = _actual_by_month(actuals, measure, labels)
         ahead = rest.monthly[base][:, :, :n_arms].sum(axis=2)
@@ -92,23 +97,22 @@ def monthly_figure(result: TrackResult) -> go.Figure:
             actual[j] + (float(np.median(ahead[rest.months.index(m)])) if m in rest.months else 0)
             for j, m in enumerate(labels)
         ]
-        fig.add_trace(
-            go.Scatter(x=labels, y=expected, name="actual + re-forecast median", mode="markers",
-                       legendgroup="rf", marker={"color": f"rgb({REST_RGB})", "size": 9},
-                       showlegend=legend),
-            row=row, col=col,
+        traces.append(
+            {"type": "scatter", "x": labels, "y": expected, "name": "actual + re-forecast median",
+             "mode": "markers", "legendgroup": "rf",
+             "marker": {"color": f"rgb({REST_RGB})", "size": 9}, **in_cell}
         )  # fmt: skip
         started = _months_with_actuals(actuals)  # a month not begun has no actual, not 0
         shown = [a if m in started else None for a, m in zip(actual, labels, strict=True)]
-        fig.add_trace(
-            go.Scatter(x=labels, y=shown, name="actual to date", mode="markers",
-                       legendgroup="a", marker={"color": ACTUAL, "size": 9, "symbol": "diamond"},
-                       showlegend=legend),
-            row=row, col=col,
+        traces.append(
+            {"type": "scatter", "x": labels, "y": shown, "name": "actual to date",
+             "mode": "markers", "legendgroup": "a",
+             "marker": {"color": ACTUAL, "size": 9, "symbol": "diamond"}, **in_cell}
         )  # fmt: skip
-    fig.update_layout(title="By calendar month (all ad arms)", height=640, **LAYOUT)
-    fig.update_xaxes(type="category")  # "2027-03" is a month, not its first day
-    return fig
+    layout = subplot_layout(2, 2, FAN)
+    layout.update(title=titled("By calendar month (all ad arms)"), height=640, **LAYOUT)
+    every_axis(layout, "x", type="category")  # "2027-03" is a month, not its first day
+    return figure(traces, layout)
 
 
 def _months_with_actuals(actuals) -> set[str]:
@@ -139,10 +143,14 @@ def _n(value, metric: str = "") -> str:
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.3g}"
 
 
+def track_figures(result: TrackResult) -> dict[str, list[Spec]]:
+    """Every figure of the page, by section, in page order, as plain plotly specs
+    (`figure_specs`: no graph object is built)."""
+    return {"cumulative": [cumulative_figure(result)], "monthly": [monthly_figure(result)]}
+
+
 def track_html(result: TrackResult) -> str:
-    figures = figure_divs(
-        {"cumulative": [cumulative_figure(result)], "monthly": [monthly_figure(result)]}
-    )
+    figures = figure_divs(track_figures(result))
     overlay = _table(
         ["scope", "KPI", "actual", "plan p10", "plan p50", "plan p90", "status"],
         [[k.scope, k.metric, _n(k.actual, k.metric), _n(k.plan.p10, k.metric),
