@@ -18,9 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-import plotly.graph_objects as go
 from plotly.colors import qualitative
-from plotly.subplots import make_subplots
 
 from smmsim.calibration.headline import calibration_headline
 from smmsim.calibration.import_summary import (
@@ -37,6 +35,15 @@ from smmsim.calibration.result import (
     RateEstimate,
 )
 from smmsim.scenarios.documents import ABSENT
+from smmsim.simulator.reports.figure_specs import (
+    Spec,
+    axis_key,
+    cell_axes,
+    every_axis,
+    figure,
+    subplot_layout,
+    titled,
+)
 from smmsim.simulator.reports.kit import (
     LAYOUT,
     facts_html,
@@ -115,9 +122,10 @@ def fit_html(
     return page_html(title, "\n".join(sections))
 
 
-def fit_figures(run, result: CalibrationResult) -> dict[str, list[go.Figure]]:
-    """Every figure, by section, in page order (plotly.js rides with the first)."""
-    figures: dict[str, list[go.Figure]] = {}
+def fit_figures(run, result: CalibrationResult) -> dict[str, list[Spec]]:
+    """Every figure, by section, in page order (plotly.js rides with the first), as plain plotly
+    specs (`figure_specs`: no graph object is built)."""
+    figures: dict[str, list[Spec]] = {}
     v = run.validation
     if v.model is not None:
         figures["validation"] = [
@@ -595,11 +603,12 @@ def hover_arm_dates(fc) -> np.ndarray:
     return np.array([f"{label(a)}, {label(d)}" for a, d in zip(fc.arm, fc.date, strict=True)])
 
 
-def observed_predicted_figure(model, baseline) -> go.Figure:
+def observed_predicted_figure(model, baseline) -> Spec:
     """Per measure, forecast against observed for every held-out arm-day, with the diagonal."""
     measures = [m for m in MEASURES if np.isfinite(model.observed[m]).any()]
-    fig = make_subplots(rows=1, cols=len(measures), subplot_titles=measures)
-    for col, name in enumerate(measures, start=1):
+    layout = subplot_layout(1, len(measures), measures)
+    traces = []
+    for index, name in enumerate(measures):
         values = []
         for (kind, title), fc in zip(FORECASTS, (model, baseline), strict=True):
             if fc is None:
@@ -607,52 +616,56 @@ def observed_predicted_figure(model, baseline) -> go.Figure:
             obs, mean = fc.observed[name], fc.mean[name]
             ok = np.isfinite(obs) & np.isfinite(mean)
             values += [*obs[ok], *mean[ok]]
-            fig.add_scatter(
-                x=obs[ok],
-                y=mean[ok],
-                mode="markers",
-                name=title,
-                legendgroup=kind,
-                showlegend=col == 1,
-                marker={"color": FORECAST_COLORS[kind], "size": 6, "opacity": 0.7},
-                error_y={
-                    "type": "data",
-                    "array": np.maximum(fc.high[name][ok] - mean[ok], 0),
-                    "arrayminus": np.maximum(mean[ok] - fc.low[name][ok], 0),
-                    "thickness": 1,
-                    "width": 0,
-                },
-                text=hover_arm_dates(fc)[ok],
-                hovertemplate=f"{title}<br>%{{text}}<br>observed %{{x:,.0f}}, "
-                "forecast %{y:,.1f}<extra></extra>",
-                row=1,
-                col=col,
+            traces.append(
+                {
+                    "type": "scatter",
+                    "x": obs[ok],
+                    "y": mean[ok],
+                    "mode": "markers",
+                    "name": title,
+                    "legendgroup": kind,
+                    "showlegend": index == 0,
+                    "marker": {"color": FORECAST_COLORS[kind], "size": 6, "opacity": 0.7},
+                    "error_y": {
+                        "type": "data",
+                        "array": np.maximum(fc.high[name][ok] - mean[ok], 0),
+                        "arrayminus": np.maximum(mean[ok] - fc.low[name][ok], 0),
+                        "thickness": 1,
+                        "width": 0,
+                    },
+                    "text": hover_arm_dates(fc)[ok],
+                    "hovertemplate": f"{title}<br>%{{text}}<br>observed %{{x:,.0f}}, "
+                    "forecast %{y:,.1f}<extra></extra>",
+                    **cell_axes(index),
+                }
             )
         log = needs_log(values)
         positive = [x for x in values if x > 0]
         low = min(positive) if log else 0.0
         high = max(values) if values else 1.0
-        fig.add_scatter(
-            x=[low, high],
-            y=[low, high],
-            mode="lines",
-            name="forecast = observed",
-            legendgroup="diagonal",
-            showlegend=col == 1,
-            line={"color": "#888", "dash": "dash", "width": 1},
-            hoverinfo="skip",
-            row=1,
-            col=col,
+        traces.append(
+            {
+                "type": "scatter",
+                "x": [low, high],
+                "y": [low, high],
+                "mode": "lines",
+                "name": "forecast = observed",
+                "legendgroup": "diagonal",
+                "showlegend": index == 0,
+                "line": {"color": "#888", "dash": "dash", "width": 1},
+                "hoverinfo": "skip",
+                **cell_axes(index),
+            }
         )
         kind = "log" if log else "linear"
-        fig.update_xaxes(type=kind, title=f"observed {name} per day", row=1, col=col)
-        fig.update_yaxes(type=kind, title=f"forecast {name} per day", row=1, col=col)
-    fig.update_layout(
-        title="Held-out arm-days: forecast against observed (90% interval whiskers)",
+        layout[axis_key("x", index)].update(type=kind, title=titled(f"observed {name} per day"))
+        layout[axis_key("y", index)].update(type=kind, title=titled(f"forecast {name} per day"))
+    layout.update(
+        title=titled("Held-out arm-days: forecast against observed (90% interval whiskers)"),
         height=460,
         **LAYOUT,
     )
-    return fig
+    return figure(traces, layout)
 
 
 def arm_wape(fc, name: str) -> dict[str, float | None]:
@@ -667,48 +680,51 @@ def arm_wape(fc, name: str) -> dict[str, float | None]:
     return out
 
 
-def arm_error_figure(model, baseline) -> go.Figure:
+def arm_error_figure(model, baseline) -> Spec:
     """Bars: per arm, the WAPE of the model and of the baseline, clicks and conversions. The
     bars lie down, one arm a row, so two dozen arms' names read level instead of overlapping
     under the axis."""
     measures = [m for m in MEASURES if np.isfinite(model.observed[m]).any()]
-    fig = make_subplots(
-        rows=1,
-        cols=len(measures),
-        subplot_titles=[f"WAPE {m}" for m in measures],
+    layout = subplot_layout(
+        1,
+        len(measures),
+        [f"WAPE {m}" for m in measures],
         shared_yaxes=True,
         horizontal_spacing=0.04,
     )
     n_arms = len(dict.fromkeys(model.arm))
-    for col, name in enumerate(measures, start=1):
+    traces = []
+    for index, name in enumerate(measures):
         for (kind, title), fc in zip(FORECASTS, (model, baseline), strict=True):
             if fc is None:
                 continue
             wape = arm_wape(fc, name)
-            fig.add_bar(
-                y=[label(a) for a in wape],
-                x=[np.nan if w is None else w for w in wape.values()],
-                orientation="h",
-                name=title,
-                legendgroup=kind,
-                showlegend=col == 1,
-                marker_color=FORECAST_COLORS[kind],
-                hovertemplate=f"{title}: %{{x:.1%}}<extra>%{{y}}</extra>",
-                row=1,
-                col=col,
+            traces.append(
+                {
+                    "type": "bar",
+                    "y": [label(a) for a in wape],
+                    "x": [np.nan if w is None else w for w in wape.values()],
+                    "orientation": "h",
+                    "name": title,
+                    "legendgroup": kind,
+                    "showlegend": index == 0,
+                    "marker": {"color": FORECAST_COLORS[kind]},
+                    "hovertemplate": f"{title}: %{{x:.1%}}<extra>%{{y}}</extra>",
+                    **cell_axes(index),
+                }
             )
-        fig.update_xaxes(tickformat=".0%", rangemode="tozero", row=1, col=col)
-    fig.update_yaxes(autorange="reversed", automargin=True)  # first arm on top, names in full
-    fig.update_layout(
+        layout[axis_key("x", index)].update(tickformat=".0%", rangemode="tozero")
+    every_axis(layout, "y", autorange="reversed", automargin=True)  # first arm on top, in full
+    layout.update(
         barmode="group",
-        title="Forecast error per held-out arm (WAPE, lower is better)",
+        title=titled("Forecast error per held-out arm (WAPE, lower is better)"),
         height=max(420, 140 + 28 * n_arms),
         **LAYOUT,
     )
-    return fig
+    return figure(traces, layout)
 
 
-def estimate_figure(result: CalibrationResult, run, rate: Rate) -> go.Figure:
+def estimate_figure(result: CalibrationResult, run, rate: Rate) -> Spec:
     """Dot and whisker, one row per arm: posterior mean (p5-p95), raw rate, prior mean."""
     rows = [
         (arm, fit, rate.of(arm))
@@ -720,62 +736,76 @@ def estimate_figure(result: CalibrationResult, run, rate: Rate) -> go.Figure:
     priors = [prior_mean(estimate, fit, rate) for _, fit, estimate in rows]
     sources = [label(s.shrunk_towards) for s in stats]
     fmt = ":,.2f" if rate.unit == "currency" else ":.3%"
-    fig = go.Figure()
-    fig.add_scatter(
-        x=[s.mean for s in stats],
-        y=arms,
-        mode="markers",
-        name="posterior mean (p5–p95)",
-        marker={"color": FORECAST_COLORS["model"], "size": 9},
-        error_x={
-            "type": "data",
-            "array": [max(s.p95 - s.mean, 0) for s in stats],
-            "arrayminus": [max(s.mean - s.p5, 0) for s in stats],
-            "thickness": 2,
+    traces = [
+        {
+            "type": "scatter",
+            "x": [s.mean for s in stats],
+            "y": arms,
+            "mode": "markers",
+            "name": "posterior mean (p5–p95)",
+            "marker": {"color": FORECAST_COLORS["model"], "size": 9},
+            "error_x": {
+                "type": "data",
+                "array": [max(s.p95 - s.mean, 0) for s in stats],
+                "arrayminus": [max(s.mean - s.p5, 0) for s in stats],
+                "thickness": 2,
+            },
+            "customdata": [[s.p5, s.p95] for s in stats],
+            "hovertemplate": f"%{{y}}: %{{x{fmt}}} (%{{customdata[0]{fmt}}}–"
+            f"%{{customdata[1]{fmt}}})<extra>posterior</extra>",
         },
-        customdata=[[s.p5, s.p95] for s in stats],
-        hovertemplate=f"%{{y}}: %{{x{fmt}}} (%{{customdata[0]{fmt}}}–"
-        f"%{{customdata[1]{fmt}}})<extra>posterior</extra>",
-    )
-    fig.add_scatter(
-        x=[s.observed for s in stats],
-        y=arms,
-        mode="markers",
-        name="observed (raw)",
-        marker={"symbol": "circle-open", "size": 11, "color": "#333", "line": {"width": 2}},
-        hovertemplate=f"%{{y}}: %{{x{fmt}}}<extra>observed</extra>",
-    )
+        {
+            "type": "scatter",
+            "x": [s.observed for s in stats],
+            "y": arms,
+            "mode": "markers",
+            "name": "observed (raw)",
+            "marker": {"symbol": "circle-open", "size": 11, "color": "#333", "line": {"width": 2}},
+            "hovertemplate": f"%{{y}}: %{{x{fmt}}}<extra>observed</extra>",
+        },
+    ]
     if rate.is_cpm:
         adjusted = [adjusted_cpm(fit) if arm.auction.detected else None for arm, fit, _ in rows]
-        fig.add_scatter(
-            x=adjusted,
-            y=arms,
-            mode="markers",
-            name="observed without auction pressure",
-            marker={"symbol": "diamond-open", "size": 10, "color": "#333", "line": {"width": 2}},
-            hovertemplate=f"%{{y}}: %{{x{fmt}}}<extra>observed, pressure taken out</extra>",
+        traces.append(
+            {
+                "type": "scatter",
+                "x": adjusted,
+                "y": arms,
+                "mode": "markers",
+                "name": "observed without auction pressure",
+                "marker": {
+                    "symbol": "diamond-open",
+                    "size": 10,
+                    "color": "#333",
+                    "line": {"width": 2},
+                },
+                "hovertemplate": f"%{{y}}: %{{x{fmt}}}<extra>observed, pressure taken out</extra>",
+            }
         )
-    fig.add_scatter(
-        x=priors,
-        y=arms,
-        mode="markers",
-        name="prior mean (shrunk towards)",
-        marker={"symbol": "line-ns", "size": 22, "line": {"width": 3, "color": PRIOR_COLOR}},
-        customdata=sources,
-        hovertemplate=f"%{{y}}: %{{x{fmt}}}<extra>prior: %{{customdata}}</extra>",
+    traces.append(
+        {
+            "type": "scatter",
+            "x": priors,
+            "y": arms,
+            "mode": "markers",
+            "name": "prior mean (shrunk towards)",
+            "marker": {"symbol": "line-ns", "size": 22, "line": {"width": 3, "color": PRIOR_COLOR}},
+            "customdata": sources,
+            "hovertemplate": f"%{{y}}: %{{x{fmt}}}<extra>prior: %{{customdata}}</extra>",
+        }
     )
     currency = result.currency
     title = f"{rate.name} ({currency})" if rate.is_cpm and currency else rate.name
-    fig.update_yaxes(type="category", autorange="reversed")
+    layout: Spec = {"yaxis": {"type": "category", "autorange": "reversed"}}
     if rate.unit == "share":
-        fig.update_xaxes(tickformat=".2%")
-    fig.update_layout(
-        title=f"{title} per arm",
+        layout["xaxis"] = {"tickformat": ".2%"}
+    layout.update(
+        title=titled(f"{title} per arm"),
         height=200 + 36 * len(arms),
         legend={"orientation": "h", "y": -0.2},
         **LAYOUT,
     )
-    return fig
+    return figure(traces, layout)
 
 
 PANELS_PER_ROW = 3
@@ -799,7 +829,7 @@ def pressure_panels(priced: list) -> list[tuple[str, list]]:
     return panels
 
 
-def pressure_figure(run, result: CalibrationResult) -> go.Figure | None:
+def pressure_figure(run, result: CalibrationResult) -> Spec | None:
     """Daily CPM against daily spend, one small plot per platform (`pressure_panels`; shared
     axes, so that the platforms' prices compare at a glance), each arm's days and its fitted
     curve cpm0 x factor(spend) in its own colour; None when no arm has a price (no spend)."""
@@ -813,38 +843,60 @@ def pressure_figure(run, result: CalibrationResult) -> go.Figure | None:
     panels = pressure_panels(priced)
     cols = min(PANELS_PER_ROW, len(panels))
     rows = math.ceil(len(panels) / cols)
-    fig = make_subplots(
-        rows=rows,
-        cols=cols,
-        shared_xaxes="all",
-        shared_yaxes="all",
-        subplot_titles=[title for title, _ in panels],
-        horizontal_spacing=0.06,
+    layout = subplot_layout(
+        rows,
+        cols,
+        [title for title, _ in panels],
         vertical_spacing=min(0.12, 0.3 / rows),
+        horizontal_spacing=0.06,
     )
-    spends = []
+    _share_every_axis(layout, rows, cols)
+    traces, spends = [], []
     for panel, (_, members) in enumerate(panels):
-        at = {"row": panel // cols + 1, "col": panel % cols + 1}
         for i, (arm, fit) in enumerate(members):
-            spends += _pressure_traces(fig, arm, fit, ARM_COLORS[i % len(ARM_COLORS)], at)
+            color = ARM_COLORS[i % len(ARM_COLORS)]
+            arm_traces, arm_spends = _pressure_traces(arm, fit, color, panel)
+            traces += arm_traces
+            spends += arm_spends
     currency = result.currency
     unit = f" ({currency})" if currency else ""
-    fig.update_xaxes(type="log" if needs_log(spends) else "linear")
-    fig.update_xaxes(title=f"daily spend{unit}", row=rows)
-    fig.update_yaxes(rangemode="tozero")
-    fig.update_yaxes(title=f"CPM{unit}", col=1)
-    fig.update_layout(
-        title="Daily CPM against daily spend, per platform (hover for the arm)",
+    every_axis(layout, "x", type="log" if needs_log(spends) else "linear")
+    for col in range(cols):  # the bottom row's spend axes, the first column's CPM axes
+        layout[axis_key("x", (rows - 1) * cols + col)]["title"] = titled(f"daily spend{unit}")
+    every_axis(layout, "y", rangemode="tozero")
+    for row in range(rows):
+        layout[axis_key("y", row * cols)]["title"] = titled(f"CPM{unit}")
+    layout.update(
+        title=titled("Daily CPM against daily spend, per platform (hover for the arm)"),
         height=120 + PANEL_HEIGHT * rows,
         showlegend=False,
         **LAYOUT,
     )
-    return fig
+    return figure(traces, layout)
 
 
-def _pressure_traces(fig: go.Figure, arm, fit, color: str, at: dict) -> list[float]:
-    """One arm's days (markers) and fitted curve (line) in the panel `at`; its spends. A period
-    row is drawn at its spend per day (its spend over its days), as the curve was fitted."""
+def _share_every_axis(layout: Spec, rows: int, cols: int) -> None:
+    """make_subplots' shared_xaxes="all" and shared_yaxes="all", which `subplot_layout` does not
+    draw: every axis of the grid matches the bottom-left cell's, so that every panel has the same
+    scales; tick labels stay on the bottom row's x axes and the first column's y axes only."""
+    first = (rows - 1) * cols
+    shared = cell_axes(first)
+    for index in range(rows * cols):
+        if index == first:
+            continue
+        row, col = divmod(index, cols)
+        x_axis, y_axis = layout[axis_key("x", index)], layout[axis_key("y", index)]
+        x_axis["matches"] = shared["xaxis"]
+        if row < rows - 1:
+            x_axis["showticklabels"] = False
+        y_axis["matches"] = shared["yaxis"]
+        if col > 0:
+            y_axis["showticklabels"] = False
+
+
+def _pressure_traces(arm, fit, color: str, cell: int) -> tuple[list[Spec], list[float]]:
+    """One arm's days (markers) and fitted curve (line) in grid cell `cell`, and its spends. A
+    period row is drawn at its spend per day (its spend over its days), as the curve was fitted."""
     name = label(arm.arm)
     spend = fit.days.daily_spend()
     impressions = np.asarray(fit.days.values["impressions"], dtype=float) / fit.days.periods
@@ -853,34 +905,38 @@ def _pressure_traces(fig: go.Figure, arm, fit, color: str, at: dict) -> list[flo
         str(d) if n == 1 else f"{d}, {int(n)} days"
         for d, n in zip(fit.days.dates[ok], fit.days.periods[ok], strict=True)
     ]
-    fig.add_scatter(
-        x=spend[ok],
-        y=1000 * spend[ok] / impressions[ok],
-        mode="markers",
-        name=name,
-        legendgroup=name,
-        marker={"color": color, "size": 5, "opacity": 0.7},
-        text=when,
-        hovertemplate=f"{name}, %{{text}}<br>spend %{{x:,.2f}}, CPM %{{y:,.2f}}<extra></extra>",
-        **at,
-    )
+    markers = {
+        "type": "scatter",
+        "x": spend[ok],
+        "y": 1000 * spend[ok] / impressions[ok],
+        "mode": "markers",
+        "name": name,
+        "legendgroup": name,
+        "marker": {"color": color, "size": 5, "opacity": 0.7},
+        "text": when,
+        "hovertemplate": f"{name}, %{{text}}<br>spend %{{x:,.2f}}, CPM %{{y:,.2f}}<extra></extra>",
+        **cell_axes(cell),
+    }
     if not ok.any():
-        return []
+        return [markers], []
     low, high = float(spend[ok].min()), float(spend[ok].max())
     grid = np.linspace(low, high, CURVE_POINTS) if high > low else np.array([low])
     detected = arm.auction.detected
-    fig.add_scatter(
-        x=grid,
-        y=arm.cpm.mean * fit.pressure.factor(grid),
-        mode="lines",
-        name=f"{name}: fitted curve" if detected else f"{name}: not detected",
-        legendgroup=name,
-        line={
-            "color": color,
-            "width": 2.5 if detected else 1.2,
-            "dash": None if detected else "dot",
-        },
-        hovertemplate=f"{name} curve: spend %{{x:,.2f}}, CPM %{{y:,.2f}}<extra></extra>",
-        **at,
+    # a line without a dash is solid: plotly leaves an unset dash out rather than write null
+    line = (
+        {"color": color, "width": 2.5}
+        if detected
+        else {"color": color, "width": 1.2, "dash": "dot"}
     )
-    return list(spend[ok])
+    curve = {
+        "type": "scatter",
+        "x": grid,
+        "y": arm.cpm.mean * fit.pressure.factor(grid),
+        "mode": "lines",
+        "name": f"{name}: fitted curve" if detected else f"{name}: not detected",
+        "legendgroup": name,
+        "line": line,
+        "hovertemplate": f"{name} curve: spend %{{x:,.2f}}, CPM %{{y:,.2f}}<extra></extra>",
+        **cell_axes(cell),
+    }
+    return [markers, curve], list(spend[ok])

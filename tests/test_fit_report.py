@@ -8,14 +8,17 @@ import re
 from datetime import date, timedelta
 
 import numpy as np
+import plotly.graph_objects as go
 import pytest
 
+from smmsim.calibration import report
 from smmsim.calibration.document import calibration_document, import_document
 from smmsim.calibration.holdout import HoldoutSpec
 from smmsim.calibration.importer import ImportOptions, import_exports
 from smmsim.calibration.pipeline import CalibrationSettings, calibrate
-from smmsim.calibration.report import arm_wape, fit_figures, fit_html
+from smmsim.calibration.report import arm_wape, fit_html
 from smmsim.calibration.result import CalibrationResult
+from tests.plotly_form import drawn
 from tests.test_comparison_report import TableCells
 from tests.test_report import Page, assert_well_formed_offline
 
@@ -70,6 +73,11 @@ def export(tmp_path_factory):
 def fitted(export):
     """Three campaigns (one named like a script tag), 30 days, the default time hold-out."""
     return render(export)
+
+
+def fit_figures(run, result: CalibrationResult) -> dict[str, list[go.Figure]]:
+    """The page's figures (plain specs), held to plotly's form and read through plotly."""
+    return drawn(report.fit_figures(run, result))
 
 
 def plotly_divs(figures: dict) -> int:

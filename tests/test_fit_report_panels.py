@@ -10,8 +10,8 @@ from smmsim.calibration.document import calibration_document, import_document
 from smmsim.calibration.holdout import HoldoutSpec
 from smmsim.calibration.importer import ImportOptions, import_exports
 from smmsim.calibration.pipeline import CalibrationSettings, calibrate
-from smmsim.calibration.report import ARMS_PER_PANEL, fit_figures, fit_html, pressure_panels
-from tests.test_fit_report import write_export
+from smmsim.calibration.report import ARMS_PER_PANEL, fit_html, pressure_panels
+from tests.test_fit_report import fit_figures, write_export
 from tests.test_report import assert_well_formed_offline
 
 

@@ -92,20 +92,32 @@ def test_the_cli_refuses_an_unknown_mode(tmp_path):
 
 def test_a_figure_is_written_as_plotly_would_write_it_and_left_as_it_was():
     """`figure_spec` skips plotly's deep copy: the page must still carry exactly what
-    `to_dict` gives (typed arrays included) and the figure must not be changed by writing it."""
+    `to_dict` gives (typed arrays included) and the spec must not be changed by writing it."""
+    import copy
+
     import numpy as np
     import plotly.graph_objects as go
     import plotly.io as pio
-    from plotly.subplots import make_subplots
 
+    from smmsim.simulator.reports.figure_specs import cell_axes, subplot_layout
     from smmsim.simulator.reports.kit import figure_spec
+    from tests.plotly_form import as_json
 
-    fig = make_subplots(rows=1, cols=2)
     y = np.linspace(0.0, 1.0, 50)
-    fig.add_trace(go.Scatter(y=y, error_y={"array": y / 10, "arrayminus": y / 20}), row=1, col=1)
-    fig.add_trace(go.Bar(x=["a", "b"], y=np.array([3, 4])), row=1, col=2)
-    fig.update_layout(shapes=[{"type": "line", "x0": 0, "x1": 1, "y0": 0.5, "y1": 0.5}])
-    before = pio.to_json(fig.to_dict(), validate=False)
-    assert pio.to_json(figure_spec(fig), validate=False) == before
-    assert pio.to_json(fig.to_dict(), validate=False) == before
-    assert isinstance(fig.data[0].error_y.array, np.ndarray)
+    error_y = {"type": "data", "array": y / 10, "arrayminus": y / 20}
+    spec = {
+        "data": [
+            {"type": "scatter", "y": y, "error_y": error_y, **cell_axes(0)},
+            {"type": "bar", "x": ["a", "b"], "y": np.array([3, 4]), **cell_axes(1)},
+        ],
+        "layout": {
+            **subplot_layout(1, 2),
+            "shapes": [{"type": "line", "x0": 0, "x1": 1, "y0": 0.5, "y1": 0.5}],
+        },
+    }
+    before = pio.to_json(spec, validate=False)
+    written = as_json(figure_spec(spec))
+    assert pio.to_json(spec, validate=False) == before  # not even its keys' order changed
+    assert isinstance(spec["data"][0]["error_y"]["array"], np.ndarray)  # not turned to base64
+    # plotly reorders the keys of the dicts it is given: a copy, after the checks above
+    assert written == as_json(go.Figure(copy.deepcopy(spec)).to_dict())  # the template aside

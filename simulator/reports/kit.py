@@ -12,14 +12,11 @@ import html
 import json
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from smmsim.scenarios.documents import ABSENT
-
-if TYPE_CHECKING:  # plotly loads with the pages that draw; the consoles use the kit's formats only
-    import plotly.graph_objects as go
 
 FUNNEL = ("impressions", "clicks", "joins", "conversions")
 
@@ -103,7 +100,7 @@ def page_html(title: str, body: str) -> str:
 
 
 def figure_divs(
-    figures: dict[str, list[go.Figure | dict]], grid: tuple[str, ...] = ("targets",)
+    figures: dict[str, list[dict]], grid: tuple[str, ...] = ("targets",)
 ) -> dict[str, str]:
     """Each section's figures as HTML, side by side for the sections in `grid`; plotly.js is
     loaded once, before the very first figure, so `figures` must be in page order."""
@@ -119,11 +116,11 @@ def figure_divs(
     return out
 
 
-def figure_html(fig: go.Figure | dict) -> str:
-    """One figure (a graph object, or a plain spec in plotly's form: `figure_specs`) as a div,
-    in the report's template, without plotly.js (`figure_divs` loads it once a page). The figure
-    was validated as it was built, or is held to plotly's form by the tests, so it is written as
-    it stands, without a second validation."""
+def figure_html(fig: dict) -> str:
+    """One figure, a plain spec in plotly's form (`figure_specs`), as a div in the report's
+    template, without plotly.js (`figure_divs` loads it once a page). The tests hold every page's
+    figures to plotly's validation and form (`tests/plotly_form.py`), so it is written as it
+    stands: validating it here would cost what building graph objects did."""
     import plotly.io as pio
 
     spec = figure_spec(fig)
@@ -133,15 +130,12 @@ def figure_html(fig: go.Figure | dict) -> str:
     )
 
 
-def figure_spec(fig: go.Figure | dict) -> dict:
-    """What `fig.to_dict()` gives (the figure's data and layout, its arrays as typed-array
-    specs where plotly writes them so), without its deep copy: a third of a report's figure
-    time went on copying every value. Only the dicts are copied, because those are what the
-    conversion of arrays rewrites; the values in them are shared with the figure. A plain spec
-    is taken as it is, its dicts copied the same way."""
-    plain = isinstance(fig, dict)
-    data, layout = (fig["data"], fig["layout"]) if plain else (fig._data, fig._layout)
-    spec = {"data": _dicts_copied(data), "layout": _dicts_copied(layout)}
+def figure_spec(fig: dict) -> dict:
+    """The spec as plotly writes a figure (`go.Figure(fig).to_dict()`: its arrays as typed-array
+    specs where plotly writes them so), without a deep copy of every value. Only the dicts are
+    copied, because those are what the conversion of arrays rewrites; the values in them are
+    shared with `fig`, which is left as it was."""
+    spec = {"data": _dicts_copied(fig["data"]), "layout": _dicts_copied(fig["layout"])}
     try:
         from _plotly_utils.utils import convert_to_base64  # plotly 6 and later
     except ImportError:
