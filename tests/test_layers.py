@@ -28,12 +28,14 @@ LAYERS = {
     "smmsim.cli": 5,
 }
 # Calibration reads exports and writes scenarios: beside the input language it may use only the
-# model's response curves (it fits the engine's own formulas) and the HTML kit for its page.
+# model's response curves (it fits the engine's own formulas) and the HTML kit and plain figure
+# specs for its page (neither knows of results or studies).
 CALIBRATION_MAY_IMPORT = (
     "smmsim.scenarios",
     "smmsim.calibration",
     "smmsim.simulator.curves",
     "smmsim.simulator.reports.kit",
+    "smmsim.simulator.reports.figure_specs",
 )
 
 
