@@ -518,7 +518,7 @@ def track_files(plan: Plan, paths: list[Path], settings, options, arms: list[str
     row to track it raises `NoActuals` carrying the import, for the rejected rows' file."""
     from collections import Counter
 
-    from smmsim.calibration.document import import_document
+    from smmsim.calibration.import_summary import import_document
     from smmsim.calibration.importer import import_exports
     from smmsim.scenarios.errors import SmmsimError
     from smmsim.simulator.studies.track.actuals import NoActuals, match_actuals, parse_arm_map

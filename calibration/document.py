@@ -12,15 +12,13 @@ from pathlib import Path
 import numpy as np
 
 from smmsim.calibration.fit import ArmFit
-from smmsim.calibration.import_summary import ImportSummary
+from smmsim.calibration.import_summary import SCHEMA_VERSION, import_document
 from smmsim.calibration.importer import Imported
 from smmsim.calibration.pipeline import CalibrationRun
 from smmsim.calibration.result import CalibrationResult
 from smmsim.calibration.shrinkage import INTERVAL
 from smmsim.scenarios.exports import DEFAULT_EXPORTS, Exports, export_files, write_tables
 from smmsim.simulator.reports.kit import PLOTLYJS_FILE, write_pages
-
-SCHEMA_VERSION = 1
 
 
 def _estimate(mean: float, interval: tuple[float, float], **extra) -> dict:
@@ -193,11 +191,6 @@ def not_fitted_document(cal) -> list[dict]:
         }
         for part, (why, arms) in cal.not_fitted().items()
     ]
-
-
-def import_document(imported: Imported) -> ImportSummary:
-    """import_summary.json, typed."""
-    return ImportSummary.from_dict({"schema_version": SCHEMA_VERSION, **imported.summary()})
 
 
 def rejected_frame(imported: Imported):

@@ -5,8 +5,14 @@ console, fit.html and the CLI's stop read these attributes."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from smmsim.scenarios.documents import ABSENT, Document
+
+if TYPE_CHECKING:
+    from smmsim.calibration.importer import Imported
+
+SCHEMA_VERSION = 1  # of every calibration document, import_summary.json and calibration.json
 
 
 @dataclass(frozen=True)
@@ -88,3 +94,10 @@ def shifted_line(summary: ImportSummary) -> str | None:
             "--repair-shifted puts back those where exactly one offset fits)"
         )
     return None
+
+
+def import_document(imported: Imported) -> ImportSummary:
+    """import_summary.json, typed. Here rather than beside the calibration's other documents,
+    so that `track`, which summarises its import but fits nothing, does not load the fitting
+    (scipy.stats and scipy.optimize, about a second)."""
+    return ImportSummary.from_dict({"schema_version": SCHEMA_VERSION, **imported.summary()})
