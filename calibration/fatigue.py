@@ -14,9 +14,10 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize, stats
+from scipy import optimize
 
 from smmsim.calibration.shrinkage import INTERVAL
+from smmsim.scenarios.distributions import normal_quantile
 from smmsim.simulator.curves import fatigued_ctr
 
 MIN_DAYS = 8
@@ -95,7 +96,7 @@ def fit_fatigue(
     )
     _, f0, log_ctr0, phi = best
     se = _phi_se(f0, log_ctr0, phi, freq, impressions, clicks) * math.sqrt(dispersion)
-    z = stats.norm.ppf(0.5 + INTERVAL / 2)
+    z = normal_quantile(0.5 + INTERVAL / 2)
     interval = (max(0.0, phi - z * se), phi + z * se)
     # f0 is the best of a grid, which makes a Wald test at it too eager (about 3 times its
     # nominal rate under no wear-out): detection asks phi to clear 0 by DETECTION_Z standard

@@ -12,9 +12,10 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize, special, stats
+from scipy import optimize, special
 
 from smmsim.calibration.shrinkage import INTERVAL
+from smmsim.scenarios.distributions import chi2_quantiles, f_survival, normal_quantile
 
 SIGNIFICANCE = 0.05
 MIN_DAYS = 8
@@ -64,7 +65,7 @@ class Pressure:
         if dof < 1 or self.log_cpm_sd <= 0:
             return None
         tail = (1 - INTERVAL) / 2
-        hi_q, lo_q = stats.chi2.ppf([1 - tail, tail], dof)
+        hi_q, lo_q = chi2_quantiles(np.array([1 - tail, tail]), dof)
         return self.log_cpm_sd * math.sqrt(dof / hi_q), self.log_cpm_sd * math.sqrt(dof / lo_q)
 
     def factor(self, spend: np.ndarray) -> np.ndarray:
@@ -93,7 +94,7 @@ def fit_pressure(spend: np.ndarray, impressions: np.ndarray) -> Pressure:
     rss0 = float(np.sum((log_cpm - log_cpm.mean()) ** 2))
     dof = days - 3
     f_stat = ((rss0 - rss1) / 2) / (rss1 / dof) if rss1 > 0 else math.inf
-    p_value = float(stats.f.sf(f_stat, 2, dof))
+    p_value = f_survival(f_stat, 2, dof)
     residual_sd = math.sqrt(rss1 / dof)
     if p_value >= SIGNIFICANCE:
         note = f"not detected: a flat CPM fits as well (F-test p = {p_value:.2g})"
@@ -149,7 +150,7 @@ def _intervals(found, residual_sd: float) -> tuple[tuple, tuple, float]:
         cov = np.linalg.inv(jac.T @ jac) * residual_sd**2
     except np.linalg.LinAlgError:
         cov = np.full((len(found.x),) * 2, np.inf)
-    z = stats.norm.ppf(0.5 + INTERVAL / 2)
+    z = normal_quantile(0.5 + INTERVAL / 2)
     se_half = math.sqrt(max(cov[1, 1], 0))
     log_half = found.x[1]
     half = (math.exp(log_half - z * se_half), math.exp(min(log_half + z * se_half, 700)))

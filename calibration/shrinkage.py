@@ -17,7 +17,9 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize, special, stats
+from scipy import optimize, special
+
+from smmsim.scenarios.distributions import beta_quantiles, gamma_quantiles
 
 INTERVAL = 0.90
 # With fewer groups than this the spread between groups cannot be estimated from them.
@@ -51,7 +53,7 @@ class BetaEstimate:
 
     def interval(self, level: float = INTERVAL) -> tuple[float, float]:
         tail = (1 - level) / 2
-        lo, hi = stats.beta.ppf([tail, 1 - tail], self.a, self.b)
+        lo, hi = beta_quantiles(np.array([tail, 1 - tail]), self.a, self.b)
         return float(lo), float(hi)
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
@@ -81,7 +83,7 @@ class PriceEstimate:
 
     def interval(self, level: float = INTERVAL) -> tuple[float, float]:
         tail = (1 - level) / 2
-        theta = stats.gamma.ppf([1 - tail, tail], self.alpha, scale=1 / self.beta)
+        theta = gamma_quantiles(np.array([1 - tail, tail]), self.alpha, self.beta)
         lo, hi = 1000 / theta
         return float(lo), float(hi)
 

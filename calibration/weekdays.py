@@ -13,9 +13,9 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 from smmsim.calibration.shrinkage import INTERVAL
+from smmsim.scenarios.distributions import f_survival, normal_quantile
 
 SIGNIFICANCE = 0.05
 MIN_DAYS = 14
@@ -83,7 +83,7 @@ def fit_weekdays(dates: np.ndarray, residuals: np.ndarray) -> Weekdays:
     dof = days - rank_full
     if dof < 1 or rss_full <= 0 or rank_full - rank_blocks < 6:
         return flat("not identified: too few days beside the weekly blocks")
-    p_value = float(stats.f.sf(((rss_blocks - rss_full) / 6) / (rss_full / dof), 6, dof))
+    p_value = f_survival(((rss_blocks - rss_full) / 6) / (rss_full / dof), 6, dof)
     if p_value >= SIGNIFICANCE:
         return flat(f"no weekly pattern (F-test p = {p_value:.2g})", p_value)
     effects = np.concatenate([[0.0], coef[-6:]])  # log multipliers against Monday
@@ -93,7 +93,7 @@ def fit_weekdays(dates: np.ndarray, residuals: np.ndarray) -> Weekdays:
     # others' mean, which the contrasts' average carries: approximate it by the mean variance.
     se[0] = math.sqrt(float(np.mean(np.diag(cov))))
     centre = math.log(np.mean(np.exp(effects)))
-    z = stats.norm.ppf(0.5 + INTERVAL / 2)
+    z = normal_quantile(0.5 + INTERVAL / 2)
     multipliers = tuple(float(x) for x in np.exp(effects - centre))
     intervals = tuple(
         (float(math.exp(e - centre - z * s)), float(math.exp(e - centre + z * s)))

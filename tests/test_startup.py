@@ -124,3 +124,13 @@ def test_track_loads_none_of_the_calibrations_fitting(tmp_path):
     args += ["--reps", "20", "--trials", "1", "--workers", "1", "--out", str(tmp_path / "out")]
     fitting = {"scipy.stats", "scipy.optimize"}
     assert modules_loaded_after(*args) & fitting == set()
+
+
+def test_calibrate_fits_without_scipy_stats(tmp_path):
+    # the fits' intervals and tests read scipy.special (`scenarios/distributions.py`, the same
+    # numbers): scipy.stats, 0.6-1.4 s to import, stays out; its solvers (scipy.optimize) do not
+    examples = REPOSITORY / "calibration" / "examples"
+    exports = [str(examples / f"ab_test_{group}_group.csv") for group in ("control", "test")]
+    args = ["calibrate", *exports, "--group-by", "campaign", "--out", str(tmp_path / "out")]
+    loaded = modules_loaded_after(*args)
+    assert "scipy.optimize" in loaded and "scipy.stats" not in loaded

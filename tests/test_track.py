@@ -17,7 +17,6 @@ from smmsim.scenarios.loader import load_scenario
 from smmsim.simulator.reports.track_page import FAN, track_figures
 from smmsim.simulator.studies.track.overlay import Band, status
 from smmsim.simulator.studies.track.study import TrackResult
-from smmsim.simulator.studies.track.update import gamma_quantiles
 from tests.plotly_form import drawn
 from tests.track_helpers import AS_OF, TRUTH, truth_campaigns, write_export, write_plan
 
@@ -387,15 +386,3 @@ def test_the_page_draws_the_actuals_to_date_as_the_tables_count_them(tracked):
     assert len(actual_lines) == len(FAN)
     for measure, line in zip(FAN, actual_lines, strict=True):
         assert line.y[-1] == pytest.approx(sum(a.totals[measure] for a in r.arms))
-
-
-def test_the_price_interval_is_scipy_stats_gamma_quantile_bit_for_bit():
-    """The price's updated interval reads Gamma quantiles from scipy.special rather than
-    scipy.stats (1.35 s to import); they must be the very numbers `gamma.ppf` gives."""
-    from scipy import stats
-
-    rng = np.random.default_rng(7)
-    q = np.array([0.95, 0.05])
-    for alpha, beta in 10.0 ** rng.uniform([-1, -3], [8, 6], size=(500, 2)):
-        expected = stats.gamma.ppf(q, alpha, scale=1 / beta)
-        assert np.array_equal(gamma_quantiles(q, alpha, beta), expected), (alpha, beta)

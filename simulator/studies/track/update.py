@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from smmsim.scenarios.distributions import gamma_quantiles
 from smmsim.scenarios.documents import Document
 from smmsim.scenarios.priors import Beta, LogNormal
 from smmsim.simulator.arms import ArmTable
@@ -134,15 +135,6 @@ def _price_update(impressions: np.ndarray, exposure: np.ndarray, spend: np.ndarr
         prior.mean, prior_lo, prior_hi, mean, sd, 1000 / theta_hi, 1000 / theta_lo, observed, phi,
         True,
     )  # fmt: skip
-
-
-def gamma_quantiles(q: np.ndarray, alpha: float, beta: float) -> np.ndarray:
-    """The Gamma(alpha, rate beta) quantiles at q, as scipy.stats' `gamma.ppf(q, alpha, scale=1 /
-    beta)` computes them, bit for bit, from scipy.special: importing scipy.stats took 1.35 s of
-    `smmsim track`, for this one call."""
-    from scipy.special import gammaincinv
-
-    return gammaincinv(alpha, q) * (1 / beta) + 0.0
 
 
 def _binomial_dispersion(k: np.ndarray, n: np.ndarray) -> float:
