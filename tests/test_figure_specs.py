@@ -28,58 +28,33 @@ from tests.plotly_form import assert_in_plotlys_form, without_template
 REPS = 40
 
 
-@pytest.mark.parametrize(
-    ("rows", "cols", "titles", "shared", "spacing"),
-    [
-        (2, 2, ["spend (EUR)", "impressions", "clicks", "conversions"], True, 0.1),
-        (2, 2, ["a", "b", "c", "d"], True, None),
-        (1, 1, ["only"], True, None),
-        (1, 2, ["a", "b"], True, None),
-        (1, 3, ["a", "b", "c"], True, None),
-        (2, 3, ["a", "b", "c", "d", "e"], True, None),  # an empty last cell, as for 5 platforms
-        (3, 3, list("abcdefgh"), True, None),
-        (2, 2, [], False, None),
-    ],
-)
-def test_a_grid_is_laid_out_as_make_subplots_lays_it_out(rows, cols, titles, shared, spacing):
-    made = make_subplots(
-        rows=rows,
-        cols=cols,
-        subplot_titles=titles or None,
-        shared_xaxes=shared,
-        vertical_spacing=spacing,
-    )
-    expected = without_template(made.to_dict())["layout"]
-    assert subplot_layout(rows, cols, titles, shared, spacing) == expected
+SHARED_X = {"shared_xaxes": True}
 
 
 @pytest.mark.parametrize(
-    ("rows", "cols", "titles", "horizontal", "vertical"),
+    ("rows", "cols", "titles", "options"),
     [
-        (1, 4, ["impressions", "clicks", "joins", "conversions"], 0.03, None),  # the funnels
-        (2, 3, ["a", "b", "c", "d"], 0.04, 0.15),  # paired differences, an empty last row cell
-        (1, 3, [], None, None),
+        (2, 2, ["spend (EUR)", "impressions", "clicks", "conversions"],
+         {**SHARED_X, "vertical_spacing": 0.1}),
+        (2, 2, ["a", "b", "c", "d"], SHARED_X),
+        (1, 1, ["only"], SHARED_X),
+        (1, 2, ["a", "b"], SHARED_X),
+        (1, 3, ["a", "b", "c"], SHARED_X),
+        (2, 3, ["a", "b", "c", "d", "e"], SHARED_X),  # an empty last cell, as for 5 platforms
+        (3, 3, list("abcdefgh"), SHARED_X),
+        (2, 2, [], {}),
+        # shared y axes: the comparison's funnels, and its paired differences with an empty cell
+        (1, 4, ["impressions", "clicks", "joins", "conversions"],
+         {"shared_yaxes": True, "horizontal_spacing": 0.03}),
+        (2, 3, ["a", "b", "c", "d"],
+         {"shared_yaxes": True, "horizontal_spacing": 0.04, "vertical_spacing": 0.15}),
+        (1, 3, [], {"shared_yaxes": True}),
     ],
-)
-def test_a_grid_with_shared_y_axes_is_make_subplots(rows, cols, titles, horizontal, vertical):
-    made = make_subplots(
-        rows=rows,
-        cols=cols,
-        subplot_titles=titles or None,
-        shared_yaxes=True,
-        horizontal_spacing=horizontal,
-        vertical_spacing=vertical,
-    )
+)  # fmt: skip
+def test_a_grid_is_laid_out_as_make_subplots_lays_it_out(rows, cols, titles, options):
+    made = make_subplots(rows=rows, cols=cols, subplot_titles=titles or None, **options)
     expected = without_template(made.to_dict())["layout"]
-    laid = subplot_layout(
-        rows,
-        cols,
-        titles,
-        vertical_spacing=vertical,
-        shared_yaxes=True,
-        horizontal_spacing=horizontal,
-    )
-    assert laid == expected
+    assert subplot_layout(rows, cols, titles, **options) == expected
 
 
 def test_every_axis_and_a_cell_vline_are_plotlys():
