@@ -3,9 +3,10 @@ draws, built without plotly's graph objects.
 
 Why: a graph object validates, copies and re-nests every property as it is set, and
 `make_subplots` builds its grid through the same machinery. For the run report that was 0.45-0.65 s
-of its 0.5-0.7 s, the last thing `run --out` waited for. The specs here are in the form plotly
-itself writes (`go.Figure(spec).to_dict()` gives them back unchanged; tests/test_figure_specs.py
-holds every figure of the run page to that), so the page is the one the graph objects made.
+of its 0.5-0.7 s, the last thing `run --out` waited for, and most of every other page's time. Every
+page builds its figures from these instead. The specs are in the form plotly itself writes
+(`go.Figure(spec).to_dict()` gives them back unchanged; each page's tests read its figures through
+`tests/plotly_form.py`, which holds them to that), so a page is the one the graph objects made.
 
 Subplot grids follow `plotly.subplots.make_subplots`, float for float: its default spacings, its
 row-major axis numbering from the top-left cell, shared x axes matched to the bottom row's, and its
