@@ -847,10 +847,11 @@ def pressure_figure(run, result: CalibrationResult) -> Spec | None:
         rows,
         cols,
         [title for title, _ in panels],
+        shared_xaxes="all",
         vertical_spacing=min(0.12, 0.3 / rows),
+        shared_yaxes="all",  # every panel on the same scales
         horizontal_spacing=0.06,
     )
-    _share_every_axis(layout, rows, cols)
     traces, spends = [], []
     for panel, (_, members) in enumerate(panels):
         for i, (arm, fit) in enumerate(members):
@@ -873,25 +874,6 @@ def pressure_figure(run, result: CalibrationResult) -> Spec | None:
         **LAYOUT,
     )
     return figure(traces, layout)
-
-
-def _share_every_axis(layout: Spec, rows: int, cols: int) -> None:
-    """make_subplots' shared_xaxes="all" and shared_yaxes="all", which `subplot_layout` does not
-    draw: every axis of the grid matches the bottom-left cell's, so that every panel has the same
-    scales; tick labels stay on the bottom row's x axes and the first column's y axes only."""
-    first = (rows - 1) * cols
-    shared = cell_axes(first)
-    for index in range(rows * cols):
-        if index == first:
-            continue
-        row, col = divmod(index, cols)
-        x_axis, y_axis = layout[axis_key("x", index)], layout[axis_key("y", index)]
-        x_axis["matches"] = shared["xaxis"]
-        if row < rows - 1:
-            x_axis["showticklabels"] = False
-        y_axis["matches"] = shared["yaxis"]
-        if col > 0:
-            y_axis["showticklabels"] = False
 
 
 def _pressure_traces(arm, fit, color: str, cell: int) -> tuple[list[Spec], list[float]]:

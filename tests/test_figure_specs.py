@@ -49,6 +49,12 @@ SHARED_X = {"shared_xaxes": True}
         (2, 3, ["a", "b", "c", "d"],
          {"shared_yaxes": True, "horizontal_spacing": 0.04, "vertical_spacing": 0.15}),
         (1, 3, [], {"shared_yaxes": True}),
+        # every axis shared: the calibration's pressure panels, on one scale
+        (2, 3, ["a", "b", "c", "d", "e"],
+         {"shared_xaxes": "all", "shared_yaxes": "all", "horizontal_spacing": 0.06,
+          "vertical_spacing": 0.12}),
+        (1, 2, ["a", "b"], {"shared_xaxes": "all", "shared_yaxes": "all"}),
+        (3, 3, list("abcdefg"), {"shared_xaxes": "all", "shared_yaxes": "all"}),
     ],
 )  # fmt: skip
 def test_a_grid_is_laid_out_as_make_subplots_lays_it_out(rows, cols, titles, options):

@@ -50,13 +50,16 @@ def subplot_layout(
     rows: int,
     cols: int,
     titles: Sequence[str] = (),
-    shared_xaxes: bool = False,
+    shared_xaxes: bool | str = False,
     vertical_spacing: float | None = None,
-    shared_yaxes: bool = False,
+    shared_yaxes: bool | str = False,
     horizontal_spacing: float | None = None,
 ) -> Spec:
     """The axes and cell titles of a `rows` x `cols` grid, as `make_subplots` lays them out:
-    shared x axes follow the bottom row's, shared y axes the first column's."""
+    shared x axes follow their column's bottom cell, shared y axes their row's first cell, and
+    either shared "all" follows the bottom-left cell's, so every panel has the same scale; an
+    axis that follows another shows no tick labels, but for the bottom row's x axes and the first
+    column's y axes."""
     horizontal = 0.2 / cols if horizontal_spacing is None else horizontal_spacing
     if vertical_spacing is None:
         vertical_spacing = 0.5 / rows if titles else 0.3 / rows
@@ -71,13 +74,19 @@ def subplot_layout(
         y_start = sum([height] * (rows - 1 - row)) + (rows - 1 - row) * vertical_spacing
         x_domain = [x_start, x_start + width]
         y_domain = [_on_paper(y_start), _on_paper(y_start + height)]
+        bottom_left = (rows - 1) * cols
         x_axis: Spec = {"anchor": cell_axes(index)["yaxis"], "domain": x_domain}
-        if shared_xaxes and row < rows - 1:
-            bottom = (rows - 1) * cols + col
-            x_axis.update(matches=cell_axes(bottom)["xaxis"], showticklabels=False)
+        x_leader = bottom_left if shared_xaxes == "all" else (rows - 1) * cols + col
+        if shared_xaxes and index != x_leader:
+            x_axis["matches"] = cell_axes(x_leader)["xaxis"]
+            if row < rows - 1:
+                x_axis["showticklabels"] = False
         y_axis: Spec = {"anchor": cell_axes(index)["xaxis"], "domain": y_domain}
-        if shared_yaxes and col > 0:
-            y_axis.update(matches=cell_axes(row * cols)["yaxis"], showticklabels=False)
+        y_leader = bottom_left if shared_yaxes == "all" else row * cols
+        if shared_yaxes and index != y_leader:
+            y_axis["matches"] = cell_axes(y_leader)["yaxis"]
+            if col > 0:
+                y_axis["showticklabels"] = False
         layout[axis_key("x", index)] = x_axis
         layout[axis_key("y", index)] = y_axis
         if index < len(titles) and titles[index]:
