@@ -55,6 +55,8 @@ def build(folder: Path = compiled.HERE) -> Path:
         cc = CC(module)
         cc.output_dir = scratch
         cc.verbose = False
+        # This machine's processor where its description names the module, else any.
+        cc.target_cpu = "host" if compiled.processor() else ""
         for kernel in compiled.KERNELS:
             cc.export(kernel, signature(kernel))(compiled.numba_source(kernel).py_func)
         cc.compile()

@@ -4,9 +4,10 @@ numba's JIT of the same source.
 Importing numba and loading its JIT cache costs about 0.4 s at the start of every command that
 simulates, as much as all its other imports. `make setup` therefore also compiles the kernels
 ahead of time (`build_kernels.py`) into an extension module beside this file that loads in a
-millisecond and does not import numba. The module's name carries a digest of the kernels' source,
-so an edited kernel never runs from a stale build: without a build for today's source (no C
-compiler, a wheel installed without one, a kernel just edited) the engine imports numba and JITs
+millisecond and does not import numba. The module's name carries a digest of the kernels' source
+and of the processor it was built for, so an edited kernel never runs from a stale build, nor a
+build from another machine: without a build for today's source and processor (no C compiler, a
+wheel installed without one, a kernel just edited) the engine imports numba and JITs
 `kernels.py`, `reputation_kernels.py` and `prior_kernels.py` as before. Both are the same numba
 source compiled with the same options, so they give the same numbers bit for bit
 (tests/test_compiled.py).
@@ -32,6 +33,13 @@ SOURCES = (
     "build_kernels.py",
 )
 MODULE_PREFIX = "_kernels_aot_"
+# A build uses every instruction this machine's processor offers, as numba's JIT does (the
+# samplers' branch-free passes run on wider SIMD lanes: a quarter of the draws' time on the
+# reference scenario). Such a build would crash on a processor without them, so the processor,
+# as these lines of Linux's description read it, is part of the module's name: a checkout moved
+# to another machine runs the JIT until `make setup` builds for it.
+CPU_INFO = "/proc/cpuinfo"
+PROCESSOR_KEYS = ("model name", "flags")
 # Each kernel's arguments, the one table both builds read: "in<d>" a float64 array of d
 # dimensions that it only reads, "out<d>" one it writes, "flat_in" and "flat_out" such 1-d
 # arrays laid out contiguously (the element-wise samplers: their loops then run on SIMD lanes),
@@ -65,11 +73,30 @@ def array_kind(kind: str) -> tuple[int, bool, np.dtype] | None:
     return (int(kind[-1]), False, np.dtype(np.float64)) if kind[-1].isdigit() else None
 
 
+def processor() -> str:
+    """The processor a build is compiled for: this machine's, as Linux describes it (its model
+    and the instruction-set extensions it offers), or "" where that cannot be read, and a build
+    then runs on any processor of the architecture."""
+    try:
+        with open(CPU_INFO, encoding="utf-8", errors="replace") as info:
+            found: dict[str, str] = {}
+            for line in info:
+                key = line.split(":", 1)[0].strip()
+                if key in PROCESSOR_KEYS:
+                    found.setdefault(key, line.strip())
+                if len(found) == len(PROCESSOR_KEYS):
+                    return "\n".join(found[key] for key in PROCESSOR_KEYS)
+    except OSError:
+        pass
+    return ""
+
+
 def module_name() -> str:
-    """The ahead-of-time module's name for today's kernel source."""
+    """The ahead-of-time module's name for today's kernel source on this machine's processor."""
     digest = hashlib.sha256()
     for name in SOURCES:
         digest.update((HERE / name).read_bytes())
+    digest.update(processor().encode("utf-8"))
     return MODULE_PREFIX + digest.hexdigest()[:16]
 
 

@@ -2,8 +2,8 @@
 
 A count is drawn from one uniform: exactly by inversion of its cdf where its variance is small,
 and by the Cornish-Fisher normal approximation (the uniform's normal quantile, with the skewness
-correction) where it is large. Doing both in one compiled loop avoids a dozen temporary arrays
-per draw.
+correction) where it is large. Doing both in compiled loops over the whole array avoids a dozen
+temporary arrays per draw; the array samplers go in phases (see `binomial_counts`).
 
 This is the kernels' numba source; the engine takes them from `compiled.py`: the ahead-of-time
 build that `make setup` makes, or, without one, numba's JIT of this module (compiled the first
@@ -58,13 +58,19 @@ def _rational(coefficients: tuple, r: float) -> float:
     return num / den
 
 
+@njit(cache=True, nogil=True, error_model="numpy")
+def _central_quantile(q: float) -> float:
+    """The normal quantile of u = 0.5 + q for |q| <= 0.425, AS 241's central region."""
+    return q * _rational(CENTRAL, 0.180625 - q * q)
+
+
 @njit(cache=True, nogil=True)
 def normal_quantile(u: float) -> float:
     """The standard normal quantile of u in (0, 1): Wichura's AS 241 (PPND16), accurate to
     about 1e-16 relative, so the approximation's z is the one scipy's ndtri would give."""
     q = u - 0.5
     if abs(q) <= 0.425:
-        return q * _rational(CENTRAL, 0.180625 - q * q)
+        return _central_quantile(q)
     r = u if q < 0 else 1.0 - u
     if r <= 0.0:
         return -math.inf if q < 0 else math.inf
@@ -76,13 +82,25 @@ def normal_quantile(u: float) -> float:
 @njit(cache=True, nogil=True)
 def _binomial_by_inversion(u: float, n: float, p: float) -> float:
     """The smallest k with F(k) >= u. F(0) = (1 - p)^n >= 1 - np, so most cells of a small mean
-    stop at 0 without a logarithm. Where (1 - p)^n is below the smallest double (p near 1 and n
-    in the hundreds) the count is n less the failures, drawn the same way from 1 - u."""
+    stop at 0 without a logarithm."""
     if u <= 1.0 - n * p:
         return 0.0
-    start = math.exp(n * math.log1p(-p))
-    if start > 0.0:
-        return _walk_up(u, n, p / (1.0 - p), start)
+    return _binomial_walk(u, n, p, math.exp(_log_of_none(n, p)))
+
+
+@njit(cache=True, nogil=True)
+def _log_of_none(n: float, p: float) -> float:
+    """log F(0) = n log(1 - p), the log of the chance of no success."""
+    return n * math.log1p(-p)
+
+
+@njit(cache=True, nogil=True)
+def _binomial_walk(u: float, n: float, p: float, none: float) -> float:
+    """The inversion's count past the stop at 0, from F(0) = `none` = exp(`_log_of_none`).
+    Where that is below the smallest double (p near 1 and n in the hundreds) the count is n
+    less the failures, drawn the same way from 1 - u."""
+    if none > 0.0:
+        return _walk_up(u, n, p / (1.0 - p), none)
     failures_first = math.exp(n * math.log(p))
     return n - _walk_up(1.0 - u, n, (1.0 - p) / p, failures_first)
 
@@ -154,11 +172,16 @@ def _walk_on(u: float, n: float, odds: float, pmf: float, cdf: float, k: float) 
 @njit(cache=True, nogil=True)
 def _poisson_by_inversion(u: float, lam: float) -> float:
     """The smallest k with F(k) >= u, the pmf walked up from F(0) = exp(-lam) >= 1 - lam (most
-    cells of a small mean stop at 0 without an exponential): the count `_poisson_walk_on`
-    finds, its first steps taken by `_steps_passed`."""
+    cells of a small mean stop at 0 without an exponential)."""
     if u <= 1.0 - lam:
         return 0.0
-    pmf = math.exp(-lam)
+    return _poisson_walk(u, lam, math.exp(-lam))
+
+
+@njit(cache=True, nogil=True)
+def _poisson_walk(u: float, lam: float, pmf: float) -> float:
+    """The inversion's count past the stop at 0, from F(0) = `pmf` = exp(-lam): the count
+    `_poisson_walk_on` finds, its first steps taken by `_steps_passed`."""
     p1 = _next_poisson_pmf(pmf, lam, 0.0)
     p2 = _next_poisson_pmf(p1, lam, 1.0)
     p3 = _next_poisson_pmf(p2, lam, 2.0)
@@ -190,18 +213,29 @@ def _poisson_walk_on(u: float, lam: float, pmf: float, cdf: float, k: float) -> 
     return k
 
 
+@njit(cache=True, nogil=True, error_model="numpy")
+def _cornish_fisher_at(z: float, mean: float, var: float, skew_term: float) -> float:
+    """x = mean + sd z + sd g (z^2 - 1) / 6 with skewness g = skew_term / sd, rounded, at the
+    normal quantile z."""
+    return np.rint(mean + math.sqrt(var) * z + skew_term * (z * z - 1.0) / 6.0)
+
+
 @njit(cache=True, nogil=True)
 def _cornish_fisher(u: float, mean: float, var: float, skew_term: float) -> float:
-    """x = mean + sd z + sd g (z^2 - 1) / 6 with skewness g = skew_term / sd, rounded."""
-    z = normal_quantile(u)
-    return np.rint(mean + math.sqrt(var) * z + skew_term * (z * z - 1.0) / 6.0)
+    """The Cornish-Fisher count at uniform u."""
+    return _cornish_fisher_at(normal_quantile(u), mean, var, skew_term)
+
+
+@njit(cache=True, nogil=True)
+def _probability(p: float) -> float:
+    return min(max(p, 0.0), 1.0)
 
 
 @njit(cache=True, nogil=True)
 def binomial(u: float, n: float, p: float) -> float:
     """One Binomial(n, p) count from uniform u; p is clipped to [0, 1]. A count with no variance
     (n = 0, p = 0 or p = 1) is certain: its mean."""
-    p = min(max(p, 0.0), 1.0)
+    p = _probability(p)
     mean = n * p
     var = mean * (1.0 - p)
     if not var > 0.0:
@@ -221,18 +255,111 @@ def poisson(u: float, lam: float) -> float:
     return max(_cornish_fisher(u, lam, lam, 1.0), 0.0)
 
 
+# The array samplers below give `binomial`'s and `poisson`'s count in every cell, the same
+# numbers, in phases rather than cell by cell. Cell by cell, a day's cells of different kinds
+# (certain, stopped at 0, walked, approximated) take branches the processor cannot predict, and
+# a walked cell's logarithm, exponential and steps form one long chain that the next cell waits
+# on. In phases: one branch-free pass gives every cell its count as if approximated in the
+# central region, or stopped at 0, or certain; the cells that count is wrong for are listed;
+# the approximated ones in the tails are drawn again, and the walks are made in loops of
+# independent cells, their logarithms first, then their exponentials, then their steps.
+# About 30% faster on the engine's draws (benchmarks/RESULTS.md).
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _binomial_first_pass(u: np.ndarray, n: np.ndarray, p: np.ndarray, out: np.ndarray) -> None:
+    for i in range(u.size):
+        q = _probability(p[i])
+        mean = n[i] * q
+        var = mean * (1.0 - q)
+        z = _central_quantile(u[i] - 0.5)
+        approximated = min(max(_cornish_fisher_at(z, mean, var, 1.0 - 2.0 * q), 0.0), n[i])
+        out[i] = (
+            mean if not var > 0.0 else (0.0 if var < APPROXIMATE_FROM_VARIANCE else approximated)
+        )
+
+
+@njit(cache=True, nogil=True)
+def _binomial_cells_left(u: np.ndarray, n: np.ndarray, p: np.ndarray, order: np.ndarray):
+    """List the cells the first pass got wrong in `order`: approximated cells in the tails from
+    the front, walked cells from the back; return how many of each."""
+    tails, walks, last = 0, 0, u.size - 1
+    for i in range(u.size):
+        q = _probability(p[i])
+        var = n[i] * q * (1.0 - q)
+        small = var < APPROXIMATE_FROM_VARIANCE
+        walked = (var > 0.0) & small & (not u[i] <= 1.0 - n[i] * q)
+        tail = (var > 0.0) & (not small) & (not abs(u[i] - 0.5) <= 0.425)
+        # Both slots are free (tails + walks <= i); where they are one, both hold i.
+        order[tails] = i
+        order[last - walks] = i
+        tails += 1 if tail else 0
+        walks += 1 if walked else 0
+    return tails, walks
+
+
 @njit(cache=True, nogil=True)
 def binomial_counts(u: np.ndarray, n: np.ndarray, p: np.ndarray, out: np.ndarray) -> None:
     """Binomial(n, p) counts from uniforms, all four 1-d and of one length."""
-    for i in range(u.size):
+    _binomial_first_pass(u, n, p, out)
+    order = np.empty(u.size, dtype=np.int64)
+    tails, walks = _binomial_cells_left(u, n, p, order)
+    for j in range(tails):
+        i = order[j]
         out[i] = binomial(u[i], n[i], p[i])
+    walked = order[u.size - walks :]
+    none = np.empty(walks)
+    for j in range(walks):
+        i = walked[j]
+        none[j] = _log_of_none(n[i], _probability(p[i]))
+    for j in range(walks):
+        none[j] = math.exp(none[j])
+    for j in range(walks):
+        i = walked[j]
+        out[i] = _binomial_walk(u[i], n[i], _probability(p[i]), none[j])
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _poisson_first_pass(u: np.ndarray, lam: np.ndarray, out: np.ndarray) -> None:
+    for i in range(u.size):
+        m = lam[i]
+        z = _central_quantile(u[i] - 0.5)
+        approximated = max(_cornish_fisher_at(z, m, m, 1.0), 0.0)
+        out[i] = m if not m > 0.0 else (0.0 if m < APPROXIMATE_FROM_VARIANCE else approximated)
+
+
+@njit(cache=True, nogil=True)
+def _poisson_cells_left(u: np.ndarray, lam: np.ndarray, order: np.ndarray):
+    """`_binomial_cells_left` for Poisson counts."""
+    tails, walks, last = 0, 0, u.size - 1
+    for i in range(u.size):
+        m = lam[i]
+        small = m < APPROXIMATE_FROM_VARIANCE
+        walked = (m > 0.0) & small & (not u[i] <= 1.0 - m)
+        tail = (m > 0.0) & (not small) & (not abs(u[i] - 0.5) <= 0.425)
+        order[tails] = i
+        order[last - walks] = i
+        tails += 1 if tail else 0
+        walks += 1 if walked else 0
+    return tails, walks
 
 
 @njit(cache=True, nogil=True)
 def poisson_counts(u: np.ndarray, lam: np.ndarray, out: np.ndarray) -> None:
     """Poisson(lam) counts from uniforms, all three 1-d and of one length."""
-    for i in range(u.size):
+    _poisson_first_pass(u, lam, out)
+    order = np.empty(u.size, dtype=np.int64)
+    tails, walks = _poisson_cells_left(u, lam, order)
+    for j in range(tails):
+        i = order[j]
         out[i] = poisson(u[i], lam[i])
+    walked = order[u.size - walks :]
+    none = np.empty(walks)
+    for j in range(walks):
+        none[j] = math.exp(-lam[walked[j]])
+    for j in range(walks):
+        i = walked[j]
+        out[i] = _poisson_walk(u[i], lam[i], none[j])
 
 
 @njit(cache=True, nogil=True, error_model="numpy")

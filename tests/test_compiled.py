@@ -205,6 +205,28 @@ def test_a_build_is_named_after_its_source(tmp_path, monkeypatch):
     assert compiled._ahead_of_time() is None  # no build for the edited source: the JIT runs
 
 
+def test_a_build_is_named_after_its_processor(tmp_path, monkeypatch):
+    """A build uses its processor's instructions: on a processor described otherwise (another
+    model, or one without some extension) its name differs, so a checkout moved there runs the
+    JIT rather than code that could crash."""
+    info = tmp_path / "cpuinfo"
+    here = "processor\t: 0\nmodel name\t: AMD EPYC\nflags\t\t: fpu sse2 avx2 fma\n\n"
+    info.write_text(here + here.replace(": 0", ": 1"))
+    monkeypatch.setattr(compiled, "CPU_INFO", str(info))
+    assert compiled.processor() == "model name\t: AMD EPYC\nflags\t\t: fpu sse2 avx2 fma"
+    name = compiled.module_name()
+    info.write_text(here.replace(" avx2", ""))
+    assert compiled.module_name() != name
+    monkeypatch.setattr(compiled, "CPU_INFO", str(tmp_path / "absent"))
+    assert compiled.processor() == ""  # unreadable: a build for any processor
+    assert compiled.module_name() not in (name, "")
+
+
+def test_the_checkouts_build_is_for_this_processor(checkout_build):
+    """`make setup` built for this machine, which therefore loads its build (no JIT)."""
+    assert compiled._ahead_of_time().__name__.endswith(compiled.module_name())
+
+
 def test_a_simulation_with_the_build_never_imports_numba(checkout_build):
     """What the build is for: a command that simulates starts without numba (0.4 s)."""
     code = (

@@ -211,6 +211,39 @@ def test_the_array_quantiles_are_the_scalar_ones_bit_for_bit():
     assert np.array_equal(z, [normal_quantile(x) for x in u])
 
 
+def _every_kind_of_count(rng: np.random.Generator, cells: int) -> tuple[np.ndarray, ...]:
+    """(u, n, p) mixing, cell by cell, every way a count is drawn: certain (n = 0, p = 0 or 1,
+    p clipped from outside [0, 1]), stopped at 0, walked (p near 1 and n in the hundreds too,
+    whose F(0) underflows), approximated in the central region and in the tails; the uniforms
+    include the central region's edges, values on the stop at 0, and the extremes."""
+    n = rng.choice([0.0, 1.0, 3.0, 7.5, 40.0, 300.0, 5_000.0, 2e6], cells)
+    p = rng.choice([-0.2, 0.0, 1e-4, 0.004, 0.3, 0.995, 1.0, 1.3], cells) * rng.uniform(0.5, 1.0)
+    u = rng.random(cells)
+    deep = rng.random(cells) < 0.3  # far into either tail: 1e-12 to 1e-1 from 0 or 1
+    u[deep] = 10.0 ** -rng.uniform(1, 12, deep.sum())
+    mirrored = deep & (rng.random(cells) < 0.5)
+    u[mirrored] = 1 - u[mirrored]
+    edges = [0.075, 0.925, np.nextafter(0.075, 1), np.nextafter(0.925, 0), 2.0**-53, 1 - 2.0**-53]
+    picked = rng.random(cells) < 0.05
+    u[picked] = rng.choice(edges, picked.sum())
+    on_the_stop = rng.random(cells) < 0.02  # u = 1 - np exactly: stopped at 0
+    u[on_the_stop] = np.clip(1.0 - n * np.clip(p, 0, 1), 2.0**-53, 1 - 2.0**-53)[on_the_stop]
+    return u, n, p
+
+
+def test_the_array_counts_are_the_scalar_ones_bit_for_bit():
+    """The array samplers draw in phases (a branch-free pass, then the tails and the walks, in
+    lists): not a count changes against `binomial` and `poisson` one cell at a time, with every
+    kind of count mixed in one array as a day's arrays mix them."""
+    rng = np.random.default_rng(21)
+    u, n, p = _every_kind_of_count(rng, 60_000)
+    one_by_one = [kernels.binomial(*cell) for cell in zip(u, n, p, strict=True)]
+    assert np.array_equal(binomial_from_uniforms(u, n, p), one_by_one)
+    lam = n * np.clip(p, 0, 1) / 10
+    one_by_one = [kernels.poisson(*cell) for cell in zip(u, lam, strict=True)]
+    assert np.array_equal(poisson_from_uniforms(u, lam), one_by_one)
+
+
 def test_a_row_still_held_keeps_its_numbers():
     """The group writes new uniforms over a buffer it handed out earlier only once nothing holds
     a view of it: a row kept for later (a consumer's choice) is never overwritten."""
