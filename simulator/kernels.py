@@ -72,9 +72,15 @@ def normal_quantile(u: float) -> float:
     if abs(q) <= 0.425:
         return _central_quantile(q)
     r = u if q < 0 else 1.0 - u
+    return _tail_quantile(q, math.sqrt(-math.log(r)) if r > 0.0 else r)
+
+
+@njit(cache=True, nogil=True)
+def _tail_quantile(q: float, r: float) -> float:
+    """The normal quantile of u = 0.5 + q in the tails, from r = sqrt(-log(min(u, 1 - u))), or
+    from that minimum itself where it is not above 0 (u = 0 or 1: an infinite quantile)."""
     if r <= 0.0:
         return -math.inf if q < 0 else math.inf
-    r = math.sqrt(-math.log(r))
     z = _rational(NEAR_TAIL, r - 1.6) if r <= 5.0 else _rational(FAR_TAIL, r - 5.0)
     return -z if q < 0 else z
 
@@ -373,11 +379,25 @@ def _central_quantiles(u: np.ndarray, z: np.ndarray) -> None:
 
 @njit(cache=True, nogil=True)
 def normal_quantiles(u: np.ndarray, z: np.ndarray) -> None:
-    """z = `normal_quantile(u)` cell by cell, the same numbers, in about half the time."""
+    """z = `normal_quantile(u)` cell by cell, the same numbers, in about a third of the time: the
+    central region's pass, then the tails' cells listed and computed in phases, as the counts
+    are (their smaller halves, logarithms and square roots, then the rational functions)."""
     _central_quantiles(u, z)
+    tails = np.empty(u.size, dtype=np.int64)
+    m = 0
     for i in range(u.size):
-        if abs(u[i] - 0.5) > 0.425:
-            z[i] = normal_quantile(u[i])
+        tails[m] = i
+        m += 0 if abs(u[i] - 0.5) <= 0.425 else 1
+    r = np.empty(m)
+    for j in range(m):
+        x = u[tails[j]]
+        r[j] = x if x - 0.5 < 0 else 1.0 - x
+    for j in range(m):
+        if r[j] > 0.0:
+            r[j] = math.sqrt(-math.log(r[j]))
+    for j in range(m):
+        i = tails[j]
+        z[i] = _tail_quantile(u[i] - 0.5, r[j])
 
 
 @njit(cache=True, nogil=True)

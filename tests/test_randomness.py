@@ -203,9 +203,11 @@ def test_normal_quantile_matches_scipy_in_the_body_and_the_tails():
 def test_the_array_quantiles_are_the_scalar_ones_bit_for_bit():
     """The samplers' two-pass quantiles (the central region on SIMD lanes, then the tails) are
     the same arithmetic as one cell at a time: not a number changes, at the region's edges
-    (|u - 0.5| = 0.425) and the extremes included."""
+    (|u - 0.5| = 0.425), the far tails and the extremes (0 and 1: infinite) included."""
     edges = [0.075, 0.925, np.nextafter(0.075, 1), np.nextafter(0.925, 0), 2.0**-53, 1 - 2.0**-53]
-    u = np.concatenate([np.random.default_rng(9).random(20_000), edges])
+    rng = np.random.default_rng(9)
+    far = 10.0 ** -rng.uniform(1, 300, 2_000)
+    u = np.concatenate([rng.random(20_000), edges, far, 1 - far, [0.0, 1.0]])
     z = np.empty(u.size)
     normal_quantiles(u, z)
     assert np.array_equal(z, [normal_quantile(x) for x in u])
