@@ -233,17 +233,31 @@ def _every_kind_of_count(rng: np.random.Generator, cells: int) -> tuple[np.ndarr
     return u, n, p
 
 
+def _some_and_most(approximated: np.ndarray, rng: np.random.Generator) -> list:
+    """Cells to draw together: all, a few approximated among the rest, mostly approximated, and
+    arrays of a cell or two; the approximated share below and above the quarter where the
+    samplers switch from their list to a pass over every cell."""
+    few = ~approximated | (rng.random(approximated.size) < 0.05)
+    most = approximated | (rng.random(approximated.size) < 0.05)
+    assert approximated[few].mean() < 0.25 < approximated[most].mean()
+    return [slice(None), few, most, slice(0, 1), slice(1, 3)]
+
+
 def test_the_array_counts_are_the_scalar_ones_bit_for_bit():
-    """The array samplers draw in phases (a branch-free pass, then the tails and the walks, in
-    lists): not a count changes against `binomial` and `poisson` one cell at a time, with every
-    kind of count mixed in one array as a day's arrays mix them."""
+    """The array samplers draw in phases (the cells sorted by kind without a branch, then the
+    approximated ones over the whole array or over their list, whichever is cheaper, the tails
+    and the walks): not a count changes against `binomial` and `poisson` one cell at a time,
+    with every kind of count mixed in one array as a day's arrays mix them."""
     rng = np.random.default_rng(21)
     u, n, p = _every_kind_of_count(rng, 60_000)
-    one_by_one = [kernels.binomial(*cell) for cell in zip(u, n, p, strict=True)]
-    assert np.array_equal(binomial_from_uniforms(u, n, p), one_by_one)
-    lam = n * np.clip(p, 0, 1) / 10
-    one_by_one = [kernels.poisson(*cell) for cell in zip(u, lam, strict=True)]
-    assert np.array_equal(poisson_from_uniforms(u, lam), one_by_one)
+    q = np.clip(p, 0, 1)
+    for cells in _some_and_most(n * q * (1 - q) >= APPROXIMATE_FROM_VARIANCE, rng):
+        one_by_one = [kernels.binomial(*c) for c in zip(u[cells], n[cells], p[cells], strict=True)]
+        assert np.array_equal(binomial_from_uniforms(u[cells], n[cells], p[cells]), one_by_one)
+    lam = n * q / 10
+    for cells in _some_and_most(lam >= APPROXIMATE_FROM_VARIANCE, rng):
+        one_by_one = [kernels.poisson(*c) for c in zip(u[cells], lam[cells], strict=True)]
+        assert np.array_equal(poisson_from_uniforms(u[cells], lam[cells]), one_by_one)
 
 
 def test_a_row_still_held_keeps_its_numbers():
