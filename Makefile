@@ -3,11 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# The engine's kernels compiled ahead of time (simulator/compiled.py): rebuilt when their source
-# changes; without a C compiler the build says so and the engine JITs them with numba instead.
+# The engine's kernels compiled ahead of time for this machine's processor (simulator/compiled.py).
+# The stamp holds the module name last built for: a build is tried once for each kernel source
+# and processor, so an edited kernel or a checkout moved to another machine is built again;
+# without a C compiler the build says so and the engine JITs them with numba instead.
 KERNELS := $(VENV)/.kernels
-KERNEL_SOURCES := $(addprefix simulator/,kernels.py reputation_kernels.py prior_kernels.py sampler_rule.py \
-	compiled.py build_kernels.py)
 EXAMPLE ?= kids-shop
 # The bundled real dataset: its `revenue` is the advertiser's spend and its dates have no year.
 # Its conversions are post-click purchases, so a row with more of them than clicks is an error
@@ -23,9 +23,9 @@ KIDS_ACTUALS := calibration/examples/kids-shop-march-actuals.csv
 KIDS_ARMS := --arm "LS Spring - Prospecting=facebook/paid_ads" \
 	--arm "LS Spring - Prospecting=instagram/paid_ads" --arm "LS Spring - TikTok test=tiktok/paid_ads"
 
-.PHONY: demo test lint bench clean setup
+.PHONY: demo test lint bench clean setup kernels
 
-setup: $(STAMP) $(KERNELS)
+setup: $(STAMP) kernels
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,9 +33,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-$(KERNELS): $(STAMP) $(KERNEL_SOURCES)
-	$(BIN)/python -m smmsim.simulator.build_kernels
-	touch $(KERNELS)
+kernels: $(STAMP)
+	@wanted=$$($(BIN)/python -c "from smmsim.simulator import compiled; print(compiled.module_name())"); \
+	if [ "$$(cat $(KERNELS) 2>/dev/null)" != "$$wanted" ]; then \
+		$(BIN)/python -m smmsim.simulator.build_kernels && echo "$$wanted" > $(KERNELS); \
+	fi
 
 demo: setup
 	$(BIN)/smmsim run scenarios/examples/$(EXAMPLE).yaml --out out/demo --summary
