@@ -283,22 +283,36 @@ def poisson(u: float, lam: float) -> float:
 
 
 @njit(cache=True, nogil=True)
+def _binomial_kind(u: float, n: float, p: float):
+    """(count, approximated, walked): a certain cell's count (its mean), a cell stopped at 0's,
+    else 0 for now, and whether the cell is approximated or walked."""
+    p = _probability(p)
+    mean = n * p
+    var = mean * (1.0 - p)
+    small = var < APPROXIMATE_FROM_VARIANCE
+    count = mean if not var > 0.0 else 0.0
+    return count, (var > 0.0) & (not small), (var > 0.0) & small & (not u <= 1.0 - n * p)
+
+
+@njit(cache=True, nogil=True)
+def _listed(order: np.ndarray, i: int, approximated: int, walks: int, kind) -> tuple[int, int]:
+    """Cell i listed by its kind (count, approximated, walked): the approximated cells from the
+    front of `order`, the walked ones from its back; returns how many of each are listed. Both
+    slots written are free (approximated + walks <= i); where they are one, both hold i."""
+    order[approximated] = i
+    order[order.size - 1 - walks] = i
+    return approximated + (1 if kind[1] else 0), walks + (1 if kind[2] else 0)
+
+
+@njit(cache=True, nogil=True)
 def _binomial_sort(u: np.ndarray, n: np.ndarray, p: np.ndarray, out: np.ndarray, order):
-    """The certain cells' and stopped cells' counts into `out`; the approximated cells listed
-    from the front of `order`, the walked ones from its back. Returns how many of each."""
-    approximated, walks, last = 0, 0, u.size - 1
+    """The certain cells' and stopped cells' counts into `out`, the others listed in `order`;
+    returns how many are approximated and walked."""
+    approximated, walks = 0, 0
     for i in range(u.size):
-        q = _probability(p[i])
-        mean = n[i] * q
-        var = mean * (1.0 - q)
-        small = var < APPROXIMATE_FROM_VARIANCE
-        walked = (var > 0.0) & small & (not u[i] <= 1.0 - n[i] * q)
-        out[i] = mean if not var > 0.0 else 0.0
-        # Both slots are free (approximated + walks <= i); where they are one, both hold i.
-        order[approximated] = i
-        order[last - walks] = i
-        approximated += 1 if (var > 0.0) & (not small) else 0
-        walks += 1 if walked else 0
+        kind = _binomial_kind(u[i], n[i], p[i])
+        out[i] = kind[0]
+        approximated, walks = _listed(order, i, approximated, walks, kind)
     return approximated, walks
 
 
@@ -360,18 +374,21 @@ def binomial_counts(u: np.ndarray, n: np.ndarray, p: np.ndarray, out: np.ndarray
 
 
 @njit(cache=True, nogil=True)
+def _poisson_kind(u: float, lam: float):
+    """`_binomial_kind` for a Poisson count."""
+    small = lam < APPROXIMATE_FROM_VARIANCE
+    count = lam if not lam > 0.0 else 0.0
+    return count, (lam > 0.0) & (not small), (lam > 0.0) & small & (not u <= 1.0 - lam)
+
+
+@njit(cache=True, nogil=True)
 def _poisson_sort(u: np.ndarray, lam: np.ndarray, out: np.ndarray, order):
     """`_binomial_sort` for Poisson counts."""
-    approximated, walks, last = 0, 0, u.size - 1
+    approximated, walks = 0, 0
     for i in range(u.size):
-        m = lam[i]
-        small = m < APPROXIMATE_FROM_VARIANCE
-        walked = (m > 0.0) & small & (not u[i] <= 1.0 - m)
-        out[i] = m if not m > 0.0 else 0.0
-        order[approximated] = i
-        order[last - walks] = i
-        approximated += 1 if (m > 0.0) & (not small) else 0
-        walks += 1 if walked else 0
+        kind = _poisson_kind(u[i], lam[i])
+        out[i] = kind[0]
+        approximated, walks = _listed(order, i, approximated, walks, kind)
     return approximated, walks
 
 
