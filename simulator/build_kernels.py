@@ -1,8 +1,9 @@
 """Compile the engine's kernels ahead of time: `python -m smmsim.simulator.build_kernels`.
 
-`make setup` runs this once. numba's `pycc` compiles the same numba source the JIT would
-(`kernels.py`, `reputation_kernels.py`) into a C extension module beside this file, named after a
-digest of that source (`compiled.module_name`). Loading it takes a millisecond where importing
+`make setup` runs this once for each kernel source and processor. numba's `pycc` compiles the
+same numba source the JIT would (`kernels.py`, `reputation_kernels.py`), for this machine's
+processor as the JIT does, into a C extension module beside this file, named after a digest of
+that source and processor (`compiled.module_name`). Loading it takes a millisecond where importing
 numba and loading its JIT cache takes about 0.4 s, at the start of every command that simulates.
 It needs a C compiler; where there is none, or the build fails, the engine runs numba's JIT as
 before, with the same numbers (`compiled.py`).
