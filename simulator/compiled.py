@@ -26,6 +26,7 @@ HERE = Path(__file__).parent
 # built): the digest of these files names the module.
 SOURCES = (
     "kernels.py",
+    "elementary.py",
     "reputation_kernels.py",
     "prior_kernels.py",
     "sampler_rule.py",
@@ -58,6 +59,8 @@ ARGUMENTS = {
     "mention_portals": ("in3", "bool", "in1", "in1", "out3", "int", "out2", "out2", "out2"),
     "normal_quantiles": ("flat_in", "flat_out"),
     "beta_quantile_nodes": ("float", "float", "float", "float", "flat_in", "flat_out"),
+    "exponentials": ("flat_in", "flat_out"),
+    "exponentials_less_one": ("flat_in", "flat_out"),
 }  # fmt: skip
 KERNELS = tuple(ARGUMENTS)
 
@@ -109,9 +112,10 @@ def _ahead_of_time():
 
 def numba_source(name: str):
     """The kernel's numba function: the JIT's, and what the ahead-of-time build compiles."""
-    from smmsim.simulator import kernels, prior_kernels, reputation_kernels
+    from smmsim.simulator import elementary, kernels, prior_kernels, reputation_kernels
 
-    home = next(m for m in (kernels, reputation_kernels, prior_kernels) if hasattr(m, name))
+    homes = (kernels, reputation_kernels, prior_kernels, elementary)
+    home = next(m for m in homes if hasattr(m, name))
     return getattr(home, name)
 
 
@@ -160,6 +164,8 @@ else:
     mention_portals,
     normal_quantiles,
     beta_quantile_nodes,
+    exponentials,
+    exponentials_less_one,
 ) = _loaded
 
 
@@ -171,3 +177,5 @@ def warm_up() -> None:
 
         kernels.warm_up()
         prior_kernels.beta_quantile_nodes(2.0, 2.0, 0.0, 0.0, np.zeros(1), np.empty(1))
+        exponentials(np.zeros(1), np.empty(1))
+        exponentials_less_one(np.zeros(1), np.empty(1))

@@ -1,11 +1,14 @@
-"""Response curves: pure numpy functions of the model, each with its formula.
+"""Response curves: numpy functions of the model, each with its formula.
 
-They take and return arrays of any broadcastable shape, usually (replications, arms).
+They take and return arrays of any broadcastable shape, usually (replications, arms). Their
+exponentials are the compiled loops of `exponentials.py`, three times as fast as numpy's.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+from smmsim.simulator import exponentials
 
 
 def auction_cpm(base_cpm: np.ndarray, spend: np.ndarray, s_half: np.ndarray, k: np.ndarray):
@@ -27,7 +30,7 @@ def auction_pressure(spend: np.ndarray, s_half: np.ndarray, k: np.ndarray):
 
 def unique_reach(impressions: np.ndarray, audience: np.ndarray) -> np.ndarray:
     """People reached after C random impressions in an audience of N: N * (1 - exp(-C / N))."""
-    return audience * -np.expm1(-impressions / audience)
+    return audience * -exponentials.expm1(-impressions / audience)
 
 
 def frequency(impressions: np.ndarray, reach: np.ndarray) -> np.ndarray:
@@ -37,7 +40,7 @@ def frequency(impressions: np.ndarray, reach: np.ndarray) -> np.ndarray:
 
 def fatigued_ctr(base_ctr: np.ndarray, freq: np.ndarray, f0: np.ndarray, phi: np.ndarray):
     """Creative wear-out: ctr = ctr0 * exp(-phi * max(0, frequency - f0))."""
-    return base_ctr * np.exp(-phi * np.maximum(0.0, freq - f0))
+    return base_ctr * exponentials.exp(-phi * np.maximum(0.0, freq - f0))
 
 
 def monthly_to_daily_probability(per_month: float) -> float:
