@@ -512,6 +512,18 @@ def _sfc64(a, b, w, counter):
 
 
 @njit(cache=True, nogil=True)
+def _unit(word: np.uint64, floor: float) -> float:
+    """The double in [0, 1) that numpy makes of a 64-bit word, its top 53 bits times 2^-53, or
+    `floor` if that is larger. The 53 bits go through a signed integer, which converts to a
+    double in one instruction (the unsigned conversion takes several), to the same value."""
+    return max(np.float64(np.int64(word >> _DOUBLE_BITS)) * _TO_UNIT, floor)
+
+
+# From this many streams on, a group's streams are drawn side by side (`_draw_across`).
+STREAMS_ACROSS = 8
+
+
+@njit(cache=True, nogil=True)
 def draw_streams(
     state: np.ndarray, rows: int, width: int, start: int, floor: float, out: np.ndarray
 ) -> None:
@@ -519,15 +531,39 @@ def draw_streams(
     `rows` rows of one block's `width` replications, each stream's numbers in the order
     `random((rows, width))` gives them, laid side by side as the engine reads them (a row of
     replications by streams). Each stream's SFC64 state (a, b, w, counter) runs on as numpy
-    runs it, so a stream gives the doubles `np.random.Generator(SFC64(seed)).random()` would;
-    it is held in registers for the whole run of a stream and written back at its end."""
+    runs it, so a stream gives the doubles `np.random.Generator(SFC64(seed)).random()` would.
+
+    A stream's next number needs its last one, so one stream runs at the pace of that chain; a
+    few streams are drawn one after another, each state held in registers for its whole run;
+    from `STREAMS_ACROSS` on, all of them a replication at a time (`_draw_across`)."""
+    if state.shape[0] >= STREAMS_ACROSS:
+        _draw_across(state, rows, width, start, floor, out)
+        return
     for c in range(state.shape[0]):
         a, b, w, counter = state[c, 0], state[c, 1], state[c, 2], state[c, 3]
         for t in range(rows):
             for j in range(width):
                 word, a, b, w, counter = _sfc64(a, b, w, counter)
-                out[t, start + j, c] = max((word >> _DOUBLE_BITS) * _TO_UNIT, floor)
+                out[t, start + j, c] = _unit(word, floor)
         state[c, 0], state[c, 1], state[c, 2], state[c, 3] = a, b, w, counter
+
+
+@njit(cache=True, nogil=True)
+def _draw_across(state, rows, width, start, floor, out) -> None:
+    """`draw_streams` a replication at a time: the loop over the streams, innermost, steps
+    every stream's state once, with no dependence between streams, so it runs on SIMD lanes
+    (four streams an instruction) and writes its row of `out` in order: a fifth to two fifths
+    less time a number for eight streams, more for more. The states live in four arrays, one a
+    word, for the lanes to load."""
+    a, b = state[:, 0].copy(), state[:, 1].copy()
+    w, counter = state[:, 2].copy(), state[:, 3].copy()
+    for t in range(rows):
+        for j in range(width):
+            row = start + j
+            for c in range(a.size):
+                word, a[c], b[c], w[c], counter[c] = _sfc64(a[c], b[c], w[c], counter[c])
+                out[t, row, c] = _unit(word, floor)
+    state[:, 0], state[:, 1], state[:, 2], state[:, 3] = a, b, w, counter
 
 
 @njit(cache=True, nogil=True)
@@ -551,7 +587,7 @@ def draw_kept_streams(
             for j in range(width):
                 word, a, b, w, counter = _sfc64(a, b, w, counter)
                 if q < kept.size and kept[q] == j:
-                    out[t, start + q, c] = max((word >> _DOUBLE_BITS) * _TO_UNIT, floor)
+                    out[t, start + q, c] = _unit(word, floor)
                     q += 1
         state[c, 0], state[c, 1], state[c, 2], state[c, 3] = a, b, w, counter
 

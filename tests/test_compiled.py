@@ -119,14 +119,16 @@ def test_prior_quantiles_match_the_jit(built):
         assert np.array_equal(ahead, jit), (a, b)
 
 
-def test_stream_drawing_matches_the_jit(built):
+@pytest.mark.parametrize("streams", [3, kernels.STREAMS_ACROSS])  # one by one, side by side
+def test_stream_drawing_matches_the_jit(built, streams):
     """The uniforms (of every replication, then of some, written from an offset) and the
     states left behind."""
-    start = np.random.default_rng(11).integers(1, 2**63, size=(3, 4), dtype=np.uint64)
+    start = np.random.default_rng(11).integers(1, 2**63, size=(streams, 4), dtype=np.uint64)
     kept = np.array([1, 4, 6], dtype=np.int64)
 
     def draw(module):
-        state, rows, some = start.copy(), np.empty((5, 8, 3)), np.empty((5, 4, 3))
+        state = start.copy()
+        rows, some = np.empty((5, 8, streams)), np.empty((5, 4, streams))
         module.draw_streams(state, 5, 8, 0, 0.0, rows)
         module.draw_kept_streams(state, 5, 8, kept, 1, 0.0, some)
         return rows, some[:, 1:], state

@@ -278,14 +278,16 @@ def test_lognormal_noise_has_mean_one():
     assert np.log(noise).std(axis=0) == pytest.approx([0.2, 0.6], rel=0.02)
 
 
-def test_the_compiled_streams_give_numpys_sfc64_numbers():
+@pytest.mark.parametrize("streams", [2, kernels.STREAMS_ACROSS + 1])  # one by one, side by side
+def test_the_compiled_streams_give_numpys_sfc64_numbers(streams):
     """`draw_streams` runs numpy's SFC64 on from the states numpy seeds: each stream's uniforms
     are the ones `Generator(SFC64(seed)).random` would give, block by block, in order."""
     seeds = block_seeds(11, 2 * RNG_BLOCK)
-    group = randomness.StreamGroup(seeds, [RNG_BLOCK] * 2, ["vk/ads", "community/vk/ads"])
+    names = ["vk/ads", "community/vk/ads", *(f"tiktok/{i}" for i in range(streams - 2))]
+    group = randomness.StreamGroup(seeds, [RNG_BLOCK] * 2, names)
     rows = np.concatenate([group.rows(3), group.rows(70)])  # across a fetch
     for b, seed in enumerate(seeds):
-        for column, name in enumerate(["vk/ads", "community/vk/ads"]):
+        for column, name in enumerate(names):
             generator = randomness.substream(seed, randomness.stream_key(name))
             expected = generator.random((73, RNG_BLOCK))
             drawn = rows[:, b * RNG_BLOCK : (b + 1) * RNG_BLOCK, column]
