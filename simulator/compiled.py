@@ -7,9 +7,9 @@ ahead of time (`build_kernels.py`) into an extension module beside this file tha
 millisecond and does not import numba. The module's name carries a digest of the kernels' source
 and of the processor it was built for, so an edited kernel never runs from a stale build, nor a
 build from another machine: without a build for today's source and processor (no C compiler, a
-wheel installed without one, a kernel just edited) the engine imports numba and JITs
-`kernels.py`, `reputation_kernels.py` and `prior_kernels.py` as before. Both are the same numba
-source compiled with the same options, so they give the same numbers bit for bit
+wheel installed without one, a kernel just edited) the engine imports numba and JITs the same
+numba source (`kernels.py`, the other `*_kernels.py` and `elementary.py`) as before. Both are
+compiled with the same options, so they give the same numbers bit for bit
 (tests/test_compiled.py).
 """
 
@@ -27,6 +27,7 @@ HERE = Path(__file__).parent
 SOURCES = (
     "kernels.py",
     "elementary.py",
+    "delivery_kernels.py",
     "reputation_kernels.py",
     "prior_kernels.py",
     "sampler_rule.py",
@@ -44,6 +45,7 @@ PROCESSOR_KEYS = ("model name", "flags")
 # Each kernel's arguments, the one table both builds read: "in<d>" a float64 array of d
 # dimensions that it only reads, "out<d>" one it writes, "flat_in" and "flat_out" such 1-d
 # arrays laid out contiguously (the element-wise samplers: their loops then run on SIMD lanes),
+# "cells_in" and "cells_out" such 2-d arrays (the ads' day, one cell a replication and arm),
 # "state" a contiguous 2-d array of unsigned 64-bit words that it updates (random generators'
 # states), "positions" a contiguous 1-d array of int64 indices, else a scalar of that type.
 ARGUMENTS = {
@@ -61,6 +63,14 @@ ARGUMENTS = {
     "beta_quantile_nodes": ("float", "float", "float", "float", "flat_in", "flat_out"),
     "exponentials": ("flat_in", "flat_out"),
     "exponentials_less_one": ("flat_in", "flat_out"),
+    "ads_price": (
+        "cells_in", "cells_in", "flat_in", "flat_in", "bool", "flat_in", "cells_in", "cells_in",
+        "flat_in", "cells_in", "cells_out", "cells_out", "cells_out",
+    ),
+    "ads_reach": (
+        "cells_in", "cells_in", "cells_out", "flat_in", "cells_in", "cells_in", "flat_in",
+        "flat_in", "cells_in", "cells_in", "cells_out", "cells_out",
+    ),
 }  # fmt: skip
 KERNELS = tuple(ARGUMENTS)
 
@@ -73,6 +83,8 @@ def array_kind(kind: str) -> tuple[int, bool, np.dtype] | None:
         return 1, True, np.dtype(np.int64)
     if kind.startswith("flat_"):
         return 1, True, np.dtype(np.float64)
+    if kind.startswith("cells_"):
+        return 2, True, np.dtype(np.float64)
     return (int(kind[-1]), False, np.dtype(np.float64)) if kind[-1].isdigit() else None
 
 
@@ -112,9 +124,15 @@ def _ahead_of_time():
 
 def numba_source(name: str):
     """The kernel's numba function: the JIT's, and what the ahead-of-time build compiles."""
-    from smmsim.simulator import elementary, kernels, prior_kernels, reputation_kernels
+    from smmsim.simulator import (
+        delivery_kernels,
+        elementary,
+        kernels,
+        prior_kernels,
+        reputation_kernels,
+    )
 
-    homes = (kernels, reputation_kernels, prior_kernels, elementary)
+    homes = (kernels, reputation_kernels, prior_kernels, elementary, delivery_kernels)
     home = next(m for m in homes if hasattr(m, name))
     return getattr(home, name)
 
@@ -139,6 +157,19 @@ def checked(name: str, kernel):
     call.__doc__ = kernel.__doc__
     call.unchecked = kernel
     return call
+
+
+def laid_out(x, shape: tuple[int, ...]) -> np.ndarray:
+    """x (a number, a row to broadcast, or an array of `shape`) as a contiguous float64 array of
+    `shape`, as the element-wise kernels read their arguments (their loops then run on SIMD
+    lanes): x itself where it already is one, else a fresh copy. A row or a number is filled
+    into the fresh array, half the cost of broadcasting it and copying the broadcast view."""
+    ready = isinstance(x, np.ndarray) and x.dtype == np.float64 and x.shape == shape
+    if ready and x.flags.c_contiguous:
+        return x
+    out = np.empty(shape)
+    np.copyto(out, x)
+    return out
 
 
 def unchecked(kernel):
@@ -166,6 +197,8 @@ else:
     beta_quantile_nodes,
     exponentials,
     exponentials_less_one,
+    ads_price,
+    ads_reach,
 ) = _loaded
 
 
@@ -179,3 +212,7 @@ def warm_up() -> None:
         prior_kernels.beta_quantile_nodes(2.0, 2.0, 0.0, 0.0, np.zeros(1), np.empty(1))
         exponentials(np.zeros(1), np.empty(1))
         exponentials_less_one(np.zeros(1), np.empty(1))
+        one, cell = np.ones(1), np.ones((1, 1))
+        ads_price(cell, cell, one, one, True, one, cell, cell, one, cell, *np.ones((3, 1, 1)))
+        seen, day = cell.copy(), np.ones((2, 1, 1))
+        ads_reach(cell, cell, seen, one, cell, cell, one, one, cell, cell, *day)

@@ -23,9 +23,13 @@ def auction_cpm(base_cpm: np.ndarray, spend: np.ndarray, s_half: np.ndarray, k: 
 def auction_pressure(spend: np.ndarray, s_half: np.ndarray, k: np.ndarray):
     """The factor auction pressure puts on the CPM: 1 + (s / s_half) ** k."""
     ratio = spend / s_half
-    # x ** 1 is x exactly, and a power costs more than the rest of the curve: a linear price
-    # (k = 1, every bundled plan's) skips it.
-    return 1 + (ratio if np.all(np.asarray(k) == 1) else ratio**k)
+    return 1 + (ratio if is_linear(k) else ratio**k)
+
+
+def is_linear(k) -> bool:
+    """Whether every price exponent is 1: x ** 1 is x exactly, and a power costs more than the
+    rest of the curve, so a linear price (every bundled plan's) skips it."""
+    return bool(np.all(np.asarray(k) == 1))
 
 
 def unique_reach(impressions: np.ndarray, audience: np.ndarray) -> np.ndarray:

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from smmsim.simulator.arms import ArmTable
-from smmsim.simulator.curves import auction_pressure, fatigued_ctr, frequency, unique_reach
+from smmsim.simulator.compiled import ads_price, ads_reach, laid_out
+from smmsim.simulator.curves import is_linear
 from smmsim.simulator.randomness import Draws
 
 RESET_TOLERANCE = 1e-9  # relative: rounding, not a budget change
@@ -112,25 +113,27 @@ class AdsDelivery:
         platform audience); the multipliers (reps, arms) are reputation's and backlash's effect
         on the true CTR and conversion rate."""
         a, r, draws = self.arms, self.rates, self.draws
-        audience = a.audience if audience is None else audience
+        shape = budget.shape
+        audience = laid_out(a.audience if audience is None else audience, shape)
         entered = self.learning.update(budget)
         learning = self.learning.active & (budget > 0)
         # Learning makes delivery less efficient: the same result costs 1/efficiency as much.
-        pressure = auction_pressure(budget, a.s_half, a.k)
-        cpm = (
-            r.cpm
-            * pressure
-            * a.day_of_week[:, weekday]
-            * draws.noise(a.noise)
-            / self.learning.efficiency()
-        )
-        wanted = 1000 * budget / cpm
-        impressions = draws.whole(np.minimum(wanted, a.frequency_cap * audience))
-        spend = impressions * cpm / 1000  # only delivered impressions are paid for
-        self.cumulative_impressions = self.cumulative_impressions * self.memory + impressions
-        reach = unique_reach(self.cumulative_impressions, audience)
-        ctr = fatigued_ctr(r.ctr, frequency(self.cumulative_impressions, reach), a.f0, a.phi)
-        clicks = draws.binomial(impressions, ctr * ctr_multiplier * draws.noise(a.noise))
+        pressure, cpm, wanted = np.empty(shape), np.empty(shape), np.empty(shape)
+        ads_price(
+            laid_out(budget, shape), laid_out(r.cpm, shape), a.s_half, a.k, is_linear(a.k),
+            np.ascontiguousarray(a.day_of_week[:, weekday]), draws.noise(a.noise),
+            self.learning.efficiency(), a.frequency_cap, audience, pressure, cpm, wanted,
+        )  # fmt: skip
+        impressions = draws.whole(wanted)
+        # Only delivered impressions are paid for; the exposure memory, reach, frequency and
+        # wear-out follow from them (`ads_reach`).
+        spend, click_rate = np.empty(shape), np.empty(shape)
+        ads_reach(
+            impressions, cpm, self.cumulative_impressions, self.memory, audience,
+            laid_out(r.ctr, shape), a.f0, a.phi, laid_out(ctr_multiplier, shape),
+            draws.noise(a.noise), spend, click_rate,
+        )  # fmt: skip
+        clicks = draws.binomial(impressions, click_rate)
         joins = draws.binomial(clicks, r.join_rate)
         direct = draws.binomial(clicks, r.cvr * cvr_multiplier)
         self.learning.record(direct)

@@ -37,6 +37,7 @@ from smmsim.simulator.compiled import (
     binomial_counts,
     draw_kept_streams,
     draw_streams,
+    laid_out,
     lognormal_noise,
     poisson_counts,
     unchecked,
@@ -309,21 +310,10 @@ def _elementwise(kernel, u: np.ndarray, *parameters) -> np.ndarray:
     """Run a compiled sampler over every cell: the parameters broadcast to the uniforms' shape
     and are laid out flat as float64 (a copy only where they are not already), so the kernel's
     own check of its arrays is skipped."""
-    flat = [_flat(x, u.shape) for x in parameters]
+    flat = [laid_out(x, u.shape).reshape(-1) for x in parameters]
     out = np.empty(u.shape)
-    unchecked(kernel)(_flat(u, u.shape), *flat, out.reshape(-1))
+    unchecked(kernel)(laid_out(u, u.shape).reshape(-1), *flat, out.reshape(-1))
     return out
-
-
-def _flat(x, shape: tuple[int, ...]) -> np.ndarray:
-    ready = isinstance(x, np.ndarray) and x.dtype == np.float64 and x.shape == shape
-    if ready and x.flags.c_contiguous:  # laid out as the sampler reads it: no copy
-        return x.reshape(-1)
-    # A per-arm row or a scalar is filled into a fresh buffer: half the cost of broadcasting it
-    # and copying the broadcast view, for the ten draws a day that take one.
-    out = np.empty(shape)
-    np.copyto(out, x)
-    return out.reshape(-1)
 
 
 def binomial_from_uniforms(u: np.ndarray, n: np.ndarray, p: np.ndarray) -> np.ndarray:

@@ -16,6 +16,7 @@ from smmsim.scenarios.beta_fit import log_beta
 from smmsim.simulator import (
     build_kernels,
     compiled,
+    delivery_kernels,
     elementary,
     kernels,
     prior_kernels,
@@ -101,6 +102,32 @@ def test_exponentials_match_the_jit(built):
         getattr(built, name)(x, ahead)
         getattr(elementary, name)(x, jit)
         assert np.array_equal(ahead, jit), name
+
+
+def test_the_ads_day_matches_the_jit_and_keeps_its_error_model(built):
+    """The ads' compiled day, its cumulative exposure updated in place. An s_half of 0 divides
+    by zero: under the kernel's own error model (numpy's) that is an infinite price, as the JIT
+    gives, where an export compiled with numba's defaults would test every division and raise."""
+    rng = np.random.default_rng(4)
+    cells, arm = rng.uniform(0.5, 2.0, (7, 200, 4)), rng.uniform(0.5, 2.0, (5, 4))
+    s_half = arm[0].copy()
+    s_half[2] = 0.0
+    results = []
+    for module in (built, delivery_kernels):
+        price = np.empty((3, 200, 4))
+        module.ads_price(
+            cells[0], cells[1], s_half, arm[1], False, arm[2], cells[2], cells[3], arm[3],
+            cells[4] * 1e4, *price,
+        )  # fmt: skip
+        seen, reach = cells[5].copy() * 1e3, np.empty((2, 200, 4))
+        module.ads_reach(
+            np.floor(price[2]), price[1], seen, arm[4], cells[4] * 1e4, cells[6] / 100,
+            arm[0], arm[1], cells[6], cells[5], *reach,
+        )  # fmt: skip
+        results.append((price, seen, reach))
+    assert np.isinf(results[0][0][0][:, 2]).all()
+    for ahead, jit in zip(*results, strict=True):
+        assert np.array_equal(ahead, jit, equal_nan=True)
 
 
 def test_prior_quantiles_match_the_jit(built):
