@@ -111,6 +111,33 @@ def test_the_first_steps_taken_at_once_give_the_walks_count():
     )
 
 
+def test_the_array_walks_first_steps_give_the_walks_count():
+    """The array samplers take every walked cell's first steps in one pass on SIMD lanes and walk
+    on only where those do not settle the count: not a count changes against the scalar walk,
+    for uniforms on each of the first cdf steps and just above them, near 1, for n of 3 and
+    less (fractional too, where a walk ends at n) and where F(0) underflows (p near 1)."""
+    rng = np.random.default_rng(31)
+    cells = []
+    for n in [0.5, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 7.0, 40.0, 300.0, 2000.0]:
+        for p in [0.9, 0.4, 0.05, 0.001, 0.995, 1 - 1e-9]:
+            if not 0 < n * p * (1 - p) < APPROXIMATE_FROM_VARIANCE:
+                continue
+            odds, start = p / (1 - p), (1 - p) ** n
+            steps = _cdf_steps(start, [(n - k) / (k + 1.0) * odds for k in range(5)])
+            near_one = 1 - rng.random(4) ** 8
+            for u in [*rng.random(6), *near_one, *steps, *np.nextafter(steps, 1)]:
+                if u < 1.0:
+                    cells.append((u, n, p))
+    u, n, p = (np.array(column) for column in zip(*cells, strict=True))
+    one_by_one = [kernels.binomial(*cell) for cell in cells]
+    assert np.array_equal(binomial_from_uniforms(u, n, p), one_by_one)
+    lam = rng.uniform(0.01, APPROXIMATE_FROM_VARIANCE, 200)
+    u = np.concatenate([rng.random(200), 1 - rng.random(200) ** 8])
+    lam = np.concatenate([lam, lam])
+    one_by_one = [kernels.poisson(*cell) for cell in zip(u, lam, strict=True)]
+    assert np.array_equal(poisson_from_uniforms(u, lam), one_by_one)
+
+
 @pytest.mark.parametrize("mean", [APPROXIMATE_FROM_VARIANCE + 0.01, 3.5, 9.0, 30.0, 400.0])
 def test_cornish_fisher_counts_are_close_to_the_binomial(mean):
     n, p = 100_000, mean / 100_000
