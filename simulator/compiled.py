@@ -46,14 +46,16 @@ PROCESSOR_KEYS = ("model name", "flags")
 # dimensions that it only reads, "out<d>" one it writes, "flat_in" and "flat_out" such 1-d
 # arrays laid out contiguously (the element-wise samplers: their loops then run on SIMD lanes),
 # "cells_in" and "cells_out" such 2-d arrays (the ads' day, one cell a replication and arm),
+# "rows_out" such a 3-d array (rows of uniforms, replications by streams: declared contiguous, the
+# loop over streams stores a replication's numbers side by side on SIMD lanes, about twice as fast),
 # "state" a contiguous 2-d array of unsigned 64-bit words that it updates (random generators'
 # states), "positions" a contiguous 1-d array of int64 indices, else a scalar of that type.
 ARGUMENTS = {
     "binomial_counts": ("flat_in", "flat_in", "flat_in", "flat_out"),
     "poisson_counts": ("flat_in", "flat_in", "flat_out"),
     "lognormal_noise": ("flat_in", "flat_in", "flat_out"),
-    "draw_streams": ("state", "int", "int", "int", "float", "out3"),
-    "draw_kept_streams": ("state", "int", "int", "positions", "int", "float", "out3"),
+    "draw_streams": ("state", "int", "int", "int", "float", "rows_out"),
+    "draw_kept_streams": ("state", "int", "int", "positions", "int", "float", "rows_out"),
     "water_fill": ("in2", "in1", "in1", "in1", "in2", "in1", "float", "int", "out2"),
     "turn_over": (
         "in3", "bool", "out3", "in1", "in1", "in1", "in1", "in1", "float", "in2", "float", "float",
@@ -85,6 +87,8 @@ def array_kind(kind: str) -> tuple[int, bool, np.dtype] | None:
         return 1, True, np.dtype(np.float64)
     if kind.startswith("cells_"):
         return 2, True, np.dtype(np.float64)
+    if kind.startswith("rows_"):
+        return 3, True, np.dtype(np.float64)
     return (int(kind[-1]), False, np.dtype(np.float64)) if kind[-1].isdigit() else None
 
 
