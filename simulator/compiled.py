@@ -28,6 +28,7 @@ SOURCES = (
     "kernels.py",
     "elementary.py",
     "delivery_kernels.py",
+    "row_kernels.py",
     "reputation_kernels.py",
     "prior_kernels.py",
     "sampler_rule.py",
@@ -73,6 +74,7 @@ ARGUMENTS = {
         "cells_in", "cells_in", "cells_out", "flat_in", "cells_in", "cells_in", "flat_in",
         "flat_in", "cells_in", "cells_in", "cells_out", "cells_out",
     ),
+    "row_sums": ("cells_in", "flat_out"),
 }  # fmt: skip
 KERNELS = tuple(ARGUMENTS)
 
@@ -134,9 +136,10 @@ def numba_source(name: str):
         kernels,
         prior_kernels,
         reputation_kernels,
+        row_kernels,
     )
 
-    homes = (kernels, reputation_kernels, prior_kernels, elementary, delivery_kernels)
+    homes = (kernels, reputation_kernels, prior_kernels, elementary, delivery_kernels, row_kernels)
     home = next(m for m in homes if hasattr(m, name))
     return getattr(home, name)
 
@@ -203,6 +206,7 @@ else:
     exponentials_less_one,
     ads_price,
     ads_reach,
+    row_sums,
 ) = _loaded
 
 
@@ -220,3 +224,4 @@ def warm_up() -> None:
         ads_price(cell, cell, one, one, True, one, cell, cell, one, cell, *np.ones((3, 1, 1)))
         seen, day = cell.copy(), np.ones((2, 1, 1))
         ads_reach(cell, cell, seen, one, cell, cell, one, one, cell, cell, *day)
+        row_sums(cell, one.copy())

@@ -22,6 +22,7 @@ from smmsim.simulator import (
     prior_kernels,
     quantiles,
     reputation_kernels,
+    row_kernels,
 )
 from tests.required import require_or_skip
 
@@ -128,6 +129,14 @@ def test_the_ads_day_matches_the_jit_and_keeps_its_error_model(built):
     assert np.isinf(results[0][0][0][:, 2]).all()
     for ahead, jit in zip(*results, strict=True):
         assert np.array_equal(ahead, jit, equal_nan=True)
+
+
+def test_row_sums_match_the_jit(built):
+    x = np.random.default_rng(4).gamma(0.5, 1e3, (CELLS // 8, 8))
+    ahead, jit = np.empty(len(x)), np.empty(len(x))
+    built.row_sums(read_only(x), ahead)
+    row_kernels.row_sums(x, jit)
+    assert np.array_equal(ahead, jit)
 
 
 def test_prior_quantiles_match_the_jit(built):
