@@ -105,6 +105,7 @@ class BacklashModel:
         self.active_events = np.zeros(shape)
         self.pending_repair = np.zeros(shape)
         self.repairs_due = False  # a bill was sent since the last were paid
+        self.could_strike = False  # whether today's hazard was above 0 anywhere (`strike`)
 
     @property
     def reads_platform_day(self) -> bool:
@@ -190,7 +191,8 @@ class BacklashModel:
     def strike(self, day: int, hazard: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(reps, P) today's events and their repair bills; the bills come due tomorrow and the
         penalty starts then."""
-        if not hazard.any():
+        self.could_strike = bool(hazard.any())
+        if not self.could_strike:
             # No event can strike today (most days of most plans): the zeros the draws would
             # give, their uniforms (the events' row and the bills') used up all the same.
             self.draws.uniforms(2)

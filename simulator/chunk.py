@@ -154,6 +154,7 @@ class ChunkCampaign:
 
     def day(self, day: int) -> None:
         month = self.plan.month_of_day[day]
+        bills_paid = self.backlash.repairs_due
         repair_paid = self._pay_repairs(month)
         units = self._buy_tactics(month)
         ads, tday, audience = self._deliver(day, month, units)
@@ -185,8 +186,26 @@ class ChunkCampaign:
             "forum_positive": forum[0][:, None],
             "forum_negative": forum[1][:, None],
         }
-        self.recorder.add_flows(month, flows)
+        nothing = self._nothing_today(bills_paid)
+        self.recorder.add_flows(month, {m: v for m, v in flows.items() if m not in nothing})
         self._record_day(day, flows, conversions, audience)
+
+    def _nothing_today(self, bills_paid: bool) -> set[str]:
+        """The flows that are 0 today by the plan's make-up or the day's events: no tactic
+        units without tactics, no repair paid without a bill, no event or bill where the hazard
+        was 0 everywhere, no forum mentions without a reputation. The recorder's months start
+        at 0, so these are left out: adding zeros is a pass over memory for nothing (a third of
+        the recorder's monthly sums in a plan of ads alone)."""
+        nothing = set()
+        if self.tactics is None:
+            nothing.add("units")
+        if not bills_paid:
+            nothing.add("repair_spend")
+        if not self.backlash.could_strike:
+            nothing.update(("backlash_events", "repair_cost"))
+        if self.reputation is None:
+            nothing.update(("forum_positive", "forum_negative"))
+        return nothing
 
     def _deliver(self, day: int, month: int, units: np.ndarray):
         """Pay today's tactic units, renew refreshed creatives, and deliver the ads (on the
