@@ -30,7 +30,7 @@ from smmsim.simulator.randomness import Draws
 from smmsim.simulator.recorder import Recorder
 from smmsim.simulator.reputation import ReputationDraws, ReputationModel
 from smmsim.simulator.row_settings import RowSettings
-from smmsim.simulator.rows import row_sum
+from smmsim.simulator.rows import beside, row_sum
 from smmsim.simulator.strategies import StrategyContext, make_policy
 from smmsim.simulator.tactics import TacticDay, TacticDelivery, TacticRates
 from smmsim.simulator.visitors import VisitorPool
@@ -394,7 +394,7 @@ class ChunkCampaign:
 def lines_of(arms: np.ndarray, tactics: np.ndarray) -> np.ndarray:
     """(reps, lines) the arms' columns then the tactics'. Without tactics, the arms' array
     itself, not a copy: a day's flows are only read and added up, never written to."""
-    return arms if tactics.shape[1] == 0 else np.concatenate([arms, tactics], axis=1)
+    return arms if tactics.shape[1] == 0 else beside(arms, tactics)
 
 
 def mean_over(items: np.ndarray, values: np.ndarray, total: np.ndarray) -> np.ndarray:

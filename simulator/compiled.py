@@ -75,6 +75,7 @@ ARGUMENTS = {
         "flat_in", "cells_in", "cells_in", "cells_out", "cells_out",
     ),
     "row_sums": ("cells_in", "flat_out"),
+    "side_by_side": ("cells_in", "cells_in", "cells_out"),
 }  # fmt: skip
 KERNELS = tuple(ARGUMENTS)
 
@@ -207,6 +208,7 @@ else:
     ads_price,
     ads_reach,
     row_sums,
+    side_by_side,
 ) = _loaded
 
 
@@ -225,3 +227,4 @@ def warm_up() -> None:
         seen, day = cell.copy(), np.ones((2, 1, 1))
         ads_reach(cell, cell, seen, one, cell, cell, one, one, cell, cell, *day)
         row_sums(cell, one.copy())
+        side_by_side(cell, cell, np.empty((1, 2)))

@@ -131,11 +131,15 @@ def test_the_ads_day_matches_the_jit_and_keeps_its_error_model(built):
         assert np.array_equal(ahead, jit, equal_nan=True)
 
 
-def test_row_sums_match_the_jit(built):
+def test_row_sums_and_rows_side_by_side_match_the_jit(built):
     x = np.random.default_rng(4).gamma(0.5, 1e3, (CELLS // 8, 8))
     ahead, jit = np.empty(len(x)), np.empty(len(x))
     built.row_sums(read_only(x), ahead)
     row_kernels.row_sums(x, jit)
+    assert np.array_equal(ahead, jit)
+    ahead, jit = np.empty((len(x), 11)), np.empty((len(x), 11))
+    built.side_by_side(read_only(x), read_only(x[:, :3]), ahead)
+    row_kernels.side_by_side(x, np.ascontiguousarray(x[:, :3]), jit)
     assert np.array_equal(ahead, jit)
 
 

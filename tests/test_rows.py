@@ -1,10 +1,11 @@
-"""Row sums: numpy's sums to rounding, and a row's sum never depends on the other rows."""
+"""Row sums: numpy's sums to rounding, and a row's sum never depends on the other rows; two
+arrays side by side as numpy concatenates them."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from smmsim.simulator.rows import row_sum
+from smmsim.simulator.rows import beside, row_sum
 
 
 def in_column_order(x: np.ndarray) -> np.ndarray:
@@ -49,3 +50,20 @@ def test_a_rows_sum_is_the_same_in_any_chunk():
     whole = row_sum(x)
     parts = np.concatenate([row_sum(x[:1000]), row_sum(x[1000:2500]), row_sum(x[2500:])])
     assert np.array_equal(whole, parts)
+
+
+def test_arrays_side_by_side_are_numpys_concatenation():
+    """The day's lines are the arms' columns then the tactics': every number where
+    `np.concatenate` puts it, for views, flags and an empty side."""
+    rng = np.random.default_rng(5)
+    arms, tactics = rng.random((300, 8)), rng.gamma(0.3, 5.0, (300, 11))
+    for left, right in (
+        (arms, tactics),
+        (arms[:, ::2], tactics[:, 3:5]),
+        (arms > 0.5, tactics),
+        (arms, tactics[:, :0]),
+        (arms.T[:5], tactics.T[:5]),
+    ):
+        together = beside(left, right)
+        assert together.dtype == np.float64
+        assert np.array_equal(together, np.concatenate([left, right], axis=1))
