@@ -246,6 +246,26 @@ def test_scaling_at_once_re_enters_the_learning_phase():
     assert (ramp.kpis()["learning_entries"] <= 3 + kept).all()
 
 
+def test_the_scale_ups_jump_restarts_a_finished_learning_phase():
+    """The scale-up's one jump is a budget change past `reset_change` like any other: an arm
+    that left learning in the test enters it again. `RampLimit.restart` once zeroed, in place,
+    the very array the learning phase kept as yesterday's budget, so the jump read as no change
+    and cost nothing (in `ramp_run(0.2)` no replication ever entered learning a fourth time)."""
+    from smmsim.simulator.arms import build_arm_table
+    from smmsim.simulator.delivery import LearningPhase
+    from smmsim.simulator.strategies.base import RampLimit
+
+    arms = build_arm_table(scenario(RAMP_MARKET[:1], {"type": "test-then-scale"}))
+    phase, ramp = LearningPhase(arms, 1), RampLimit(0.2, (1, 1), days=100)
+    entered = phase.update(ramp.apply(np.array([[10.0]]), 0, np.array([1e3])))
+    assert entered[0, 0] and phase.efficiency()[0, 0] == LEARNING["efficiency"]
+    phase.record(np.array([[LEARNING["conversions"]]], dtype=float))  # enough: it leaves
+    ramp.restart(np.array([True]))
+    entered = phase.update(ramp.apply(np.array([[500.0]]), 1, np.array([1e4])))
+    assert entered[0, 0] and phase.efficiency()[0, 0] == LEARNING["efficiency"]
+    assert (ramp_run(0.2).kpis()["learning_entries"] > 3).any()
+
+
 def test_the_ramp_limit_buys_more_conversions_than_jumping():
     jump, ramp = ramp_run(None), ramp_run(0.2)
     low, _ = paired_mean_interval(conversions(ramp), conversions(jump))

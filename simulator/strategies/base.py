@@ -190,8 +190,9 @@ class RampLimit:
 
     def restart(self, rows: np.ndarray) -> None:
         """The scale-up of the replications `rows`: tomorrow's budgets are taken as they come
-        (the one jump); the limit holds from the day after."""
-        self.previous[rows] = 0.0
+        (the one jump); the limit holds from the day after. A new array: the last one is the
+        budget handed out today, which others may still hold."""
+        self.previous = np.where(np.reshape(rows, (-1, 1)), 0.0, self.previous)
 
     def apply(
         self,
