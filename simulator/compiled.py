@@ -74,6 +74,11 @@ ARGUMENTS = {
         "cells_in", "cells_in", "cells_out", "flat_in", "cells_in", "cells_in", "flat_in",
         "flat_in", "cells_in", "cells_in", "cells_out", "cells_out",
     ),
+    "learning_day": (
+        "cells_in", "cells_out", "cells_out", "cells_out", "cells_out", "flat_in", "flat_in",
+        "flat_in", "float", "cells_out", "cells_out", "cells_out",
+    ),
+    "learning_record": ("cells_in", "cells_out", "flat_in", "cells_out"),
     "row_sums": ("cells_in", "flat_out"),
     "side_by_side": ("cells_in", "cells_in", "cells_out"),
 }  # fmt: skip
@@ -207,6 +212,8 @@ else:
     exponentials_less_one,
     ads_price,
     ads_reach,
+    learning_day,
+    learning_record,
     row_sums,
     side_by_side,
 ) = _loaded
@@ -226,5 +233,8 @@ def warm_up() -> None:
         ads_price(cell, cell, one, one, True, one, cell, cell, one, cell, *np.ones((3, 1, 1)))
         seen, day = cell.copy(), np.ones((2, 1, 1))
         ads_reach(cell, cell, seen, one, cell, cell, one, one, cell, cell, *day)
+        flags = np.zeros((4, 1, 1))
+        learning_day(cell, *flags, one, one, one, 1.0, *np.empty((3, 1, 1)))
+        learning_record(cell, *flags[:2], one, flags[2])
         row_sums(cell, one.copy())
         side_by_side(cell, cell, np.empty((1, 2)))

@@ -11,7 +11,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from smmsim.simulator.arms import ArmTable
-from smmsim.simulator.compiled import ads_price, ads_reach, laid_out
+from smmsim.simulator.compiled import (
+    ads_price,
+    ads_reach,
+    laid_out,
+    learning_day,
+    learning_record,
+)
 from smmsim.simulator.curves import is_linear
 from smmsim.simulator.randomness import Draws
 
@@ -41,47 +47,44 @@ class DayOutcome:
     clicks: np.ndarray
     joins: np.ndarray
     direct_conversions: np.ndarray
-    learning: np.ndarray  # arm spent the day in the learning phase
-    entered_learning: np.ndarray
+    learning: np.ndarray  # 1.0 where the arm spent the day in the learning phase, else 0.0
+    entered_learning: np.ndarray  # 1.0 where it (re-)entered learning today
     pressure: np.ndarray  # the auction's factor on the day's CPM, 1 + (budget / s_half) ** k
 
 
 class LearningPhase:
     """The platform's learning phase: delivery is less efficient until an arm has gathered
     `conversions` conversions, and a daily-budget change larger than `reset_change` starts it over.
+    Its flags are 1.0 or 0.0 in float arrays, which its compiled day reads and writes in one pass
+    (`delivery_kernels.learning_day`).
     """
 
     def __init__(self, arms: ArmTable, n_reps: int):
         shape = (n_reps, arms.n)
         self.arms = arms
-        self.started = np.zeros(shape, dtype=bool)
-        self.active = np.zeros(shape, dtype=bool)
+        self.started = np.zeros(shape)  # 1.0 once the arm has spent
+        self.active = np.zeros(shape)  # 1.0 while it learns
         self.conversions = np.zeros(shape)
         self.previous_budget = np.zeros(shape)
 
-    def update(self, budget: np.ndarray) -> np.ndarray:
-        """Apply today's budget; return where an arm (re-)entered learning today."""
+    def update(self, budget: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Apply today's budget (reps, arms). Returns, cell by cell, 1.0 where the arm
+        (re-)entered learning today (else 0.0), 1.0 where it learns today while spending, and
+        its delivery efficiency: the same result costs 1/efficiency as much while it learns."""
         a = self.arms
-        first = (budget > 0) & ~self.started
+        entered, learning, efficiency = (np.empty(budget.shape) for _ in range(3))
         # A change of exactly `reset_change` (a ramp's full step) stays within it: the tolerance
         # keeps the rounding of previous x (1 + limit) from reading as a larger change.
-        allowed = a.learn_reset * self.previous_budget * (1 + RESET_TOLERANCE)
-        changed = np.abs(budget - self.previous_budget) > allowed
-        reset = self.started & (self.previous_budget > 0) & (budget > 0) & changed
-        entered = (first | (reset & ~self.active)) & (a.learn_conversions > 0)
-        self.conversions[first | reset] = 0.0
-        self.active |= first | reset
-        self.active &= self.conversions < a.learn_conversions
-        self.started |= budget > 0
-        self.previous_budget = budget
-        return entered
-
-    def efficiency(self) -> np.ndarray:
-        return np.where(self.active, self.arms.learn_efficiency, 1.0)
+        learning_day(
+            laid_out(budget, budget.shape), self.previous_budget, self.started, self.active,
+            self.conversions, a.learn_reset, a.learn_conversions, a.learn_efficiency,
+            1 + RESET_TOLERANCE, entered, learning, efficiency,
+        )  # fmt: skip
+        return entered, learning, efficiency
 
     def record(self, conversions: np.ndarray) -> None:
-        self.conversions += conversions
-        self.active &= self.conversions < self.arms.learn_conversions
+        counted = laid_out(conversions, self.conversions.shape)
+        learning_record(counted, self.conversions, self.arms.learn_conversions, self.active)
 
 
 class AdsDelivery:
@@ -115,14 +118,12 @@ class AdsDelivery:
         a, r, draws = self.arms, self.rates, self.draws
         shape = budget.shape
         audience = laid_out(a.audience if audience is None else audience, shape)
-        entered = self.learning.update(budget)
-        learning = self.learning.active & (budget > 0)
-        # Learning makes delivery less efficient: the same result costs 1/efficiency as much.
+        entered, learning, efficiency = self.learning.update(budget)
         pressure, cpm, wanted = np.empty(shape), np.empty(shape), np.empty(shape)
         ads_price(
             laid_out(budget, shape), laid_out(r.cpm, shape), a.s_half, a.k, is_linear(a.k),
             np.ascontiguousarray(a.day_of_week[:, weekday]), draws.noise(a.noise),
-            self.learning.efficiency(), a.frequency_cap, audience, pressure, cpm, wanted,
+            efficiency, a.frequency_cap, audience, pressure, cpm, wanted,
         )  # fmt: skip
         impressions = draws.whole(wanted)
         # Only delivered impressions are paid for; the exposure memory, reach, frequency and

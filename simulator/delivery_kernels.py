@@ -56,3 +56,51 @@ def ads_reach(
             frequency = seen / reach if reach > 0 else 0.0
             worn = elementary.exp(-phi[a] * max(0.0, frequency - f0[a]))
             click_rate[r, a] = base_ctr[r, a] * worn * multiplier[r, a] * noise[r, a]
+
+
+# The learning phase's flags are 0.0 or 1.0 in float arrays, so that its day is one compiled
+# pass like the rest of the ads' day (as numpy boolean expressions it took a dozen passes).
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def learning_day(
+    budget, previous, started, active, conversions, reset_change, needed, efficiency_while,
+    tolerance, entered, learning, efficiency,
+) -> None:  # fmt: skip
+    """Today's budget applied to the learning phase, in place (`previous`, `started`, `active`,
+    `conversions`): an arm starts learning the first day it spends, and again, its conversions
+    counted from 0, when its budget changes by more than `reset_change` of the last day's
+    (`tolerance` = 1 + the relative rounding allowed); it stays learning until it has `needed`
+    conversions. Writes where it (re-)entered learning today, where it learns while spending,
+    and its delivery efficiency (`efficiency_while` learning, else 1)."""
+    n_reps, n_arms = budget.shape
+    for r in range(n_reps):
+        for a in range(n_arms):
+            today, before = budget[r, a], previous[r, a]
+            spends, had_started = today > 0, started[r, a] != 0.0
+            first = spends & (not had_started)
+            allowed = reset_change[a] * before * tolerance
+            reset = had_started & (before > 0) & spends & (abs(today - before) > allowed)
+            was_active = active[r, a] != 0.0
+            entering = (first | (reset & (not was_active))) & (needed[a] > 0)
+            if first | reset:
+                conversions[r, a] = 0.0
+            now = (was_active | first | reset) & (conversions[r, a] < needed[a])
+            entered[r, a] = 1.0 if entering else 0.0
+            active[r, a] = 1.0 if now else 0.0
+            started[r, a] = 1.0 if had_started | spends else 0.0
+            previous[r, a] = today
+            learning[r, a] = 1.0 if now & spends else 0.0
+            efficiency[r, a] = efficiency_while[a] if now else 1.0
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def learning_record(today, conversions, needed, active) -> None:
+    """Today's conversions added to each arm's count, in place; an arm that has `needed`
+    leaves the learning phase (`active` 0.0)."""
+    n_reps, n_arms = today.shape
+    for r in range(n_reps):
+        for a in range(n_arms):
+            total = conversions[r, a] + today[r, a]
+            conversions[r, a] = total
+            active[r, a] = active[r, a] if total < needed[a] else 0.0

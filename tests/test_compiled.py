@@ -131,6 +131,25 @@ def test_the_ads_day_matches_the_jit_and_keeps_its_error_model(built):
         assert np.array_equal(ahead, jit, equal_nan=True)
 
 
+def test_the_learning_phase_matches_the_jit(built):
+    rng = np.random.default_rng(6)
+    shape = (CELLS // 8, 8)
+    budget = read_only(rng.uniform(0, 300, shape) * (rng.random(shape) < 0.8))
+    per_arm = (rng.uniform(0.1, 0.5, 8), rng.choice([0.0, 3.0, 50.0], 8), rng.uniform(0.5, 1, 8))
+    start = np.zeros((4, *shape))  # yesterday's budget, started, active, conversions
+    start[0] = budget * rng.choice([0.5, 1.0, 1.3], shape)
+    start[1] = start[2] = start[0] > 0
+    start[3] = rng.integers(0, 60, shape)
+
+    def day(module) -> np.ndarray:
+        state, out = start.copy(), np.empty((3, *shape))
+        module.learning_day(budget, *state, *per_arm, 1 + 1e-9, *out)
+        module.learning_record(read_only(np.floor(budget / 40)), state[3], per_arm[1], state[2])
+        return np.concatenate([state, out])
+
+    assert np.array_equal(day(built), day(delivery_kernels))
+
+
 def test_row_sums_and_rows_side_by_side_match_the_jit(built):
     x = np.random.default_rng(4).gamma(0.5, 1e3, (CELLS // 8, 8))
     ahead, jit = np.empty(len(x)), np.empty(len(x))

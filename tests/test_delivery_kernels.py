@@ -82,3 +82,62 @@ def test_the_compiled_day_is_the_curves_formulas_bit_for_bit(k):
     assert np.array_equal(cumulative, seen)  # the exposure memory, updated in place
     assert np.array_equal(compiled_rate, click_rate)
     assert (seen == 0).any()  # cells with no exposure yet: frequency 0, not 0 / 0
+
+
+class LearningAsBooleans:
+    """The learning phase as numpy boolean expressions, as the engine computed it before its
+    compiled day: the reference the compiled one must equal."""
+
+    def __init__(self, shape, reset_change, needed, efficiency, tolerance):
+        self.started, self.active = np.zeros(shape, bool), np.zeros(shape, bool)
+        self.conversions, self.previous = np.zeros(shape), np.zeros(shape)
+        self.reset_change, self.needed = reset_change, needed
+        self.efficiency, self.tolerance = efficiency, tolerance
+
+    def update(self, budget):
+        first = (budget > 0) & ~self.started
+        allowed = self.reset_change * self.previous * self.tolerance
+        changed = np.abs(budget - self.previous) > allowed
+        reset = self.started & (self.previous > 0) & (budget > 0) & changed
+        entered = (first | (reset & ~self.active)) & (self.needed > 0)
+        self.conversions[first | reset] = 0.0
+        self.active |= first | reset
+        self.active &= self.conversions < self.needed
+        self.started |= budget > 0
+        self.previous = budget.copy()
+        learning = self.active & (budget > 0)
+        return entered, learning, np.where(self.active, self.efficiency, 1.0)
+
+    def record(self, conversions):
+        self.conversions += conversions
+        self.active &= self.conversions < self.needed
+
+
+def test_the_compiled_learning_phase_is_its_boolean_formulation_bit_for_bit():
+    """Thirty days of budgets that start late, pause, stay, creep within the reset threshold,
+    sit on it and jump past it, with conversions that end learning on different days, for arms
+    with and without a learning phase (0 conversions needed) and one that restarts it at any
+    change (a threshold of 0: an unchanged budget must not restart it)."""
+    rng = np.random.default_rng(41)
+    reset_change = np.array([0.2, 0.0, 0.5, 0.2, 0.1, 0.2])
+    needed = np.array([50.0, 20.0, 5.0, 0.0, 80.0, 1.0])
+    slower = np.array([0.7, 0.5, 0.8, 0.6, 0.9, 0.75])
+    tolerance = 1 + 1e-9
+    reference = LearningAsBooleans((REPS, ARMS), reset_change, needed, slower, tolerance)
+    flags = np.zeros((4, REPS, ARMS))  # previous, started, active, conversions
+    budget = rng.uniform(0.0, 400.0, (REPS, ARMS)) * (rng.random((REPS, ARMS)) < 0.5)
+    for _ in range(30):
+        move = rng.choice([1.0, 0.0, 1.1, 1.2, 1.2 * (1 + 1e-12), 3.0, 0.5], (REPS, ARMS))
+        budget = np.where(budget > 0, budget * move, rng.uniform(0, 400, budget.shape))
+        out = np.empty((3, REPS, ARMS))
+        delivery_kernels.learning_day(
+            budget, *flags, reset_change, needed, slower, tolerance, *out
+        )  # fmt: skip
+        entered, learning, efficiency = reference.update(budget)
+        assert np.array_equal(out[0], entered) and np.array_equal(out[1], learning)
+        assert np.array_equal(out[2], efficiency)
+        conversions = np.floor(rng.exponential(4.0, (REPS, ARMS)))
+        delivery_kernels.learning_record(conversions, flags[3], needed, flags[2])
+        reference.record(conversions)
+        assert np.array_equal(flags[2], reference.active)
+        assert np.array_equal(flags[3], reference.conversions)

@@ -257,12 +257,12 @@ def test_the_scale_ups_jump_restarts_a_finished_learning_phase():
 
     arms = build_arm_table(scenario(RAMP_MARKET[:1], {"type": "test-then-scale"}))
     phase, ramp = LearningPhase(arms, 1), RampLimit(0.2, (1, 1), days=100)
-    entered = phase.update(ramp.apply(np.array([[10.0]]), 0, np.array([1e3])))
-    assert entered[0, 0] and phase.efficiency()[0, 0] == LEARNING["efficiency"]
+    entered, _, efficiency = phase.update(ramp.apply(np.array([[10.0]]), 0, np.array([1e3])))
+    assert entered[0, 0] == 1.0 and efficiency[0, 0] == LEARNING["efficiency"]
     phase.record(np.array([[LEARNING["conversions"]]], dtype=float))  # enough: it leaves
     ramp.restart(np.array([True]))
-    entered = phase.update(ramp.apply(np.array([[500.0]]), 1, np.array([1e4])))
-    assert entered[0, 0] and phase.efficiency()[0, 0] == LEARNING["efficiency"]
+    entered, _, efficiency = phase.update(ramp.apply(np.array([[500.0]]), 1, np.array([1e4])))
+    assert entered[0, 0] == 1.0 and efficiency[0, 0] == LEARNING["efficiency"]
     assert (ramp_run(0.2).kpis()["learning_entries"] > 3).any()
 
 
