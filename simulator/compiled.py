@@ -176,12 +176,29 @@ def laid_out(x, shape: tuple[int, ...]) -> np.ndarray:
     """x (a number, a row to broadcast, or an array of `shape`) as a contiguous float64 array of
     `shape`, as the element-wise kernels read their arguments (their loops then run on SIMD
     lanes): x itself where it already is one, else a fresh copy. A row or a number is filled
-    into the fresh array, half the cost of broadcasting it and copying the broadcast view."""
+    into the fresh array, half the cost of broadcasting it and copying the broadcast view; a
+    row of a 2-d array by doubling (`_rows_of`)."""
     ready = isinstance(x, np.ndarray) and x.dtype == np.float64 and x.shape == shape
     if ready and x.flags.c_contiguous:
         return x
     out = np.empty(shape)
+    if isinstance(x, np.ndarray) and x.ndim == 1 and len(shape) == 2 and x.shape == shape[1:]:
+        return _rows_of(x, out)
     np.copyto(out, x)
+    return out
+
+
+def _rows_of(row: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """`out` (n, k) with `row` (k,) in every row: the first row set, then the rows filled so far
+    copied after them, doubling, in a few contiguous copies. numpy broadcasting a short row
+    copies it row by row, a call each: twice the time for the engine's (10,000, 8) arrays."""
+    if len(out):
+        out[0] = row
+    filled = 1
+    while filled < len(out):
+        more = min(filled, len(out) - filled)
+        out[filled : filled + more] = out[:more]
+        filled += more
     return out
 
 

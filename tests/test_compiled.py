@@ -314,3 +314,25 @@ def test_a_simulation_with_the_build_never_imports_numba(checkout_build):
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("reps", [0, 1, 2, 3, 1000, 10_007])
+def test_laid_out_is_the_broadcast_as_contiguous_float64(reps):
+    """A row doubled into place, a number, a column, a whole array of another type or layout:
+    each the broadcast of x to the shape, contiguous float64; an array already so is x itself."""
+    rng = np.random.default_rng(reps)
+    shape = (reps, 7)
+    row, column = rng.random(7), rng.random((reps, 1))
+    for x in (
+        row,
+        row.astype(np.float32),
+        rng.random(7) > 0.5,
+        2.5,
+        column,
+        rng.random((7, reps)).T,
+    ):
+        out = compiled.laid_out(x, shape)
+        assert out.dtype == np.float64 and out.flags.c_contiguous and out.shape == shape
+        assert np.array_equal(out, np.broadcast_to(np.asarray(x, dtype=float), shape))
+    ready = rng.random(shape)
+    assert compiled.laid_out(ready, shape) is ready
